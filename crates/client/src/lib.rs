@@ -1,0 +1,197 @@
+//! Async client for Countersign's org API (and, later, the exchange's private REST API).
+//!
+//! - [`OrgClient`]: typed org API calls (`me`, `list_requests`, `get_request`, `approve`,
+//!   `reject`), each signed with the member's [`Credentials`] and a fresh nonce.
+//! - [`NonceSource`]: millisecond nonces, strictly increasing across the tasks sharing it.
+//! - [`ClientError`]: the exchange's error string typed ([`ApiError`]), or a transport failure.
+//!
+//! Decisions are never retried: a timed-out `Approve` may have landed, and the server refuses a
+//! second use of the same TOTP code anyway.
+
+mod nonce;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use countersign_kraken::{ApiError, Credentials, Envelope, HEADER_API_KEY, HEADER_API_SIGN};
+use countersign_org::view::{ActorRef, RequestView};
+use countersign_org::{RequestStatus, Workflow};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+pub use nonce::NonceSource;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error string.
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    /// The server could not be reached or did not answer in time.
+    #[error("cannot reach {url}: {message}")]
+    Unreachable {
+        /// The URL called.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The server answered something that is not the documented shape.
+    #[error("unexpected answer from {url}: {message}")]
+    Protocol {
+        /// The URL called.
+        url: String,
+        /// What did not parse.
+        message: String,
+    },
+    /// The base URL is unusable.
+    #[error("invalid base URL {0:?}")]
+    BaseUrl(String),
+}
+
+/// `Me` answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Me {
+    /// The Organization's name.
+    pub org_name: String,
+    /// The member the key belongs to.
+    pub member: ActorRef,
+}
+
+#[derive(Deserialize)]
+struct ListAnswer {
+    requests: Vec<RequestView>,
+}
+
+/// Which requests to list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestFilter {
+    /// Only this status.
+    pub status: Option<RequestStatus>,
+    /// Only this workflow.
+    pub workflow: Option<Workflow>,
+}
+
+/// A member's session with an org API.
+#[derive(Debug, Clone)]
+pub struct OrgClient {
+    http: reqwest::Client,
+    base: Url,
+    creds: Credentials,
+    nonce: Arc<NonceSource>,
+}
+
+impl OrgClient {
+    /// A client for `base_url` (e.g. `http://127.0.0.1:8080`) signing with `creds`.
+    pub fn new(base_url: &str, creds: Credentials) -> Result<Self, ClientError> {
+        let base = Url::parse(base_url).map_err(|_| ClientError::BaseUrl(base_url.to_owned()))?;
+        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
+            return Err(ClientError::BaseUrl(base_url.to_owned()));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("countersign/", env!("CARGO_PKG_VERSION")))
+            .timeout(Duration::from_secs(15))
+            .build()
+            .map_err(|e| ClientError::BaseUrl(e.to_string()))?;
+        Ok(Self {
+            http,
+            base,
+            creds,
+            nonce: Arc::new(NonceSource::new()),
+        })
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    /// Who the key belongs to.
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.call("Me", &[]).await
+    }
+
+    /// Requests visible to the member, newest first.
+    pub async fn list_requests(
+        &self,
+        filter: RequestFilter,
+    ) -> Result<Vec<RequestView>, ClientError> {
+        let mut params = Vec::new();
+        if let Some(s) = filter.status {
+            params.push(("status", s.as_str()));
+        }
+        if let Some(w) = filter.workflow {
+            params.push(("workflow", w.as_str()));
+        }
+        let answer: ListAnswer = self.call("ListRequests", &params).await?;
+        Ok(answer.requests)
+    }
+
+    /// One request.
+    pub async fn get_request(&self, id: &str) -> Result<RequestView, ClientError> {
+        self.call("GetRequest", &[("id", id)]).await
+    }
+
+    /// Approves a request with the member's current TOTP code.
+    pub async fn approve(&self, id: &str, otp: &str) -> Result<RequestView, ClientError> {
+        self.call("Approve", &[("id", id), ("otp", otp)]).await
+    }
+
+    /// Rejects a request with the member's current TOTP code and an optional reason.
+    pub async fn reject(
+        &self,
+        id: &str,
+        otp: &str,
+        reason: Option<&str>,
+    ) -> Result<RequestView, ClientError> {
+        let mut params = vec![("id", id), ("otp", otp)];
+        if let Some(r) = reason {
+            params.push(("reason", r));
+        }
+        self.call("Reject", &params).await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        params: &[(&str, &str)],
+    ) -> Result<T, ClientError> {
+        let path = format!("/0/org/{name}");
+        let url = self
+            .base
+            .join(&path)
+            .map_err(|_| ClientError::BaseUrl(self.base.to_string()))?;
+        let nonce = self.nonce.next().to_string();
+        let mut fields: Vec<(&str, &str)> = vec![("nonce", &nonce)];
+        fields.extend_from_slice(params);
+        let body = serde_urlencoded::to_string(&fields).map_err(|e| ClientError::Protocol {
+            url: url.to_string(),
+            message: e.to_string(),
+        })?;
+        let sign = countersign_kraken::sign(&self.creds.api_secret, &path, &nonce, &body);
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+            url: url.to_string(),
+            message: e.without_url().to_string(),
+        };
+        let response = self
+            .http
+            .post(url.clone())
+            .header(HEADER_API_KEY, &self.creds.api_key)
+            .header(HEADER_API_SIGN, sign)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let bytes = response.bytes().await.map_err(unreachable)?;
+        let envelope: Envelope<T> =
+            serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
+                url: url.to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(envelope.into_result()?)
+    }
+}

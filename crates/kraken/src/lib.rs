@@ -1,0 +1,23 @@
+//! The exchange's REST wire protocol, with no I/O.
+//!
+//! - [`sign`] / [`verify_signature`]: the `API-Sign` scheme (HMAC-SHA512 over the URI path and
+//!   SHA-256 of nonce ‖ body), used by the client to sign and by the sandbox to verify.
+//! - [`ApiSecret`], [`Credentials`]: a decoded private key that never prints itself, and a key pair.
+//! - [`NonceWindow`]: the per-key nonce acceptance rule.
+//! - [`Envelope`]: the `{"error": [...], "result": ...}` shape of every response.
+//! - [`ApiError`]: the exchange's error strings as a typed enum, round-tripping the exact text.
+
+mod envelope;
+mod error;
+mod nonce;
+mod sign;
+
+pub use envelope::Envelope;
+pub use error::{ApiError, ErrorCategory, OrgRefusal};
+pub use nonce::{NonceCheck, NonceWindow};
+pub use sign::{ApiSecret, Credentials, SecretError, sign, verify_signature};
+
+/// HTTP header carrying the public API key.
+pub const HEADER_API_KEY: &str = "API-Key";
+/// HTTP header carrying the request signature.
+pub const HEADER_API_SIGN: &str = "API-Sign";

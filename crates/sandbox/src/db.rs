@@ -1,0 +1,623 @@
+//! The SQLite store: schema, and the reads and writes the handlers need. The database is the
+//! source of truth; every mutation runs in one transaction.
+
+use std::path::{Path, PathBuf};
+
+use countersign_kraken::ApiSecret;
+use countersign_org::view::{ActorKind, ActorRef};
+use countersign_org::{
+    Actor, Decision, DecisionRecord, Member, MemberId, Permissions, Policy, Request, RequestId,
+    RequestPayload, RequestStatus, ServiceUser, ServiceUserId, Workflow,
+};
+use countersign_vault::TotpSecret;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rust_decimal::Decimal;
+
+use crate::{DemoCredentials, DemoMember, DemoMemberCredentials, DemoServiceUserCredentials};
+
+/// Why the store failed. These are the sandbox's own faults, reported as `EGeneral:Internal error`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("sandbox database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored value could not be read back.
+    #[error("sandbox database holds a malformed {0}")]
+    Corrupt(&'static str),
+    /// The data directory could not be created.
+    #[error("cannot create the sandbox data directory {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+}
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r"
+CREATE TABLE org (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE members (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    is_owner INTEGER NOT NULL,
+    permissions TEXT NOT NULL,          -- JSON: {workflow: [permission]}
+    totp_secret TEXT NOT NULL,          -- base32; the sandbox plays the exchange and keeps it
+    last_otp_step INTEGER               -- newest TOTP step accepted: a code is accepted once
+);
+CREATE UNIQUE INDEX one_owner ON members(is_owner) WHERE is_owner = 1;
+CREATE TABLE service_users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE api_keys (
+    api_key TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,               -- base64; server-side, as the exchange keeps it
+    owner_kind TEXT NOT NULL CHECK (owner_kind IN ('member', 'service_user')),
+    owner_id TEXT NOT NULL,
+    scopes TEXT NOT NULL,               -- JSON array of wire permission names
+    nonce_window INTEGER NOT NULL DEFAULT 0,
+    highest_nonce INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE policies (
+    workflow TEXT PRIMARY KEY,
+    always_require_approval INTEGER NOT NULL,
+    required_approvals INTEGER NOT NULL CHECK (required_approvals >= 1),
+    locked INTEGER NOT NULL,
+    expires_after INTEGER
+);
+CREATE TABLE addresses (
+    key TEXT PRIMARY KEY,
+    asset TEXT NOT NULL,
+    method TEXT NOT NULL,
+    address TEXT NOT NULL,
+    verified INTEGER NOT NULL
+);
+CREATE TABLE balances (
+    asset TEXT PRIMARY KEY,
+    amount TEXT NOT NULL                -- decimal string
+);
+CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    initiator_kind TEXT NOT NULL,
+    initiator_id TEXT NOT NULL,
+    payload TEXT NOT NULL,              -- JSON RequestPayload
+    status TEXT NOT NULL,
+    policy TEXT,                        -- JSON Policy snapshot at submission
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX requests_by_status ON requests(status, created_at);
+CREATE TABLE decisions (
+    request_id TEXT NOT NULL REFERENCES requests(id),
+    member_id TEXT NOT NULL REFERENCES members(id),
+    decision TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    reason TEXT,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (request_id, member_id)
+);
+CREATE TABLE ledger (
+    id TEXT PRIMARY KEY,
+    refid TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    subtype TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    fee TEXT NOT NULL,
+    balance TEXT NOT NULL
+);
+";
+
+/// Opens the database in WAL mode and creates the schema if absent.
+pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version == 0 {
+        conn.execute_batch(SCHEMA)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    }
+    Ok(conn)
+}
+
+pub(crate) fn is_empty(conn: &Connection) -> Result<bool, StoreError> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM org", [], |r| r.get(0))?;
+    Ok(n == 0)
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| unreachable!("plain data serialises"))
+}
+
+// ---- writes used by the seed -------------------------------------------------------------
+
+pub(crate) fn insert_org(tx: &Transaction<'_>, name: &str, now: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO org (id, name, created_at) VALUES (1, ?1, ?2)",
+        params![name, now],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_member(
+    tx: &Transaction<'_>,
+    m: &Member,
+    role: &str,
+    totp: &TotpSecret,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO members (id, name, role, is_owner, permissions, totp_secret) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![m.id.0, m.name, role, m.is_owner, json(&m.permissions), totp.to_base32()],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_service_user(tx: &Transaction<'_>, s: &ServiceUser) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO service_users (id, name) VALUES (?1, ?2)",
+        params![s.id.0, s.name],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_key(
+    tx: &Transaction<'_>,
+    api_key: &str,
+    secret: &ApiSecret,
+    owner: &Actor,
+    scopes: &[&str],
+) -> Result<(), StoreError> {
+    let (kind, id) = actor_parts(owner);
+    tx.execute(
+        "INSERT INTO api_keys (api_key, secret, owner_kind, owner_id, scopes) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![api_key, secret.to_base64(), kind, id, json(&scopes)],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_policy(
+    tx: &Transaction<'_>,
+    w: Workflow,
+    p: &Policy,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO policies (workflow, always_require_approval, required_approvals, locked, expires_after) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![w.as_str(), p.always_require_approval, p.required_approvals, p.locked, p.expires_after.and_then(|s| i64::try_from(s).ok())],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_address(
+    tx: &Transaction<'_>,
+    key: &str,
+    asset: &str,
+    method: &str,
+    address: &str,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO addresses (key, asset, method, address, verified) VALUES (?1, ?2, ?3, ?4, 1)",
+        params![key, asset, method, address],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn set_balance(
+    tx: &Transaction<'_>,
+    asset: &str,
+    amount: Decimal,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO balances (asset, amount) VALUES (?1, ?2) ON CONFLICT(asset) DO UPDATE SET amount = excluded.amount",
+        params![asset, amount.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Inserts a new request with its decisions.
+pub(crate) fn insert_request(tx: &Transaction<'_>, r: &Request) -> Result<(), StoreError> {
+    let (kind, id) = actor_parts(&r.initiator);
+    tx.execute(
+        "INSERT INTO requests (id, workflow, initiator_kind, initiator_id, payload, status, policy, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            r.id.0,
+            r.workflow().as_str(),
+            kind,
+            id,
+            json(&r.payload),
+            r.status.as_str(),
+            r.policy.as_ref().map(json),
+            r.created_at,
+            r.updated_at
+        ],
+    )?;
+    for (seq, d) in r.decisions.iter().enumerate() {
+        insert_decision(tx, &r.id, d, seq)?;
+    }
+    Ok(())
+}
+
+fn insert_decision(
+    tx: &Transaction<'_>,
+    id: &RequestId,
+    d: &DecisionRecord,
+    seq: usize,
+) -> Result<(), StoreError> {
+    let decision = match d.decision {
+        Decision::Approve => "approve",
+        Decision::Reject => "reject",
+    };
+    tx.execute(
+        "INSERT INTO decisions (request_id, member_id, decision, at, reason, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id.0, d.member.0, decision, d.at, d.reason, i64::try_from(seq).unwrap_or(i64::MAX)],
+    )?;
+    Ok(())
+}
+
+/// Persists a decided request: its status and its newest decision.
+pub(crate) fn record_decision(tx: &Transaction<'_>, r: &Request) -> Result<(), StoreError> {
+    let last = r
+        .decisions
+        .last()
+        .ok_or(StoreError::Corrupt("decision list"))?;
+    insert_decision(tx, &r.id, last, r.decisions.len() - 1)?;
+    tx.execute(
+        "UPDATE requests SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![r.id.0, r.status.as_str(), r.updated_at],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn balance(conn: &Connection, asset: &str) -> Result<Decimal, StoreError> {
+    let s: Option<String> = conn
+        .query_row(
+            "SELECT amount FROM balances WHERE asset = ?1",
+            [asset],
+            |r| r.get(0),
+        )
+        .optional()?;
+    s.map_or(Ok(Decimal::ZERO), |s| {
+        s.parse().map_err(|_| StoreError::Corrupt("balance"))
+    })
+}
+
+pub(crate) fn post_ledger(
+    tx: &Transaction<'_>,
+    refid: &str,
+    time: i64,
+    kind: &str,
+    asset: &str,
+    amount: Decimal,
+    fee: Decimal,
+    balance: Decimal,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO ledger (id, refid, time, type, subtype, asset, amount, fee, balance) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8)",
+        params![crate::ids::refid(), refid, time, kind, asset, amount.to_string(), fee.to_string(), balance.to_string()],
+    )?;
+    Ok(())
+}
+
+// ---- reads -------------------------------------------------------------------------------
+
+fn actor_parts(a: &Actor) -> (&'static str, &str) {
+    match a {
+        Actor::Member(id) => ("member", id.0.as_str()),
+        Actor::ServiceUser(id) => ("service_user", id.0.as_str()),
+    }
+}
+
+fn actor_from(kind: &str, id: String) -> Result<Actor, StoreError> {
+    match kind {
+        "member" => Ok(Actor::Member(MemberId(id))),
+        "service_user" => Ok(Actor::ServiceUser(ServiceUserId(id))),
+        _ => Err(StoreError::Corrupt("actor kind")),
+    }
+}
+
+/// A key's record as authentication needs it.
+pub(crate) struct KeyRecord {
+    pub secret: ApiSecret,
+    pub owner: Actor,
+    pub nonce_window: u64,
+    pub highest_nonce: u64,
+}
+
+pub(crate) fn key(conn: &Connection, api_key: &str) -> Result<Option<KeyRecord>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT secret, owner_kind, owner_id, nonce_window, highest_nonce FROM api_keys WHERE api_key = ?1",
+            [api_key],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((secret, kind, id, window, highest)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(KeyRecord {
+        secret: ApiSecret::from_base64(&secret).map_err(|_| StoreError::Corrupt("api secret"))?,
+        owner: actor_from(&kind, id)?,
+        nonce_window: u64::try_from(window).unwrap_or(0),
+        highest_nonce: u64::try_from(highest).unwrap_or(0),
+    }))
+}
+
+pub(crate) fn set_highest_nonce(
+    conn: &Connection,
+    api_key: &str,
+    nonce: u64,
+) -> Result<(), StoreError> {
+    // SQLite integers are i64; nonces beyond i64::MAX are stored saturated (never reached by
+    // millisecond or microsecond clocks).
+    let n = i64::try_from(nonce).unwrap_or(i64::MAX);
+    conn.execute(
+        "UPDATE api_keys SET highest_nonce = ?2 WHERE api_key = ?1",
+        params![api_key, n],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn org_name(conn: &Connection) -> Result<String, StoreError> {
+    Ok(conn.query_row("SELECT name FROM org WHERE id = 1", [], |r| r.get(0))?)
+}
+
+/// A member with the server-side 2FA state.
+pub(crate) struct MemberRecord {
+    pub member: Member,
+    pub totp: TotpSecret,
+    pub last_otp_step: Option<u64>,
+}
+
+pub(crate) fn member(conn: &Connection, id: &MemberId) -> Result<Option<MemberRecord>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT name, is_owner, permissions, totp_secret, last_otp_step FROM members WHERE id = ?1",
+            [&id.0],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((name, is_owner, perms, totp, last)) = row else {
+        return Ok(None);
+    };
+    let permissions: Permissions =
+        serde_json::from_str(&perms).map_err(|_| StoreError::Corrupt("permissions"))?;
+    Ok(Some(MemberRecord {
+        member: Member {
+            id: id.clone(),
+            name,
+            is_owner,
+            permissions,
+        },
+        totp: TotpSecret::from_base32(&totp).ok_or(StoreError::Corrupt("totp secret"))?,
+        last_otp_step: last.and_then(|s| u64::try_from(s).ok()),
+    }))
+}
+
+pub(crate) fn set_last_otp_step(
+    tx: &Transaction<'_>,
+    id: &MemberId,
+    step: u64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE members SET last_otp_step = ?2 WHERE id = ?1",
+        params![id.0, i64::try_from(step).unwrap_or(i64::MAX)],
+    )?;
+    Ok(())
+}
+
+/// Resolves an actor to its display form.
+pub(crate) fn actor_ref(conn: &Connection, a: &Actor) -> Result<ActorRef, StoreError> {
+    let (kind, table, id) = match a {
+        Actor::Member(id) => (ActorKind::Member, "members", &id.0),
+        Actor::ServiceUser(id) => (ActorKind::ServiceUser, "service_users", &id.0),
+    };
+    let name: Option<String> = conn
+        .query_row(
+            &format!("SELECT name FROM {table} WHERE id = ?1"),
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(ActorRef {
+        kind,
+        id: id.clone(),
+        name: name.unwrap_or_else(|| format!("(removed {id})")),
+    })
+}
+
+type RequestRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+);
+
+fn request_from_row(conn: &Connection, row: RequestRow) -> Result<Request, StoreError> {
+    let (id, kind, initiator_id, payload, status, policy, created_at, updated_at) = row;
+    let payload: RequestPayload =
+        serde_json::from_str(&payload).map_err(|_| StoreError::Corrupt("request payload"))?;
+    let policy: Option<Policy> = policy
+        .map(|p| serde_json::from_str(&p))
+        .transpose()
+        .map_err(|_| StoreError::Corrupt("policy snapshot"))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT member_id, decision, at, reason FROM decisions WHERE request_id = ?1 ORDER BY seq",
+    )?;
+    let decisions = stmt
+        .query_map([&id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?
+        .map(|row| {
+            let (member, decision, at, reason) = row?;
+            let decision = match decision.as_str() {
+                "approve" => Decision::Approve,
+                "reject" => Decision::Reject,
+                _ => return Err(StoreError::Corrupt("decision")),
+            };
+            Ok(DecisionRecord {
+                member: MemberId(member),
+                decision,
+                at,
+                reason,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Request {
+        id: RequestId(id),
+        initiator: actor_from(&kind, initiator_id)?,
+        payload,
+        status: RequestStatus::parse(&status).ok_or(StoreError::Corrupt("request status"))?,
+        policy,
+        decisions,
+        created_at,
+        updated_at,
+    })
+}
+
+const REQUEST_COLUMNS: &str =
+    "id, initiator_kind, initiator_id, payload, status, policy, created_at, updated_at";
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+pub(crate) fn request(conn: &Connection, id: &str) -> Result<Option<Request>, StoreError> {
+    let row = conn
+        .query_row(
+            &format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?1"),
+            [id],
+            read_row,
+        )
+        .optional()?;
+    row.map(|row| request_from_row(conn, row)).transpose()
+}
+
+/// Requests in the given workflows, optionally of one status, newest first.
+pub(crate) fn requests(
+    conn: &Connection,
+    workflows: &[Workflow],
+    status: Option<RequestStatus>,
+) -> Result<Vec<Request>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM requests WHERE (?1 IS NULL OR status = ?1) ORDER BY created_at DESC, id"
+    ))?;
+    let rows = stmt
+        .query_map([status.map(RequestStatus::as_str)], read_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let r = request_from_row(conn, row)?;
+        if workflows.contains(&r.workflow()) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn demo_members(conn: &Connection) -> Result<Vec<DemoMember>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT m.id, m.name, m.role, m.totp_secret, k.api_key, k.secret
+         FROM members m JOIN api_keys k ON k.owner_kind = 'member' AND k.owner_id = m.id
+         ORDER BY m.is_owner DESC, m.name",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(id, name, role, totp, api_key, secret)| {
+            Ok(DemoMember {
+                id,
+                name,
+                role,
+                api_key,
+                api_secret: ApiSecret::from_base64(&secret)
+                    .map_err(|_| StoreError::Corrupt("api secret"))?,
+                totp: TotpSecret::from_base32(&totp).ok_or(StoreError::Corrupt("totp secret"))?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn demo_credentials(
+    conn: &Connection,
+    base_url: &str,
+) -> Result<DemoCredentials, StoreError> {
+    let members = demo_members(conn)?
+        .into_iter()
+        .map(|m| DemoMemberCredentials {
+            id: m.id,
+            name: m.name,
+            api_key: m.api_key,
+            api_secret: m.api_secret.to_base64(),
+            totp_secret: m.totp.to_base32(),
+        })
+        .collect();
+    let mut stmt = conn.prepare(
+        "SELECT s.id, s.name, k.api_key, k.secret FROM service_users s
+         JOIN api_keys k ON k.owner_kind = 'service_user' AND k.owner_id = s.id ORDER BY s.name",
+    )?;
+    let service_users = stmt
+        .query_map([], |r| {
+            Ok(DemoServiceUserCredentials {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                api_key: r.get(2)?,
+                api_secret: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DemoCredentials {
+        base_url: base_url.to_owned(),
+        members,
+        service_users,
+    })
+}

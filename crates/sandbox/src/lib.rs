@@ -1,0 +1,236 @@
+//! The sandbox: a real server playing the exchange and its Organization, on SQLite.
+//!
+//! - [`Sandbox`]: the store (one SQLite file in WAL mode under a data directory), seeded with a
+//!   demo Organization on first start ([`seed`]), persistent across restarts.
+//! - [`Sandbox::router`]: the HTTP surface (axum). Every private call is authenticated exactly as
+//!   the exchange does it (`API-Key`, `API-Sign`, a per-key nonce; see [`auth`]); the org API lives
+//!   under `/0/org/*` ([`org_api`], contract in `docs/org-api.yaml`).
+//! - [`RunningSandbox`]: a bound server on loopback with its base URL, for the app, the CLI and tests.
+//! - [`DemoCredentials`]: the demo members' and service users' keys and TOTP secrets, handed out
+//!   only on explicit opt-in (`--demo-credentials FILE`) or in-process to the app's sandbox panel.
+
+pub mod auth;
+mod db;
+mod ids;
+pub mod org_api;
+pub mod seed;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use countersign_vault::TotpSecret;
+use serde::{Deserialize, Serialize};
+
+pub use db::StoreError;
+
+/// The current time in unix seconds. Injected so tests can move time.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    })
+}
+
+/// The sandbox's store and clock. Cheap to clone; clones share one connection.
+#[derive(Clone)]
+pub struct Sandbox {
+    db: Arc<Mutex<rusqlite::Connection>>,
+    clock: Clock,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// File name of the sandbox database inside its data directory.
+pub const DB_FILE: &str = "sandbox.sqlite3";
+
+impl Sandbox {
+    /// Opens (creating and seeding on first start) the sandbox under `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with_clock(data_dir, system_clock())
+    }
+
+    /// Like [`Sandbox::open`] with an injected clock.
+    pub fn open_with_clock(data_dir: &Path, clock: Clock) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Io(data_dir.to_owned(), e))?;
+        let path = data_dir.join(DB_FILE);
+        let mut conn = db::open(&path)?;
+        if db::is_empty(&conn)? {
+            seed::seed(&mut conn, clock())?;
+        }
+        Ok(Self {
+            db: Arc::new(Mutex::new(conn)),
+            clock,
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back), so a
+        // poisoned lock is still safe to use.
+        self.db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The HTTP surface.
+    pub fn router(&self) -> Router {
+        org_api::router(self.clone())
+    }
+
+    /// Binds `addr` (port 0 for a random port) and serves until the returned handle is shut down
+    /// or dropped.
+    pub async fn serve(self, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = self.router();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "sandbox server stopped");
+            }
+        });
+        Ok(RunningSandbox {
+            base_url: format!("http://{local}"),
+            addr: local,
+            sandbox: self,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Every demo member and service user with their credentials (sandbox only).
+    pub fn demo_credentials(&self, base_url: &str) -> Result<DemoCredentials, StoreError> {
+        let conn = self.conn();
+        db::demo_credentials(&conn, base_url)
+    }
+
+    /// The demo members with their TOTP secrets, for the app's in-process sandbox panel.
+    pub fn demo_members(&self) -> Result<Vec<DemoMember>, StoreError> {
+        let conn = self.conn();
+        db::demo_members(&conn)
+    }
+}
+
+/// A demo member as the app's sandbox panel needs it. The secret stays in Rust.
+#[derive(Debug, Clone)]
+pub struct DemoMember {
+    /// Member id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// A one-line description of what the member may do.
+    pub role: String,
+    /// Their API key.
+    pub api_key: String,
+    /// Their API secret.
+    pub api_secret: countersign_kraken::ApiSecret,
+    /// Their authenticator secret.
+    pub totp: TotpSecret,
+}
+
+/// The `--demo-credentials` file: `{base_url, members, service_users}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoCredentials {
+    /// Where the sandbox listens.
+    pub base_url: String,
+    /// Demo members.
+    pub members: Vec<DemoMemberCredentials>,
+    /// Demo service users.
+    pub service_users: Vec<DemoServiceUserCredentials>,
+}
+
+/// One member's credentials in the `--demo-credentials` file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoMemberCredentials {
+    /// Member id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// API key.
+    pub api_key: String,
+    /// API secret, base64.
+    pub api_secret: String,
+    /// TOTP secret, base32.
+    pub totp_secret: String,
+}
+
+/// One service user's credentials in the `--demo-credentials` file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoServiceUserCredentials {
+    /// Service user id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// API key.
+    pub api_key: String,
+    /// API secret, base64.
+    pub api_secret: String,
+}
+
+/// A sandbox serving on a loopback port. Dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningSandbox {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The store it serves.
+    pub sandbox: Sandbox,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningSandbox {
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Waits until the server ends (for `countersign sandbox serve`).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Secrets and 2FA.
+//!
+//! - [`Keychain`]: member API credentials (`countersign_kraken::Credentials`) in the OS keychain (Secret Service
+//!   on Linux, Keychain on macOS, Credential Manager on Windows). There is no fallback: without a
+//!   usable keychain every call fails with a [`KeychainError`] that says what to install or unlock.
+//! - [`TotpSecret`]: an RFC 6238 authenticator secret (SHA-1, 6 digits, 30 s), with
+//!   [`TotpSecret::verify`] refusing replays and allowing one step of clock skew.
+
+mod keychain;
+mod totp;
+
+pub use keychain::{Keychain, KeychainError};
+pub use totp::{OtpRejection, STEP_SECONDS, TotpSecret};
