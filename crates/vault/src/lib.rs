@@ -1,6 +1,6 @@
 //! Secrets and 2FA.
 //!
-//! - [`Keychain`]: member API credentials (`countersign_kraken::Credentials`) in the OS keychain (Secret Service
+//! - [`Keychain`] (blocking; call it off async workers): member API credentials (`countersign_kraken::Credentials`) in the OS keychain (Secret Service
 //!   on Linux, Keychain on macOS, Credential Manager on Windows). There is no fallback: without a
 //!   usable keychain every call fails with a [`KeychainError`] that says what to install or unlock.
 //! - [`TotpSecret`]: an RFC 6238 authenticator secret (SHA-1, 6 digits, 30 s), with

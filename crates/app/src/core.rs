@@ -1,0 +1,208 @@
+//! The app's session and commands.
+
+use std::path::Path;
+
+use countersign_client::OrgClient;
+use countersign_kraken::Credentials;
+use countersign_org::view::RequestView;
+use countersign_sandbox::{RunningSandbox, Sandbox};
+use countersign_vault::{Keychain, TotpSecret};
+use tokio::sync::RwLock;
+
+use crate::RemoteConfig;
+use crate::ipc::{CommandError, DemoMember, ErrorCode, RequestFilter, Session, SessionMode};
+
+/// One signed-in session. Commands take `&self`; switching member swaps the client inside.
+#[derive(Debug)]
+pub struct AppCore {
+    mode: Mode,
+    signed_in: RwLock<SignedIn>,
+}
+
+#[derive(Debug)]
+enum Mode {
+    Sandbox {
+        running: RunningSandbox,
+        members: Vec<countersign_sandbox::DemoMember>,
+    },
+    Remote,
+}
+
+#[derive(Debug, Clone)]
+struct SignedIn {
+    client: OrgClient,
+    session: Session,
+}
+
+async fn sign_in(client: OrgClient, mode: SessionMode) -> Result<SignedIn, CommandError> {
+    let me = client.me().await?;
+    let session = Session {
+        mode,
+        org_name: me.org_name,
+        base_url: client.base_url().to_owned(),
+        member: me.member,
+    };
+    Ok(SignedIn { client, session })
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl AppCore {
+    /// Starts the embedded sandbox from `data_dir` on a random loopback port and signs in as the
+    /// default demo member. Must run inside a tokio runtime.
+    pub async fn start_sandbox(data_dir: &Path) -> Result<Self, CommandError> {
+        let sandbox = Sandbox::open(data_dir)
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+        let running = sandbox
+            .serve(([127, 0, 0, 1], 0).into())
+            .await
+            .map_err(|e| {
+                CommandError::new(
+                    ErrorCode::Unavailable,
+                    format!("cannot start the sandbox: {e}"),
+                )
+            })?;
+        let members = running
+            .sandbox
+            .demo_members()
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+        let first = members
+            .iter()
+            .find(|m| m.id == countersign_sandbox::seed::DEFAULT_MEMBER)
+            .or_else(|| members.first())
+            .ok_or_else(|| CommandError::new(ErrorCode::Internal, "the sandbox has no members"))?;
+        let client = demo_client(&running.base_url, first)?;
+        let signed_in = sign_in(client, SessionMode::Sandbox).await?;
+        Ok(Self {
+            mode: Mode::Sandbox { running, members },
+            signed_in: RwLock::new(signed_in),
+        })
+    }
+
+    /// Signs in to the remote org API in `config` with the member's key from the OS keychain.
+    pub async fn connect_remote(
+        config: &RemoteConfig,
+        keychain: &Keychain,
+    ) -> Result<Self, CommandError> {
+        // The keychain client blocks (and runs its own D-Bus runtime): keep it off the workers.
+        let (keychain, profile) = (keychain.clone(), config.base_url.clone());
+        let creds = tokio::task::spawn_blocking(move || keychain.load(&profile))
+            .await
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
+            .map_err(|e| CommandError::new(ErrorCode::Auth, e.to_string()))?;
+        let client = OrgClient::new(&config.base_url, creds)?;
+        let signed_in = sign_in(client, SessionMode::Remote).await?;
+        Ok(Self {
+            mode: Mode::Remote,
+            signed_in: RwLock::new(signed_in),
+        })
+    }
+
+    /// The signed-in session.
+    pub async fn session(&self) -> Session {
+        self.signed_in.read().await.session.clone()
+    }
+
+    async fn client(&self) -> OrgClient {
+        self.signed_in.read().await.client.clone()
+    }
+
+    /// Requests visible to the member, newest first.
+    pub async fn list_requests(
+        &self,
+        filter: RequestFilter,
+    ) -> Result<Vec<RequestView>, CommandError> {
+        let filter = countersign_client::RequestFilter {
+            status: filter.status,
+            workflow: filter.workflow,
+        };
+        Ok(self.client().await.list_requests(filter).await?)
+    }
+
+    /// Approves with a TOTP code.
+    pub async fn approve(&self, id: &str, otp: &str) -> Result<RequestView, CommandError> {
+        check_otp_shape(otp)?;
+        Ok(self.client().await.approve(id, otp).await?)
+    }
+
+    /// Rejects with a TOTP code and an optional reason.
+    pub async fn reject(
+        &self,
+        id: &str,
+        otp: &str,
+        reason: Option<&str>,
+    ) -> Result<RequestView, CommandError> {
+        check_otp_shape(otp)?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        Ok(self.client().await.reject(id, otp, reason).await?)
+    }
+
+    /// The sandbox's demo members with their current codes (sandbox mode only).
+    pub async fn sandbox_members(&self) -> Result<Vec<DemoMember>, CommandError> {
+        let Mode::Sandbox { members, .. } = &self.mode else {
+            return Err(not_sandbox());
+        };
+        let current = self.session().await.member.id;
+        let now = unix_now();
+        Ok(members
+            .iter()
+            .map(|m| DemoMember {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                role: m.role.clone(),
+                code: m.totp.code_at(now),
+                seconds_remaining: TotpSecret::seconds_remaining(now),
+                current: m.id == current,
+            })
+            .collect())
+    }
+
+    /// Signs in as another demo member (sandbox mode only).
+    pub async fn switch_member(&self, member_id: &str) -> Result<Session, CommandError> {
+        let Mode::Sandbox { running, members } = &self.mode else {
+            return Err(not_sandbox());
+        };
+        let m = members.iter().find(|m| m.id == member_id).ok_or_else(|| {
+            CommandError::new(ErrorCode::NotFound, format!("no demo member {member_id}"))
+        })?;
+        let signed_in = sign_in(demo_client(&running.base_url, m)?, SessionMode::Sandbox).await?;
+        let session = signed_in.session.clone();
+        *self.signed_in.write().await = signed_in;
+        Ok(session)
+    }
+}
+
+fn demo_client(
+    base_url: &str,
+    m: &countersign_sandbox::DemoMember,
+) -> Result<OrgClient, CommandError> {
+    Ok(OrgClient::new(
+        base_url,
+        Credentials {
+            api_key: m.api_key.clone(),
+            api_secret: m.api_secret.clone(),
+        },
+    )?)
+}
+
+fn not_sandbox() -> CommandError {
+    CommandError::new(
+        ErrorCode::Unavailable,
+        "demo members exist only in sandbox mode",
+    )
+}
+
+fn check_otp_shape(otp: &str) -> Result<(), CommandError> {
+    if otp.len() == 6 && otp.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(CommandError::new(
+            ErrorCode::InvalidInput,
+            "the 2FA code is 6 digits",
+        ))
+    }
+}

@@ -1,0 +1,165 @@
+//! The types that cross the IPC boundary to the webview, exported to TypeScript by ts-rs
+//! (`ui/src/bindings/`, checked for drift by `cargo xtask test`). Request views come from
+//! `countersign_org::view`.
+
+use countersign_client::ClientError;
+use countersign_kraken::{ApiError, OrgRefusal};
+use countersign_org::view::ActorRef;
+use countersign_org::{RequestStatus, Workflow};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Where the session's org lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SessionMode {
+    /// The embedded sandbox Organization (no account, no network).
+    Sandbox,
+    /// A remote org API.
+    Remote,
+}
+
+/// The signed-in session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Session {
+    /// Sandbox or remote.
+    pub mode: SessionMode,
+    /// The Organization's name.
+    pub org_name: String,
+    /// The org API base URL.
+    pub base_url: String,
+    /// The signed-in member.
+    pub member: ActorRef,
+}
+
+/// Which requests to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RequestFilter {
+    /// Only this status.
+    pub status: Option<RequestStatus>,
+    /// Only this workflow.
+    pub workflow: Option<Workflow>,
+}
+
+/// A sandbox demo member with its current TOTP code (sandbox mode only; the TOTP secret never
+/// leaves Rust).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DemoMember {
+    /// Member id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What the member may do.
+    pub role: String,
+    /// The current 6-digit code.
+    pub code: String,
+    /// Seconds until the code changes.
+    #[ts(type = "number")]
+    pub seconds_remaining: u64,
+    /// Whether this is the signed-in member.
+    pub current: bool,
+}
+
+/// What the UI branches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    /// The member initiated the request.
+    SelfApproval,
+    /// The member already decided it.
+    AlreadyDecided,
+    /// The request is terminal.
+    NotPending,
+    /// A workflow permission is missing.
+    NotPermitted,
+    /// The 2FA code is wrong, expired or already used.
+    InvalidOtp,
+    /// No such request (or not visible).
+    NotFound,
+    /// An argument is malformed.
+    InvalidInput,
+    /// The key, signature or nonce was refused, or no credentials are available.
+    Auth,
+    /// The org API cannot be reached, or the action does not exist in this mode.
+    Unavailable,
+    /// Anything else.
+    Internal,
+}
+
+/// The one error shape that crosses the IPC boundary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+#[ts(export)]
+pub struct CommandError {
+    /// What the UI branches on.
+    pub code: ErrorCode,
+    /// What happened and what to do, in plain words.
+    pub message: String,
+}
+
+impl CommandError {
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ClientError> for CommandError {
+    fn from(e: ClientError) -> Self {
+        let (code, message) = match &e {
+            ClientError::Api(ApiError::Org(r)) => match r {
+                OrgRefusal::SelfApproval => (
+                    ErrorCode::SelfApproval,
+                    "You initiated this request; another member must approve it.".to_owned(),
+                ),
+                OrgRefusal::AlreadyDecided => (
+                    ErrorCode::AlreadyDecided,
+                    "You already decided this request; each member counts once.".to_owned(),
+                ),
+                OrgRefusal::NotPending => (
+                    ErrorCode::NotPending,
+                    "This request is no longer pending.".to_owned(),
+                ),
+                OrgRefusal::UnknownRequest => {
+                    (ErrorCode::NotFound, "No such request is visible to you.".to_owned())
+                }
+                OrgRefusal::InvalidOtp => (
+                    ErrorCode::InvalidOtp,
+                    "That code is wrong, expired or already used. Enter the current code from your authenticator."
+                        .to_owned(),
+                ),
+                OrgRefusal::NotPermitted => (
+                    ErrorCode::NotPermitted,
+                    "You lack the Approve permission on this workflow.".to_owned(),
+                ),
+                OrgRefusal::MembersOnly => (
+                    ErrorCode::Auth,
+                    "This key belongs to a service user; sign in with a member's key.".to_owned(),
+                ),
+            },
+            ClientError::Api(api) => match api.category() {
+                countersign_kraken::ErrorCategory::Auth | countersign_kraken::ErrorCategory::Nonce => {
+                    (ErrorCode::Auth, format!("The org API refused the credentials ({api})."))
+                }
+                countersign_kraken::ErrorCategory::Arguments => (ErrorCode::InvalidInput, api.to_string()),
+                countersign_kraken::ErrorCategory::Unavailable
+                | countersign_kraken::ErrorCategory::RateLimit => {
+                    (ErrorCode::Unavailable, format!("The org API is unavailable ({api}); try again shortly."))
+                }
+                _ => (ErrorCode::Internal, api.to_string()),
+            },
+            ClientError::Unreachable { .. } => (ErrorCode::Unavailable, e.to_string()),
+            ClientError::Protocol { .. } => (ErrorCode::Internal, e.to_string()),
+            ClientError::BaseUrl(_) => (ErrorCode::InvalidInput, e.to_string()),
+        };
+        Self { code, message }
+    }
+}

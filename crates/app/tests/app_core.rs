@@ -1,0 +1,88 @@
+//! The app's commands without a window, on the embedded sandbox: what the treasury officer's
+//! screen does, end to end through the real server.
+
+use countersign_app::AppCore;
+use countersign_app::ipc::{ErrorCode, RequestFilter, SessionMode};
+use countersign_org::RequestStatus;
+
+fn pending() -> RequestFilter {
+    RequestFilter {
+        status: Some(RequestStatus::Pending),
+        workflow: None,
+    }
+}
+
+#[tokio::test]
+async fn approve_switch_member_and_complete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = AppCore::start_sandbox(dir.path()).await.expect("sandbox");
+    let session = app.session().await;
+    assert_eq!(session.mode, SessionMode::Sandbox);
+    assert_eq!(session.member.name, "Ben Ruiz");
+    assert!(session.base_url.starts_with("http://127.0.0.1:"));
+
+    let members = app.sandbox_members().await.expect("demo members");
+    assert!(members.len() >= 4);
+    assert_eq!(members.iter().filter(|m| m.current).count(), 1);
+    assert!(
+        members
+            .iter()
+            .all(|m| m.code.len() == 6 && m.seconds_remaining <= 30)
+    );
+    let code_of = |name: &str, ms: &[countersign_app::ipc::DemoMember]| {
+        ms.iter()
+            .find(|m| m.name == name)
+            .map(|m| m.code.clone())
+            .expect("member")
+    };
+
+    let list = app.list_requests(pending()).await.expect("list");
+    let own = list
+        .iter()
+        .find(|r| r.initiator.name == "Ben Ruiz")
+        .expect("own request");
+    let err = app
+        .approve(&own.id, &code_of("Ben Ruiz", &members))
+        .await
+        .expect_err("self approval");
+    assert_eq!(err.code, ErrorCode::SelfApproval);
+
+    let target = list
+        .iter()
+        .find(|r| r.viewer.can_decide && r.approvals == 0 && r.initiator.name != "Chloe Park")
+        .expect("decidable");
+    let after = app
+        .approve(&target.id, &code_of("Ben Ruiz", &members))
+        .await
+        .expect("approve");
+    assert_eq!(after.approvals, 1);
+
+    let chloe = members
+        .iter()
+        .find(|m| m.name == "Chloe Park")
+        .expect("Chloe");
+    let session = app.switch_member(&chloe.id).await.expect("switch");
+    assert_eq!(session.member.name, "Chloe Park");
+    let members = app.sandbox_members().await.expect("demo members");
+    assert!(members.iter().any(|m| m.current && m.name == "Chloe Park"));
+    let done = app
+        .approve(&target.id, &code_of("Chloe Park", &members))
+        .await
+        .expect("approve");
+    assert_eq!(done.status, RequestStatus::Completed);
+
+    let err = app.approve(&target.id, "12345").await.expect_err("shape");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+}
+
+#[tokio::test]
+async fn a_remote_without_keychain_credentials_says_what_to_do() {
+    let config = countersign_app::RemoteConfig {
+        base_url: "http://127.0.0.1:9".into(),
+    };
+    let keychain = countersign_vault::Keychain::new("countersign-test-missing");
+    let err = AppCore::connect_remote(&config, &keychain)
+        .await
+        .expect_err("no credentials");
+    assert_eq!(err.code, ErrorCode::Auth);
+}

@@ -1,0 +1,184 @@
+//! `countersign approvals list|approve|reject`.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use countersign_client::{OrgClient, RequestFilter};
+use countersign_kraken::{ApiSecret, Credentials};
+use countersign_org::RequestPayload;
+use countersign_org::RequestStatus;
+use countersign_org::view::{ActorKind, RequestView};
+
+/// Where and as whom.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The org API base URL (default: the configured remote, see `countersign remote add`).
+    #[arg(long, env = "COUNTERSIGN_BASE_URL", global = true)]
+    base_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List pending requests (all statuses with --all).
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Include requests in every status.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Approve a request with your current 2FA code.
+    Approve {
+        /// The request id.
+        id: String,
+        /// Your current TOTP code.
+        #[arg(long)]
+        otp: String,
+    },
+    /// Reject a request with your current 2FA code.
+    Reject {
+        /// The request id.
+        id: String,
+        /// Your current TOTP code.
+        #[arg(long)]
+        otp: String,
+        /// Why (shown to the initiator and other approvers).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// The member's key: `COUNTERSIGN_API_KEY` + `COUNTERSIGN_API_SECRET` for automation, otherwise
+/// the OS keychain entry for the base URL.
+async fn credentials(base_url: &str) -> anyhow::Result<Credentials> {
+    match (
+        std::env::var("COUNTERSIGN_API_KEY").ok(),
+        std::env::var("COUNTERSIGN_API_SECRET").ok(),
+    ) {
+        (Some(api_key), Some(secret)) => Ok(Credentials {
+            api_key,
+            api_secret: ApiSecret::from_base64(&secret).context("COUNTERSIGN_API_SECRET")?,
+        }),
+        (Some(_), None) | (None, Some(_)) => {
+            anyhow::bail!("set both COUNTERSIGN_API_KEY and COUNTERSIGN_API_SECRET, or neither")
+        }
+        (None, None) => {
+            let profile = base_url.to_owned();
+            let keychain = countersign_vault::Keychain::default();
+            Ok(tokio::task::spawn_blocking(move || keychain.load(&profile)).await??)
+        }
+    }
+}
+
+fn base_url(explicit: Option<String>) -> anyhow::Result<String> {
+    if let Some(url) = explicit {
+        return Ok(url);
+    }
+    let path = countersign_app::RemoteConfig::default_path().context("no config directory")?;
+    countersign_app::RemoteConfig::load(&path)?
+        .map(|c| c.base_url)
+        .context("no org API given: pass --base-url URL (or set COUNTERSIGN_BASE_URL), or configure one with `countersign remote add`")
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let base_url = base_url(args.base_url)?;
+    let client = OrgClient::new(&base_url, credentials(&base_url).await?)?;
+    match args.command {
+        Command::List { json, all } => {
+            let filter = RequestFilter {
+                status: (!all).then_some(RequestStatus::Pending),
+                workflow: None,
+            };
+            let requests = client.list_requests(filter).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&requests)?);
+            } else {
+                print_table(&requests, now());
+            }
+        }
+        Command::Approve { id, otp } => {
+            let r = client.approve(&id, &otp).await?;
+            println!("{}", outcome(&r));
+        }
+        Command::Reject { id, otp, reason } => {
+            let r = client.reject(&id, &otp, reason.as_deref()).await?;
+            println!("{}", outcome(&r));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+fn outcome(r: &RequestView) -> String {
+    format!(
+        "{}: {} ({} / {} approvals) — {}",
+        r.id,
+        r.status.as_str(),
+        r.approvals,
+        r.required_approvals,
+        r.summary
+    )
+}
+
+/// Age in the largest whole unit: `45s`, `12m`, `3h`, `2d`.
+fn age(seconds: i64) -> String {
+    match seconds.max(0) {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+fn print_table(requests: &[RequestView], now: i64) {
+    if requests.is_empty() {
+        println!("No requests.");
+        return;
+    }
+    println!(
+        "{:<21}  {:<9}  {:<18}  {:>22}  {:<16}  {:>9}  {:>5}",
+        "ID", "STATUS", "INITIATOR", "AMOUNT", "DESTINATION", "APPROVALS", "AGE"
+    );
+    for r in requests {
+        let initiator = match r.initiator.kind {
+            ActorKind::Member => r.initiator.name.clone(),
+            ActorKind::ServiceUser => format!("{} (bot)", r.initiator.name),
+        };
+        let (amount, destination) = match &r.payload {
+            RequestPayload::Withdrawal {
+                asset, amount, key, ..
+            } => (format!("{amount} {asset}"), key.clone()),
+        };
+        println!(
+            "{:<21}  {:<9}  {:<18}  {:>22}  {:<16}  {:>9}  {:>5}",
+            r.id,
+            r.status.as_str(),
+            initiator,
+            amount,
+            destination,
+            format!("{} / {}", r.approvals, r.required_approvals),
+            age(now - r.created_at)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(super::age(-5), "0s");
+        assert_eq!(super::age(59), "59s");
+        assert_eq!(super::age(60 * 12), "12m");
+        assert_eq!(super::age(3600 * 3 + 5), "3h");
+        assert_eq!(super::age(86_400 * 2), "2d");
+    }
+}

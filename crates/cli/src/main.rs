@@ -1,0 +1,169 @@
+//! `countersign`: the sandbox server, approvals, remotes and signing, without a window.
+//!
+//! Commands are defined by [`Cli`]; each runs on the same crates the desktop app uses.
+
+mod approvals;
+mod remote;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use countersign_kraken::ApiSecret;
+
+/// Countersign: approve exchange Organization requests, run the sandbox, debug signatures.
+#[derive(Debug, Parser)]
+#[command(name = "countersign", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The sandbox Organization server.
+    Sandbox {
+        #[command(subcommand)]
+        command: SandboxCommand,
+    },
+    /// Pending requests: list, approve, reject.
+    Approvals(approvals::Args),
+    /// The remote org API the app and the CLI use (credentials go to the OS keychain).
+    Remote {
+        #[command(subcommand)]
+        command: remote::Command,
+    },
+    /// Print the API-Sign header for a private call (for debugging an integration).
+    Sign {
+        /// The API secret, base64.
+        #[arg(long)]
+        secret: String,
+        /// The nonce, as sent.
+        #[arg(long)]
+        nonce: String,
+        /// The URI path, from `/0/...`.
+        #[arg(long)]
+        path: String,
+        /// The exact POST body, including `nonce=`.
+        #[arg(long)]
+        body: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SandboxCommand {
+    /// Serve the sandbox (org API + exchange API subset) until interrupted.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8765")]
+        addr: SocketAddr,
+        /// Data directory (created and seeded on first start).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Write the demo members' and service users' keys and TOTP secrets to this JSON file
+        /// (sandbox only; for test harnesses and scripts).
+        #[arg(long)]
+        demo_credentials: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Sandbox {
+            command:
+                SandboxCommand::Serve {
+                    addr,
+                    data,
+                    demo_credentials,
+                },
+        } => serve(addr, data, demo_credentials).await,
+        Command::Approvals(args) => approvals::run(args).await,
+        Command::Remote { command } => remote::run(command).await,
+        Command::Sign {
+            secret,
+            nonce,
+            path,
+            body,
+        } => {
+            let secret = ApiSecret::from_base64(&secret).context("--secret")?;
+            println!(
+                "{}",
+                countersign_kraken::sign(&secret, &path, &nonce, &body)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(
+    addr: SocketAddr,
+    data: Option<PathBuf>,
+    demo_credentials: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let data = match data {
+        Some(d) => d,
+        None => dirs::data_dir()
+            .context("no data directory on this system; pass --data DIR")?
+            .join("countersign")
+            .join("sandbox"),
+    };
+    let sandbox = countersign_sandbox::Sandbox::open(&data)
+        .with_context(|| format!("opening the sandbox in {}", data.display()))?;
+    let running = sandbox
+        .serve(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    if let Some(path) = demo_credentials {
+        let creds = running.sandbox.demo_credentials(&running.base_url)?;
+        write_private(&path, &serde_json::to_string_pretty(&creds)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    eprintln!(
+        "sandbox serving {} (data in {}); Ctrl-C to stop",
+        running.base_url,
+        data.display()
+    );
+    tokio::select! {
+        () = running.wait() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file readable by its owner only (it holds demo secrets).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())
+}

@@ -1,0 +1,189 @@
+//! The `countersign` binary as a user runs it: a sandbox served by one process, approvals driven
+//! by another, and the signing helper against the official worked example.
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use countersign_vault::TotpSecret;
+
+const BIN: &str = env!("CARGO_BIN_EXE_countersign");
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &std::path::Path) -> (Server, serde_json::Value) {
+    let creds_path = dir.join("demo.json");
+    let child = Command::new(BIN)
+        .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir.join("data"))
+        .arg("--demo-credentials")
+        .arg(&creds_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sandbox");
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&creds_path)
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        {
+            return (server, v);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sandbox did not write its demo credentials"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn member<'a>(creds: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    creds["members"]
+        .as_array()
+        .and_then(|ms| ms.iter().find(|m| m["name"] == name))
+        .unwrap_or_else(|| panic!("member {name}"))
+}
+
+fn as_member(creds: &serde_json::Value, name: &str, args: &[&str]) -> Output {
+    let m = member(creds, name);
+    Command::new(BIN)
+        .arg("approvals")
+        .args(args)
+        .env(
+            "COUNTERSIGN_BASE_URL",
+            creds["base_url"].as_str().expect("base_url"),
+        )
+        .env("COUNTERSIGN_API_KEY", m["api_key"].as_str().expect("key"))
+        .env(
+            "COUNTERSIGN_API_SECRET",
+            m["api_secret"].as_str().expect("secret"),
+        )
+        .output()
+        .expect("run countersign")
+}
+
+fn code(creds: &serde_json::Value, name: &str) -> String {
+    let secret = member(creds, name)["totp_secret"].as_str().expect("totp");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    TotpSecret::from_base32(secret)
+        .expect("base32")
+        .code_at(now)
+}
+
+#[test]
+fn serve_list_approve_and_refuse_self_approval() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_server, creds) = serve(dir.path());
+    assert!(creds["members"].as_array().is_some_and(|m| m.len() >= 4));
+    assert!(
+        creds["service_users"]
+            .as_array()
+            .is_some_and(|s| s.len() >= 2)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("demo.json"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "demo credentials are private to their owner"
+        );
+    }
+
+    let out = as_member(&creds, "Ben Ruiz", &["list", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(list.len() >= 5);
+
+    let table = as_member(&creds, "Ben Ruiz", &["list"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("APPROVALS") && text.contains("rebalancer-bot (bot)"),
+        "{text}"
+    );
+
+    let own = list
+        .iter()
+        .find(|r| r["initiator"]["name"] == "Ben Ruiz")
+        .expect("own");
+    let id = own["id"].as_str().expect("id");
+    let out = as_member(
+        &creds,
+        "Ben Ruiz",
+        &["approve", id, "--otp", &code(&creds, "Ben Ruiz")],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EOrg:Self approval"));
+
+    let other = list
+        .iter()
+        .find(|r| r["viewer"]["can_decide"] == true && r["approvals"] == 1)
+        .expect("one approval so far");
+    let id = other["id"].as_str().expect("id");
+    let out = as_member(
+        &creds,
+        "Ben Ruiz",
+        &["approve", id, "--otp", &code(&creds, "Ben Ruiz")],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("completed (2 / 2 approvals)"), "{stdout}");
+}
+
+#[test]
+fn sign_prints_the_official_worked_example() {
+    let out = Command::new(BIN)
+        .args([
+            "sign",
+            "--secret",
+            "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==",
+            "--nonce",
+            "1616492376594",
+            "--path",
+            "/0/private/AddOrder",
+            "--body",
+            "nonce=1616492376594&ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ=="
+    );
+}
+
+#[test]
+fn missing_base_url_says_what_to_do() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(BIN)
+        .args(["approvals", "list"])
+        .env_remove("COUNTERSIGN_BASE_URL")
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("HOME", home.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--base-url"));
+}

@@ -1,0 +1,74 @@
+import { useCallback, useEffect, useState } from "react";
+import type { Session } from "./bindings/Session";
+import { ErrorState } from "./components/ErrorState";
+import { ShortcutsDialog } from "./components/ShortcutsDialog";
+import { TopBar } from "./components/TopBar";
+import { SandboxPanel } from "./features/sandbox/SandboxPanel";
+import { ignoresShortcuts } from "./lib/keyboard";
+import { toHostError, useHost, type HostError } from "./platform";
+import { Workspace } from "./Workspace";
+
+export function App() {
+  const host = useHost();
+  const [session, setSession] = useState<Session | null>(null);
+  const [error, setError] = useState<HostError | null>(null);
+  const [showShortcuts, setShowShortcuts] = useState(false);
+
+  const loadSession = useCallback(() => {
+    host.getSession().then(
+      (loaded) => {
+        setSession(loaded);
+        setError(null);
+      },
+      (failure: unknown) => setError(toHostError(failure)),
+    );
+  }, [host]);
+
+  useEffect(loadSession, [loadSession]);
+
+  useEffect(() => {
+    function onKeyDown(event: KeyboardEvent) {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key === "Escape" && showShortcuts) {
+        setShowShortcuts(false);
+      } else if (event.key === "?" && (showShortcuts || !ignoresShortcuts(event.target))) {
+        setShowShortcuts((shown) => !shown);
+      }
+    }
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, [showShortcuts]);
+
+  if (session === null) {
+    return (
+      <div className="app-start">
+        {error ? (
+          <ErrorState
+            title="Countersign can't reach its core, so nothing can be shown yet."
+            error={error}
+            onRetry={() => {
+              setError(null);
+              loadSession();
+            }}
+          />
+        ) : (
+          <p className="placeholder" aria-busy="true">
+            Connecting…
+          </p>
+        )}
+      </div>
+    );
+  }
+
+  const sandbox = session.mode === "sandbox";
+  return (
+    <div className="app">
+      <TopBar session={session} onShowShortcuts={() => setShowShortcuts(true)} />
+      <div className={sandbox ? "body with-sandbox" : "body"}>
+        <Workspace key={session.member.id} />
+        {sandbox && <SandboxPanel onSwitched={setSession} />}
+      </div>
+      {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
+    </div>
+  );
+}

@@ -1,0 +1,37 @@
+const SHORTCUTS: [key: string, what: string][] = [
+  ["j / k", "Next / previous request"],
+  ["a", "Approve the selected request"],
+  ["r", "Reject the selected request"],
+  ["/", "Filter the list"],
+  ["Esc", "Close the prompt or this panel"],
+  ["?", "Show or hide these shortcuts"],
+];
+
+export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
+  return (
+    <div className="overlay" onClick={onClose}>
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="shortcuts-title"
+        onClick={(event) => event.stopPropagation()}
+      >
+        <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+        <dl className="shortcuts">
+          {SHORTCUTS.map(([key, what]) => (
+            <div key={key}>
+              <dt>
+                <kbd>{key}</kbd>
+              </dt>
+              <dd>{what}</dd>
+            </div>
+          ))}
+        </dl>
+        <button type="button" autoFocus onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </div>
+  );
+}

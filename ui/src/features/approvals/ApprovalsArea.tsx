@@ -1,0 +1,42 @@
+import type { RequestView } from "../../bindings/RequestView";
+import type { Polled } from "../../lib/usePolled";
+import { RequestBrowser } from "./RequestBrowser";
+
+interface ApprovalsAreaProps {
+  pending: Polled<RequestView[]>;
+  selectedId: string | undefined;
+  onSelect: (id: string) => void;
+  onDecided: () => void;
+}
+
+/** Pending withdrawals, with the ones that need the viewer marked. */
+export function ApprovalsArea({ pending, selectedId, onSelect, onDecided }: ApprovalsAreaProps) {
+  const rows = pending.data;
+  const needsMe = rows?.filter((r) => r.viewer.can_decide).length ?? 0;
+  return (
+    <RequestBrowser
+      label="Pending withdrawals"
+      rows={rows}
+      error={pending.error}
+      onRetry={() => void pending.refresh()}
+      showStatus={false}
+      empty={{
+        title: "No withdrawals are waiting for you",
+        hint: "When a member or a service user asks to withdraw, the request appears here until enough approvers decide.",
+      }}
+      selectedId={selectedId}
+      onSelect={onSelect}
+      onDecided={onDecided}
+      caption={
+        rows !== undefined &&
+        rows.length > 0 && (
+          <p className="caption">
+            {needsMe === 0
+              ? `Nothing needs your decision; ${rows.length} pending wait for others.`
+              : `${needsMe} of ${rows.length} pending need your decision.`}
+          </p>
+        )
+      }
+    />
+  );
+}

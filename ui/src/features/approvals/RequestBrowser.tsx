@@ -1,0 +1,221 @@
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import type { Decision } from "../../bindings/Decision";
+import type { RequestView } from "../../bindings/RequestView";
+import { ErrorState } from "../../components/ErrorState";
+import { ignoresShortcuts } from "../../lib/keyboard";
+import { useNow } from "../../lib/usePolled";
+import type { HostError } from "../../platform";
+import { RequestDetail } from "./RequestDetail";
+import { RequestList } from "./RequestList";
+import { STATUS_LABELS } from "./labels";
+
+const NOTICE_MS = 8000;
+
+interface RequestBrowserProps {
+  /** Accessible name of the list, e.g. "Pending withdrawals". */
+  label: string;
+  rows: RequestView[] | undefined;
+  error: HostError | undefined;
+  onRetry: () => void;
+  showStatus: boolean;
+  empty: { title: string; hint: string };
+  selectedId: string | undefined;
+  onSelect: (id: string) => void;
+  /** Called after a decision succeeded, to refresh every list that shows requests. */
+  onDecided: () => void;
+  /** Extra filter controls shown beside the text filter. */
+  filters?: ReactNode;
+  /** A line above the list, e.g. how many need the viewer. */
+  caption?: ReactNode;
+}
+
+function matches(request: RequestView, query: string): boolean {
+  if (query === "") return true;
+  const haystack = [
+    request.id,
+    request.initiator.name,
+    request.payload.asset,
+    request.payload.key,
+    request.payload.amount,
+    STATUS_LABELS[request.status],
+  ]
+    .join(" ")
+    .toLowerCase();
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .every((word) => haystack.includes(word));
+}
+
+function noticeFor(updated: RequestView, decision: Decision): string {
+  const tally = `${updated.approvals} / ${updated.required_approvals} approvals`;
+  if (decision === "reject") return `Rejected ${updated.id}.`;
+  if (updated.status === "completed") return `Approved ${updated.id}: ${tally}, the withdrawal is completed.`;
+  return `Approved ${updated.id}: ${tally}, waiting for others.`;
+}
+
+/** A list of requests on the left and the selected one's detail on the right, driven by keyboard or mouse. */
+export function RequestBrowser(props: RequestBrowserProps) {
+  const { label, rows, error, onRetry, showStatus, empty, selectedId, onSelect, onDecided, filters, caption } = props;
+  const now = useNow(15_000);
+  const [query, setQuery] = useState("");
+  const [prompt, setPrompt] = useState<{ requestId: string; decision: Decision } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const filterInput = useRef<HTMLInputElement>(null);
+  const listPane = useRef<HTMLDivElement>(null);
+
+  const visible = rows?.filter((r) => matches(r, query.trim())) ?? [];
+  const selected = visible.find((r) => r.id === selectedId) ?? visible[0];
+  const openPrompt = prompt !== null && prompt.requestId === selected?.id ? prompt.decision : null;
+
+  function select(id: string, focus: boolean) {
+    onSelect(id);
+    if (focus) {
+      const row = Array.from(listPane.current?.querySelectorAll<HTMLElement>("[data-request-id]") ?? []).find(
+        (el) => el.dataset.requestId === id,
+      );
+      row?.focus();
+    }
+  }
+
+  function decided(updated: RequestView, decision: Decision) {
+    setPrompt(null);
+    setNotice(noticeFor(updated, decision));
+    onDecided();
+  }
+
+  useEffect(() => {
+    if (notice === null) return;
+    const timer = setTimeout(() => setNotice(null), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice]);
+
+  useEffect(() => {
+    function onKeyDown(event: KeyboardEvent) {
+      if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key === "Escape") {
+        if (prompt) {
+          event.preventDefault();
+          setPrompt(null);
+        }
+        return;
+      }
+      if (ignoresShortcuts(event.target)) return;
+      const index = selected ? visible.indexOf(selected) : -1;
+      switch (event.key) {
+        case "j":
+        case "k": {
+          const next = visible[Math.min(visible.length - 1, Math.max(0, index + (event.key === "j" ? 1 : -1)))];
+          if (next) select(next.id, true);
+          break;
+        }
+        case "a":
+        case "r":
+          if (selected?.status !== "pending") return;
+          setPrompt({ requestId: selected.id, decision: event.key === "a" ? "approve" : "reject" });
+          break;
+        case "/":
+          filterInput.current?.focus();
+          break;
+        default:
+          return;
+      }
+      event.preventDefault();
+    }
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  });
+
+  let list: ReactNode;
+  if (rows === undefined && error) {
+    list = <ErrorState title="Couldn't load requests." error={error} onRetry={onRetry} />;
+  } else if (rows === undefined) {
+    list = (
+      <p className="placeholder" aria-busy="true">
+        Loading requests…
+      </p>
+    );
+  } else if (visible.length === 0) {
+    list =
+      rows.length === 0 ? (
+        <div className="empty">
+          <p className="empty-title">{empty.title}</p>
+          <p>{empty.hint}</p>
+        </div>
+      ) : (
+        <div className="empty">
+          <p className="empty-title">Nothing matches “{query.trim()}”.</p>
+          <button type="button" onClick={() => setQuery("")}>
+            Clear the filter
+          </button>
+        </div>
+      );
+  } else {
+    list = (
+      <RequestList
+        label={label}
+        rows={visible}
+        selectedId={selected?.id}
+        onSelect={(id) => select(id, false)}
+        showStatus={showStatus}
+        now={now}
+      />
+    );
+  }
+
+  return (
+    <div className="browser">
+      <div className="list-pane" ref={listPane}>
+        <div className="toolbar">
+          <input
+            ref={filterInput}
+            type="search"
+            className="filter"
+            placeholder="Filter: initiator, asset, destination   /"
+            aria-label="Filter requests"
+            aria-keyshortcuts="/"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === "Escape" && query !== "") {
+                event.preventDefault();
+                setQuery("");
+              }
+            }}
+          />
+          {filters}
+        </div>
+        {caption}
+        {rows !== undefined && error && (
+          <p className="stale" role="alert">
+            Couldn't refresh: {error.message}{" "}
+            <button type="button" className="link" onClick={onRetry}>
+              Retry
+            </button>
+          </p>
+        )}
+        {list}
+      </div>
+      <div className="detail-pane">
+        {notice && (
+          <p className="notice" role="status" data-testid="action-ok">
+            {notice}
+          </p>
+        )}
+        {selected ? (
+          <RequestDetail
+            key={selected.id}
+            request={selected}
+            now={now}
+            prompt={openPrompt}
+            onPrompt={(decision) => setPrompt(decision && { requestId: selected.id, decision })}
+            onDecided={decided}
+          />
+        ) : (
+          rows !== undefined &&
+          rows.length > 0 && <p className="placeholder">Select a request to see who asked, how much, and where it goes.</p>
+        )}
+      </div>
+    </div>
+  );
+}

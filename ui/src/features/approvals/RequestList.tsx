@@ -1,0 +1,67 @@
+import type { RequestView } from "../../bindings/RequestView";
+import { ActorName } from "../../components/ActorName";
+import { formatAmount } from "../../lib/money";
+import { formatAge } from "../../lib/time";
+import { StatusTag } from "./StatusTag";
+
+interface RequestListProps {
+  label: string;
+  rows: RequestView[];
+  selectedId: string | undefined;
+  onSelect: (id: string) => void;
+  showStatus: boolean;
+  now: number;
+}
+
+export function RequestList({ label, rows, selectedId, onSelect, showStatus, now }: RequestListProps) {
+  return (
+    <div className={showStatus ? "request-list with-status" : "request-list"}>
+      <div className="row-head" aria-hidden="true">
+        <span>Initiator</span>
+        <span className="num">Amount</span>
+        <span />
+        <span>Destination</span>
+        <span className="num">Approvals</span>
+        {showStatus && <span>Status</span>}
+        <span className="num">Age</span>
+      </div>
+      <ul aria-label={label}>
+        {rows.map((request) => (
+          <li key={request.id}>
+            <button
+              type="button"
+              className="request-row"
+              data-testid="request-row"
+              data-request-id={request.id}
+              data-initiator={request.initiator.name}
+              data-approvals={`${request.approvals}/${request.required_approvals}`}
+              data-status={request.status}
+              aria-current={request.id === selectedId ? "true" : undefined}
+              onClick={() => onSelect(request.id)}
+            >
+              <span className="cell initiator">
+                <span
+                  className={request.viewer.can_decide ? "needs-me" : "needs-me needs-me-off"}
+                  title={request.viewer.can_decide ? "Needs your decision" : undefined}
+                />
+                <ActorName actor={request.initiator} />
+              </span>
+              <span className="cell num amount-value">{formatAmount(request.payload.amount)}</span>
+              <span className="cell asset">{request.payload.asset}</span>
+              <span className="cell destination">{request.payload.key}</span>
+              <span className="cell num">
+                {request.approvals} / {request.required_approvals}
+              </span>
+              {showStatus && (
+                <span className="cell">
+                  <StatusTag status={request.status} />
+                </span>
+              )}
+              <span className="cell num muted">{formatAge(request.created_at, now)}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

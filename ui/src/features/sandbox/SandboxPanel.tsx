@@ -1,0 +1,92 @@
+import { useCallback, useState } from "react";
+import type { Session } from "../../bindings/Session";
+import { ErrorState } from "../../components/ErrorState";
+import { usePolled } from "../../lib/usePolled";
+import { toHostError, useHost, type HostError } from "../../platform";
+
+/** TOTP step length; the binding carries only the seconds left, so the bar assumes the usual 30 s. */
+const CODE_PERIOD_SECONDS = 30;
+
+/** Sandbox only: the demo members, their current codes, and signing in as one of them. */
+export function SandboxPanel({ onSwitched }: { onSwitched: (session: Session) => void }) {
+  const host = useHost();
+  const load = useCallback(() => host.sandboxMembers(), [host]);
+  const members = usePolled(load, 1000);
+  const [switching, setSwitching] = useState<string | null>(null);
+  const [switchError, setSwitchError] = useState<HostError | null>(null);
+
+  async function switchTo(memberId: string) {
+    setSwitching(memberId);
+    setSwitchError(null);
+    try {
+      const session = await host.switchMember(memberId);
+      await members.refresh();
+      onSwitched(session);
+    } catch (failure) {
+      setSwitchError(toHostError(failure));
+    } finally {
+      setSwitching(null);
+    }
+  }
+
+  return (
+    <aside className="sandbox-panel" data-testid="sandbox-panel" aria-labelledby="sandbox-title">
+      <h2 id="sandbox-title">Sandbox — demo members</h2>
+      <p className="muted">Demo codes for this sandbox only. Approve with the signed-in member's code.</p>
+      {switchError && (
+        <p className="action-error" role="alert" data-code={switchError.code}>
+          {switchError.message}
+        </p>
+      )}
+      {members.data === undefined ? (
+        members.error ? (
+          <ErrorState title="Couldn't load the demo members." error={members.error} onRetry={() => void members.refresh()} />
+        ) : (
+          <p className="placeholder">Loading demo members…</p>
+        )
+      ) : (
+        <ul className="demo-members">
+          {members.data.map((m) => (
+            <li
+              key={m.id}
+              className={m.current ? "demo-member current" : "demo-member"}
+              data-testid="demo-member"
+              data-member-id={m.id}
+              data-member-name={m.name}
+            >
+              <div className="demo-head">
+                <span className="demo-name">{m.name}</span>
+                <span className="demo-role">{m.role}</span>
+              </div>
+              <div className="demo-code-row">
+                <span className="demo-code" data-testid="demo-code" aria-label={`Current code for ${m.name}`}>
+                  {m.code}
+                </span>
+                <span className="countdown" title="Seconds until this code changes">
+                  {m.seconds_remaining} s
+                </span>
+              </div>
+              <progress
+                max={Math.max(CODE_PERIOD_SECONDS, m.seconds_remaining)}
+                value={m.seconds_remaining}
+                aria-label={`Time left for ${m.name}'s code`}
+              />
+              {m.current ? (
+                <span className="signed-in-tag">Signed in</span>
+              ) : (
+                <button
+                  type="button"
+                  data-testid="switch-member"
+                  disabled={switching !== null}
+                  onClick={() => void switchTo(m.id)}
+                >
+                  {switching === m.id ? "Signing in…" : `Sign in as ${m.name}`}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}

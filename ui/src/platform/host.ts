@@ -1,0 +1,65 @@
+import type { CommandError } from "../bindings/CommandError";
+import type { DemoMember } from "../bindings/DemoMember";
+import type { ErrorCode } from "../bindings/ErrorCode";
+import type { RequestFilter } from "../bindings/RequestFilter";
+import type { RequestView } from "../bindings/RequestView";
+import type { Session } from "../bindings/Session";
+
+/** Everything the UI asks of the host (the Rust core, or the in-memory fake). */
+export interface Host {
+  getSession(): Promise<Session>;
+  /** Newest first. */
+  listRequests(filter: RequestFilter): Promise<RequestView[]>;
+  approveRequest(id: string, otp: string): Promise<RequestView>;
+  rejectRequest(id: string, otp: string, reason: string | null): Promise<RequestView>;
+  /** Sandbox mode only; rejects with `unavailable` in remote mode. */
+  sandboxMembers(): Promise<DemoMember[]>;
+  /** Sandbox mode only: sign in as another demo member. */
+  switchMember(memberId: string): Promise<Session>;
+}
+
+// A Record so the compiler fails when the generated ErrorCode gains or loses a variant.
+const KNOWN_CODES: Record<ErrorCode, true> = {
+  self_approval: true,
+  already_decided: true,
+  not_pending: true,
+  not_permitted: true,
+  invalid_otp: true,
+  not_found: true,
+  invalid_input: true,
+  auth: true,
+  unavailable: true,
+  internal: true,
+};
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(KNOWN_CODES));
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && ERROR_CODES.has(value);
+}
+
+/** A failed host call, carrying the code the UI branches on. */
+export class HostError extends Error implements CommandError {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = "HostError";
+    this.code = code;
+  }
+}
+
+/**
+ * Turns whatever a host call rejected with into a HostError: a `{code, message}` CommandError
+ * from a command, or a bare string/Error from the IPC layer itself (unknown command, bad args).
+ */
+export function toHostError(reason: unknown): HostError {
+  if (reason instanceof HostError) return reason;
+  if (typeof reason === "object" && reason !== null && "code" in reason) {
+    const { code, message } = reason as { code: unknown; message?: unknown };
+    const text = typeof message === "string" && message !== "" ? message : "The request failed.";
+    return new HostError(isErrorCode(code) ? code : "internal", text);
+  }
+  if (reason instanceof Error) return new HostError("internal", reason.message);
+  if (typeof reason === "string" && reason !== "") return new HostError("internal", reason);
+  return new HostError("internal", "The request failed for an unknown reason.");
+}
