@@ -52,6 +52,23 @@ fn unix_now() -> u64 {
 }
 
 impl AppCore {
+    /// Opens the session the app starts with: the remote configured in the file at
+    /// `remote_config` if there is one, else the embedded sandbox under `sandbox_dir`.
+    pub async fn open(
+        sandbox_dir: &Path,
+        remote_config: Option<&Path>,
+    ) -> Result<Self, CommandError> {
+        let remote = match remote_config {
+            Some(path) => RemoteConfig::load(path)
+                .map_err(|e| CommandError::new(ErrorCode::InvalidInput, e.to_string()))?,
+            None => None,
+        };
+        match remote {
+            Some(remote) => Self::connect_remote(&remote, &Keychain::default()).await,
+            None => Self::start_sandbox(sandbox_dir).await,
+        }
+    }
+
     /// Starts the embedded sandbox from `data_dir` on a random loopback port and signs in as the
     /// default demo member. Must run inside a tokio runtime.
     pub async fn start_sandbox(data_dir: &Path) -> Result<Self, CommandError> {

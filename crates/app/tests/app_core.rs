@@ -86,3 +86,64 @@ async fn a_remote_without_keychain_credentials_says_what_to_do() {
         .expect_err("no credentials");
     assert_eq!(err.code, ErrorCode::Auth);
 }
+
+/// Remote mode: a sandbox served apart plays the remote org; the app finds it through the remote
+/// config and signs in with the member's key from the real OS keychain.
+#[tokio::test]
+#[ignore = "needs a Secret Service; `cargo xtask test` provides one"]
+async fn a_configured_remote_is_used_with_the_key_from_the_keychain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let remote = countersign_sandbox::Sandbox::open(&dir.path().join("remote"))
+        .expect("open")
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let chloe = remote
+        .sandbox
+        .demo_members()
+        .expect("members")
+        .into_iter()
+        .find(|m| m.name == "Chloe Park")
+        .expect("Chloe");
+    let keychain = countersign_vault::Keychain::default();
+    let creds = countersign_kraken::Credentials {
+        api_key: chloe.api_key.clone(),
+        api_secret: chloe.api_secret.clone(),
+    };
+    let profile = remote.base_url.clone();
+    {
+        let (k, p) = (keychain.clone(), profile.clone());
+        tokio::task::spawn_blocking(move || k.store(&p, &creds))
+            .await
+            .expect("join")
+            .expect("store");
+    }
+    let config_path = dir.path().join("remote.json");
+    countersign_app::RemoteConfig {
+        base_url: remote.base_url.clone(),
+    }
+    .save(&config_path)
+    .expect("save");
+
+    let app = AppCore::open(&dir.path().join("unused-sandbox"), Some(&config_path))
+        .await
+        .expect("open remote");
+    let session = app.session().await;
+    assert_eq!(session.mode, SessionMode::Remote);
+    assert_eq!(session.member.name, "Chloe Park");
+    assert_eq!(session.base_url, remote.base_url);
+    assert!(
+        !dir.path().join("unused-sandbox").exists(),
+        "no embedded sandbox in remote mode"
+    );
+    assert!(app.list_requests(pending()).await.expect("list").len() >= 5);
+    assert_eq!(
+        app.sandbox_members().await.expect_err("remote").code,
+        ErrorCode::Unavailable
+    );
+
+    tokio::task::spawn_blocking(move || keychain.delete(&profile))
+        .await
+        .expect("join")
+        .expect("delete");
+}

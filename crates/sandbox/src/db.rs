@@ -287,19 +287,31 @@ pub(crate) fn balance(conn: &Connection, asset: &str) -> Result<Decimal, StoreEr
     })
 }
 
-pub(crate) fn post_ledger(
-    tx: &Transaction<'_>,
-    refid: &str,
-    time: i64,
-    kind: &str,
-    asset: &str,
-    amount: Decimal,
-    fee: Decimal,
-    balance: Decimal,
-) -> Result<(), StoreError> {
+/// One ledger line as the exchange reports it: `balance = previous + amount - fee`.
+#[derive(Debug)]
+pub(crate) struct LedgerEntry<'a> {
+    pub refid: &'a str,
+    pub time: i64,
+    pub kind: &'a str,
+    pub asset: &'a str,
+    pub amount: Decimal,
+    pub fee: Decimal,
+    pub balance: Decimal,
+}
+
+pub(crate) fn post_ledger(tx: &Transaction<'_>, e: &LedgerEntry<'_>) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO ledger (id, refid, time, type, subtype, asset, amount, fee, balance) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8)",
-        params![crate::ids::refid(), refid, time, kind, asset, amount.to_string(), fee.to_string(), balance.to_string()],
+        params![
+            crate::ids::refid(),
+            e.refid,
+            e.time,
+            e.kind,
+            e.asset,
+            e.amount.to_string(),
+            e.fee.to_string(),
+            e.balance.to_string()
+        ],
     )?;
     Ok(())
 }

@@ -207,7 +207,10 @@ fn decide(sandbox: &Sandbox, caller: &Caller, decision: Decision) -> Result<Requ
     let otp = caller
         .param("otp")
         .ok_or(ApiError::InvalidArguments(Some("otp".into())))?;
-    let reason = caller.param("reason").map(str::to_owned);
+    // A reason is recorded with rejections only.
+    let reason = (decision == Decision::Reject)
+        .then(|| caller.param("reason").map(str::to_owned))
+        .flatten();
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     let (rec, mut request) = load_visible(&conn, caller)?;
@@ -249,17 +252,16 @@ pub(crate) fn apply_effect(
                 return Err(ApiError::Other("EFunding:Insufficient funds".into()));
             }
             db::set_balance(tx, asset, after).map_err(internal)?;
-            db::post_ledger(
-                tx,
-                &request.id.0,
-                now,
-                "withdrawal",
+            let entry = db::LedgerEntry {
+                refid: &request.id.0,
+                time: now,
+                kind: "withdrawal",
                 asset,
-                -*amount,
-                *fee,
-                after,
-            )
-            .map_err(internal)?;
+                amount: -*amount,
+                fee: *fee,
+                balance: after,
+            };
+            db::post_ledger(tx, &entry).map_err(internal)?;
         }
     }
     Ok(())

@@ -1,0 +1,16 @@
+//! Declares the app's commands so Tauri generates one permission per command; the window's
+//! capability (`capabilities/main.json`) grants exactly these.
+
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "get_session",
+            "list_requests",
+            "approve_request",
+            "reject_request",
+            "sandbox_members",
+            "switch_member",
+        ]),
+    ))
+    .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));
+}

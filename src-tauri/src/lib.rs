@@ -1,0 +1,105 @@
+//! The desktop shell: Tauri commands that forward to [`countersign_app::AppCore`].
+//!
+//! On start-up the app opens its session: the remote org API configured with
+//! `countersign remote add` (key from the OS keychain), or else the embedded sandbox on a random
+//! loopback port with its data in the app's data directory. A start-up failure is kept in
+//! [`Core`] and returned by every command, so the window opens and says what went wrong.
+
+use countersign_app::ipc::{CommandError, DemoMember, RequestFilter, Session};
+use countersign_app::{AppCore, RemoteConfig};
+
+use countersign_org::view::RequestView;
+use tauri::{Manager as _, State};
+
+/// The session opened at start-up, or why it could not be.
+#[derive(Debug)]
+pub struct Core(Result<AppCore, CommandError>);
+
+impl Core {
+    fn get(&self) -> Result<&AppCore, CommandError> {
+        self.0.as_ref().map_err(Clone::clone)
+    }
+}
+
+#[tauri::command]
+async fn get_session(core: State<'_, Core>) -> Result<Session, CommandError> {
+    Ok(core.get()?.session().await)
+}
+
+#[tauri::command]
+async fn list_requests(
+    core: State<'_, Core>,
+    filter: RequestFilter,
+) -> Result<Vec<RequestView>, CommandError> {
+    core.get()?.list_requests(filter).await
+}
+
+#[tauri::command]
+async fn approve_request(
+    core: State<'_, Core>,
+    id: String,
+    otp: String,
+) -> Result<RequestView, CommandError> {
+    core.get()?.approve(&id, &otp).await
+}
+
+#[tauri::command]
+async fn reject_request(
+    core: State<'_, Core>,
+    id: String,
+    otp: String,
+    reason: Option<String>,
+) -> Result<RequestView, CommandError> {
+    core.get()?.reject(&id, &otp, reason.as_deref()).await
+}
+
+#[tauri::command]
+async fn sandbox_members(core: State<'_, Core>) -> Result<Vec<DemoMember>, CommandError> {
+    core.get()?.sandbox_members().await
+}
+
+#[tauri::command]
+async fn switch_member(core: State<'_, Core>, member_id: String) -> Result<Session, CommandError> {
+    core.get()?.switch_member(&member_id).await
+}
+
+/// Registers the commands on a builder (shared by the app and the IPC tests).
+pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        get_session,
+        list_requests,
+        approve_request,
+        reject_request,
+        sandbox_members,
+        switch_member
+    ])
+}
+
+/// Runs the app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let result = with_commands(tauri::Builder::default())
+        .setup(|app| {
+            let data_dir = app.path().app_data_dir()?;
+            let remote = RemoteConfig::default_path();
+            let core = tauri::async_runtime::block_on(AppCore::open(
+                &data_dir.join("sandbox"),
+                remote.as_deref(),
+            ));
+            if let Err(e) = &core {
+                tracing::error!(code = ?e.code, "session could not open: {}", e.message);
+            }
+            app.manage(Core(core));
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("error: Countersign could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,169 @@
+// End to end: the real desktop app (UI embedded, embedded sandbox) driven over WebDriver through
+// tauri-driver + WebKitWebDriver. Run by `cargo xtask test`, which provides Xvfb, a private D-Bus
+// session, a hermetic HOME and these variables:
+//   COUNTERSIGN_APP            the built app binary
+//   TAURI_DRIVER               the tauri-driver binary
+//   COUNTERSIGN_E2E_ARTIFACTS  where screenshots go
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createConnection } from "node:net";
+import { join } from "node:path";
+import { remote } from "webdriverio";
+
+const app = required("COUNTERSIGN_APP");
+const driverBin = required("TAURI_DRIVER");
+const artifacts = required("COUNTERSIGN_E2E_ARTIFACTS");
+const port = 4600 + (process.pid % 300) * 2;
+
+function required(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this through \`cargo xtask test\``);
+  return v;
+}
+
+function portOpen(p) {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port: p });
+    s.once("connect", () => { s.end(); resolve(true); });
+    s.once("error", () => resolve(false));
+  });
+}
+
+let driver;
+let browser;
+
+before(async () => {
+  driver = spawn(driverBin, ["--port", String(port), "--native-port", String(port + 1)], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  let spawnError = null;
+  driver.once("error", (e) => { spawnError = e; });
+  const deadline = Date.now() + 20_000;
+  while (!(await portOpen(port))) {
+    if (spawnError) throw new Error(`cannot start tauri-driver (${driverBin}): ${spawnError.message}`);
+    if (Date.now() > deadline) throw new Error("tauri-driver did not start listening");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "warn",
+    capabilities: {
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: app },
+    },
+  });
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  driver?.kill();
+});
+
+const sel = (testid, extra = "") => `[data-testid="${testid}"]${extra}`;
+
+async function rows() {
+  const found = [];
+  // webdriverio's element arrays map asynchronously; a plain loop keeps the calls in order.
+  for (const el of Array.from(await browser.$$(sel("request-row")))) {
+    found.push({
+      id: await el.getAttribute("data-request-id"),
+      initiator: await el.getAttribute("data-initiator"),
+      approvals: await el.getAttribute("data-approvals"),
+    });
+  }
+  return found;
+}
+
+async function row(id) {
+  return browser.$(sel("request-row", `[data-request-id="${id}"]`));
+}
+
+async function codeOf(name) {
+  const el = await browser.$(`${sel("demo-member")}[data-member-name="${name}"] ${sel("demo-code")}`);
+  return (await el.getText()).replace(/\s/g, "");
+}
+
+async function decide(id, code) {
+  await (await row(id)).click();
+  await (await browser.$(sel("approve"))).click();
+  const input = await browser.$(sel("otp-input"));
+  await input.waitForDisplayed({ timeout: 5_000 });
+  await input.setValue(code);
+  await (await browser.$(sel("otp-submit"))).click();
+}
+
+test("a treasury officer approves a withdrawal and is refused their own", async () => {
+  // The sandbox org is up and the pending list is there.
+  await browser.waitUntil(async () => (await rows()).length >= 5, {
+    timeout: 30_000,
+    timeoutMsg: "the pending withdrawals never appeared",
+  });
+  assert.ok(await (await browser.$(sel("sandbox-badge"))).isDisplayed(), "SANDBOX badge");
+  await (await browser.$(sel("sandbox-panel"))).waitForDisplayed({ timeout: 10_000 });
+  const me = await (await browser.$(sel("current-member"))).getText();
+  const needsBefore = Number(await (await browser.$(sel("needs-me-count"))).getText());
+  assert.ok(needsBefore >= 1, `needs-me count ${needsBefore}`);
+
+  // Approve one that nobody has approved yet, with the current code from the sandbox panel.
+  const pending = await rows();
+  const target = pending.find((r) => r.initiator !== me && r.approvals === "0/2");
+  assert.ok(target, `a withdrawal by someone else with 0/2 approvals, among ${JSON.stringify(pending.map((r) => [r.initiator, r.approvals]))}`);
+  await decide(target.id, await codeOf(me));
+  await (await browser.$(sel("action-ok"))).waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => (await (await row(target.id)).getAttribute("data-approvals")) === "1/2", {
+    timeout: 10_000,
+    timeoutMsg: "the approval count did not change to 1/2",
+  });
+  await browser.waitUntil(
+    async () => Number(await (await browser.$(sel("needs-me-count"))).getText()) === needsBefore - 1,
+    { timeout: 10_000, timeoutMsg: "the needs-me count did not drop" },
+  );
+
+  // Their own request: refused with a clear error, and nothing changes.
+  const own = (await rows()).find((r) => r.initiator === me);
+  assert.ok(own, `a withdrawal initiated by ${me}`);
+  await decide(own.id, await codeOf(me));
+  const error = await browser.$(sel("action-error"));
+  await error.waitForDisplayed({ timeout: 10_000 });
+  assert.equal(await error.getAttribute("data-code"), "self_approval");
+  assert.match(await error.getText(), /initiated this request/i);
+  assert.equal(await (await row(own.id)).getAttribute("data-approvals"), own.approvals);
+
+  await browser.saveScreenshot(join(artifacts, "approvals.png"));
+});
+
+test("switching to another demo member gives the second approval and completes it", async () => {
+  const before = await rows();
+  const halfway = before.find((r) => r.approvals === "1/2" && r.initiator !== "Chloe Park");
+  assert.ok(halfway, "a withdrawal with one approval");
+  const chloe = await browser.$(`${sel("demo-member")}[data-member-name="Chloe Park"] ${sel("switch-member")}`);
+  await chloe.click();
+  await browser.waitUntil(async () => (await (await browser.$(sel("current-member"))).getText()) === "Chloe Park", {
+    timeout: 10_000,
+    timeoutMsg: "did not sign in as Chloe",
+  });
+  const candidates = (await rows()).filter((r) => r.approvals === "1/2" && r.initiator !== "Chloe Park");
+  // Chloe may already have approved one of them (the seed has her approval on one).
+  let completed = null;
+  for (const c of candidates) {
+    await (await row(c.id)).click();
+    const approve = await browser.$(sel("approve"));
+    const detailText = await (await browser.$("main")).getText();
+    if (/already decided/i.test(detailText)) continue;
+    await approve.click();
+    const input = await browser.$(sel("otp-input"));
+    await input.waitForDisplayed({ timeout: 5_000 });
+    await input.setValue(await codeOf("Chloe Park"));
+    await (await browser.$(sel("otp-submit"))).click();
+    await (await browser.$(sel("action-ok"))).waitForDisplayed({ timeout: 10_000 });
+    completed = c.id;
+    break;
+  }
+  assert.ok(completed, "Chloe could approve one of the half-approved withdrawals");
+  await browser.waitUntil(async () => !(await (await row(completed)).isExisting()), {
+    timeout: 10_000,
+    timeoutMsg: "the completed withdrawal stayed in the pending list",
+  });
+});

@@ -1,0 +1,33 @@
+//! `cargo xtask <setup|run|test>`: the developer workflow and CI in one place.
+//!
+//! - `setup`: installs what is missing on a Debian/Ubuntu machine (system packages for building
+//!   and testing the desktop app, npm packages from the lock file, `tauri-driver`).
+//! - `run`: setup, then opens the desktop app on the embedded sandbox (`tauri dev`).
+//! - `test`: setup, then every gate and test in order — formatting, the tauri-dependency rule,
+//!   TypeScript bindings drift, tsc, ESLint, the UI unit tests, clippy, every Rust test (with the
+//!   real Secret Service), and the end-to-end test of the real app under Xvfb over WebDriver.
+//!   It stops at the first failure and ends with a summary line.
+
+mod steps;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => steps::setup(steps::Need::Everything),
+        Some("run") => steps::run_app(),
+        Some("test") => steps::test(),
+        _ => {
+            eprintln!("usage: cargo xtask <setup|run|test>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

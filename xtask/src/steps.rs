@@ -1,0 +1,414 @@
+//! The steps behind each xtask command.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+/// An error that says which step failed.
+pub type Result<T> = std::result::Result<T, String>;
+
+/// What `setup` must provide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Building and running the app.
+    Run,
+    /// Building, running and testing it (Xvfb, WebKitWebDriver, Secret Service, tauri-driver).
+    Everything,
+}
+
+const BUILD_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "libwebkit2gtk-4.1-dev",
+];
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus-x11",
+    "gnome-keyring",
+    "libsecret-tools",
+];
+
+fn root() -> PathBuf {
+    // xtask lives one level below the workspace root.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn cmd(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root());
+    c
+}
+
+fn describe(c: &Command) -> String {
+    let mut s = c.get_program().to_string_lossy().into_owned();
+    for a in c.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+fn run(mut c: Command) -> Result<()> {
+    let what = describe(&c);
+    eprintln!("+ {what}");
+    let status = c
+        .status()
+        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{what}` failed ({status})"))
+    }
+}
+
+fn output(mut c: Command) -> Result<String> {
+    let what = describe(&c);
+    let out = c
+        .output()
+        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{what}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+}
+
+fn is_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| !is_installed(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !on_path("apt-get") {
+        return Err(format!(
+            "missing system packages {missing:?} and no apt-get here; see README \"Other platforms\""
+        ));
+    }
+    let sudo = if is_root() { None } else { Some("sudo") };
+    let apt = |args: &[&str]| {
+        let mut c = match sudo {
+            Some(s) => {
+                let mut c = cmd(s);
+                c.arg("apt-get");
+                c
+            }
+            None => cmd("apt-get"),
+        };
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run(apt(&["update", "-q"]))?;
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(&missing);
+    run(install)
+}
+
+fn npm_ci() -> Result<()> {
+    if !on_path("node") || !on_path("npm") {
+        return Err(
+            "Node.js 20+ and npm are needed (https://nodejs.org or your package manager)".into(),
+        );
+    }
+    let lock = std::fs::read(root().join("package-lock.json"))
+        .map_err(|e| format!("package-lock.json: {e}"))?;
+    let stamp = root().join("node_modules/.countersign-lock");
+    if std::fs::read(&stamp).is_ok_and(|s| s == lock) {
+        return Ok(());
+    }
+    let mut c = cmd("npm");
+    c.args(["ci", "--no-audit", "--no-fund"]);
+    run(c)?;
+    std::fs::write(&stamp, lock).map_err(|e| format!("{}: {e}", stamp.display()))
+}
+
+fn cargo_bin(name: &str) -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    home.join("bin").join(name)
+}
+
+fn tauri_driver() -> Result<PathBuf> {
+    let path = cargo_bin("tauri-driver");
+    if !path.is_file() {
+        // tauri-driver 3 is an alpha for Tauri 3; this app is on Tauri 2.
+        let mut c = cmd("cargo");
+        c.args(["install", "tauri-driver", "--locked", "--version", "^2"]);
+        run(c)?;
+    }
+    Ok(path)
+}
+
+/// Installs what is missing.
+pub fn setup(need: Need) -> Result<()> {
+    let mut packages: Vec<&str> = BUILD_PACKAGES.to_vec();
+    if need == Need::Everything {
+        packages.extend_from_slice(TEST_PACKAGES);
+    }
+    apt_install(&packages)?;
+    npm_ci()?;
+    if need == Need::Everything {
+        tauri_driver()?;
+    }
+    Ok(())
+}
+
+/// Opens the app on the embedded sandbox.
+pub fn run_app() -> Result<()> {
+    setup(Need::Run)?;
+    let mut c = cmd("npx");
+    c.args(["tauri", "dev"]);
+    run(c)
+}
+
+struct Summary {
+    passed: Vec<(String, f64)>,
+}
+
+impl Summary {
+    fn step(&mut self, name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
+        eprintln!("\n=== {name}");
+        let start = Instant::now();
+        f().map_err(|e| {
+            eprintln!(
+                "\nxtask: step '{name}' failed\n{} passed, 1 failed",
+                self.passed.len()
+            );
+            format!("{name}: {e}")
+        })?;
+        self.passed
+            .push((name.to_owned(), start.elapsed().as_secs_f64()));
+        Ok(())
+    }
+}
+
+/// Every gate and test.
+pub fn test() -> Result<()> {
+    let started = Instant::now();
+    let mut s = Summary { passed: Vec::new() };
+    s.step("setup", || setup(Need::Everything))?;
+    s.step("cargo fmt --check", || {
+        let mut c = cmd("cargo");
+        c.args(["fmt", "--all", "--check"]);
+        run(c)
+    })?;
+    s.step("only src-tauri depends on tauri", check_tauri_dependents)?;
+    s.step("TypeScript bindings match the Rust types", check_bindings)?;
+    s.step("tsc --strict", || npm_ws(&["run", "typecheck", "-w", "ui"]))?;
+    s.step("ESLint", || npm_ws(&["run", "lint", "-w", "ui"]))?;
+    s.step("UI unit tests (vitest)", || {
+        npm_ws(&["run", "test", "-w", "ui"])
+    })?;
+    s.step("UI build", || npm_ws(&["run", "build", "-w", "ui"]))?;
+    s.step("clippy -D warnings", || {
+        let mut c = cmd("cargo");
+        c.args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        run(c)
+    })?;
+    s.step("Rust tests (real Secret Service)", || {
+        // Keychain tests are #[ignore]d for plain `cargo test`; here the Secret Service exists.
+        run(with_keyring(&[
+            "cargo",
+            "test",
+            "--workspace",
+            "--",
+            "--include-ignored",
+        ])?)
+    })?;
+    s.step("desktop app build (UI embedded)", || {
+        let mut c = cmd("npx");
+        c.args(["tauri", "build", "--debug", "--no-bundle"]);
+        run(c)
+    })?;
+    s.step(
+        "end-to-end: the real app over WebDriver under Xvfb",
+        end_to_end,
+    )?;
+    eprintln!();
+    for (name, secs) in &s.passed {
+        eprintln!("  ok  {secs:7.1}s  {name}");
+    }
+    eprintln!("total {:.0}s", started.elapsed().as_secs_f64());
+    println!("xtask: {} passed, 0 failed", s.passed.len());
+    Ok(())
+}
+
+fn npm_ws(args: &[&str]) -> Result<()> {
+    let mut c = cmd("npm");
+    c.args(args);
+    run(c)
+}
+
+/// A command run inside a private D-Bus session with an unlocked gnome-keyring (Secret Service)
+/// and a fresh keyring directory, so keychain tests use the real service and leave nothing behind.
+fn with_keyring(argv: &[&str]) -> Result<Command> {
+    let keyring_home =
+        std::env::temp_dir().join(format!("countersign-keyring-{}", std::process::id()));
+    std::fs::create_dir_all(&keyring_home).map_err(|e| e.to_string())?;
+    let mut c = cmd("dbus-run-session");
+    c.args([
+        "--",
+        "sh",
+        "-c",
+        "echo -n countersign | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"",
+        "sh",
+    ]);
+    c.args(argv);
+    c.env("XDG_DATA_HOME", &keyring_home);
+    Ok(c)
+}
+
+fn check_tauri_dependents() -> Result<()> {
+    let mut c = cmd("cargo");
+    c.args(["metadata", "--format-version", "1", "--no-deps"]);
+    let meta: serde_json::Value = serde_json::from_str(&output(c)?).map_err(|e| e.to_string())?;
+    let mut offenders = BTreeSet::new();
+    for pkg in meta["packages"].as_array().into_iter().flatten() {
+        let name = pkg["name"].as_str().unwrap_or_default();
+        if name == "countersign-desktop" {
+            continue;
+        }
+        for dep in pkg["dependencies"].as_array().into_iter().flatten() {
+            let dep_name = dep["name"].as_str().unwrap_or_default();
+            if dep_name == "tauri" || dep_name.starts_with("tauri-") {
+                offenders.insert(format!("{name} → {dep_name}"));
+            }
+        }
+    }
+    if offenders.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("only src-tauri may depend on tauri: {offenders:?}"))
+    }
+}
+
+fn check_bindings() -> Result<()> {
+    let committed = root().join("ui/src/bindings");
+    let fresh = std::env::temp_dir().join(format!("countersign-bindings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&fresh);
+    let mut c = cmd("cargo");
+    c.args([
+        "test",
+        "--quiet",
+        "-p",
+        "countersign-org",
+        "-p",
+        "countersign-app",
+        "export_bindings",
+    ])
+    .env("TS_RS_EXPORT_DIR", &fresh)
+    .stdout(Stdio::null());
+    run(c)?;
+    let list = |dir: &Path| -> Result<Vec<(String, Vec<u8>)>> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
+            files.push((entry.file_name().to_string_lossy().into_owned(), bytes));
+        }
+        files.sort();
+        Ok(files)
+    };
+    let (want, have) = (list(&fresh)?, list(&committed)?);
+    let _ = std::fs::remove_dir_all(&fresh);
+    if want == have {
+        return Ok(());
+    }
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<BTreeSet<_>>();
+    let differ: Vec<String> = want
+        .iter()
+        .filter(|(n, b)| have.iter().any(|(hn, hb)| hn == n && hb != b))
+        .map(|(n, _)| n.clone())
+        .collect();
+    Err(format!(
+        "ui/src/bindings is stale: missing {:?}, extra {:?}, changed {differ:?}; run `cargo test -p countersign-org -p countersign-app export_bindings` and commit",
+        names(&want).difference(&names(&have)).collect::<Vec<_>>(),
+        names(&have).difference(&names(&want)).collect::<Vec<_>>(),
+    ))
+}
+
+struct Xvfb(Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn end_to_end() -> Result<()> {
+    let app = root().join("target/debug/countersign-desktop");
+    if !app.is_file() {
+        return Err(format!("{} was not built", app.display()));
+    }
+    let driver = tauri_driver()?;
+    let webkit_driver = Path::new("/usr/bin/WebKitWebDriver");
+    if !webkit_driver.is_file() {
+        return Err("WebKitWebDriver is missing (apt package webkit2gtk-driver)".into());
+    }
+    // A hermetic home: the app's data dir, config and caches live and die with this run.
+    let home = std::env::temp_dir().join(format!("countersign-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+    let display = ":93";
+    let xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start Xvfb: {e}"))?;
+    let _xvfb = Xvfb(xvfb);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let artifacts = root().join("target/e2e");
+    std::fs::create_dir_all(&artifacts).map_err(|e| e.to_string())?;
+    let mut c = with_keyring(&["node", "--test", "--test-concurrency=1", "tests/e2e/"])?;
+    c.env("DISPLAY", display)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("COUNTERSIGN_APP", &app)
+        .env("TAURI_DRIVER", &driver)
+        .env("COUNTERSIGN_E2E_ARTIFACTS", &artifacts);
+    let result = run(c);
+    let _ = std::fs::remove_dir_all(&home);
+    result
+}
