@@ -27,7 +27,10 @@ pub enum Actor {
 }
 
 /// What a member may do within one workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkflowPermission {
     /// See the workflow's requests.
@@ -41,8 +44,11 @@ pub enum WorkflowPermission {
 }
 
 /// A member's workflow permissions. Additive: a new member holds none.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+///
+/// On the wire: `{"initiate_withdrawal": ["view", "approve"], ...}`.
+/// (A newtype struct: serde and ts-rs both render it as the inner map.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Permissions(BTreeMap<Workflow, BTreeSet<WorkflowPermission>>);
 
 impl Permissions {
@@ -104,13 +110,15 @@ pub struct Member {
     pub permissions: Permissions,
 }
 
-/// An API-only operator.
+/// An API-only operator; what it may do is its API key's scopes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceUser {
     /// Stable id.
     pub id: ServiceUserId,
     /// Display name (e.g. `rebalancer-bot`).
     pub name: String,
+    /// Its API key's scopes and settings.
+    pub key: crate::ApiKeySpec,
 }
 
 impl Member {

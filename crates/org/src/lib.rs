@@ -1,25 +1,43 @@
 //! The Organization model and its rules, with no I/O and no clock (time is passed in as unix
 //! seconds).
 //!
-//! - [`Member`], [`ServiceUser`], [`Actor`]: who acts. Members hold [`Permissions`] per
-//!   [`Workflow`]; service users act only through their API key.
-//! - [`Policy`]: a workflow's approval rule; [`Request`] snapshots the one in force when submitted.
-//! - [`Request`]: a typed [`RequestPayload`] moving through [`RequestStatus`] by
-//!   [`Request::submit`] and [`Request::decide`], which enforce the invariants of
-//!   `shared/spec/organizations.md` §4 and refuse with a [`RuleViolation`].
+//! - [`Org`]: the Organization — [`Member`]s holding [`Permissions`] per [`Workflow`],
+//!   [`ServiceUser`]s whose [`ApiKeySpec`] ([`Scope`]s, [`KeySettings`]) decides what they may
+//!   do, a [`Policy`] per workflow or none, and the address book ([`AddressEntry`]).
+//! - [`Org::preview`] and [`Org::submit`]: one decision procedure — completes immediately,
+//!   queued (who may approve), or not permitted — with a [`Preview`] trace of every rule
+//!   consulted. [`Org::apply`] carries out a completed [`RequestPayload`] as [`OrgChange`]s.
+//! - [`Request`]: moves through [`RequestStatus`] by [`Request::decide`] and
+//!   [`Request::cancel`], which enforce the invariants of `shared/spec/organizations.md` §4 and
+//!   refuse with a [`RuleViolation`].
+//! - [`Org::policy_diff`], [`Org::lock_check`], [`Org::bus_factor`]: what a policy change or lock
+//!   would do.
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
 
 mod actor;
+mod org;
 mod policy;
+mod preview;
 mod request;
+mod scope;
+#[cfg(test)]
+mod tests;
 pub mod view;
 
 pub use actor::{
     Actor, Member, MemberId, Permissions, ServiceUser, ServiceUserId, WorkflowPermission,
 };
-pub use policy::Policy;
+pub use org::{
+    AccountPermission, AddressEntry, Grant, Org, OrgChange, PayloadError, permission_diff,
+    scope_diff,
+};
+pub use policy::{
+    Direction, LockCheck, Policy, PolicyDiff, PolicyFieldChange, diff as policy_field_diff,
+};
+pub use preview::{Context, Preview, PreviewDecision, Refused, Submission, TraceStep, Verdict};
 pub use request::{
     Decision, DecisionRecord, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
-    Submitted, Submitter, Transition,
+    Transition,
 };
+pub use scope::{ApiKeySpec, KeySettings, KeySpecError, Scope, ScopeGroup, parse_cidr};
 pub use view::Workflow;

@@ -4,19 +4,102 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{Actor, Member, Policy, ServiceUser, Workflow, WorkflowPermission};
+use crate::view::ActorRef;
+use crate::{
+    Actor, ApiKeySpec, Member, MemberId, Permissions, Policy, ServiceUserId, Workflow,
+    WorkflowPermission,
+};
 
 /// A request's id (the exchange's `refid` for withdrawals).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RequestId(pub String);
 
-/// What a request does once it completes.
+/// What a request does once it completes: one typed payload per request kind of the four
+/// workflows (spec §2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum RequestPayload {
-    /// Withdraw `amount` of `asset` to the address-book entry named `key`; `fee` is charged on top.
+    /// Manage Access: invite a person with these permissions.
+    InviteMember {
+        /// Display name.
+        name: String,
+        /// Workflow permissions granted on joining.
+        permissions: Permissions,
+    },
+    /// Manage Access: remove a member (never the Owner).
+    RemoveMember {
+        /// The member.
+        #[ts(type = "string")]
+        member: MemberId,
+    },
+    /// Manage Access: replace a member's workflow permissions.
+    ChangeMemberPermissions {
+        /// The member.
+        #[ts(type = "string")]
+        member: MemberId,
+        /// The new permissions (replacing the old ones).
+        permissions: Permissions,
+    },
+    /// Manage Access: create a service user and its API key (the secret is revealed once).
+    CreateServiceUser {
+        /// Display name.
+        name: String,
+        /// The key's scopes and settings.
+        key: ApiKeySpec,
+    },
+    /// Manage Access: replace a service user's key scopes and settings.
+    ChangeServiceUserKey {
+        /// The service user.
+        #[ts(type = "string")]
+        service_user: ServiceUserId,
+        /// The new scopes and settings.
+        key: ApiKeySpec,
+    },
+    /// Manage Access: remove a service user (its key stops working).
+    RemoveServiceUser {
+        /// The service user.
+        #[ts(type = "string")]
+        service_user: ServiceUserId,
+    },
+    /// Manage Policies: set (or, with `null`, remove) a workflow's policy.
+    ChangePolicy {
+        /// The workflow whose policy changes.
+        workflow: Workflow,
+        /// The new policy; `null` removes it.
+        policy: Option<Policy>,
+    },
+    /// Manage Policies: lock a workflow's policy (irreversible).
+    LockPolicy {
+        /// The workflow.
+        workflow: Workflow,
+    },
+    /// Manage Addresses: add an address-book entry.
+    AddAddress {
+        /// The entry's name.
+        key: String,
+        /// Asset code.
+        asset: String,
+        /// Withdrawal method.
+        method: String,
+        /// The destination.
+        address: String,
+    },
+    /// Manage Addresses: rename an entry.
+    RelabelAddress {
+        /// The current name.
+        key: String,
+        /// The new name.
+        new_key: String,
+    },
+    /// Manage Addresses: remove an entry.
+    RemoveAddress {
+        /// The name.
+        key: String,
+    },
+    /// Initiate Withdrawal: withdraw `amount` of `asset` to the address-book entry named `key`;
+    /// `fee` is charged on top.
     Withdrawal {
         /// Asset code (e.g. `BTC`).
         asset: String,
@@ -37,7 +120,87 @@ impl RequestPayload {
     /// The workflow that governs this payload.
     pub fn workflow(&self) -> Workflow {
         match self {
+            Self::InviteMember { .. }
+            | Self::RemoveMember { .. }
+            | Self::ChangeMemberPermissions { .. }
+            | Self::CreateServiceUser { .. }
+            | Self::ChangeServiceUserKey { .. }
+            | Self::RemoveServiceUser { .. } => Workflow::ManageAccess,
+            Self::ChangePolicy { .. } | Self::LockPolicy { .. } => Workflow::ManagePolicies,
+            Self::AddAddress { .. } | Self::RelabelAddress { .. } | Self::RemoveAddress { .. } => {
+                Workflow::ManageAddresses
+            }
             Self::Withdrawal { .. } => Workflow::InitiateWithdrawal,
+        }
+    }
+
+    /// The members and service users the payload refers to (for naming them).
+    pub fn actors(&self) -> Vec<Actor> {
+        match self {
+            Self::RemoveMember { member } | Self::ChangeMemberPermissions { member, .. } => {
+                vec![Actor::Member(member.clone())]
+            }
+            Self::ChangeServiceUserKey { service_user, .. }
+            | Self::RemoveServiceUser { service_user } => {
+                vec![Actor::ServiceUser(service_user.clone())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// What it does, as a verb phrase ("withdraw 2.5 BTC to cold-storage-2"), naming actors
+    /// through `name_of`.
+    pub fn describe(&self, name_of: impl Fn(&Actor) -> ActorRef) -> String {
+        let member = |id: &MemberId| name_of(&Actor::Member(id.clone())).name;
+        let bot = |id: &ServiceUserId| name_of(&Actor::ServiceUser(id.clone())).name;
+        match self {
+            Self::InviteMember { name, .. } => format!("invite {name} as a member"),
+            Self::RemoveMember { member: m } => format!("remove member {}", member(m)),
+            Self::ChangeMemberPermissions { member: m, .. } => {
+                format!("change {}'s permissions", member(m))
+            }
+            Self::CreateServiceUser { name, key } => format!(
+                "create service user {name} with {} API permission{}",
+                key.scopes.len(),
+                if key.scopes.len() == 1 { "" } else { "s" }
+            ),
+            Self::ChangeServiceUserKey { service_user, .. } => {
+                format!("change {}'s API key", bot(service_user))
+            }
+            Self::RemoveServiceUser { service_user } => {
+                format!("remove service user {}", bot(service_user))
+            }
+            Self::ChangePolicy {
+                workflow,
+                policy: Some(p),
+            } => format!(
+                "set the {} policy to {} approval{}{}",
+                workflow.label(),
+                p.required_approvals,
+                if p.required_approvals == 1 { "" } else { "s" },
+                if p.always_require_approval {
+                    ""
+                } else {
+                    " (Execute allowed)"
+                }
+            ),
+            Self::ChangePolicy {
+                workflow,
+                policy: None,
+            } => {
+                format!("remove the {} policy", workflow.label())
+            }
+            Self::LockPolicy { workflow } => format!("lock the {} policy", workflow.label()),
+            Self::AddAddress { key, asset, .. } => {
+                format!("add address-book entry {key} for {asset}")
+            }
+            Self::RelabelAddress { key, new_key } => {
+                format!("rename address-book entry {key} to {new_key}")
+            }
+            Self::RemoveAddress { key } => format!("remove address-book entry {key}"),
+            Self::Withdrawal {
+                asset, amount, key, ..
+            } => format!("withdraw {} {asset} to {key}", amount.normalize()),
         }
     }
 }
@@ -116,8 +279,8 @@ pub struct DecisionRecord {
 
 /// A request with its snapshot of the policy in force when it was submitted.
 ///
-/// Invariants (kept by [`Request::submit`] and [`Request::decide`], the only ways to build or move
-/// one): the initiator never appears in `decisions`; each member appears at most once; only
+/// Invariants (kept by [`crate::Org::submit`], [`Request::decide`] and [`Request::cancel`], the
+/// only ways to build or move one): the initiator never appears in `decisions`; each member appears at most once; only
 /// members holding Approve on the workflow appear; `Completed` by approval implies
 /// `approvals() >= required_approvals`; a terminal request is never changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,24 +301,6 @@ pub struct Request {
     pub created_at: i64,
     /// Last change, unix seconds.
     pub updated_at: i64,
-}
-
-/// The initiator of a new request, with what the rules need to know about it.
-#[derive(Debug, Clone, Copy)]
-pub enum Submitter<'a> {
-    /// A member, with their permissions.
-    Member(&'a Member),
-    /// A service user (its API key scope is checked by the API layer before this).
-    ServiceUser(&'a ServiceUser),
-}
-
-/// How a submission ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Submitted {
-    /// Completed at once (Execute under a permitting policy, or no policy): apply the effect now.
-    Completed,
-    /// Waiting in the approval queue.
-    Queued,
 }
 
 /// What a decision did to the request.
@@ -194,70 +339,12 @@ pub enum RuleViolation {
     /// The member already decided this request.
     #[error("you already decided this request; each member counts once")]
     AlreadyDecided,
-    /// Service users act only on withdrawals.
-    #[error("a service user can only initiate withdrawals")]
-    ServiceUserWorkflow,
+    /// Only the initiator may cancel.
+    #[error("only the initiator can cancel a request")]
+    NotInitiator,
 }
 
 impl Request {
-    /// Submits a new request under `policy` (the workflow's policy now, or `None`).
-    ///
-    /// Completes at once when no policy is configured, or when a member holding Execute asks to
-    /// `execute` and the policy does not always require approval; otherwise queues it.
-    pub fn submit(
-        id: RequestId,
-        submitter: Submitter<'_>,
-        payload: RequestPayload,
-        policy: Option<Policy>,
-        execute: bool,
-        now: i64,
-    ) -> Result<(Self, Submitted), RuleViolation> {
-        let workflow = payload.workflow();
-        let (initiator, immediate) = match submitter {
-            Submitter::Member(m) => {
-                let can_execute = m.permissions.has(workflow, WorkflowPermission::Execute);
-                if !can_execute && !m.permissions.has(workflow, WorkflowPermission::Initiate) {
-                    return Err(RuleViolation::NotPermitted {
-                        workflow,
-                        permission: WorkflowPermission::Initiate,
-                    });
-                }
-                let immediate = match policy {
-                    None => true,
-                    Some(p) => execute && can_execute && !p.always_require_approval,
-                };
-                (m.actor(), immediate)
-            }
-            Submitter::ServiceUser(s) => {
-                if workflow != Workflow::InitiateWithdrawal {
-                    return Err(RuleViolation::ServiceUserWorkflow);
-                }
-                (s.actor(), policy.is_none())
-            }
-        };
-        let status = if immediate {
-            RequestStatus::Completed
-        } else {
-            RequestStatus::Pending
-        };
-        let request = Self {
-            id,
-            initiator,
-            payload,
-            status,
-            policy,
-            decisions: Vec::new(),
-            created_at: now,
-            updated_at: now,
-        };
-        let outcome = if immediate {
-            Submitted::Completed
-        } else {
-            Submitted::Queued
-        };
-        Ok((request, outcome))
-    }
-
     /// The workflow governing this request.
     pub fn workflow(&self) -> Workflow {
         self.payload.workflow()
@@ -362,6 +449,24 @@ impl Request {
             }
         };
         Ok(transition)
+    }
+}
+
+impl Request {
+    /// **(extension)** The initiator withdraws their own pending request.
+    pub fn cancel(&mut self, by: &Actor, now: i64) -> Result<(), RuleViolation> {
+        if self.status != RequestStatus::Pending {
+            return Err(RuleViolation::NotPending(self.status));
+        }
+        if self.expires_at().is_some_and(|at| now >= at) {
+            return Err(RuleViolation::NotPending(RequestStatus::Expired));
+        }
+        if *by != self.initiator {
+            return Err(RuleViolation::NotInitiator);
+        }
+        self.status = RequestStatus::Cancelled;
+        self.updated_at = now;
+        Ok(())
     }
 }
 

@@ -134,31 +134,50 @@ pub struct RequestView {
     pub updated_at: i64,
     /// What the viewer may do.
     pub viewer: Eligibility,
+    /// The policy snapshotted at submission, which governs this request (`null`: none).
+    pub policy: Option<crate::Policy>,
+    /// When it expires if still pending, unix seconds (`null`: never).
+    #[ts(type = "number | null")]
+    pub expires_at: Option<i64>,
+    /// **(extension)** Pending, and the workflow's policy has changed since submission: the
+    /// request still follows its snapshot.
+    pub policy_changed: bool,
+    /// Pending: the members who may still approve or reject it (Approve on its workflow, not the
+    /// initiator, not yet decided), by name.
+    pub still_eligible: Vec<ActorRef>,
 }
 
 impl RequestView {
-    /// Builds the view of `request` for `viewer`, naming actors through `name_of`.
+    /// Builds the view of `request` for `viewer`, naming actors through `name_of`; `org` is the
+    /// Organization now (to flag requests on an older policy, and list who may still approve).
     pub fn new(
         request: &Request,
         viewer: &Member,
         now: i64,
+        org: &crate::Org,
         name_of: impl Fn(&Actor) -> ActorRef,
     ) -> Self {
+        let current_policy = org.governing_policy(&request.payload);
+        let still_eligible = if request.status == RequestStatus::Pending {
+            org.holders(request.workflow(), crate::WorkflowPermission::Approve)
+                .into_iter()
+                .filter(|m| request.check_can_decide(m, now).is_ok())
+                .map(|m| org.actor_ref(&m.actor()))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let initiator = name_of(&request.initiator);
         let verb = if request.status == RequestStatus::Pending {
             "wants to"
         } else {
             "asked to"
         };
-        let summary = match &request.payload {
-            RequestPayload::Withdrawal {
-                asset, amount, key, ..
-            } => format!(
-                "{} {verb} withdraw {} {asset} to {key}",
-                initiator.name,
-                amount.normalize()
-            ),
-        };
+        let summary = format!(
+            "{} {verb} {}",
+            initiator.name,
+            request.payload.describe(&name_of)
+        );
         let eligibility = match request.check_can_decide(viewer, now) {
             Ok(()) => Eligibility {
                 can_decide: true,
@@ -191,6 +210,11 @@ impl RequestView {
             created_at: request.created_at,
             updated_at: request.updated_at,
             viewer: eligibility,
+            policy: request.policy,
+            expires_at: request.expires_at(),
+            policy_changed: request.status == RequestStatus::Pending
+                && request.policy != current_policy,
+            still_eligible,
         }
     }
 }
@@ -200,4 +224,115 @@ fn capitalise(s: &str) -> String {
     chars.next().map_or_else(String::new, |c| {
         c.to_uppercase().chain(chars).collect::<String>()
     })
+}
+
+/// A member as the Members area shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MemberView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Whether this is the Owner.
+    pub is_owner: bool,
+    /// Workflow permissions.
+    pub permissions: crate::Permissions,
+}
+
+/// A service user as the Service users area shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ServiceUserView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its API key's scopes and settings.
+    pub key: crate::ApiKeySpec,
+    /// When its key last signed a call, unix seconds (`null`: never).
+    #[ts(type = "number | null")]
+    pub last_used: Option<i64>,
+}
+
+/// A workflow's policy with how fragile its approvals are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PolicyView {
+    /// The workflow.
+    pub workflow: Workflow,
+    /// Its policy (`null`: none — requests complete at once).
+    pub policy: Option<crate::Policy>,
+    /// Members holding Approve on it.
+    pub approvers: Vec<ActorRef>,
+    /// How many approvers can be away before it can no longer complete anything.
+    pub bus_factor: Option<u32>,
+}
+
+/// The Organization as its areas show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OrgView {
+    /// Name.
+    pub name: String,
+    /// Members, Owner first, then by name.
+    pub members: Vec<MemberView>,
+    /// Service users by name.
+    pub service_users: Vec<ServiceUserView>,
+    /// One entry per workflow, in the spec's order.
+    pub policies: Vec<PolicyView>,
+    /// The address book by key.
+    pub addresses: Vec<crate::AddressEntry>,
+}
+
+impl OrgView {
+    /// The view of `org`; `last_used` gives each service user's last key use.
+    pub fn new(org: &crate::Org, last_used: impl Fn(&crate::ServiceUserId) -> Option<i64>) -> Self {
+        let mut members: Vec<MemberView> = org
+            .members
+            .values()
+            .map(|m| MemberView {
+                id: m.id.0.clone(),
+                name: m.name.clone(),
+                is_owner: m.is_owner,
+                permissions: m.permissions.clone(),
+            })
+            .collect();
+        members.sort_by(|a, b| {
+            b.is_owner
+                .cmp(&a.is_owner)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let mut service_users: Vec<ServiceUserView> = org
+            .service_users
+            .values()
+            .map(|s| ServiceUserView {
+                id: s.id.0.clone(),
+                name: s.name.clone(),
+                key: s.key.clone(),
+                last_used: last_used(&s.id),
+            })
+            .collect();
+        service_users.sort_by(|a, b| a.name.cmp(&b.name));
+        let policies = Workflow::ALL
+            .into_iter()
+            .map(|w| PolicyView {
+                workflow: w,
+                policy: org.policy(w),
+                approvers: org
+                    .holders(w, crate::WorkflowPermission::Approve)
+                    .into_iter()
+                    .map(|m| org.actor_ref(&m.actor()))
+                    .collect(),
+                bus_factor: org.bus_factor(w),
+            })
+            .collect();
+        Self {
+            name: org.name.clone(),
+            members,
+            service_users,
+            policies,
+            addresses: org.addresses.values().cloned().collect(),
+        }
+    }
 }

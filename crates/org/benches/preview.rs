@@ -1,0 +1,162 @@
+//! The rules engine at Organization scale: 1,000 members, 100 service users, 1,000 pending
+//! requests. Target: a preview under 50 µs. Run with `cargo xtask bench`.
+
+use std::hint::black_box;
+
+use countersign_org::{
+    Actor, AddressEntry, ApiKeySpec, Context, Member, MemberId, Org, Permissions, Policy, Request,
+    RequestId, RequestPayload, Scope, ServiceUser, ServiceUserId, Workflow,
+    WorkflowPermission as P,
+};
+use criterion::{Criterion, criterion_group, criterion_main};
+use rust_decimal::Decimal;
+
+const NOW: i64 = 1_800_000_000;
+
+fn org() -> Org {
+    let mut org = Org {
+        name: "bench".into(),
+        ..Org::default()
+    };
+    for i in 0..1000 {
+        // A realistic spread: a few admins, many officers, the rest viewers.
+        let permissions = match i % 10 {
+            0 => Permissions::all(),
+            1..=4 => Permissions::none().with(
+                Workflow::InitiateWithdrawal,
+                &[P::View, P::Initiate, P::Approve],
+            ),
+            5 => Permissions::none()
+                .with(Workflow::ManageAccess, &[P::View, P::Initiate, P::Approve]),
+            _ => Permissions::none().with(Workflow::InitiateWithdrawal, &[P::View]),
+        };
+        let id = MemberId(format!("m-{i:04}"));
+        org.members.insert(
+            id.clone(),
+            Member {
+                id,
+                name: format!("Member {i:04}"),
+                is_owner: i == 0,
+                permissions,
+            },
+        );
+    }
+    for i in 0..100 {
+        let id = ServiceUserId(format!("su-{i:03}"));
+        let scopes = if i % 2 == 0 {
+            vec![Scope::FundsQuery, Scope::FundsWithdraw]
+        } else {
+            vec![Scope::LedgerQuery]
+        };
+        org.service_users.insert(
+            id.clone(),
+            ServiceUser {
+                id,
+                name: format!("bot-{i:03}"),
+                key: ApiKeySpec {
+                    scopes: scopes.into_iter().collect(),
+                    ..ApiKeySpec::default()
+                },
+            },
+        );
+    }
+    for i in 0..50 {
+        let key = format!("addr-{i:02}");
+        org.addresses.insert(
+            key.clone(),
+            AddressEntry {
+                key,
+                asset: "BTC".into(),
+                method: "Bitcoin".into(),
+                address: format!("bc1q{i:040}"),
+                verified: true,
+            },
+        );
+    }
+    org.policies
+        .insert(Workflow::InitiateWithdrawal, Policy::requiring(3));
+    org.policies
+        .insert(Workflow::ManageAccess, Policy::requiring(2));
+    org
+}
+
+fn withdrawal(i: usize) -> RequestPayload {
+    RequestPayload::Withdrawal {
+        asset: "BTC".into(),
+        amount: Decimal::new(125, 2),
+        fee: Decimal::new(2, 4),
+        key: format!("addr-{:02}", i % 50),
+        address: format!("bc1q{:040}", i % 50),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let org = org();
+    let bot = Actor::ServiceUser(ServiceUserId("su-000".into()));
+    let officer = Actor::Member(MemberId("m-0001".into()));
+    let pending: Vec<Request> = (0..1000)
+        .map(|i| {
+            org.submit(
+                RequestId(format!("R{i:04}")),
+                &bot,
+                withdrawal(i),
+                false,
+                NOW,
+                &Context::default(),
+            )
+            .expect("permitted")
+            .request
+        })
+        .collect();
+    let payload = withdrawal(7);
+    let ctx = Context {
+        available: Some(Decimal::new(1_000_000, 0)),
+    };
+
+    c.bench_function("preview: bot withdrawal (1,000 members)", |b| {
+        b.iter(|| org.preview(black_box(&bot), black_box(&payload), false, NOW, &ctx));
+    });
+    c.bench_function("preview: member withdrawal, execute asked", |b| {
+        b.iter(|| org.preview(black_box(&officer), black_box(&payload), true, NOW, &ctx));
+    });
+    let create = RequestPayload::CreateServiceUser {
+        name: "new-bot".into(),
+        key: ApiKeySpec {
+            scopes: [Scope::FundsWithdraw].into_iter().collect(),
+            ..ApiKeySpec::default()
+        },
+    };
+    let admin = Actor::Member(MemberId("m-0005".into()));
+    c.bench_function(
+        "preview: create service user (duplicate-name scan of 100)",
+        |b| {
+            b.iter(|| org.preview(black_box(&admin), black_box(&create), false, NOW, &ctx));
+        },
+    );
+    let approver = org
+        .member(&MemberId("m-0002".into()))
+        .expect("member")
+        .clone();
+    c.bench_function("decide: approve one of 1,000 pending", |b| {
+        b.iter_batched(
+            || pending[500].clone(),
+            |mut r| r.decide(&approver, countersign_org::Decision::Approve, None, NOW),
+            criterion::BatchSize::SmallInput,
+        );
+    });
+    c.bench_function("policy diff: 3 → 2 over 1,000 pending", |b| {
+        b.iter(|| {
+            org.policy_diff(
+                Workflow::InitiateWithdrawal,
+                Some(Policy::requiring(2)),
+                black_box(&pending),
+            )
+        });
+    });
+    c.bench_function("lock check + bus factor", |b| {
+        b.iter(|| org.lock_check(black_box(Workflow::InitiateWithdrawal), &officer));
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

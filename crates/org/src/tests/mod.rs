@@ -1,0 +1,12 @@
+//! The rules of `shared/spec/organizations.md`, row by row, against the fixture Organization.
+//! (The §4 lifecycle and the property tests live in `request/tests.rs`.)
+
+pub(crate) mod fixture;
+
+mod actors;
+mod effects;
+mod permissions;
+mod policies;
+mod policy_change;
+pub(crate) mod preview;
+mod service_users;
