@@ -10,6 +10,10 @@ fn main() {
             "reject_request",
             "sandbox_members",
             "switch_member",
+            "get_org",
+            "preview_request",
+            "submit_request",
+            "cancel_request",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));

@@ -5,8 +5,10 @@
 //! loopback port with its data in the app's data directory. A start-up failure is kept in
 //! [`Core`] and returned by every command, so the window opens and says what went wrong.
 
-use countersign_app::ipc::{CommandError, DemoMember, RequestFilter, Session};
+use countersign_app::ipc::{CommandError, DemoMember, RequestFilter, Session, SubmitOutcome};
 use countersign_app::{AppCore, RemoteConfig};
+use countersign_org::view::OrgView;
+use countersign_org::{Preview, RequestPayload};
 
 use countersign_org::view::RequestView;
 use tauri::{Manager as _, State};
@@ -54,6 +56,39 @@ async fn reject_request(
 }
 
 #[tauri::command]
+async fn get_org(core: State<'_, Core>) -> Result<OrgView, CommandError> {
+    core.get()?.org().await
+}
+
+#[tauri::command]
+async fn preview_request(
+    core: State<'_, Core>,
+    payload: RequestPayload,
+    execute: bool,
+) -> Result<Preview, CommandError> {
+    core.get()?.preview(&payload, execute).await
+}
+
+#[tauri::command]
+async fn submit_request(
+    core: State<'_, Core>,
+    payload: RequestPayload,
+    execute: bool,
+    otp: Option<String>,
+) -> Result<SubmitOutcome, CommandError> {
+    core.get()?.submit(&payload, execute, otp.as_deref()).await
+}
+
+#[tauri::command]
+async fn cancel_request(
+    core: State<'_, Core>,
+    id: String,
+    otp: String,
+) -> Result<RequestView, CommandError> {
+    core.get()?.cancel(&id, &otp).await
+}
+
+#[tauri::command]
 async fn sandbox_members(core: State<'_, Core>) -> Result<Vec<DemoMember>, CommandError> {
     core.get()?.sandbox_members().await
 }
@@ -71,7 +106,11 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         approve_request,
         reject_request,
         sandbox_members,
-        switch_member
+        switch_member,
+        get_org,
+        preview_request,
+        submit_request,
+        cancel_request
     ])
 }
 

@@ -7,6 +7,7 @@
 //!   TypeScript bindings drift, tsc, ESLint, the UI unit tests, clippy, every Rust test (with the
 //!   real Secret Service), and the end-to-end test of the real app under Xvfb over WebDriver.
 //!   It stops at the first failure and ends with a summary line.
+//! - `bench`: the benchmarks with their targets (criterion; optimised builds).
 
 mod steps;
 
@@ -18,8 +19,9 @@ fn main() -> ExitCode {
         Some("setup") => steps::setup(steps::Need::Everything),
         Some("run") => steps::run_app(),
         Some("test") => steps::test(),
+        Some("bench") => steps::bench(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test>");
+            eprintln!("usage: cargo xtask <setup|run|test|bench>");
             return ExitCode::from(2);
         }
     };

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// An error that says which step failed.
@@ -365,15 +365,6 @@ fn check_bindings() -> Result<()> {
     ))
 }
 
-struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn end_to_end() -> Result<()> {
     let app = root().join("target/debug/countersign-desktop");
     if !app.is_file() {
@@ -388,20 +379,20 @@ fn end_to_end() -> Result<()> {
     let home = std::env::temp_dir().join(format!("countersign-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
-    let display = ":93";
-    let xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start Xvfb: {e}"))?;
-    let _xvfb = Xvfb(xvfb);
-    std::thread::sleep(std::time::Duration::from_millis(500));
     let artifacts = root().join("target/e2e");
     std::fs::create_dir_all(&artifacts).map_err(|e| e.to_string())?;
-    let mut c = with_keyring(&["node", "--test", "--test-concurrency=1", "tests/e2e/"])?;
-    c.env("DISPLAY", display)
-        .env("HOME", &home)
+    // xvfb-run -a picks a free display and stops the server with the command.
+    let keyring = with_keyring(&["node", "--test", "--test-concurrency=1", "tests/e2e/"])?;
+    let mut c = cmd("xvfb-run");
+    c.args(["-a", "-s", "-screen 0 1440x900x24 -nolisten tcp"])
+        .arg(keyring.get_program())
+        .args(keyring.get_args());
+    for (k, v) in keyring.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    c.env("HOME", &home)
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CACHE_HOME", home.join("cache"))
@@ -411,4 +402,11 @@ fn end_to_end() -> Result<()> {
     let result = run(c);
     let _ = std::fs::remove_dir_all(&home);
     result
+}
+
+/// The benchmarks. Targets are stated in each bench's doc comment; numbers go in the notes.
+pub fn bench() -> Result<()> {
+    let mut c = cmd("cargo");
+    c.args(["bench", "-p", "countersign-org", "--bench", "preview"]);
+    run(c)
 }

@@ -4,13 +4,16 @@ use std::path::Path;
 
 use countersign_client::OrgClient;
 use countersign_kraken::Credentials;
-use countersign_org::view::RequestView;
+use countersign_org::view::{OrgView, RequestView};
+use countersign_org::{Preview, RequestPayload};
 use countersign_sandbox::{RunningSandbox, Sandbox};
 use countersign_vault::{Keychain, TotpSecret};
 use tokio::sync::RwLock;
 
 use crate::RemoteConfig;
-use crate::ipc::{CommandError, DemoMember, ErrorCode, RequestFilter, Session, SessionMode};
+use crate::ipc::{
+    CommandError, DemoMember, ErrorCode, RequestFilter, Session, SessionMode, SubmitOutcome,
+};
 
 /// One signed-in session. Commands take `&self`; switching member swaps the client inside.
 #[derive(Debug)]
@@ -156,6 +159,50 @@ impl AppCore {
         check_otp_shape(otp)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         Ok(self.client().await.reject(id, otp, reason).await?)
+    }
+
+    /// The Organization: members, service users with their keys, policies, address book.
+    pub async fn org(&self) -> Result<OrgView, CommandError> {
+        Ok(self.client().await.org().await?)
+    }
+
+    /// What submitting `payload` would do, and why.
+    pub async fn preview(
+        &self,
+        payload: &RequestPayload,
+        execute: bool,
+    ) -> Result<Preview, CommandError> {
+        Ok(self.client().await.preview(payload, execute, None).await?)
+    }
+
+    /// Submits a request (executing needs the member's code). A created service user's secret
+    /// never reaches the webview: the outcome only says one was issued.
+    pub async fn submit(
+        &self,
+        payload: &RequestPayload,
+        execute: bool,
+        otp: Option<&str>,
+    ) -> Result<SubmitOutcome, CommandError> {
+        if let Some(code) = otp {
+            check_otp_shape(code)?;
+        } else if execute {
+            return Err(CommandError::new(
+                ErrorCode::InvalidInput,
+                "executing is a decision: enter your 2FA code",
+            ));
+        }
+        let result = self.client().await.submit(payload, execute, otp).await?;
+        Ok(SubmitOutcome {
+            request: result.request,
+            preview: result.preview,
+            key_issued: result.revealed.map(|k| k.api_key),
+        })
+    }
+
+    /// Cancels the member's own pending request.
+    pub async fn cancel(&self, id: &str, otp: &str) -> Result<RequestView, CommandError> {
+        check_otp_shape(otp)?;
+        Ok(self.client().await.cancel(id, otp).await?)
     }
 
     /// The sandbox's demo members with their current codes (sandbox mode only).

@@ -64,6 +64,19 @@ pub struct DemoMember {
     pub current: bool,
 }
 
+/// What a submission did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SubmitOutcome {
+    /// The new request.
+    pub request: countersign_org::view::RequestView,
+    /// Why it completed or was queued.
+    pub preview: countersign_org::Preview,
+    /// When it created a service user at once: the new key's public half. The secret is never
+    /// sent to the webview; the one-time reveal comes with the vault (issue 5).
+    pub key_issued: Option<String>,
+}
+
 /// What the UI branches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

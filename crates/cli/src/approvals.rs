@@ -84,9 +84,14 @@ fn base_url(explicit: Option<String>) -> anyhow::Result<String> {
         .context("no org API given: pass --base-url URL (or set COUNTERSIGN_BASE_URL), or configure one with `countersign remote add`")
 }
 
+/// A signed-in client: the explicit base URL or the configured remote, with the member's key.
+pub async fn connect(explicit: Option<String>) -> anyhow::Result<OrgClient> {
+    let base_url = base_url(explicit)?;
+    Ok(OrgClient::new(&base_url, credentials(&base_url).await?)?)
+}
+
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let base_url = base_url(args.base_url)?;
-    let client = OrgClient::new(&base_url, credentials(&base_url).await?)?;
+    let client = connect(args.base_url).await?;
     match args.command {
         Command::List { json, all } => {
             let filter = RequestFilter {
@@ -157,6 +162,8 @@ fn print_table(requests: &[RequestView], now: i64) {
             RequestPayload::Withdrawal {
                 asset, amount, key, ..
             } => (format!("{amount} {asset}"), key.clone()),
+            // Not a withdrawal: the summary says what it does.
+            _ => ("-".to_owned(), r.summary.clone()),
         };
         println!(
             "{:<21}  {:<9}  {:<18}  {:>22}  {:<16}  {:>9}  {:>5}",

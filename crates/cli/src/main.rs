@@ -4,6 +4,7 @@
 
 mod approvals;
 mod remote;
+mod requests;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,6 +31,39 @@ enum Command {
     },
     /// Pending requests: list, approve, reject.
     Approvals(approvals::Args),
+    /// Requests of every workflow: submit, cancel, reveal a created key.
+    Requests {
+        /// The org API base URL (default: the configured remote).
+        #[arg(long, env = "COUNTERSIGN_BASE_URL", global = true)]
+        base_url: Option<String>,
+        #[command(subcommand)]
+        command: requests::RequestsCommand,
+    },
+    /// What a request would do, and why, before submitting it.
+    Preview {
+        /// The org API base URL (default: the configured remote).
+        #[arg(long, env = "COUNTERSIGN_BASE_URL", global = true)]
+        base_url: Option<String>,
+        #[command(subcommand)]
+        kind: requests::Kind,
+        /// Preview executing it at once.
+        #[arg(long, global = true)]
+        execute: bool,
+        /// Preview as this member (id) would submit it.
+        #[arg(long = "as", global = true)]
+        as_member: Option<String>,
+        /// Print JSON.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Policies: diff a change, check a lock.
+    Policy {
+        /// The org API base URL (default: the configured remote).
+        #[arg(long, env = "COUNTERSIGN_BASE_URL", global = true)]
+        base_url: Option<String>,
+        #[command(subcommand)]
+        command: requests::PolicyCommand,
+    },
     /// The remote org API the app and the CLI use (credentials go to the OS keychain).
     Remote {
         #[command(subcommand)]
@@ -105,6 +139,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => serve(addr, data, demo_credentials).await,
         Command::Approvals(args) => approvals::run(args).await,
+        Command::Requests { base_url, command } => {
+            requests::requests(&approvals::connect(base_url).await?, command).await
+        }
+        Command::Preview {
+            base_url,
+            kind,
+            execute,
+            as_member,
+            json,
+        } => {
+            requests::preview(
+                &approvals::connect(base_url).await?,
+                kind,
+                execute,
+                as_member,
+                json,
+            )
+            .await
+        }
+        Command::Policy { base_url, command } => {
+            requests::policy(&approvals::connect(base_url).await?, command).await
+        }
         Command::Remote { command } => remote::run(command).await,
         Command::Sign {
             secret,

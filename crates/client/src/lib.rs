@@ -1,7 +1,8 @@
 //! Async client for Countersign's org API (and, later, the exchange's private REST API).
 //!
-//! - [`OrgClient`]: typed org API calls (`me`, `list_requests`, `get_request`, `approve`,
-//!   `reject`), each signed with the member's [`Credentials`] and a fresh nonce.
+//! - [`OrgClient`]: typed org API calls (`me`, `org`, `list_requests`, `get_request`,
+//!   `preview`, `submit`, `approve`, `reject`, `cancel`, `reveal`), each signed with the
+//!   member's [`Credentials`] and a fresh nonce.
 //! - [`NonceSource`]: millisecond nonces, strictly increasing across the tasks sharing it.
 //! - [`ClientError`]: the exchange's error string typed ([`ApiError`]), or a transport failure.
 //!
@@ -14,8 +15,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use countersign_kraken::{ApiError, Credentials, Envelope, HEADER_API_KEY, HEADER_API_SIGN};
-use countersign_org::view::{ActorRef, RequestView};
-use countersign_org::{RequestStatus, Workflow};
+use countersign_org::view::{ActorRef, OrgView, RequestView};
+use countersign_org::{
+    LockCheck, Policy, PolicyDiff, Preview, RequestPayload, RequestStatus, Workflow,
+};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -56,6 +59,45 @@ pub struct Me {
     pub org_name: String,
     /// The member the key belongs to.
     pub member: ActorRef,
+}
+
+/// `Submit` answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubmitResult {
+    /// The new request.
+    pub request: RequestView,
+    /// Why it completed or was queued.
+    pub preview: Preview,
+    /// A created service user's key, when this call completed its creation.
+    pub revealed: Option<RevealedKey>,
+}
+
+/// A created service user's key pair, shown once.
+#[derive(Clone, Deserialize)]
+pub struct RevealedKey {
+    /// Public key.
+    pub api_key: String,
+    /// Private key, base64.
+    pub api_secret: String,
+}
+
+impl std::fmt::Debug for RevealedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevealedKey")
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
+}
+
+fn payload_json(payload: &RequestPayload) -> Result<String, ClientError> {
+    serde_json::to_string(payload).map_err(|e| ClientError::Protocol {
+        url: String::new(),
+        message: e.to_string(),
+    })
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
 }
 
 #[derive(Deserialize)]
@@ -130,6 +172,81 @@ impl OrgClient {
     /// One request.
     pub async fn get_request(&self, id: &str) -> Result<RequestView, ClientError> {
         self.call("GetRequest", &[("id", id)]).await
+    }
+
+    /// The Organization: members, service users with their keys, policies, address book.
+    pub async fn org(&self) -> Result<OrgView, ClientError> {
+        self.call("Org", &[]).await
+    }
+
+    /// What submitting `payload` would do, and why (as `as_member` would submit it, if given).
+    pub async fn preview(
+        &self,
+        payload: &RequestPayload,
+        execute: bool,
+        as_member: Option<&str>,
+    ) -> Result<Preview, ClientError> {
+        let json = payload_json(payload)?;
+        let mut params = vec![("payload", json.as_str()), ("execute", bool_str(execute))];
+        if let Some(m) = as_member {
+            params.push(("as", m));
+        }
+        self.call("Preview", &params).await
+    }
+
+    /// Submits a request; `otp` is needed when executing at once.
+    pub async fn submit(
+        &self,
+        payload: &RequestPayload,
+        execute: bool,
+        otp: Option<&str>,
+    ) -> Result<SubmitResult, ClientError> {
+        let json = payload_json(payload)?;
+        let mut params = vec![("payload", json.as_str()), ("execute", bool_str(execute))];
+        if let Some(code) = otp {
+            params.push(("otp", code));
+        }
+        self.call("Submit", &params).await
+    }
+
+    /// Cancels the member's own pending request.
+    pub async fn cancel(&self, id: &str, otp: &str) -> Result<RequestView, ClientError> {
+        self.call("Cancel", &[("id", id), ("otp", otp)]).await
+    }
+
+    /// Reveals, once, the key of a service user created by the member's request.
+    pub async fn reveal(&self, id: &str) -> Result<RevealedKey, ClientError> {
+        self.call("Reveal", &[("id", id)]).await
+    }
+
+    /// What replacing `workflow`'s policy with `policy` (`None`: removing it) would change.
+    pub async fn policy_diff(
+        &self,
+        workflow: Workflow,
+        policy: Option<Policy>,
+    ) -> Result<PolicyDiff, ClientError> {
+        let json = serde_json::to_string(&policy).map_err(|e| ClientError::Protocol {
+            url: String::new(),
+            message: e.to_string(),
+        })?;
+        self.call(
+            "PolicyDiff",
+            &[("workflow", workflow.as_str()), ("policy", json.as_str())],
+        )
+        .await
+    }
+
+    /// Whether `workflow`'s policy could be locked (by `as_member`, or the caller), and its bus factor.
+    pub async fn lock_check(
+        &self,
+        workflow: Workflow,
+        as_member: Option<&str>,
+    ) -> Result<LockCheck, ClientError> {
+        let mut params = vec![("workflow", workflow.as_str())];
+        if let Some(m) = as_member {
+            params.push(("as", m));
+        }
+        self.call("LockCheck", &params).await
     }
 
     /// Approves a request with the member's current TOTP code.

@@ -57,7 +57,7 @@ pub fn authenticate(
     match window.check(nonce) {
         NonceCheck::Reject => return Err(ApiError::InvalidNonce),
         NonceCheck::Accept { highest } => {
-            db::set_highest_nonce(&conn, api_key, highest).map_err(internal)?;
+            db::record_use(&conn, api_key, highest, sandbox.now()).map_err(internal)?;
         }
     }
     Ok(Caller {

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use countersign_kraken::ApiSecret;
 use countersign_org::view::{ActorKind, ActorRef};
 use countersign_org::{
-    Actor, Decision, DecisionRecord, Member, MemberId, Permissions, Policy, Request, RequestId,
-    RequestPayload, RequestStatus, ServiceUser, ServiceUserId, Workflow,
+    Actor, AddressEntry, ApiKeySpec, Decision, DecisionRecord, KeySettings, Member, MemberId, Org,
+    OrgChange, Permissions, Policy, Request, RequestId, RequestPayload, RequestStatus, ServiceUser,
+    ServiceUserId, Workflow,
 };
 use countersign_vault::TotpSecret;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -29,7 +30,22 @@ pub enum StoreError {
     Io(PathBuf, std::io::Error),
 }
 
-const SCHEMA_VERSION: i64 = 1;
+/// Schema migrations, in order; `PRAGMA user_version` counts how many have run.
+const MIGRATIONS: &[&str] = &[
+    SCHEMA,
+    // 2: API key settings (spec §5); removed members and service users are kept (marked) so
+    //    history still names them; and secrets of created service users awaiting their one-time
+    //    reveal to the request's initiator.
+    "ALTER TABLE api_keys ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+     ALTER TABLE api_keys ADD COLUMN last_used INTEGER;
+     ALTER TABLE members ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE service_users ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE reveals (
+         request_id TEXT PRIMARY KEY REFERENCES requests(id),
+         api_key TEXT NOT NULL,
+         secret TEXT NOT NULL
+     );",
+];
 
 const SCHEMA: &str = r"
 CREATE TABLE org (
@@ -120,9 +136,19 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if version == 0 {
-        conn.execute_batch(SCHEMA)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    let done = usize::try_from(version).map_err(|_| StoreError::Corrupt("schema version"))?;
+    if done > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt("schema version newer than this build"));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(i + 1).unwrap_or(i64::MAX),
+        )?;
+        tx.commit()?;
     }
     Ok(conn)
 }
@@ -160,6 +186,7 @@ pub(crate) fn insert_member(
 }
 
 pub(crate) fn insert_service_user(tx: &Transaction<'_>, s: &ServiceUser) -> Result<(), StoreError> {
+    // The key's scopes and settings live with the key (`insert_key`).
     tx.execute(
         "INSERT INTO service_users (id, name) VALUES (?1, ?2)",
         params![s.id.0, s.name],
@@ -172,12 +199,20 @@ pub(crate) fn insert_key(
     api_key: &str,
     secret: &ApiSecret,
     owner: &Actor,
-    scopes: &[&str],
+    spec: &ApiKeySpec,
 ) -> Result<(), StoreError> {
     let (kind, id) = actor_parts(owner);
     tx.execute(
-        "INSERT INTO api_keys (api_key, secret, owner_kind, owner_id, scopes) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![api_key, secret.to_base64(), kind, id, json(&scopes)],
+        "INSERT INTO api_keys (api_key, secret, owner_kind, owner_id, scopes, settings, nonce_window) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            api_key,
+            secret.to_base64(),
+            kind,
+            id,
+            json(&spec.scopes),
+            json(&spec.settings),
+            i64::try_from(spec.settings.nonce_window).unwrap_or(i64::MAX)
+        ],
     )?;
     Ok(())
 }
@@ -368,19 +403,32 @@ pub(crate) fn key(conn: &Connection, api_key: &str) -> Result<Option<KeyRecord>,
     }))
 }
 
-pub(crate) fn set_highest_nonce(
+/// Records an accepted call: the key's highest nonce and when it was last used.
+pub(crate) fn record_use(
     conn: &Connection,
     api_key: &str,
     nonce: u64,
+    now: i64,
 ) -> Result<(), StoreError> {
     // SQLite integers are i64; nonces beyond i64::MAX are stored saturated (never reached by
     // millisecond or microsecond clocks).
     let n = i64::try_from(nonce).unwrap_or(i64::MAX);
     conn.execute(
-        "UPDATE api_keys SET highest_nonce = ?2 WHERE api_key = ?1",
-        params![api_key, n],
+        "UPDATE api_keys SET highest_nonce = ?2, last_used = ?3 WHERE api_key = ?1",
+        params![api_key, n, now],
     )?;
     Ok(())
+}
+
+/// When each service user's key last signed a call.
+pub(crate) fn last_used(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT owner_id, last_used FROM api_keys WHERE owner_kind = 'service_user' AND last_used IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub(crate) fn org_name(conn: &Connection) -> Result<String, StoreError> {
@@ -632,4 +680,268 @@ pub(crate) fn demo_credentials(
         members,
         service_users,
     })
+}
+
+// ---- the Organization as the rules engine sees it ----------------------------------------
+
+/// Loads the whole Organization: current members, service users with their keys' scopes and
+/// settings, policies and the address book.
+pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
+    let mut org = Org {
+        name: org_name(conn)?,
+        ..Org::default()
+    };
+    let mut stmt = conn
+        .prepare_cached("SELECT id, name, is_owner, permissions FROM members WHERE removed = 0")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, name, is_owner, perms) = row?;
+        let permissions: Permissions =
+            serde_json::from_str(&perms).map_err(|_| StoreError::Corrupt("permissions"))?;
+        let id = MemberId(id);
+        org.members.insert(
+            id.clone(),
+            Member {
+                id,
+                name,
+                is_owner,
+                permissions,
+            },
+        );
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, s.name, k.scopes, k.settings FROM service_users s
+         JOIN api_keys k ON k.owner_kind = 'service_user' AND k.owner_id = s.id WHERE s.removed = 0",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, name, scopes, settings) = row?;
+        let key = ApiKeySpec {
+            scopes: serde_json::from_str(&scopes).map_err(|_| StoreError::Corrupt("key scopes"))?,
+            settings: serde_json::from_str::<KeySettings>(&settings)
+                .map_err(|_| StoreError::Corrupt("key settings"))?,
+        };
+        let id = ServiceUserId(id);
+        org.service_users
+            .insert(id.clone(), ServiceUser { id, name, key });
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT workflow, always_require_approval, required_approvals, locked, expires_after FROM policies",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, u32>(2)?,
+            r.get::<_, bool>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (w, always, n, locked, expires) = row?;
+        let w = Workflow::parse(&w).ok_or(StoreError::Corrupt("policy workflow"))?;
+        org.policies.insert(
+            w,
+            Policy {
+                always_require_approval: always,
+                required_approvals: n,
+                locked,
+                expires_after: expires.and_then(|e| u64::try_from(e).ok()),
+            },
+        );
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT key, asset, method, address, verified FROM addresses")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AddressEntry {
+            key: r.get(0)?,
+            asset: r.get(1)?,
+            method: r.get(2)?,
+            address: r.get(3)?,
+            verified: r.get(4)?,
+        })
+    })?;
+    for row in rows {
+        let e = row?;
+        org.addresses.insert(e.key.clone(), e);
+    }
+    Ok(org)
+}
+
+/// A new service user's key, to be revealed once to the request's initiator.
+#[derive(Debug)]
+pub(crate) struct NewKey {
+    pub api_key: String,
+    pub secret: ApiSecret,
+}
+
+/// Persists what a completed request changed. Returns the key of a service user it created.
+pub(crate) fn persist_changes(
+    tx: &Transaction<'_>,
+    request: &Request,
+    changes: &[OrgChange],
+    now: i64,
+) -> Result<Option<NewKey>, crate::ApplyError> {
+    let mut new_key = None;
+    for change in changes {
+        match change {
+            OrgChange::MemberAdded(m) => {
+                insert_member(tx, m, "Invited member", &TotpSecret::generate())?;
+                insert_key(
+                    tx,
+                    &crate::ids::api_key(),
+                    &crate::ids::api_secret(),
+                    &m.actor(),
+                    &crate::seed::member_key(),
+                )?;
+            }
+            OrgChange::MemberRemoved(id) => {
+                tx.execute("UPDATE members SET removed = 1 WHERE id = ?1", [&id.0])?;
+                tx.execute(
+                    "DELETE FROM api_keys WHERE owner_kind = 'member' AND owner_id = ?1",
+                    [&id.0],
+                )?;
+            }
+            OrgChange::MemberUpdated(m) => {
+                tx.execute(
+                    "UPDATE members SET permissions = ?2 WHERE id = ?1",
+                    params![m.id.0, json(&m.permissions)],
+                )?;
+            }
+            OrgChange::ServiceUserCreated(su) => {
+                insert_service_user(tx, su)?;
+                let key = NewKey {
+                    api_key: crate::ids::api_key(),
+                    secret: crate::ids::api_secret(),
+                };
+                insert_key(tx, &key.api_key, &key.secret, &su.actor(), &su.key)?;
+                new_key = Some(key);
+            }
+            OrgChange::ServiceUserUpdated(su) => {
+                tx.execute(
+                    "UPDATE api_keys SET scopes = ?2, settings = ?3, nonce_window = ?4 WHERE owner_kind = 'service_user' AND owner_id = ?1",
+                    params![su.id.0, json(&su.key.scopes), json(&su.key.settings), i64::try_from(su.key.settings.nonce_window).unwrap_or(i64::MAX)],
+                )?;
+            }
+            OrgChange::ServiceUserRemoved(id) => {
+                tx.execute(
+                    "UPDATE service_users SET removed = 1 WHERE id = ?1",
+                    [&id.0],
+                )?;
+                tx.execute(
+                    "DELETE FROM api_keys WHERE owner_kind = 'service_user' AND owner_id = ?1",
+                    [&id.0],
+                )?;
+            }
+            OrgChange::PolicySet {
+                workflow,
+                policy: None,
+            } => {
+                tx.execute(
+                    "DELETE FROM policies WHERE workflow = ?1",
+                    [workflow.as_str()],
+                )?;
+            }
+            OrgChange::PolicySet {
+                workflow,
+                policy: Some(p),
+            } => {
+                tx.execute(
+                    "DELETE FROM policies WHERE workflow = ?1",
+                    [workflow.as_str()],
+                )?;
+                insert_policy(tx, *workflow, p)?;
+            }
+            OrgChange::AddressSet(e) => {
+                tx.execute(
+                    "INSERT INTO addresses (key, asset, method, address, verified) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(key) DO UPDATE SET asset = excluded.asset, method = excluded.method, address = excluded.address, verified = excluded.verified",
+                    params![e.key, e.asset, e.method, e.address, e.verified],
+                )?;
+            }
+            OrgChange::AddressRemoved(key) => {
+                tx.execute("DELETE FROM addresses WHERE key = ?1", [key])?;
+            }
+            OrgChange::Withdrawn {
+                asset, amount, fee, ..
+            } => {
+                let after = balance(tx, asset)? - amount - fee;
+                if after.is_sign_negative() {
+                    return Err(crate::ApplyError::InsufficientFunds);
+                }
+                set_balance(tx, asset, after)?;
+                post_ledger(
+                    tx,
+                    &LedgerEntry {
+                        refid: &request.id.0,
+                        time: now,
+                        kind: "withdrawal",
+                        asset,
+                        amount: -*amount,
+                        fee: *fee,
+                        balance: after,
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(new_key)
+}
+
+/// Persists a status change that carries no new decision (cancel, expiry).
+pub(crate) fn update_status(tx: &Transaction<'_>, r: &Request) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE requests SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![r.id.0, r.status.as_str(), r.updated_at],
+    )?;
+    Ok(())
+}
+
+/// Keeps a created service user's key for its initiator's one-time reveal.
+pub(crate) fn store_reveal(
+    tx: &Transaction<'_>,
+    request: &RequestId,
+    key: &NewKey,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO reveals (request_id, api_key, secret) VALUES (?1, ?2, ?3)",
+        params![request.0, key.api_key, key.secret.to_base64()],
+    )?;
+    Ok(())
+}
+
+/// Takes (and forgets) a pending reveal: it can be read once.
+pub(crate) fn take_reveal(
+    tx: &Transaction<'_>,
+    request: &RequestId,
+) -> Result<Option<NewKey>, StoreError> {
+    let row: Option<(String, String)> = tx
+        .query_row(
+            "SELECT api_key, secret FROM reveals WHERE request_id = ?1",
+            [&request.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((api_key, secret)) = row else {
+        return Ok(None);
+    };
+    tx.execute("DELETE FROM reveals WHERE request_id = ?1", [&request.0])?;
+    Ok(Some(NewKey {
+        api_key,
+        secret: ApiSecret::from_base64(&secret).map_err(|_| StoreError::Corrupt("reveal"))?,
+    }))
 }

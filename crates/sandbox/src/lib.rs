@@ -25,6 +25,26 @@ use serde::{Deserialize, Serialize};
 
 pub use db::StoreError;
 
+/// Why a completed request could not be carried out; the whole decision is then rolled back.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The withdrawal's asset balance does not cover amount + fee.
+    #[error("EFunding:Insufficient funds")]
+    InsufficientFunds,
+    /// The Organization changed while the request waited (e.g. its address was removed).
+    #[error("EOrg:Cannot complete: {0}")]
+    Payload(#[from] countersign_org::PayloadError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for ApplyError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
 /// The current time in unix seconds. Injected so tests can move time.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 

@@ -1,10 +1,12 @@
 //! The org API (`POST /0/org/<Call>`), signed like the exchange's private calls and answered in
 //! its `{error, result}` envelope. Contract: `docs/org-api.yaml`.
 //!
-//! Calls: `Me`, `ListRequests` (`status`, `workflow`), `GetRequest` (`id`), `Approve` (`id`,
-//! `otp`), `Reject` (`id`, `otp`, `reason`). Decisions are checked by the rules engine of
-//! `countersign-org` first, then the member's TOTP code is verified (accepted once); the request,
-//! the decision, the spent code and any effect commit in one transaction.
+//! Calls: `Me`, `Org`, `ListRequests` (`status`, `workflow`), `GetRequest` (`id`), `Preview`
+//! (`payload`, `execute`, `as`), `Submit` (`payload`, `execute`, `otp` when executing),
+//! `Approve` (`id`, `otp`), `Reject` (`id`, `otp`, `reason`), `Cancel` (`id`, `otp`), `Reveal`
+//! (`id`). Every decision is checked by the rules engine of `countersign-org` first, then the
+//! member's TOTP code is verified (accepted once); the request, the decision, the spent code and
+//! any effect commit in one transaction. Preview and Submit run the same engine call.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -12,10 +14,11 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use countersign_kraken::{ApiError, Envelope, OrgRefusal};
-use countersign_org::view::{ActorRef, RequestView};
+use countersign_org::view::{ActorRef, OrgView, RequestView};
 use countersign_org::{
-    Actor, Decision, Member, Request, RequestPayload, RequestStatus, RuleViolation, Transition,
-    Workflow, WorkflowPermission,
+    Actor, Context, Decision, LockCheck, Member, MemberId, Org, Policy, PolicyDiff, Preview,
+    Request, RequestId, RequestPayload, RequestStatus, RuleViolation, Transition, Workflow,
+    WorkflowPermission,
 };
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -73,6 +76,13 @@ async fn org_call(
         };
         match call.as_str() {
             "Me" => respond(me(&sandbox, &caller)),
+            "Org" => respond(org_view(&sandbox, &caller)),
+            "Preview" => respond(preview(&sandbox, &caller)),
+            "Submit" => respond(submit(&sandbox, &caller)),
+            "Cancel" => respond(cancel(&sandbox, &caller)),
+            "Reveal" => respond(reveal(&sandbox, &caller)),
+            "PolicyDiff" => respond(policy_diff(&sandbox, &caller)),
+            "LockCheck" => respond(lock_check(&sandbox, &caller)),
             "ListRequests" => respond(list(&sandbox, &caller)),
             "GetRequest" => respond(get_one(&sandbox, &caller)),
             "Approve" => respond(decide(&sandbox, &caller, Decision::Approve)),
@@ -112,25 +122,26 @@ fn viewable(member: &Member) -> Vec<Workflow> {
         .collect()
 }
 
+/// The view of `r` for `viewer`. `org` is the Organization now (for the policy-change flag).
 fn view(
     conn: &Connection,
+    org: &Org,
     r: &Request,
     viewer: &Member,
     now: i64,
 ) -> Result<RequestView, ApiError> {
-    // Resolve names up front so the view builder stays infallible.
+    // Resolve every name up front (removed actors keep their names in history), so the view
+    // builder stays infallible.
     let mut names = std::collections::HashMap::new();
     let actors = std::iter::once(r.initiator.clone())
-        .chain(r.decisions.iter().map(|d| Actor::Member(d.member.clone())));
+        .chain(r.decisions.iter().map(|d| Actor::Member(d.member.clone())))
+        .chain(r.payload.actors());
     for a in actors {
         let resolved = db::actor_ref(conn, &a).map_err(internal)?;
         names.insert(a, resolved);
     }
-    Ok(RequestView::new(r, viewer, now, |a| {
-        names
-            .get(a)
-            .cloned()
-            .unwrap_or_else(|| unreachable!("every actor was resolved"))
+    Ok(RequestView::new(r, viewer, now, org, |a| {
+        names.get(a).cloned().unwrap_or_else(|| org.actor_ref(a))
     }))
 }
 
@@ -152,7 +163,8 @@ fn list(sandbox: &Sandbox, caller: &Caller) -> Result<ListResult, ApiError> {
         .param("workflow")
         .map(|s| Workflow::parse(s).ok_or(ApiError::InvalidArguments(Some("workflow".into()))))
         .transpose()?;
-    let conn = sandbox.conn();
+    let mut conn = sandbox.conn();
+    sweep_expired(&mut conn, sandbox.now())?;
     let rec = calling_member(&conn, caller)?;
     let mut workflows = viewable(&rec.member);
     if let Some(w) = workflow {
@@ -160,9 +172,10 @@ fn list(sandbox: &Sandbox, caller: &Caller) -> Result<ListResult, ApiError> {
     }
     let now = sandbox.now();
     let requests = db::requests(&conn, &workflows, status).map_err(internal)?;
+    let org = db::load_org(&conn).map_err(internal)?;
     let requests = requests
         .iter()
-        .map(|r| view(&conn, r, &rec.member, now))
+        .map(|r| view(&conn, &org, r, &rec.member, now))
         .collect::<Result<_, _>>()?;
     Ok(ListResult { requests })
 }
@@ -189,7 +202,8 @@ fn load_visible(
 fn get_one(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
     let conn = sandbox.conn();
     let (rec, request) = load_visible(&conn, caller)?;
-    view(&conn, &request, &rec.member, sandbox.now())
+    let org = db::load_org(&conn).map_err(internal)?;
+    view(&conn, &org, &request, &rec.member, sandbox.now())
 }
 
 fn refusal(v: &RuleViolation) -> ApiError {
@@ -197,7 +211,7 @@ fn refusal(v: &RuleViolation) -> ApiError {
         RuleViolation::NotPending(_) => OrgRefusal::NotPending,
         RuleViolation::OwnRequest => OrgRefusal::SelfApproval,
         RuleViolation::AlreadyDecided => OrgRefusal::AlreadyDecided,
-        RuleViolation::NotPermitted { .. } | RuleViolation::ServiceUserWorkflow => {
+        RuleViolation::NotPermitted { .. } | RuleViolation::NotInitiator => {
             OrgRefusal::NotPermitted
         }
     })
@@ -213,6 +227,7 @@ fn decide(sandbox: &Sandbox, caller: &Caller, decision: Decision) -> Result<Requ
         .flatten();
     let now = sandbox.now();
     let mut conn = sandbox.conn();
+    sweep_expired(&mut conn, now)?;
     let (rec, mut request) = load_visible(&conn, caller)?;
     // Rules first: a refused decision does not spend the member's code.
     request
@@ -229,40 +244,268 @@ fn decide(sandbox: &Sandbox, caller: &Caller, decision: Decision) -> Result<Requ
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     db::set_last_otp_step(&tx, &rec.member.id, step).map_err(internal)?;
     db::record_decision(&tx, &request).map_err(internal)?;
-    if transition == Transition::Completed {
-        apply_effect(&tx, &request, now)?;
+    if transition == Transition::Completed
+        && let Some(key) = complete(&tx, &request, now)?
+    {
+        // The approver completed it; the secret is kept for the initiator's one-time reveal.
+        db::store_reveal(&tx, &request.id, &key).map_err(internal)?;
     }
     tx.commit().map_err(|e| internal(e.into()))?;
-    view(&conn, &request, &rec.member, now)
+    let org = db::load_org(&conn).map_err(internal)?;
+    view(&conn, &org, &request, &rec.member, now)
 }
 
-/// Applies a completed request to the Organization.
-pub(crate) fn apply_effect(
+/// Carries out a completed request against the Organization as it is now.
+fn complete(
     tx: &rusqlite::Transaction<'_>,
     request: &Request,
     now: i64,
-) -> Result<(), ApiError> {
-    match &request.payload {
-        RequestPayload::Withdrawal {
-            asset, amount, fee, ..
-        } => {
-            let before = db::balance(tx, asset).map_err(internal)?;
-            let after = before - amount - fee;
-            if after.is_sign_negative() {
-                return Err(ApiError::Other("EFunding:Insufficient funds".into()));
-            }
-            db::set_balance(tx, asset, after).map_err(internal)?;
-            let entry = db::LedgerEntry {
-                refid: &request.id.0,
-                time: now,
-                kind: "withdrawal",
-                asset,
-                amount: -*amount,
-                fee: *fee,
-                balance: after,
-            };
-            db::post_ledger(tx, &entry).map_err(internal)?;
-        }
+) -> Result<Option<db::NewKey>, ApiError> {
+    let mut org = db::load_org(tx).map_err(internal)?;
+    let changes = org
+        .apply(&request.id, &request.payload)
+        .map_err(|e| apply_error(crate::ApplyError::Payload(e)))?;
+    db::persist_changes(tx, request, &changes, now).map_err(apply_error)
+}
+
+fn apply_error(e: crate::ApplyError) -> ApiError {
+    match e {
+        crate::ApplyError::Store(s) => internal(s),
+        other => ApiError::Other(other.to_string()),
     }
-    Ok(())
+}
+
+/// Marks pending requests past their policy's expiry as Expired. Runs before reads and decisions,
+/// so an expired request is never shown as pending nor decided.
+fn sweep_expired(conn: &mut Connection, now: i64) -> Result<(), ApiError> {
+    let pending =
+        db::requests(conn, &Workflow::ALL, Some(RequestStatus::Pending)).map_err(internal)?;
+    let due: Vec<Request> = pending
+        .into_iter()
+        .filter_map(|mut r| r.expire_if_due(now).then_some(r))
+        .collect();
+    if due.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    for r in &due {
+        db::update_status(&tx, r).map_err(internal)?;
+    }
+    tx.commit().map_err(|e| internal(e.into()))
+}
+
+fn org_view(sandbox: &Sandbox, caller: &Caller) -> Result<OrgView, ApiError> {
+    let conn = sandbox.conn();
+    calling_member(&conn, caller)?;
+    let org = db::load_org(&conn).map_err(internal)?;
+    let last_used = db::last_used(&conn).map_err(internal)?;
+    Ok(OrgView::new(&org, |id| last_used.get(&id.0).copied()))
+}
+
+fn payload_param(caller: &Caller) -> Result<RequestPayload, ApiError> {
+    let text = caller
+        .param("payload")
+        .ok_or(ApiError::InvalidArguments(Some("payload".into())))?;
+    serde_json::from_str(text).map_err(|_| ApiError::InvalidArguments(Some("payload".into())))
+}
+
+fn flag(caller: &Caller, name: &str) -> Result<bool, ApiError> {
+    match caller.param(name) {
+        None | Some("false" | "0") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some(_) => Err(ApiError::InvalidArguments(Some(name.to_owned()))),
+    }
+}
+
+fn context(conn: &Connection, payload: &RequestPayload) -> Result<Context, ApiError> {
+    Ok(match payload {
+        RequestPayload::Withdrawal { asset, .. } => Context {
+            available: Some(db::balance(conn, asset).map_err(internal)?),
+        },
+        _ => Context::default(),
+    })
+}
+
+fn preview(sandbox: &Sandbox, caller: &Caller) -> Result<Preview, ApiError> {
+    let payload = payload_param(caller)?;
+    let execute = flag(caller, "execute")?;
+    let conn = sandbox.conn();
+    let rec = calling_member(&conn, caller)?;
+    let org = db::load_org(&conn).map_err(internal)?;
+    // `as` previews the request as another member would submit it (what-if for admins).
+    let actor = match caller.param("as") {
+        Some(id) => {
+            let id = MemberId(id.to_owned());
+            org.member(&id)
+                .ok_or(ApiError::InvalidArguments(Some("as".into())))?;
+            Actor::Member(id)
+        }
+        None => rec.member.actor(),
+    };
+    Ok(org.preview(
+        &actor,
+        &payload,
+        execute,
+        sandbox.now(),
+        &context(&conn, &payload)?,
+    ))
+}
+
+/// `Submit`'s answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubmitResult {
+    /// The new request.
+    pub request: RequestView,
+    /// Why it completed or was queued.
+    pub preview: Preview,
+    /// A created service user's key, revealed this once (only when the initiator's own call
+    /// completed it).
+    pub revealed: Option<RevealedKey>,
+}
+
+/// A created service user's key pair, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevealedKey {
+    /// Public key.
+    pub api_key: String,
+    /// Private key, base64. Shown once; the sandbox forgets this copy.
+    pub api_secret: String,
+}
+
+fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> {
+    let payload = payload_param(caller)?;
+    let execute = flag(caller, "execute")?;
+    let now = sandbox.now();
+    let mut conn = sandbox.conn();
+    let rec = calling_member(&conn, caller)?;
+    let org = db::load_org(&conn).map_err(internal)?;
+    let ctx = context(&conn, &payload)?;
+    let submission = org
+        .submit(
+            RequestId(crate::ids::refid()),
+            &rec.member.actor(),
+            payload,
+            execute,
+            now,
+            &ctx,
+        )
+        .map_err(|_| ApiError::Org(OrgRefusal::NotPermitted))?;
+    let request = submission.request;
+    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    let mut revealed = None;
+    if request.status == RequestStatus::Completed {
+        // Execute is a decision: it needs a fresh code like any other (extension).
+        if matches!(
+            submission.preview.decision,
+            countersign_org::PreviewDecision::CompletesImmediately
+        ) && execute
+        {
+            let otp = caller
+                .param("otp")
+                .ok_or(ApiError::InvalidArguments(Some("otp".into())))?;
+            let step = rec
+                .totp
+                .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
+                .map_err(|_| ApiError::Org(OrgRefusal::InvalidOtp))?;
+            db::set_last_otp_step(&tx, &rec.member.id, step).map_err(internal)?;
+        }
+        db::insert_request(&tx, &request).map_err(internal)?;
+        revealed = complete(&tx, &request, now)?.map(|k| RevealedKey {
+            api_key: k.api_key,
+            api_secret: k.secret.to_base64(),
+        });
+    } else {
+        db::insert_request(&tx, &request).map_err(internal)?;
+    }
+    tx.commit().map_err(|e| internal(e.into()))?;
+    Ok(SubmitResult {
+        request: view(
+            &conn,
+            &db::load_org(&conn).map_err(internal)?,
+            &request,
+            &rec.member,
+            now,
+        )?,
+        preview: submission.preview,
+        revealed,
+    })
+}
+
+fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
+    let otp = caller
+        .param("otp")
+        .ok_or(ApiError::InvalidArguments(Some("otp".into())))?;
+    let now = sandbox.now();
+    let mut conn = sandbox.conn();
+    sweep_expired(&mut conn, now)?;
+    let (rec, mut request) = load_visible(&conn, caller)?;
+    request
+        .cancel(&rec.member.actor(), now)
+        .map_err(|v| refusal(&v))?;
+    let step = rec
+        .totp
+        .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
+        .map_err(|_| ApiError::Org(OrgRefusal::InvalidOtp))?;
+    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    db::set_last_otp_step(&tx, &rec.member.id, step).map_err(internal)?;
+    db::update_status(&tx, &request).map_err(internal)?;
+    tx.commit().map_err(|e| internal(e.into()))?;
+    let org = db::load_org(&conn).map_err(internal)?;
+    view(&conn, &org, &request, &rec.member, now)
+}
+
+fn reveal(sandbox: &Sandbox, caller: &Caller) -> Result<RevealedKey, ApiError> {
+    let mut conn = sandbox.conn();
+    let (rec, request) = load_visible(&conn, caller)?;
+    if request.initiator != rec.member.actor() {
+        return Err(ApiError::Org(OrgRefusal::NotPermitted));
+    }
+    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    let key = db::take_reveal(&tx, &request.id)
+        .map_err(internal)?
+        .ok_or(ApiError::Org(OrgRefusal::UnknownRequest))?;
+    tx.commit().map_err(|e| internal(e.into()))?;
+    Ok(RevealedKey {
+        api_key: key.api_key,
+        api_secret: key.secret.to_base64(),
+    })
+}
+
+fn workflow_param(caller: &Caller) -> Result<Workflow, ApiError> {
+    caller
+        .param("workflow")
+        .and_then(Workflow::parse)
+        .ok_or(ApiError::InvalidArguments(Some("workflow".into())))
+}
+
+/// `PolicyDiff` (`workflow`, `policy` as JSON, absent or `null` to remove): what replacing the
+/// workflow's policy would change, and the pending requests left on an older snapshot.
+fn policy_diff(sandbox: &Sandbox, caller: &Caller) -> Result<PolicyDiff, ApiError> {
+    let workflow = workflow_param(caller)?;
+    let policy: Option<Policy> = match caller.param("policy") {
+        None => None,
+        Some(text) => serde_json::from_str(text)
+            .map_err(|_| ApiError::InvalidArguments(Some("policy".into())))?,
+    };
+    let mut conn = sandbox.conn();
+    sweep_expired(&mut conn, sandbox.now())?;
+    calling_member(&conn, caller)?;
+    let org = db::load_org(&conn).map_err(internal)?;
+    let pending =
+        db::requests(&conn, &[workflow], Some(RequestStatus::Pending)).map_err(internal)?;
+    Ok(org.policy_diff(workflow, policy, &pending))
+}
+
+/// `LockCheck` (`workflow`, optional `as`): whether the workflow's policy could be locked by the
+/// caller (or by member `as`), and its bus factor.
+fn lock_check(sandbox: &Sandbox, caller: &Caller) -> Result<LockCheck, ApiError> {
+    let workflow = workflow_param(caller)?;
+    let conn = sandbox.conn();
+    let rec = calling_member(&conn, caller)?;
+    let org = db::load_org(&conn).map_err(internal)?;
+    let actor = match caller.param("as") {
+        Some(id) => Actor::Member(MemberId(id.to_owned())),
+        None => rec.member.actor(),
+    };
+    Ok(org.lock_check(workflow, &actor))
 }

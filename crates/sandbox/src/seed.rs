@@ -1,10 +1,12 @@
 //! The demo Organization a newcomer meets: five members with different permissions (the Owner
-//! among them), two service users, a 2-approval policy on Initiate Withdrawal, an address book,
+//! among them), three service users, policies (2 approvals on Initiate Withdrawal, 1 on Manage
+//! Access and Manage Policies, none on Manage Addresses), an address book,
 //! balances in six assets, and pending withdrawals from both bots and members.
 
 use countersign_org::{
-    Decision, Member, MemberId, Permissions, Policy, Request, RequestId, RequestPayload,
-    ServiceUser, ServiceUserId, Submitter, Workflow, WorkflowPermission as P,
+    Actor, AddressEntry, ApiKeySpec, Context, Decision, Member, MemberId, Org, Permissions, Policy,
+    RequestId, RequestPayload, Scope, ServiceUser, ServiceUserId, Workflow,
+    WorkflowPermission as P,
 };
 use countersign_vault::TotpSecret;
 use rusqlite::Connection;
@@ -87,17 +89,36 @@ fn members() -> [DemoMemberSpec; 5] {
     ]
 }
 
-const MEMBER_SCOPES: &[&str] = &["funds_query", "ledger_query"];
-const BOT_SCOPES: &[(&str, &str, &[&str])] = &[
+/// The scopes of a member's own API key (used by the app and the CLI to call the org API).
+pub(crate) fn member_key() -> ApiKeySpec {
+    ApiKeySpec {
+        scopes: [Scope::FundsQuery, Scope::LedgerQuery]
+            .into_iter()
+            .collect(),
+        ..ApiKeySpec::default()
+    }
+}
+
+const BOTS: &[(&str, &str, &[Scope])] = &[
     (
         "su-rebalancer",
         "rebalancer-bot",
-        &["funds_query", "funds_withdraw", "ledger_query"],
+        &[Scope::FundsQuery, Scope::FundsWithdraw, Scope::LedgerQuery],
     ),
     (
         "su-payouts",
         "payout-bot",
-        &["funds_query", "funds_withdraw"],
+        &[Scope::FundsQuery, Scope::FundsWithdraw],
+    ),
+    (
+        "su-reporting",
+        "reporting-bot",
+        &[
+            Scope::FundsQuery,
+            Scope::LedgerQuery,
+            Scope::ExportData,
+            Scope::TradesQueryClosed,
+        ],
     ),
 ];
 
@@ -192,11 +213,25 @@ fn dec(s: &str) -> Result<Decimal, StoreError> {
     s.parse().map_err(|_| StoreError::Corrupt("seed decimal"))
 }
 
-/// Seeds the demo Organization into an empty database, in one transaction.
+/// The demo Organization's policies: withdrawals need 2 approvals, access and policy changes 1
+/// (only Ada and Eve approve those); the address book has no policy (changes complete at once).
+fn policies() -> [(Workflow, Policy); 3] {
+    [
+        (Workflow::InitiateWithdrawal, Policy::requiring(2)),
+        (Workflow::ManageAccess, Policy::requiring(1)),
+        (Workflow::ManagePolicies, Policy::requiring(1)),
+    ]
+}
+
+/// Seeds the demo Organization into an empty database, in one transaction. Pending requests are
+/// submitted through the rules engine, as any request would be.
 pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     db::insert_org(&tx, ORG_NAME, now)?;
-    let mut roster = Vec::new();
+    let mut org = Org {
+        name: ORG_NAME.into(),
+        ..Org::default()
+    };
     for spec in members() {
         let member = Member {
             id: MemberId(spec.id.into()),
@@ -210,15 +245,18 @@ pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
             &ids::api_key(),
             &ids::api_secret(),
             &member.actor(),
-            MEMBER_SCOPES,
+            &member_key(),
         )?;
-        roster.push(member);
+        org.members.insert(member.id.clone(), member);
     }
-    let mut bots = Vec::new();
-    for (id, name, scopes) in BOT_SCOPES {
+    for (id, name, scopes) in BOTS {
         let bot = ServiceUser {
             id: ServiceUserId((*id).into()),
             name: (*name).into(),
+            key: ApiKeySpec {
+                scopes: scopes.iter().copied().collect(),
+                ..ApiKeySpec::default()
+            },
         };
         db::insert_service_user(&tx, &bot)?;
         db::insert_key(
@@ -226,14 +264,26 @@ pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
             &ids::api_key(),
             &ids::api_secret(),
             &bot.actor(),
-            scopes,
+            &bot.key,
         )?;
-        bots.push(bot);
+        org.service_users.insert(bot.id.clone(), bot);
     }
-    let policy = Policy::requiring(2);
-    db::insert_policy(&tx, Workflow::InitiateWithdrawal, &policy)?;
+    for (workflow, policy) in policies() {
+        db::insert_policy(&tx, workflow, &policy)?;
+        org.policies.insert(workflow, policy);
+    }
     for (key, asset, method, address) in ADDRESSES {
         db::insert_address(&tx, key, asset, method, address)?;
+        org.addresses.insert(
+            (*key).into(),
+            AddressEntry {
+                key: (*key).into(),
+                asset: (*asset).into(),
+                method: (*method).into(),
+                address: (*address).into(),
+                verified: true,
+            },
+        );
     }
     for (asset, amount) in BALANCES {
         db::set_balance(&tx, asset, dec(amount)?)?;
@@ -244,13 +294,10 @@ pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
             .find(|a| a.0 == *key)
             .map(|a| a.3)
             .ok_or(StoreError::Corrupt("seed address"))?;
-        let submitter = match (
-            roster.iter().find(|m| m.id.0 == *initiator),
-            bots.iter().find(|b| b.id.0 == *initiator),
-        ) {
-            (Some(m), _) => Submitter::Member(m),
-            (None, Some(b)) => Submitter::ServiceUser(b),
-            (None, None) => return Err(StoreError::Corrupt("seed initiator")),
+        let actor = if initiator.starts_with("su-") {
+            Actor::ServiceUser(ServiceUserId((*initiator).into()))
+        } else {
+            Actor::Member(MemberId((*initiator).into()))
         };
         let created = now - minutes_ago * 60;
         let payload = RequestPayload::Withdrawal {
@@ -260,19 +307,20 @@ pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
             key: (*key).into(),
             address: address.into(),
         };
-        let (mut request, _) = Request::submit(
-            RequestId(ids::refid()),
-            submitter,
-            payload,
-            Some(policy),
-            false,
-            created,
-        )
-        .map_err(|_| StoreError::Corrupt("seed request"))?;
+        let mut request = org
+            .submit(
+                RequestId(ids::refid()),
+                &actor,
+                payload,
+                false,
+                created,
+                &Context::default(),
+            )
+            .map_err(|_| StoreError::Corrupt("seed request"))?
+            .request;
         for (i, approver) in approvers.iter().enumerate() {
-            let m = roster
-                .iter()
-                .find(|m| m.id.0 == *approver)
+            let m = org
+                .member(&MemberId((*approver).into()))
                 .ok_or(StoreError::Corrupt("seed approver"))?;
             let at = created + 60 * (i64::try_from(i).unwrap_or(0) + 1);
             request

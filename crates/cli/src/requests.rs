@@ -1,0 +1,555 @@
+//! `countersign requests new|cancel|reveal`, `countersign preview`, `countersign policy
+//! diff|lock-check`: every workflow's requests from the command line, with the engine's preview.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Subcommand;
+use countersign_client::OrgClient;
+use countersign_org::view::OrgView;
+use countersign_org::{
+    ApiKeySpec, KeySettings, MemberId, Permissions, Policy, Preview, PreviewDecision,
+    RequestPayload, Scope, ServiceUserId, Verdict, Workflow, WorkflowPermission,
+};
+use rust_decimal::Decimal;
+
+/// A request kind and its fields.
+#[derive(Debug, Subcommand)]
+pub enum Kind {
+    /// Initiate Withdrawal: withdraw to an address-book entry.
+    Withdrawal {
+        /// Asset code (e.g. BTC).
+        #[arg(long)]
+        asset: String,
+        /// Amount, decimal.
+        #[arg(long)]
+        amount: Decimal,
+        /// Fee charged on top, decimal.
+        #[arg(long, default_value = "0")]
+        fee: Decimal,
+        /// The address-book entry's name.
+        #[arg(long)]
+        to: String,
+    },
+    /// Manage Access: invite a member.
+    InviteMember {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Permissions as workflow:permission (e.g. initiate_withdrawal:approve), repeatable.
+        #[arg(long = "grant", value_parser = parse_grant)]
+        grants: Vec<(Workflow, WorkflowPermission)>,
+    },
+    /// Manage Access: remove a member.
+    RemoveMember {
+        /// Member id.
+        #[arg(long)]
+        member: String,
+    },
+    /// Manage Access: replace a member's permissions.
+    ChangeMember {
+        /// Member id.
+        #[arg(long)]
+        member: String,
+        /// The new permissions as workflow:permission, repeatable (none: remove all).
+        #[arg(long = "grant", value_parser = parse_grant)]
+        grants: Vec<(Workflow, WorkflowPermission)>,
+    },
+    /// Manage Access: create a service user and its API key.
+    CreateServiceUser {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Manage Access: replace a service user's key scopes and settings.
+    ChangeServiceUser {
+        /// Service user id.
+        #[arg(long)]
+        service_user: String,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Manage Access: remove a service user.
+    RemoveServiceUser {
+        /// Service user id.
+        #[arg(long)]
+        service_user: String,
+    },
+    /// Manage Policies: set a workflow's policy.
+    ChangePolicy {
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Manage Policies: remove a workflow's policy.
+    RemovePolicy {
+        /// The workflow.
+        #[arg(long, value_parser = parse_workflow)]
+        workflow: Workflow,
+    },
+    /// Manage Policies: lock a workflow's policy (irreversible).
+    LockPolicy {
+        /// The workflow.
+        #[arg(long, value_parser = parse_workflow)]
+        workflow: Workflow,
+    },
+    /// Manage Addresses: add an entry.
+    AddAddress {
+        /// Its name.
+        #[arg(long)]
+        key: String,
+        /// Asset code.
+        #[arg(long)]
+        asset: String,
+        /// Withdrawal method.
+        #[arg(long)]
+        method: String,
+        /// The destination.
+        #[arg(long)]
+        address: String,
+    },
+    /// Manage Addresses: rename an entry.
+    RelabelAddress {
+        /// Current name.
+        #[arg(long)]
+        key: String,
+        /// New name.
+        #[arg(long)]
+        new_key: String,
+    },
+    /// Manage Addresses: remove an entry.
+    RemoveAddress {
+        /// Its name.
+        #[arg(long)]
+        key: String,
+    },
+}
+
+/// A key's scopes and settings.
+#[derive(Debug, clap::Args)]
+pub struct KeyArgs {
+    /// Scopes by wire name, comma-separated (e.g. funds_query,funds_withdraw).
+    #[arg(long, value_delimiter = ',', value_parser = parse_scope)]
+    scopes: Vec<Scope>,
+    /// Key expiry, unix seconds (0 = never).
+    #[arg(long, default_value_t = 0)]
+    valid_until: i64,
+    /// Query window start, unix seconds (0 = none).
+    #[arg(long, default_value_t = 0)]
+    query_from: i64,
+    /// Query window end, unix seconds (0 = none).
+    #[arg(long, default_value_t = 0)]
+    query_to: i64,
+    /// Allow WebSocket tokens.
+    #[arg(long)]
+    websocket: bool,
+    /// Nonce window in nonce units (with millisecond nonces, 5000 = 5 s).
+    #[arg(long, default_value_t = 0)]
+    nonce_window: u64,
+    /// Allowed IPs or CIDR ranges, comma-separated (none: any).
+    #[arg(long = "ip", value_delimiter = ',')]
+    ip_allowlist: Vec<String>,
+}
+
+/// A policy's fields.
+#[derive(Debug, clap::Args)]
+pub struct PolicyArgs {
+    /// The workflow.
+    #[arg(long, value_parser = parse_workflow)]
+    workflow: Workflow,
+    /// Approvals required (N ≥ 1).
+    #[arg(long)]
+    approvals: u32,
+    /// Let members holding Execute complete requests at once (always_require_approval off).
+    #[arg(long)]
+    allow_execute: bool,
+    /// Expire pending requests after this many seconds (extension).
+    #[arg(long)]
+    expires_after: Option<u64>,
+}
+
+impl PolicyArgs {
+    /// The policy asked for. A locked policy stays locked (locking is irreversible; locking
+    /// itself is `lock-policy`, which runs the lock check).
+    fn policy(&self, org: &OrgView) -> Policy {
+        let locked = org
+            .policies
+            .iter()
+            .any(|p| p.workflow == self.workflow && p.policy.is_some_and(|p| p.locked));
+        Policy {
+            always_require_approval: !self.allow_execute,
+            required_approvals: self.approvals,
+            locked,
+            expires_after: self.expires_after,
+        }
+    }
+}
+
+fn parse_workflow(s: &str) -> Result<Workflow, String> {
+    Workflow::parse(s).ok_or_else(|| {
+        format!(
+            "unknown workflow {s:?}; one of {}",
+            Workflow::ALL.map(Workflow::as_str).join(", ")
+        )
+    })
+}
+
+fn parse_scope(s: &str) -> Result<Scope, String> {
+    Scope::parse(s).ok_or_else(|| {
+        format!(
+            "unknown scope {s:?}; one of {}",
+            Scope::ALL.map(Scope::wire_name).join(", ")
+        )
+    })
+}
+
+fn parse_grant(s: &str) -> Result<(Workflow, WorkflowPermission), String> {
+    let (w, p) = s
+        .split_once(':')
+        .ok_or_else(|| format!("{s:?} is not workflow:permission"))?;
+    let perm = match p {
+        "view" => WorkflowPermission::View,
+        "initiate" => WorkflowPermission::Initiate,
+        "approve" => WorkflowPermission::Approve,
+        "execute" => WorkflowPermission::Execute,
+        _ => {
+            return Err(format!(
+                "unknown permission {p:?}; one of view, initiate, approve, execute"
+            ));
+        }
+    };
+    Ok((parse_workflow(w)?, perm))
+}
+
+fn permissions(grants: &[(Workflow, WorkflowPermission)]) -> Permissions {
+    let mut p = Permissions::none();
+    for (w, perm) in grants {
+        p.grant(*w, *perm);
+    }
+    p
+}
+
+fn key_spec(k: &KeyArgs) -> ApiKeySpec {
+    ApiKeySpec {
+        scopes: k.scopes.iter().copied().collect::<BTreeSet<_>>(),
+        settings: KeySettings {
+            valid_until: k.valid_until,
+            query_from: k.query_from,
+            query_to: k.query_to,
+            websocket: k.websocket,
+            nonce_window: k.nonce_window,
+            ip_allowlist: k.ip_allowlist.clone(),
+        },
+    }
+}
+
+/// Builds the payload; a withdrawal's address comes from the address book.
+fn payload(kind: &Kind, org: &OrgView) -> anyhow::Result<RequestPayload> {
+    Ok(match kind {
+        Kind::Withdrawal {
+            asset,
+            amount,
+            fee,
+            to,
+        } => {
+            let entry = org
+                .addresses
+                .iter()
+                .find(|a| a.key == *to)
+                .with_context(|| format!("no address-book entry named {to:?}"))?;
+            RequestPayload::Withdrawal {
+                asset: asset.clone(),
+                amount: *amount,
+                fee: *fee,
+                key: to.clone(),
+                address: entry.address.clone(),
+            }
+        }
+        Kind::InviteMember { name, grants } => RequestPayload::InviteMember {
+            name: name.clone(),
+            permissions: permissions(grants),
+        },
+        Kind::RemoveMember { member } => RequestPayload::RemoveMember {
+            member: MemberId(member.clone()),
+        },
+        Kind::ChangeMember { member, grants } => RequestPayload::ChangeMemberPermissions {
+            member: MemberId(member.clone()),
+            permissions: permissions(grants),
+        },
+        Kind::CreateServiceUser { name, key } => RequestPayload::CreateServiceUser {
+            name: name.clone(),
+            key: key_spec(key),
+        },
+        Kind::ChangeServiceUser { service_user, key } => RequestPayload::ChangeServiceUserKey {
+            service_user: ServiceUserId(service_user.clone()),
+            key: key_spec(key),
+        },
+        Kind::RemoveServiceUser { service_user } => RequestPayload::RemoveServiceUser {
+            service_user: ServiceUserId(service_user.clone()),
+        },
+        Kind::ChangePolicy { policy } => RequestPayload::ChangePolicy {
+            workflow: policy.workflow,
+            policy: Some(policy.policy(org)),
+        },
+        Kind::RemovePolicy { workflow } => RequestPayload::ChangePolicy {
+            workflow: *workflow,
+            policy: None,
+        },
+        Kind::LockPolicy { workflow } => RequestPayload::LockPolicy {
+            workflow: *workflow,
+        },
+        Kind::AddAddress {
+            key,
+            asset,
+            method,
+            address,
+        } => RequestPayload::AddAddress {
+            key: key.clone(),
+            asset: asset.clone(),
+            method: method.clone(),
+            address: address.clone(),
+        },
+        Kind::RelabelAddress { key, new_key } => RequestPayload::RelabelAddress {
+            key: key.clone(),
+            new_key: new_key.clone(),
+        },
+        Kind::RemoveAddress { key } => RequestPayload::RemoveAddress { key: key.clone() },
+    })
+}
+
+/// The preview in plain language: the decision, then each rule consulted.
+pub fn render_preview(p: &Preview) -> String {
+    let mut out = String::new();
+    match &p.decision {
+        PreviewDecision::CompletesImmediately => out.push_str("Decision: completes immediately\n"),
+        PreviewDecision::Queued {
+            required_approvals,
+            eligible_approvers,
+            reachable,
+        } => {
+            let names = eligible_approvers
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push_str(&format!(
+                "Decision: queued for {required_approvals} approval{} from {names}; any one of them can reject{}\n",
+                if *required_approvals == 1 { "" } else { "s" },
+                if *reachable { "" } else { " (WARNING: not enough eligible approvers: it can never complete)" }
+            ));
+        }
+        PreviewDecision::NotPermitted { reason } => {
+            out.push_str(&format!("Decision: not permitted: {reason}\n"))
+        }
+    }
+    out.push_str("Why:\n");
+    for (i, step) in p.trace.iter().enumerate() {
+        let mark = match step.verdict {
+            Verdict::Pass => "ok",
+            Verdict::Fail => "FAIL",
+            Verdict::Decides => "=>",
+            Verdict::Note => "note",
+            Verdict::Warn => "WARN",
+        };
+        out.push_str(&format!(
+            "  {:>2}. [{mark}] {} ({})\n",
+            i + 1,
+            step.detail,
+            step.rule
+        ));
+    }
+    if !p.missing.is_empty() {
+        out.push_str("Not known to this preview:\n");
+        for m in &p.missing {
+            out.push_str(&format!("  - {m}\n"));
+        }
+    }
+    out
+}
+
+/// `countersign requests ...`.
+#[derive(Debug, Subcommand)]
+pub enum RequestsCommand {
+    /// Submit a new request (of any workflow).
+    New {
+        #[command(subcommand)]
+        kind: Kind,
+        /// Complete it at once if you hold Execute and the policy allows (needs --otp).
+        #[arg(long, global = true)]
+        execute: bool,
+        /// Your current TOTP code (needed with --execute).
+        #[arg(long, global = true)]
+        otp: Option<String>,
+        /// Print JSON.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Cancel your own pending request.
+    Cancel {
+        /// Request id.
+        id: String,
+        /// Your current TOTP code.
+        #[arg(long)]
+        otp: String,
+    },
+    /// Reveal, once, the key of a service user your request created.
+    Reveal {
+        /// Request id.
+        id: String,
+    },
+}
+
+/// `countersign policy ...`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// What changing a workflow's policy would loosen or tighten, and the pending requests it affects.
+    Diff {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whether a workflow's policy can be locked, and its bus factor.
+    LockCheck {
+        /// The workflow.
+        #[arg(long, value_parser = parse_workflow)]
+        workflow: Workflow,
+        /// As this member (id) instead of yourself.
+        #[arg(long = "as")]
+        as_member: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn requests(client: &OrgClient, command: RequestsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RequestsCommand::New {
+            kind,
+            execute,
+            otp,
+            json,
+        } => {
+            let org = client.org().await?;
+            let payload = payload(&kind, &org)?;
+            if execute && otp.is_none() {
+                bail!("--execute is a decision: pass your current code with --otp");
+            }
+            let result = client
+                .submit(&payload, execute, otp.as_deref())
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{e} (run `countersign preview` with the same arguments to see why)"
+                    )
+                })?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "request": result.request,
+                        "preview": result.preview,
+                    }))?
+                );
+            } else {
+                println!(
+                    "{}: {} — {}",
+                    result.request.id,
+                    result.request.status.as_str(),
+                    result.request.summary
+                );
+                print!("{}", render_preview(&result.preview));
+            }
+            if let Some(key) = result.revealed {
+                eprintln!("New service user key (shown once; store it now):");
+                println!("api_key={}\napi_secret={}", key.api_key, key.api_secret);
+            }
+        }
+        RequestsCommand::Cancel { id, otp } => {
+            let r = client.cancel(&id, &otp).await?;
+            println!("{}: {}", r.id, r.status.as_str());
+        }
+        RequestsCommand::Reveal { id } => {
+            let key = client.reveal(&id).await?;
+            eprintln!("Shown once; store it now:");
+            println!("api_key={}\napi_secret={}", key.api_key, key.api_secret);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn preview(
+    client: &OrgClient,
+    kind: Kind,
+    execute: bool,
+    as_member: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let org = client.org().await?;
+    let payload = payload(&kind, &org)?;
+    let p = client
+        .preview(&payload, execute, as_member.as_deref())
+        .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+    } else {
+        print!("{}", render_preview(&p));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn policy(client: &OrgClient, command: PolicyCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        PolicyCommand::Diff { policy, json } => {
+            let org = client.org().await?;
+            let diff = client
+                .policy_diff(policy.workflow, Some(policy.policy(&org)))
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&diff)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            if diff.changes.is_empty() {
+                println!("No change to the {} policy.", diff.workflow.label());
+            }
+            for c in &diff.changes {
+                println!(
+                    "{:<24} {} -> {}  ({:?})",
+                    c.field, c.from, c.to, c.direction
+                );
+            }
+            if !diff.affected_pending.is_empty() {
+                println!(
+                    "{} pending request{} keep their snapshot and will be flagged: {}",
+                    diff.affected_pending.len(),
+                    if diff.affected_pending.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    diff.affected_pending.join(", ")
+                );
+            }
+        }
+        PolicyCommand::LockCheck {
+            workflow,
+            as_member,
+            json,
+        } => {
+            let check = client.lock_check(workflow, as_member.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&check)?);
+            } else {
+                println!("{}", check.summary());
+            }
+            if !(check.precondition_holds && check.reachable) {
+                return Ok(ExitCode::from(3));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
