@@ -6,6 +6,9 @@
 //! - [`NonceSource`]: millisecond nonces, strictly increasing across the tasks sharing it.
 //! - [`ClientError`]: the exchange's error string typed ([`ApiError`]), or a transport failure.
 //!
+//! Calls on one key are serialised (a nonce is assigned and sent in one turn), because the
+//! server accepts a key's nonces only in increasing order of arrival.
+//!
 //! Decisions are never retried: a timed-out `Approve` may have landed, and the server refuses a
 //! second use of the same TOTP code anyway.
 
@@ -121,6 +124,9 @@ pub struct OrgClient {
     base: Url,
     creds: Credentials,
     nonce: Arc<NonceSource>,
+    /// One signed call in flight per key: the server accepts nonces only in increasing order
+    /// of arrival, so assigning a nonce and sending it must be one turn.
+    turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl OrgClient {
@@ -140,6 +146,7 @@ impl OrgClient {
             base,
             creds,
             nonce: Arc::new(NonceSource::new()),
+            turn: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -278,6 +285,7 @@ impl OrgClient {
             .base
             .join(&path)
             .map_err(|_| ClientError::BaseUrl(self.base.to_string()))?;
+        let _turn = self.turn.lock().await;
         let nonce = self.nonce.next().to_string();
         let mut fields: Vec<(&str, &str)> = vec![("nonce", &nonce)];
         fields.extend_from_slice(params);
