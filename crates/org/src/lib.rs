@@ -14,7 +14,7 @@
 //!   would do.
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
 
-mod actor;
+pub(crate) mod actor;
 mod org;
 mod policy;
 mod preview;
@@ -34,7 +34,9 @@ pub use org::{
 pub use policy::{
     Direction, LockCheck, Policy, PolicyDiff, PolicyFieldChange, diff as policy_field_diff,
 };
-pub use preview::{Context, Preview, PreviewDecision, Refused, Submission, TraceStep, Verdict};
+pub use preview::{
+    Context, NAMED_APPROVERS, Preview, PreviewDecision, Refused, Submission, TraceStep, Verdict,
+};
 pub use request::{
     Decision, DecisionRecord, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
     Transition,

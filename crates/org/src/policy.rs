@@ -239,7 +239,11 @@ impl Org {
     /// approver is always spoken for. `None` when the workflow has no policy.
     pub fn bus_factor(&self, workflow: Workflow) -> Option<u32> {
         let policy = self.policy(workflow)?;
-        let approvers = self.holders(workflow, WorkflowPermission::Approve);
+        let approvers = self
+            .members
+            .values()
+            .filter(|m| m.permissions.has(workflow, WorkflowPermission::Approve))
+            .count();
         let bots_initiate = workflow == Workflow::InitiateWithdrawal
             && self
                 .service_users
@@ -251,8 +255,8 @@ impl Org {
                     || m.permissions.has(workflow, WorkflowPermission::Execute))
                     && !m.permissions.has(workflow, WorkflowPermission::Approve)
             });
-        let spoken_for = usize::from(!outside_initiator && !approvers.is_empty());
-        let free = approvers.len().saturating_sub(spoken_for);
+        let spoken_for = usize::from(!outside_initiator && approvers > 0);
+        let free = approvers.saturating_sub(spoken_for);
         let n = usize::try_from(policy.required_approvals).unwrap_or(usize::MAX);
         Some(u32::try_from(free.saturating_sub(n)).unwrap_or(u32::MAX))
     }

@@ -10,6 +10,9 @@ use crate::{
     Workflow, WorkflowPermission,
 };
 
+/// How many eligible approvers a preview names; it always counts them all.
+pub const NAMED_APPROVERS: usize = 20;
+
 /// How one consulted rule or setting came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -50,7 +53,9 @@ pub enum PreviewDecision {
     Queued {
         /// Distinct approvals needed.
         required_approvals: u32,
-        /// Members who may approve it (the initiator excluded), by name.
+        /// How many members may approve it (the initiator excluded).
+        eligible_count: u32,
+        /// Those members by name, the first [`NAMED_APPROVERS`] in name order.
         eligible_approvers: Vec<ActorRef>,
         /// Whether enough eligible approvers exist for it ever to complete.
         reachable: bool,
@@ -391,20 +396,41 @@ impl Org {
             }
         }
 
-        // 4. The queue: who may approve, and can N ever be reached?
-        let eligible: Vec<ActorRef> = self
-            .holders(workflow, WorkflowPermission::Approve)
+        // 4. The queue: who may approve, and can N ever be reached? Counting needs every
+        // member; naming stops at NAMED_APPROVERS (by name), so a preview stays small and fast
+        // in a large Organization.
+        let mut eligible: Vec<&crate::Member> = self
+            .members
+            .values()
+            .filter(|m| {
+                m.permissions.has(workflow, WorkflowPermission::Approve)
+                    && !matches!(actor, Actor::Member(id) if *id == m.id)
+            })
+            .collect();
+        let eligible_count = u32::try_from(eligible.len()).unwrap_or(u32::MAX);
+        if eligible.len() > NAMED_APPROVERS {
+            eligible.select_nth_unstable_by(NAMED_APPROVERS, |a, b| a.name.cmp(&b.name));
+            eligible.truncate(NAMED_APPROVERS);
+        }
+        eligible.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        let eligible: Vec<ActorRef> = eligible
             .into_iter()
-            .filter(|m| m.actor() != *actor)
             .map(|m| self.actor_ref(&m.actor()))
             .collect();
         let n = policy.required_approvals;
-        let reachable = eligible.len() >= usize::try_from(n).unwrap_or(usize::MAX);
-        let names = eligible
+        let reachable = eligible_count >= n;
+        let mut names = eligible
             .iter()
             .map(|a| a.name.as_str())
             .collect::<Vec<_>>()
             .join(", ");
+        if eligible_count as usize > eligible.len() {
+            names.push_str(&format!(
+                " and {} more",
+                eligible_count as usize - eligible.len()
+            ));
+        }
+        let eligible_len = eligible_count as usize;
         if matches!(actor, Actor::Member(_)) {
             trace.push(
                 "invariant.no_self_approval",
@@ -425,14 +451,14 @@ impl Org {
             if reachable {
                 format!(
                     "{} eligible approver{} ({names}); any one of them can reject",
-                    eligible.len(),
-                    if eligible.len() == 1 { "" } else { "s" }
+                    eligible_len,
+                    if eligible_len == 1 { "" } else { "s" }
                 )
             } else {
                 format!(
                     "only {} eligible approver{} ({names}) for {n} required: it can never complete",
-                    eligible.len(),
-                    if eligible.len() == 1 { "" } else { "s" }
+                    eligible_len,
+                    if eligible_len == 1 { "" } else { "s" }
                 )
             },
         );
@@ -446,6 +472,7 @@ impl Org {
         Preview {
             decision: PreviewDecision::Queued {
                 required_approvals: n,
+                eligible_count,
                 eligible_approvers: eligible,
                 reachable,
             },

@@ -26,6 +26,7 @@ pub enum RequestPayload {
         /// Display name.
         name: String,
         /// Workflow permissions granted on joining.
+        #[ts(as = "crate::actor::PermissionsWire")]
         permissions: Permissions,
     },
     /// Manage Access: remove a member (never the Owner).
@@ -40,6 +41,7 @@ pub enum RequestPayload {
         #[ts(type = "string")]
         member: MemberId,
         /// The new permissions (replacing the old ones).
+        #[ts(as = "crate::actor::PermissionsWire")]
         permissions: Permissions,
     },
     /// Manage Access: create a service user and its API key (the secret is revealed once).

@@ -237,6 +237,7 @@ pub struct MemberView {
     /// Whether this is the Owner.
     pub is_owner: bool,
     /// Workflow permissions.
+    #[ts(as = "crate::actor::PermissionsWire")]
     pub permissions: crate::Permissions,
 }
 
@@ -295,7 +296,7 @@ impl OrgView {
                 id: m.id.0.clone(),
                 name: m.name.clone(),
                 is_owner: m.is_owner,
-                permissions: m.permissions.clone(),
+                permissions: m.permissions,
             })
             .collect();
         members.sort_by(|a, b| {

@@ -77,6 +77,7 @@ fn queued_lists_eligible_approvers_by_name_without_the_initiator() {
         p.decision,
         PreviewDecision::Queued {
             required_approvals: 2,
+            eligible_count: 2,
             eligible_approvers: vec![org.actor_ref(&m(LEAD)), org.actor_ref(&m(OWNER))],
             reachable: true,
         }
@@ -456,4 +457,51 @@ fn submit_does_what_preview_decides() {
         }
     }
     assert_eq!(seen.len(), 3, "the table covers every outcome: {seen:?}");
+}
+
+// In a large Organization the preview counts every eligible approver but names only the first
+// NAMED_APPROVERS by name, and says how many more there are.
+#[test]
+fn a_large_queue_is_counted_in_full_and_named_in_part() {
+    let mut org = org();
+    for i in 0..40 {
+        let id = MemberId(format!("extra-{i:02}"));
+        org.members.insert(
+            id.clone(),
+            crate::Member {
+                id,
+                name: format!("Zed {i:02}"),
+                is_owner: false,
+                permissions: Permissions::none().with(W, &[crate::WorkflowPermission::Approve]),
+            },
+        );
+    }
+    let p = preview(&org, &m(OFFICER), &withdraw(), false);
+    let PreviewDecision::Queued {
+        eligible_count,
+        eligible_approvers,
+        ..
+    } = &p.decision
+    else {
+        panic!("queued: {p:?}");
+    };
+    assert_eq!(*eligible_count, 42, "Lena, Owen and 40 more; Tess excluded");
+    assert_eq!(eligible_approvers.len(), crate::NAMED_APPROVERS);
+    let names: Vec<&str> = eligible_approvers.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        &names[..3],
+        ["Lena", "Owen", "Zed 00"],
+        "first in name order"
+    );
+    let step = p
+        .trace
+        .iter()
+        .find(|s| s.rule == "approvers.eligible")
+        .expect("step");
+    assert!(
+        step.detail.starts_with("42 eligible approvers"),
+        "{}",
+        step.detail
+    );
+    assert!(step.detail.contains("and 22 more"), "{}", step.detail);
 }
