@@ -326,14 +326,19 @@ pub fn render_preview(p: &Preview) -> String {
         PreviewDecision::CompletesImmediately => out.push_str("Decision: completes immediately\n"),
         PreviewDecision::Queued {
             required_approvals,
+            eligible_count,
             eligible_approvers,
             reachable,
         } => {
-            let names = eligible_approvers
+            let mut names = eligible_approvers
                 .iter()
                 .map(|a| a.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
+            let unnamed = (*eligible_count as usize).saturating_sub(eligible_approvers.len());
+            if unnamed > 0 {
+                names.push_str(&format!(" and {unnamed} more"));
+            }
             out.push_str(&format!(
                 "Decision: queued for {required_approvals} approval{} from {names}; any one of them can reject{}\n",
                 if *required_approvals == 1 { "" } else { "s" },
@@ -398,6 +403,9 @@ pub enum RequestsCommand {
     Reveal {
         /// Request id.
         id: String,
+        /// Your current TOTP code.
+        #[arg(long)]
+        otp: String,
     },
 }
 
@@ -473,8 +481,8 @@ pub async fn requests(client: &OrgClient, command: RequestsCommand) -> anyhow::R
             let r = client.cancel(&id, &otp).await?;
             println!("{}: {}", r.id, r.status.as_str());
         }
-        RequestsCommand::Reveal { id } => {
-            let key = client.reveal(&id).await?;
+        RequestsCommand::Reveal { id, otp } => {
+            let key = client.reveal(&id, &otp).await?;
             eprintln!("Shown once; store it now:");
             println!("api_key={}\napi_secret={}", key.api_key, key.api_secret);
         }

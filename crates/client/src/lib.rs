@@ -221,9 +221,10 @@ impl OrgClient {
         self.call("Cancel", &[("id", id), ("otp", otp)]).await
     }
 
-    /// Reveals, once, the key of a service user created by the member's request.
-    pub async fn reveal(&self, id: &str) -> Result<RevealedKey, ClientError> {
-        self.call("Reveal", &[("id", id)]).await
+    /// Reveals, once, the key of a service user created by the member's request (stepped up
+    /// with the member's code).
+    pub async fn reveal(&self, id: &str, otp: &str) -> Result<RevealedKey, ClientError> {
+        self.call("Reveal", &[("id", id), ("otp", otp)]).await
     }
 
     /// What replacing `workflow`'s policy with `policy` (`None`: removing it) would change.

@@ -20,8 +20,15 @@ fn now() -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_concurrent_approvals_count_each_member_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let running = Sandbox::open(dir.path()).expect("open").serve("127.0.0.1:0".parse().expect("addr")).await.expect("serve");
-    let creds = running.sandbox.demo_credentials(&running.base_url).expect("creds");
+    let running = Sandbox::open(dir.path())
+        .expect("open")
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let creds = running
+        .sandbox
+        .demo_credentials(&running.base_url)
+        .expect("creds");
     let approvers: Vec<(OrgClient, TotpSecret, String)> = creds
         .members
         .iter()
@@ -29,15 +36,25 @@ async fn many_concurrent_approvals_count_each_member_once() {
         .map(|m| {
             let client = OrgClient::new(
                 &running.base_url,
-                Credentials { api_key: m.api_key.clone(), api_secret: ApiSecret::from_base64(&m.api_secret).expect("secret") },
+                Credentials {
+                    api_key: m.api_key.clone(),
+                    api_secret: ApiSecret::from_base64(&m.api_secret).expect("secret"),
+                },
             )
             .expect("client");
-            (client, TotpSecret::from_base32(&m.totp_secret).expect("totp"), m.name.clone())
+            (
+                client,
+                TotpSecret::from_base32(&m.totp_secret).expect("totp"),
+                m.name.clone(),
+            )
         })
         .collect();
     let target = approvers[0]
         .0
-        .list_requests(RequestFilter { status: Some(RequestStatus::Pending), workflow: None })
+        .list_requests(RequestFilter {
+            status: Some(RequestStatus::Pending),
+            workflow: None,
+        })
         .await
         .expect("list")
         .into_iter()
@@ -50,8 +67,11 @@ async fn many_concurrent_approvals_count_each_member_once() {
     for (client, totp, name) in &approvers {
         let code = totp.code_at(now());
         for _ in 0..8 {
-            let (client, code, id, name) = (client.clone(), code.clone(), Arc::clone(&id), name.clone());
-            tasks.push(tokio::spawn(async move { (name, client.approve(&id, &code).await) }));
+            let (client, code, id, name) =
+                (client.clone(), code.clone(), Arc::clone(&id), name.clone());
+            tasks.push(tokio::spawn(async move {
+                (name, client.approve(&id, &code).await)
+            }));
         }
     }
     let mut accepted = Vec::new();
@@ -71,8 +91,15 @@ async fn many_concurrent_approvals_count_each_member_once() {
         d.dedup();
         d
     };
-    assert_eq!(accepted, distinct, "a member was counted twice: {accepted:?}");
-    assert_eq!(accepted.len(), 2, "exactly the required two approvals landed: {accepted:?}");
+    assert_eq!(
+        accepted, distinct,
+        "a member was counted twice: {accepted:?}"
+    );
+    assert_eq!(
+        accepted.len(),
+        2,
+        "exactly the required two approvals landed: {accepted:?}"
+    );
 
     let done = approvers[0].0.get_request(&id).await.expect("get");
     assert_eq!(done.status, RequestStatus::Completed);
@@ -82,7 +109,11 @@ async fn many_concurrent_approvals_count_each_member_once() {
     // Debited exactly once: one withdrawal ledger entry for the request.
     let db = rusqlite::Connection::open(running.sandbox.db_path()).expect("open db");
     let entries: i64 = db
-        .query_row("SELECT COUNT(*) FROM ledger WHERE refid = ?1", [id.as_str()], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM ledger WHERE refid = ?1",
+            [id.as_str()],
+            |r| r.get(0),
+        )
         .expect("count");
     assert_eq!(entries, 1);
 }

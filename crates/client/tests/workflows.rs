@@ -136,7 +136,7 @@ async fn without_a_policy_an_address_is_added_at_once_and_the_preview_said_so() 
 #[tokio::test]
 async fn creating_a_service_user_queues_then_reveals_its_secret_once_to_the_initiator() {
     let org = Org::start().await;
-    let (eve, _) = org.as_member("Eve");
+    let (eve, eve_code) = org.as_member("Eve");
     let (ada, ada_code) = org.as_member("Ada");
     let payload = RequestPayload::CreateServiceUser {
         name: "hedge-bot".into(),
@@ -150,13 +150,14 @@ async fn creating_a_service_user_queues_then_reveals_its_secret_once_to_the_init
     let preview = eve.preview(&payload, false, None).await.expect("preview");
     let PreviewDecision::Queued {
         required_approvals,
+        eligible_count,
         eligible_approvers,
         reachable,
     } = &preview.decision
     else {
         panic!("queued under Manage Access's policy: {preview:?}");
     };
-    assert_eq!(*required_approvals, 1);
+    assert_eq!((*required_approvals, *eligible_count), (1, 1));
     assert!(*reachable);
     assert!(eligible_approvers.iter().any(|a| a.name == "Ada Okafor"));
     assert!(
@@ -168,22 +169,28 @@ async fn creating_a_service_user_queues_then_reveals_its_secret_once_to_the_init
     assert_eq!(submitted.request.status, RequestStatus::Pending);
     assert!(submitted.revealed.is_none());
     let id = submitted.request.id;
-    // Nothing to reveal before it completes; only the initiator may reveal.
+    // Nothing to reveal before it completes; only the initiator may reveal, with a fresh code.
     assert_eq!(
-        refusal(eve.reveal(&id).await),
+        refusal(eve.reveal(&id, &eve_code()).await),
         ApiError::Org(OrgRefusal::UnknownRequest)
     );
 
     let done = ada.approve(&id, &ada_code()).await.expect("approve");
     assert_eq!(done.status, RequestStatus::Completed);
+    org.advance(30);
     assert_eq!(
-        refusal(ada.reveal(&id).await),
+        refusal(ada.reveal(&id, &ada_code()).await),
         ApiError::Org(OrgRefusal::NotPermitted)
     );
-    let key = eve.reveal(&id).await.expect("reveal");
-    assert_eq!(key.api_key.len(), 56);
     assert_eq!(
-        refusal(eve.reveal(&id).await),
+        refusal(eve.reveal(&id, &wrong(&eve_code())).await),
+        ApiError::Org(OrgRefusal::InvalidOtp)
+    );
+    let key = eve.reveal(&id, &eve_code()).await.expect("reveal");
+    assert_eq!(key.api_key.len(), 56);
+    org.advance(30);
+    assert_eq!(
+        refusal(eve.reveal(&id, &eve_code()).await),
         ApiError::Org(OrgRefusal::UnknownRequest),
         "once only"
     );
@@ -451,4 +458,87 @@ async fn a_pending_request_expires_under_its_snapshotted_policy() {
     );
     // The seeded withdrawals keep their own snapshot (no expiry): still pending.
     assert!(pending.len() >= 5);
+}
+
+#[tokio::test]
+async fn a_removed_members_name_can_be_used_again_and_history_keeps_it() {
+    let org = Org::start().await;
+    let (eve, _) = org.as_member("Eve");
+    let (ada, ada_code) = org.as_member("Ada");
+    let remove = RequestPayload::RemoveMember {
+        member: MemberId("m-dev".into()),
+    };
+    let id = eve
+        .submit(&remove, false, None)
+        .await
+        .expect("submit")
+        .request
+        .id;
+    assert_eq!(
+        ada.approve(&id, &ada_code()).await.expect("approve").status,
+        RequestStatus::Completed
+    );
+    org.advance(30);
+    let invite = RequestPayload::InviteMember {
+        name: "Dev Malik".into(),
+        permissions: Permissions::none(),
+    };
+    let id2 = eve
+        .submit(&invite, false, None)
+        .await
+        .expect("submit")
+        .request
+        .id;
+    let done = ada.approve(&id2, &ada_code()).await.expect("approve");
+    assert_eq!(done.status, RequestStatus::Completed);
+    let members = ada.org().await.expect("org").members;
+    assert_eq!(members.iter().filter(|m| m.name == "Dev Malik").count(), 1);
+    // The removal request still names the member it removed.
+    assert!(
+        ada.get_request(&id)
+            .await
+            .expect("get")
+            .summary
+            .contains("remove member Dev Malik")
+    );
+}
+
+#[tokio::test]
+async fn policy_diff_and_lock_check_are_for_members_who_see_policies() {
+    let org = Org::start().await;
+    let (ben, _) = org.as_member("Ben");
+    assert_eq!(
+        refusal(
+            ben.policy_diff(Workflow::InitiateWithdrawal, Some(Policy::requiring(1)))
+                .await
+        ),
+        ApiError::Org(OrgRefusal::NotPermitted)
+    );
+    let (ada, _) = org.as_member("Ada");
+    let bad = Policy {
+        required_approvals: 0,
+        ..Policy::requiring(1)
+    };
+    assert_eq!(
+        refusal(
+            ada.policy_diff(Workflow::InitiateWithdrawal, Some(bad))
+                .await
+        ),
+        ApiError::InvalidArguments(Some("policy".into()))
+    );
+    let diff = ada
+        .policy_diff(Workflow::InitiateWithdrawal, Some(Policy::requiring(3)))
+        .await
+        .expect("diff");
+    assert_eq!(diff.changes.len(), 1);
+    assert_eq!(
+        diff.affected_pending.len(),
+        6,
+        "every seeded pending withdrawal keeps its snapshot"
+    );
+    let check = ada
+        .lock_check(Workflow::InitiateWithdrawal, None)
+        .await
+        .expect("lock check");
+    assert!(check.precondition_holds && check.reachable);
 }

@@ -143,6 +143,8 @@ impl ApiError {
                 ErrorCategory::Unavailable
             }
             Self::Org(_) => ErrorCategory::Org,
+            // `EOrg:Cannot complete: <reason>` carries its reason, so it is not a fixed refusal.
+            Self::Other(s) if s.starts_with("EOrg:") => ErrorCategory::Org,
             Self::Other(s) if s.starts_with("EFunding:") => ErrorCategory::Funding,
             Self::Other(_) => ErrorCategory::Other,
         }

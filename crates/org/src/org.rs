@@ -390,7 +390,7 @@ impl Org {
                     id: Self::invited_member_id(id),
                     name: name.clone(),
                     is_owner: false,
-                    permissions: permissions.clone(),
+                    permissions: *permissions,
                 };
                 self.members.insert(m.id.clone(), m.clone());
                 OrgChange::MemberAdded(m)
@@ -407,7 +407,7 @@ impl Org {
                     .members
                     .get_mut(member)
                     .ok_or_else(|| PayloadError::UnknownMember(member.0.clone()))?;
-                m.permissions = permissions.clone();
+                m.permissions = *permissions;
                 OrgChange::MemberUpdated(m.clone())
             }
             P::CreateServiceUser { name, key } => {

@@ -69,7 +69,9 @@ pub enum RequestPayload {
     ChangePolicy {
         /// The workflow whose policy changes.
         workflow: Workflow,
-        /// The new policy; `null` removes it.
+        /// The new policy; `null` removes it. Required: an omitted field is an error, never a
+        /// silent removal.
+        #[serde(deserialize_with = "Option::deserialize")]
         policy: Option<Policy>,
     },
     /// Manage Policies: lock a workflow's policy (irreversible).

@@ -55,7 +55,7 @@ CREATE TABLE org (
 );
 CREATE TABLE members (
     id TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,                 -- unique among current members (the engine checks)
     role TEXT NOT NULL,
     is_owner INTEGER NOT NULL,
     permissions TEXT NOT NULL,          -- JSON: {workflow: [permission]}
@@ -65,7 +65,7 @@ CREATE TABLE members (
 CREATE UNIQUE INDEX one_owner ON members(is_owner) WHERE is_owner = 1;
 CREATE TABLE service_users (
     id TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
+    name TEXT NOT NULL                  -- unique among current service users (the engine checks)
 );
 CREATE TABLE api_keys (
     api_key TEXT PRIMARY KEY,

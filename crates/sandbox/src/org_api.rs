@@ -200,7 +200,8 @@ fn load_visible(
 }
 
 fn get_one(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
-    let conn = sandbox.conn();
+    let mut conn = sandbox.conn();
+    sweep_expired(&mut conn, sandbox.now())?;
     let (rec, request) = load_visible(&conn, caller)?;
     let org = db::load_org(&conn).map_err(internal)?;
     view(&conn, &org, &request, &rec.member, sandbox.now())
@@ -391,15 +392,13 @@ fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> 
         )
         .map_err(|_| ApiError::Org(OrgRefusal::NotPermitted))?;
     let request = submission.request;
+    // Executing under a policy is a decision: it needs a fresh code like any other
+    // (extension). A request that completes only because its workflow has no policy needs none.
+    let executed = request.status == RequestStatus::Completed && request.policy.is_some();
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     let mut revealed = None;
     if request.status == RequestStatus::Completed {
-        // Execute is a decision: it needs a fresh code like any other (extension).
-        if matches!(
-            submission.preview.decision,
-            countersign_org::PreviewDecision::CompletesImmediately
-        ) && execute
-        {
+        if executed {
             let otp = caller
                 .param("otp")
                 .ok_or(ApiError::InvalidArguments(Some("otp".into())))?;
@@ -455,12 +454,22 @@ fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
 }
 
 fn reveal(sandbox: &Sandbox, caller: &Caller) -> Result<RevealedKey, ApiError> {
+    // Handing out a secret is stepped up like a decision.
+    let otp = caller
+        .param("otp")
+        .ok_or(ApiError::InvalidArguments(Some("otp".into())))?;
+    let now = sandbox.now();
     let mut conn = sandbox.conn();
     let (rec, request) = load_visible(&conn, caller)?;
     if request.initiator != rec.member.actor() {
         return Err(ApiError::Org(OrgRefusal::NotPermitted));
     }
+    let step = rec
+        .totp
+        .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
+        .map_err(|_| ApiError::Org(OrgRefusal::InvalidOtp))?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    db::set_last_otp_step(&tx, &rec.member.id, step).map_err(internal)?;
     let key = db::take_reveal(&tx, &request.id)
         .map_err(internal)?
         .ok_or(ApiError::Org(OrgRefusal::UnknownRequest))?;
@@ -489,8 +498,16 @@ fn policy_diff(sandbox: &Sandbox, caller: &Caller) -> Result<PolicyDiff, ApiErro
     };
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, sandbox.now())?;
-    calling_member(&conn, caller)?;
+    let rec = calling_member(&conn, caller)?;
+    // Policies, and the pending requests a change would affect, are for those who may see them.
+    for w in [Workflow::ManagePolicies, workflow] {
+        if !rec.member.permissions.has(w, WorkflowPermission::View) {
+            return Err(ApiError::Org(OrgRefusal::NotPermitted));
+        }
+    }
     let org = db::load_org(&conn).map_err(internal)?;
+    org.validate(&RequestPayload::ChangePolicy { workflow, policy })
+        .map_err(|_| ApiError::InvalidArguments(Some("policy".into())))?;
     let pending =
         db::requests(&conn, &[workflow], Some(RequestStatus::Pending)).map_err(internal)?;
     Ok(org.policy_diff(workflow, policy, &pending))
@@ -502,9 +519,21 @@ fn lock_check(sandbox: &Sandbox, caller: &Caller) -> Result<LockCheck, ApiError>
     let workflow = workflow_param(caller)?;
     let conn = sandbox.conn();
     let rec = calling_member(&conn, caller)?;
+    if !rec
+        .member
+        .permissions
+        .has(Workflow::ManagePolicies, WorkflowPermission::View)
+    {
+        return Err(ApiError::Org(OrgRefusal::NotPermitted));
+    }
     let org = db::load_org(&conn).map_err(internal)?;
     let actor = match caller.param("as") {
-        Some(id) => Actor::Member(MemberId(id.to_owned())),
+        Some(id) => {
+            let id = MemberId(id.to_owned());
+            org.member(&id)
+                .ok_or(ApiError::InvalidArguments(Some("as".into())))?;
+            Actor::Member(id)
+        }
         None => rec.member.actor(),
     };
     Ok(org.lock_check(workflow, &actor))

@@ -45,7 +45,7 @@ fn invite_member_adds_a_member_with_the_invited_member_id() {
             &id,
             &RequestPayload::InviteMember {
                 name: "Nina".into(),
-                permissions: perms.clone(),
+                permissions: perms,
             },
         )
         .expect("valid");
@@ -99,7 +99,7 @@ fn change_member_permissions_replaces_them() {
             &rid("R1"),
             &RequestPayload::ChangeMemberPermissions {
                 member: lead.clone(),
-                permissions: perms.clone(),
+                permissions: perms,
             },
         )
         .expect("valid");
