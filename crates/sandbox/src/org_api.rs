@@ -3,11 +3,11 @@
 //!
 //! Calls: `Me`, `Org`, `ListRequests` (`status`, `workflow`), `GetRequest` (`id`), `Preview`
 //! (`payload`, `execute`, `as`), `Submit` (`payload`, `execute`, `otp` when executing under a
-//! policy),
-//! `Approve` (`id`, `otp`), `Reject` (`id`, `otp`, `reason`), `Cancel` (`id`, `otp`), `Reveal`
-//! (`id`, `otp`), `PolicyDiff` (`workflow`, `policy`), `LockCheck` (`workflow`, `as`). Every decision is checked by the rules engine of `countersign-org` first, then the
-//! member's TOTP code is verified (accepted once); the request, the decision, the spent code and
-//! any effect commit in one transaction. Preview and Submit run the same engine call.
+//! policy), `Approve` (`id`, `otp`), `Reject` (`id`, `otp`, `reason`), `Cancel` (`id`, `otp`),
+//! `Reveal` (`id`, `otp`), `PolicyDiff` (`workflow`, `policy`), `LockCheck` (`workflow`, `as`).
+//! Every decision is checked by the rules engine of `countersign-org` first, then the member's
+//! TOTP code is verified (accepted once); the request, the decision, the spent code and any
+//! effect commit in one transaction. Preview and Submit run the same engine call.
 
 use axum::Router;
 use axum::extract::{Path, State};
