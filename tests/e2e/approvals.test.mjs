@@ -167,3 +167,45 @@ test("switching to another demo member gives the second approval and completes i
     timeoutMsg: "the completed withdrawal stayed in the pending list",
   });
 });
+
+test("the approval detail says why it waits and who may still approve", async () => {
+  await (await browser.$(sel("nav-approvals"))).click();
+  await browser.waitUntil(async () => (await rows()).length >= 1, { timeout: 10_000 });
+  const bot = (await rows()).find((r) => r.initiator === "rebalancer-bot");
+  assert.ok(bot, "a withdrawal by rebalancer-bot");
+  await (await row(bot.id)).click();
+  const why = await browser.$(sel("why-waiting"));
+  await why.waitForDisplayed({ timeout: 10_000 });
+  assert.match(await why.getText(), /Initiate Withdrawal requires 2 approvals/i);
+  const names = [];
+  for (const el of Array.from(await browser.$$(`${sel("why-waiting")} ${sel("still-eligible")}`))) {
+    names.push(await el.getText());
+  }
+  assert.ok(names.length >= 1, "someone may still approve");
+  assert.ok(!names.some((n) => n.includes("rebalancer-bot")), "a bot never approves");
+});
+
+test("the Service users area shows each key's scopes, granted or not", async () => {
+  await (await browser.$(sel("nav-service-users"))).click();
+  const bot = await browser.$(`${sel("service-user-row")}[data-name="rebalancer-bot"]`);
+  await bot.waitForDisplayed({ timeout: 10_000 });
+  await bot.click();
+  const scope = async (wire) => browser.$(`${sel("scope")}[data-scope="${wire}"]`);
+  await (await scope("funds_withdraw")).waitForDisplayed({ timeout: 10_000 });
+  assert.equal(await (await scope("funds_withdraw")).getAttribute("data-granted"), "true");
+  assert.equal(await (await scope("export_data")).getAttribute("data-granted"), "false");
+  assert.match(await (await scope("funds_withdraw")).getText(), /policy|approval/i, "Withdraw is marked as governed by policy");
+  await browser.saveScreenshot(join(artifacts, "service-users.png"));
+
+  await (await browser.$(sel("nav-members"))).click();
+  await browser.waitUntil(async () => /Owner/.test(await (await browser.$("main")).getText()), {
+    timeout: 10_000,
+    timeoutMsg: "the Members area did not show the Owner",
+  });
+  await (await browser.$(sel("nav-policies"))).click();
+  await browser.waitUntil(async () => /bus factor/i.test(await (await browser.$("main")).getText()), {
+    timeout: 10_000,
+    timeoutMsg: "the Policies area did not show bus factors",
+  });
+  await browser.saveScreenshot(join(artifacts, "policies.png"));
+});

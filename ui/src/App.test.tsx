@@ -42,7 +42,7 @@ async function decide(user: ReturnType<typeof userEvent.setup>, id: string, butt
 }
 
 describe("Approvals", () => {
-  it("lists pending withdrawals with initiator, amount, asset, destination, approvals and age", async () => {
+  it("lists pending requests: withdrawals with initiator, amount, asset, destination, approvals and age", async () => {
     renderApp();
     const row = await findRow("req-1006");
     expect(row).toHaveAttribute("data-initiator", "rebalancer-bot");
@@ -58,13 +58,13 @@ describe("Approvals", () => {
 
     expect(within(await findRow("req-1005")).getByText("250,000.00")).toBeInTheDocument();
     const ids = screen.getAllByTestId("request-row").map((r) => r.dataset.requestId);
-    expect(ids).toEqual(["req-1006", "req-1005", "req-1004"]);
+    expect(ids).toEqual(["req-1008", "req-1006", "req-1007", "req-1005", "req-1004"]);
     expect(screen.getAllByTestId("request-row").every((r) => r.dataset.status === "pending")).toBe(true);
   });
 
   it("counts the pending requests the signed-in member may decide", async () => {
     renderApp();
-    await waitFor(() => expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^2$/));
+    await waitFor(() => expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^4$/));
   });
 
   it("shows the selected request in plain words with its decisions and eligibility", async () => {
@@ -85,7 +85,7 @@ describe("Approvals", () => {
 
     expect(await screen.findByTestId("action-ok")).toHaveTextContent("2 / 2 approvals");
     await waitFor(() => expect(rowOf("req-1006")).toBeNull());
-    expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^1$/);
+    expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^3$/);
     expect(screen.queryByTestId("otp-input")).toBeNull();
 
     await user.click(screen.getByTestId("nav-requests"));
@@ -100,7 +100,7 @@ describe("Approvals", () => {
 
     expect(await screen.findByTestId("action-ok")).toHaveTextContent("1 / 2 approvals");
     await waitFor(() => expect(rowOf("req-1004")).toHaveAttribute("data-approvals", "1/2"));
-    expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^1$/);
+    expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^3$/);
   });
 
   it("shows the self_approval error beside the prompt", async () => {
@@ -153,15 +153,15 @@ describe("Approvals", () => {
 
   it("is driven by the keyboard: j/k select, a opens the prompt, Escape closes it, / filters, ? helps", async () => {
     const { user } = renderApp();
-    await findRow("req-1006");
-    await waitFor(() => expect(rowOf("req-1006")).toHaveAttribute("aria-current", "true"));
+    await findRow("req-1008");
+    await waitFor(() => expect(rowOf("req-1008")).toHaveAttribute("aria-current", "true"));
 
     await user.keyboard("j");
-    expect(rowOf("req-1005")).toHaveAttribute("aria-current", "true");
+    expect(rowOf("req-1006")).toHaveAttribute("aria-current", "true");
     await user.keyboard("j");
     await user.keyboard("k");
-    expect(rowOf("req-1005")).toHaveAttribute("aria-current", "true");
-    expect(rowOf("req-1005")).toHaveFocus();
+    expect(rowOf("req-1006")).toHaveAttribute("aria-current", "true");
+    expect(rowOf("req-1006")).toHaveFocus();
 
     await user.keyboard("a");
     expect(screen.getByTestId("otp-input")).toHaveFocus();
@@ -188,7 +188,7 @@ describe("Approvals", () => {
   it("says what would appear when nothing is pending", async () => {
     const host = createFakeHost();
     renderApp({ ...host, listRequests: () => Promise.resolve([]) });
-    expect(await screen.findByText("No withdrawals are waiting for you")).toBeInTheDocument();
+    expect(await screen.findByText("No requests are waiting")).toBeInTheDocument();
     expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^0$/);
   });
 });
@@ -202,8 +202,12 @@ describe("Requests", () => {
       "pending",
       "pending",
       "pending",
+      "pending",
+      "pending",
       "completed",
       "rejected",
+      "cancelled",
+      "completed",
       "expired",
     ]);
 
@@ -213,8 +217,8 @@ describe("Requests", () => {
     expect(row).toHaveTextContent("Rejected");
     expect(within(row).getByText("0.00000001")).toBeInTheDocument();
 
-    await user.selectOptions(screen.getByRole("combobox", { name: "Status" }), "cancelled");
-    expect(await screen.findByText("No cancelled requests")).toBeInTheDocument();
+    await user.selectOptions(screen.getByRole("combobox", { name: "Workflow" }), "manage_access");
+    expect(await screen.findByText("No rejected requests in Manage Access")).toBeInTheDocument();
   });
 
   it("shows no decision buttons for a request that is no longer pending", async () => {
@@ -242,7 +246,7 @@ describe("Sandbox", () => {
   it("switching member changes the top bar and reloads the lists", async () => {
     const { user } = renderApp();
     expect(await screen.findByTestId("current-member")).toHaveTextContent("Alice Moreau");
-    await waitFor(() => expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^2$/));
+    await waitFor(() => expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^4$/));
 
     const dave = await waitFor(() => {
       const found = screen.getAllByTestId("demo-member").find((m) => m.dataset.memberId === "m-dave");
@@ -253,7 +257,7 @@ describe("Sandbox", () => {
 
     await waitFor(() => expect(screen.getByTestId("current-member")).toHaveTextContent("Dave Brennan"));
     await waitFor(() => expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^0$/));
-    expect(await screen.findByText("Nothing needs your decision; 3 pending wait for others.")).toBeInTheDocument();
+    expect(await screen.findByText("Nothing needs your decision; 5 pending wait for others.")).toBeInTheDocument();
     await waitFor(() => expect(within(dave).queryByTestId("switch-member")).toBeNull());
   });
 

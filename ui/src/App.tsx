@@ -4,7 +4,9 @@ import { ErrorState } from "./components/ErrorState";
 import { ShortcutsDialog } from "./components/ShortcutsDialog";
 import { TopBar } from "./components/TopBar";
 import { SandboxPanel } from "./features/sandbox/SandboxPanel";
+import { SessionContext } from "./lib/contexts";
 import { ignoresShortcuts } from "./lib/keyboard";
+import { readRoute, writeRoute, type Route } from "./lib/route";
 import { toHostError, useHost, type HostError } from "./platform";
 import { Workspace } from "./Workspace";
 
@@ -13,6 +15,12 @@ export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [error, setError] = useState<HostError | null>(null);
   const [showShortcuts, setShowShortcuts] = useState(false);
+  const [route, setRouteState] = useState<Route>(readRoute);
+
+  const setRoute = useCallback((next: Route) => {
+    writeRoute(next);
+    setRouteState(next);
+  }, []);
 
   const loadSession = useCallback(() => {
     host.getSession().then(
@@ -62,13 +70,21 @@ export function App() {
 
   const sandbox = session.mode === "sandbox";
   return (
-    <div className="app">
-      <TopBar session={session} onShowShortcuts={() => setShowShortcuts(true)} />
-      <div className={sandbox ? "body with-sandbox" : "body"}>
-        <Workspace key={session.member.id} />
-        {sandbox && <SandboxPanel onSwitched={setSession} />}
+    <SessionContext.Provider value={session}>
+      <div className="app">
+        <TopBar session={session} onShowShortcuts={() => setShowShortcuts(true)} />
+        <div className={sandbox ? "body with-sandbox" : "body"}>
+          <Workspace key={session.member.id} route={route} onRoute={setRoute} />
+          {sandbox && (
+            <SandboxPanel
+              onSwitched={setSession}
+              onNewRequest={() => setRoute({ area: "new-request", id: undefined })}
+              newRequestOpen={route.area === "new-request"}
+            />
+          )}
+        </div>
+        {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
       </div>
-      {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
-    </div>
+    </SessionContext.Provider>
   );
 }

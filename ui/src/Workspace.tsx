@@ -1,37 +1,71 @@
-import { useCallback, useState } from "react";
+import { useCallback } from "react";
 import { NavRail } from "./components/NavRail";
 import { ApprovalsArea } from "./features/approvals/ApprovalsArea";
 import { REFRESH_MS } from "./features/approvals/refresh";
 import { RequestsArea } from "./features/approvals/RequestsArea";
-import { readRoute, writeRoute, type Route } from "./lib/route";
+import { MembersArea } from "./features/members/MembersArea";
+import { PoliciesArea } from "./features/policies/PoliciesArea";
+import { NewRequestPage } from "./features/requests/NewRequestPage";
+import { ServiceUsersArea } from "./features/service-users/ServiceUsersArea";
+import { OrgContext } from "./lib/contexts";
+import type { Route } from "./lib/route";
 import { usePolled } from "./lib/usePolled";
 import { useHost } from "./platform";
 
+interface WorkspaceProps {
+  route: Route;
+  onRoute: (route: Route) => void;
+}
+
 /** The rail and the current area, for one signed-in member. */
-export function Workspace() {
+export function Workspace({ route, onRoute }: WorkspaceProps) {
   const host = useHost();
-  const [route, setRouteState] = useState<Route>(readRoute);
   const loadPending = useCallback(() => host.listRequests({ status: "pending", workflow: null }), [host]);
   const pending = usePolled(loadPending, REFRESH_MS);
+  const loadOrg = useCallback(() => host.getOrg(), [host]);
+  const org = usePolled(loadOrg, REFRESH_MS * 2);
   const needsMe = pending.data?.filter((r) => r.viewer.can_decide).length;
 
-  function setRoute(next: Route) {
-    writeRoute(next);
-    setRouteState(next);
+  const select = (id: string) => onRoute({ area: route.area, id });
+  const submitted = () => {
+    void pending.refresh();
+    void org.refresh();
+  };
+  const openRequest = (id: string) => onRoute({ area: "requests", id });
+
+  let area;
+  switch (route.area) {
+    case "approvals":
+      area = <ApprovalsArea pending={pending} selectedId={route.id} onSelect={select} onDecided={submitted} />;
+      break;
+    case "requests":
+      area = (
+        <RequestsArea
+          selectedId={route.id}
+          onSelect={select}
+          onDecided={submitted}
+          onNewRequest={() => onRoute({ area: "new-request", id: undefined })}
+        />
+      );
+      break;
+    case "new-request":
+      area = <NewRequestPage onSubmitted={submitted} onOpenRequest={openRequest} />;
+      break;
+    case "service-users":
+      area = <ServiceUsersArea selectedId={route.id} onSelect={select} onSubmitted={submitted} onOpenRequest={openRequest} />;
+      break;
+    case "members":
+      area = <MembersArea selectedId={route.id} onSelect={select} />;
+      break;
+    case "policies":
+      area = <PoliciesArea />;
+      break;
   }
-  const select = (id: string) => setRoute({ area: route.area, id });
-  const refreshPending = () => void pending.refresh();
 
   return (
-    <>
-      <NavRail area={route.area} needsMe={needsMe} onNavigate={(area) => setRoute({ area, id: undefined })} />
-      <main className="main">
-        {route.area === "approvals" ? (
-          <ApprovalsArea pending={pending} selectedId={route.id} onSelect={select} onDecided={refreshPending} />
-        ) : (
-          <RequestsArea selectedId={route.id} onSelect={select} onDecided={refreshPending} />
-        )}
-      </main>
-    </>
+    <OrgContext.Provider value={org}>
+      <NavRail area={route.area} needsMe={needsMe} onNavigate={(next) => onRoute({ area: next, id: undefined })} />
+      <main className="main">{area}</main>
+    </OrgContext.Provider>
   );
 }

@@ -151,7 +151,8 @@ impl From<ClientError> for CommandError {
                 ),
                 OrgRefusal::NotPermitted => (
                     ErrorCode::NotPermitted,
-                    "You lack the Approve permission on this workflow.".to_owned(),
+                    "The Organization's rules do not permit this for you; preview it to see which rule refuses it."
+                        .to_owned(),
                 ),
                 OrgRefusal::MembersOnly => (
                     ErrorCode::Auth,
@@ -163,6 +164,15 @@ impl From<ClientError> for CommandError {
                     (ErrorCode::Auth, format!("The org API refused the credentials ({api})."))
                 }
                 countersign_kraken::ErrorCategory::Arguments => (ErrorCode::InvalidInput, api.to_string()),
+                // `EOrg:Cannot complete: <reason>`: the Organization changed while it waited.
+                countersign_kraken::ErrorCategory::Org => (
+                    ErrorCode::NotPermitted,
+                    api.to_string().trim_start_matches("EOrg:").to_owned(),
+                ),
+                countersign_kraken::ErrorCategory::Funding => (
+                    ErrorCode::NotPermitted,
+                    format!("The exchange refused the funds movement ({api})."),
+                ),
                 countersign_kraken::ErrorCategory::Unavailable
                 | countersign_kraken::ErrorCategory::RateLimit => {
                     (ErrorCode::Unavailable, format!("The org API is unavailable ({api}); try again shortly."))

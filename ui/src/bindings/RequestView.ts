@@ -2,6 +2,7 @@
 import type { ActorRef } from "./ActorRef";
 import type { DecisionView } from "./DecisionView";
 import type { Eligibility } from "./Eligibility";
+import type { Policy } from "./Policy";
 import type { RequestPayload } from "./RequestPayload";
 import type { RequestStatus } from "./RequestStatus";
 import type { Workflow } from "./Workflow";
@@ -57,4 +58,22 @@ updated_at: number,
 /**
  * What the viewer may do.
  */
-viewer: Eligibility, };
+viewer: Eligibility, 
+/**
+ * The policy snapshotted at submission, which governs this request (`null`: none).
+ */
+policy: Policy | null, 
+/**
+ * When it expires if still pending, unix seconds (`null`: never).
+ */
+expires_at: number | null, 
+/**
+ * **(extension)** Pending, and the workflow's policy has changed since submission: the
+ * request still follows its snapshot.
+ */
+policy_changed: boolean, 
+/**
+ * Pending: the members who may still approve or reject it (Approve on its workflow, not the
+ * initiator, not yet decided), by name.
+ */
+still_eligible: Array<ActorRef>, };

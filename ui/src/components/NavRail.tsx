@@ -6,6 +6,12 @@ interface NavRailProps {
   onNavigate: (area: Area) => void;
 }
 
+const OTHER_AREAS: [area: Area, label: string, testId: string][] = [
+  ["service-users", "Service users", "nav-service-users"],
+  ["members", "Members", "nav-members"],
+  ["policies", "Policies", "nav-policies"],
+];
+
 export function NavRail({ area, needsMe, onNavigate }: NavRailProps) {
   return (
     <nav className="nav-rail" aria-label="Areas">
@@ -27,11 +33,23 @@ export function NavRail({ area, needsMe, onNavigate }: NavRailProps) {
       <button
         type="button"
         data-testid="nav-requests"
-        aria-current={area === "requests" ? "page" : undefined}
+        aria-current={area === "requests" || area === "new-request" ? "page" : undefined}
         onClick={() => onNavigate("requests")}
       >
         <span>Requests</span>
       </button>
+      <hr />
+      {OTHER_AREAS.map(([target, label, testId]) => (
+        <button
+          key={target}
+          type="button"
+          data-testid={testId}
+          aria-current={area === target ? "page" : undefined}
+          onClick={() => onNavigate(target)}
+        >
+          <span>{label}</span>
+        </button>
+      ))}
     </nav>
   );
 }

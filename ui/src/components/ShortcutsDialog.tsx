@@ -1,5 +1,5 @@
 const SHORTCUTS: [key: string, what: string][] = [
-  ["j / k", "Next / previous request"],
+  ["j / k", "Next / previous item in the list"],
   ["a", "Approve the selected request"],
   ["r", "Reject the selected request"],
   ["/", "Filter the list"],

@@ -1,10 +1,10 @@
-import { formatLocal, formatUtc } from "../lib/time";
+import { formatLocal, formatLocalDate, formatUtc } from "../lib/time";
 
 /** A time in the user's zone, with UTC on hover. */
-export function Timestamp({ at }: { at: number }) {
+export function Timestamp({ at, dateOnly = false }: { at: number; dateOnly?: boolean }) {
   return (
     <time dateTime={new Date(at * 1000).toISOString()} title={formatUtc(at)}>
-      {formatLocal(at)}
+      {dateOnly ? formatLocalDate(at) : formatLocal(at)}
     </time>
   );
 }

@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { Amount } from "../components/Amount";
-import { formatAmount } from "./money";
+import { addDecimal, compareDecimal, formatAmount, isDecimal, isPositiveDecimal, subtractDecimal } from "./money";
 
 describe("formatAmount", () => {
   it("keeps every digit of amounts a float would round", () => {
@@ -37,5 +37,24 @@ describe("<Amount>", () => {
     expect(screen.getByText("12,345,678,901,234.5678").parentElement).toHaveTextContent(
       /^12,345,678,901,234\.5678 USD$/,
     );
+  });
+});
+
+describe("decimal checks and arithmetic", () => {
+  it("accepts only plain non-negative decimals, decided on the digits", () => {
+    for (const ok of ["0", "2.5", "0.00000001", "9007199254740993.000000001"]) expect(isDecimal(ok)).toBe(true);
+    for (const bad of ["", "1e-8", "-1", "1,000", ".5", "5.", " 1", "NaN", "Infinity"]) expect(isDecimal(bad)).toBe(false);
+    expect(isPositiveDecimal("0.00000001")).toBe(true);
+    expect(isPositiveDecimal("0.000")).toBe(false);
+  });
+
+  it("compares and adds exactly where a float would not", () => {
+    expect(addDecimal("0.1", "0.2")).toBe("0.3");
+    expect(addDecimal("9007199254740993", "0.000000001")).toBe("9007199254740993.000000001");
+    expect(subtractDecimal("48.275", "2.50015")).toBe("45.77485");
+    expect(subtractDecimal("1", "1.5")).toBe("-0.5");
+    expect(compareDecimal("9007199254740993", "9007199254740992")).toBe(1);
+    expect(compareDecimal("2.50", "2.5")).toBe(0);
+    expect(compareDecimal("0.00000001", "0.0000001")).toBe(-1);
   });
 });

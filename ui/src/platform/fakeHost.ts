@@ -1,17 +1,37 @@
 import type { ActorRef } from "../bindings/ActorRef";
+import type { ApiKeySpec } from "../bindings/ApiKeySpec";
 import type { DecisionView } from "../bindings/DecisionView";
 import type { DemoMember } from "../bindings/DemoMember";
+import type { Permissions } from "../bindings/Permissions";
+import type { Policy } from "../bindings/Policy";
 import type { RequestFilter } from "../bindings/RequestFilter";
 import type { RequestPayload } from "../bindings/RequestPayload";
 import type { RequestStatus } from "../bindings/RequestStatus";
 import type { RequestView } from "../bindings/RequestView";
+import type { Scope } from "../bindings/Scope";
 import type { Session } from "../bindings/Session";
+import type { SubmitOutcome } from "../bindings/SubmitOutcome";
+import { hasPermission, samePolicy, WORKFLOW_LABELS, WORKFLOW_PERMISSIONS, WORKFLOWS } from "../lib/org";
+import {
+  actorRef,
+  apply,
+  describe,
+  governingPolicy,
+  holders,
+  memberRef,
+  orgView,
+  preview,
+  workflowOf,
+  type FakeMember,
+  type FakeOrg,
+} from "./fakeOrg";
 import { HostError, type Host } from "./host";
 
 /**
- * An in-memory stand-in for the Rust core: a small demo Organization with four members, two
- * service users and a few withdrawals. Used by the unit tests and by `npm run dev` in a plain
- * browser; never inside the Tauri webview.
+ * An in-memory stand-in for the Rust core: a small demo Organization with four members, three
+ * service users, policies on three of the four workflows, an address book and a few requests of
+ * several kinds. Used by the unit tests and by `npm run dev` in a plain browser; never inside
+ * the Tauri webview.
  */
 
 export interface FakeHostOptions {
@@ -21,34 +41,36 @@ export interface FakeHostOptions {
   latencyMs?: number;
 }
 
-interface FakeMember {
-  ref: ActorRef;
-  role: string;
-  mayDecide: boolean;
-}
-
 interface FakeRequest {
   id: string;
   status: RequestStatus;
   initiator: ActorRef;
   payload: RequestPayload;
-  required_approvals: number;
+  /** The governing policy, snapshotted at submission. */
+  policy: Policy | null;
   decisions: DecisionView[];
   created_at: number;
   updated_at: number;
 }
 
 const TOTP_STEP_SECONDS = 30;
+const DAY = 86_400;
 
-const member = (id: string, name: string, role: string, mayDecide: boolean): FakeMember => ({
-  ref: { kind: "member", id, name },
-  role,
-  mayDecide,
-});
 const bot = (id: string, name: string): ActorRef => ({ kind: "service_user", id, name });
 
 function withdrawal(asset: string, amount: string, fee: string, key: string, address: string): RequestPayload {
   return { kind: "withdrawal", asset, amount, fee, key, address };
+}
+
+function allPermissions(): Permissions {
+  return Object.fromEntries(WORKFLOWS.map((w) => [w, [...WORKFLOW_PERMISSIONS]]));
+}
+
+function keySpec(scopes: Scope[], settings: Partial<ApiKeySpec["settings"]> = {}): ApiKeySpec {
+  return {
+    scopes,
+    settings: { valid_until: 0, query_from: 0, query_to: 0, websocket: false, nonce_window: 0, ip_allowlist: [], ...settings },
+  };
 }
 
 /** A stand-in for TOTP: six digits that change every 30 s, different for each member. */
@@ -66,42 +88,146 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
   const nowMs = options.now ?? (() => Date.now());
   const nowSeconds = () => Math.floor(nowMs() / 1000);
   const latencyMs = options.latencyMs ?? 0;
-
-  const alice = member("m-alice", "Alice Moreau", "admin", true);
-  const bob = member("m-bob", "Bob Okafor", "treasurer", true);
-  const carol = member("m-carol", "Carol Lindqvist", "treasurer", true);
-  const dave = member("m-dave", "Dave Brennan", "auditor", false);
-  const members = [alice, bob, carol, dave];
-  const rebalancer = bot("su-rebalancer", "rebalancer-bot");
-  const payout = bot("su-payout", "payout-bot");
-
-  let current: FakeMember = alice;
   const t0 = nowSeconds();
   const ago = (minutes: number) => t0 - minutes * 60;
+
+  const alice: FakeMember = {
+    id: "m-alice",
+    name: "Alice Moreau",
+    role: "Owner: every permission on every workflow",
+    isOwner: true,
+    permissions: allPermissions(),
+  };
+  const bob: FakeMember = {
+    id: "m-bob",
+    name: "Bob Okafor",
+    role: "Treasury officer: initiates and approves withdrawals; reviews access changes",
+    isOwner: false,
+    permissions: { manage_access: ["view", "approve"], initiate_withdrawal: ["view", "initiate", "approve"] },
+  };
+  const carol: FakeMember = {
+    id: "m-carol",
+    name: "Carol Lindqvist",
+    role: "Treasury lead and administrator: executes withdrawals; manages access, policies and addresses",
+    isOwner: false,
+    permissions: {
+      manage_access: ["view", "initiate", "approve"],
+      manage_policies: ["view", "initiate", "approve"],
+      manage_addresses: ["view", "initiate", "approve", "execute"],
+      initiate_withdrawal: ["view", "initiate", "approve", "execute"],
+    },
+  };
+  const dave: FakeMember = {
+    id: "m-dave",
+    name: "Dave Brennan",
+    role: "Auditor: views every workflow, approves nothing",
+    isOwner: false,
+    permissions: Object.fromEntries(WORKFLOWS.map((w) => [w, ["view"]])),
+  };
+
+  const withdrawalPolicy: Policy = { always_require_approval: true, required_approvals: 2, locked: false, expires_after: 3 * DAY };
+  const org: FakeOrg = {
+    name: "Northwind Treasury (in-memory demo)",
+    members: [alice, bob, carol, dave],
+    serviceUsers: [
+      {
+        id: "su-payout",
+        name: "payout-bot",
+        key: keySpec(["funds_query", "funds_withdraw"], { nonce_window: 5000, ip_allowlist: ["203.0.113.0/24", "2001:db8::/48"] }),
+        lastUsed: ago(3),
+      },
+      {
+        id: "su-rebalancer",
+        name: "rebalancer-bot",
+        key: keySpec(["funds_query", "funds_withdraw", "trades_query_open", "ledger_query"], {
+          valid_until: t0 + 90 * DAY,
+          websocket: true,
+        }),
+        lastUsed: ago(1),
+      },
+      {
+        id: "su-reporting",
+        name: "reporting-bot",
+        key: keySpec(["funds_query", "trades_query_closed", "ledger_query", "export_data"], {
+          query_from: 1_735_689_600,
+          nonce_window: 5000,
+        }),
+        lastUsed: null,
+      },
+    ],
+    policies: {
+      manage_access: { always_require_approval: true, required_approvals: 1, locked: true, expires_after: null },
+      manage_policies: { always_require_approval: true, required_approvals: 1, locked: false, expires_after: 7 * DAY },
+      initiate_withdrawal: withdrawalPolicy,
+    },
+    addresses: [
+      { key: "cold-storage-2", asset: "BTC", method: "Bitcoin", address: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", verified: true },
+      { key: "eur-payroll", asset: "EUR", method: "SEPA", address: "DE89370400440532013000", verified: false },
+      { key: "market-maker-b", asset: "ETH", method: "Ether", address: "0xde709f2102306220921060314715629080e2fb77", verified: true },
+      { key: "ops-wallet-eu", asset: "USDT", method: "Tether USD (ERC20)", address: "0x52908400098527886E0F7030069857D2E4169EE7", verified: true },
+      { key: "treasury-main", asset: "USDC", method: "USD Coin (ERC20)", address: "0x8617E340B3D01FA5F11F306F4090FD50E238070D", verified: true },
+    ],
+    balances: { BTC: "48.275", ETH: "612.5", USDT: "1250000.00", USDC: "800000" },
+  };
+
+  let current: FakeMember = alice;
+  let nextId = 1011;
+  const rebalancer = bot("su-rebalancer", "rebalancer-bot");
+  const payout = bot("su-payout", "payout-bot");
   const approve = (by: FakeMember, minutesAgo: number): DecisionView => ({
-    member: by.ref,
+    member: memberRef(by),
     decision: "approve",
     at: ago(minutesAgo),
     reason: null,
   });
+  const accessPolicy = { ...org.policies.manage_access } as Policy;
+  const policiesPolicy = { ...org.policies.manage_policies } as Policy;
 
   const requests: FakeRequest[] = [
+    {
+      id: "req-1008",
+      status: "pending",
+      initiator: memberRef(carol),
+      payload: { kind: "change_policy", workflow: "initiate_withdrawal", policy: { ...withdrawalPolicy, required_approvals: 3 } },
+      policy: policiesPolicy,
+      decisions: [],
+      created_at: ago(5),
+      updated_at: ago(5),
+    },
     {
       id: "req-1006",
       status: "pending",
       initiator: rebalancer,
       payload: withdrawal("BTC", "2.5", "0.00015", "cold-storage-2", "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"),
-      required_approvals: 2,
+      policy: withdrawalPolicy,
       decisions: [approve(bob, 10)],
       created_at: ago(12),
       updated_at: ago(10),
     },
     {
+      id: "req-1007",
+      status: "pending",
+      initiator: memberRef(carol),
+      payload: {
+        kind: "create_service_user",
+        name: "hedge-bot",
+        key: keySpec(["funds_query", "trades_query_open", "trades_modify", "trades_close"], {
+          websocket: true,
+          ip_allowlist: ["198.51.100.7"],
+        }),
+      },
+      // Submitted before Manage Access was tightened to "always" and locked: it keeps this snapshot.
+      policy: { always_require_approval: false, required_approvals: 1, locked: false, expires_after: null },
+      decisions: [],
+      created_at: ago(30),
+      updated_at: ago(30),
+    },
+    {
       id: "req-1005",
       status: "pending",
-      initiator: alice.ref,
+      initiator: memberRef(alice),
       payload: withdrawal("USDT", "250000.00", "2.50", "ops-wallet-eu", "0x52908400098527886E0F7030069857D2E4169EE7"),
-      required_approvals: 2,
+      policy: withdrawalPolicy,
       decisions: [],
       created_at: ago(40),
       updated_at: ago(40),
@@ -111,7 +237,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
       status: "pending",
       initiator: payout,
       payload: withdrawal("ETH", "18.75", "0.0035", "market-maker-b", "0xde709f2102306220921060314715629080e2fb77"),
-      required_approvals: 2,
+      policy: withdrawalPolicy,
       decisions: [],
       created_at: ago(125),
       updated_at: ago(125),
@@ -119,9 +245,9 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
     {
       id: "req-1003",
       status: "completed",
-      initiator: bob.ref,
+      initiator: memberRef(bob),
       payload: withdrawal("USDC", "50000", "1", "treasury-main", "0x8617E340B3D01FA5F11F306F4090FD50E238070D"),
-      required_approvals: 2,
+      policy: withdrawalPolicy,
       decisions: [approve(alice, 1430), approve(carol, 1425)],
       created_at: ago(1440),
       updated_at: ago(1425),
@@ -131,54 +257,116 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
       status: "rejected",
       initiator: rebalancer,
       payload: withdrawal("BTC", "0.00000001", "0.00000001", "cold-storage-2", "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"),
-      required_approvals: 2,
-      decisions: [{ member: carol.ref, decision: "reject", at: ago(2800), reason: "Dust test transfer; not needed" }],
+      policy: withdrawalPolicy,
+      decisions: [{ member: memberRef(carol), decision: "reject", at: ago(2800), reason: "Dust test transfer; not needed" }],
       created_at: ago(2880),
       updated_at: ago(2800),
+    },
+    {
+      id: "req-1010",
+      status: "cancelled",
+      initiator: memberRef(alice),
+      payload: {
+        kind: "change_service_user_key",
+        service_user: "su-payout",
+        key: keySpec(["funds_query", "funds_withdraw", "trades_modify"], { nonce_window: 5000, ip_allowlist: ["203.0.113.0/24"] }),
+      },
+      policy: accessPolicy,
+      decisions: [],
+      created_at: ago(3000),
+      updated_at: ago(2990),
+    },
+    {
+      id: "req-1009",
+      status: "completed",
+      initiator: memberRef(carol),
+      payload: { kind: "add_address", key: "eur-payroll", asset: "EUR", method: "SEPA", address: "DE89370400440532013000" },
+      policy: null,
+      decisions: [],
+      created_at: ago(4320),
+      updated_at: ago(4320),
     },
     {
       id: "req-1001",
       status: "expired",
       initiator: payout,
       payload: withdrawal("ETH", "3.2", "0.0035", "market-maker-b", "0xde709f2102306220921060314715629080e2fb77"),
-      required_approvals: 2,
+      policy: withdrawalPolicy,
       decisions: [],
       created_at: ago(10080),
-      updated_at: ago(8640),
+      updated_at: ago(10080 - 3 * 24 * 60),
     },
   ];
 
-  function whyNot(request: FakeRequest): string | null {
-    if (request.status !== "pending") return `This request is ${request.status}; there is nothing left to decide.`;
-    if (request.initiator.id === current.ref.id) return "You initiated this request; someone else must approve it.";
-    if (request.decisions.some((d) => d.member.id === current.ref.id)) return "You have already decided on this request.";
-    if (!current.mayDecide) return `Your role (${current.role}) may not approve or reject withdrawals.`;
+  const expiresAt = (r: FakeRequest) => (r.policy?.expires_after == null ? null : r.created_at + r.policy.expires_after);
+  const mayView = (r: FakeRequest) => hasPermission(current.permissions, workflowOf(r.payload), "view");
+
+  /** Expiry is applied lazily, before any read or decision. */
+  function sweepExpired() {
+    const now = nowSeconds();
+    for (const r of requests) {
+      const at = expiresAt(r);
+      if (r.status === "pending" && at !== null && now >= at) {
+        r.status = "expired";
+        r.updated_at = at;
+      }
+    }
+  }
+
+  /** Why `member` may not approve or reject `request` now, or null. */
+  function whyNot(request: FakeRequest, member: FakeMember): { code: HostError["code"]; message: string } | null {
+    if (request.status !== "pending") {
+      return { code: "not_pending", message: `This request is ${request.status}; there is nothing left to decide.` };
+    }
+    if (request.initiator.kind === "member" && request.initiator.id === member.id) {
+      return { code: "self_approval", message: "You initiated this request; someone else must approve it." };
+    }
+    const workflow = workflowOf(request.payload);
+    if (!hasPermission(member.permissions, workflow, "approve")) {
+      return { code: "not_permitted", message: `This needs the Approve permission on ${WORKFLOW_LABELS[workflow]}.` };
+    }
+    if (request.decisions.some((d) => d.member.id === member.id)) {
+      return { code: "already_decided", message: "You have already decided on this request." };
+    }
     return null;
   }
 
   function view(request: FakeRequest): RequestView {
-    const reason = whyNot(request);
-    const { payload } = request;
+    const reason = whyNot(request, current);
+    const pending = request.status === "pending";
+    const workflow = workflowOf(request.payload);
+    const initiator = actorRef(org, request.initiator);
     return copy({
-      ...request,
-      workflow: "initiate_withdrawal",
-      summary: `${request.initiator.name} ${request.status === "pending" ? "wants to" : "asked to"} withdraw ${payload.amount} ${payload.asset} to ${payload.key}`,
+      id: request.id,
+      workflow,
+      status: request.status,
+      initiator,
+      payload: request.payload,
+      summary: `${initiator.name} ${pending ? "wants to" : "asked to"} ${describe(org, request.payload)}`,
+      required_approvals: request.policy?.required_approvals ?? 0,
       approvals: request.decisions.filter((d) => d.decision === "approve").length,
-      viewer: { can_decide: reason === null, why_not: reason },
+      decisions: request.decisions,
+      created_at: request.created_at,
+      updated_at: request.updated_at,
+      viewer: { can_decide: reason === null, why_not: reason?.message ?? null },
+      policy: request.policy,
+      expires_at: expiresAt(request),
+      policy_changed: pending && !samePolicy(request.policy, governingPolicy(org, request.payload)),
+      still_eligible: pending
+        ? holders(org, workflow, "approve")
+            .filter((m) => whyNot(request, m) === null)
+            .map(memberRef)
+        : [],
     });
   }
 
   function session(): Session {
-    return copy({
-      mode: "sandbox",
-      org_name: "Northwind Treasury (in-memory demo)",
-      base_url: "memory://fake-host",
-      member: current.ref,
-    });
+    return copy({ mode: "sandbox", org_name: org.name, base_url: "memory://fake-host", member: memberRef(current) });
   }
 
   async function settle<T>(work: () => T): Promise<T> {
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    sweepExpired();
     return work();
   }
 
@@ -186,33 +374,78 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
     if (!/^\d{6}$/.test(otp)) throw new HostError("invalid_input", "The code must be 6 digits.");
     const step = Math.floor(nowSeconds() / TOTP_STEP_SECONDS);
     // The previous step is accepted too, as TOTP verifiers do for clock skew.
-    if (otp !== fakeCode(current.ref.id, step) && otp !== fakeCode(current.ref.id, step - 1)) {
+    if (otp !== fakeCode(current.id, step) && otp !== fakeCode(current.id, step - 1)) {
       throw new HostError("invalid_otp", "That code is not valid. Enter the current 6-digit code from your authenticator.");
     }
   }
 
-  function decide(id: string, otp: string, decision: DecisionView["decision"], reason: string | null): RequestView {
+  function find(id: string): FakeRequest {
     const request = requests.find((r) => r.id === id);
-    if (!request) throw new HostError("not_found", `There is no request ${id}.`);
+    if (!request || !mayView(request)) throw new HostError("not_found", `There is no request ${id}.`);
+    return request;
+  }
+
+  /** Completes a request: its payload takes effect, or, if it no longer fits, nothing changes. */
+  function complete(request: FakeRequest): void {
+    const failure = apply(org, request.id, request.payload);
+    if (failure !== null) throw new HostError("not_permitted", `Cannot complete: ${failure}.`);
+    request.status = "completed";
+  }
+
+  function decide(id: string, otp: string, decision: DecisionView["decision"], reason: string | null): RequestView {
+    const request = find(id);
+    // Rules before the code: a refused decision does not spend it.
+    const refused = whyNot(request, current);
+    if (refused) throw new HostError(refused.code, refused.message);
     checkCode(otp);
-    if (request.status !== "pending") throw new HostError("not_pending", `This request is already ${request.status}.`);
-    if (request.initiator.id === current.ref.id) {
-      throw new HostError("self_approval", "You initiated this request; someone else must approve it.");
-    }
-    if (request.decisions.some((d) => d.member.id === current.ref.id)) {
-      throw new HostError("already_decided", "You have already decided on this request.");
-    }
-    if (!current.mayDecide) {
-      throw new HostError("not_permitted", `Your role (${current.role}) may not approve or reject withdrawals.`);
-    }
     const at = nowSeconds();
-    request.decisions.push({ member: current.ref, decision, at, reason });
-    request.updated_at = at;
-    if (decision === "reject") {
+    if (decision === "approve" && request.decisions.filter((d) => d.decision === "approve").length + 1 >= (request.policy?.required_approvals ?? 0)) {
+      complete(request);
+    } else if (decision === "reject") {
       request.status = "rejected";
-    } else if (request.decisions.filter((d) => d.decision === "approve").length >= request.required_approvals) {
-      request.status = "completed";
     }
+    request.decisions.push({ member: memberRef(current), decision, at, reason });
+    request.updated_at = at;
+    return view(request);
+  }
+
+  function submit(payload: RequestPayload, execute: boolean, otp: string | null): SubmitOutcome {
+    if (otp !== null && !/^\d{6}$/.test(otp)) throw new HostError("invalid_input", "The code must be 6 digits.");
+    if (execute && otp === null) throw new HostError("invalid_input", "Executing is a decision: enter your 2FA code.");
+    const now = nowSeconds();
+    const outcome = preview(org, memberRef(current), payload, execute, now);
+    if (outcome.decision.outcome === "not_permitted") throw new HostError("not_permitted", outcome.decision.reason);
+    const immediate = outcome.decision.outcome === "completes_immediately";
+    // Execute is a decision: it needs a fresh code like any other.
+    if (immediate && execute && otp !== null) checkCode(otp);
+    const request: FakeRequest = {
+      id: `req-${nextId++}`,
+      status: "pending",
+      initiator: memberRef(current),
+      payload: copy(payload),
+      policy: governingPolicy(org, payload),
+      decisions: [],
+      created_at: now,
+      updated_at: now,
+    };
+    let keyIssued: string | null = null;
+    if (immediate) {
+      complete(request);
+      if (payload.kind === "create_service_user") keyIssued = `AK-${fakeCode(request.id, now)}${fakeCode(payload.name, now)}`;
+    }
+    requests.unshift(request);
+    return { request: view(request), preview: copy(outcome), key_issued: keyIssued };
+  }
+
+  function cancel(id: string, otp: string): RequestView {
+    const request = find(id);
+    if (request.status !== "pending") throw new HostError("not_pending", `This request is already ${request.status}.`);
+    if (request.initiator.kind !== "member" || request.initiator.id !== current.id) {
+      throw new HostError("not_permitted", "Only the initiator can cancel a request.");
+    }
+    checkCode(otp);
+    request.status = "cancelled";
+    request.updated_at = nowSeconds();
     return view(request);
   }
 
@@ -222,8 +455,9 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
     listRequests: (filter: RequestFilter) =>
       settle(() =>
         requests
+          .filter(mayView)
           .filter((r) => filter.status === null || r.status === filter.status)
-          .filter(() => filter.workflow === null || filter.workflow === "initiate_withdrawal")
+          .filter((r) => filter.workflow === null || workflowOf(r.payload) === filter.workflow)
           .sort((a, b) => b.created_at - a.created_at)
           .map(view),
       ),
@@ -232,16 +466,24 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
 
     rejectRequest: (id, otp, reason) => settle(() => decide(id, otp, "reject", reason)),
 
+    getOrg: () => settle(() => copy(orgView(org))),
+
+    previewRequest: (payload, execute) => settle(() => copy(preview(org, memberRef(current), payload, execute, nowSeconds()))),
+
+    submitRequest: (payload, execute, otp) => settle(() => submit(payload, execute, otp)),
+
+    cancelRequest: (id, otp) => settle(() => cancel(id, otp)),
+
     sandboxMembers: () =>
       settle(() => {
         const seconds = nowSeconds();
         const step = Math.floor(seconds / TOTP_STEP_SECONDS);
-        return members.map(
+        return org.members.map(
           (m): DemoMember => ({
-            id: m.ref.id,
-            name: m.ref.name,
+            id: m.id,
+            name: m.name,
             role: m.role,
-            code: fakeCode(m.ref.id, step),
+            code: fakeCode(m.id, step),
             seconds_remaining: TOTP_STEP_SECONDS - (seconds % TOTP_STEP_SECONDS),
             current: m === current,
           }),
@@ -250,7 +492,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
 
     switchMember: (memberId) =>
       settle(() => {
-        const next = members.find((m) => m.ref.id === memberId);
+        const next = org.members.find((m) => m.id === memberId);
         if (!next) throw new HostError("not_found", `There is no demo member ${memberId}.`);
         current = next;
         return session();

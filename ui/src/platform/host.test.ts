@@ -1,5 +1,6 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
+import type { RequestPayload } from "../bindings/RequestPayload";
 import type { Session } from "../bindings/Session";
 import { HostError, toHostError } from "./host";
 import { tauriHost } from "./tauriHost";
@@ -47,11 +48,17 @@ describe("tauriHost", () => {
       calls.push([command, args]);
       return command === "list_requests" || command === "sandbox_members" ? [] : session;
     });
+    const payload: RequestPayload = { kind: "lock_policy", workflow: "manage_access" };
 
     await tauriHost.getSession();
     await tauriHost.listRequests({ status: "pending", workflow: null });
     await tauriHost.approveRequest("req-1", "123456");
     await tauriHost.rejectRequest("req-2", "654321", null);
+    await tauriHost.getOrg();
+    await tauriHost.previewRequest(payload, false);
+    await tauriHost.submitRequest(payload, true, "111111");
+    await tauriHost.submitRequest(payload, false, null);
+    await tauriHost.cancelRequest("req-3", "222222");
     await tauriHost.sandboxMembers();
     await tauriHost.switchMember("m-bob");
 
@@ -60,6 +67,11 @@ describe("tauriHost", () => {
       ["list_requests", { filter: { status: "pending", workflow: null } }],
       ["approve_request", { id: "req-1", otp: "123456" }],
       ["reject_request", { id: "req-2", otp: "654321", reason: null }],
+      ["get_org", {}],
+      ["preview_request", { payload, execute: false }],
+      ["submit_request", { payload, execute: true, otp: "111111" }],
+      ["submit_request", { payload, execute: false, otp: null }],
+      ["cancel_request", { id: "req-3", otp: "222222" }],
       ["sandbox_members", {}],
       ["switch_member", { memberId: "m-bob" }],
     ]);

@@ -1,9 +1,13 @@
 import type { CommandError } from "../bindings/CommandError";
 import type { DemoMember } from "../bindings/DemoMember";
 import type { ErrorCode } from "../bindings/ErrorCode";
+import type { OrgView } from "../bindings/OrgView";
+import type { Preview } from "../bindings/Preview";
 import type { RequestFilter } from "../bindings/RequestFilter";
+import type { RequestPayload } from "../bindings/RequestPayload";
 import type { RequestView } from "../bindings/RequestView";
 import type { Session } from "../bindings/Session";
+import type { SubmitOutcome } from "../bindings/SubmitOutcome";
 
 /** Everything the UI asks of the host (the Rust core, or the in-memory fake). */
 export interface Host {
@@ -12,6 +16,14 @@ export interface Host {
   listRequests(filter: RequestFilter): Promise<RequestView[]>;
   approveRequest(id: string, otp: string): Promise<RequestView>;
   rejectRequest(id: string, otp: string, reason: string | null): Promise<RequestView>;
+  /** The Organization: members, service users and their keys, policies, the address book. */
+  getOrg(): Promise<OrgView>;
+  /** What submitting `payload` as the signed-in member would do, and why. Changes nothing. */
+  previewRequest(payload: RequestPayload, execute: boolean): Promise<Preview>;
+  /** Submits a request; executing at once is a decision and needs the member's 6-digit code (else `otp` is null). */
+  submitRequest(payload: RequestPayload, execute: boolean, otp: string | null): Promise<SubmitOutcome>;
+  /** Cancels the signed-in member's own pending request (needs a code). */
+  cancelRequest(id: string, otp: string): Promise<RequestView>;
   /** Sandbox mode only; rejects with `unavailable` in remote mode. */
   sandboxMembers(): Promise<DemoMember[]>;
   /** Sandbox mode only: sign in as another demo member. */

@@ -1,7 +1,10 @@
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type { DemoMember } from "../bindings/DemoMember";
+import type { OrgView } from "../bindings/OrgView";
+import type { Preview } from "../bindings/Preview";
 import type { RequestView } from "../bindings/RequestView";
 import type { Session } from "../bindings/Session";
+import type { SubmitOutcome } from "../bindings/SubmitOutcome";
 import { toHostError, type Host } from "./host";
 
 async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
@@ -18,6 +21,10 @@ export const tauriHost: Host = {
   listRequests: (filter) => call<RequestView[]>("list_requests", { filter }),
   approveRequest: (id, otp) => call<RequestView>("approve_request", { id, otp }),
   rejectRequest: (id, otp, reason) => call<RequestView>("reject_request", { id, otp, reason }),
+  getOrg: () => call<OrgView>("get_org"),
+  previewRequest: (payload, execute) => call<Preview>("preview_request", { payload, execute }),
+  submitRequest: (payload, execute, otp) => call<SubmitOutcome>("submit_request", { payload, execute, otp }),
+  cancelRequest: (id, otp) => call<RequestView>("cancel_request", { id, otp }),
   sandboxMembers: () => call<DemoMember[]>("sandbox_members"),
   switchMember: (memberId) => call<Session>("switch_member", { memberId }),
 };

@@ -9,20 +9,20 @@ interface ApprovalsAreaProps {
   onDecided: () => void;
 }
 
-/** Pending withdrawals, with the ones that need the viewer marked. */
+/** Pending requests of every kind, with the ones that need the viewer marked. */
 export function ApprovalsArea({ pending, selectedId, onSelect, onDecided }: ApprovalsAreaProps) {
   const rows = pending.data;
   const needsMe = rows?.filter((r) => r.viewer.can_decide).length ?? 0;
   return (
     <RequestBrowser
-      label="Pending withdrawals"
+      label="Pending requests"
       rows={rows}
       error={pending.error}
       onRetry={() => void pending.refresh()}
       showStatus={false}
       empty={{
-        title: "No withdrawals are waiting for you",
-        hint: "When a member or a service user asks to withdraw, the request appears here until enough approvers decide.",
+        title: "No requests are waiting",
+        hint: "When a member or a service user asks to withdraw, or to change access, policies or addresses, the request appears here until enough approvers decide.",
       }}
       selectedId={selectedId}
       onSelect={onSelect}

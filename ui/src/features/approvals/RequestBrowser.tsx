@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import type { Decision } from "../../bindings/Decision";
 import type { RequestView } from "../../bindings/RequestView";
 import { ErrorState } from "../../components/ErrorState";
 import { ignoresShortcuts } from "../../lib/keyboard";
+import { whatOf, WORKFLOW_LABELS } from "../../lib/org";
 import { useNow } from "../../lib/usePolled";
 import type { HostError } from "../../platform";
+import type { RequestAction } from "./DecisionPrompt";
 import { RequestDetail } from "./RequestDetail";
 import { RequestList } from "./RequestList";
 import { STATUS_LABELS } from "./labels";
@@ -12,7 +13,7 @@ import { STATUS_LABELS } from "./labels";
 const NOTICE_MS = 8000;
 
 interface RequestBrowserProps {
-  /** Accessible name of the list, e.g. "Pending withdrawals". */
+  /** Accessible name of the list, e.g. "Pending requests". */
   label: string;
   rows: RequestView[] | undefined;
   error: HostError | undefined;
@@ -21,7 +22,7 @@ interface RequestBrowserProps {
   empty: { title: string; hint: string };
   selectedId: string | undefined;
   onSelect: (id: string) => void;
-  /** Called after a decision succeeded, to refresh every list that shows requests. */
+  /** Called after a decision or cancellation succeeded, to refresh every list that shows requests. */
   onDecided: () => void;
   /** Extra filter controls shown beside the text filter. */
   filters?: ReactNode;
@@ -31,12 +32,13 @@ interface RequestBrowserProps {
 
 function matches(request: RequestView, query: string): boolean {
   if (query === "") return true;
+  const { payload } = request;
   const haystack = [
     request.id,
     request.initiator.name,
-    request.payload.asset,
-    request.payload.key,
-    request.payload.amount,
+    whatOf(request),
+    WORKFLOW_LABELS[request.workflow],
+    ...(payload.kind === "withdrawal" ? [payload.asset, payload.key, payload.amount] : []),
     STATUS_LABELS[request.status],
   ]
     .join(" ")
@@ -47,10 +49,14 @@ function matches(request: RequestView, query: string): boolean {
     .every((word) => haystack.includes(word));
 }
 
-function noticeFor(updated: RequestView, decision: Decision): string {
+function noticeFor(updated: RequestView, action: RequestAction): string {
   const tally = `${updated.approvals} / ${updated.required_approvals} approvals`;
-  if (decision === "reject") return `Rejected ${updated.id}.`;
-  if (updated.status === "completed") return `Approved ${updated.id}: ${tally}, the withdrawal is completed.`;
+  if (action === "reject") return `Rejected ${updated.id}.`;
+  if (action === "cancel") return `Cancelled ${updated.id}; it can no longer complete.`;
+  if (updated.status === "completed") {
+    const done = updated.payload.kind === "withdrawal" ? "the withdrawal is completed" : "the change is made";
+    return `Approved ${updated.id}: ${tally}, ${done}.`;
+  }
   return `Approved ${updated.id}: ${tally}, waiting for others.`;
 }
 
@@ -59,14 +65,14 @@ export function RequestBrowser(props: RequestBrowserProps) {
   const { label, rows, error, onRetry, showStatus, empty, selectedId, onSelect, onDecided, filters, caption } = props;
   const now = useNow(15_000);
   const [query, setQuery] = useState("");
-  const [prompt, setPrompt] = useState<{ requestId: string; decision: Decision } | null>(null);
+  const [prompt, setPrompt] = useState<{ requestId: string; action: RequestAction } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const filterInput = useRef<HTMLInputElement>(null);
   const listPane = useRef<HTMLDivElement>(null);
 
   const visible = rows?.filter((r) => matches(r, query.trim())) ?? [];
   const selected = visible.find((r) => r.id === selectedId) ?? visible[0];
-  const openPrompt = prompt !== null && prompt.requestId === selected?.id ? prompt.decision : null;
+  const openPrompt = prompt !== null && prompt.requestId === selected?.id ? prompt.action : null;
 
   function select(id: string, focus: boolean) {
     onSelect(id);
@@ -78,9 +84,9 @@ export function RequestBrowser(props: RequestBrowserProps) {
     }
   }
 
-  function decided(updated: RequestView, decision: Decision) {
+  function done(updated: RequestView, action: RequestAction) {
     setPrompt(null);
-    setNotice(noticeFor(updated, decision));
+    setNotice(noticeFor(updated, action));
     onDecided();
   }
 
@@ -112,7 +118,7 @@ export function RequestBrowser(props: RequestBrowserProps) {
         case "a":
         case "r":
           if (selected?.status !== "pending") return;
-          setPrompt({ requestId: selected.id, decision: event.key === "a" ? "approve" : "reject" });
+          setPrompt({ requestId: selected.id, action: event.key === "a" ? "approve" : "reject" });
           break;
         case "/":
           filterInput.current?.focus();
@@ -171,7 +177,7 @@ export function RequestBrowser(props: RequestBrowserProps) {
             ref={filterInput}
             type="search"
             className="filter"
-            placeholder="Filter: initiator, asset, destination   /"
+            placeholder="Filter: initiator, what, asset, destination   /"
             aria-label="Filter requests"
             aria-keyshortcuts="/"
             value={query}
@@ -208,12 +214,12 @@ export function RequestBrowser(props: RequestBrowserProps) {
             request={selected}
             now={now}
             prompt={openPrompt}
-            onPrompt={(decision) => setPrompt(decision && { requestId: selected.id, decision })}
-            onDecided={decided}
+            onPrompt={(action) => setPrompt(action && { requestId: selected.id, action })}
+            onDone={done}
           />
         ) : (
           rows !== undefined &&
-          rows.length > 0 && <p className="placeholder">Select a request to see who asked, how much, and where it goes.</p>
+          rows.length > 0 && <p className="placeholder">Select a request to see who asked, what it does, and why it waits.</p>
         )}
       </div>
     </div>

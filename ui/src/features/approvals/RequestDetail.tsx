@@ -1,26 +1,30 @@
-import type { Decision } from "../../bindings/Decision";
 import type { RequestView } from "../../bindings/RequestView";
 import { ActorName } from "../../components/ActorName";
-import { Amount } from "../../components/Amount";
 import { Timestamp } from "../../components/Timestamp";
+import { useSession } from "../../lib/contexts";
+import { KIND_LABELS, plural, policySentence, WORKFLOW_LABELS } from "../../lib/org";
 import { formatAge } from "../../lib/time";
-import { DecisionPrompt } from "./DecisionPrompt";
-import { DECISION_LABELS, WORKFLOW_LABELS } from "./labels";
+import { DecisionPrompt, type RequestAction } from "./DecisionPrompt";
+import { DECISION_LABELS } from "./labels";
+import { PayloadBody, PayloadFacts } from "./PayloadDetail";
 import { StatusTag } from "./StatusTag";
+import { WhyWaiting } from "./WhyWaiting";
 
 interface RequestDetailProps {
   request: RequestView;
   now: number;
-  /** The decision whose prompt is open for this request, if any. */
-  prompt: Decision | null;
-  onPrompt: (decision: Decision | null) => void;
-  onDecided: (updated: RequestView, decision: Decision) => void;
+  /** The action whose code prompt is open for this request, if any. */
+  prompt: RequestAction | null;
+  onPrompt: (action: RequestAction | null) => void;
+  onDone: (updated: RequestView, action: RequestAction) => void;
 }
 
-export function RequestDetail({ request, now, prompt, onPrompt, onDecided }: RequestDetailProps) {
-  const { payload, viewer } = request;
+export function RequestDetail({ request, now, prompt, onPrompt, onDone }: RequestDetailProps) {
+  const { viewer } = request;
+  const session = useSession();
   const pending = request.status === "pending";
   const missing = request.required_approvals - request.approvals;
+  const mine = request.initiator.kind === "member" && request.initiator.id === session?.member.id;
 
   return (
     <article className="detail" aria-label={`Request ${request.id}`}>
@@ -28,58 +32,82 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDecided }: Req
       <p className="detail-meta">
         <span>{request.id}</span>
         <span>{WORKFLOW_LABELS[request.workflow]}</span>
+        <span>{KIND_LABELS[request.payload.kind]}</span>
         <StatusTag status={request.status} />
+        {request.policy_changed && <span className="badge badge-warn">policy changed</span>}
       </p>
 
       <dl className="facts">
-        <dt>Amount</dt>
-        <dd>
-          <Amount value={payload.amount} asset={payload.asset} />
-        </dd>
-        <dt>Fee</dt>
-        <dd>
-          <Amount value={payload.fee} asset={payload.asset} />
-        </dd>
-        <dt>Destination</dt>
-        <dd>
-          <div>{payload.key}</div>
-          <code className="address">{payload.address}</code>
-        </dd>
-        <dt>Initiator</dt>
-        <dd>
-          <ActorName actor={request.initiator} />
-        </dd>
-        <dt>Created</dt>
-        <dd>
-          <Timestamp at={request.created_at} /> <span className="muted">({formatAge(request.created_at, now)} ago)</span>
-        </dd>
-        <dt>Approvals</dt>
-        <dd className="num-inline">
-          {request.approvals} / {request.required_approvals} required
-        </dd>
+        <PayloadFacts payload={request.payload} />
+        <div className="fact">
+          <dt>Initiator</dt>
+          <dd>
+            <ActorName actor={request.initiator} />
+          </dd>
+        </div>
+        <div className="fact">
+          <dt>Created</dt>
+          <dd>
+            <Timestamp at={request.created_at} /> <span className="muted">({formatAge(request.created_at, now)} ago)</span>
+          </dd>
+        </div>
+        {!pending && (
+          <div className="fact">
+            <dt>{request.status === "completed" ? "Completed" : "Closed"}</dt>
+            <dd>
+              <Timestamp at={request.updated_at} />
+            </dd>
+          </div>
+        )}
+        <div className="fact">
+          <dt>Approvals</dt>
+          <dd className="num-inline">
+            {request.policy === null && request.required_approvals === 0
+              ? "None required"
+              : `${request.approvals} / ${request.required_approvals} required`}
+          </dd>
+        </div>
+        {!pending && (
+          <div className="fact">
+            <dt>Policy</dt>
+            <dd>{policySentence(request.workflow, request.policy)} (as submitted)</dd>
+          </div>
+        )}
       </dl>
 
-      <h3>Decisions</h3>
-      {request.decisions.length === 0 ? (
-        <p className="muted">No one has decided yet.</p>
+      <PayloadBody payload={request.payload} />
+
+      {pending ? (
+        <WhyWaiting request={request} now={now} />
       ) : (
-        <ul className="decisions">
-          {request.decisions.map((d) => (
-            <li key={`${d.member.id}-${d.at}`}>
-              <ActorName actor={d.member} />{" "}
-              <span className={`decision decision-${d.decision}`}>{DECISION_LABELS[d.decision]}</span>{" "}
-              <Timestamp at={d.at} /> <span className="muted">({formatAge(d.at, now)} ago)</span>
-              {d.reason && <q className="reason">{d.reason}</q>}
-            </li>
-          ))}
-        </ul>
+        <>
+          <h3>Decisions</h3>
+          {request.decisions.length === 0 ? (
+            <p className="muted">
+              {request.status === "completed" && request.approvals === 0
+                ? "It completed without approvals."
+                : `No one decided: it was ${request.status}.`}
+            </p>
+          ) : (
+            <ul className="decisions">
+              {request.decisions.map((d) => (
+                <li key={`${d.member.id}-${d.at}`}>
+                  <ActorName actor={d.member} />{" "}
+                  <span className={`decision decision-${d.decision}`}>{DECISION_LABELS[d.decision]}</span>{" "}
+                  <Timestamp at={d.at} /> <span className="muted">({formatAge(d.at, now)} ago)</span>
+                  {d.reason && <q className="reason">{d.reason}</q>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
       )}
 
       {pending && (
         <>
           <p className={viewer.can_decide ? "eligibility eligible" : "eligibility"}>
             {viewer.can_decide
-              ? `You may approve or reject this request; ${missing > 0 ? `${missing} more approval${missing === 1 ? "" : "s"} needed.` : "it is ready to complete."}`
+              ? `You may approve or reject this request; ${missing > 0 ? `${plural(missing, "more approval")} needed.` : "it is ready to complete."}`
               : (viewer.why_not ?? "You cannot decide on this request.")}
           </p>
           <div className="actions">
@@ -102,15 +130,21 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDecided }: Req
             >
               Reject <kbd>r</kbd>
             </button>
+            {mine && (
+              <button
+                type="button"
+                className="push-right"
+                data-testid="cancel-request"
+                aria-expanded={prompt === "cancel"}
+                title="Withdraw your own pending request; it can never complete afterwards"
+                onClick={() => onPrompt("cancel")}
+              >
+                Cancel request
+              </button>
+            )}
           </div>
           {prompt && (
-            <DecisionPrompt
-              key={prompt}
-              request={request}
-              decision={prompt}
-              onCancel={() => onPrompt(null)}
-              onDecided={onDecided}
-            />
+            <DecisionPrompt key={prompt} request={request} action={prompt} onCancel={() => onPrompt(null)} onDone={onDone} />
           )}
         </>
       )}

@@ -1,6 +1,7 @@
 import type { RequestView } from "../../bindings/RequestView";
 import { ActorName } from "../../components/ActorName";
 import { formatAmount } from "../../lib/money";
+import { whatOf, WORKFLOW_LABELS } from "../../lib/org";
 import { formatAge } from "../../lib/time";
 import { StatusTag } from "./StatusTag";
 
@@ -13,6 +14,27 @@ interface RequestListProps {
   now: number;
 }
 
+/** Withdrawals show amount, asset and destination in their columns; other requests say what they do, with the workflow. */
+function WhatCells({ request }: { request: RequestView }) {
+  const { payload } = request;
+  if (payload.kind === "withdrawal") {
+    return (
+      <>
+        <span className="cell num amount-value">{formatAmount(payload.amount)}</span>
+        <span className="cell asset">{payload.asset}</span>
+        <span className="cell destination">{payload.key}</span>
+      </>
+    );
+  }
+  const what = whatOf(request);
+  return (
+    <span className="cell what" title={what}>
+      <span className="workflow-tag">{WORKFLOW_LABELS[request.workflow]}</span>
+      <span className="what-text">{what}</span>
+    </span>
+  );
+}
+
 export function RequestList({ label, rows, selectedId, onSelect, showStatus, now }: RequestListProps) {
   return (
     <div className={showStatus ? "request-list with-status" : "request-list"}>
@@ -20,7 +42,7 @@ export function RequestList({ label, rows, selectedId, onSelect, showStatus, now
         <span>Initiator</span>
         <span className="num">Amount</span>
         <span />
-        <span>Destination</span>
+        <span>To / what</span>
         <span className="num">Approvals</span>
         {showStatus && <span>Status</span>}
         <span className="num">Age</span>
@@ -36,6 +58,8 @@ export function RequestList({ label, rows, selectedId, onSelect, showStatus, now
               data-initiator={request.initiator.name}
               data-approvals={`${request.approvals}/${request.required_approvals}`}
               data-status={request.status}
+              data-kind={request.payload.kind}
+              data-workflow={request.workflow}
               aria-current={request.id === selectedId ? "true" : undefined}
               onClick={() => onSelect(request.id)}
             >
@@ -46,11 +70,14 @@ export function RequestList({ label, rows, selectedId, onSelect, showStatus, now
                 />
                 <ActorName actor={request.initiator} />
               </span>
-              <span className="cell num amount-value">{formatAmount(request.payload.amount)}</span>
-              <span className="cell asset">{request.payload.asset}</span>
-              <span className="cell destination">{request.payload.key}</span>
+              <WhatCells request={request} />
               <span className="cell num">
                 {request.approvals} / {request.required_approvals}
+                {request.policy_changed && (
+                  <span className="flag" title="The policy changed since this was submitted" aria-label="policy changed">
+                    !
+                  </span>
+                )}
               </span>
               {showStatus && (
                 <span className="cell">

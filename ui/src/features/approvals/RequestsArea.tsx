@@ -1,5 +1,7 @@
 import { useCallback, useState } from "react";
 import type { RequestStatus } from "../../bindings/RequestStatus";
+import type { Workflow } from "../../bindings/Workflow";
+import { WORKFLOW_LABELS, WORKFLOWS } from "../../lib/org";
 import { usePolled } from "../../lib/usePolled";
 import { useHost } from "../../platform";
 import { STATUS_LABELS } from "./labels";
@@ -12,14 +14,17 @@ interface RequestsAreaProps {
   selectedId: string | undefined;
   onSelect: (id: string) => void;
   onDecided: () => void;
+  onNewRequest: () => void;
 }
 
-/** Every request, any status, filterable by status. */
-export function RequestsArea({ selectedId, onSelect, onDecided }: RequestsAreaProps) {
+/** Every request, any status, filterable by status and workflow. */
+export function RequestsArea({ selectedId, onSelect, onDecided, onNewRequest }: RequestsAreaProps) {
   const host = useHost();
   const [status, setStatus] = useState<RequestStatus | null>(null);
-  const load = useCallback(() => host.listRequests({ status, workflow: null }), [host, status]);
+  const [workflow, setWorkflow] = useState<Workflow | null>(null);
+  const load = useCallback(() => host.listRequests({ status, workflow }), [host, status, workflow]);
   const requests = usePolled(load, REFRESH_MS);
+  const filtered = status !== null || workflow !== null;
 
   return (
     <RequestBrowser
@@ -29,8 +34,10 @@ export function RequestsArea({ selectedId, onSelect, onDecided }: RequestsAreaPr
       onRetry={() => void requests.refresh()}
       showStatus
       empty={{
-        title: status === null ? "No requests yet" : `No ${STATUS_LABELS[status].toLowerCase()} requests`,
-        hint: "Withdrawals that members and service users ask for appear here, whatever became of them.",
+        title: !filtered
+          ? "No requests yet"
+          : `No ${status === null ? "" : `${STATUS_LABELS[status].toLowerCase()} `}requests${workflow === null ? "" : ` in ${WORKFLOW_LABELS[workflow]}`}`,
+        hint: "Requests that members and service users submit appear here, whatever became of them. Start one with New request.",
       }}
       selectedId={selectedId}
       onSelect={onSelect}
@@ -39,20 +46,40 @@ export function RequestsArea({ selectedId, onSelect, onDecided }: RequestsAreaPr
         onDecided();
       }}
       filters={
-        <label className="inline-field">
-          <span>Status</span>
-          <select
-            value={status ?? ""}
-            onChange={(event) => setStatus(event.target.value === "" ? null : (event.target.value as RequestStatus))}
-          >
-            <option value="">All</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <>
+          <label className="inline-field">
+            <span>Status</span>
+            <select
+              value={status ?? ""}
+              onChange={(event) => setStatus(event.target.value === "" ? null : (event.target.value as RequestStatus))}
+            >
+              <option value="">All</option>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {STATUS_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="inline-field">
+            <span>Workflow</span>
+            <select
+              data-testid="workflow-filter"
+              value={workflow ?? ""}
+              onChange={(event) => setWorkflow(event.target.value === "" ? null : (event.target.value as Workflow))}
+            >
+              <option value="">All</option>
+              {WORKFLOWS.map((w) => (
+                <option key={w} value={w}>
+                  {WORKFLOW_LABELS[w]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" data-testid="new-request-open" onClick={onNewRequest}>
+            New request
+          </button>
+        </>
       }
     />
   );

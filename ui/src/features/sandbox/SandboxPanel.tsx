@@ -1,15 +1,24 @@
 import { useCallback, useState } from "react";
 import type { Session } from "../../bindings/Session";
 import { ErrorState } from "../../components/ErrorState";
+import { useSession } from "../../lib/contexts";
 import { usePolled } from "../../lib/usePolled";
 import { toHostError, useHost, type HostError } from "../../platform";
 
 /** TOTP step length; the binding carries only the seconds left, so the bar assumes the usual 30 s. */
 const CODE_PERIOD_SECONDS = 30;
 
-/** Sandbox only: the demo members, their current codes, and signing in as one of them. */
-export function SandboxPanel({ onSwitched }: { onSwitched: (session: Session) => void }) {
+interface SandboxPanelProps {
+  onSwitched: (session: Session) => void;
+  /** Opens the New request form (in the Requests area). */
+  onNewRequest: () => void;
+  newRequestOpen: boolean;
+}
+
+/** Sandbox only: the demo members, their current codes, signing in as one of them, and starting a request as them. */
+export function SandboxPanel({ onSwitched, onNewRequest, newRequestOpen }: SandboxPanelProps) {
   const host = useHost();
+  const session = useSession();
   const load = useCallback(() => host.sandboxMembers(), [host]);
   const members = usePolled(load, 1000);
   const [switching, setSwitching] = useState<string | null>(null);
@@ -33,6 +42,12 @@ export function SandboxPanel({ onSwitched }: { onSwitched: (session: Session) =>
     <aside className="sandbox-panel" data-testid="sandbox-panel" aria-labelledby="sandbox-title">
       <h2 id="sandbox-title">Sandbox — demo members</h2>
       <p className="muted">Demo codes for this sandbox only. Approve with the signed-in member's code.</p>
+      <div className="sandbox-actions">
+        <button type="button" data-testid="open-new-request" aria-pressed={newRequestOpen} onClick={onNewRequest}>
+          New request{session ? ` as ${session.member.name}` : ""}…
+        </button>
+        <p className="muted">Any of the 12 kinds: preview what the rules would do, then submit.</p>
+      </div>
       {switchError && (
         <p className="action-error" role="alert" data-code={switchError.code}>
           {switchError.message}

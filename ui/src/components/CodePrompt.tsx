@@ -1,0 +1,101 @@
+import { useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import { toHostError, type HostError } from "../platform";
+
+interface CodePromptProps {
+  /** What the code is for, e.g. "Approve req-1006: enter the 6-digit code from your authenticator". */
+  title: string;
+  /** The form's accessible name. */
+  label: string;
+  submitLabel: string;
+  tone?: "primary" | "danger";
+  /** Sends the code; rejects to show the error and ask again. */
+  onSubmit: (otp: string) => Promise<void>;
+  onCancel: () => void;
+  /** Fields shown above the code (e.g. a rejection reason); `busy` while sending. */
+  extra?: (busy: boolean) => ReactNode;
+}
+
+/** Asks for the 6-digit step-up code, sends it, and shows a refusal in place. */
+export function CodePrompt({ title, label, submitLabel, tone = "primary", onSubmit, onCancel, extra }: CodePromptProps) {
+  const [otp, setOtp] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<HostError | null>(null);
+  const [incomplete, setIncomplete] = useState(false);
+  const otpInput = useRef<HTMLInputElement>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    event.stopPropagation();
+    if (busy) return;
+    if (otp.length !== 6) {
+      setIncomplete(true);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await onSubmit(otp);
+      setBusy(false);
+    } catch (failure) {
+      setError(toHostError(failure));
+      setOtp("");
+      setBusy(false);
+      otpInput.current?.focus();
+    }
+  }
+
+  function onKeyDown(event: KeyboardEvent) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      onCancel();
+    }
+  }
+
+  return (
+    <form
+      className={tone === "danger" ? "prompt prompt-reject" : "prompt"}
+      aria-label={label}
+      onSubmit={(event) => void submit(event)}
+      onKeyDown={onKeyDown}
+    >
+      <p className="prompt-title">{title}</p>
+      {extra?.(busy)}
+      <div className="prompt-row">
+        <label className="field">
+          <span>Code</span>
+          <input
+            ref={otpInput}
+            className="otp"
+            data-testid="otp-input"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="[0-9]{6}"
+            maxLength={6}
+            placeholder="000000"
+            autoFocus
+            value={otp}
+            readOnly={busy}
+            aria-invalid={error !== null || incomplete}
+            onChange={(event) => {
+              setOtp(event.target.value.replace(/\D/g, "").slice(0, 6));
+              setIncomplete(false);
+            }}
+          />
+        </label>
+        <button type="submit" className={tone} data-testid="otp-submit" disabled={busy}>
+          {busy ? "Sending…" : submitLabel}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Back <kbd>Esc</kbd>
+        </button>
+      </div>
+      {incomplete && <p className="hint">Enter all 6 digits of the code.</p>}
+      {error && (
+        <p className="action-error" role="alert" data-testid="action-error" data-code={error.code}>
+          {error.message}
+          {error.code === "invalid_otp" && " A code is accepted once: after using one, wait for the next."}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,81 @@
+import type { PolicyView } from "../../bindings/PolicyView";
+import { busFactorText, expiryWords, plural, WORKFLOW_LABELS } from "../../lib/org";
+import { WithOrg } from "../org/OrgState";
+
+/** Each workflow's policy, who approves under it, and how many approvers can be away. */
+export function PoliciesArea() {
+  return (
+    <WithOrg what="the policies">
+      {(org, stale) => (
+        <div className="cards-page">
+          <p className="caption">
+            Each workflow has its own policy, or none. The policy in force when a request is submitted governs it to the end.
+          </p>
+          {stale}
+          <div className="cards">
+            {org.policies.map((view) => (
+              <PolicyCard key={view.workflow} view={view} />
+            ))}
+          </div>
+        </div>
+      )}
+    </WithOrg>
+  );
+}
+
+function PolicyCard({ view }: { view: PolicyView }) {
+  const { policy, approvers, bus_factor: busFactor } = view;
+  const fragile = busFactor === 0;
+  return (
+    <section className="card" data-testid="policy-card" data-workflow={view.workflow} aria-labelledby={`policy-${view.workflow}`}>
+      <header className="card-head">
+        <h2 id={`policy-${view.workflow}`}>{WORKFLOW_LABELS[view.workflow]}</h2>
+        {policy?.locked && (
+          <span className="badge badge-locked" data-testid="locked-badge" title="Cannot be changed unilaterally; locking is irreversible">
+            Locked
+          </span>
+        )}
+      </header>
+      {policy === null ? (
+        <p className="policy-line">No policy: requests complete at once.</p>
+      ) : (
+        <>
+          <p className="policy-line">
+            Requires <strong>{plural(policy.required_approvals, "approval")}</strong>
+            {policy.always_require_approval ? ", always" : " unless executed"}.
+          </p>
+          <dl className="facts">
+            <div className="fact">
+              <dt>Always require approval</dt>
+              <dd>
+                {policy.always_require_approval
+                  ? "Yes: even a member holding Execute goes through the queue"
+                  : "No: a member holding Execute may complete a request at once"}
+              </dd>
+            </div>
+            <div className="fact">
+              <dt>Pending requests expire</dt>
+              <dd>{expiryWords(policy.expires_after)}</dd>
+            </div>
+            <div className="fact">
+              <dt>Locked</dt>
+              <dd>{policy.locked ? "Yes: changes always need approval; it can never be unlocked" : "No"}</dd>
+            </div>
+          </dl>
+        </>
+      )}
+      <div className="fact-block">
+        <p className="label">Approvers</p>
+        <p data-testid="approvers">
+          {approvers.length === 0 ? "No member holds Approve on this workflow." : approvers.map((a) => a.name).join(", ")}
+        </p>
+      </div>
+      <div className="fact-block">
+        <p className="label">Bus factor</p>
+        <p className={fragile ? "warning" : undefined} data-testid="bus-factor">
+          {busFactorText(busFactor)}
+        </p>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,214 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import { createFakeHost, type Host } from "../../platform";
+import { codeOf, findRow, renderApp } from "../../test/app";
+
+function spiedHost() {
+  const fake = createFakeHost();
+  const previewRequest = vi.fn<Host["previewRequest"]>((payload, execute) => fake.previewRequest(payload, execute));
+  const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp) => fake.submitRequest(payload, execute, otp));
+  return { host: { ...fake, previewRequest, submitRequest }, previewRequest, submitRequest };
+}
+
+async function openForm(user: ReturnType<typeof renderApp>["user"]): Promise<HTMLElement> {
+  await user.click(await screen.findByTestId("open-new-request"));
+  return screen.findByTestId("new-request");
+}
+
+describe("New request", () => {
+  it("opens from the sandbox panel and offers all twelve kinds, by workflow", async () => {
+    const { user } = renderApp();
+    const form = await openForm(user);
+    expect(form).toHaveTextContent("New request as Alice Moreau");
+    const kind = within(form).getByTestId("new-request-kind");
+    expect(within(kind).getAllByRole("option")).toHaveLength(12);
+    expect(within(kind).getAllByRole("group").map((g) => g.getAttribute("label"))).toEqual([
+      "Manage Access",
+      "Manage Policies",
+      "Manage Addresses",
+      "Initiate Withdrawal",
+    ]);
+    expect(window.location.hash).toBe("#/new-request");
+  });
+
+  it("builds a withdrawal from an address-book entry, keeping the amount's exact digits", async () => {
+    const { host, previewRequest, submitRequest } = spiedHost();
+    const { user } = renderApp(host);
+    const form = await openForm(user);
+    await user.selectOptions(within(form).getByTestId("draft-address"), "ops-wallet-eu");
+    expect(form).toHaveTextContent("0x52908400098527886E0F7030069857D2E4169EE7");
+
+    // A float would round this to 1234567.1234567892.
+    await user.type(within(form).getByTestId("draft-amount"), "1234567.123456789012");
+    await user.clear(within(form).getByTestId("draft-fee"));
+    await user.type(within(form).getByTestId("draft-fee"), "2.50");
+    await user.click(within(form).getByTestId("new-request-preview"));
+
+    const payload = {
+      kind: "withdrawal",
+      asset: "USDT",
+      amount: "1234567.123456789012",
+      fee: "2.50",
+      key: "ops-wallet-eu",
+      address: "0x52908400098527886E0F7030069857D2E4169EE7",
+    };
+    expect(previewRequest).toHaveBeenLastCalledWith(payload, false);
+    const preview = await screen.findByTestId("preview");
+    expect(preview).toHaveAttribute("data-outcome", "queued");
+    expect(within(preview).getAllByTestId("trace-step").map((s) => s.dataset.rule)).toContain("funds.available");
+
+    await user.click(within(form).getByTestId("new-request-submit"));
+    expect(submitRequest).toHaveBeenLastCalledWith(payload, false, null);
+    const outcome = await screen.findByTestId("submit-outcome");
+    await user.click(within(outcome).getByRole("button", { name: `Open ${outcome.dataset.requestId}` }));
+    const row = await findRow(outcome.dataset.requestId ?? "");
+    expect(within(row).getByText("1,234,567.123456789012")).toBeInTheDocument();
+  });
+
+  it("refuses to build what is not a plain positive decimal", async () => {
+    const { host, previewRequest } = spiedHost();
+    const { user } = renderApp(host);
+    const form = await openForm(user);
+    for (const amount of ["1e-8", "-1", "0.000", "1,000", "abc"]) {
+      await user.clear(within(form).getByTestId("draft-amount"));
+      await user.type(within(form).getByTestId("draft-amount"), amount);
+      expect(within(form).getByTestId("new-request-problem")).toHaveTextContent("Enter the amount as a plain decimal above 0");
+      expect(within(form).getByTestId("new-request-preview")).toBeDisabled();
+    }
+    expect(previewRequest).not.toHaveBeenCalled();
+  });
+
+  it("builds a service user's creation with its scopes and settings", async () => {
+    const { host, submitRequest } = spiedHost();
+    const { user } = renderApp(host);
+    const form = await openForm(user);
+    await user.selectOptions(within(form).getByTestId("new-request-kind"), "create_service_user");
+    await user.type(within(form).getByTestId("draft-name"), "hedge-bot-2");
+    await user.click(within(form).getByRole("checkbox", { name: "Create & modify orders" }));
+    await user.click(within(form).getByRole("checkbox", { name: "Query" }));
+    await user.click(within(form).getByText("Key settings"));
+    await user.click(within(form).getByRole("checkbox", { name: "Allow WebSocket connections" }));
+    await user.type(within(form).getByRole("textbox", { name: /IP allowlist/ }), "10.0.0.0/8{Enter}2001:db8::1");
+    await user.clear(within(form).getByRole("textbox", { name: /Nonce window/ }));
+    await user.type(within(form).getByRole("textbox", { name: /Nonce window/ }), "5000");
+    await user.click(within(form).getByTestId("new-request-submit"));
+
+    expect(submitRequest).toHaveBeenCalledWith(
+      {
+        kind: "create_service_user",
+        name: "hedge-bot-2",
+        key: {
+          scopes: ["funds_query", "trades_modify"],
+          settings: {
+            valid_until: 0,
+            query_from: 0,
+            query_to: 0,
+            websocket: true,
+            nonce_window: 5000,
+            ip_allowlist: ["10.0.0.0/8", "2001:db8::1"],
+          },
+        },
+      },
+      false,
+      null,
+    );
+    const outcome = await screen.findByTestId("submit-outcome");
+    expect(outcome).toHaveAttribute("data-status", "pending");
+    expect(within(outcome).getByTestId("preview")).toHaveTextContent("Queued for 1 approval");
+  });
+
+  it("says which allowlist entry is not an address", async () => {
+    const { user } = renderApp();
+    const form = await openForm(user);
+    await user.selectOptions(within(form).getByTestId("new-request-kind"), "create_service_user");
+    await user.type(within(form).getByTestId("draft-name"), "x-bot");
+    await user.click(within(form).getByText("Key settings"));
+    await user.type(within(form).getByRole("textbox", { name: /IP allowlist/ }), "10.0.0.300");
+    expect(within(form).getByTestId("new-request-problem")).toHaveTextContent("“10.0.0.300” is not an IPv4/IPv6 address or CIDR range.");
+  });
+
+  it("builds a policy change from the current policy, keeping its lock", async () => {
+    const { host, previewRequest } = spiedHost();
+    const { user } = renderApp(host);
+    const form = await openForm(user);
+    await user.selectOptions(within(form).getByTestId("new-request-kind"), "change_policy");
+    expect(within(form).getByTestId("draft-required")).toHaveValue("2");
+    expect(within(form).getByTestId("draft-expires")).toHaveValue("72");
+    await user.clear(within(form).getByTestId("draft-required"));
+    await user.type(within(form).getByTestId("draft-required"), "3");
+    await user.clear(within(form).getByTestId("draft-expires"));
+    expect(within(form).getByTestId("policy-changes")).toHaveTextContent("Tightens Required approvals: 2 → 3");
+    expect(within(form).getByTestId("policy-changes")).toHaveTextContent("Loosens Pending requests expire: after 3 d → never");
+    await user.click(within(form).getByTestId("new-request-preview"));
+    expect(previewRequest).toHaveBeenLastCalledWith(
+      {
+        kind: "change_policy",
+        workflow: "initiate_withdrawal",
+        policy: { always_require_approval: true, required_approvals: 3, locked: false, expires_after: null },
+      },
+      false,
+    );
+    expect(await screen.findByTestId("preview")).toHaveTextContent("Queued for 1 approval from Carol Lindqvist");
+
+    await user.selectOptions(within(form).getByTestId("draft-workflow"), "manage_access");
+    expect(within(form).getByTestId("draft-remove-policy")).toBeDisabled();
+    await user.click(within(form).getByTestId("draft-always"));
+    await user.click(within(form).getByTestId("new-request-preview"));
+    expect(previewRequest).toHaveBeenLastCalledWith(
+      {
+        kind: "change_policy",
+        workflow: "manage_access",
+        policy: { always_require_approval: false, required_approvals: 1, locked: true, expires_after: null },
+      },
+      false,
+    );
+    const preview = await screen.findByTestId("preview");
+    expect(within(preview).getAllByTestId("trace-step").map((s) => s.dataset.rule)).toContain("policy.locked");
+  });
+
+  it("asks for a code to execute at once, and the change takes effect", async () => {
+    const { host, submitRequest } = spiedHost();
+    const { user } = renderApp(host);
+    const form = await openForm(user);
+    await user.selectOptions(within(form).getByTestId("new-request-kind"), "add_address");
+    await user.type(within(form).getByTestId("draft-key"), "cold-storage-3");
+    await user.type(within(form).getByRole("textbox", { name: "Asset" }), "BTC");
+    await user.type(within(form).getByRole("textbox", { name: "Method" }), "Bitcoin");
+    await user.type(within(form).getByRole("textbox", { name: "Address" }), "bc1qexample");
+    await user.click(within(form).getByTestId("new-request-execute"));
+    await user.click(within(form).getByTestId("new-request-submit"));
+    expect(submitRequest).not.toHaveBeenCalled();
+
+    const code = await codeOf("Alice Moreau");
+    await user.type(within(form).getByTestId("otp-input"), `${code}{Enter}`);
+    const outcome = await screen.findByTestId("submit-outcome");
+    expect(submitRequest).toHaveBeenCalledWith(
+      { kind: "add_address", key: "cold-storage-3", asset: "BTC", method: "Bitcoin", address: "bc1qexample" },
+      true,
+      code,
+    );
+    expect(outcome).toHaveAttribute("data-status", "completed");
+    expect(within(outcome).getByTestId("preview")).toHaveAttribute("data-outcome", "completes_immediately");
+
+    await user.selectOptions(within(form).getByTestId("new-request-kind"), "withdrawal");
+    await waitFor(() =>
+      expect(within(within(form).getByTestId("draft-address")).getByRole("option", { name: /cold-storage-3/ })).toBeInTheDocument(),
+    );
+  });
+
+  it("shows why a submission is refused", async () => {
+    const { user } = renderApp();
+    const form = await openForm(user);
+    const dave = screen.getAllByTestId("demo-member").find((m) => m.dataset.memberName === "Dave Brennan");
+    await user.click(within(dave as HTMLElement).getByTestId("switch-member"));
+    await waitFor(() => expect(screen.getByTestId("current-member")).toHaveTextContent("Dave Brennan"));
+    const again = await screen.findByTestId("new-request");
+    await user.type(within(again).getByTestId("draft-amount"), "1");
+    await user.click(within(again).getByTestId("new-request-submit"));
+    expect(await screen.findByTestId("action-error")).toHaveAttribute("data-code", "not_permitted");
+    const preview = await screen.findByTestId("preview");
+    expect(preview).toHaveAttribute("data-outcome", "not_permitted");
+    expect(preview).toHaveTextContent("Not permitted: Dave Brennan holds neither Initiate nor Execute on Initiate Withdrawal");
+    expect(form).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,191 @@
+import { useState, type ReactNode } from "react";
+import type { OrgView } from "../../bindings/OrgView";
+import type { Preview } from "../../bindings/Preview";
+import type { SubmitOutcome } from "../../bindings/SubmitOutcome";
+import { CodePrompt } from "../../components/CodePrompt";
+import { PreviewPanel } from "../../components/PreviewPanel";
+import { SubmitOutcomeView } from "../../components/SubmitOutcomeView";
+import { useSession } from "../../lib/contexts";
+import { KIND_LABELS, KIND_WORKFLOW, KINDS, WORKFLOW_LABELS, WORKFLOWS, type RequestKind } from "../../lib/org";
+import { toHostError, useHost, type HostError } from "../../platform";
+import { WithOrg } from "../org/OrgState";
+import { buildPayload, initialDraft, type Draft } from "./draft";
+import { DraftFields } from "./DraftFields";
+
+interface NewRequestPageProps {
+  /** After a submission: refresh what shows requests and the Organization. */
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
+}
+
+/** Initiate a request of any kind as the signed-in member: preview what the rules would do, then submit. */
+export function NewRequestPage(props: NewRequestPageProps) {
+  return <WithOrg what="the Organization">{(org, stale) => <NewRequest org={org} stale={stale} {...props} />}</WithOrg>;
+}
+
+type Result = { preview: Preview } | { outcome: SubmitOutcome } | null;
+
+function NewRequest({ org, stale, onSubmitted, onOpenRequest }: NewRequestPageProps & { org: OrgView; stale: ReactNode }) {
+  const host = useHost();
+  const session = useSession();
+  const [draft, setDraft] = useState<Draft>(() => initialDraft("withdrawal", org));
+  const [execute, setExecute] = useState(false);
+  const [askCode, setAskCode] = useState(false);
+  const [busy, setBusy] = useState<"preview" | "submit" | null>(null);
+  const [result, setResult] = useState<Result>(null);
+  const [error, setError] = useState<HostError | null>(null);
+  const built = buildPayload(draft, org);
+
+  function change(next: Draft) {
+    setDraft(next);
+    setResult(null);
+    setError(null);
+    setAskCode(false);
+  }
+
+  async function runPreview() {
+    if (!built.payload) return;
+    setBusy("preview");
+    setError(null);
+    try {
+      setResult({ preview: await host.previewRequest(built.payload, execute) });
+    } catch (failure) {
+      setError(toHostError(failure));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  /** Submits; a refusal is shown in place (the code prompt, when open, shows it and asks again). */
+  async function submit(otp: string | null) {
+    if (!built.payload) return;
+    setBusy("submit");
+    setError(null);
+    try {
+      const outcome = await host.submitRequest(built.payload, execute, otp);
+      setResult({ outcome });
+      setAskCode(false);
+      onSubmitted();
+    } catch (failure) {
+      const refused = toHostError(failure);
+      if (otp !== null) throw refused;
+      setError(refused);
+      // Say which rule refuses it, when the preview can tell.
+      if (refused.code === "not_permitted") {
+        host.previewRequest(built.payload, execute).then(
+          (preview) => setResult({ preview }),
+          () => undefined,
+        );
+      }
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const workflow = KIND_WORKFLOW[draft.kind];
+  return (
+    <div className="new-request-page">
+      <section className="new-request" data-testid="new-request" aria-labelledby="new-request-title">
+        <h2 id="new-request-title">New request{session ? ` as ${session.member.name}` : ""}</h2>
+        {stale}
+        <label className="field">
+          <span>Kind</span>
+          <select
+            data-testid="new-request-kind"
+            value={draft.kind}
+            onChange={(e) => change(initialDraft(e.target.value as RequestKind, org))}
+          >
+            {WORKFLOWS.map((w) => (
+              <optgroup key={w} label={WORKFLOW_LABELS[w]}>
+                {KINDS.filter((k) => KIND_WORKFLOW[k] === w).map((k) => (
+                  <option key={k} value={k}>
+                    {KIND_LABELS[k]}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+        </label>
+        <p className="muted">Workflow: {WORKFLOW_LABELS[workflow]}. The request follows that workflow's policy.</p>
+
+        <DraftFields draft={draft} org={org} onChange={change} />
+
+        <label className="check-field execute-field">
+          <input
+            type="checkbox"
+            data-testid="new-request-execute"
+            checked={execute}
+            onChange={(e) => {
+              setExecute(e.target.checked);
+              setResult(null);
+              setAskCode(false);
+            }}
+          />
+          <span>
+            Execute at once
+            <span className="hint">
+              {" "}
+              — completes it now if you hold Execute and the policy does not always require approval. A decision: it needs
+              your 2FA code.
+            </span>
+          </span>
+        </label>
+
+        {built.problem !== undefined && (
+          <p className="hint" data-testid="new-request-problem">
+            {built.problem}
+          </p>
+        )}
+        <div className="actions">
+          <button
+            type="button"
+            data-testid="new-request-preview"
+            disabled={built.payload === undefined || busy !== null}
+            onClick={() => void runPreview()}
+          >
+            {busy === "preview" ? "Previewing…" : "Preview"}
+          </button>
+          <button
+            type="button"
+            className="primary"
+            data-testid="new-request-submit"
+            disabled={built.payload === undefined || busy !== null || askCode}
+            onClick={() => (execute ? setAskCode(true) : void submit(null))}
+          >
+            {busy === "submit" && !askCode ? "Submitting…" : execute ? "Submit and execute…" : "Submit"}
+          </button>
+        </div>
+        {askCode && (
+          <CodePrompt
+            title="Execute at once: enter the 6-digit code from your authenticator"
+            label="Execute with your 2FA code"
+            submitLabel="Submit and execute"
+            onSubmit={(otp) => submit(otp)}
+            onCancel={() => setAskCode(false)}
+          />
+        )}
+        {error && (
+          <p className="action-error" role="alert" data-testid="action-error" data-code={error.code}>
+            {error.message}
+          </p>
+        )}
+      </section>
+
+      <section className="new-request-result" aria-label="What it would do">
+        {result === null ? (
+          <div className="empty">
+            <p className="empty-title">Preview before you submit</p>
+            <p>
+              Preview shows what the rules would do with this request — complete at once, wait for approvals (and from whom),
+              or refuse it — with every rule consulted, in order. Nothing is submitted until you press Submit.
+            </p>
+          </div>
+        ) : "preview" in result ? (
+          <PreviewPanel preview={result.preview} />
+        ) : (
+          <SubmitOutcomeView outcome={result.outcome} onOpenRequest={onOpenRequest} />
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,244 @@
+/**
+ * The New request form's state and how it becomes a `RequestPayload`. Pure, so what reaches the
+ * host is decided here and tested without a browser. Amounts stay strings from the keyboard to
+ * the host: nothing here parses money.
+ */
+import type { KeySettings } from "../../bindings/KeySettings";
+import type { OrgView } from "../../bindings/OrgView";
+import type { Permissions } from "../../bindings/Permissions";
+import type { RequestPayload } from "../../bindings/RequestPayload";
+import type { Scope } from "../../bindings/Scope";
+import type { Workflow } from "../../bindings/Workflow";
+import { isAddressOrRange, parseAllowlist } from "../../lib/ip";
+import { isDecimal, isPositiveDecimal } from "../../lib/money";
+import { policyOf, sortScopes, type RequestKind } from "../../lib/org";
+import { findAddress, findMember, findServiceUser } from "../../lib/orgLookup";
+
+export interface Draft {
+  kind: RequestKind;
+  /** invite_member, create_service_user. */
+  name: string;
+  /** remove_member, change_member_permissions. */
+  memberId: string;
+  /** invite_member, change_member_permissions. */
+  permissions: Permissions;
+  /** change_service_user_key, remove_service_user. */
+  serviceUserId: string;
+  /** create_service_user, change_service_user_key. */
+  scopes: Scope[];
+  settings: KeySettings;
+  /** The IP allowlist as typed, one entry a line. */
+  allowlistText: string;
+  /** The nonce window as typed. */
+  nonceText: string;
+  /** change_policy, lock_policy. */
+  workflow: Workflow;
+  removePolicy: boolean;
+  requiredText: string;
+  alwaysRequire: boolean;
+  /** Hours after which a pending request expires, as typed ("" = never). */
+  expiresHoursText: string;
+  /** add_address: the new entry's name; relabel_address, remove_address, withdrawal: the entry. */
+  addressKey: string;
+  asset: string;
+  method: string;
+  address: string;
+  newKey: string;
+  amount: string;
+  fee: string;
+}
+
+export const NO_SETTINGS: KeySettings = {
+  valid_until: 0,
+  query_from: 0,
+  query_to: 0,
+  websocket: false,
+  nonce_window: 0,
+  ip_allowlist: [],
+};
+
+const BLANK: Draft = {
+  kind: "withdrawal",
+  name: "",
+  memberId: "",
+  permissions: {},
+  serviceUserId: "",
+  scopes: [],
+  settings: NO_SETTINGS,
+  allowlistText: "",
+  nonceText: "0",
+  workflow: "initiate_withdrawal",
+  removePolicy: false,
+  requiredText: "1",
+  alwaysRequire: true,
+  expiresHoursText: "",
+  addressKey: "",
+  asset: "",
+  method: "",
+  address: "",
+  newKey: "",
+  amount: "",
+  fee: "0",
+};
+
+/** The fields that follow a member: their current permissions. */
+export function withMember(draft: Draft, org: OrgView, memberId: string): Draft {
+  return { ...draft, memberId, permissions: findMember(org, memberId)?.permissions ?? {} };
+}
+
+/** The fields that follow a service user: its key's current scopes and settings. */
+export function withServiceUser(draft: Draft, org: OrgView, serviceUserId: string): Draft {
+  const key = findServiceUser(org, serviceUserId)?.key;
+  const settings = key?.settings ?? NO_SETTINGS;
+  return {
+    ...draft,
+    serviceUserId,
+    scopes: sortScopes(key?.scopes ?? []),
+    settings,
+    allowlistText: settings.ip_allowlist.join("\n"),
+    nonceText: String(settings.nonce_window),
+  };
+}
+
+/** The fields that follow a workflow: its current policy, to edit from. */
+export function withWorkflow(draft: Draft, org: OrgView, workflow: Workflow): Draft {
+  const policy = policyOf(org.policies, workflow);
+  return {
+    ...draft,
+    workflow,
+    removePolicy: false,
+    requiredText: String(policy?.required_approvals ?? 1),
+    alwaysRequire: policy?.always_require_approval ?? true,
+    expiresHoursText:
+      policy?.expires_after == null ? "" : String(Math.round((policy.expires_after / 3600) * 1000) / 1000),
+  };
+}
+
+/** A fresh draft of `kind`, with the first sensible choice from the Organization preselected. */
+export function initialDraft(kind: RequestKind, org: OrgView): Draft {
+  const draft: Draft = { ...BLANK, kind };
+  const firstMember = org.members.find((m) => !m.is_owner) ?? org.members[0];
+  switch (kind) {
+    case "remove_member":
+      return { ...draft, memberId: firstMember?.id ?? "" };
+    case "change_member_permissions":
+      return firstMember ? withMember(draft, org, firstMember.id) : draft;
+    case "change_service_user_key":
+    case "remove_service_user": {
+      const first = org.service_users[0];
+      return first ? withServiceUser(draft, org, first.id) : draft;
+    }
+    case "change_policy":
+      return withWorkflow(draft, org, "initiate_withdrawal");
+    case "lock_policy": {
+      const lockable = org.policies.find((p) => p.policy !== null && !p.policy.locked);
+      return { ...draft, workflow: lockable?.workflow ?? "initiate_withdrawal" };
+    }
+    case "relabel_address":
+    case "remove_address":
+    case "withdrawal":
+      return { ...draft, addressKey: org.addresses[0]?.key ?? "" };
+    default:
+      return draft;
+  }
+}
+
+export type Built = { payload: RequestPayload; problem?: undefined } | { payload?: undefined; problem: string };
+
+const problem = (text: string): Built => ({ problem: text });
+
+function buildSettings(draft: Draft): KeySettings | string {
+  const nonce = draft.nonceText.trim();
+  if (!/^\d+$/.test(nonce)) return "Enter the nonce window as a whole number of nonce units (0 or more).";
+  const ips = parseAllowlist(draft.allowlistText);
+  const bad = ips.find((ip) => !isAddressOrRange(ip));
+  if (bad !== undefined) return `“${bad}” is not an IPv4/IPv6 address or CIDR range.`;
+  const { query_from: from, query_to: to } = draft.settings;
+  if (from > 0 && to > 0 && to < from) return "The query end date is before its start date.";
+  return { ...draft.settings, nonce_window: Number(nonce), ip_allowlist: ips };
+}
+
+/** The payload the draft describes, or what is missing before it can be previewed. */
+export function buildPayload(draft: Draft, org: OrgView): Built {
+  switch (draft.kind) {
+    case "invite_member":
+      if (draft.name.trim() === "") return problem("Enter the new member's name.");
+      return { payload: { kind: "invite_member", name: draft.name.trim(), permissions: draft.permissions } };
+    case "remove_member":
+      if (draft.memberId === "") return problem("Choose a member.");
+      return { payload: { kind: "remove_member", member: draft.memberId } };
+    case "change_member_permissions":
+      if (draft.memberId === "") return problem("Choose a member.");
+      return { payload: { kind: "change_member_permissions", member: draft.memberId, permissions: draft.permissions } };
+    case "create_service_user": {
+      if (draft.name.trim() === "") return problem("Enter the service user's name.");
+      const settings = buildSettings(draft);
+      if (typeof settings === "string") return problem(settings);
+      return {
+        payload: { kind: "create_service_user", name: draft.name.trim(), key: { scopes: sortScopes(draft.scopes), settings } },
+      };
+    }
+    case "change_service_user_key": {
+      if (draft.serviceUserId === "") return problem("Choose a service user.");
+      const settings = buildSettings(draft);
+      if (typeof settings === "string") return problem(settings);
+      return {
+        payload: {
+          kind: "change_service_user_key",
+          service_user: draft.serviceUserId,
+          key: { scopes: sortScopes(draft.scopes), settings },
+        },
+      };
+    }
+    case "remove_service_user":
+      if (draft.serviceUserId === "") return problem("Choose a service user.");
+      return { payload: { kind: "remove_service_user", service_user: draft.serviceUserId } };
+    case "change_policy": {
+      if (draft.removePolicy) return { payload: { kind: "change_policy", workflow: draft.workflow, policy: null } };
+      const required = draft.requiredText.trim();
+      if (!/^\d+$/.test(required) || Number(required) < 1) return problem("Required approvals must be a whole number, at least 1.");
+      const hours = draft.expiresHoursText.trim();
+      if (hours !== "" && (!/^\d+(\.\d+)?$/.test(hours) || Number(hours) <= 0)) {
+        return problem("Expiry must be a number of hours above 0, or empty for never.");
+      }
+      const expiresAfter = hours === "" ? null : Math.round(Number(hours) * 3600);
+      return {
+        payload: {
+          kind: "change_policy",
+          workflow: draft.workflow,
+          policy: {
+            always_require_approval: draft.alwaysRequire,
+            required_approvals: Number(required),
+            // Locking goes through a lock request; a change keeps the policy's lock as it is.
+            locked: policyOf(org.policies, draft.workflow)?.locked ?? false,
+            expires_after: expiresAfter,
+          },
+        },
+      };
+    }
+    case "lock_policy":
+      return { payload: { kind: "lock_policy", workflow: draft.workflow } };
+    case "add_address": {
+      const fields = { key: draft.addressKey.trim(), asset: draft.asset.trim(), method: draft.method.trim(), address: draft.address.trim() };
+      if (Object.values(fields).some((v) => v === "")) return problem("Enter the entry's name, asset, method and address.");
+      return { payload: { kind: "add_address", ...fields } };
+    }
+    case "relabel_address":
+      if (draft.addressKey === "") return problem("Choose an address-book entry.");
+      if (draft.newKey.trim() === "") return problem("Enter the entry's new name.");
+      return { payload: { kind: "relabel_address", key: draft.addressKey, new_key: draft.newKey.trim() } };
+    case "remove_address":
+      if (draft.addressKey === "") return problem("Choose an address-book entry.");
+      return { payload: { kind: "remove_address", key: draft.addressKey } };
+    case "withdrawal": {
+      const entry = findAddress(org, draft.addressKey);
+      if (!entry) return problem("Choose an address-book entry.");
+      const amount = draft.amount.trim();
+      const fee = draft.fee.trim();
+      if (!isPositiveDecimal(amount)) return problem("Enter the amount as a plain decimal above 0, e.g. 2.5.");
+      if (!isDecimal(fee)) return problem("Enter the fee as a plain decimal, e.g. 0.00015 (0 if none).");
+      // The address comes from the entry, so what is approved is where the funds go.
+      return { payload: { kind: "withdrawal", asset: entry.asset, amount, fee, key: entry.key, address: entry.address } };
+    }
+  }
+}

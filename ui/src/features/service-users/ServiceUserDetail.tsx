@@ -1,0 +1,69 @@
+import type { PolicyView } from "../../bindings/PolicyView";
+import type { ServiceUserView } from "../../bindings/ServiceUserView";
+import { KeySettingsView } from "../../components/KeySettingsView";
+import { ScopeList } from "../../components/ScopeList";
+import { Timestamp } from "../../components/Timestamp";
+import { policyOf, SCOPES, withdrawalGovernance } from "../../lib/org";
+import { formatAge } from "../../lib/time";
+import { KeyChangePanel } from "./KeyChangePanel";
+
+interface ServiceUserDetailProps {
+  user: ServiceUserView;
+  policies: PolicyView[];
+  now: number;
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
+}
+
+/** "Governed by policy: queued for 2 approvals", or "Immediate: no policy". */
+export function withdrawBadgeText(policies: readonly PolicyView[]): string {
+  const policy = policyOf(policies, "initiate_withdrawal");
+  return policy === null ? "Immediate: no policy" : `Governed by policy: ${withdrawalGovernance(policy)}`;
+}
+
+export function ServiceUserDetail({ user, policies, now, onSubmitted, onOpenRequest }: ServiceUserDetailProps) {
+  const withdrawalPolicy = policyOf(policies, "initiate_withdrawal");
+  const withdraws = user.key.scopes.includes("funds_withdraw");
+  return (
+    <article className="detail" aria-label={`Service user ${user.name}`}>
+      <h2 className="summary">{user.name}</h2>
+      <p className="detail-meta">
+        <span>{user.id}</span>
+        <span>
+          {user.key.scopes.length} of {SCOPES.length} scopes
+        </span>
+        <span>
+          {user.last_used === null ? (
+            "Key never used"
+          ) : (
+            <>
+              Last used <Timestamp at={user.last_used} /> ({formatAge(user.last_used, now)} ago)
+            </>
+          )}
+        </span>
+      </p>
+      <p className={withdraws ? "callout callout-governed" : "callout"}>
+        {withdraws
+          ? withdrawalPolicy === null
+            ? "This key can withdraw, and Initiate Withdrawal has no policy: its withdrawals complete at once."
+            : `This key can submit withdrawals; each is ${withdrawalGovernance(withdrawalPolicy)} from members before it completes.`
+          : "This key cannot withdraw."}{" "}
+        Everything else a key does (trading, Earn, queries, exports) takes effect at once, limited only by its scopes.
+      </p>
+
+      <h3>API key scopes</h3>
+      <ScopeList granted={user.key.scopes} withdrawBadge={withdrawBadgeText(policies)} />
+
+      <h3>Key settings</h3>
+      <KeySettingsView settings={user.key.settings} />
+
+      <KeyChangePanel
+        user={user}
+        withdrawalPolicy={withdrawalPolicy}
+        withdrawBadge={withdrawBadgeText(policies)}
+        onSubmitted={onSubmitted}
+        onOpenRequest={onOpenRequest}
+      />
+    </article>
+  );
+}

@@ -1,0 +1,178 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { Host } from "../../platform";
+import { createFakeHost } from "../../platform";
+import { renderApp } from "../../test/app";
+
+async function openServiceUser(user: ReturnType<typeof renderApp>["user"], name: string): Promise<HTMLElement> {
+  await user.click(await screen.findByTestId("nav-service-users"));
+  const row = await waitFor(() => {
+    const found = screen.getAllByTestId("service-user-row").find((r) => r.dataset.name === name);
+    if (!found) throw new Error(`no service user ${name}`);
+    return found;
+  });
+  await user.click(row);
+  return screen.getByRole("article", { name: `Service user ${name}` });
+}
+
+const scopeIn = (root: HTMLElement, testId: string, scope: string) => {
+  const found = root.querySelector<HTMLElement>(`[data-testid="${testId}"][data-scope="${scope}"]`);
+  if (!found) throw new Error(`no ${testId} ${scope}`);
+  return found;
+};
+
+describe("Service users", () => {
+  it("lists each service user with its scope count and when its key was last used", async () => {
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId("nav-service-users"));
+    const rows = await screen.findAllByTestId("service-user-row");
+    expect(rows.map((r) => r.dataset.name)).toEqual(["payout-bot", "rebalancer-bot", "reporting-bot"]);
+    expect(rows[0]).toHaveTextContent("2 of 10 scopes");
+    expect(rows[0]).toHaveTextContent("used 3 min ago");
+    expect(rows[2]).toHaveTextContent("never used");
+  });
+
+  it("shows granted and not-granted scopes in their groups, with the policy badge on Withdraw", async () => {
+    const { user } = renderApp();
+    const detail = await openServiceUser(user, "reporting-bot");
+    const granted = Array.from(detail.querySelectorAll<HTMLElement>('[data-testid="scope"]'));
+    expect(granted).toHaveLength(10);
+    expect(granted.filter((s) => s.dataset.granted === "true").map((s) => s.dataset.scope)).toEqual([
+      "funds_query",
+      "trades_query_closed",
+      "ledger_query",
+      "export_data",
+    ]);
+    const groups = within(detail).getAllByRole("group");
+    expect(groups.map((g) => g.querySelector("legend")?.textContent)).toEqual(["Funds", "Orders & trades", "Data"]);
+    expect(within(groups[0] as HTMLElement).getByText("Withdraw")).toBeInTheDocument();
+    expect(within(groups[2] as HTMLElement).getByText("Export data")).toBeInTheDocument();
+
+    const withdraw = scopeIn(detail, "scope", "funds_withdraw");
+    expect(withdraw).toHaveAttribute("data-granted", "false");
+    expect(within(withdraw).getByRole("img", { name: "Not granted" })).toBeInTheDocument();
+    expect(within(withdraw).getByTestId("scope-policy-badge")).toHaveTextContent("Governed by policy: queued for 2 approvals");
+    expect(withdraw).toHaveTextContent("Submit withdrawal requests; queued for member approval");
+    expect(within(scopeIn(detail, "scope", "export_data")).getByRole("img", { name: "Granted" })).toBeInTheDocument();
+    expect(detail.querySelectorAll('[data-testid="scope-policy-badge"]')).toHaveLength(1);
+
+    const settings = within(detail).getByTestId("key-settings");
+    expect(settings).toHaveTextContent(/Key expiration\s*Never/);
+    expect(settings).toHaveTextContent(/Query window\s*From .* to now/);
+    expect(settings).toHaveTextContent(/WebSocket\s*No/);
+    expect(settings).toHaveTextContent("5,000 nonce units (5000 = 5 s with millisecond nonces)");
+    expect(settings).toHaveTextContent(/IP allowlist\s*Any address/);
+  });
+
+  it("says a withdrawal is immediate when Initiate Withdrawal has no policy", async () => {
+    const fake = createFakeHost();
+    const host: Host = {
+      ...fake,
+      getOrg: async () => {
+        const org = await fake.getOrg();
+        return { ...org, policies: org.policies.map((p) => (p.workflow === "initiate_withdrawal" ? { ...p, policy: null } : p)) };
+      },
+    };
+    const { user } = renderApp(host);
+    const detail = await openServiceUser(user, "payout-bot");
+    expect(within(detail).getByTestId("scope-policy-badge")).toHaveTextContent("Immediate: no policy");
+    expect(detail).toHaveTextContent("its withdrawals complete at once");
+  });
+
+  it("previews a change: the diff says what it gains and loses, the preview says what the request would do", async () => {
+    const fake = createFakeHost();
+    const previewRequest = vi.fn<Host["previewRequest"]>((payload, execute) => fake.previewRequest(payload, execute));
+    const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp) => fake.submitRequest(payload, execute, otp));
+    const { user } = renderApp({ ...fake, previewRequest, submitRequest });
+    const detail = await openServiceUser(user, "reporting-bot");
+    await user.click(within(detail).getByTestId("preview-change-open"));
+    const panel = within(detail).getByTestId("preview-change");
+    expect(within(panel).getByTestId("key-change-preview")).toBeDisabled();
+
+    await user.click(within(panel).getByRole("checkbox", { name: "Withdraw" }));
+    await user.click(within(panel).getByRole("checkbox", { name: "Export data" }));
+    expect(within(panel).getByTestId("scope-diff")).toHaveTextContent(
+      "gains: Withdraw — queued for 2 approvals under the current policy; loses: Export data",
+    );
+    expect(scopeIn(panel, "scope-toggle", "funds_withdraw")).toHaveTextContent("gains");
+    expect(scopeIn(panel, "scope-toggle", "export_data")).toHaveTextContent("loses");
+    // What the key holds now is unchanged until the change completes.
+    expect(scopeIn(detail, "scope", "funds_withdraw")).toHaveAttribute("data-granted", "false");
+
+    await user.click(within(panel).getByTestId("key-change-preview"));
+    const preview = await within(panel).findByTestId("preview");
+    const payload = {
+      kind: "change_service_user_key",
+      service_user: "su-reporting",
+      key: {
+        scopes: ["funds_query", "funds_withdraw", "trades_query_closed", "ledger_query"],
+        settings: expect.objectContaining({ nonce_window: 5000, ip_allowlist: [] }) as unknown,
+      },
+    };
+    expect(previewRequest).toHaveBeenCalledWith(payload, false);
+    expect(preview).toHaveAttribute("data-outcome", "queued");
+    expect(preview).toHaveTextContent("Queued for 1 approval from Bob Okafor, Carol Lindqvist — any one can reject");
+
+    await user.click(within(panel).getByTestId("key-change-submit"));
+    expect(submitRequest).toHaveBeenCalledWith(payload, false, null);
+    const outcome = await within(panel).findByTestId("submit-outcome");
+    expect(outcome).toHaveAttribute("data-status", "pending");
+    expect(outcome).toHaveTextContent("Submitted req-1011: waiting for 1 approval.");
+  });
+
+  it("undoing a toggle leaves nothing to submit", async () => {
+    const { user } = renderApp();
+    const detail = await openServiceUser(user, "payout-bot");
+    await user.click(within(detail).getByTestId("preview-change-open"));
+    const panel = within(detail).getByTestId("preview-change");
+    await user.click(within(panel).getByRole("checkbox", { name: "Withdraw" }));
+    expect(within(panel).getByTestId("scope-diff")).toHaveTextContent("loses: Withdraw");
+    await user.click(within(panel).getByRole("checkbox", { name: "Withdraw" }));
+    expect(within(panel).getByTestId("scope-diff")).toHaveTextContent("No change yet");
+    expect(within(panel).getByTestId("key-change-submit")).toBeDisabled();
+  });
+});
+
+describe("Members and Policies", () => {
+  it("shows each member's workflow permissions as a grid, with the Owner marked", async () => {
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId("nav-members"));
+    const rows = await screen.findAllByTestId("member-row");
+    expect(rows.map((r) => r.dataset.name)).toEqual(["Alice Moreau", "Bob Okafor", "Carol Lindqvist", "Dave Brennan"]);
+    expect(within(rows[0] as HTMLElement).getByText("Owner")).toBeInTheDocument();
+    expect(within(rows[1] as HTMLElement).queryByText("Owner")).toBeNull();
+
+    await user.click(rows[1] as HTMLElement);
+    const detail = screen.getByRole("article", { name: "Member Bob Okafor" });
+    const cells = Array.from(detail.querySelectorAll<HTMLElement>('[data-testid="permission"]'));
+    expect(cells).toHaveLength(16);
+    const granted = cells.filter((c) => c.dataset.granted === "true").map((c) => `${c.dataset.workflow}:${c.dataset.permission}`);
+    expect(granted).toEqual([
+      "manage_access:view",
+      "manage_access:approve",
+      "initiate_withdrawal:view",
+      "initiate_withdrawal:initiate",
+      "initiate_withdrawal:approve",
+    ]);
+  });
+
+  it("shows each workflow's policy, lock, approvers and bus factor", async () => {
+    const { user } = renderApp();
+    await user.click(await screen.findByTestId("nav-policies"));
+    const cards = await screen.findAllByTestId("policy-card");
+    const card = (workflow: string) => cards.find((c) => c.dataset.workflow === workflow) as HTMLElement;
+    expect(cards.map((c) => c.dataset.workflow)).toEqual(["manage_access", "manage_policies", "manage_addresses", "initiate_withdrawal"]);
+
+    expect(within(card("manage_access")).getByTestId("locked-badge")).toHaveTextContent("Locked");
+    expect(within(card("initiate_withdrawal")).queryByTestId("locked-badge")).toBeNull();
+    expect(card("initiate_withdrawal")).toHaveTextContent("Requires 2 approvals, always.");
+    expect(within(card("initiate_withdrawal")).getByTestId("approvers")).toHaveTextContent(
+      "Alice Moreau, Bob Okafor, Carol Lindqvist",
+    );
+    expect(within(card("initiate_withdrawal")).getByTestId("bus-factor")).toHaveTextContent(
+      "1: one approver can be away and requests can still complete.",
+    );
+    expect(within(card("manage_policies")).getByTestId("bus-factor")).toHaveTextContent("0: every approver is needed");
+    expect(card("manage_addresses")).toHaveTextContent("No policy: requests complete at once.");
+  });
+});
