@@ -208,6 +208,29 @@ fn get_one(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> 
     view(&conn, &org, &request, &rec.member, sandbox.now())
 }
 
+/// The call's `otp` field (every decision carries one).
+fn otp_param(caller: &Caller) -> Result<&str, ApiError> {
+    caller
+        .param("otp")
+        .ok_or(ApiError::InvalidArguments(Some("otp".into())))
+}
+
+/// Step-up: `otp` must be the member's current code (one step of skew), newer than the last
+/// code they spent — a code is accepted once. Spends it within `tx`, so a decision that fails
+/// later in the transaction does not burn it.
+fn step_up(
+    tx: &rusqlite::Transaction<'_>,
+    rec: &db::MemberRecord,
+    otp: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let step = rec
+        .totp
+        .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
+        .map_err(|_| ApiError::Org(OrgRefusal::InvalidOtp))?;
+    db::set_last_otp_step(tx, &rec.member.id, step).map_err(internal)
+}
+
 fn refusal(v: &RuleViolation) -> ApiError {
     ApiError::Org(match v {
         RuleViolation::NotPending(_) => OrgRefusal::NotPending,
@@ -220,9 +243,7 @@ fn refusal(v: &RuleViolation) -> ApiError {
 }
 
 fn decide(sandbox: &Sandbox, caller: &Caller, decision: Decision) -> Result<RequestView, ApiError> {
-    let otp = caller
-        .param("otp")
-        .ok_or(ApiError::InvalidArguments(Some("otp".into())))?;
+    let otp = otp_param(caller)?;
     // A reason is recorded with rejections only.
     let reason = (decision == Decision::Reject)
         .then(|| caller.param("reason").map(str::to_owned))
@@ -235,16 +256,12 @@ fn decide(sandbox: &Sandbox, caller: &Caller, decision: Decision) -> Result<Requ
     request
         .check_can_decide(&rec.member, now)
         .map_err(|v| refusal(&v))?;
-    let step = rec
-        .totp
-        .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
-        .map_err(|_| ApiError::Org(OrgRefusal::InvalidOtp))?;
     let transition = request
         .decide(&rec.member, decision, reason, now)
         .map_err(|v| refusal(&v))?;
 
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    db::set_last_otp_step(&tx, &rec.member.id, step).map_err(internal)?;
+    step_up(&tx, &rec, otp, now)?;
     db::record_decision(&tx, &request).map_err(internal)?;
     if transition == Transition::Completed
         && let Some(key) = complete(&tx, &request, now)?
@@ -400,14 +417,7 @@ fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> 
     let mut revealed = None;
     if request.status == RequestStatus::Completed {
         if executed {
-            let otp = caller
-                .param("otp")
-                .ok_or(ApiError::InvalidArguments(Some("otp".into())))?;
-            let step = rec
-                .totp
-                .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
-                .map_err(|_| ApiError::Org(OrgRefusal::InvalidOtp))?;
-            db::set_last_otp_step(&tx, &rec.member.id, step).map_err(internal)?;
+            step_up(&tx, &rec, otp_param(caller)?, now)?;
         }
         db::insert_request(&tx, &request).map_err(internal)?;
         revealed = complete(&tx, &request, now)?.map(|k| RevealedKey {
@@ -432,9 +442,7 @@ fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> 
 }
 
 fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
-    let otp = caller
-        .param("otp")
-        .ok_or(ApiError::InvalidArguments(Some("otp".into())))?;
+    let otp = otp_param(caller)?;
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, now)?;
@@ -442,12 +450,8 @@ fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
     request
         .cancel(&rec.member.actor(), now)
         .map_err(|v| refusal(&v))?;
-    let step = rec
-        .totp
-        .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
-        .map_err(|_| ApiError::Org(OrgRefusal::InvalidOtp))?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    db::set_last_otp_step(&tx, &rec.member.id, step).map_err(internal)?;
+    step_up(&tx, &rec, otp, now)?;
     db::update_status(&tx, &request).map_err(internal)?;
     tx.commit().map_err(|e| internal(e.into()))?;
     let org = db::load_org(&conn).map_err(internal)?;
@@ -456,21 +460,15 @@ fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
 
 fn reveal(sandbox: &Sandbox, caller: &Caller) -> Result<RevealedKey, ApiError> {
     // Handing out a secret is stepped up like a decision.
-    let otp = caller
-        .param("otp")
-        .ok_or(ApiError::InvalidArguments(Some("otp".into())))?;
+    let otp = otp_param(caller)?;
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     let (rec, request) = load_visible(&conn, caller)?;
     if request.initiator != rec.member.actor() {
         return Err(ApiError::Org(OrgRefusal::NotPermitted));
     }
-    let step = rec
-        .totp
-        .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
-        .map_err(|_| ApiError::Org(OrgRefusal::InvalidOtp))?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    db::set_last_otp_step(&tx, &rec.member.id, step).map_err(internal)?;
+    step_up(&tx, &rec, otp, now)?;
     let key = db::take_reveal(&tx, &request.id)
         .map_err(internal)?
         .ok_or(ApiError::Org(OrgRefusal::UnknownRequest))?;
