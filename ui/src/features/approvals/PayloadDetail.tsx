@@ -1,3 +1,4 @@
+import { PolicyChangeList } from "../../components/PolicyChangeList";
 import type { ReactNode } from "react";
 import type { OrgView } from "../../bindings/OrgView";
 import type { Policy } from "../../bindings/Policy";
@@ -155,14 +156,7 @@ function PolicyComparison({ workflow, next, current }: { workflow: Workflow; nex
       {changes.length === 0 ? (
         <p className="muted">The proposed policy is the same as the current one.</p>
       ) : (
-        <ul className="changes">
-          {changes.map((c) => (
-            <li key={c.field} className={`direction-${c.direction}`}>
-              <span className="direction">{c.direction === "loosening" ? "Loosens" : "Tightens"}</span> {c.field}: {c.from} →{" "}
-              {c.to}
-            </li>
-          ))}
-        </ul>
+        <PolicyChangeList changes={changes} />
       )}
     </>
   );

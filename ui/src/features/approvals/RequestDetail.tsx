@@ -1,3 +1,4 @@
+import { DecisionList } from "./DecisionList";
 import type { RequestView } from "../../bindings/RequestView";
 import { ActorName } from "../../components/ActorName";
 import { Timestamp } from "../../components/Timestamp";
@@ -5,7 +6,6 @@ import { useSession } from "../../lib/contexts";
 import { KIND_LABELS, plural, policySentence, WORKFLOW_LABELS } from "../../lib/org";
 import { formatAge } from "../../lib/time";
 import { DecisionPrompt, type RequestAction } from "./DecisionPrompt";
-import { DECISION_LABELS } from "./labels";
 import { PayloadBody, PayloadFacts } from "./PayloadDetail";
 import { StatusTag } from "./StatusTag";
 import { WhyWaiting } from "./WhyWaiting";
@@ -89,16 +89,7 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
                 : `No one decided: it was ${request.status}.`}
             </p>
           ) : (
-            <ul className="decisions">
-              {request.decisions.map((d) => (
-                <li key={`${d.member.id}-${d.at}`}>
-                  <ActorName actor={d.member} />{" "}
-                  <span className={`decision decision-${d.decision}`}>{DECISION_LABELS[d.decision]}</span>{" "}
-                  <Timestamp at={d.at} /> <span className="muted">({formatAge(d.at, now)} ago)</span>
-                  {d.reason && <q className="reason">{d.reason}</q>}
-                </li>
-              ))}
-            </ul>
+            <DecisionList decisions={request.decisions} now={now} />
           )}
         </>
       )}

@@ -1,10 +1,9 @@
+import { DecisionList } from "./DecisionList";
 import type { RequestView } from "../../bindings/RequestView";
-import { ActorName } from "../../components/ActorName";
 import { Timestamp } from "../../components/Timestamp";
 import { useOrg } from "../../lib/contexts";
 import { plural, policyOf, policySentence } from "../../lib/org";
-import { formatAge, formatUntil } from "../../lib/time";
-import { DECISION_LABELS } from "./labels";
+import { formatUntil } from "../../lib/time";
 
 /** Why a pending request waits: the policy it follows, the approvals so far, who may still decide, when it expires. */
 export function WhyWaiting({ request, now }: { request: RequestView; now: number }) {
@@ -31,16 +30,7 @@ export function WhyWaiting({ request, now }: { request: RequestView; now: number
         {missing > 0 ? `; ${missing} more needed.` : "."}
       </p>
       {request.decisions.length > 0 && (
-        <ul className="decisions">
-          {request.decisions.map((d) => (
-            <li key={`${d.member.id}-${d.at}`}>
-              <ActorName actor={d.member} />{" "}
-              <span className={`decision decision-${d.decision}`}>{DECISION_LABELS[d.decision]}</span>{" "}
-              <Timestamp at={d.at} /> <span className="muted">({formatAge(d.at, now)} ago)</span>
-              {d.reason && <q className="reason">{d.reason}</q>}
-            </li>
-          ))}
-        </ul>
+        <DecisionList decisions={request.decisions} now={now} />
       )}
       {eligible.length > 0 ? (
         <p>

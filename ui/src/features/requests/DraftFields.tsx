@@ -1,3 +1,4 @@
+import { PolicyChangeList } from "../../components/PolicyChangeList";
 import type { ChangeEvent, ReactNode } from "react";
 import type { OrgView } from "../../bindings/OrgView";
 import type { Workflow } from "../../bindings/Workflow";
@@ -273,14 +274,7 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
             </div>
           )}
           {changes.length > 0 && (
-            <ul className="changes" data-testid="policy-changes">
-              {changes.map((c) => (
-                <li key={c.field} className={`direction-${c.direction}`}>
-                  <span className="direction">{c.direction === "loosening" ? "Loosens" : "Tightens"}</span> {c.field}: {c.from} →{" "}
-                  {c.to}
-                </li>
-              ))}
-            </ul>
+            <PolicyChangeList changes={changes} testId="policy-changes" />
           )}
         </>
       );
