@@ -14,6 +14,7 @@ fn main() {
             "preview_request",
             "submit_request",
             "cancel_request",
+            "policy_diff",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));

@@ -8,7 +8,7 @@
 use countersign_app::ipc::{CommandError, DemoMember, RequestFilter, Session, SubmitOutcome};
 use countersign_app::{AppCore, RemoteConfig};
 use countersign_org::view::OrgView;
-use countersign_org::{Preview, RequestPayload};
+use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 
 use countersign_org::view::RequestView;
 use tauri::{Manager as _, State};
@@ -80,6 +80,15 @@ async fn submit_request(
 }
 
 #[tauri::command]
+async fn policy_diff(
+    core: State<'_, Core>,
+    workflow: Workflow,
+    policy: Option<Policy>,
+) -> Result<PolicyDiff, CommandError> {
+    core.get()?.policy_diff(workflow, policy).await
+}
+
+#[tauri::command]
 async fn cancel_request(
     core: State<'_, Core>,
     id: String,
@@ -110,7 +119,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         get_org,
         preview_request,
         submit_request,
-        cancel_request
+        cancel_request,
+        policy_diff
     ])
 }
 

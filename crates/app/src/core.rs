@@ -5,7 +5,7 @@ use std::path::Path;
 use countersign_client::OrgClient;
 use countersign_kraken::Credentials;
 use countersign_org::view::{OrgView, RequestView};
-use countersign_org::{Preview, RequestPayload};
+use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 use countersign_sandbox::{RunningSandbox, Sandbox};
 use countersign_vault::{Keychain, TotpSecret};
 use tokio::sync::RwLock;
@@ -197,6 +197,16 @@ impl AppCore {
             preview: result.preview,
             key_issued: result.revealed.map(|k| k.api_key),
         })
+    }
+
+    /// What replacing `workflow`'s policy with `policy` would loosen or tighten, and the pending
+    /// requests it would leave on an older snapshot.
+    pub async fn policy_diff(
+        &self,
+        workflow: Workflow,
+        policy: Option<Policy>,
+    ) -> Result<PolicyDiff, CommandError> {
+        Ok(self.client().await.policy_diff(workflow, policy).await?)
     }
 
     /// Cancels the member's own pending request.

@@ -72,9 +72,19 @@ pub struct PolicyDiff {
     pub affected_pending: Vec<String>,
 }
 
+/// Seconds in the largest whole unit: `3 d`, `12 h`, `30 min`, `45 s`.
+pub fn duration(seconds: u64) -> String {
+    match seconds {
+        s if s >= 86_400 && s % 86_400 == 0 => format!("{} d", s / 86_400),
+        s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
 fn words(p: Option<Policy>) -> String {
     match p {
-        None => "no policy".into(),
+        None => "no policy: requests complete at once".into(),
         Some(p) => format!(
             "{} approval{}{}",
             p.required_approvals,
@@ -82,7 +92,7 @@ fn words(p: Option<Policy>) -> String {
             if p.always_require_approval {
                 ", always"
             } else {
-                ", Execute allowed"
+                " unless executed"
             }
         ),
     }
@@ -124,11 +134,13 @@ pub fn diff(old: Option<Policy>, new: Option<Policy>) -> Vec<PolicyFieldChange> 
                     },
                 ));
             }
+            let yes_no = |v: bool| if v { "yes" } else { "no" }.to_owned();
+            let always = |v: bool| if v { "yes" } else { "no (Execute allowed)" }.to_owned();
             if a.always_require_approval != b.always_require_approval {
                 out.push(change(
                     "always_require_approval",
-                    a.always_require_approval.to_string(),
-                    b.always_require_approval.to_string(),
+                    always(a.always_require_approval),
+                    always(b.always_require_approval),
                     if b.always_require_approval {
                         Direction::Tightening
                     } else {
@@ -139,8 +151,8 @@ pub fn diff(old: Option<Policy>, new: Option<Policy>) -> Vec<PolicyFieldChange> 
             if a.locked != b.locked {
                 out.push(change(
                     "locked",
-                    a.locked.to_string(),
-                    b.locked.to_string(),
+                    yes_no(a.locked),
+                    yes_no(b.locked),
                     if b.locked {
                         Direction::Tightening
                     } else {
@@ -149,7 +161,9 @@ pub fn diff(old: Option<Policy>, new: Option<Policy>) -> Vec<PolicyFieldChange> 
                 ));
             }
             if a.expires_after != b.expires_after {
-                let w = |e: Option<u64>| e.map_or_else(|| "never".to_owned(), |s| format!("{s} s"));
+                let w = |e: Option<u64>| {
+                    e.map_or_else(|| "never".to_owned(), |s| format!("after {}", duration(s)))
+                };
                 // A shorter life (or any life after none) gives approvers less time: tightening.
                 let tightening = match (a.expires_after, b.expires_after) {
                     (None, Some(_)) => true,

@@ -1,13 +1,55 @@
-import type { PolicyChange } from "../lib/org";
+import { useEffect, useState } from "react";
+import type { Policy } from "../bindings/Policy";
+import type { PolicyFieldChange } from "../bindings/PolicyFieldChange";
+import type { Workflow } from "../bindings/Workflow";
+import { useHost } from "../platform";
 
-/** A policy change field by field, each marked as loosening or tightening. */
-export function PolicyChangeList({ changes, testId }: { changes: readonly PolicyChange[]; testId?: string }) {
+const FIELD_LABELS: Record<string, string> = {
+  policy: "Policy",
+  required_approvals: "Required approvals",
+  always_require_approval: "Always require approval",
+  locked: "Locked",
+  expires_after: "Pending requests expire",
+};
+
+/**
+ * What replacing `workflow`'s policy with `policy` would change, field by field, each marked as
+ * loosening or tightening — as the core's rules engine computes it.
+ */
+export function PolicyChangeList({
+  workflow,
+  policy,
+  emptyText,
+  testId,
+}: {
+  workflow: Workflow;
+  policy: Policy | null;
+  emptyText?: string;
+  testId?: string;
+}) {
+  const host = useHost();
+  const [changes, setChanges] = useState<PolicyFieldChange[] | null>(null);
+  const key = JSON.stringify(policy);
+  useEffect(() => {
+    let live = true;
+    host.policyDiff(workflow, policy).then(
+      (diff) => live && setChanges(diff.changes),
+      () => live && setChanges(null),
+    );
+    return () => {
+      live = false;
+    };
+    // `key` stands for `policy` (a fresh object on every render).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [host, workflow, key]);
+  if (changes === null) return null;
+  if (changes.length === 0) return emptyText ? <p className="muted">{emptyText}</p> : null;
   return (
     <ul className="changes" data-testid={testId}>
       {changes.map((c) => (
         <li key={c.field} className={`direction-${c.direction}`}>
-          <span className="direction">{c.direction === "loosening" ? "Loosens" : "Tightens"}</span> {c.field}: {c.from} →{" "}
-          {c.to}
+          <span className="direction">{c.direction === "loosening" ? "Loosens" : "Tightens"}</span>{" "}
+          {FIELD_LABELS[c.field] ?? c.field}: {c.from} → {c.to}
         </li>
       ))}
     </ul>

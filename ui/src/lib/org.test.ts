@@ -5,7 +5,6 @@ import {
   busFactorText,
   describeScopeDiff,
   formatDuration,
-  policyChanges,
   policySentence,
   scopeDiff,
   whatOf,
@@ -41,19 +40,6 @@ describe("policies in words", () => {
       "Manage Access requires 1 approval unless executed",
     );
     expect(policySentence("manage_addresses", null)).toBe("Manage Addresses has no policy: requests complete at once");
-  });
-
-  it("marks each changed field as loosening or tightening", () => {
-    expect(policyChanges(twoAlways, { ...twoAlways, required_approvals: 1, always_require_approval: false, expires_after: 3600 })).toEqual([
-      { field: "Required approvals", from: "2", to: "1", direction: "loosening" },
-      { field: "Always require approval", from: "yes", to: "no (Execute allowed)", direction: "loosening" },
-      { field: "Pending requests expire", from: "never", to: "after 1 h", direction: "tightening" },
-    ]);
-    expect(policyChanges(twoAlways, null)).toEqual([
-      { field: "Policy", from: "2 approvals, always", to: "none: requests complete at once", direction: "loosening" },
-    ]);
-    expect(policyChanges(null, twoAlways)[0]?.direction).toBe("tightening");
-    expect(policyChanges(twoAlways, twoAlways)).toEqual([]);
   });
 
   it("explains the bus factor in one line", () => {

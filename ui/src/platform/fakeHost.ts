@@ -16,6 +16,7 @@ import {
   actorRef,
   apply,
   describe,
+  fakePolicyChanges,
   governingPolicy,
   holders,
   memberRef,
@@ -473,6 +474,15 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
     submitRequest: (payload, execute, otp) => settle(() => submit(payload, execute, otp)),
 
     cancelRequest: (id, otp) => settle(() => cancel(id, otp)),
+
+    policyDiff: (workflow, policy) =>
+      settle(() => ({
+        workflow,
+        changes: fakePolicyChanges(org.policies[workflow] ?? null, policy),
+        affected_pending: requests
+          .filter((r) => r.status === "pending" && workflowOf(r.payload) === workflow)
+          .map((r) => r.id),
+      })),
 
     sandboxMembers: () =>
       settle(() => {

@@ -11,6 +11,7 @@ import type { KeySettings } from "../bindings/KeySettings";
 import type { OrgView } from "../bindings/OrgView";
 import type { Permissions } from "../bindings/Permissions";
 import type { Policy } from "../bindings/Policy";
+import type { PolicyFieldChange } from "../bindings/PolicyFieldChange";
 import type { Preview } from "../bindings/Preview";
 import type { RequestPayload } from "../bindings/RequestPayload";
 import type { TraceStep } from "../bindings/TraceStep";
@@ -19,7 +20,7 @@ import type { Workflow } from "../bindings/Workflow";
 import type { WorkflowPermission } from "../bindings/WorkflowPermission";
 import { isAddressOrRange } from "../lib/ip";
 import { addDecimal, compareDecimal, isDecimal, isPositiveDecimal, subtractDecimal } from "../lib/money";
-import { hasPermission, KIND_WORKFLOW, plural, WORKFLOW_LABELS, WORKFLOWS } from "../lib/org";
+import { expiryWords, hasPermission, KIND_WORKFLOW, plural, WORKFLOW_LABELS, WORKFLOWS } from "../lib/org";
 
 export interface FakeMember {
   id: string;
@@ -483,4 +484,49 @@ export function orgView(org: FakeOrg): OrgView {
     })),
     addresses: [...org.addresses].sort((a, b) => a.key.localeCompare(b.key)),
   };
+}
+
+function diffWords(policy: Policy | null): string {
+  if (policy === null) return "no policy: requests complete at once";
+  return `${plural(policy.required_approvals, "approval")}${policy.always_require_approval ? ", always" : " unless executed"}`;
+}
+
+/** The fake's stand-in for the core's policy diff (crates/org/src/policy.rs `diff`), same words. */
+export function fakePolicyChanges(before: Policy | null, after: Policy | null): PolicyFieldChange[] {
+  if (before === null && after === null) return [];
+  if (before === null || after === null) {
+    return [{ field: "policy", from: diffWords(before), to: diffWords(after), direction: after === null ? "loosening" : "tightening" }];
+  }
+  const changes: PolicyFieldChange[] = [];
+  if (before.required_approvals !== after.required_approvals) {
+    changes.push({
+      field: "required_approvals",
+      from: String(before.required_approvals),
+      to: String(after.required_approvals),
+      direction: after.required_approvals < before.required_approvals ? "loosening" : "tightening",
+    });
+  }
+  const always = (v: boolean) => (v ? "yes" : "no (Execute allowed)");
+  if (before.always_require_approval !== after.always_require_approval) {
+    changes.push({
+      field: "always_require_approval",
+      from: always(before.always_require_approval),
+      to: always(after.always_require_approval),
+      direction: after.always_require_approval ? "tightening" : "loosening",
+    });
+  }
+  if (before.locked !== after.locked) {
+    changes.push({ field: "locked", from: before.locked ? "yes" : "no", to: after.locked ? "yes" : "no", direction: after.locked ? "tightening" : "loosening" });
+  }
+  if (before.expires_after !== after.expires_after) {
+    const tightening =
+      after.expires_after !== null && (before.expires_after === null || after.expires_after < before.expires_after);
+    changes.push({
+      field: "expires_after",
+      from: expiryWords(before.expires_after),
+      to: expiryWords(after.expires_after),
+      direction: tightening ? "tightening" : "loosening",
+    });
+  }
+  return changes;
 }

@@ -1,3 +1,6 @@
+import type { Workflow } from "../bindings/Workflow";
+import type { Policy } from "../bindings/Policy";
+import type { PolicyDiff } from "../bindings/PolicyDiff";
 import type { CommandError } from "../bindings/CommandError";
 import type { DemoMember } from "../bindings/DemoMember";
 import type { ErrorCode } from "../bindings/ErrorCode";
@@ -24,6 +27,8 @@ export interface Host {
   submitRequest(payload: RequestPayload, execute: boolean, otp: string | null): Promise<SubmitOutcome>;
   /** Cancels the signed-in member's own pending request (needs a code). */
   cancelRequest(id: string, otp: string): Promise<RequestView>;
+  /** What replacing a workflow's policy (null: removing it) would loosen or tighten. */
+  policyDiff(workflow: Workflow, policy: Policy | null): Promise<PolicyDiff>;
   /** Sandbox mode only; rejects with `unavailable` in remote mode. */
   sandboxMembers(): Promise<DemoMember[]>;
   /** Sandbox mode only: sign in as another demo member. */

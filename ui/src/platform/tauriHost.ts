@@ -1,3 +1,4 @@
+import type { PolicyDiff } from "../bindings/PolicyDiff";
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type { DemoMember } from "../bindings/DemoMember";
 import type { OrgView } from "../bindings/OrgView";
@@ -25,6 +26,7 @@ export const tauriHost: Host = {
   previewRequest: (payload, execute) => call<Preview>("preview_request", { payload, execute }),
   submitRequest: (payload, execute, otp) => call<SubmitOutcome>("submit_request", { payload, execute, otp }),
   cancelRequest: (id, otp) => call<RequestView>("cancel_request", { id, otp }),
+  policyDiff: (workflow, policy) => call<PolicyDiff>("policy_diff", { workflow, policy }),
   sandboxMembers: () => call<DemoMember[]>("sandbox_members"),
   switchMember: (memberId) => call<Session>("switch_member", { memberId }),
 };

@@ -36,10 +36,10 @@ fn always_require_approval_off_is_loosening_on_is_tightening() {
 fn removing_the_policy_is_loosening_adding_one_is_tightening() {
     let d = policy_field_diff(Some(Policy::requiring(2)), None);
     assert_eq!(only(&d), ("policy", Direction::Loosening));
-    assert_eq!(d[0].to, "no policy");
+    assert_eq!(d[0].to, "no policy: requests complete at once");
     let d = policy_field_diff(None, Some(Policy::requiring(1)));
     assert_eq!(only(&d), ("policy", Direction::Tightening));
-    assert_eq!(d[0].from, "no policy");
+    assert_eq!(d[0].from, "no policy: requests complete at once");
     assert!(policy_field_diff(None, None).is_empty());
     assert!(policy_field_diff(Some(Policy::requiring(2)), Some(Policy::requiring(2))).is_empty());
 }
@@ -63,7 +63,10 @@ fn expiry_added_or_shortened_is_tightening_lengthened_or_dropped_is_loosening() 
         assert_eq!(only(&d), ("expires_after", direction), "{from:?} -> {to:?}");
     }
     let d = policy_field_diff(with(None), with(Some(60)));
-    assert_eq!((d[0].from.as_str(), d[0].to.as_str()), ("never", "60 s"));
+    assert_eq!(
+        (d[0].from.as_str(), d[0].to.as_str()),
+        ("never", "after 1 min")
+    );
 }
 
 #[test]

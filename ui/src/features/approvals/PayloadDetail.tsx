@@ -12,7 +12,6 @@ import { useOrg } from "../../lib/contexts";
 import {
   describeScopeDiff,
   expiryWords,
-  policyChanges,
   policyOf,
   policySentence,
   scopeDiff,
@@ -122,7 +121,6 @@ export function PayloadFacts({ payload }: { payload: RequestPayload }) {
 }
 
 function PolicyComparison({ workflow, next, current }: { workflow: Workflow; next: Policy | null; current: Policy | null }) {
-  const changes = policyChanges(current, next);
   const row = (label: string, get: (p: Policy) => string) => (
     <tr key={label}>
       <th scope="row">{label}</th>
@@ -153,11 +151,7 @@ function PolicyComparison({ workflow, next, current }: { workflow: Workflow; nex
           {row("Pending requests expire", (p) => expiryWords(p.expires_after))}
         </tbody>
       </table>
-      {changes.length === 0 ? (
-        <p className="muted">The proposed policy is the same as the current one.</p>
-      ) : (
-        <PolicyChangeList changes={changes} />
-      )}
+      <PolicyChangeList workflow={workflow} policy={next} emptyText="The proposed policy is the same as the current one." />
     </>
   );
 }

@@ -7,7 +7,6 @@ import { PermissionGrid } from "../../components/PermissionGrid";
 import { ScopeList } from "../../components/ScopeList";
 import {
   describeScopeDiff,
-  policyChanges,
   policyOf,
   policySentence,
   scopeDiff,
@@ -226,7 +225,6 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
     case "change_policy": {
       const current = policyOf(org.policies, draft.workflow);
       const proposed = buildPayload(draft, org).payload;
-      const changes = proposed?.kind === "change_policy" ? policyChanges(current, proposed.policy) : [];
       return (
         <>
           <WorkflowSelect value={draft.workflow} onChange={(w) => onChange(withWorkflow(draft, org, w))} />
@@ -273,8 +271,8 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
               </label>
             </div>
           )}
-          {changes.length > 0 && (
-            <PolicyChangeList changes={changes} testId="policy-changes" />
+          {proposed?.kind === "change_policy" && (
+            <PolicyChangeList workflow={proposed.workflow} policy={proposed.policy} testId="policy-changes" />
           )}
         </>
       );
