@@ -208,6 +208,19 @@ fn get_one(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> 
     view(&conn, &org, &request, &rec.member, sandbox.now())
 }
 
+/// The member a what-if call (`Preview`, `LockCheck`) asks about: `as`, or the caller.
+fn as_member(caller: &Caller, org: &Org, me: &Member) -> Result<Actor, ApiError> {
+    match caller.param("as") {
+        Some(id) => {
+            let id = MemberId(id.to_owned());
+            org.member(&id)
+                .ok_or(ApiError::InvalidArguments(Some("as".into())))?;
+            Ok(Actor::Member(id))
+        }
+        None => Ok(me.actor()),
+    }
+}
+
 /// The call's `otp` field (every decision carries one).
 fn otp_param(caller: &Caller) -> Result<&str, ApiError> {
     caller
@@ -351,16 +364,7 @@ fn preview(sandbox: &Sandbox, caller: &Caller) -> Result<Preview, ApiError> {
     let conn = sandbox.conn();
     let rec = calling_member(&conn, caller)?;
     let org = db::load_org(&conn).map_err(internal)?;
-    // `as` previews the request as another member would submit it (what-if for admins).
-    let actor = match caller.param("as") {
-        Some(id) => {
-            let id = MemberId(id.to_owned());
-            org.member(&id)
-                .ok_or(ApiError::InvalidArguments(Some("as".into())))?;
-            Actor::Member(id)
-        }
-        None => rec.member.actor(),
-    };
+    let actor = as_member(caller, &org, &rec.member)?;
     Ok(org.preview(
         &actor,
         &payload,
@@ -526,14 +530,6 @@ fn lock_check(sandbox: &Sandbox, caller: &Caller) -> Result<LockCheck, ApiError>
         return Err(ApiError::Org(OrgRefusal::NotPermitted));
     }
     let org = db::load_org(&conn).map_err(internal)?;
-    let actor = match caller.param("as") {
-        Some(id) => {
-            let id = MemberId(id.to_owned());
-            org.member(&id)
-                .ok_or(ApiError::InvalidArguments(Some("as".into())))?;
-            Actor::Member(id)
-        }
-        None => rec.member.actor(),
-    };
+    let actor = as_member(caller, &org, &rec.member)?;
     Ok(org.lock_check(workflow, &actor))
 }
