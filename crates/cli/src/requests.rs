@@ -9,8 +9,8 @@ use clap::Subcommand;
 use countersign_client::OrgClient;
 use countersign_org::view::OrgView;
 use countersign_org::{
-    ApiKeySpec, KeySettings, MemberId, Permissions, Policy, Preview, PreviewDecision,
-    RequestPayload, Scope, ServiceUserId, Verdict, Workflow, WorkflowPermission,
+    AccountPermission, ApiKeySpec, KeySettings, MemberId, Permissions, Policy, Preview,
+    PreviewDecision, RequestPayload, Scope, ServiceUserId, Verdict, Workflow, WorkflowPermission,
 };
 use rust_decimal::Decimal;
 
@@ -40,6 +40,9 @@ pub enum Kind {
         /// Permissions as workflow:permission (e.g. initiate_withdrawal:approve), repeatable.
         #[arg(long = "grant", value_parser = parse_grant)]
         grants: Vec<(Workflow, WorkflowPermission)>,
+        /// Account permissions, comma-separated: trade, earn_allocate, earn_deallocate.
+        #[arg(long, value_delimiter = ',', value_parser = parse_account)]
+        account: Vec<AccountPermission>,
     },
     /// Manage Access: remove a member.
     RemoveMember {
@@ -55,6 +58,9 @@ pub enum Kind {
         /// The new permissions as workflow:permission, repeatable (none: remove all).
         #[arg(long = "grant", value_parser = parse_grant)]
         grants: Vec<(Workflow, WorkflowPermission)>,
+        /// Account permissions, comma-separated: trade, earn_allocate, earn_deallocate.
+        #[arg(long, value_delimiter = ',', value_parser = parse_account)]
+        account: Vec<AccountPermission>,
     },
     /// Manage Access: create a service user and its API key.
     CreateServiceUser {
@@ -205,6 +211,17 @@ fn parse_scope(s: &str) -> Result<Scope, String> {
     })
 }
 
+fn parse_account(s: &str) -> Result<AccountPermission, String> {
+    match s {
+        "trade" => Ok(AccountPermission::Trade),
+        "earn_allocate" => Ok(AccountPermission::EarnAllocate),
+        "earn_deallocate" => Ok(AccountPermission::EarnDeallocate),
+        _ => Err(format!(
+            "unknown account permission {s:?}; one of trade, earn_allocate, earn_deallocate"
+        )),
+    }
+}
+
 fn parse_grant(s: &str) -> Result<(Workflow, WorkflowPermission), String> {
     let (w, p) = s
         .split_once(':')
@@ -267,16 +284,26 @@ fn payload(kind: &Kind, org: &OrgView) -> anyhow::Result<RequestPayload> {
                 address: entry.address.clone(),
             }
         }
-        Kind::InviteMember { name, grants } => RequestPayload::InviteMember {
+        Kind::InviteMember {
+            name,
+            grants,
+            account,
+        } => RequestPayload::InviteMember {
             name: name.clone(),
             permissions: permissions(grants),
+            account: account.iter().copied().collect(),
         },
         Kind::RemoveMember { member } => RequestPayload::RemoveMember {
             member: MemberId(member.clone()),
         },
-        Kind::ChangeMember { member, grants } => RequestPayload::ChangeMemberPermissions {
+        Kind::ChangeMember {
+            member,
+            grants,
+            account,
+        } => RequestPayload::ChangeMemberPermissions {
             member: MemberId(member.clone()),
             permissions: permissions(grants),
+            account: account.iter().copied().collect(),
         },
         Kind::CreateServiceUser { name, key } => RequestPayload::CreateServiceUser {
             name: name.clone(),

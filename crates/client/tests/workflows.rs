@@ -86,6 +86,14 @@ async fn the_org_view_lists_members_service_users_and_policies() {
     let (dev, _) = org.as_member("Dev");
     let view = dev.org().await.expect("org");
     assert!(view.members[0].is_owner, "Owner first");
+    // Account permissions (spec §2) travel with the member: the Owner trades and uses Earn.
+    assert_eq!(view.members[0].account.len(), 3);
+    let ben = view
+        .members
+        .iter()
+        .find(|m| m.name == "Ben Ruiz")
+        .expect("Ben");
+    assert!(ben.account.is_empty());
     assert!(view.members.len() >= 5 && view.service_users.len() >= 3);
     let rebalancer = view
         .service_users
@@ -226,6 +234,7 @@ async fn refused_submissions_change_nothing() {
         member: MemberId("m-dev".into()),
         permissions: Permissions::none()
             .with(Workflow::InitiateWithdrawal, &[WorkflowPermission::Approve]),
+        account: Default::default(),
     };
     let preview = dev.preview(&payload, false, None).await.expect("preview");
     assert!(
@@ -363,6 +372,7 @@ async fn only_the_initiator_cancels_and_a_cancelled_request_is_final() {
     let invite = RequestPayload::InviteMember {
         name: "Frank Li".into(),
         permissions: Permissions::none(),
+        account: Default::default(),
     };
     let id = eve
         .submit(&invite, false, None)
@@ -482,6 +492,7 @@ async fn a_removed_members_name_can_be_used_again_and_history_keeps_it() {
     let invite = RequestPayload::InviteMember {
         name: "Dev Malik".into(),
         permissions: Permissions::none(),
+        account: Default::default(),
     };
     let id2 = eve
         .submit(&invite, false, None)

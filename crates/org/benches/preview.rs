@@ -38,6 +38,7 @@ fn org() -> Org {
                 name: format!("Member {i:04}"),
                 is_owner: i == 0,
                 permissions,
+                account: Default::default(),
             },
         );
     }

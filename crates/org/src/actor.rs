@@ -1,6 +1,6 @@
 //! Members, service users and the workflow permissions members hold.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -159,6 +159,9 @@ pub struct Member {
     pub is_owner: bool,
     /// Workflow permissions.
     pub permissions: Permissions,
+    /// Account permissions (Trade, Earn): they act at once and are never queued (spec §2).
+    #[serde(default)]
+    pub account: BTreeSet<crate::AccountPermission>,
 }
 
 /// An API-only operator; what it may do is its API key's scopes.

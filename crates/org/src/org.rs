@@ -385,12 +385,17 @@ impl Org {
         use RequestPayload as P;
         self.validate(payload)?;
         let change = match payload {
-            P::InviteMember { name, permissions } => {
+            P::InviteMember {
+                name,
+                permissions,
+                account,
+            } => {
                 let m = Member {
                     id: Self::invited_member_id(id),
                     name: name.clone(),
                     is_owner: false,
                     permissions: *permissions,
+                    account: account.clone(),
                 };
                 self.members.insert(m.id.clone(), m.clone());
                 OrgChange::MemberAdded(m)
@@ -402,12 +407,14 @@ impl Org {
             P::ChangeMemberPermissions {
                 member,
                 permissions,
+                account,
             } => {
                 let m = self
                     .members
                     .get_mut(member)
                     .ok_or_else(|| PayloadError::UnknownMember(member.0.clone()))?;
                 m.permissions = *permissions;
+                m.account = account.clone();
                 OrgChange::MemberUpdated(m.clone())
             }
             P::CreateServiceUser { name, key } => {

@@ -4,10 +4,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use std::collections::BTreeSet;
+
 use crate::view::ActorRef;
 use crate::{
-    Actor, ApiKeySpec, Member, MemberId, Permissions, Policy, ServiceUserId, Workflow,
-    WorkflowPermission,
+    AccountPermission, Actor, ApiKeySpec, Member, MemberId, Permissions, Policy, ServiceUserId,
+    Workflow, WorkflowPermission,
 };
 
 /// A request's id (the exchange's `refid` for withdrawals).
@@ -28,6 +30,9 @@ pub enum RequestPayload {
         /// Workflow permissions granted on joining.
         #[ts(as = "crate::actor::PermissionsWire")]
         permissions: Permissions,
+        /// Account permissions granted on joining (none when absent).
+        #[serde(default)]
+        account: BTreeSet<AccountPermission>,
     },
     /// Manage Access: remove a member (never the Owner).
     RemoveMember {
@@ -43,6 +48,9 @@ pub enum RequestPayload {
         /// The new permissions (replacing the old ones).
         #[ts(as = "crate::actor::PermissionsWire")]
         permissions: Permissions,
+        /// The new account permissions (replacing the old ones; none when absent).
+        #[serde(default)]
+        account: BTreeSet<AccountPermission>,
     },
     /// Manage Access: create a service user and its API key (the secret is revealed once).
     CreateServiceUser {

@@ -239,6 +239,8 @@ pub struct MemberView {
     /// Workflow permissions.
     #[ts(as = "crate::actor::PermissionsWire")]
     pub permissions: crate::Permissions,
+    /// Account permissions (Trade, Earn Allocate, Earn Deallocate): immediate, never queued.
+    pub account: Vec<crate::AccountPermission>,
 }
 
 /// A service user as the Service users area shows it.
@@ -297,6 +299,7 @@ impl OrgView {
                 name: m.name.clone(),
                 is_owner: m.is_owner,
                 permissions: m.permissions,
+                account: m.account.iter().copied().collect(),
             })
             .collect();
         members.sort_by(|a, b| {

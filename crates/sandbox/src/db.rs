@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE api_keys ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
      ALTER TABLE api_keys ADD COLUMN last_used INTEGER;
      ALTER TABLE members ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE members ADD COLUMN account TEXT NOT NULL DEFAULT '[]';
      ALTER TABLE service_users ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
      CREATE TABLE reveals (
          request_id TEXT PRIMARY KEY REFERENCES requests(id),
@@ -179,8 +180,16 @@ pub(crate) fn insert_member(
     totp: &TotpSecret,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO members (id, name, role, is_owner, permissions, totp_secret) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![m.id.0, m.name, role, m.is_owner, json(&m.permissions), totp.to_base32()],
+        "INSERT INTO members (id, name, role, is_owner, permissions, totp_secret, account) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            m.id.0,
+            m.name,
+            role,
+            m.is_owner,
+            json(&m.permissions),
+            totp.to_base32(),
+            json(&m.account)
+        ],
     )?;
     Ok(())
 }
@@ -445,20 +454,20 @@ pub(crate) struct MemberRecord {
 pub(crate) fn member(conn: &Connection, id: &MemberId) -> Result<Option<MemberRecord>, StoreError> {
     let row = conn
         .query_row(
-            "SELECT name, is_owner, permissions, totp_secret, last_otp_step FROM members WHERE id = ?1",
+            "SELECT name, is_owner, permissions, totp_secret, last_otp_step, account FROM members WHERE id = ?1",
             [&id.0],
             |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, bool>(1)?,
+                    (r.get::<_, String>(0)?, r.get::<_, bool>(1)?),
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, String>(5)?,
                 ))
             },
         )
         .optional()?;
-    let Some((name, is_owner, perms, totp, last)) = row else {
+    let Some(((name, is_owner), perms, totp, last, account)) = row else {
         return Ok(None);
     };
     let permissions: Permissions =
@@ -469,6 +478,8 @@ pub(crate) fn member(conn: &Connection, id: &MemberId) -> Result<Option<MemberRe
             name,
             is_owner,
             permissions,
+            account: serde_json::from_str(&account)
+                .map_err(|_| StoreError::Corrupt("account permissions"))?,
         },
         totp: TotpSecret::from_base32(&totp).ok_or(StoreError::Corrupt("totp secret"))?,
         last_otp_step: last.and_then(|s| u64::try_from(s).ok()),
@@ -691,20 +702,24 @@ pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
         name: org_name(conn)?,
         ..Org::default()
     };
-    let mut stmt = conn
-        .prepare_cached("SELECT id, name, is_owner, permissions FROM members WHERE removed = 0")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, is_owner, permissions, account FROM members WHERE removed = 0",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, bool>(2)?,
             r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
         ))
     })?;
     for row in rows {
-        let (id, name, is_owner, perms) = row?;
+        let (id, name, is_owner, perms, account) = row?;
         let permissions: Permissions =
             serde_json::from_str(&perms).map_err(|_| StoreError::Corrupt("permissions"))?;
+        let account = serde_json::from_str(&account)
+            .map_err(|_| StoreError::Corrupt("account permissions"))?;
         let id = MemberId(id);
         org.members.insert(
             id.clone(),
@@ -713,6 +728,7 @@ pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
                 name,
                 is_owner,
                 permissions,
+                account,
             },
         );
     }
@@ -818,8 +834,8 @@ pub(crate) fn persist_changes(
             }
             OrgChange::MemberUpdated(m) => {
                 tx.execute(
-                    "UPDATE members SET permissions = ?2 WHERE id = ?1",
-                    params![m.id.0, json(&m.permissions)],
+                    "UPDATE members SET permissions = ?2, account = ?3 WHERE id = ?1",
+                    params![m.id.0, json(&m.permissions), json(&m.account)],
                 )?;
             }
             OrgChange::ServiceUserCreated(su) => {

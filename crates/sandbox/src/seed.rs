@@ -4,8 +4,8 @@
 //! balances in six assets, and pending withdrawals from both bots and members.
 
 use countersign_org::{
-    Actor, AddressEntry, ApiKeySpec, Context, Decision, Member, MemberId, Org, Permissions, Policy,
-    RequestId, RequestPayload, Scope, ServiceUser, ServiceUserId, Workflow,
+    AccountPermission, Actor, AddressEntry, ApiKeySpec, Context, Decision, Member, MemberId, Org,
+    Permissions, Policy, RequestId, RequestPayload, Scope, ServiceUser, ServiceUserId, Workflow,
     WorkflowPermission as P,
 };
 use countersign_vault::TotpSecret;
@@ -27,6 +27,7 @@ struct DemoMemberSpec {
     role: &'static str,
     owner: bool,
     permissions: fn() -> Permissions,
+    account: &'static [AccountPermission],
 }
 
 const ALL_WITHDRAWAL: &[P] = &[P::View, P::Initiate, P::Approve, P::Execute];
@@ -39,6 +40,11 @@ fn members() -> [DemoMemberSpec; 5] {
             role: "Owner: every permission on every workflow",
             owner: true,
             permissions: Permissions::all,
+            account: &[
+                AccountPermission::Trade,
+                AccountPermission::EarnAllocate,
+                AccountPermission::EarnDeallocate,
+            ],
         },
         DemoMemberSpec {
             id: "m-ben",
@@ -51,13 +57,15 @@ fn members() -> [DemoMemberSpec; 5] {
                     &[P::View, P::Initiate, P::Approve],
                 )
             },
+            account: &[],
         },
         DemoMemberSpec {
             id: "m-chloe",
             name: "Chloe Park",
-            role: "Treasury lead: initiates, approves and executes withdrawals",
+            role: "Treasury lead: initiates, approves and executes withdrawals; trades",
             owner: false,
             permissions: || Permissions::none().with(Workflow::InitiateWithdrawal, ALL_WITHDRAWAL),
+            account: &[AccountPermission::Trade],
         },
         DemoMemberSpec {
             id: "m-dev",
@@ -71,6 +79,7 @@ fn members() -> [DemoMemberSpec; 5] {
                 }
                 p
             },
+            account: &[],
         },
         DemoMemberSpec {
             id: "m-eve",
@@ -85,6 +94,7 @@ fn members() -> [DemoMemberSpec; 5] {
                     .with(Workflow::ManageAddresses, admin)
                     .with(Workflow::InitiateWithdrawal, &[P::View])
             },
+            account: &[],
         },
     ]
 }
@@ -238,6 +248,7 @@ pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
             name: spec.name.into(),
             is_owner: spec.owner,
             permissions: (spec.permissions)(),
+            account: spec.account.iter().copied().collect(),
         };
         db::insert_member(&tx, &member, spec.role, &TotpSecret::generate())?;
         db::insert_key(

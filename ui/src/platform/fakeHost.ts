@@ -98,6 +98,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
     role: "Owner: every permission on every workflow",
     isOwner: true,
     permissions: allPermissions(),
+    account: ["trade", "earn_allocate", "earn_deallocate"],
   };
   const bob: FakeMember = {
     id: "m-bob",

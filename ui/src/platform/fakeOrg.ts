@@ -1,3 +1,4 @@
+import type { AccountPermission } from "../bindings/AccountPermission";
 /**
  * The rules engine of the in-memory fake host: a small TypeScript rendition of `Org::preview`,
  * `Org::validate` and `Org::apply` (crates/org), following docs/decisions.md, "The rules engine".
@@ -28,6 +29,7 @@ export interface FakeMember {
   role: string;
   isOwner: boolean;
   permissions: Permissions;
+  account?: AccountPermission[];
 }
 
 export interface FakeServiceUser {
@@ -418,13 +420,18 @@ export function apply(org: FakeOrg, requestId: string, payload: RequestPayload):
   const suffix = requestId.toLowerCase();
   switch (payload.kind) {
     case "invite_member":
-      org.members.push({ id: `m-${suffix}`, name: payload.name, role: "Invited member", isOwner: false, permissions: payload.permissions });
+      org.members.push({ id: `m-${suffix}`, name: payload.name, role: "Invited member", isOwner: false, permissions: payload.permissions, account: payload.account });
       break;
     case "remove_member":
       org.members = org.members.filter((m) => m.id !== payload.member);
       break;
     case "change_member_permissions":
-      for (const m of org.members) if (m.id === payload.member) m.permissions = payload.permissions;
+      for (const m of org.members) {
+        if (m.id === payload.member) {
+          m.permissions = payload.permissions;
+          m.account = payload.account;
+        }
+      }
       break;
     case "create_service_user":
       org.serviceUsers.push({ id: `su-${suffix}`, name: payload.name, key: payload.key, lastUsed: null });
@@ -472,7 +479,13 @@ export function orgView(org: FakeOrg): OrgView {
   const members = [...org.members].sort((a, b) => Number(b.isOwner) - Number(a.isOwner) || a.name.localeCompare(b.name));
   return {
     name: org.name,
-    members: members.map((m) => ({ id: m.id, name: m.name, is_owner: m.isOwner, permissions: m.permissions })),
+    members: members.map((m) => ({
+      id: m.id,
+      name: m.name,
+      is_owner: m.isOwner,
+      permissions: m.permissions,
+      account: m.account ?? [],
+    })),
     service_users: [...org.serviceUsers]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((s) => ({ id: s.id, name: s.name, key: s.key, last_used: s.lastUsed })),

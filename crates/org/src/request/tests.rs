@@ -590,6 +590,7 @@ mod properties {
                 RequestPayload::InviteMember {
                     name: format!("new-{name}"),
                     permissions: Permissions::none().with(W, &perms),
+                    account: Default::default(),
                 }
             }
             Payload::SetPolicy { workflow, policy } => RequestPayload::ChangePolicy {

@@ -15,6 +15,7 @@ fn one_payload_per_workflow() -> [RequestPayload; 4] {
         RequestPayload::InviteMember {
             name: "Nina".into(),
             permissions: Permissions::none(),
+            account: Default::default(),
         },
         RequestPayload::ChangePolicy {
             workflow: Workflow::ManageAddresses,
@@ -134,6 +135,7 @@ fn member_administrative_access_if_granted() {
     let invite = RequestPayload::InviteMember {
         name: "Nina".into(),
         permissions: Permissions::none(),
+        account: Default::default(),
     };
     // Adam holds Initiate on Manage Access (Manage Access has no policy: it completes).
     immediate(&org, &m(ADMIN), invite.clone(), false);
@@ -153,6 +155,7 @@ fn service_user_administrative_access_no() {
     let invite = RequestPayload::InviteMember {
         name: "Nina".into(),
         permissions: Permissions::all(),
+        account: Default::default(),
     };
     let r = refused(&org, &su(BOT), invite, true);
     assert_eq!(failing_rule(&r), "service_user.workflow");
@@ -251,6 +254,7 @@ fn owner_is_exactly_one_member_with_every_permission_and_cannot_be_removed() {
     let invite = RequestPayload::InviteMember {
         name: "Nina".into(),
         permissions: Permissions::all(),
+        account: Default::default(),
     };
     org.apply(&crate::RequestId("R9".into()), &invite)
         .expect("valid invite");

@@ -46,6 +46,7 @@ fn invite_member_adds_a_member_with_the_invited_member_id() {
             &RequestPayload::InviteMember {
                 name: "Nina".into(),
                 permissions: perms,
+                account: Default::default(),
             },
         )
         .expect("valid");
@@ -100,6 +101,7 @@ fn change_member_permissions_replaces_them() {
             &RequestPayload::ChangeMemberPermissions {
                 member: lead.clone(),
                 permissions: perms,
+                account: Default::default(),
             },
         )
         .expect("valid");
@@ -111,7 +113,8 @@ fn change_member_permissions_replaces_them() {
             &org,
             &RequestPayload::ChangeMemberPermissions {
                 member: MemberId("ghost".into()),
-                permissions: perms
+                permissions: perms,
+                account: Default::default(),
             }
         ),
         PayloadError::UnknownMember("ghost".into())
@@ -367,7 +370,8 @@ fn duplicate_names_are_refused() {
             &org,
             &RequestPayload::InviteMember {
                 name: "Tess".into(),
-                permissions: Permissions::none()
+                permissions: Permissions::none(),
+                account: Default::default(),
             }
         ),
         dup("member", "Tess")
@@ -415,6 +419,7 @@ fn unknown_references_are_refused() {
             RequestPayload::ChangeMemberPermissions {
                 member: ghost(),
                 permissions: Permissions::none(),
+                account: Default::default(),
             },
             PayloadError::UnknownMember("ghost".into()),
         ),
@@ -569,6 +574,7 @@ fn names_must_be_non_empty_trimmed_and_at_most_64_characters() {
             &RequestPayload::InviteMember {
                 name: bad.into(),
                 permissions: Permissions::none(),
+                account: Default::default(),
             },
         );
         assert_eq!(invalid_field(&e), "name", "{bad:?}");
@@ -595,7 +601,8 @@ fn names_must_be_non_empty_trimmed_and_at_most_64_characters() {
     assert_eq!(
         org.validate(&RequestPayload::InviteMember {
             name: ok,
-            permissions: Permissions::none()
+            permissions: Permissions::none(),
+            account: Default::default(),
         }),
         Ok(())
     );
@@ -645,4 +652,30 @@ fn invalid_key_settings_are_refused_on_create_and_change() {
         },
     );
     assert_eq!(invalid_field(&e), "key.settings");
+}
+
+// §2 Account permissions act immediately and are never queued; a Manage Access change replaces
+// them together with the workflow permissions.
+#[test]
+fn changing_a_member_replaces_account_permissions_too() {
+    let mut org = org();
+    let officer = MemberId(OFFICER.into());
+    let changes = org
+        .apply(
+            &crate::RequestId("R-ACCOUNT".into()),
+            &RequestPayload::ChangeMemberPermissions {
+                member: officer.clone(),
+                permissions: Permissions::none(),
+                account: [crate::AccountPermission::Trade].into_iter().collect(),
+            },
+        )
+        .expect("applies");
+    let m = org.member(&officer).expect("member");
+    assert_eq!(
+        m.account.iter().copied().collect::<Vec<_>>(),
+        [crate::AccountPermission::Trade]
+    );
+    assert!(matches!(&changes[..], [crate::OrgChange::MemberUpdated(u)] if u.account == m.account));
+    let wire = serde_json::to_value(crate::AccountPermission::EarnDeallocate).expect("serialise");
+    assert_eq!(wire, serde_json::json!("earn_deallocate"));
 }

@@ -50,6 +50,7 @@ fn person(id: &str, name: &str, permissions: Permissions) -> Member {
         name: name.into(),
         is_owner: id == OWNER,
         permissions,
+        account: Default::default(),
     }
 }
 

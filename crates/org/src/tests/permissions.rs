@@ -36,6 +36,7 @@ fn member_with_no_permissions_can_do_nothing() {
     let invite = RequestPayload::InviteMember {
         name: "Nina".into(),
         permissions: Permissions::none(),
+        account: Default::default(),
     };
     let id = RequestId("R7".into());
     org.apply(&id, &invite).expect("valid invite");
@@ -45,6 +46,7 @@ fn member_with_no_permissions_can_do_nothing() {
         RequestPayload::InviteMember {
             name: "Zed".into(),
             permissions: Permissions::none(),
+            account: Default::default(),
         },
         RequestPayload::ChangePolicy {
             workflow: Workflow::ManageAccess,
@@ -186,6 +188,7 @@ fn workflow_row_manage_access() {
             RequestPayload::InviteMember {
                 name: "Nina".into(),
                 permissions: Permissions::none(),
+                account: Default::default(),
             },
             RequestPayload::RemoveMember {
                 member: officer.clone(),
@@ -193,6 +196,7 @@ fn workflow_row_manage_access() {
             RequestPayload::ChangeMemberPermissions {
                 member: officer,
                 permissions: Permissions::none(),
+                account: Default::default(),
             },
             RequestPayload::CreateServiceUser {
                 name: "payroll-bot".into(),

@@ -212,6 +212,7 @@ fn tiny_org(members: &[(&str, &[WorkflowPermission])], n: Option<u32>) -> Org {
                     name: (*id).into(),
                     is_owner: false,
                     permissions: Permissions::none().with(W, perms),
+                    account: Default::default(),
                 };
                 (m.id.clone(), m)
             })
@@ -289,6 +290,7 @@ fn bus_factor_with_a_withdrawing_service_user() {
             name: "c".into(),
             is_owner: false,
             permissions: Permissions::none().with(W, &[Approve]),
+            account: Default::default(),
         },
     );
     assert_eq!(org.bus_factor(W), Some(1));

@@ -410,6 +410,7 @@ fn submit_does_what_preview_decides() {
         RequestPayload::InviteMember {
             name: "Nina".into(),
             permissions: Permissions::none(),
+            account: Default::default(),
         },
         RequestPayload::LockPolicy { workflow: W },
         RequestPayload::ChangePolicy {
@@ -473,6 +474,7 @@ fn a_large_queue_is_counted_in_full_and_named_in_part() {
                 name: format!("Zed {i:02}"),
                 is_owner: false,
                 permissions: Permissions::none().with(W, &[crate::WorkflowPermission::Approve]),
+                account: Default::default(),
             },
         );
     }

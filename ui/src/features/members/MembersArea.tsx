@@ -1,3 +1,4 @@
+import { AccountPermissions } from "../../components/AccountPermissions";
 import { useMemo, useRef, type ReactNode } from "react";
 import type { MemberView } from "../../bindings/MemberView";
 import type { OrgView } from "../../bindings/OrgView";
@@ -70,6 +71,7 @@ function Members({ org, stale, selectedId, onSelect }: MembersAreaProps & { org:
             </p>
             <h3>Workflow permissions</h3>
             <PermissionGrid permissions={selected.permissions} />
+            <AccountPermissions account={selected.account} />
             <dl className="facts legend">
               {WORKFLOW_PERMISSIONS.map((p) => (
                 <div key={p} className="fact">

@@ -1,3 +1,4 @@
+import { AccountPermissions } from "../../components/AccountPermissions";
 import { PolicyChangeList } from "../../components/PolicyChangeList";
 import type { ChangeEvent, ReactNode } from "react";
 import type { OrgView } from "../../bindings/OrgView";
@@ -188,6 +189,7 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
             permissions={draft.permissions}
             onChange={(w, p, on) => set({ permissions: withPermission(draft.permissions, w, p, on) })}
           />
+          <AccountPermissions account={draft.account} onChange={(account) => set({ account })} />
         </>
       );
     case "remove_member":
@@ -202,6 +204,7 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
             before={findMember(org, draft.memberId)?.permissions}
             onChange={(w, p, on) => set({ permissions: withPermission(draft.permissions, w, p, on) })}
           />
+          <AccountPermissions account={draft.account} onChange={(account) => set({ account })} />
         </>
       );
     case "create_service_user":

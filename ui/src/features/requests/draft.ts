@@ -1,3 +1,4 @@
+import type { AccountPermission } from "../../bindings/AccountPermission";
 /**
  * The New request form's state and how it becomes a `RequestPayload`. Pure, so what reaches the
  * host is decided here and tested without a browser. Amounts stay strings from the keyboard to
@@ -22,6 +23,8 @@ export interface Draft {
   memberId: string;
   /** invite_member, change_member_permissions. */
   permissions: Permissions;
+  /** invite_member, change_member_permissions: Trade / Earn. */
+  account: AccountPermission[];
   /** change_service_user_key, remove_service_user. */
   serviceUserId: string;
   /** create_service_user, change_service_user_key. */
@@ -62,6 +65,7 @@ const BLANK: Draft = {
   name: "",
   memberId: "",
   permissions: {},
+  account: [],
   serviceUserId: "",
   scopes: [],
   settings: NO_SETTINGS,
@@ -83,7 +87,8 @@ const BLANK: Draft = {
 
 /** The fields that follow a member: their current permissions. */
 export function withMember(draft: Draft, org: OrgView, memberId: string): Draft {
-  return { ...draft, memberId, permissions: findMember(org, memberId)?.permissions ?? {} };
+  const member = findMember(org, memberId);
+  return { ...draft, memberId, permissions: member?.permissions ?? {}, account: member?.account ?? [] };
 }
 
 /** The fields that follow a service user: its key's current scopes and settings. */
@@ -163,13 +168,22 @@ export function buildPayload(draft: Draft, org: OrgView): Built {
   switch (draft.kind) {
     case "invite_member":
       if (draft.name.trim() === "") return problem("Enter the new member's name.");
-      return { payload: { kind: "invite_member", name: draft.name.trim(), permissions: draft.permissions } };
+      return {
+        payload: { kind: "invite_member", name: draft.name.trim(), permissions: draft.permissions, account: draft.account },
+      };
     case "remove_member":
       if (draft.memberId === "") return problem("Choose a member.");
       return { payload: { kind: "remove_member", member: draft.memberId } };
     case "change_member_permissions":
       if (draft.memberId === "") return problem("Choose a member.");
-      return { payload: { kind: "change_member_permissions", member: draft.memberId, permissions: draft.permissions } };
+      return {
+        payload: {
+          kind: "change_member_permissions",
+          member: draft.memberId,
+          permissions: draft.permissions,
+          account: draft.account,
+        },
+      };
     case "create_service_user": {
       if (draft.name.trim() === "") return problem("Enter the service user's name.");
       const settings = buildSettings(draft);
