@@ -175,8 +175,8 @@ impl AppCore {
         Ok(self.client().await.preview(payload, execute, None).await?)
     }
 
-    /// Submits a request (executing needs the member's code). A created service user's secret
-    /// never reaches the webview: the outcome only says one was issued.
+    /// Submits a request (executing needs the member's code). When it creates a service user at
+    /// once, the outcome carries the key pair for its one-time reveal.
     pub async fn submit(
         &self,
         payload: &RequestPayload,
@@ -195,7 +195,10 @@ impl AppCore {
         Ok(SubmitOutcome {
             request: result.request,
             preview: result.preview,
-            key_issued: result.revealed.map(|k| k.api_key),
+            revealed: result.revealed.map(|k| crate::ipc::RevealedKey {
+                api_key: k.api_key,
+                api_secret: k.api_secret,
+            }),
         })
     }
 

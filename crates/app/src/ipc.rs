@@ -72,9 +72,28 @@ pub struct SubmitOutcome {
     pub request: countersign_org::view::RequestView,
     /// Why it completed or was queued.
     pub preview: countersign_org::Preview,
-    /// When it created a service user at once: the new key's public half. The secret is never
-    /// sent to the webview; the one-time reveal comes with the vault (issue 5).
-    pub key_issued: Option<String>,
+    /// When it created a service user at once: the new key, revealed this once. This is the one
+    /// place a secret reaches the webview (architecture: "the one-time reveal"); it is not kept
+    /// anywhere else, by the app or the server.
+    pub revealed: Option<RevealedKey>,
+}
+
+/// A new service user's key pair, shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RevealedKey {
+    /// Public key.
+    pub api_key: String,
+    /// Private key, base64. Shown once.
+    pub api_secret: String,
+}
+
+impl std::fmt::Debug for RevealedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevealedKey")
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the UI branches on.

@@ -147,3 +147,60 @@ async fn a_configured_remote_is_used_with_the_key_from_the_keychain() {
         .expect("join")
         .expect("delete");
 }
+
+/// A service user created at once from the app comes back with its key pair, revealed once, and
+/// the key works against the server.
+#[tokio::test]
+async fn a_service_user_created_at_once_reveals_a_working_key() {
+    use countersign_org::{ApiKeySpec, RequestPayload, Scope, Workflow};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = AppCore::start_sandbox(dir.path()).await.expect("sandbox");
+    let code_of = |name: &str, ms: &[countersign_app::ipc::DemoMember]| {
+        ms.iter()
+            .find(|m| m.name == name)
+            .map(|m| m.code.clone())
+            .expect("member")
+    };
+    // Remove Manage Access's policy (Eve asks, Ada approves), so creation completes at once.
+    app.switch_member("m-eve").await.expect("Eve");
+    let remove = RequestPayload::ChangePolicy {
+        workflow: Workflow::ManageAccess,
+        policy: None,
+    };
+    let queued = app.submit(&remove, false, None).await.expect("submit");
+    app.switch_member("m-ada").await.expect("Ada");
+    let members = app.sandbox_members().await.expect("members");
+    let done = app
+        .approve(&queued.request.id, &code_of("Ada Okafor", &members))
+        .await
+        .expect("approve");
+    assert_eq!(done.status, RequestStatus::Completed);
+
+    let create = RequestPayload::CreateServiceUser {
+        name: "hedge-bot".into(),
+        key: ApiKeySpec {
+            scopes: [Scope::FundsQuery].into_iter().collect(),
+            ..ApiKeySpec::default()
+        },
+    };
+    let outcome = app.submit(&create, false, None).await.expect("create");
+    assert_eq!(outcome.request.status, RequestStatus::Completed);
+    let key = outcome.revealed.expect("the key is revealed once");
+    assert!(
+        !format!("{key:?}").contains(&key.api_secret),
+        "Debug never prints the secret"
+    );
+    let creds = countersign_kraken::Credentials {
+        api_key: key.api_key,
+        api_secret: countersign_kraken::ApiSecret::from_base64(&key.api_secret)
+            .expect("base64 secret"),
+    };
+    let bot =
+        countersign_client::OrgClient::new(&app.session().await.base_url, creds).expect("client");
+    match bot.me().await {
+        Err(countersign_client::ClientError::Api(countersign_kraken::ApiError::Org(
+            countersign_kraken::OrgRefusal::MembersOnly,
+        ))) => {}
+        other => panic!("the revealed key should authenticate (as a service user): {other:?}"),
+    }
+}

@@ -20,11 +20,26 @@ export function SubmitOutcomeView({ outcome, onOpenRequest }: { outcome: SubmitO
           Open {outcome.request.id}
         </button>
       </p>
-      {outcome.key_issued !== null && (
-        <p className="callout" data-testid="key-issued">
-          A key was issued: <code>{outcome.key_issued}</code>. This is its public half; the secret is never shown in this
-          window (the one-time reveal comes with the vault).
-        </p>
+      {outcome.revealed !== null && (
+        <div className="callout" data-testid="key-issued">
+          <p>
+            <strong>Store this key now: its secret is shown once and kept nowhere.</strong> Leaving this page forgets it.
+          </p>
+          <dl className="facts">
+            <div className="fact">
+              <dt>API key</dt>
+              <dd>
+                <code data-testid="revealed-api-key">{outcome.revealed.api_key}</code>
+              </dd>
+            </div>
+            <div className="fact">
+              <dt>API secret</dt>
+              <dd>
+                <code data-testid="revealed-api-secret">{outcome.revealed.api_secret}</code>
+              </dd>
+            </div>
+          </dl>
+        </div>
       )}
       <PreviewPanel preview={outcome.preview} title="Why" />
     </div>

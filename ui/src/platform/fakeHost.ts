@@ -430,13 +430,15 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
       created_at: now,
       updated_at: now,
     };
-    let keyIssued: string | null = null;
+    let revealed: SubmitOutcome["revealed"] = null;
     if (immediate) {
       complete(request);
-      if (payload.kind === "create_service_user") keyIssued = `AK-${fakeCode(request.id, now)}${fakeCode(payload.name, now)}`;
+      if (payload.kind === "create_service_user") {
+        revealed = { api_key: `AK-${fakeCode(request.id, now)}${fakeCode(payload.name, now)}`, api_secret: `FAKE-SECRET-${fakeCode(payload.name, now + 1)}` };
+      }
     }
     requests.unshift(request);
-    return { request: view(request), preview: copy(outcome), key_issued: keyIssued };
+    return { request: view(request), preview: copy(outcome), revealed };
   }
 
   function cancel(id: string, otp: string): RequestView {
