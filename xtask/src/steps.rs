@@ -24,6 +24,7 @@ const BUILD_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
 ];
 const TEST_PACKAGES: &[&str] = &[
+    "dbus",
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
