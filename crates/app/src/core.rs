@@ -195,10 +195,7 @@ impl AppCore {
         Ok(SubmitOutcome {
             request: result.request,
             preview: result.preview,
-            revealed: result.revealed.map(|k| crate::ipc::RevealedKey {
-                api_key: k.api_key,
-                api_secret: k.api_secret,
-            }),
+            revealed: result.revealed,
         })
     }
 

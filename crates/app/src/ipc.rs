@@ -75,25 +75,7 @@ pub struct SubmitOutcome {
     /// When it created a service user at once: the new key, revealed this once. This is the one
     /// place a secret reaches the webview (architecture: "the one-time reveal"); it is not kept
     /// anywhere else, by the app or the server.
-    pub revealed: Option<RevealedKey>,
-}
-
-/// A new service user's key pair, shown once.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct RevealedKey {
-    /// Public key.
-    pub api_key: String,
-    /// Private key, base64. Shown once.
-    pub api_secret: String,
-}
-
-impl std::fmt::Debug for RevealedKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RevealedKey")
-            .field("api_key", &self.api_key)
-            .finish_non_exhaustive()
-    }
+    pub revealed: Option<countersign_org::view::RevealedKey>,
 }
 
 /// What the UI branches on.

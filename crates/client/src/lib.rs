@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use countersign_kraken::{ApiError, Credentials, Envelope, HEADER_API_KEY, HEADER_API_SIGN};
-use countersign_org::view::{ActorRef, OrgView, RequestView};
+use countersign_org::view::{ActorRef, OrgView, RequestView, RevealedKey};
 use countersign_org::{
     LockCheck, Policy, PolicyDiff, Preview, RequestPayload, RequestStatus, Workflow,
 };
@@ -73,23 +73,6 @@ pub struct SubmitResult {
     pub preview: Preview,
     /// A created service user's key, when this call completed its creation.
     pub revealed: Option<RevealedKey>,
-}
-
-/// A created service user's key pair, shown once.
-#[derive(Clone, Deserialize)]
-pub struct RevealedKey {
-    /// Public key.
-    pub api_key: String,
-    /// Private key, base64.
-    pub api_secret: String,
-}
-
-impl std::fmt::Debug for RevealedKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RevealedKey")
-            .field("api_key", &self.api_key)
-            .finish_non_exhaustive()
-    }
 }
 
 fn payload_json(payload: &RequestPayload) -> Result<String, ClientError> {

@@ -340,3 +340,22 @@ impl OrgView {
         }
     }
 }
+
+/// A created service user's key pair, revealed once to the request's initiator (the `Reveal` and
+/// `Submit` answers of the org API, and the app's one-time reveal). `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RevealedKey {
+    /// Public key.
+    pub api_key: String,
+    /// Private key, base64. Shown once.
+    pub api_secret: String,
+}
+
+impl std::fmt::Debug for RevealedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevealedKey")
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
+}

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use countersign_kraken::{ApiError, Envelope, OrgRefusal};
-use countersign_org::view::{ActorRef, OrgView, RequestView};
+use countersign_org::view::{ActorRef, OrgView, RequestView, RevealedKey};
 use countersign_org::{
     Actor, Context, Decision, LockCheck, Member, MemberId, Org, Policy, PolicyDiff, Preview,
     Request, RequestId, RequestPayload, RequestStatus, RuleViolation, Transition, Workflow,
@@ -384,15 +384,6 @@ pub struct SubmitResult {
     /// A created service user's key, revealed this once (only when the initiator's own call
     /// completed it).
     pub revealed: Option<RevealedKey>,
-}
-
-/// A created service user's key pair, shown once.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RevealedKey {
-    /// Public key.
-    pub api_key: String,
-    /// Private key, base64. Shown once; the sandbox forgets this copy.
-    pub api_secret: String,
 }
 
 fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> {
