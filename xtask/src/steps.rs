@@ -330,6 +330,8 @@ fn check_bindings() -> Result<()> {
         "test",
         "--quiet",
         "-p",
+        "countersign-kraken",
+        "-p",
         "countersign-org",
         "-p",
         "countersign-app",
@@ -360,7 +362,7 @@ fn check_bindings() -> Result<()> {
         .map(|(n, _)| n.clone())
         .collect();
     Err(format!(
-        "ui/src/bindings is stale: missing {:?}, extra {:?}, changed {differ:?}; run `cargo test -p countersign-org -p countersign-app export_bindings` and commit",
+        "ui/src/bindings is stale: missing {:?}, extra {:?}, changed {differ:?}; run `cargo test -p countersign-kraken -p countersign-org -p countersign-app export_bindings` and commit",
         names(&want).difference(&names(&have)).collect::<Vec<_>>(),
         names(&have).difference(&names(&want)).collect::<Vec<_>>(),
     ))

@@ -6,15 +6,18 @@
 //! - [`NonceWindow`]: the per-key nonce acceptance rule.
 //! - [`Envelope`]: the `{"error": [...], "result": ...}` shape of every response.
 //! - [`ApiError`]: the exchange's error strings as a typed enum, round-tripping the exact text.
+//! - [`Scope`]: an API key permission by its wire name (`funds_withdraw`, ...).
 
 mod envelope;
 mod error;
 mod nonce;
+mod scope;
 mod sign;
 
 pub use envelope::Envelope;
 pub use error::{ApiError, ErrorCategory, OrgRefusal};
 pub use nonce::{NonceCheck, NonceWindow};
+pub use scope::{Scope, ScopeGroup};
 pub use sign::{ApiSecret, Credentials, SecretError, sign, verify_signature};
 
 /// HTTP header carrying the public API key.
