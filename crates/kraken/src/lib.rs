@@ -7,10 +7,13 @@
 //! - [`Envelope`]: the `{"error": [...], "result": ...}` shape of every response.
 //! - [`ApiError`]: the exchange's error strings as a typed enum, round-tripping the exact text.
 //! - [`Scope`]: an API key permission by its wire name (`funds_withdraw`, ...).
+//! - [`rest`]: every private endpoint ([`rest::Endpoint`], with its permission, rate cost and
+//!   retry safety) and its request and result types, shared by the client and the sandbox.
 
 mod envelope;
 mod error;
 mod nonce;
+pub mod rest;
 mod scope;
 mod sign;
 
