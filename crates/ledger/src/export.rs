@@ -213,7 +213,9 @@ pub fn write_trades_csv<'r>(
 
 /// Wraps a CSV export in the zip RetrieveExport returns: one member named by `kind`, deflated at
 /// the maximum level, mode `0666`, modified at `created` (UTC; a zip stores even seconds only),
-/// no extra fields and no comment, as in the exchange's 2021 zips.
+/// no extra fields and no comment, as in the exchange's 2021 zips. Two header details differ from
+/// theirs (the "maximum compression" flag bit and "version made by"), and the deflate stream
+/// matches theirs byte for byte only on small members: readers depend on neither.
 pub fn export_zip(
     kind: ExportKind,
     csv: &[u8],

@@ -7,7 +7,7 @@ use crate::time::Timestamp;
 
 /// One line of a trades export: one fill of an order.
 ///
-/// Holds every field any layout has carried (see [`crate::ledger::LedgerRow`] for how missing
+/// Holds every field any layout has carried (see [`crate::LedgerRow`] for how missing
 /// columns are treated). The position fields (`posstatus` … `net`, `trades`) are set only for a
 /// fill that opened or closed a margin position; unset, they are printed as an absent value,
 /// whose spelling depends on the layout (see [`TradesLayout::absent`]).
@@ -29,10 +29,15 @@ pub struct TradeRow {
     pub r#type: String,
     /// `market`, `limit`, …
     pub ordertype: String,
+    /// Price in the quote asset.
     pub price: Decimal,
+    /// `price × vol`, in the quote asset.
     pub cost: Decimal,
+    /// Fee, in the quote asset.
     pub fee: Decimal,
+    /// Volume, in the base asset.
     pub vol: Decimal,
+    /// Initial margin, in the quote asset (zero for a spot fill).
     pub margin: Decimal,
     /// Comma-separated flags (`initiated`, `closing`, …) or empty.
     pub misc: String,
@@ -43,11 +48,13 @@ pub struct TradeRow {
     pub postxid: String,
     /// Position status (`closed`, …). Headed `posstatus` up to layout 22, `posstatuscode` after.
     pub posstatus: Option<String>,
+    /// Price, cost, fee, volume and margin of the closed part of the position.
     pub cprice: Option<Decimal>,
     pub ccost: Option<Decimal>,
     pub cfee: Option<Decimal>,
     pub cvol: Option<Decimal>,
     pub cmargin: Option<Decimal>,
+    /// Net profit or loss of the closed part, in the quote asset.
     pub net: Option<Decimal>,
     /// `cost` valued in USD (layout 25).
     pub cost_usd: Option<Decimal>,
@@ -184,7 +191,7 @@ impl TradesColumn {
 }
 
 /// A column set of the trades export, named by its column count (see
-/// [`crate::ledger::LedgerLayout`] on why several exist).
+/// [`crate::LedgerLayout`] on why several exist).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TradesLayout {
     /// Old: `txid` … `ledgers`, no position columns. No raw file among the references.
