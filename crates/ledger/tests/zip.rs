@@ -1,0 +1,79 @@
+//! The export zip: round trip through the `zip` reader, and the same shape as the exchange's.
+
+mod support;
+
+use std::io::{Cursor, Read};
+
+use countersign_ledger::{ExportError, ExportKind, Timestamp, export_zip, write_ledgers_csv};
+use support::{read_ledgers, reference};
+use zip::{CompressionMethod, ZipArchive};
+
+fn archive(bytes: Vec<u8>) -> ZipArchive<Cursor<Vec<u8>>> {
+    ZipArchive::new(Cursor::new(bytes)).expect("a zip")
+}
+
+#[test]
+fn round_trip_through_the_zip_reader() {
+    let name = "real/feelhip_zips/extracted/ledger_XDQK/ledgers.csv";
+    let (layout, rows) = read_ledgers(&reference(name));
+    let mut csv = Vec::new();
+    write_ledgers_csv(&rows, layout, &mut csv).expect("write to a Vec");
+    let created = Timestamp::parse_csv("2021-02-12 05:31:16").expect("time");
+
+    let mut ours = archive(export_zip(ExportKind::Ledgers, &csv, created).expect("zip"));
+    assert_eq!(ours.len(), 1);
+    let mut member = ours.by_index(0).expect("member");
+    assert_eq!(member.name().expect("name"), "ledgers.csv");
+    assert_eq!(member.compression(), CompressionMethod::Deflated);
+    let mut unzipped = Vec::new();
+    member.read_to_end(&mut unzipped).expect("inflate");
+    assert_eq!(unzipped, csv);
+}
+
+/// Ours and the exchange's ledger_XDQK.zip (made 2021-02-12 05:31:16) agree on everything but
+/// the deflate stream itself.
+#[test]
+fn same_shape_as_the_exchanges_zip() {
+    let mut theirs = archive(reference("real/feelhip_zips/ledger_XDQK.zip"));
+    let csv = reference("real/feelhip_zips/extracted/ledger_XDQK/ledgers.csv");
+    let created = Timestamp::parse_csv("2021-02-12 05:31:16").expect("time");
+    let mut ours = archive(export_zip(ExportKind::Ledgers, &csv, created).expect("zip"));
+    assert_eq!(ours.len(), theirs.len());
+    assert_eq!(ours.comment(), theirs.comment());
+
+    let theirs = theirs.by_index(0).expect("member");
+    let ours = ours.by_index(0).expect("member");
+    assert_eq!(ours.name_raw(), theirs.name_raw());
+    assert_eq!(ours.name_raw(), b"ledgers.csv");
+    assert_eq!(ours.compression(), theirs.compression());
+    assert_eq!(ours.size(), theirs.size());
+    assert_eq!(ours.crc32(), theirs.crc32());
+    assert_eq!(ours.unix_mode(), theirs.unix_mode());
+    assert_eq!(ours.unix_mode(), Some(0o100_666));
+    assert_eq!(ours.last_modified(), theirs.last_modified());
+    assert_eq!(
+        ours.extra_data().unwrap_or_default(),
+        theirs.extra_data().unwrap_or_default()
+    );
+    assert_eq!(ours.comment(), theirs.comment());
+}
+
+#[test]
+fn trades_member_is_named_trades_csv() {
+    let created = Timestamp::from_unix_seconds(1_767_225_600).expect("2026-01-01");
+    let mut ours = archive(export_zip(ExportKind::Trades, b"\"txid\"\r\n", created).expect("zip"));
+    let mut member = ours.by_index(0).expect("member");
+    assert_eq!(member.name().expect("name"), "trades.csv");
+    let mut unzipped = Vec::new();
+    member.read_to_end(&mut unzipped).expect("inflate");
+    assert_eq!(unzipped, b"\"txid\"\r\n");
+}
+
+#[test]
+fn a_time_a_zip_cannot_store_is_refused() {
+    let before_1980 = Timestamp::from_unix_seconds(0).expect("epoch");
+    assert!(matches!(
+        export_zip(ExportKind::Ledgers, b"", before_1980),
+        Err(ExportError::TimeOutOfZipRange(_))
+    ));
+}
