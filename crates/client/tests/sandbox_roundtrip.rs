@@ -68,7 +68,7 @@ impl Harness {
 
 async fn open(dir: &std::path::Path, time: &Arc<AtomicI64>) -> RunningSandbox {
     let t = Arc::clone(time);
-    Sandbox::open_with_clock(dir, Arc::new(move || t.load(Ordering::SeqCst)))
+    Sandbox::open_with_clock(dir, Arc::new(move || t.load(Ordering::SeqCst) * 1000))
         .expect("open sandbox")
         .serve("127.0.0.1:0".parse().expect("addr"))
         .await

@@ -28,12 +28,14 @@ impl Org {
         let dir = tempfile::tempdir().expect("tempdir");
         let time = Arc::new(AtomicI64::new(START));
         let t = Arc::clone(&time);
-        let running =
-            Sandbox::open_with_clock(dir.path(), Arc::new(move || t.load(Ordering::SeqCst)))
-                .expect("open")
-                .serve("127.0.0.1:0".parse().expect("addr"))
-                .await
-                .expect("serve");
+        let running = Sandbox::open_with_clock(
+            dir.path(),
+            Arc::new(move || t.load(Ordering::SeqCst) * 1000),
+        )
+        .expect("open")
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
         let creds = running
             .sandbox
             .demo_credentials(&running.base_url)

@@ -1,10 +1,13 @@
 //! Authentication exactly as the exchange does it: `API-Key`, `API-Sign` over the URI path and
-//! the exact body, and a nonce strictly increasing per key (within the key's `nonce_window`).
+//! the exact body, and a nonce strictly increasing per key (within the key's `nonce_window`, each
+//! nonce once). Repeated failures lock the key, or for unknown keys the calling address, out
+//! (see [`crate::gate`]).
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use axum::http::HeaderMap;
-use countersign_kraken::{ApiError, HEADER_API_KEY, HEADER_API_SIGN, NonceCheck, NonceWindow};
+use countersign_kraken::{ApiError, HEADER_API_KEY, HEADER_API_SIGN};
 use countersign_org::Actor;
 
 use crate::{Sandbox, db};
@@ -16,6 +19,8 @@ pub struct Caller {
     pub actor: Actor,
     /// The call's form fields (`nonce` included).
     pub params: HashMap<String, String>,
+    /// The key that signed it.
+    pub(crate) key: db::KeyRecord,
 }
 
 impl Caller {
@@ -28,41 +33,78 @@ impl Caller {
     }
 }
 
-/// Checks key, signature and nonce for a call to `uri_path` with the raw `body`; records the
-/// nonce. Errors carry the exchange's exact strings.
+/// Parses a call body: form-encoded, or JSON (the exchange accepts both). JSON values that are
+/// not strings keep their JSON text (`12.5`, `true`).
+pub(crate) fn parse_body(
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<HashMap<String, String>, ApiError> {
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return serde_urlencoded::from_str(body).map_err(|_| ApiError::InvalidArguments(None));
+    }
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(body).map_err(|_| ApiError::InvalidArguments(None))?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, text)
+        })
+        .collect())
+}
+
+/// Checks lockout, key, signature and nonce for a call to `uri_path` with the raw `body` from
+/// `peer`; records the nonce. Errors carry the exchange's exact strings.
 pub fn authenticate(
     sandbox: &Sandbox,
     headers: &HeaderMap,
     uri_path: &str,
     body: &str,
+    peer: Option<IpAddr>,
 ) -> Result<Caller, ApiError> {
+    let now_ms = sandbox.now_ms();
+    let gate = sandbox.gate();
     let api_key = header(headers, HEADER_API_KEY).ok_or(ApiError::InvalidKey)?;
-    let api_sign = header(headers, HEADER_API_SIGN).ok_or(ApiError::InvalidSignature)?;
-    let params: HashMap<String, String> =
-        serde_urlencoded::from_str(body).map_err(|_| ApiError::InvalidArguments(None))?;
-    let nonce_text = params.get("nonce").ok_or(ApiError::InvalidNonce)?;
-    let nonce: u64 = nonce_text.parse().map_err(|_| ApiError::InvalidNonce)?;
-
+    gate.check_lockout(api_key, peer, now_ms)
+        .map_err(|_| ApiError::TemporaryLockout)?;
     let conn = sandbox.conn();
-    let key = db::key(&conn, api_key)
-        .map_err(internal)?
-        .ok_or(ApiError::InvalidKey)?;
-    if !countersign_kraken::verify_signature(&key.secret, uri_path, nonce_text, body, api_sign) {
+    let Some(key) = db::key(&conn, api_key).map_err(internal)? else {
+        gate.address_failed(peer, now_ms);
+        return Err(ApiError::InvalidKey);
+    };
+    let params = parse_body(headers, body)?;
+    let nonce_text = params.get("nonce").map_or("", String::as_str);
+    let signed = header(headers, HEADER_API_SIGN).is_some_and(|sig| {
+        countersign_kraken::verify_signature(&key.secret, uri_path, nonce_text, body, sig)
+    });
+    if !signed {
+        gate.key_failed(api_key, now_ms);
         return Err(ApiError::InvalidSignature);
     }
-    let window = NonceWindow {
-        highest: key.highest_nonce,
-        window: key.nonce_window,
+    let Ok(nonce) = nonce_text.parse::<u64>() else {
+        gate.key_failed(api_key, now_ms);
+        return Err(ApiError::InvalidNonce);
     };
-    match window.check(nonce) {
-        NonceCheck::Reject => return Err(ApiError::InvalidNonce),
-        NonceCheck::Accept { highest } => {
+    match gate.accept_nonce(api_key, key.nonce_window(), nonce) {
+        Ok(highest) => {
             db::record_use(&conn, api_key, highest, sandbox.now()).map_err(internal)?;
+        }
+        Err(_) => {
+            gate.key_failed(api_key, now_ms);
+            return Err(ApiError::InvalidNonce);
         }
     }
     Ok(Caller {
-        actor: key.owner,
+        actor: key.owner.clone(),
         params,
+        key,
     })
 }
 

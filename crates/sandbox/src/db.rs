@@ -46,6 +46,67 @@ const MIGRATIONS: &[&str] = &[
          api_key TEXT NOT NULL,
          secret TEXT NOT NULL
      );",
+    // 3: the exchange's private API. The account's rate tier; a key's optional 2FA password
+    //    (server-side, like its secret); ledger entries gain aclass and wallet; members' keys
+    //    may read the account (balances, ledgers, orders, exports) — they never withdraw through
+    //    it, withdrawals by members go through the org API; exports, orders, trades and Earn.
+    "ALTER TABLE org ADD COLUMN rate_tier TEXT NOT NULL DEFAULT 'intermediate';
+     ALTER TABLE api_keys ADD COLUMN otp_password TEXT;
+     ALTER TABLE ledger ADD COLUMN aclass TEXT NOT NULL DEFAULT 'currency';
+     ALTER TABLE ledger ADD COLUMN wallet TEXT NOT NULL DEFAULT 'spot / main';
+     CREATE INDEX ledger_by_time ON ledger(time);
+     CREATE INDEX ledger_by_refid ON ledger(refid);
+     UPDATE api_keys SET scopes = '[\"funds_query\",\"funds_add\",\"trades_query_open\",\"trades_query_closed\",\"ledger_query\",\"export_data\"]'
+         WHERE owner_kind = 'member';
+     CREATE TABLE exports (
+         id TEXT PRIMARY KEY,
+         report TEXT NOT NULL CHECK (report IN ('ledgers', 'trades')),
+         description TEXT NOT NULL,
+         format TEXT NOT NULL,
+         fields TEXT NOT NULL,
+         starttm INTEGER NOT NULL,
+         endtm INTEGER NOT NULL,
+         created INTEGER NOT NULL,
+         status TEXT NOT NULL,
+         data BLOB
+     );
+     CREATE TABLE orders (
+         txid TEXT PRIMARY KEY,
+         pair TEXT NOT NULL,
+         side TEXT NOT NULL,
+         ordertype TEXT NOT NULL,
+         price TEXT NOT NULL,
+         volume TEXT NOT NULL,
+         vol_exec TEXT NOT NULL,
+         cost TEXT NOT NULL,
+         fee TEXT NOT NULL,
+         status TEXT NOT NULL,
+         userref INTEGER,
+         opentm INTEGER NOT NULL,
+         closetm INTEGER
+     );
+     CREATE INDEX orders_by_status ON orders(status, opentm);
+     CREATE TABLE trades (
+         txid TEXT PRIMARY KEY,
+         ordertxid TEXT NOT NULL REFERENCES orders(txid),
+         pair TEXT NOT NULL,
+         time INTEGER NOT NULL,
+         side TEXT NOT NULL,
+         ordertype TEXT NOT NULL,
+         price TEXT NOT NULL,
+         cost TEXT NOT NULL,
+         fee TEXT NOT NULL,
+         vol TEXT NOT NULL,
+         ledgers TEXT NOT NULL
+     );
+     CREATE TABLE earn_operations (
+         refid TEXT PRIMARY KEY,
+         kind TEXT NOT NULL CHECK (kind IN ('allocate', 'deallocate')),
+         strategy_id TEXT NOT NULL,
+         asset TEXT NOT NULL,
+         amount TEXT NOT NULL,
+         time INTEGER NOT NULL
+     );",
 ];
 
 const SCHEMA: &str = r"
@@ -252,15 +313,11 @@ pub(crate) fn insert_address(
     Ok(())
 }
 
-pub(crate) fn set_balance(
-    tx: &Transaction<'_>,
-    asset: &str,
-    amount: Decimal,
-) -> Result<(), StoreError> {
-    tx.execute(
+pub(crate) fn set_balance(tx: &Connection, asset: &str, amount: Decimal) -> Result<(), StoreError> {
+    tx.prepare_cached(
         "INSERT INTO balances (asset, amount) VALUES (?1, ?2) ON CONFLICT(asset) DO UPDATE SET amount = excluded.amount",
-        params![asset, amount.to_string()],
-    )?;
+    )?
+    .execute(params![asset, amount.to_string()])?;
     Ok(())
 }
 
@@ -320,44 +377,82 @@ pub(crate) fn record_decision(tx: &Transaction<'_>, r: &Request) -> Result<(), S
 
 pub(crate) fn balance(conn: &Connection, asset: &str) -> Result<Decimal, StoreError> {
     let s: Option<String> = conn
-        .query_row(
-            "SELECT amount FROM balances WHERE asset = ?1",
-            [asset],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT amount FROM balances WHERE asset = ?1")?
+        .query_row([asset], |r| r.get(0))
         .optional()?;
     s.map_or(Ok(Decimal::ZERO), |s| {
         s.parse().map_err(|_| StoreError::Corrupt("balance"))
     })
 }
 
-/// One ledger line as the exchange reports it: `balance = previous + amount - fee`.
+/// One ledger line as the exchange reports it: `balance = previous + amount - fee`, per asset and
+/// wallet.
 #[derive(Debug)]
 pub(crate) struct LedgerEntry<'a> {
     pub refid: &'a str,
     pub time: i64,
     pub kind: &'a str,
+    pub subtype: &'a str,
     pub asset: &'a str,
+    pub wallet: &'a str,
     pub amount: Decimal,
     pub fee: Decimal,
     pub balance: Decimal,
 }
 
-pub(crate) fn post_ledger(tx: &Transaction<'_>, e: &LedgerEntry<'_>) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO ledger (id, refid, time, type, subtype, asset, amount, fee, balance) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8)",
-        params![
-            crate::ids::refid(),
-            e.refid,
-            e.time,
-            e.kind,
-            e.asset,
-            e.amount.to_string(),
-            e.fee.to_string(),
-            e.balance.to_string()
-        ],
-    )?;
-    Ok(())
+/// The spot wallet, where balances live unless allocated to Earn.
+pub(crate) const SPOT_WALLET: &str = "spot / main";
+
+/// Posts a ledger entry and returns its ledger id.
+pub(crate) fn post_ledger(tx: &Connection, e: &LedgerEntry<'_>) -> Result<String, StoreError> {
+    let id = crate::ids::ledger_id();
+    tx.prepare_cached(
+        "INSERT INTO ledger (id, refid, time, type, subtype, asset, amount, fee, balance, aclass, wallet) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'currency', ?10)",
+    )?
+    .execute(params![
+        id,
+        e.refid,
+        e.time,
+        e.kind,
+        e.subtype,
+        e.asset,
+        e.amount.to_string(),
+        e.fee.to_string(),
+        e.balance.to_string(),
+        e.wallet
+    ])?;
+    Ok(id)
+}
+
+/// Moves `asset`'s spot balance by `amount - fee` and posts the entry; refuses to go negative.
+pub(crate) fn post_movement(
+    tx: &Connection,
+    refid: &str,
+    time: i64,
+    (kind, subtype): (&str, &str),
+    asset: &str,
+    amount: Decimal,
+    fee: Decimal,
+) -> Result<String, crate::ApplyError> {
+    let after = balance(tx, asset)? + amount - fee;
+    if after.is_sign_negative() {
+        return Err(crate::ApplyError::InsufficientFunds);
+    }
+    set_balance(tx, asset, after)?;
+    Ok(post_ledger(
+        tx,
+        &LedgerEntry {
+            refid,
+            time,
+            kind,
+            subtype,
+            asset,
+            wallet: SPOT_WALLET,
+            amount,
+            fee,
+            balance: after,
+        },
+    )?)
 }
 
 // ---- reads -------------------------------------------------------------------------------
@@ -377,37 +472,58 @@ fn actor_from(kind: &str, id: String) -> Result<Actor, StoreError> {
     }
 }
 
-/// A key's record as authentication needs it.
+/// A key's record as authentication and the permission checks need it.
+#[derive(Debug, Clone)]
 pub(crate) struct KeyRecord {
+    pub api_key: String,
     pub secret: ApiSecret,
     pub owner: Actor,
-    pub nonce_window: u64,
+    pub spec: ApiKeySpec,
+    /// The key's 2FA password, when it has one (the `otp` field must then match).
+    pub otp_password: Option<String>,
     pub highest_nonce: u64,
 }
 
+impl KeyRecord {
+    /// The key's nonce rule as of now.
+    pub(crate) fn nonce_window(&self) -> countersign_kraken::NonceWindow {
+        countersign_kraken::NonceWindow {
+            highest: self.highest_nonce,
+            window: self.spec.settings.nonce_window,
+        }
+    }
+}
+
 pub(crate) fn key(conn: &Connection, api_key: &str) -> Result<Option<KeyRecord>, StoreError> {
-    let row = conn
-        .query_row(
-            "SELECT secret, owner_kind, owner_id, nonce_window, highest_nonce FROM api_keys WHERE api_key = ?1",
-            [api_key],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            },
-        )
+    let mut stmt = conn.prepare_cached(
+        "SELECT secret, owner_kind, owner_id, scopes, settings, otp_password, highest_nonce FROM api_keys WHERE api_key = ?1",
+    )?;
+    let row = stmt
+        .query_row([api_key], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })
         .optional()?;
-    let Some((secret, kind, id, window, highest)) = row else {
+    let Some((secret, kind, id, scopes, settings, otp_password, highest)) = row else {
         return Ok(None);
     };
     Ok(Some(KeyRecord {
+        api_key: api_key.to_owned(),
         secret: ApiSecret::from_base64(&secret).map_err(|_| StoreError::Corrupt("api secret"))?,
         owner: actor_from(&kind, id)?,
-        nonce_window: u64::try_from(window).unwrap_or(0),
+        spec: ApiKeySpec {
+            scopes: serde_json::from_str(&scopes).map_err(|_| StoreError::Corrupt("key scopes"))?,
+            settings: serde_json::from_str(&settings)
+                .map_err(|_| StoreError::Corrupt("key settings"))?,
+        },
+        otp_password,
         highest_nonce: u64::try_from(highest).unwrap_or(0),
     }))
 }
@@ -422,10 +538,10 @@ pub(crate) fn record_use(
     // SQLite integers are i64; nonces beyond i64::MAX are stored saturated (never reached by
     // millisecond or microsecond clocks).
     let n = i64::try_from(nonce).unwrap_or(i64::MAX);
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE api_keys SET highest_nonce = ?2, last_used = ?3 WHERE api_key = ?1",
-        params![api_key, n, now],
-    )?;
+    )?
+    .execute(params![api_key, n, now])?;
     Ok(())
 }
 
@@ -438,6 +554,38 @@ pub(crate) fn last_used(
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn set_key_spec(
+    conn: &Connection,
+    api_key: &str,
+    spec: &ApiKeySpec,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE api_keys SET scopes = ?2, settings = ?3, nonce_window = ?4 WHERE api_key = ?1",
+        params![
+            api_key,
+            json(&spec.scopes),
+            json(&spec.settings),
+            i64::try_from(spec.settings.nonce_window).unwrap_or(i64::MAX)
+        ],
+    )?;
+    Ok(())
+}
+
+/// The method of an address-book entry, if it still exists.
+pub(crate) fn address_method(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT method FROM addresses WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn rate_tier(conn: &Connection) -> Result<crate::gate::RateTier, StoreError> {
+    let tier: String = conn
+        .prepare_cached("SELECT rate_tier FROM org")?
+        .query_row([], |r| r.get(0))?;
+    crate::gate::RateTier::parse(&tier).ok_or(StoreError::Corrupt("rate tier"))
 }
 
 pub(crate) fn org_name(conn: &Connection) -> Result<String, StoreError> {
@@ -895,22 +1043,14 @@ pub(crate) fn persist_changes(
             OrgChange::Withdrawn {
                 asset, amount, fee, ..
             } => {
-                let after = balance(tx, asset)? - amount - fee;
-                if after.is_sign_negative() {
-                    return Err(crate::ApplyError::InsufficientFunds);
-                }
-                set_balance(tx, asset, after)?;
-                post_ledger(
+                post_movement(
                     tx,
-                    &LedgerEntry {
-                        refid: &request.id.0,
-                        time: now,
-                        kind: "withdrawal",
-                        asset,
-                        amount: -*amount,
-                        fee: *fee,
-                        balance: after,
-                    },
+                    &request.id.0,
+                    now,
+                    ("withdrawal", ""),
+                    asset,
+                    -*amount,
+                    *fee,
                 )?;
             }
         }

@@ -17,6 +17,31 @@ pub(crate) fn refid() -> String {
     format!("{}-{}-{}", group(7), group(6), group(6))
 }
 
+/// A ledger entry id (`L4UESK-KG3EQ-UFO4T5`).
+pub(crate) fn ledger_id() -> String {
+    prefixed('L')
+}
+
+/// A transaction id of an order or a trade (`OQCLML-BW3P3-BUCMWZ`, `TCCCTY-WE2O6-P3NB37`).
+pub(crate) fn txid(prefix: char) -> String {
+    prefixed(prefix)
+}
+
+fn prefixed(first: char) -> String {
+    let r = refid();
+    // `XXXXXXX-XXXXXX-XXXXXX` -> `PXXXXX-XXXXX-XXXXXX`: the exchange's 6-5-6 shape.
+    let body: String = r.chars().filter(|c| *c != '-').collect();
+    format!("{first}{}-{}-{}", &body[..5], &body[5..10], &body[10..16])
+}
+
+/// An export id: four capital letters, as the exchange's (`TCJA`).
+pub(crate) fn export_id() -> String {
+    let mut rng = rand::rng();
+    (0..4)
+        .map(|_| char::from(b'A' + rng.random_range(0..26u8)))
+        .collect()
+}
+
 /// A public API key: 56 base64 characters, as the exchange issues.
 pub(crate) fn api_key() -> String {
     let bytes: [u8; 42] = rand::rng().random();

@@ -11,6 +11,9 @@
 
 pub mod auth;
 mod db;
+pub mod exchange;
+pub mod gate;
+mod history;
 mod ids;
 pub mod org_api;
 pub mod seed;
@@ -45,7 +48,8 @@ impl From<rusqlite::Error> for ApplyError {
     }
 }
 
-/// The current time in unix seconds. Injected so tests can move time.
+/// The current time in unix **milliseconds**. Injected so tests can move time (rate counters
+/// decay by the millisecond; everything else the Organization records is in seconds).
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// The system clock.
@@ -53,7 +57,7 @@ pub fn system_clock() -> Clock {
     Arc::new(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     })
 }
 
@@ -61,6 +65,7 @@ pub fn system_clock() -> Clock {
 #[derive(Clone)]
 pub struct Sandbox {
     db: Arc<Mutex<rusqlite::Connection>>,
+    gate: Arc<gate::Gate>,
     clock: Clock,
     path: PathBuf,
 }
@@ -88,10 +93,11 @@ impl Sandbox {
         let path = data_dir.join(DB_FILE);
         let mut conn = db::open(&path)?;
         if db::is_empty(&conn)? {
-            seed::seed(&mut conn, clock())?;
+            seed::seed(&mut conn, clock().div_euclid(1000))?;
         }
         Ok(Self {
             db: Arc::new(Mutex::new(conn)),
+            gate: Arc::default(),
             clock,
             path,
         })
@@ -102,7 +108,13 @@ impl Sandbox {
         &self.path
     }
 
+    /// Unix seconds.
     pub(crate) fn now(&self) -> i64 {
+        (self.clock)().div_euclid(1000)
+    }
+
+    /// Unix milliseconds.
+    pub(crate) fn now_ms(&self) -> i64 {
         (self.clock)()
     }
 
@@ -114,9 +126,54 @@ impl Sandbox {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The HTTP surface.
+    pub(crate) fn gate(&self) -> &gate::Gate {
+        &self.gate
+    }
+
+    /// The HTTP surface: the exchange's public and private calls and the org API. Serve it with
+    /// connect info (`into_make_service_with_connect_info::<SocketAddr>`), as [`Sandbox::serve`]
+    /// does: keys' IP allowlists need the caller's address.
     pub fn router(&self) -> Router {
-        org_api::router(self.clone())
+        org_api::router(self.clone()).merge(exchange::router(self.clone()))
+    }
+
+    /// Sets the account's verification tier, which decides the rate counter's maximum and decay.
+    pub fn set_rate_tier(&self, tier: gate::RateTier) -> Result<(), StoreError> {
+        self.conn()
+            .execute("UPDATE org SET rate_tier = ?1", [tier.as_str()])?;
+        Ok(())
+    }
+
+    /// The account's verification tier.
+    pub fn rate_tier(&self) -> Result<gate::RateTier, StoreError> {
+        let conn = self.conn();
+        db::rate_tier(&conn)
+    }
+
+    /// Replaces a key's scopes and settings as the exchange's operator would, outside the
+    /// Organization's governance (which changes a service user's key only through an approved
+    /// Manage Access request). For tests and demos of how the exchange enforces a key.
+    pub fn operator_set_key_spec(
+        &self,
+        api_key: &str,
+        spec: &countersign_org::ApiKeySpec,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        db::set_key_spec(&conn, api_key, spec)
+    }
+
+    /// Gives a key 2FA with a password (`None` removes it): every call with that key must then
+    /// carry `otp`. The exchange's key page does this; the sandbox keeps the password server-side.
+    pub fn set_key_password(
+        &self,
+        api_key: &str,
+        password: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE api_keys SET otp_password = ?2 WHERE api_key = ?1",
+            rusqlite::params![api_key, password],
+        )?;
+        Ok(())
     }
 
     /// Binds `addr` (port 0 for a random port) and serves until the returned handle is shut down
@@ -130,9 +187,12 @@ impl Sandbox {
             let shutdown = async {
                 let _ = rx.await;
             };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
+            if let Err(e) = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
             {
                 tracing::error!(error = %e, "sandbox server stopped");
             }

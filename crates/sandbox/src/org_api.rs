@@ -10,10 +10,10 @@
 //! effect commit in one transaction. Preview and Submit run the same engine call.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use countersign_kraken::{ApiError, Envelope, OrgRefusal};
 use countersign_org::view::{ActorRef, OrgView, RequestView, RevealedKey};
 use countersign_org::{
@@ -23,6 +23,7 @@ use countersign_org::{
 };
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 
 use crate::auth::{Caller, authenticate, internal};
 use crate::{Sandbox, db};
@@ -31,7 +32,6 @@ use crate::{Sandbox, db};
 pub fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .route("/0/org/{call}", post(org_call))
-        .route("/0/public/Time", get(time).post(time))
         .with_state(sandbox)
 }
 
@@ -51,27 +51,17 @@ pub struct ListResult {
     pub requests: Vec<RequestView>,
 }
 
-#[derive(Serialize)]
-struct TimeResult {
-    unixtime: i64,
-}
-
-async fn time(State(sandbox): State<Sandbox>) -> Json<Envelope<TimeResult>> {
-    Json(Envelope::ok(TimeResult {
-        unixtime: sandbox.now(),
-    }))
-}
-
 async fn org_call(
     State(sandbox): State<Sandbox>,
     Path(call): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     uri: Uri,
     headers: HeaderMap,
     body: String,
 ) -> Response {
     // SQLite work is short and serialised behind one connection; run it off the async workers.
     tokio::task::spawn_blocking(move || {
-        let caller = match authenticate(&sandbox, &headers, uri.path(), &body) {
+        let caller = match authenticate(&sandbox, &headers, uri.path(), &body, Some(peer.ip())) {
             Ok(c) => c,
             Err(e) => return envelope_err(&e),
         };
@@ -288,7 +278,7 @@ fn decide(sandbox: &Sandbox, caller: &Caller, decision: Decision) -> Result<Requ
 }
 
 /// Carries out a completed request against the Organization as it is now.
-fn complete(
+pub(crate) fn complete(
     tx: &rusqlite::Transaction<'_>,
     request: &Request,
     now: i64,
@@ -309,7 +299,7 @@ fn apply_error(e: crate::ApplyError) -> ApiError {
 
 /// Marks pending requests past their policy's expiry as Expired. Runs before reads and decisions,
 /// so an expired request is never shown as pending nor decided.
-fn sweep_expired(conn: &mut Connection, now: i64) -> Result<(), ApiError> {
+pub(crate) fn sweep_expired(conn: &mut Connection, now: i64) -> Result<(), ApiError> {
     let pending =
         db::requests(conn, &Workflow::ALL, Some(RequestStatus::Pending)).map_err(internal)?;
     let due: Vec<Request> = pending

@@ -102,9 +102,16 @@ fn members() -> [DemoMemberSpec; 5] {
 /// The scopes of a member's own API key (used by the app and the CLI to call the org API).
 pub(crate) fn member_key() -> ApiKeySpec {
     ApiKeySpec {
-        scopes: [Scope::FundsQuery, Scope::LedgerQuery]
-            .into_iter()
-            .collect(),
+        scopes: [
+            Scope::FundsQuery,
+            Scope::FundsAdd,
+            Scope::TradesQueryOpen,
+            Scope::TradesQueryClosed,
+            Scope::LedgerQuery,
+            Scope::ExportData,
+        ]
+        .into_iter()
+        .collect(),
         ..ApiKeySpec::default()
     }
 }
@@ -296,9 +303,12 @@ pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
             },
         );
     }
+    let mut balances = Vec::new();
     for (asset, amount) in BALANCES {
         db::set_balance(&tx, asset, dec(amount)?)?;
+        balances.push((*asset, dec(amount)?));
     }
+    crate::history::seed(&tx, &balances, now)?;
     for (initiator, asset, amount, fee, key, minutes_ago, approvers) in PENDING {
         let address = ADDRESSES
             .iter()

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -192,7 +193,7 @@ pub struct LedgerEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgersResult {
     /// Ledger id → entry.
-    pub ledger: BTreeMap<String, LedgerEntry>,
+    pub ledger: IndexMap<String, LedgerEntry>,
     /// How many entries match in all (absent with `without_count`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
@@ -216,7 +217,7 @@ pub struct QueryLedgersRequest {
 /// `QueryLedgers` result: ledger id → entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct QueryLedgersResult(pub BTreeMap<String, LedgerEntry>);
+pub struct QueryLedgersResult(pub IndexMap<String, LedgerEntry>);
 
 wire_enum! {
     /// What an export holds.

@@ -1,7 +1,6 @@
 //! Trading: `AddOrder`, `CancelOrder`, open and closed orders, trade history.
 
-use std::collections::BTreeMap;
-
+use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -452,14 +451,14 @@ pub struct OrderInfo {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenOrdersResult {
     /// Order id → order.
-    pub open: BTreeMap<String, OrderInfo>,
+    pub open: IndexMap<String, OrderInfo>,
 }
 
 /// `ClosedOrders` result.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedOrdersResult {
     /// Order id → order.
-    pub closed: BTreeMap<String, OrderInfo>,
+    pub closed: IndexMap<String, OrderInfo>,
     /// Matches in all (absent with `without_count`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
@@ -619,7 +618,7 @@ pub struct TradeInfo {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TradesHistoryResult {
     /// Trade id → trade.
-    pub trades: BTreeMap<String, TradeInfo>,
+    pub trades: IndexMap<String, TradeInfo>,
     /// Matches in all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,

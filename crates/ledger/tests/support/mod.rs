@@ -13,9 +13,20 @@ use countersign_ledger::{
 };
 use rust_decimal::Decimal;
 
-/// `shared/reference/kraken-exports/`, which sits beside the repository (or worktree).
+/// `shared/reference/kraken-exports/`: `$COUNTERSIGN_REFERENCE_DIR` when set, else the nearest
+/// `shared/reference/kraken-exports` beside the repository or any folder above it (a checkout,
+/// a worktree or a CI clone may sit at different depths).
 pub fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/kraken-exports")
+    if let Some(dir) = std::env::var_os("COUNTERSIGN_REFERENCE_DIR") {
+        return PathBuf::from(dir);
+    }
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|a| a.join("shared/reference/kraken-exports"))
+        .chain([PathBuf::from("/work/shared/reference/kraken-exports")])
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| manifest.join("../../../shared/reference/kraken-exports"))
 }
 
 /// The bytes of a reference file.

@@ -1,0 +1,239 @@
+//! The exchange's REST API, wire-compatible with the official one for the calls the sandbox
+//! implements (`shared/spec/kraken-rest.md`): `POST /0/private/<Name>` signed like the exchange,
+//! and `GET|POST /0/public/{Time, Assets, AssetPairs}`.
+//!
+//! Every private call passes, in the exchange's order: lockout, key, signature, nonce
+//! ([`crate::auth`]); then the key's settings — expiry (`valid_until`), the IP allowlist, 2FA
+//! (`otp`) — the per-key rate counter ([`crate::gate`]), and the permission the endpoint needs
+//! ([`Endpoint::requirement`]). Only then does the handler run.
+//!
+//! - [`market`]: assets and pairs, with names, fees and reference prices.
+//! - `funding`: balances, deposits, withdrawals (under the Organization's policy).
+//! - `ledger`: `Ledgers`, `QueryLedgers`, honouring the key's query window.
+//! - `export`: ledger and trades exports as the exchange's zip.
+
+mod export;
+mod funding;
+mod ledger;
+pub mod market;
+mod public;
+mod trading;
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use countersign_kraken::rest::{Endpoint, Requirement};
+use countersign_kraken::{ApiError, Envelope};
+use countersign_org::parse_cidr;
+use serde::Serialize;
+
+use crate::auth::{Caller, authenticate, internal};
+use crate::{Sandbox, db};
+
+/// Routes of the exchange's public and private calls.
+pub fn router(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route("/0/private/{*call}", post(private_call))
+        .route("/0/public/{call}", get(public::call).post(public::call))
+        .with_state(sandbox)
+}
+
+/// `EGeneral:Unknown method`, for a path that names no call.
+fn unknown_method() -> ApiError {
+    ApiError::Other("EGeneral:Unknown method".into())
+}
+
+async fn private_call(
+    State(sandbox): State<Sandbox>,
+    Path(call): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    tokio::task::spawn_blocking(move || {
+        let Some(endpoint) = Endpoint::parse(&call) else {
+            return envelope_err(&unknown_method());
+        };
+        let peer = peer.ip();
+        let caller = match authenticate(&sandbox, &headers, uri.path(), &body, Some(peer))
+            .and_then(|c| admit(&sandbox, c, endpoint, peer))
+        {
+            Ok(c) => c,
+            Err(e) => return envelope_err(&e),
+        };
+        match dispatch(&sandbox, &caller, endpoint) {
+            Ok(Reply::Json(v)) => Json(Envelope::ok(v)).into_response(),
+            Ok(Reply::Zip(bytes)) => (
+                [(axum::http::header::CONTENT_TYPE, "application/zip")],
+                bytes,
+            )
+                .into_response(),
+            Err(e) => envelope_err(&e),
+        }
+    })
+    .await
+    .unwrap_or_else(|_| envelope_err(&ApiError::InternalError))
+}
+
+/// What a handler answers: a JSON result, or (`RetrieveExport`) the bytes of a zip.
+enum Reply {
+    Json(serde_json::Value),
+    Zip(Vec<u8>),
+}
+
+fn json<T: Serialize>(v: &T) -> Result<Reply, ApiError> {
+    serde_json::to_value(v)
+        .map(Reply::Json)
+        .map_err(|_| ApiError::InternalError)
+}
+
+fn dispatch(sandbox: &Sandbox, caller: &Caller, endpoint: Endpoint) -> Result<Reply, ApiError> {
+    match endpoint {
+        Endpoint::Balance => json(&funding::balance(sandbox)?),
+        Endpoint::BalanceEx => json(&funding::balance_ex(sandbox)?),
+        Endpoint::DepositMethods => json(&funding::deposit_methods(caller)?),
+        Endpoint::DepositAddresses => json(&funding::deposit_addresses(caller)?),
+        Endpoint::DepositStatus => json(&funding::deposit_status(sandbox, caller)?),
+        Endpoint::WithdrawMethods => json(&funding::withdraw_methods(caller)?),
+        Endpoint::WithdrawAddresses => json(&funding::withdraw_addresses(sandbox, caller)?),
+        Endpoint::WithdrawInfo => json(&funding::withdraw_info(sandbox, caller)?),
+        Endpoint::Withdraw => json(&funding::withdraw(sandbox, caller)?),
+        Endpoint::WithdrawStatus => json(&funding::withdraw_status(sandbox, caller)?),
+        Endpoint::WithdrawCancel => json(&funding::withdraw_cancel(sandbox, caller)?),
+        Endpoint::Ledgers => json(&ledger::ledgers(sandbox, caller)?),
+        Endpoint::QueryLedgers => json(&ledger::query_ledgers(sandbox, caller)?),
+        Endpoint::GetWebSocketsToken => json(&funding::websockets_token(sandbox)),
+        Endpoint::AddExport => json(&export::add(sandbox, caller)?),
+        Endpoint::ExportStatus => json(&export::status(sandbox, caller)?),
+        Endpoint::RetrieveExport => export::retrieve(sandbox, caller).map(Reply::Zip),
+        Endpoint::RemoveExport => json(&export::remove(sandbox, caller)?),
+        _ => Err(unknown_method()),
+    }
+}
+
+/// The key's settings, its rate counter and the endpoint's permission, in that order.
+fn admit(
+    sandbox: &Sandbox,
+    caller: Caller,
+    endpoint: Endpoint,
+    peer: IpAddr,
+) -> Result<Caller, ApiError> {
+    let settings = &caller.key.spec.settings;
+    let now = sandbox.now();
+    // An expired key is disabled: it no longer authenticates.
+    if settings.valid_until > 0 && now >= settings.valid_until {
+        return Err(ApiError::InvalidKey);
+    }
+    if !settings.ip_allowlist.is_empty() && !settings.ip_allowlist.iter().any(|e| in_range(peer, e))
+    {
+        return Err(ApiError::PermissionDenied);
+    }
+    // A key with 2FA signs `otp` with the body; missing or wrong, the exchange answers as for a
+    // bad signature.
+    if let Some(password) = &caller.key.otp_password
+        && caller.param("otp") != Some(password.as_str())
+    {
+        sandbox
+            .gate()
+            .key_failed(&caller.key.api_key, sandbox.now_ms());
+        return Err(ApiError::InvalidSignature);
+    }
+    let tier = db::rate_tier(&sandbox.conn()).map_err(internal)?;
+    sandbox
+        .gate()
+        .charge(
+            &caller.key.api_key,
+            tier,
+            endpoint.rate_cost(),
+            sandbox.now_ms(),
+        )
+        .map_err(|_| ApiError::RateLimitExceeded)?;
+    let scopes = &caller.key.spec.scopes;
+    let allowed = match endpoint.requirement() {
+        Requirement::AllOf(needed) => needed.iter().all(|s| scopes.contains(s)),
+        Requirement::AnyOf(needed) => needed.iter().any(|s| scopes.contains(s)),
+        Requirement::WebSocket => settings.websocket,
+    };
+    if !allowed {
+        return Err(ApiError::PermissionDenied);
+    }
+    Ok(caller)
+}
+
+/// Whether `ip` falls in the allowlist entry (an address or a CIDR range). An IPv4 caller
+/// reaching an IPv6 socket (`::ffff:a.b.c.d`) is compared as IPv4.
+fn in_range(ip: IpAddr, entry: &str) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 @ IpAddr::V4(_) => v4,
+    };
+    let Some((net, prefix)) = parse_cidr(entry) else {
+        return false;
+    };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+fn envelope_err(e: &ApiError) -> Response {
+    Json(Envelope::<()>::err(e)).into_response()
+}
+
+/// A required field, or `EGeneral:Invalid arguments:<field>`.
+fn required<'c>(caller: &'c Caller, field: &str) -> Result<&'c str, ApiError> {
+    caller
+        .param(field)
+        .ok_or_else(|| ApiError::InvalidArguments(Some(field.to_owned())))
+}
+
+/// An optional field parsed as `T`, or `EGeneral:Invalid arguments:<field>` when malformed.
+fn optional<T: std::str::FromStr>(caller: &Caller, field: &str) -> Result<Option<T>, ApiError> {
+    caller
+        .param(field)
+        .map(|v| {
+            v.parse()
+                .map_err(|_| ApiError::InvalidArguments(Some(field.to_owned())))
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_range;
+
+    #[test]
+    fn allowlist_entries_match_addresses_and_ranges_of_both_families() {
+        let v4 = "203.0.113.9".parse().expect("ip");
+        let v6 = "2001:db8::42".parse().expect("ip");
+        let mapped = "::ffff:203.0.113.9".parse().expect("ip");
+        for (ip, entry, expected) in [
+            (v4, "203.0.113.9", true),
+            (v4, "203.0.113.0/24", true),
+            (v4, "203.0.112.0/24", false),
+            (v4, "0.0.0.0/0", true),
+            (v4, "2001:db8::/32", false),
+            (v6, "2001:db8::/32", true),
+            (v6, "2001:db9::/32", false),
+            (v6, "2001:db8::42", true),
+            (v6, "::/0", true),
+            (v6, "203.0.113.0/24", false),
+            (mapped, "203.0.113.0/24", true),
+            (v4, "not an address", false),
+        ] {
+            assert_eq!(in_range(ip, entry), expected, "{ip} in {entry}");
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! What stands between a signed call and its handler, per key and per client address: the nonce
+//! already used inside a key's window, the per-key rate counter, and the temporary lockout after
+//! repeated bad keys, signatures or nonces.
+//!
+//! - [`Gate`]: the in-memory state, shared by every clone of the sandbox. It is soft state, as on
+//!   the exchange: a restart forgets counters and lockouts (the highest nonce per key is durable,
+//!   in SQLite).
+//! - [`RateTier`]: the counter's maximum and decay (`shared/spec/kraken-rest.md`, "Rate limits").
+//!
+//! Counter arithmetic is integer: the counter is kept in millionths of a call and decays by the
+//! millisecond (every tier's decay is a whole number of millionths per millisecond), so no float
+//! is involved and no rounding accumulates: the result is exact under a test clock.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use countersign_kraken::{NonceCheck, NonceWindow};
+
+/// Consecutive failed authentications (bad key, signature or nonce) that lock a key or an
+/// address out. The exchange does not publish its number; this is the sandbox's documented choice.
+pub const LOCKOUT_AFTER: u32 = 5;
+/// How long a lockout lasts: about 15 minutes, as the exchange documents.
+pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
+
+/// The account's verification tier, which sets the rate counter's maximum and decay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateTier {
+    /// Maximum 15, decay 0.33 per second.
+    Starter,
+    /// Maximum 20, decay 0.5 per second.
+    Intermediate,
+    /// Maximum 20, decay 1 per second.
+    Pro,
+}
+
+impl RateTier {
+    /// Parses `starter`, `intermediate` or `pro`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "starter" => Some(Self::Starter),
+            "intermediate" => Some(Self::Intermediate),
+            "pro" => Some(Self::Pro),
+            _ => None,
+        }
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Starter => "starter",
+            Self::Intermediate => "intermediate",
+            Self::Pro => "pro",
+        }
+    }
+
+    /// The counter's maximum, in millionths of a call.
+    fn max_micro(self) -> i64 {
+        match self {
+            Self::Starter => 15_000_000,
+            Self::Intermediate | Self::Pro => 20_000_000,
+        }
+    }
+
+    /// Decay in millionths of a call per millisecond (0.33, 0.5, 1 call per second).
+    fn decay_micro_per_ms(self) -> i64 {
+        match self {
+            Self::Starter => 330,
+            Self::Intermediate => 500,
+            Self::Pro => 1_000,
+        }
+    }
+}
+
+/// Why the gate refused a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The key or the address is locked out.
+    LockedOut,
+    /// The nonce is out of order or was already used.
+    Nonce,
+    /// The rate counter would exceed the tier's maximum.
+    RateLimited,
+}
+
+#[derive(Debug, Default)]
+struct KeyState {
+    /// Rate counter in millionths of a call, as of `counter_at_ms`.
+    counter_micro: i64,
+    counter_at_ms: i64,
+    failures: u32,
+    locked_until_ms: i64,
+    /// Nonces accepted inside the window below the highest (only kept when the window is > 0).
+    used: BTreeSet<u64>,
+}
+
+#[derive(Debug, Default)]
+struct AddressState {
+    failures: u32,
+    locked_until_ms: i64,
+}
+
+/// The gate's shared state.
+#[derive(Debug, Default)]
+pub struct Gate {
+    keys: Mutex<HashMap<String, KeyState>>,
+    addresses: Mutex<HashMap<IpAddr, AddressState>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The state is plain counters; a panic mid-update leaves it usable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Gate {
+    /// Refuses a call from a locked-out key or address.
+    pub fn check_lockout(
+        &self,
+        api_key: &str,
+        peer: Option<IpAddr>,
+        now_ms: i64,
+    ) -> Result<(), Refusal> {
+        if lock(&self.keys)
+            .get(api_key)
+            .is_some_and(|s| s.locked_until_ms > now_ms)
+        {
+            return Err(Refusal::LockedOut);
+        }
+        if let Some(ip) = peer
+            && lock(&self.addresses)
+                .get(&ip)
+                .is_some_and(|s| s.locked_until_ms > now_ms)
+        {
+            return Err(Refusal::LockedOut);
+        }
+        Ok(())
+    }
+
+    /// Counts a failed authentication against a known key; the [`LOCKOUT_AFTER`]th in a row
+    /// locks it for [`LOCKOUT_MS`].
+    pub fn key_failed(&self, api_key: &str, now_ms: i64) {
+        let mut keys = lock(&self.keys);
+        let s = keys.entry(api_key.to_owned()).or_default();
+        s.failures += 1;
+        if s.failures >= LOCKOUT_AFTER {
+            s.failures = 0;
+            s.locked_until_ms = now_ms + LOCKOUT_MS;
+        }
+    }
+
+    /// Counts an unknown key against the calling address (key guessing).
+    pub fn address_failed(&self, peer: Option<IpAddr>, now_ms: i64) {
+        let Some(ip) = peer else { return };
+        let mut addresses = lock(&self.addresses);
+        let s = addresses.entry(ip).or_default();
+        s.failures += 1;
+        if s.failures >= LOCKOUT_AFTER {
+            s.failures = 0;
+            s.locked_until_ms = now_ms + LOCKOUT_MS;
+        }
+    }
+
+    /// Checks `nonce` against the key's durable highest nonce and the nonces already used inside
+    /// its window; on success records it, clears the key's failure count and returns the new
+    /// highest nonce to persist.
+    pub fn accept_nonce(
+        &self,
+        api_key: &str,
+        window: NonceWindow,
+        nonce: u64,
+    ) -> Result<u64, Refusal> {
+        let mut keys = lock(&self.keys);
+        let s = keys.entry(api_key.to_owned()).or_default();
+        let NonceCheck::Accept { highest } = window.check(nonce) else {
+            return Err(Refusal::Nonce);
+        };
+        if window.window > 0 {
+            if !s.used.insert(nonce) {
+                return Err(Refusal::Nonce);
+            }
+            // The durable highest nonce was itself used; nonces below the window are refused by
+            // the ordering rule, so only the window needs remembering.
+            s.used.insert(window.highest);
+            let floor = highest.saturating_sub(window.window);
+            s.used = s.used.split_off(&floor);
+        }
+        s.failures = 0;
+        Ok(highest)
+    }
+
+    /// Adds `cost` calls to the key's counter after decaying it to `now_ms`, unless that would
+    /// exceed the tier's maximum (then the counter is left as it was).
+    pub fn charge(
+        &self,
+        api_key: &str,
+        tier: RateTier,
+        cost: u32,
+        now_ms: i64,
+    ) -> Result<(), Refusal> {
+        let mut keys = lock(&self.keys);
+        let s = keys.entry(api_key.to_owned()).or_default();
+        let elapsed = (now_ms - s.counter_at_ms).max(0);
+        let decayed = elapsed.saturating_mul(tier.decay_micro_per_ms());
+        s.counter_micro = (s.counter_micro - decayed).max(0);
+        s.counter_at_ms = now_ms.max(s.counter_at_ms);
+        let next = s.counter_micro + i64::from(cost) * 1_000_000;
+        if next > tier.max_micro() {
+            return Err(Refusal::RateLimited);
+        }
+        s.counter_micro = next;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_fills_to_the_tier_maximum_then_refuses_and_decays() {
+        let g = Gate::default();
+        for _ in 0..20 {
+            assert_eq!(g.charge("k", RateTier::Intermediate, 1, 0), Ok(()));
+        }
+        assert_eq!(
+            g.charge("k", RateTier::Intermediate, 1, 0),
+            Err(Refusal::RateLimited)
+        );
+        // 0.5/s: after 1999 ms less than one call has decayed; at 2000 ms exactly one.
+        assert_eq!(
+            g.charge("k", RateTier::Intermediate, 1, 1_999),
+            Err(Refusal::RateLimited)
+        );
+        assert_eq!(g.charge("k", RateTier::Intermediate, 1, 2_000), Ok(()));
+        // A ledger query costs 2: after 2 s only one call has decayed.
+        assert_eq!(
+            g.charge("k", RateTier::Intermediate, 2, 4_000),
+            Err(Refusal::RateLimited)
+        );
+        assert_eq!(g.charge("k", RateTier::Intermediate, 2, 6_000), Ok(()));
+    }
+
+    #[test]
+    fn tiers_have_the_documented_maximum_and_decay() {
+        for (tier, max, ms_per_call) in [
+            (RateTier::Starter, 15, 3031), // 1 / 0.33 s, rounded up to the millisecond
+            (RateTier::Intermediate, 20, 2000),
+            (RateTier::Pro, 20, 1000),
+        ] {
+            let g = Gate::default();
+            for _ in 0..max {
+                assert_eq!(g.charge("k", tier, 1, 0), Ok(()), "{tier:?}");
+            }
+            assert_eq!(
+                g.charge("k", tier, 1, 0),
+                Err(Refusal::RateLimited),
+                "{tier:?}"
+            );
+            assert_eq!(
+                g.charge("k", tier, 1, ms_per_call - 1),
+                Err(Refusal::RateLimited),
+                "{tier:?}"
+            );
+            assert_eq!(g.charge("k", tier, 1, ms_per_call), Ok(()), "{tier:?}");
+        }
+    }
+
+    #[test]
+    fn nonces_inside_a_window_are_accepted_once() {
+        let g = Gate::default();
+        let w = |highest| NonceWindow {
+            highest,
+            window: 100,
+        };
+        assert_eq!(g.accept_nonce("k", w(1_000), 1_001), Ok(1_001));
+        assert_eq!(g.accept_nonce("k", w(1_001), 950), Ok(1_001));
+        assert_eq!(g.accept_nonce("k", w(1_001), 950), Err(Refusal::Nonce));
+        assert_eq!(g.accept_nonce("k", w(1_001), 1_001), Err(Refusal::Nonce));
+        assert_eq!(g.accept_nonce("k", w(1_001), 900), Err(Refusal::Nonce));
+        // Without a window only a higher nonce passes.
+        let strict = NonceWindow {
+            highest: 5,
+            window: 0,
+        };
+        assert_eq!(g.accept_nonce("j", strict, 5), Err(Refusal::Nonce));
+        assert_eq!(g.accept_nonce("j", strict, 6), Ok(6));
+    }
+
+    #[test]
+    fn repeated_failures_lock_out_for_fifteen_minutes_and_success_resets_the_count() {
+        let g = Gate::default();
+        for _ in 0..LOCKOUT_AFTER - 1 {
+            g.key_failed("k", 0);
+        }
+        assert_eq!(g.check_lockout("k", None, 0), Ok(()));
+        // A good call in between starts the count again.
+        let w = NonceWindow {
+            highest: 0,
+            window: 0,
+        };
+        assert_eq!(g.accept_nonce("k", w, 1), Ok(1));
+        for _ in 0..LOCKOUT_AFTER - 1 {
+            g.key_failed("k", 0);
+        }
+        assert_eq!(g.check_lockout("k", None, 0), Ok(()));
+        g.key_failed("k", 10);
+        assert_eq!(g.check_lockout("k", None, 10), Err(Refusal::LockedOut));
+        assert_eq!(
+            g.check_lockout("k", None, 10 + LOCKOUT_MS - 1),
+            Err(Refusal::LockedOut)
+        );
+        assert_eq!(g.check_lockout("k", None, 10 + LOCKOUT_MS), Ok(()));
+        assert_eq!(g.check_lockout("other", None, 10), Ok(()));
+
+        let ip: IpAddr = "192.0.2.7".parse().expect("ip");
+        for _ in 0..LOCKOUT_AFTER {
+            g.address_failed(Some(ip), 0);
+        }
+        assert_eq!(g.check_lockout("any", Some(ip), 1), Err(Refusal::LockedOut));
+    }
+}

@@ -1,0 +1,217 @@
+//! A raw wire harness for the sandbox's exchange API: a real server on loopback with a movable
+//! clock, and signed calls built by hand (form body, `API-Key`, `API-Sign`), so the tests check
+//! the exact bytes a third-party client would see.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use countersign_kraken::ApiSecret;
+use countersign_sandbox::{DemoCredentials, RunningSandbox, Sandbox};
+use serde_json::Value;
+
+/// 2026-11-22 12:00:00 UTC, in milliseconds.
+pub const START_MS: i64 = 1_795_348_800_000;
+
+/// A running sandbox, its clock and the demo credentials.
+pub struct Harness {
+    pub server: RunningSandbox,
+    pub clock: Arc<AtomicI64>,
+    pub creds: DemoCredentials,
+    pub http: reqwest::Client,
+    nonce: AtomicU64,
+    _dir: tempfile::TempDir,
+}
+
+/// One key, by its public and private halves.
+#[derive(Clone)]
+pub struct Key {
+    pub api_key: String,
+    pub secret: ApiSecret,
+}
+
+impl Harness {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(AtomicI64::new(START_MS));
+        let c = clock.clone();
+        let sandbox =
+            Sandbox::open_with_clock(dir.path(), Arc::new(move || c.load(Ordering::SeqCst)))
+                .unwrap();
+        let server = sandbox.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let creds = server.sandbox.demo_credentials(&server.base_url).unwrap();
+        Self {
+            server,
+            clock,
+            creds,
+            http: reqwest::Client::new(),
+            nonce: AtomicU64::new(1),
+            _dir: dir,
+        }
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.server.sandbox
+    }
+
+    /// Moves the sandbox's clock forward.
+    pub fn advance_ms(&self, ms: i64) {
+        self.clock.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// A service user's key by id (`su-rebalancer`, ...).
+    pub fn bot(&self, id: &str) -> Key {
+        let s = self
+            .creds
+            .service_users
+            .iter()
+            .find(|s| s.id == id)
+            .unwrap();
+        Key {
+            api_key: s.api_key.clone(),
+            secret: ApiSecret::from_base64(&s.api_secret).unwrap(),
+        }
+    }
+
+    /// A member's key by id (`m-ada`, ...).
+    pub fn member(&self, id: &str) -> Key {
+        let m = self.creds.members.iter().find(|m| m.id == id).unwrap();
+        Key {
+            api_key: m.api_key.clone(),
+            secret: ApiSecret::from_base64(&m.api_secret).unwrap(),
+        }
+    }
+
+    /// A fresh nonce, increasing across the harness.
+    pub fn next_nonce(&self) -> u64 {
+        self.nonce.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Posts `fields` (after `nonce`) to `/0/private/<call>`, signed with `key`; returns the
+    /// parsed envelope.
+    pub async fn private(&self, key: &Key, call: &str, fields: &[(&str, &str)]) -> Value {
+        let nonce = self.next_nonce();
+        self.private_with_nonce(key, call, nonce, fields).await
+    }
+
+    pub async fn private_with_nonce(
+        &self,
+        key: &Key,
+        call: &str,
+        nonce: u64,
+        fields: &[(&str, &str)],
+    ) -> Value {
+        let bytes = self.private_raw(key, call, nonce, fields).await;
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// Like [`Harness::private`], returning the raw body (zip files).
+    pub async fn private_raw(
+        &self,
+        key: &Key,
+        call: &str,
+        nonce: u64,
+        fields: &[(&str, &str)],
+    ) -> Vec<u8> {
+        let nonce = nonce.to_string();
+        let mut all = vec![("nonce", nonce.as_str())];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        let path = format!("/0/private/{call}");
+        let sign = countersign_kraken::sign(&key.secret, &path, &nonce, &body);
+        let response = self
+            .http
+            .post(format!("{}{path}", self.server.base_url))
+            .header("API-Key", &key.api_key)
+            .header("API-Sign", sign)
+            .header(
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
+            .header("User-Agent", "countersign-tests")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "the exchange answers every call with HTTP 200"
+        );
+        response.bytes().await.unwrap().to_vec()
+    }
+
+    /// Calls the org API as a member (`Submit`, `Approve`, ...). `otp` fields are filled with
+    /// the member's current code when `with_otp` is set.
+    pub async fn org(
+        &self,
+        member: &str,
+        call: &str,
+        fields: &[(&str, &str)],
+        with_otp: bool,
+    ) -> Value {
+        let m = self.creds.members.iter().find(|m| m.id == member).unwrap();
+        let key = self.member(member);
+        let code = countersign_vault::TotpSecret::from_base32(&m.totp_secret)
+            .unwrap()
+            .code_at(u64::try_from(self.clock.load(Ordering::SeqCst) / 1000).unwrap());
+        let nonce = self.next_nonce().to_string();
+        let mut all = vec![("nonce", nonce.as_str())];
+        all.extend_from_slice(fields);
+        if with_otp {
+            all.push(("otp", code.as_str()));
+        }
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        let path = format!("/0/org/{call}");
+        let sign = countersign_kraken::sign(&key.secret, &path, &nonce, &body);
+        self.http
+            .post(format!("{}{path}", self.server.base_url))
+            .header("API-Key", &key.api_key)
+            .header("API-Sign", sign)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Approves request `id` as `member`, stepping the clock past the previous TOTP step first
+    /// (a code is accepted once).
+    pub async fn approve(&self, member: &str, id: &str) -> Value {
+        self.advance_ms(30_000);
+        self.org(member, "Approve", &[("id", id)], true).await
+    }
+
+    /// `GET /0/public/<call>?query`.
+    pub async fn public(&self, call: &str, query: &str) -> Value {
+        self.http
+            .get(format!("{}/0/public/{call}?{query}", self.server.base_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// The `result` of a successful envelope; panics with the errors otherwise.
+pub fn ok(v: &Value) -> &Value {
+    let errors = v["error"].as_array().unwrap();
+    assert!(errors.is_empty(), "expected success, got {errors:?}");
+    &v["result"]
+}
+
+/// The single error string of a failed envelope.
+pub fn err(v: &Value) -> String {
+    let errors = v["error"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "expected one error, got {v}");
+    assert!(
+        v.get("result").is_none_or(Value::is_null),
+        "a failure carries no result: {v}"
+    );
+    errors[0].as_str().unwrap().to_owned()
+}

@@ -1,0 +1,393 @@
+//! What every private call passes before its handler: key, signature, nonce, lockout, the key's
+//! settings, the rate counter and the endpoint's permission — each refusal with the exchange's
+//! exact string.
+
+// Tests panic on any surprise; `unwrap` is the point.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Harness, Key, err, ok};
+use countersign_kraken::ApiSecret;
+use countersign_kraken::rest::{Endpoint, Requirement};
+use countersign_org::{ApiKeySpec, KeySettings, Scope};
+use countersign_sandbox::gate::{LOCKOUT_AFTER, LOCKOUT_MS, RateTier};
+
+fn spec(scopes: &[Scope], settings: KeySettings) -> ApiKeySpec {
+    ApiKeySpec {
+        scopes: scopes.iter().copied().collect(),
+        settings,
+    }
+}
+
+#[tokio::test]
+async fn unknown_key_bad_signature_and_stale_nonce_are_refused_exactly() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    ok(&h.private(&bot, "Balance", &[]).await);
+
+    let stranger = Key {
+        api_key: "A".repeat(56),
+        secret: bot.secret.clone(),
+    };
+    assert_eq!(
+        err(&h.private(&stranger, "Balance", &[]).await),
+        "EAPI:Invalid key"
+    );
+
+    let forged = Key {
+        api_key: bot.api_key.clone(),
+        secret: ApiSecret::from_bytes(vec![7; 64]),
+    };
+    assert_eq!(
+        err(&h.private(&forged, "Balance", &[]).await),
+        "EAPI:Invalid signature"
+    );
+
+    let n = h.next_nonce();
+    ok(&h.private_with_nonce(&bot, "Balance", n, &[]).await);
+    // The same nonce again, and an older one, are refused: a replayed call never acts twice.
+    assert_eq!(
+        err(&h.private_with_nonce(&bot, "Balance", n, &[]).await),
+        "EAPI:Invalid nonce"
+    );
+    assert_eq!(
+        err(&h.private_with_nonce(&bot, "Balance", n - 1, &[]).await),
+        "EAPI:Invalid nonce"
+    );
+    assert_eq!(
+        err(&h.private(&bot, "NoSuchCall", &[]).await),
+        "EGeneral:Unknown method"
+    );
+}
+
+#[tokio::test]
+async fn repeated_bad_signatures_lock_the_key_out_for_fifteen_minutes() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    let forged = Key {
+        api_key: bot.api_key.clone(),
+        secret: ApiSecret::from_bytes(vec![7; 64]),
+    };
+    for _ in 0..LOCKOUT_AFTER {
+        assert_eq!(
+            err(&h.private(&forged, "Balance", &[]).await),
+            "EAPI:Invalid signature"
+        );
+    }
+    // Even a correctly signed call is refused while the lockout lasts.
+    assert_eq!(
+        err(&h.private(&bot, "Balance", &[]).await),
+        "EGeneral:Temporary lockout"
+    );
+    // Other keys are unaffected.
+    ok(&h.private(&h.bot("su-rebalancer"), "Balance", &[]).await);
+    h.advance_ms(LOCKOUT_MS);
+    ok(&h.private(&bot, "Balance", &[]).await);
+}
+
+#[tokio::test]
+async fn repeated_bad_nonces_lock_out_and_a_good_call_resets_the_count() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    let n = h.next_nonce();
+    ok(&h.private_with_nonce(&bot, "Balance", n, &[]).await);
+    for _ in 0..LOCKOUT_AFTER - 1 {
+        assert_eq!(
+            err(&h.private_with_nonce(&bot, "Balance", n, &[]).await),
+            "EAPI:Invalid nonce"
+        );
+    }
+    ok(&h.private(&bot, "Balance", &[]).await);
+    for _ in 0..LOCKOUT_AFTER - 1 {
+        assert_eq!(
+            err(&h.private_with_nonce(&bot, "Balance", n, &[]).await),
+            "EAPI:Invalid nonce"
+        );
+    }
+    ok(&h.private(&bot, "Balance", &[]).await);
+    for _ in 0..LOCKOUT_AFTER {
+        assert_eq!(
+            err(&h.private_with_nonce(&bot, "Balance", n, &[]).await),
+            "EAPI:Invalid nonce"
+        );
+    }
+    assert_eq!(
+        err(&h.private(&bot, "Balance", &[]).await),
+        "EGeneral:Temporary lockout"
+    );
+}
+
+#[tokio::test]
+async fn guessing_keys_locks_the_calling_address_out() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    for i in 0..LOCKOUT_AFTER {
+        let guess = Key {
+            api_key: format!("{i:0>56}"),
+            secret: bot.secret.clone(),
+        };
+        assert_eq!(
+            err(&h.private(&guess, "Balance", &[]).await),
+            "EAPI:Invalid key"
+        );
+    }
+    assert_eq!(
+        err(&h.private(&bot, "Balance", &[]).await),
+        "EGeneral:Temporary lockout"
+    );
+}
+
+#[tokio::test]
+async fn a_nonce_window_admits_late_nonces_once_each() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    let settings = KeySettings {
+        nonce_window: 1_000,
+        ..KeySettings::default()
+    };
+    h.sandbox()
+        .operator_set_key_spec(&bot.api_key, &spec(&[Scope::FundsQuery], settings))
+        .unwrap();
+    ok(&h.private_with_nonce(&bot, "Balance", 10_000, &[]).await);
+    ok(&h.private_with_nonce(&bot, "Balance", 9_500, &[]).await);
+    assert_eq!(
+        err(&h.private_with_nonce(&bot, "Balance", 9_500, &[]).await),
+        "EAPI:Invalid nonce"
+    );
+    assert_eq!(
+        err(&h.private_with_nonce(&bot, "Balance", 10_000, &[]).await),
+        "EAPI:Invalid nonce"
+    );
+    assert_eq!(
+        err(&h.private_with_nonce(&bot, "Balance", 8_999, &[]).await),
+        "EAPI:Invalid nonce"
+    );
+    ok(&h.private_with_nonce(&bot, "Balance", 9_000, &[]).await);
+}
+
+#[tokio::test]
+async fn the_highest_nonce_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || countersign_sandbox::Sandbox::open(dir.path()).unwrap();
+    let first = open().serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let creds = first.sandbox.demo_credentials(&first.base_url).unwrap();
+    let bot = creds
+        .service_users
+        .iter()
+        .find(|s| s.id == "su-reporting")
+        .unwrap();
+    let key = Key {
+        api_key: bot.api_key.clone(),
+        secret: ApiSecret::from_base64(&bot.api_secret).unwrap(),
+    };
+    let call = |base: String, nonce: u64| {
+        let key = key.clone();
+        async move {
+            let nonce = nonce.to_string();
+            let body = format!("nonce={nonce}");
+            let sign = countersign_kraken::sign(&key.secret, "/0/private/Balance", &nonce, &body);
+            let v: serde_json::Value = reqwest::Client::new()
+                .post(format!("{base}/0/private/Balance"))
+                .header("API-Key", &key.api_key)
+                .header("API-Sign", sign)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    ok(&call(first.base_url.clone(), 500).await);
+    first.shutdown().await;
+    let second = open().serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    assert_eq!(
+        err(&call(second.base_url.clone(), 500).await),
+        "EAPI:Invalid nonce"
+    );
+    ok(&call(second.base_url.clone(), 501).await);
+}
+
+#[tokio::test]
+async fn the_rate_counter_refuses_over_the_tier_maximum_and_decays() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    h.sandbox().set_rate_tier(RateTier::Starter).unwrap();
+    for _ in 0..15 {
+        ok(&h.private(&bot, "Balance", &[]).await);
+    }
+    assert_eq!(
+        err(&h.private(&bot, "Balance", &[]).await),
+        "EAPI:Rate limit exceeded"
+    );
+    // Starter decays 0.33 per second: a call is free again after about 3 s.
+    h.advance_ms(3_031);
+    ok(&h.private(&bot, "Balance", &[]).await);
+    assert_eq!(
+        err(&h.private(&bot, "Balance", &[]).await),
+        "EAPI:Rate limit exceeded"
+    );
+    // A ledger query costs 2.
+    h.advance_ms(3_031);
+    assert_eq!(
+        err(&h.private(&bot, "Ledgers", &[]).await),
+        "EAPI:Rate limit exceeded"
+    );
+    h.advance_ms(3_031);
+    ok(&h.private(&bot, "Ledgers", &[]).await);
+    // The counter is per key.
+    ok(&h.private(&h.bot("su-rebalancer"), "Balance", &[]).await);
+}
+
+#[tokio::test]
+async fn an_expired_key_is_disabled() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    let now = common::START_MS / 1000;
+    let settings = KeySettings {
+        valid_until: now + 60,
+        ..KeySettings::default()
+    };
+    h.sandbox()
+        .operator_set_key_spec(&bot.api_key, &spec(&[Scope::FundsQuery], settings))
+        .unwrap();
+    ok(&h.private(&bot, "Balance", &[]).await);
+    h.advance_ms(60_000);
+    assert_eq!(
+        err(&h.private(&bot, "Balance", &[]).await),
+        "EAPI:Invalid key"
+    );
+}
+
+#[tokio::test]
+async fn the_ip_allowlist_admits_only_listed_addresses_and_ranges() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    for (list, allowed) in [
+        (vec!["127.0.0.1"], true),
+        (vec!["127.0.0.0/8"], true),
+        (vec!["10.0.0.0/8", "127.0.0.0/30"], true),
+        (vec!["10.0.0.0/8"], false),
+        (vec!["::1/128"], false),
+        (vec!["2001:db8::/32", "192.168.0.0/16"], false),
+    ] {
+        let settings = KeySettings {
+            ip_allowlist: list.iter().map(|s| (*s).to_owned()).collect(),
+            ..KeySettings::default()
+        };
+        h.sandbox()
+            .operator_set_key_spec(&bot.api_key, &spec(&[Scope::FundsQuery], settings))
+            .unwrap();
+        let answer = h.private(&bot, "Balance", &[]).await;
+        if allowed {
+            ok(&answer);
+        } else {
+            assert_eq!(err(&answer), "EGeneral:Permission denied", "{list:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_key_with_2fa_needs_its_otp_on_every_call() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    h.sandbox()
+        .set_key_password(&bot.api_key, Some("correct horse"))
+        .unwrap();
+    assert_eq!(
+        err(&h.private(&bot, "Balance", &[]).await),
+        "EAPI:Invalid signature"
+    );
+    assert_eq!(
+        err(&h.private(&bot, "Balance", &[("otp", "wrong")]).await),
+        "EAPI:Invalid signature"
+    );
+    ok(&h
+        .private(&bot, "Balance", &[("otp", "correct horse")])
+        .await);
+    h.sandbox().set_key_password(&bot.api_key, None).unwrap();
+    ok(&h.private(&bot, "Balance", &[]).await);
+}
+
+#[tokio::test]
+async fn websocket_tokens_need_the_websocket_setting() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    assert_eq!(
+        err(&h.private(&bot, "GetWebSocketsToken", &[]).await),
+        "EGeneral:Permission denied"
+    );
+    let settings = KeySettings {
+        websocket: true,
+        ..KeySettings::default()
+    };
+    h.sandbox()
+        .operator_set_key_spec(&bot.api_key, &spec(&[], settings))
+        .unwrap();
+    let token = ok(&h.private(&bot, "GetWebSocketsToken", &[]).await).clone();
+    assert_eq!(token["expires"], 900);
+    assert!(token["token"].as_str().is_some_and(|t| t.len() >= 20));
+}
+
+/// Every endpoint × the scopes it needs: a key holding exactly what the spec's table requires
+/// gets past the permission check, and a key missing one required scope (or, for an "any of"
+/// rule, holding none of them) gets `EGeneral:Permission denied` — whatever else it holds.
+#[tokio::test]
+async fn every_endpoint_needs_exactly_its_scopes() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    h.sandbox().set_rate_tier(RateTier::Pro).unwrap();
+    let denied = "EGeneral:Permission denied";
+    for endpoint in Endpoint::ALL {
+        let mut cases: Vec<(Vec<Scope>, bool, bool)> = Vec::new(); // (scopes, websocket, allowed)
+        match endpoint.requirement() {
+            Requirement::AllOf(needed) => {
+                cases.push((needed.to_vec(), false, true));
+                for missing in needed {
+                    let others: Vec<Scope> =
+                        Scope::ALL.into_iter().filter(|s| s != missing).collect();
+                    cases.push((others, true, false));
+                }
+            }
+            Requirement::AnyOf(alternatives) => {
+                for one in alternatives {
+                    cases.push((vec![*one], false, true));
+                }
+                let none: Vec<Scope> = Scope::ALL
+                    .into_iter()
+                    .filter(|s| !alternatives.contains(s))
+                    .collect();
+                cases.push((none, true, false));
+            }
+            Requirement::WebSocket => {
+                cases.push((vec![], true, true));
+                cases.push((Scope::ALL.to_vec(), false, false));
+            }
+        }
+        for (scopes, websocket, allowed) in cases {
+            let settings = KeySettings {
+                websocket,
+                ..KeySettings::default()
+            };
+            h.sandbox()
+                .operator_set_key_spec(&bot.api_key, &spec(&scopes, settings))
+                .unwrap();
+            h.advance_ms(10_000);
+            let answer = h.private(&bot, endpoint.name(), &[]).await;
+            let refused = answer["error"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e == denied);
+            assert_eq!(
+                refused,
+                !allowed,
+                "{} with {scopes:?} (websocket {websocket}): {answer}",
+                endpoint.name()
+            );
+        }
+    }
+}
