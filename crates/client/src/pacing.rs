@@ -16,6 +16,10 @@ use std::time::Duration;
 /// Millionths of a call: the counter's unit.
 const UNIT: u64 = 1_000_000;
 
+/// Milliseconds of decay kept in hand below the maximum: the clock reads whole milliseconds, so
+/// an elapsed time can be over-read by up to one at each end.
+const HEADROOM_MS: u64 = 2;
+
 /// A counter's maximum and decay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -117,7 +121,10 @@ impl RatePacer {
         self.decay_to(now_ms);
         let need = u64::from(cost).saturating_mul(UNIT);
         let after = self.level.saturating_add(need);
-        let max = self.limit.max_units();
+        let max = self
+            .limit
+            .max_units()
+            .saturating_sub(HEADROOM_MS.saturating_mul(self.limit.decay_per_ms()));
         if after <= max {
             self.level = after;
             return Ok(());
@@ -167,23 +174,28 @@ mod tests {
     fn a_full_counter_waits_exactly_for_the_decay() {
         let mut p = RatePacer::new(RateTier::Starter.limit());
         let t = 1_000_000;
-        for _ in 0..15 {
+        for _ in 0..14 {
             assert_eq!(p.reserve(1, t), Ok(()));
         }
-        // One more call needs one call's worth of decay: 1 / 0.33 s = 3030.3 ms, rounded up.
-        assert_eq!(p.reserve(1, t), Err(Duration::from_millis(3_031)));
-        assert_eq!(p.reserve(1, t + 3_030), Err(Duration::from_millis(1)));
-        assert_eq!(p.reserve(1, t + 3_031), Ok(()));
+        // The 15th call fits once the 2 ms of headroom have decayed.
+        assert_eq!(p.reserve(1, t), Err(Duration::from_millis(2)));
+        assert_eq!(p.reserve(1, t + 2), Ok(()));
+        // The 16th needs a whole call's decay: 1 / 0.33 s = 3030.3 ms, rounded up.
+        assert_eq!(p.reserve(1, t + 2), Err(Duration::from_millis(3_031)));
+        assert_eq!(p.reserve(1, t + 3_032), Err(Duration::from_millis(1)));
+        assert_eq!(p.reserve(1, t + 3_033), Ok(()));
     }
 
     #[test]
     fn ledger_calls_cost_two() {
         let mut p = RatePacer::new(RateTier::Pro.limit());
-        for _ in 0..10 {
+        for _ in 0..9 {
             assert_eq!(p.reserve(2, 0), Ok(()));
         }
-        assert_eq!(p.reserve(2, 0), Err(Duration::from_millis(2_000)));
-        assert_eq!(p.reserve(1, 1_000), Ok(()));
+        assert_eq!(p.reserve(2, 0), Err(Duration::from_millis(2)));
+        assert_eq!(p.reserve(2, 2), Ok(()));
+        assert_eq!(p.reserve(2, 2), Err(Duration::from_millis(2_000)));
+        assert_eq!(p.reserve(1, 1_002), Ok(()));
     }
 
     #[test]
@@ -194,12 +206,12 @@ mod tests {
         // Counted as if made at 400 ms: at 1000 ms 0.6 calls have decayed, not 1.
         assert_eq!(p.level_at(1_000), 400_000);
         p.saturate(1_000);
-        assert_eq!(p.reserve(1, 1_000), Err(Duration::from_millis(1_000)));
+        assert_eq!(p.reserve(1, 1_000), Err(Duration::from_millis(1_002)));
     }
 
     #[test]
     fn a_clock_step_backwards_does_not_free_capacity() {
-        let mut p = RatePacer::new(RateLimit::new(2, 1_000));
+        let mut p = RatePacer::new(RateLimit::new(3, 1_000));
         assert_eq!(p.reserve(2, 10_000), Ok(()));
         assert!(p.reserve(1, 5_000).is_err());
         assert_eq!(p.level_at(5_000), 2 * UNIT);
