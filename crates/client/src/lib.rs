@@ -1,18 +1,28 @@
-//! Async client for Countersign's org API (and, later, the exchange's private REST API).
+//! Async clients for Countersign's org API and the exchange's REST API.
 //!
+//! - [`ExchangeClient`]: a typed method per private endpoint of
+//!   [`countersign_kraken::rest`] plus public `Time`, `Assets`, `AssetPairs`; paced, retried
+//!   only when safe ([`ExchangeError::OutcomeUnknown`] otherwise), errors in [`ExchangeError`].
 //! - [`OrgClient`]: typed org API calls (`me`, `org`, `list_requests`, `get_request`,
 //!   `preview`, `submit`, `approve`, `reject`, `cancel`, `reveal`), each signed with the
-//!   member's [`Credentials`] and a fresh nonce.
-//! - [`NonceSource`]: millisecond nonces, strictly increasing across the tasks sharing it.
-//! - [`ClientError`]: the exchange's error string typed ([`ApiError`]), or a transport failure.
+//!   member's [`Credentials`] and a fresh nonce; errors in [`ClientError`].
+//! - [`KeyContext`]: what all calls with one key share in a process — [`Nonces`] (in memory,
+//!   [`NonceSource`], or persisted, [`NonceStore`]), the send turn, the [`RatePacer`].
+//! - [`NonceStore`]: per-key nonces persisted in a directory, increasing across tasks,
+//!   processes and restarts. [`RatePacer`] with [`RateTier`]: the exchange's call counter.
 //!
 //! Calls on one key are serialised (a nonce is assigned and sent in one turn), because the
-//! server accepts a key's nonces only in increasing order of arrival.
+//! server accepts a key's nonces only in increasing order of arrival. An org client and an
+//! exchange client of the same key must share its [`KeyContext`].
 //!
 //! Decisions are never retried: a timed-out `Approve` may have landed, and the server refuses a
 //! second use of the same TOTP code anyway.
 
+mod exchange;
+mod key;
 mod nonce;
+mod nonce_store;
+mod pacing;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +36,11 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+pub use exchange::{Answer, ClientOptions, ExchangeClient, ExchangeError, RetryPolicy};
+pub use key::{KeyContext, Nonces};
 pub use nonce::NonceSource;
+pub use nonce_store::{Clock, DEFAULT_RESERVATION, NonceStore, NonceStoreError, system_clock};
+pub use pacing::{RateLimit, RatePacer, RateTier};
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +67,16 @@ pub enum ClientError {
     /// The base URL is unusable.
     #[error("invalid base URL {0:?}")]
     BaseUrl(String),
+}
+
+impl From<NonceStoreError> for ClientError {
+    /// No nonce could be reserved, so nothing was sent.
+    fn from(e: NonceStoreError) -> Self {
+        Self::Unreachable {
+            url: String::new(),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// `Me` answer.
@@ -105,16 +129,22 @@ pub struct RequestFilter {
 pub struct OrgClient {
     http: reqwest::Client,
     base: Url,
-    creds: Credentials,
-    nonce: Arc<NonceSource>,
-    /// One signed call in flight per key: the server accepts nonces only in increasing order
-    /// of arrival, so assigning a nonce and sending it must be one turn.
-    turn: Arc<tokio::sync::Mutex<()>>,
+    key: Arc<KeyContext>,
 }
 
 impl OrgClient {
     /// A client for `base_url` (e.g. `http://127.0.0.1:8080`) signing with `creds`.
     pub fn new(base_url: &str, creds: Credentials) -> Result<Self, ClientError> {
+        // The org API has no call counter of its own to mirror.
+        Self::with_key(
+            base_url,
+            Arc::new(KeyContext::in_memory(creds, RateLimit::unlimited())),
+        )
+    }
+
+    /// A client signing with a key whose nonces and turn are shared with other clients (an
+    /// [`ExchangeClient`] of the same key).
+    pub fn with_key(base_url: &str, key: Arc<KeyContext>) -> Result<Self, ClientError> {
         let base = Url::parse(base_url).map_err(|_| ClientError::BaseUrl(base_url.to_owned()))?;
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             return Err(ClientError::BaseUrl(base_url.to_owned()));
@@ -124,13 +154,7 @@ impl OrgClient {
             .timeout(Duration::from_secs(15))
             .build()
             .map_err(|e| ClientError::BaseUrl(e.to_string()))?;
-        Ok(Self {
-            http,
-            base,
-            creds,
-            nonce: Arc::new(NonceSource::new()),
-            turn: Arc::new(tokio::sync::Mutex::new(())),
-        })
+        Ok(Self { http, base, key })
     }
 
     /// The base URL.
@@ -269,15 +293,16 @@ impl OrgClient {
             .base
             .join(&path)
             .map_err(|_| ClientError::BaseUrl(self.base.to_string()))?;
-        let _turn = self.turn.lock().await;
-        let nonce = self.nonce.next().to_string();
+        let _turn = self.key.turn.lock().await;
+        let nonce = self.key.nonces().next()?.to_string();
         let mut fields: Vec<(&str, &str)> = vec![("nonce", &nonce)];
         fields.extend_from_slice(params);
         let body = serde_urlencoded::to_string(&fields).map_err(|e| ClientError::Protocol {
             url: url.to_string(),
             message: e.to_string(),
         })?;
-        let sign = countersign_kraken::sign(&self.creds.api_secret, &path, &nonce, &body);
+        let creds = self.key.credentials();
+        let sign = countersign_kraken::sign(&creds.api_secret, &path, &nonce, &body);
         let unreachable = |e: reqwest::Error| ClientError::Unreachable {
             url: url.to_string(),
             message: e.without_url().to_string(),
@@ -285,7 +310,7 @@ impl OrgClient {
         let response = self
             .http
             .post(url.clone())
-            .header(HEADER_API_KEY, &self.creds.api_key)
+            .header(HEADER_API_KEY, &creds.api_key)
             .header(HEADER_API_SIGN, sign)
             .header(
                 reqwest::header::CONTENT_TYPE,
@@ -301,6 +326,13 @@ impl OrgClient {
                 url: url.to_string(),
                 message: e.to_string(),
             })?;
+        if envelope
+            .error
+            .iter()
+            .any(|m| m.starts_with("EAPI:Invalid nonce"))
+        {
+            self.key.nonces().resync();
+        }
         Ok(envelope.into_result()?)
     }
 }

@@ -5,7 +5,9 @@
 //! - [`ApiSecret`], [`Credentials`]: a decoded private key that never prints itself, and a key pair.
 //! - [`NonceWindow`]: the per-key nonce acceptance rule.
 //! - [`Envelope`]: the `{"error": [...], "result": ...}` shape of every response.
-//! - [`ApiError`]: the exchange's error strings as a typed enum, round-tripping the exact text.
+//! - [`ApiError`]: the exchange's error strings as a typed enum ([`FundingError`], [`QueryError`],
+//!   [`OrderError`], [`OrgRefusal`]), round-tripping the exact text; [`ErrorCategory`] for what to
+//!   do next; [`Messages`] splits an `error` array into errors and [`ApiWarning`]s.
 //! - [`Scope`]: an API key permission by its wire name (`funds_withdraw`, ...).
 //! - [`rest`]: every private endpoint ([`rest::Endpoint`], with its permission, rate cost and
 //!   retry safety) and its request and result types, shared by the client and the sandbox.
@@ -18,7 +20,9 @@ mod scope;
 mod sign;
 
 pub use envelope::Envelope;
-pub use error::{ApiError, ErrorCategory, OrgRefusal};
+pub use error::{
+    ApiError, ApiWarning, ErrorCategory, FundingError, Messages, OrderError, OrgRefusal, QueryError,
+};
 pub use nonce::{NonceCheck, NonceWindow};
 pub use scope::{Scope, ScopeGroup};
 pub use sign::{ApiSecret, Credentials, SecretError, sign, verify_signature};

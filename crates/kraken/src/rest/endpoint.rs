@@ -223,7 +223,9 @@ impl Endpoint {
 
     /// Whether sending the call twice is harmless, so a client may retry it when the first
     /// outcome is unknown. False for everything that moves funds, places or cancels orders, or
-    /// creates or deletes exports.
+    /// creates or deletes exports. Two calls that create something harmless stay retry-safe:
+    /// `DepositAddresses` with `new=true` (a repeat may generate a second address) and
+    /// `GetWebSocketsToken` (a second token).
     pub fn retry_safe(self) -> bool {
         !matches!(
             self,
