@@ -144,6 +144,12 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Switches the rate counter's refusals off (`false`) or back on: an operator setting for
+    /// load tests, which must measure the server rather than the limit. Not persisted.
+    pub fn set_rate_limited(&self, limited: bool) {
+        self.gate.set_metered(limited);
+    }
+
     /// The account's verification tier.
     pub fn rate_tier(&self) -> Result<gate::RateTier, StoreError> {
         let conn = self.conn();
