@@ -37,6 +37,9 @@ pub enum ApplyError {
     /// The Organization changed while the request waited (e.g. its address was removed).
     #[error("EOrg:Cannot complete: {0}")]
     Payload(#[from] countersign_org::PayloadError),
+    /// The asset is not one the sandbox holds.
+    #[error("EQuery:Unknown asset")]
+    UnknownAsset,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -166,6 +169,31 @@ impl Sandbox {
     ) -> Result<(), StoreError> {
         let conn = self.conn();
         db::set_key_spec(&conn, api_key, spec)
+    }
+
+    /// Credits a deposit of `amount` of `asset` (the Organization's code, `BTC`) to the spot
+    /// wallet, as when funds arrive from outside: the balance rises and a `deposit` entry is
+    /// posted. Returns its refid. The living demo uses this for customer inflows.
+    pub fn simulate_deposit(
+        &self,
+        asset: &str,
+        amount: rust_decimal::Decimal,
+    ) -> Result<String, ApplyError> {
+        let spec = exchange::market::asset(asset).ok_or(ApplyError::UnknownAsset)?;
+        let refid = ids::refid();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        db::post_movement(
+            &tx,
+            &refid,
+            self.now(),
+            ("deposit", ""),
+            spec.code,
+            spec.scale(amount),
+            rust_decimal::Decimal::ZERO,
+        )?;
+        tx.commit()?;
+        Ok(refid)
     }
 
     /// Gives a key 2FA with a password (`None` removes it): every call with that key must then
