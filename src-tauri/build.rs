@@ -15,6 +15,8 @@ fn main() {
             "submit_request",
             "cancel_request",
             "policy_diff",
+            "living_sandbox",
+            "set_living_sandbox",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));

@@ -107,6 +107,16 @@ async fn switch_member(core: State<'_, Core>, member_id: String) -> Result<Sessi
     core.get()?.switch_member(&member_id).await
 }
 
+#[tauri::command]
+async fn living_sandbox(core: State<'_, Core>) -> Result<bool, CommandError> {
+    core.get()?.living_sandbox().await
+}
+
+#[tauri::command]
+async fn set_living_sandbox(core: State<'_, Core>, on: bool) -> Result<bool, CommandError> {
+    core.get()?.set_living_sandbox(on).await
+}
+
 /// Registers the commands on a builder (shared by the app and the IPC tests).
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
@@ -120,7 +130,9 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         preview_request,
         submit_request,
         cancel_request,
-        policy_diff
+        policy_diff,
+        living_sandbox,
+        set_living_sandbox
     ])
 }
 

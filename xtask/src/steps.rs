@@ -409,7 +409,14 @@ fn end_to_end() -> Result<()> {
 
 /// The benchmarks. Targets are stated in each bench's doc comment; numbers go in the notes.
 pub fn bench() -> Result<()> {
-    let mut c = cmd("cargo");
-    c.args(["bench", "-p", "countersign-org", "--bench", "preview"]);
-    run(c)
+    for (package, bench) in [
+        ("countersign-org", "preview"),
+        ("countersign-kraken", "sign"),
+        ("countersign-sandbox", "throughput"),
+    ] {
+        let mut c = cmd("cargo");
+        c.args(["bench", "-p", package, "--bench", bench]);
+        run(c)?;
+    }
+    Ok(())
 }

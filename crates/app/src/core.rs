@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use countersign_bot::living::{Living, LivingConfig};
 use countersign_client::OrgClient;
 use countersign_kraken::Credentials;
 use countersign_org::view::{OrgView, RequestView};
@@ -27,6 +28,8 @@ enum Mode {
     Sandbox {
         running: RunningSandbox,
         members: Vec<countersign_sandbox::DemoMember>,
+        /// The living sandbox (deposits and the rebalancer bot), when switched on.
+        living: tokio::sync::Mutex<Option<Living>>,
     },
     Remote,
 }
@@ -98,7 +101,11 @@ impl AppCore {
         let client = demo_client(&running.base_url, first)?;
         let signed_in = sign_in(client, SessionMode::Sandbox).await?;
         Ok(Self {
-            mode: Mode::Sandbox { running, members },
+            mode: Mode::Sandbox {
+                running,
+                members,
+                living: tokio::sync::Mutex::new(None),
+            },
             signed_in: RwLock::new(signed_in),
         })
     }
@@ -235,9 +242,45 @@ impl AppCore {
             .collect())
     }
 
+    /// Whether the living sandbox runs (sandbox mode only).
+    pub async fn living_sandbox(&self) -> Result<bool, CommandError> {
+        let Mode::Sandbox { living, .. } = &self.mode else {
+            return Err(not_sandbox());
+        };
+        Ok(living.lock().await.is_some())
+    }
+
+    /// Switches the living sandbox on or off: customer deposits arrive in the BTC hot wallet and
+    /// the `rebalancer-bot` service user sweeps the excess to cold storage through the exchange
+    /// API, so its withdrawals keep joining the approval queue (sandbox mode only).
+    pub async fn set_living_sandbox(&self, on: bool) -> Result<bool, CommandError> {
+        let Mode::Sandbox {
+            running, living, ..
+        } = &self.mode
+        else {
+            return Err(not_sandbox());
+        };
+        let mut living = living.lock().await;
+        match (on, living.take()) {
+            (true, Some(already)) => *living = Some(already),
+            (true, None) => {
+                *living = Some(
+                    Living::start(running, LivingConfig::default())
+                        .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))?,
+                );
+            }
+            (false, Some(running)) => running.stop().await,
+            (false, None) => {}
+        }
+        Ok(living.is_some())
+    }
+
     /// Signs in as another demo member (sandbox mode only).
     pub async fn switch_member(&self, member_id: &str) -> Result<Session, CommandError> {
-        let Mode::Sandbox { running, members } = &self.mode else {
+        let Mode::Sandbox {
+            running, members, ..
+        } = &self.mode
+        else {
             return Err(not_sandbox());
         };
         let m = members.iter().find(|m| m.id == member_id).ok_or_else(|| {

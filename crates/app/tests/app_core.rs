@@ -204,3 +204,18 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
         other => panic!("the revealed key should authenticate (as a service user): {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn the_living_sandbox_switches_on_and_off_and_its_bot_joins_the_queue() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = AppCore::start_sandbox(dir.path()).await.expect("sandbox");
+    assert!(!app.living_sandbox().await.expect("state"));
+    assert!(app.set_living_sandbox(true).await.expect("on"));
+    assert!(
+        app.set_living_sandbox(true).await.expect("still on"),
+        "switching on twice is harmless"
+    );
+    assert!(app.living_sandbox().await.expect("state"));
+    assert!(!app.set_living_sandbox(false).await.expect("off"));
+    assert!(!app.living_sandbox().await.expect("state"));
+}

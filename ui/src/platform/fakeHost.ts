@@ -173,6 +173,8 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
   };
 
   let current: FakeMember = alice;
+  // The fake has no bot: the switch is remembered, nothing moves.
+  let living = false;
   let nextId = 1011;
   const rebalancer = bot("su-rebalancer", "rebalancer-bot");
   const payout = bot("su-payout", "payout-bot");
@@ -509,6 +511,14 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
         if (!next) throw new HostError("not_found", `There is no demo member ${memberId}.`);
         current = next;
         return session();
+      }),
+
+    livingSandbox: () => settle(() => living),
+
+    setLivingSandbox: (on) =>
+      settle(() => {
+        living = on;
+        return living;
       }),
   };
 }

@@ -33,6 +33,10 @@ export interface Host {
   sandboxMembers(): Promise<DemoMember[]>;
   /** Sandbox mode only: sign in as another demo member. */
   switchMember(memberId: string): Promise<Session>;
+  /** Sandbox mode only: whether the living sandbox (deposits + the rebalancer bot) runs. */
+  livingSandbox(): Promise<boolean>;
+  /** Sandbox mode only: switches the living sandbox on or off; resolves to its new state. */
+  setLivingSandbox(on: boolean): Promise<boolean>;
 }
 
 // A Record so the compiler fails when the generated ErrorCode gains or loses a variant.

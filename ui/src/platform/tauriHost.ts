@@ -29,4 +29,6 @@ export const tauriHost: Host = {
   policyDiff: (workflow, policy) => call<PolicyDiff>("policy_diff", { workflow, policy }),
   sandboxMembers: () => call<DemoMember[]>("sandbox_members"),
   switchMember: (memberId) => call<Session>("switch_member", { memberId }),
+  livingSandbox: () => call<boolean>("living_sandbox"),
+  setLivingSandbox: (on) => call<boolean>("set_living_sandbox", { on }),
 };

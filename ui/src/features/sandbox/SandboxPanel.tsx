@@ -23,6 +23,23 @@ export function SandboxPanel({ onSwitched, onNewRequest, newRequestOpen }: Sandb
   const members = usePolled(load, 1000);
   const [switching, setSwitching] = useState<string | null>(null);
   const [switchError, setSwitchError] = useState<HostError | null>(null);
+  const loadLiving = useCallback(() => host.livingSandbox(), [host]);
+  const living = usePolled(loadLiving, 5000);
+  const [livingBusy, setLivingBusy] = useState(false);
+  const [livingError, setLivingError] = useState<HostError | null>(null);
+
+  async function setLiving(on: boolean) {
+    setLivingBusy(true);
+    setLivingError(null);
+    try {
+      await host.setLivingSandbox(on);
+      await living.refresh();
+    } catch (failure) {
+      setLivingError(toHostError(failure));
+    } finally {
+      setLivingBusy(false);
+    }
+  }
 
   async function switchTo(memberId: string) {
     setSwitching(memberId);
@@ -47,6 +64,27 @@ export function SandboxPanel({ onSwitched, onNewRequest, newRequestOpen }: Sandb
           New request{session ? ` as ${session.member.name}` : ""}…
         </button>
         <p className="muted">Any of the 12 kinds: preview what the rules would do, then submit.</p>
+      </div>
+      <div className="sandbox-actions">
+        <label className="living-toggle">
+          <input
+            type="checkbox"
+            data-testid="living-sandbox"
+            checked={living.data === true}
+            disabled={livingBusy || living.data === undefined}
+            onChange={(e) => void setLiving(e.currentTarget.checked)}
+          />{" "}
+          Living sandbox
+        </label>
+        <p className="muted">
+          Customer deposits arrive in the BTC hot wallet and rebalancer-bot sweeps the excess to cold storage through the
+          exchange API; each sweep joins the approval queue.
+        </p>
+        {livingError && (
+          <p className="action-error" role="alert" data-code={livingError.code}>
+            {livingError.message}
+          </p>
+        )}
       </div>
       {switchError && (
         <p className="action-error" role="alert" data-code={switchError.code}>
