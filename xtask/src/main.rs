@@ -5,7 +5,10 @@
 //! - `run`: setup, then opens the desktop app on the embedded sandbox (`tauri dev`).
 //! - `test`: setup, then every gate and test in order — formatting, the tauri-dependency rule,
 //!   TypeScript bindings drift, tsc, ESLint, the UI unit tests, clippy, every Rust test (with the
-//!   real Secret Service), and the end-to-end test of the real app under Xvfb over WebDriver.
+//!   real Secret Service), the conformance test (a third-party client library for the exchange,
+//!   from PyPI at pinned versions in `target/conformance-venv`, unchanged, against a fresh sandbox
+//!   served by the CLI; `tests/conformance/`), and the end-to-end test of the real app under Xvfb
+//!   over WebDriver.
 //!   It stops at the first failure and ends with a summary line.
 //! - `bench`: the benchmarks with their targets (criterion; optimised builds).
 

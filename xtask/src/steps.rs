@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// An error that says which step failed.
 pub type Result<T> = std::result::Result<T, String>;
@@ -31,6 +31,8 @@ const TEST_PACKAGES: &[&str] = &[
     "dbus-x11",
     "gnome-keyring",
     "libsecret-tools",
+    // `python3 -m venv` for the conformance test's client library (tests/conformance/).
+    "python3-venv",
 ];
 
 fn root() -> PathBuf {
@@ -254,6 +256,10 @@ pub fn test() -> Result<()> {
             "--include-ignored",
         ])?)
     })?;
+    s.step(
+        "third-party client library against the sandbox",
+        conformance,
+    )?;
     s.step("desktop app build (UI embedded)", || {
         let mut c = cmd("npx");
         c.args(["tauri", "build", "--debug", "--no-bundle"]);
@@ -405,6 +411,154 @@ fn end_to_end() -> Result<()> {
     let result = run(c);
     let _ = std::fs::remove_dir_all(&home);
     result
+}
+
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR` (relative to the workspace) or `target/`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|d| !d.is_empty())
+        .map_or_else(|| root().join("target"), |d| root().join(d))
+}
+
+/// The conformance test (`tests/conformance/`): a widely used third-party client library for the
+/// exchange, installed from PyPI at pinned versions and used unchanged, against a fresh sandbox
+/// served by the CLI on a free loopback port. Fails if any of its checks fails.
+fn conformance() -> Result<()> {
+    let python = conformance_venv()?;
+    let mut build = cmd("cargo");
+    build.args(["build", "--quiet", "-p", "countersign-cli"]);
+    run(build)?;
+    let cli = target_dir().join("debug").join("countersign");
+    let scratch =
+        std::env::temp_dir().join(format!("countersign-conformance-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let credentials = scratch.join("demo-credentials.json");
+    let mut serve = Command::new(&cli);
+    serve
+        .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(scratch.join("data"))
+        .arg("--demo-credentials")
+        .arg(&credentials)
+        .stdin(Stdio::null());
+    let what = describe(&serve);
+    eprintln!("+ {what} &");
+    let child = serve
+        .spawn()
+        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
+    // Dropped on every path out of here: stops the server and removes its data.
+    let mut server = Background { child, scratch };
+    let base_url = server.wait_until_serving(&credentials, Duration::from_secs(60))?;
+    eprintln!("sandbox answers at {base_url}");
+    let mut test = Command::new(&python);
+    test.current_dir(root())
+        .arg("tests/conformance/test_python_sdk.py")
+        .arg(&credentials)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    run(test)
+}
+
+/// `target/conformance-venv` with `tests/conformance/requirements.txt` installed; pip runs only
+/// when the requirements changed since the last install. Returns the venv's python.
+fn conformance_venv() -> Result<PathBuf> {
+    let venv = target_dir().join("conformance-venv");
+    let python = venv.join("bin").join("python");
+    let pip = venv.join("bin").join("pip");
+    let requirements = root().join("tests/conformance/requirements.txt");
+    let wanted =
+        std::fs::read(&requirements).map_err(|e| format!("{}: {e}", requirements.display()))?;
+    let stamp = venv.join(".countersign-requirements");
+    let usable = python.is_file() && pip.is_file();
+    if usable && std::fs::read(&stamp).is_ok_and(|s| s == wanted) {
+        return Ok(python);
+    }
+    if !usable {
+        // A venv left without pip (no ensurepip at the time) is made anew.
+        let _ = std::fs::remove_dir_all(&venv);
+        let mut c = cmd("python3");
+        c.args(["-m", "venv"]).arg(&venv);
+        run(c).map_err(|e| format!("{e} (on Debian/Ubuntu: apt-get install python3-venv)"))?;
+    }
+    let mut c = Command::new(&python);
+    c.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-input",
+        "-r",
+    ])
+    .arg(&requirements);
+    run(c)?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    Ok(python)
+}
+
+/// A server process started by a step, stopped (and its scratch directory removed) on drop.
+#[derive(Debug)]
+struct Background {
+    child: Child,
+    scratch: PathBuf,
+}
+
+impl Background {
+    /// Waits until the sandbox has written its demo credentials and `GET /0/public/Time`
+    /// answers; returns its base URL.
+    fn wait_until_serving(&mut self, credentials: &Path, limit: Duration) -> Result<String> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("the sandbox exited ({status}) before serving"));
+            }
+            let base_url = std::fs::read_to_string(credentials)
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|v| v["base_url"].as_str().map(str::to_owned));
+            if let Some(url) = base_url
+                && answers_time(&url)
+            {
+                return Ok(url);
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the sandbox did not answer /0/public/Time within {}s",
+                    limit.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
+/// Whether `GET {base_url}/0/public/Time` answers 200 with a time (plain HTTP on loopback).
+fn answers_time(base_url: &str) -> bool {
+    use std::io::{Read as _, Write as _};
+    let Some(host) = base_url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+    else {
+        return false;
+    };
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let request =
+        format!("GET /0/public/Time HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    let mut reply = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut reply).is_ok()
+        && reply.starts_with("HTTP/1.1 200")
+        && reply.contains("\"unixtime\"")
 }
 
 /// The benchmarks. Targets are stated in each bench's doc comment; numbers go in the notes.
