@@ -20,66 +20,15 @@ const UNIT: u64 = 1_000_000;
 /// an elapsed time can be over-read by up to one at each end.
 const HEADROOM_MS: u64 = 2;
 
-/// A counter's maximum and decay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Maximum counter value, in calls.
-    pub max: u32,
-    /// Decay, in thousandths of a call per second (0.33/s is 330). Equal to the decay in
-    /// millionths of a call per millisecond.
-    pub decay_milli_per_sec: u32,
+pub use countersign_kraken::{RateLimit, RateTier};
+
+fn max_units(limit: RateLimit) -> u64 {
+    u64::from(limit.max).saturating_mul(UNIT)
 }
 
-/// The exchange's verification tiers and their counters (spec: Rate limits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateTier {
-    /// Max 15, decays 0.33 per second.
-    Starter,
-    /// Max 20, decays 0.5 per second.
-    Intermediate,
-    /// Max 20, decays 1 per second.
-    Pro,
-}
-
-impl RateTier {
-    /// The tier's counter.
-    pub const fn limit(self) -> RateLimit {
-        match self {
-            Self::Starter => RateLimit::new(15, 330),
-            Self::Intermediate => RateLimit::new(20, 500),
-            Self::Pro => RateLimit::new(20, 1_000),
-        }
-    }
-}
-
-impl RateLimit {
-    /// A counter with `max` calls decaying at `decay_milli_per_sec` thousandths per second.
-    pub const fn new(max: u32, decay_milli_per_sec: u32) -> Self {
-        Self {
-            max,
-            decay_milli_per_sec,
-        }
-    }
-
-    /// Effectively no limit (for endpoints the exchange does not count this way).
-    pub const fn unlimited() -> Self {
-        Self::new(u32::MAX, u32::MAX)
-    }
-
-    fn max_units(self) -> u64 {
-        u64::from(self.max).saturating_mul(UNIT)
-    }
-
-    /// Decay per millisecond in millionths of a call (at least 1, so a wait always ends).
-    fn decay_per_ms(self) -> u64 {
-        u64::from(self.decay_milli_per_sec).max(1)
-    }
-}
-
-impl From<RateTier> for RateLimit {
-    fn from(t: RateTier) -> Self {
-        t.limit()
-    }
+/// Decay per millisecond in millionths of a call (at least 1, so a wait always ends).
+fn decay_per_ms(limit: RateLimit) -> u64 {
+    u64::from(limit.decay_milli_per_sec).max(1)
 }
 
 /// One key's call counter as the client models it. Times are milliseconds on any clock that
@@ -111,7 +60,7 @@ impl RatePacer {
         let elapsed = now_ms.saturating_sub(self.at_ms);
         self.level = self
             .level
-            .saturating_sub(elapsed.saturating_mul(self.limit.decay_per_ms()));
+            .saturating_sub(elapsed.saturating_mul(decay_per_ms(self.limit)));
         self.at_ms = self.at_ms.max(now_ms);
     }
 
@@ -121,17 +70,15 @@ impl RatePacer {
         self.decay_to(now_ms);
         let need = u64::from(cost).saturating_mul(UNIT);
         let after = self.level.saturating_add(need);
-        let max = self
-            .limit
-            .max_units()
-            .saturating_sub(HEADROOM_MS.saturating_mul(self.limit.decay_per_ms()));
+        let max = max_units(self.limit)
+            .saturating_sub(HEADROOM_MS.saturating_mul(decay_per_ms(self.limit)));
         if after <= max {
             self.level = after;
             return Ok(());
         }
         let excess = after - max;
         Err(Duration::from_millis(
-            excess.div_ceil(self.limit.decay_per_ms()),
+            excess.div_ceil(decay_per_ms(self.limit)),
         ))
     }
 
@@ -139,7 +86,7 @@ impl RatePacer {
     /// call from the answer instead, since the exchange counted it somewhere in between.
     pub fn answered(&mut self, cost: u32, sent_ms: u64, answered_ms: u64) {
         let took = answered_ms.saturating_sub(sent_ms);
-        let decayed = took.saturating_mul(self.limit.decay_per_ms());
+        let decayed = took.saturating_mul(decay_per_ms(self.limit));
         let cost = u64::from(cost).saturating_mul(UNIT);
         self.level = self.level.saturating_add(decayed.min(cost));
     }
@@ -148,7 +95,7 @@ impl RatePacer {
     /// may share the key), so ours is too.
     pub fn saturate(&mut self, now_ms: u64) {
         self.decay_to(now_ms);
-        self.level = self.level.max(self.limit.max_units());
+        self.level = self.level.max(max_units(self.limit));
     }
 
     /// The counter at `now_ms`, in millionths of a call.

@@ -172,6 +172,8 @@ refusals! {
         UnknownAsset = "Unknown asset",
         /// `EFunding:Too many addresses`
         TooManyAddresses = "Too many addresses",
+        /// `EFunding:Invalid method` — the asset has no such deposit or withdrawal method.
+        InvalidMethod = "Invalid method",
     }
 }
 
@@ -182,6 +184,8 @@ refusals! {
         UnknownAssetPair = "Unknown asset pair",
         /// `EQuery:Unknown asset`
         UnknownAsset = "Unknown asset",
+        /// `EQuery:Unknown export` — no export with that id (or it was removed).
+        UnknownExport = "Unknown export",
     }
 }
 

@@ -8,6 +8,7 @@
 //! - [`ApiError`]: the exchange's error strings as a typed enum ([`FundingError`], [`QueryError`],
 //!   [`OrderError`], [`OrgRefusal`]), round-tripping the exact text; [`ErrorCategory`] for what to
 //!   do next; [`Messages`] splits an `error` array into errors and [`ApiWarning`]s.
+//! - [`RateTier`], [`RateLimit`]: the per-key call counter by verification tier.
 //! - [`Scope`]: an API key permission by its wire name (`funds_withdraw`, ...).
 //! - [`rest`]: every private endpoint ([`rest::Endpoint`], with its permission, rate cost and
 //!   retry safety) and its request and result types, shared by the client and the sandbox.
@@ -15,6 +16,7 @@
 mod envelope;
 mod error;
 mod nonce;
+mod rate;
 pub mod rest;
 mod scope;
 mod sign;
@@ -24,6 +26,7 @@ pub use error::{
     ApiError, ApiWarning, ErrorCategory, FundingError, Messages, OrderError, OrgRefusal, QueryError,
 };
 pub use nonce::{NonceCheck, NonceWindow};
+pub use rate::{RateLimit, RateTier};
 pub use scope::{Scope, ScopeGroup};
 pub use sign::{ApiSecret, Credentials, SecretError, sign, verify_signature};
 

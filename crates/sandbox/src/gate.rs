@@ -5,7 +5,7 @@
 //! - [`Gate`]: the in-memory state, shared by every clone of the sandbox. It is soft state, as on
 //!   the exchange: a restart forgets counters and lockouts (the highest nonce per key is durable,
 //!   in SQLite).
-//! - [`RateTier`]: the counter's maximum and decay (`shared/spec/kraken-rest.md`, "Rate limits").
+//! - [`RateTier`] (from `countersign-kraken`): the counter's maximum and decay.
 //!
 //! Counter arithmetic is integer: the counter is kept in millionths of a call and decays by the
 //! millisecond (every tier's decay is a whole number of millionths per millisecond), so no float
@@ -23,53 +23,16 @@ pub const LOCKOUT_AFTER: u32 = 5;
 /// How long a lockout lasts: about 15 minutes, as the exchange documents.
 pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
 
-/// The account's verification tier, which sets the rate counter's maximum and decay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateTier {
-    /// Maximum 15, decay 0.33 per second.
-    Starter,
-    /// Maximum 20, decay 0.5 per second.
-    Intermediate,
-    /// Maximum 20, decay 1 per second.
-    Pro,
+pub use countersign_kraken::RateTier;
+
+/// The tier's maximum, in millionths of a call.
+fn max_micro(tier: RateTier) -> i64 {
+    i64::from(tier.limit().max) * 1_000_000
 }
 
-impl RateTier {
-    /// Parses `starter`, `intermediate` or `pro`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "starter" => Some(Self::Starter),
-            "intermediate" => Some(Self::Intermediate),
-            "pro" => Some(Self::Pro),
-            _ => None,
-        }
-    }
-
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Starter => "starter",
-            Self::Intermediate => "intermediate",
-            Self::Pro => "pro",
-        }
-    }
-
-    /// The counter's maximum, in millionths of a call.
-    fn max_micro(self) -> i64 {
-        match self {
-            Self::Starter => 15_000_000,
-            Self::Intermediate | Self::Pro => 20_000_000,
-        }
-    }
-
-    /// Decay in millionths of a call per millisecond (0.33, 0.5, 1 call per second).
-    fn decay_micro_per_ms(self) -> i64 {
-        match self {
-            Self::Starter => 330,
-            Self::Intermediate => 500,
-            Self::Pro => 1_000,
-        }
-    }
+/// The tier's decay in millionths of a call per millisecond (= thousandths per second).
+fn decay_micro_per_ms(tier: RateTier) -> i64 {
+    i64::from(tier.limit().decay_milli_per_sec)
 }
 
 /// Why the gate refused a call.
@@ -208,11 +171,11 @@ impl Gate {
         let mut keys = lock(&self.keys);
         let s = keys.entry(api_key.to_owned()).or_default();
         let elapsed = (now_ms - s.counter_at_ms).max(0);
-        let decayed = elapsed.saturating_mul(tier.decay_micro_per_ms());
+        let decayed = elapsed.saturating_mul(decay_micro_per_ms(tier));
         s.counter_micro = (s.counter_micro - decayed).max(0);
         s.counter_at_ms = now_ms.max(s.counter_at_ms);
         let next = s.counter_micro + i64::from(cost) * 1_000_000;
-        if next > tier.max_micro() && !self.unmetered.load(std::sync::atomic::Ordering::Relaxed) {
+        if next > max_micro(tier) && !self.unmetered.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(Refusal::RateLimited);
         }
         s.counter_micro = next;

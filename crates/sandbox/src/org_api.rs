@@ -78,7 +78,7 @@ async fn org_call(
             "GetRequest" => respond(get_one(&sandbox, &caller)),
             "Approve" => respond(decide(&sandbox, &caller, Decision::Approve)),
             "Reject" => respond(decide(&sandbox, &caller, Decision::Reject)),
-            _ => envelope_err(&ApiError::Other("EGeneral:Unknown method".into())),
+            _ => envelope_err(&ApiError::UnknownMethod),
         }
     })
     .await
@@ -293,7 +293,13 @@ pub(crate) fn complete(
 fn apply_error(e: crate::ApplyError) -> ApiError {
     match e {
         crate::ApplyError::Store(s) => internal(s),
-        other => ApiError::Other(other.to_string()),
+        crate::ApplyError::InsufficientFunds => {
+            ApiError::Funding(countersign_kraken::FundingError::InsufficientFunds)
+        }
+        crate::ApplyError::UnknownAsset => {
+            ApiError::Query(countersign_kraken::QueryError::UnknownAsset)
+        }
+        other @ crate::ApplyError::Payload(_) => ApiError::Other(other.to_string()),
     }
 }
 

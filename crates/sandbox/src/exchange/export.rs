@@ -6,11 +6,11 @@
 //! `Processed` from the first poll; clients that poll until then work unchanged. The zip is kept
 //! in the store until removed.
 
-use countersign_kraken::ApiError;
 use countersign_kraken::rest::{
     AddExportResult, ExportFormat, ExportReport, ExportState, ExportStatusEntry,
     RemoveExportResult, Timestamp,
 };
+use countersign_kraken::{ApiError, QueryError};
 use countersign_ledger::{
     ExportKind, LedgerLayout, LedgerRow, TradeRow, TradesLayout, write_ledgers_csv,
     write_trades_csv,
@@ -282,7 +282,7 @@ pub(super) fn retrieve(sandbox: &Sandbox, caller: &Caller) -> Result<Vec<u8>, Ap
         .query_row([id], |r| r.get::<_, Vec<u8>>(0))
         .optional()
         .map_err(store)?
-        .ok_or_else(|| ApiError::Other("EQuery:Unknown export".into()))
+        .ok_or(ApiError::Query(QueryError::UnknownExport))
 }
 
 pub(super) fn remove(sandbox: &Sandbox, caller: &Caller) -> Result<RemoveExportResult, ApiError> {
@@ -296,7 +296,7 @@ pub(super) fn remove(sandbox: &Sandbox, caller: &Caller) -> Result<RemoveExportR
         .execute("DELETE FROM exports WHERE id = ?1", [id])
         .map_err(store)?;
     if removed == 0 {
-        return Err(ApiError::Other("EQuery:Unknown export".into()));
+        return Err(ApiError::Query(QueryError::UnknownExport));
     }
     Ok(if how == "delete" {
         RemoveExportResult {

@@ -7,13 +7,13 @@
 //! it waits, `Success` once approved and executed, `Failure` + `canceled` when rejected, expired or
 //! cancelled (`shared/spec/kraken-rest.md`, **(extension)**). The request's id is the refid.
 
-use countersign_kraken::ApiError;
 use countersign_kraken::rest::{
     BalanceExEntry, BalanceExResult, BalanceResult, DepositAddress, DepositMethod,
     DepositStatusEntry, DepositStatusResult, Limit, Timestamp, TransferStatus, TransferStatusProp,
     WebSocketsToken, WithdrawAddress, WithdrawInfo, WithdrawMethod, WithdrawResult,
     WithdrawStatusEntry, WithdrawStatusResult,
 };
+use countersign_kraken::{ApiError, FundingError};
 use countersign_org::{Context, RequestId, RequestPayload, RequestStatus, Verdict, Workflow};
 use rust_decimal::Decimal;
 
@@ -21,10 +21,6 @@ use super::market::{self, AssetSpec};
 use super::{optional, required};
 use crate::auth::{Caller, internal};
 use crate::{Sandbox, db};
-
-fn funding(description: &str) -> ApiError {
-    ApiError::Other(format!("EFunding:{description}"))
-}
 
 /// The `asset` field, known to the sandbox.
 fn asset_param(caller: &Caller) -> Result<&'static AssetSpec, ApiError> {
@@ -111,7 +107,7 @@ pub(super) fn deposit_addresses(caller: &Caller) -> Result<Vec<DepositAddress>, 
     let a = asset_param(caller)?;
     let method = required(caller, "method")?;
     if method != a.deposit_method {
-        return Err(funding("Invalid method"));
+        return Err(ApiError::Funding(FundingError::InvalidMethod));
     }
     Ok(vec![DepositAddress {
         address: a.deposit_address.to_owned(),
@@ -231,7 +227,7 @@ pub(super) fn withdraw_info(sandbox: &Sandbox, caller: &Caller) -> Result<Withdr
         .addresses
         .get(key)
         .filter(|e| e.asset == a.code)
-        .ok_or_else(|| funding("Unknown withdraw key"))?;
+        .ok_or(ApiError::Funding(FundingError::UnknownWithdrawKey))?;
     let available = db::balance(&conn, a.code).map_err(internal)?;
     let fee = a.fee();
     Ok(WithdrawInfo {
@@ -252,11 +248,11 @@ pub(super) fn withdraw(sandbox: &Sandbox, caller: &Caller) -> Result<WithdrawRes
         return Err(ApiError::InvalidArguments(Some("amount".into())));
     }
     if amount < a.min() {
-        return Err(funding("Invalid amount"));
+        return Err(ApiError::Funding(FundingError::InvalidAmount));
     }
     let fee = a.fee();
     if max_fee.is_some_and(|max| fee > max) {
-        return Err(funding("Max fee exceeded"));
+        return Err(ApiError::Funding(FundingError::MaxFeeExceeded));
     }
     let now = sandbox.now();
     let mut conn = sandbox.conn();
@@ -265,12 +261,12 @@ pub(super) fn withdraw(sandbox: &Sandbox, caller: &Caller) -> Result<WithdrawRes
         .addresses
         .get(key)
         .filter(|e| e.asset == a.code)
-        .ok_or_else(|| funding("Unknown withdraw key"))?;
+        .ok_or(ApiError::Funding(FundingError::UnknownWithdrawKey))?;
     if caller
         .param("address")
         .is_some_and(|addr| addr != entry.address)
     {
-        return Err(funding("Invalid withdrawal address"));
+        return Err(ApiError::Funding(FundingError::InvalidWithdrawalAddress));
     }
     let payload = RequestPayload::Withdrawal {
         asset: a.code.to_owned(),
@@ -301,7 +297,7 @@ pub(super) fn withdraw(sandbox: &Sandbox, caller: &Caller) -> Result<WithdrawRes
                 .map(|s| s.rule.clone())
                 .unwrap_or_default();
             if failed == "funds.available" {
-                funding("Insufficient funds")
+                ApiError::Funding(FundingError::InsufficientFunds)
             } else {
                 ApiError::PermissionDenied
             }
@@ -389,7 +385,7 @@ pub(super) fn withdraw_cancel(sandbox: &Sandbox, caller: &Caller) -> Result<bool
         .filter(
             |r| matches!(&r.payload, RequestPayload::Withdrawal { asset, .. } if asset == a.code),
         )
-        .ok_or_else(|| funding("Unknown reference id"))?;
+        .ok_or(ApiError::Funding(FundingError::UnknownReferenceId))?;
     if request.initiator != caller.actor {
         return Err(ApiError::PermissionDenied);
     }

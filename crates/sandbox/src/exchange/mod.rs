@@ -44,7 +44,7 @@ pub fn router(sandbox: Sandbox) -> Router {
 
 /// `EGeneral:Unknown method`, for a path that names no call.
 fn unknown_method() -> ApiError {
-    ApiError::Other("EGeneral:Unknown method".into())
+    ApiError::UnknownMethod
 }
 
 async fn private_call(

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Json, Response};
 use countersign_kraken::rest::{AssetInfo, AssetPairInfo, FeeTier, TimeResult};
-use countersign_kraken::{ApiError, Envelope};
+use countersign_kraken::{ApiError, Envelope, QueryError};
 use indexmap::IndexMap;
 use rust_decimal::Decimal;
 
@@ -105,7 +105,7 @@ fn assets(params: &HashMap<String, String>) -> Result<IndexMap<String, AssetInfo
         .map(|n| {
             market::asset(n)
                 .map(|a| (a.name.to_owned(), asset_info(a)))
-                .ok_or_else(|| ApiError::Other("EQuery:Unknown asset".into()))
+                .ok_or(ApiError::Query(QueryError::UnknownAsset))
         })
         .collect()
 }
@@ -158,8 +158,7 @@ fn pairs(params: &HashMap<String, String>) -> Result<IndexMap<String, AssetPairI
     names
         .into_iter()
         .map(|n| {
-            let p = market::pair(n)
-                .ok_or_else(|| ApiError::Other("EQuery:Unknown asset pair".into()))?;
+            let p = market::pair(n).ok_or(ApiError::Query(QueryError::UnknownAssetPair))?;
             Ok((p.name.to_owned(), pair_info(p)?))
         })
         .collect()
