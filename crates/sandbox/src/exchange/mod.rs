@@ -112,6 +112,11 @@ fn dispatch(sandbox: &Sandbox, caller: &Caller, endpoint: Endpoint) -> Result<Re
         Endpoint::ExportStatus => json(&export::status(sandbox, caller)?),
         Endpoint::RetrieveExport => export::retrieve(sandbox, caller).map(Reply::Zip),
         Endpoint::RemoveExport => json(&export::remove(sandbox, caller)?),
+        Endpoint::AddOrder => json(&trading::add_order(sandbox, caller)?),
+        Endpoint::CancelOrder => json(&trading::cancel_order(sandbox, caller)?),
+        Endpoint::OpenOrders => json(&trading::open_orders(sandbox, caller)?),
+        Endpoint::ClosedOrders => json(&trading::closed_orders(sandbox, caller)?),
+        Endpoint::TradesHistory => json(&trading::trades_history(sandbox, caller)?),
         _ => Err(unknown_method()),
     }
 }
