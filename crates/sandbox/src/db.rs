@@ -107,6 +107,10 @@ const MIGRATIONS: &[&str] = &[
          amount TEXT NOT NULL,
          time INTEGER NOT NULL
      );",
+    // 4: an order's client order id (`cl_ord_id`), unique among open orders as on the exchange.
+    "ALTER TABLE orders ADD COLUMN cl_ord_id TEXT;
+     CREATE UNIQUE INDEX open_orders_by_cl_ord_id ON orders(cl_ord_id)
+         WHERE status = 'open' AND cl_ord_id IS NOT NULL;",
 ];
 
 const SCHEMA: &str = r"

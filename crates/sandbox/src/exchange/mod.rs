@@ -12,6 +12,7 @@
 //! - `ledger`: `Ledgers`, `QueryLedgers`, honouring the key's query window.
 //! - `export`: ledger and trades exports as the exchange's zip.
 
+mod earn;
 mod export;
 mod funding;
 mod ledger;
@@ -112,7 +113,17 @@ fn dispatch(sandbox: &Sandbox, caller: &Caller, endpoint: Endpoint) -> Result<Re
         Endpoint::ExportStatus => json(&export::status(sandbox, caller)?),
         Endpoint::RetrieveExport => export::retrieve(sandbox, caller).map(Reply::Zip),
         Endpoint::RemoveExport => json(&export::remove(sandbox, caller)?),
-        _ => Err(unknown_method()),
+        Endpoint::EarnStrategies => json(&earn::strategies(caller)?),
+        Endpoint::EarnAllocations => json(&earn::allocations(sandbox, caller)?),
+        Endpoint::EarnAllocate => json(&earn::allocate(sandbox, caller)?),
+        Endpoint::EarnDeallocate => json(&earn::deallocate(sandbox, caller)?),
+        Endpoint::EarnAllocateStatus => json(&earn::allocate_status(caller)?),
+        Endpoint::EarnDeallocateStatus => json(&earn::deallocate_status(caller)?),
+        Endpoint::AddOrder => json(&trading::add_order(sandbox, caller)?),
+        Endpoint::CancelOrder => json(&trading::cancel_order(sandbox, caller)?),
+        Endpoint::OpenOrders => json(&trading::open_orders(sandbox, caller)?),
+        Endpoint::ClosedOrders => json(&trading::closed_orders(sandbox, caller)?),
+        Endpoint::TradesHistory => json(&trading::trades_history(sandbox, caller)?),
     }
 }
 
