@@ -29,7 +29,7 @@ enum Mode {
         running: RunningSandbox,
         members: Vec<countersign_sandbox::DemoMember>,
         /// The living sandbox (deposits and the rebalancer bot), when switched on.
-        living: tokio::sync::Mutex<Option<Living>>,
+        living: Box<tokio::sync::Mutex<Option<Living>>>,
     },
     Remote,
 }
@@ -104,7 +104,7 @@ impl AppCore {
             mode: Mode::Sandbox {
                 running,
                 members,
-                living: tokio::sync::Mutex::new(None),
+                living: Box::default(),
             },
             signed_in: RwLock::new(signed_in),
         })

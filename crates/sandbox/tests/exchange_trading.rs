@@ -746,3 +746,62 @@ async fn the_history_calls_see_only_the_keys_query_window() {
     let everything = ok(&call(&h, &key, "TradesHistory", &[("start", "0")]).await).clone();
     assert_eq!(everything["count"], inside);
 }
+
+#[tokio::test]
+async fn funds_held_by_a_resting_order_cannot_be_withdrawn() {
+    let h = Harness::start().await;
+    h.sandbox()
+        .set_rate_tier(countersign_sandbox::gate::RateTier::Pro)
+        .unwrap();
+    let trader = h.bot("su-rebalancer");
+    let spec = countersign_org::ApiKeySpec {
+        scopes: [
+            countersign_org::Scope::FundsQuery,
+            countersign_org::Scope::FundsWithdraw,
+            countersign_org::Scope::TradesModify,
+        ]
+        .into_iter()
+        .collect(),
+        ..countersign_org::ApiKeySpec::default()
+    };
+    h.sandbox()
+        .operator_set_key_spec(&trader.api_key, &spec)
+        .unwrap();
+    // A limit sell far above the reference rests and holds 48 of the 48.275 BTC.
+    ok(&h
+        .private(
+            &trader,
+            "AddOrder",
+            &[
+                ("pair", "XBTUSD"),
+                ("type", "sell"),
+                ("ordertype", "limit"),
+                ("price", "200000"),
+                ("volume", "48"),
+            ],
+        )
+        .await);
+    h.advance_ms(2_000);
+    assert_eq!(
+        err(&h
+            .private(
+                &trader,
+                "Withdraw",
+                &[("asset", "XBT"), ("key", "cold-storage-1"), ("amount", "1")]
+            )
+            .await),
+        "EFunding:Insufficient funds"
+    );
+    h.advance_ms(2_000);
+    ok(&h
+        .private(
+            &trader,
+            "Withdraw",
+            &[
+                ("asset", "XBT"),
+                ("key", "cold-storage-1"),
+                ("amount", "0.2"),
+            ],
+        )
+        .await);
+}

@@ -384,7 +384,7 @@ fn operate(
     .map_err(|e| match e {
         ApplyError::InsufficientFunds => insufficient(),
         ApplyError::Store(s) => internal(s),
-        ApplyError::Payload(_) => ApiError::InternalError,
+        ApplyError::Payload(_) | ApplyError::UnknownAsset => ApiError::InternalError,
     })?;
     tx.commit().map_err(store)?;
     Ok(true)

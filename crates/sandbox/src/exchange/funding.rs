@@ -228,7 +228,7 @@ pub(super) fn withdraw_info(sandbox: &Sandbox, caller: &Caller) -> Result<Withdr
         .get(key)
         .filter(|e| e.asset == a.code)
         .ok_or(ApiError::Funding(FundingError::UnknownWithdrawKey))?;
-    let available = db::balance(&conn, a.code).map_err(internal)?;
+    let available = super::trading::spendable(&conn, a).map_err(internal)?;
     let fee = a.fee();
     Ok(WithdrawInfo {
         method: entry.method.clone(),
@@ -276,7 +276,8 @@ pub(super) fn withdraw(sandbox: &Sandbox, caller: &Caller) -> Result<WithdrawRes
         address: entry.address.clone(),
     };
     let context = Context {
-        available: Some(db::balance(&conn, a.code).map_err(internal)?),
+        // Funds held by open orders cannot leave.
+        available: Some(super::trading::spendable(&conn, a).map_err(internal)?),
     };
     let submission = org
         .submit(

@@ -11,6 +11,8 @@
 //! - `funding`: balances, deposits, withdrawals (under the Organization's policy).
 //! - `ledger`: `Ledgers`, `QueryLedgers`, honouring the key's query window.
 //! - `export`: ledger and trades exports as the exchange's zip.
+//! - `trading`: spot orders and trades under a fixed-price fill model.
+//! - `earn`: flexible Earn strategies, allocations and deallocations.
 
 mod earn;
 mod export;

@@ -448,7 +448,7 @@ pub(super) fn add_order(sandbox: &Sandbox, caller: &Caller) -> Result<AddOrderRe
                 .map_err(|e| match e {
                     ApplyError::InsufficientFunds => insufficient(),
                     ApplyError::Store(s) => internal(s),
-                    ApplyError::Payload(_) => ApiError::InternalError,
+                    ApplyError::Payload(_) | ApplyError::UnknownAsset => ApiError::InternalError,
                 })
             };
             let legs = [
