@@ -1,10 +1,11 @@
 //! Scripted service-user bots for the sandbox: they speak only the exchange's REST API, with a
 //! service user's key, exactly as a customer's bot would.
 //!
-//! - [`Rebalancer`]: a treasury sweeper. When the hot wallet's balance of an asset rises above a
-//!   threshold, it withdraws the excess (down to a floor, net of the fee) to an address-book
-//!   entry. Under the Organization's withdrawal policy the withdrawal waits for member approval;
-//!   the bot never starts a second sweep while one of its withdrawals is on hold.
+//! - [`Rebalancer`]: a treasury sweeper. When the hot wallet's balance of an asset, less every
+//!   withdrawal of it still on hold, rises above a threshold, it withdraws the excess (down to a
+//!   floor, net of the fee) to an address-book entry. Under the Organization's withdrawal policy
+//!   the withdrawal waits for member approval; counting held withdrawals as already gone keeps
+//!   the bot from sweeping the same funds twice, across restarts too (it keeps no state).
 //! - [`Tick`]: what one look at the account led to.
 //! - [`Rebalancer::run`]: the loop, ticking on an interval until told to stop.
 //! - [`living::Living`]: the living sandbox — simulated customer deposits plus the rebalancer.
@@ -51,15 +52,12 @@ impl RebalancerConfig {
 /// What one tick did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tick {
-    /// The balance is at or below the threshold.
+    /// The balance less held withdrawals is at or below the threshold.
     Idle {
         /// The balance seen.
         balance: Decimal,
-    },
-    /// A sweep of ours is waiting for the Organization's approval; nothing new is started.
-    Waiting {
-        /// The withdrawal on hold.
-        refid: String,
+        /// It, less withdrawals of the asset still on hold (amount and fee).
+        projected: Decimal,
     },
     /// A sweep was submitted.
     Swept {
@@ -97,7 +95,7 @@ impl Rebalancer {
         Self { client, config }
     }
 
-    /// Looks once: waits on a held sweep, sweeps the excess, or does nothing.
+    /// Looks once: sweeps the excess, or does nothing.
     pub async fn tick(&self) -> Result<Tick, BotError> {
         let statuses = self
             .client
@@ -106,15 +104,15 @@ impl Rebalancer {
                 ..WithdrawStatusRequest::default()
             })
             .await?;
-        if let Some(held) = statuses.entries().iter().find(|w| {
-            w.status == TransferStatus::Initial
-                && w.status_prop == Some(TransferStatusProp::OnHold)
-                && w.key.as_deref() == Some(self.config.destination.as_str())
-        }) {
-            return Ok(Tick::Waiting {
-                refid: held.refid.clone(),
-            });
-        }
+        let on_hold: Decimal = statuses
+            .entries()
+            .iter()
+            .filter(|w| {
+                w.status == TransferStatus::Initial
+                    && w.status_prop == Some(TransferStatusProp::OnHold)
+            })
+            .map(|w| w.amount + w.fee.unwrap_or_default())
+            .sum();
         // `Balance` keys assets by the exchange's name (`XXBT`); `Assets` maps the configured
         // altname to it.
         let unknown = || BotError::UnknownAsset(self.config.asset.clone());
@@ -133,20 +131,21 @@ impl Rebalancer {
             .0
             .get(name)
             .ok_or_else(unknown)?;
-        if balance <= self.config.threshold {
-            return Ok(Tick::Idle { balance });
+        let projected = balance - on_hold;
+        if projected <= self.config.threshold {
+            return Ok(Tick::Idle { balance, projected });
         }
         let info = self
             .client
             .withdraw_info(&WithdrawInfoRequest {
                 asset: self.config.asset.clone(),
                 key: self.config.destination.clone(),
-                amount: balance - self.config.floor,
+                amount: projected - self.config.floor,
             })
             .await?;
-        let amount = balance - self.config.floor - info.fee;
+        let amount = projected - self.config.floor - info.fee;
         if amount <= Decimal::ZERO {
-            return Ok(Tick::Idle { balance });
+            return Ok(Tick::Idle { balance, projected });
         }
         let refid = self
             .client
@@ -192,10 +191,9 @@ impl Rebalancer {
                 }) => {
                     tracing::info!(%refid, %amount, completed, asset = %self.config.asset, "rebalancer swept the excess")
                 }
-                Ok(Tick::Waiting { refid }) => {
-                    tracing::debug!(%refid, "rebalancer waits for approval")
+                Ok(Tick::Idle { balance, projected }) => {
+                    tracing::debug!(%balance, %projected, "rebalancer idle");
                 }
-                Ok(Tick::Idle { balance }) => tracing::debug!(%balance, "rebalancer idle"),
                 Err(e) => tracing::warn!(error = %e, "rebalancer tick failed"),
             }
             tokio::select! {

@@ -65,39 +65,48 @@ async fn cancel_held_sweeps(client: &ExchangeClient) -> usize {
 }
 
 #[tokio::test]
-async fn sweeps_the_excess_once_then_waits_for_approval() {
+async fn sweeps_the_excess_counting_held_withdrawals_as_gone() {
     let dir = tempfile::tempdir().expect("dir");
     let server = start(dir.path()).await;
     let bot = Rebalancer::new(client(&server), RebalancerConfig::demo());
-    // First it waits on the sweep the demo seeded.
-    assert!(matches!(
-        bot.tick().await.expect("tick"),
-        Tick::Waiting { .. }
-    ));
-    assert_eq!(cancel_held_sweeps(&client(&server)).await, 2);
-    // 48.275 BTC is above 45: sweep down to 40, net of the 0.00015 fee.
+    let dec = |s: &str| s.parse::<Decimal>().expect("dec");
+    // 48.275 BTC, of which 2.50015 + 0.75015 are on hold in the demo's queue: 45.0247 is above
+    // 45, so it sweeps down to 40, net of the 0.00015 fee.
     let Tick::Swept {
-        refid,
-        amount,
-        completed,
+        amount, completed, ..
     } = bot.tick().await.expect("tick")
     else {
         panic!("expected a sweep");
     };
-    assert_eq!(amount, "8.27485".parse::<Decimal>().expect("dec"));
+    assert_eq!(amount, dec("5.02455"));
     assert!(!completed, "the demo's withdrawal policy queues it");
-    // While it waits, the bot starts nothing new, even as deposits push the balance up.
+    // Its own sweep now counts as gone: nothing more until deposits lift the hot wallet again.
+    assert_eq!(
+        bot.tick().await.expect("tick"),
+        Tick::Idle {
+            balance: dec("48.2750000000"),
+            projected: dec("40"),
+        }
+    );
     server
         .sandbox
         .simulate_deposit("BTC", Decimal::from(3))
         .expect("deposit");
-    assert_eq!(
-        bot.tick().await.expect("tick"),
-        Tick::Waiting {
-            refid: refid.clone()
-        }
-    );
-    assert_eq!(bot.tick().await.expect("tick"), Tick::Waiting { refid });
+    assert!(matches!(bot.tick().await.expect("tick"), Tick::Idle { .. }));
+    server
+        .sandbox
+        .simulate_deposit("BTC", Decimal::from(3))
+        .expect("deposit");
+    let Tick::Swept { amount, .. } = bot.tick().await.expect("tick") else {
+        panic!("expected a second sweep");
+    };
+    assert_eq!(amount, dec("5.99985"));
+    // A bot restarted from scratch (a new client, no memory) reaches the same conclusion.
+    let again = Rebalancer::new(client(&server), RebalancerConfig::demo());
+    assert!(matches!(
+        again.tick().await.expect("tick"),
+        Tick::Idle { .. }
+    ));
 }
 
 #[tokio::test]
@@ -109,11 +118,12 @@ async fn below_the_threshold_it_stays_idle() {
         ..RebalancerConfig::demo()
     };
     let bot = Rebalancer::new(client(&server), config);
-    cancel_held_sweeps(&client(&server)).await;
+    assert_eq!(cancel_held_sweeps(&client(&server)).await, 2);
     assert_eq!(
         bot.tick().await.expect("tick"),
         Tick::Idle {
-            balance: "48.2750000000".parse().expect("dec")
+            balance: "48.2750000000".parse().expect("dec"),
+            projected: "48.2750000000".parse().expect("dec"),
         }
     );
 }
@@ -134,8 +144,7 @@ async fn the_living_sandbox_fills_the_queue_and_stops_cleanly() {
         },
     )
     .expect("start");
-    assert_eq!(cancel_held_sweeps(&client(&server)).await, 2);
-    // The rebalancer's next tick sweeps; a check through the exchange API sees it on hold.
+    // The rebalancer's first tick sweeps; a check through the exchange API sees it on hold.
     let probe = client(&server);
     let mut held = false;
     for _ in 0..100 {
@@ -144,10 +153,11 @@ async fn the_living_sandbox_fills_the_queue_and_stops_cleanly() {
             .withdraw_status(&Default::default())
             .await
             .expect("status");
-        if s.entries()
-            .iter()
-            .any(|w| w.key.as_deref() == Some("cold-storage-1") && w.status_prop.is_some())
-        {
+        if s.entries().iter().any(|w| {
+            w.key.as_deref() == Some("cold-storage-1")
+                && w.status_prop.is_some()
+                && w.amount == "5.02455".parse::<Decimal>().expect("dec")
+        }) {
             held = true;
             break;
         }
