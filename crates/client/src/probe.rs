@@ -546,14 +546,18 @@ async fn run<R: PrivateRequest + Clone>(
             ApiError::PermissionDenied.to_string(),
         )),
         Err(ExchangeError::Api(e)) if !says_nothing(&e) => {
-            let finding = if e.category() == ErrorCategory::Permission {
+            if e.category() == ErrorCategory::Permission {
                 // `EAPI:Feature disabled`, `EEarnings:Permission denied:…`: refused for the
                 // account or the product, which does not say whether the key's scope is there.
-                Finding::Unknown
-            } else {
-                Finding::Has
-            };
-            Ok(probed(finding, e.to_string()))
+                return Ok(probed(
+                    Finding::Unknown,
+                    format!("{e} (refused for the account or product, not the key)"),
+                ));
+            }
+            Ok(probed(
+                Finding::Has,
+                format!("{e} (after the permission check)"),
+            ))
         }
         Err(source) => Err(ProbeError {
             capability,
