@@ -54,7 +54,7 @@ enum Command {
 
 /// The member's key: `COUNTERSIGN_API_KEY` + `COUNTERSIGN_API_SECRET` for automation, otherwise
 /// the OS keychain entry for the base URL.
-async fn credentials(base_url: &str) -> anyhow::Result<Credentials> {
+pub(crate) async fn credentials(base_url: &str) -> anyhow::Result<Credentials> {
     match (
         std::env::var("COUNTERSIGN_API_KEY").ok(),
         std::env::var("COUNTERSIGN_API_SECRET").ok(),
@@ -74,7 +74,7 @@ async fn credentials(base_url: &str) -> anyhow::Result<Credentials> {
     }
 }
 
-fn base_url(explicit: Option<String>) -> anyhow::Result<String> {
+pub(crate) fn base_url(explicit: Option<String>) -> anyhow::Result<String> {
     if let Some(url) = explicit {
         return Ok(url);
     }

@@ -1,8 +1,9 @@
-//! `countersign`: the sandbox server, approvals, remotes and signing, without a window.
+//! `countersign`: the sandbox server, approvals, remotes, key probes and signing, without a window.
 //!
 //! Commands are defined by [`Cli`]; each runs on the same crates the desktop app uses.
 
 mod approvals;
+mod keys;
 mod remote;
 mod requests;
 
@@ -63,6 +64,11 @@ enum Command {
         base_url: Option<String>,
         #[command(subcommand)]
         command: requests::PolicyCommand,
+    },
+    /// API keys: probe which permissions a key actually has.
+    Keys {
+        #[command(subcommand)]
+        command: keys::Command,
     },
     /// The remote org API the app and the CLI use (credentials go to the OS keychain).
     Remote {
@@ -161,6 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy { base_url, command } => {
             requests::policy(&approvals::connect(base_url).await?, command).await
         }
+        Command::Keys { command } => keys::run(command).await,
         Command::Remote { command } => remote::run(command).await,
         Command::Sign {
             secret,

@@ -10,6 +10,8 @@
 //!   [`NonceSource`], or persisted, [`NonceStore`]), the send turn, the [`RatePacer`].
 //! - [`NonceStore`]: per-key nonces persisted in a directory, increasing across tasks,
 //!   processes and restarts. [`RatePacer`] with [`RateTier`]: the exchange's call counter.
+//! - [`probe_key`]: which permissions a key has, found with calls that change nothing
+//!   ([`probe`]: capabilities, findings, purposes and their verdicts).
 //!
 //! Calls on one key are serialised (a nonce is assigned and sent in one turn), because the
 //! server accepts a key's nonces only in increasing order of arrival. An org client and an
@@ -23,6 +25,7 @@ mod key;
 mod nonce;
 mod nonce_store;
 mod pacing;
+pub mod probe;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +44,7 @@ pub use key::{KeyContext, Nonces};
 pub use nonce::NonceSource;
 pub use nonce_store::{Clock, DEFAULT_RESERVATION, NonceStore, NonceStoreError, system_clock};
 pub use pacing::{RateLimit, RatePacer, RateTier};
+pub use probe::{KeyProbe, ProbeError, probe_key};
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,167 @@
+//! `countersign keys probe` as a user runs it: a sandbox served by one process, keys probed by
+//! another through the demo credentials file.
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_countersign");
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Serves a fresh sandbox and waits for its demo credentials file.
+fn serve(dir: &std::path::Path) -> (Server, std::path::PathBuf) {
+    let creds_path = dir.join("demo.json");
+    let child = Command::new(BIN)
+        .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir.join("data"))
+        .arg("--demo-credentials")
+        .arg(&creds_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sandbox");
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&creds_path)
+            && serde_json::from_str::<serde_json::Value>(&text).is_ok()
+        {
+            return (server, creds_path);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sandbox did not write its demo credentials"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `countersign keys probe --credentials FILE --as WHO ARGS…`, with nonces kept under `home`.
+fn probe(home: &std::path::Path, creds: &std::path::Path, who: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["keys", "probe", "--credentials"])
+        .arg(creds)
+        .args(["--as", who])
+        .args(args)
+        .env_remove("COUNTERSIGN_BASE_URL")
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .output()
+        .expect("run countersign")
+}
+
+#[test]
+fn a_key_without_export_data_cannot_export_ledgers_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_server, creds) = serve(dir.path());
+
+    // payout-bot has Query and Withdraw only.
+    let out = probe(
+        dir.path(),
+        &creds,
+        "su-payouts",
+        &["--for", "export-ledgers"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("this key cannot export ledgers: it lacks Export data (export_data)"),
+        "{stdout}"
+    );
+    // The table shows what each finding rests on.
+    assert!(
+        stdout.contains("Query (funds_query)") && stdout.contains("Balance: answered"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ExportStatus: EGeneral:Permission denied"),
+        "{stdout}"
+    );
+    // Nonces persisted under the data directory, never the key in a file name.
+    let nonces = dir.path().join("data").join("countersign").join("nonces");
+    assert!(
+        std::fs::read_dir(&nonces)
+            .expect("nonce dir")
+            .any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("nonce-"))),
+        "nonces kept in {}",
+        nonces.display()
+    );
+}
+
+#[test]
+fn json_lists_every_capability_and_the_verdict() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_server, creds) = serve(dir.path());
+    let out = probe(
+        dir.path(),
+        &creds,
+        "reporting-bot",
+        &["--for", "export-ledgers", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let caps = &v["capabilities"];
+    for (scope, finding) in [
+        ("funds_query", "has"),
+        ("ledger_query", "has"),
+        ("export_data", "has"),
+        ("trades_query_closed", "has"),
+        ("funds_withdraw", "lacks"),
+        ("funds_add", "lacks"),
+        ("trades_modify", "lacks"),
+        ("trades_close", "lacks"),
+        ("websocket", "lacks"),
+    ] {
+        assert_eq!(caps[scope], finding, "{scope}: {v}");
+    }
+    assert_eq!(caps.as_object().map(serde_json::Map::len), Some(11));
+    assert_eq!(v["purpose"]["outcome"], "met");
+    assert_eq!(v["purpose"]["purpose"], "export-ledgers");
+    assert_eq!(v["probes"][0]["endpoint"], "Balance");
+}
+
+#[test]
+fn as_needs_a_credentials_file_and_an_unknown_key_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(BIN)
+        .args(["keys", "probe", "--as", "su-payouts"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--credentials"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let file = dir.path().join("demo.json");
+    std::fs::write(
+        &file,
+        r#"{"base_url":"http://127.0.0.1:9","members":[],"service_users":[]}"#,
+    )
+    .expect("write");
+    let out = probe(dir.path(), &file, "nobody", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no member or service user \"nobody\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
