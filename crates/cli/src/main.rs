@@ -106,6 +106,11 @@ enum SandboxCommand {
         /// (sandbox only; for test harnesses and scripts).
         #[arg(long)]
         demo_credentials: Option<PathBuf>,
+        /// Keep the demo Organization moving: customer deposits arrive in the BTC hot wallet and
+        /// rebalancer-bot sweeps the excess to cold storage through the exchange API (each sweep
+        /// joins the approval queue).
+        #[arg(long)]
+        living: bool,
     },
 }
 
@@ -142,8 +147,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     addr,
                     data,
                     demo_credentials,
+                    living,
                 },
-        } => serve(addr, data, demo_credentials).await,
+        } => serve(addr, data, demo_credentials, living).await,
         Command::Approvals(args) => approvals::run(args).await,
         Command::Requests { base_url, command } => {
             requests::requests(&approvals::connect(base_url).await?, command).await
@@ -189,6 +195,7 @@ async fn serve(
     addr: SocketAddr,
     data: Option<PathBuf>,
     demo_credentials: Option<PathBuf>,
+    living: bool,
 ) -> anyhow::Result<ExitCode> {
     let data = match data {
         Some(d) => d,
@@ -208,14 +215,26 @@ async fn serve(
         write_private(&path, &serde_json::to_string_pretty(&creds)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    let living = living
+        .then(|| countersign_bot::living::Living::start(&running, Default::default()))
+        .transpose()
+        .context("starting the living sandbox")?;
     eprintln!(
-        "sandbox serving {} (data in {}); Ctrl-C to stop",
+        "sandbox serving {} (data in {}){}; Ctrl-C to stop",
         running.base_url,
-        data.display()
+        data.display(),
+        if living.is_some() {
+            ", living: deposits arrive and rebalancer-bot sweeps"
+        } else {
+            ""
+        }
     );
     tokio::select! {
         () = running.wait() => {}
         _ = tokio::signal::ctrl_c() => {}
+    }
+    if let Some(living) = living {
+        living.stop().await;
     }
     Ok(ExitCode::SUCCESS)
 }
