@@ -12,6 +12,8 @@
 //!   refuse with a [`RuleViolation`].
 //! - [`Org::policy_diff`], [`Org::lock_check`], [`Org::bus_factor`]: what a policy change or lock
 //!   would do.
+//! - [`DecisionStatement`]: what a member signs when deciding (request id, content hash,
+//!   decision, member, time), reduced to one digest.
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
 
 pub(crate) mod actor;
@@ -20,6 +22,7 @@ mod policy;
 mod preview;
 mod request;
 mod scope;
+mod statement;
 #[cfg(test)]
 mod tests;
 pub mod view;
@@ -42,4 +45,5 @@ pub use request::{
     Transition,
 };
 pub use scope::{ApiKeySpec, KeySettings, KeySpecError, Scope, ScopeGroup, parse_cidr};
+pub use statement::{DecisionKind, DecisionStatement, content_hash};
 pub use view::Workflow;

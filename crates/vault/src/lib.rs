@@ -5,9 +5,15 @@
 //!   usable keychain every call fails with a [`KeychainError`] that says what to install or unlock.
 //! - [`TotpSecret`]: an RFC 6238 authenticator secret (SHA-1, 6 digits, 30 s), with
 //!   [`TotpSecret::verify`] refusing replays and allowing one step of clock skew.
+//! - [`DeviceKey`]: the device's Ed25519 signing key; [`DevicePublicKey`] verifies its signatures.
+//! - [`journal`]: the hash-chained audit journal and its offline [`journal::verify`].
 
+pub mod device;
+pub mod journal;
 mod keychain;
 mod totp;
 
+pub use device::{DeviceKey, DeviceKeyError, DevicePublicKey};
+pub use journal::{Chain, JournalEvent, JournalFault, JournalRecord, Verified};
 pub use keychain::{Keychain, KeychainError};
 pub use totp::{OtpRejection, STEP_SECONDS, TotpSecret};

@@ -1,0 +1,448 @@
+//! The audit journal: an append-only, hash-chained record of every request, decision and
+//! administrative change, verifiable offline by anyone holding the file.
+//!
+//! - [`JournalRecord`]: one entry — its sequence number, time, [`JournalEvent`], the previous
+//!   record's hash and its own. `hash = SHA-256(prev ‖ "\n" ‖ canonical JSON of {seq, at, event})`;
+//!   the first record's `prev` is 64 zeros.
+//! - [`Chain`]: appends records (the sandbox keeps it in SQLite; the app mirrors what its device
+//!   did).
+//! - [`verify`]: reads a JSON Lines export and checks every link, every hash, and every decision's
+//!   signature against a device key registered to that member *earlier in the journal*; it names
+//!   the first bad record. Altering, deleting, inserting or reordering any record is detected.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use countersign_org::DecisionStatement;
+
+use crate::device::DevicePublicKey;
+
+/// The `prev` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JournalEvent {
+    /// A request was submitted (by a member or a service user).
+    RequestSubmitted {
+        /// Its id.
+        request_id: String,
+        /// `member:<id>` or `service_user:<id>`.
+        initiator: String,
+        /// SHA-256 of its canonical payload (`countersign_org::content_hash`).
+        content_hash: String,
+        /// The payload itself, as submitted.
+        payload: serde_json::Value,
+        /// `pending` or `completed`.
+        status: String,
+    },
+    /// A member registered a device key.
+    DeviceRegistered {
+        /// The member.
+        member: String,
+        /// The device's public key (base64).
+        device_key: String,
+    },
+    /// A signed decision.
+    Decision {
+        /// What was signed.
+        statement: DecisionStatement,
+        /// The signing device's public key (base64).
+        device_key: String,
+        /// The Ed25519 signature of the statement's digest (base64).
+        signature: String,
+        /// The request's status after it.
+        status: String,
+    },
+    /// A pending request ended without a decision (its policy's expiry).
+    RequestExpired {
+        /// Its id.
+        request_id: String,
+    },
+    /// A completed request changed the Organization (members, service users, policies, the
+    /// address book) or moved funds.
+    Applied {
+        /// The request that caused it.
+        request_id: String,
+        /// What changed, in words.
+        change: String,
+    },
+}
+
+/// One journal entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalRecord {
+    /// 1, 2, 3, ... without gaps.
+    pub seq: u64,
+    /// Unix seconds.
+    pub at: i64,
+    /// What happened.
+    pub event: JournalEvent,
+    /// The previous record's hash ([`GENESIS`] for the first).
+    pub prev: String,
+    /// This record's hash.
+    pub hash: String,
+}
+
+#[derive(Serialize)]
+struct Hashed<'a> {
+    seq: u64,
+    at: i64,
+    event: &'a JournalEvent,
+}
+
+fn hash_of(prev: &str, seq: u64, at: i64, event: &JournalEvent) -> String {
+    let body = serde_json::to_string(&Hashed { seq, at, event }).unwrap_or_default();
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(body.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl JournalRecord {
+    /// The record following `prev` (or the first, when `None`).
+    pub fn next(prev: Option<&JournalRecord>, at: i64, event: JournalEvent) -> Self {
+        let (seq, prev_hash) =
+            prev.map_or((1, GENESIS.to_owned()), |p| (p.seq + 1, p.hash.clone()));
+        let hash = hash_of(&prev_hash, seq, at, &event);
+        Self {
+            seq,
+            at,
+            event,
+            prev: prev_hash,
+            hash,
+        }
+    }
+
+    /// One line of the JSON Lines export.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A journal being written: the last record, to chain the next one to.
+#[derive(Debug, Default, Clone)]
+pub struct Chain {
+    last: Option<JournalRecord>,
+}
+
+impl Chain {
+    /// A chain continuing after `last` (`None`: an empty journal).
+    pub fn after(last: Option<JournalRecord>) -> Self {
+        Self { last }
+    }
+
+    /// Appends `event` at `at` and returns the new record.
+    pub fn append(&mut self, at: i64, event: JournalEvent) -> JournalRecord {
+        let record = JournalRecord::next(self.last.as_ref(), at, event);
+        self.last = Some(record.clone());
+        record
+    }
+}
+
+/// Where a journal first goes wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}{}: {problem}", seq.map(|s| format!(" (record {s})")).unwrap_or_default())]
+pub struct JournalFault {
+    /// 1-based line of the export.
+    pub line: usize,
+    /// The record's own sequence number, when it could be read.
+    pub seq: Option<u64>,
+    /// What is wrong, in words.
+    pub problem: String,
+}
+
+/// What a verified journal holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// Records checked.
+    pub records: usize,
+    /// Signed decisions among them, each checked against its device key.
+    pub decisions: usize,
+    /// The last record's hash: quote it to pin this journal's state.
+    pub head: String,
+}
+
+/// Checks a JSON Lines journal: every line parses, sequence numbers run 1, 2, 3 …, each `prev`
+/// is the previous record's hash, each hash matches its content, and each decision's signature
+/// verifies against a device key registered to that member in an earlier record.
+pub fn verify(text: &str) -> Result<Verified, JournalFault> {
+    let mut prev: Option<JournalRecord> = None;
+    let mut devices: Vec<(String, String)> = Vec::new();
+    let mut decisions = 0;
+    let mut records = 0;
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let record: JournalRecord = serde_json::from_str(raw).map_err(|e| JournalFault {
+            line,
+            seq: None,
+            problem: format!("not a journal record ({e})"),
+        })?;
+        let fault = |problem: String| JournalFault {
+            line,
+            seq: Some(record.seq),
+            problem,
+        };
+        let expected_seq = prev.as_ref().map_or(1, |p| p.seq + 1);
+        if record.seq != expected_seq {
+            return Err(fault(format!(
+                "sequence number {} where {expected_seq} was expected: a record is missing, inserted or out of order",
+                record.seq
+            )));
+        }
+        let expected_prev = prev.as_ref().map_or(GENESIS, |p| p.hash.as_str());
+        if record.prev != expected_prev {
+            return Err(fault(
+                "it does not chain to the record before it (prev hash differs)".into(),
+            ));
+        }
+        if hash_of(&record.prev, record.seq, record.at, &record.event) != record.hash {
+            return Err(fault(
+                "its content does not match its hash: the record was altered".into(),
+            ));
+        }
+        match &record.event {
+            JournalEvent::DeviceRegistered { member, device_key } => {
+                DevicePublicKey::from_base64(device_key)
+                    .map_err(|e| fault(format!("registers an unusable device key: {e}")))?;
+                devices.push((member.clone(), device_key.clone()));
+            }
+            JournalEvent::Decision {
+                statement,
+                device_key,
+                signature,
+                ..
+            } => {
+                if !devices
+                    .iter()
+                    .any(|(m, k)| *m == statement.member && k == device_key)
+                {
+                    return Err(fault(format!(
+                        "the {} by {} is signed by a device key not registered to them",
+                        statement.decision.as_str(),
+                        statement.member
+                    )));
+                }
+                let key = DevicePublicKey::from_base64(device_key)
+                    .map_err(|e| fault(format!("unusable device key: {e}")))?;
+                if !key.verify(&statement.digest(), signature) {
+                    return Err(fault(format!(
+                        "the signature of the {} by {} does not verify",
+                        statement.decision.as_str(),
+                        statement.member
+                    )));
+                }
+                decisions += 1;
+            }
+            _ => {}
+        }
+        records += 1;
+        prev = Some(record);
+    }
+    Ok(Verified {
+        records,
+        decisions,
+        head: prev.map_or_else(|| GENESIS.to_owned(), |p| p.hash),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use countersign_org::DecisionKind;
+
+    use super::*;
+    use crate::device::DeviceKey;
+
+    /// A journal of a submitted request, a device registration and two signed approvals.
+    fn journal() -> (Vec<JournalRecord>, DeviceKey) {
+        let ada = DeviceKey::generate();
+        let chloe = DeviceKey::generate();
+        let mut chain = Chain::default();
+        let mut out = vec![
+            chain.append(
+                100,
+                JournalEvent::RequestSubmitted {
+                    request_id: "R1".into(),
+                    initiator: "service_user:su-rebalancer".into(),
+                    content_hash: "ab".repeat(32),
+                    payload: serde_json::json!({"kind": "withdrawal", "amount": "2.5"}),
+                    status: "pending".into(),
+                },
+            ),
+            chain.append(
+                101,
+                JournalEvent::DeviceRegistered {
+                    member: "m-ada".into(),
+                    device_key: ada.public().to_base64(),
+                },
+            ),
+            chain.append(
+                102,
+                JournalEvent::DeviceRegistered {
+                    member: "m-chloe".into(),
+                    device_key: chloe.public().to_base64(),
+                },
+            ),
+        ];
+        for (member, key, at, status) in [
+            ("m-ada", &ada, 110, "pending"),
+            ("m-chloe", &chloe, 120, "completed"),
+        ] {
+            let statement = DecisionStatement {
+                request_id: "R1".into(),
+                content_hash: "ab".repeat(32),
+                decision: DecisionKind::Approve,
+                member: member.into(),
+                at,
+            };
+            out.push(chain.append(
+                at,
+                JournalEvent::Decision {
+                    device_key: key.public().to_base64(),
+                    signature: key.sign(&statement.digest()),
+                    statement,
+                    status: status.into(),
+                },
+            ));
+        }
+        (out, ada)
+    }
+
+    fn text(records: &[JournalRecord]) -> String {
+        records.iter().map(|r| r.to_line() + "\n").collect()
+    }
+
+    #[test]
+    fn an_intact_journal_verifies_with_its_decisions_counted() {
+        let (records, _) = journal();
+        let v = verify(&text(&records)).expect("intact");
+        assert_eq!(v.records, 5);
+        assert_eq!(v.decisions, 2);
+        assert_eq!(v.head, records[4].hash);
+        assert_eq!(verify("").expect("empty").records, 0);
+    }
+
+    #[test]
+    fn a_flipped_byte_anywhere_is_found_at_its_record() {
+        let (records, _) = journal();
+        let good = text(&records);
+        // Flip one character inside each line's content (not whitespace) and expect that line.
+        for (i, line) in good.lines().enumerate() {
+            let offset: usize = good.lines().take(i).map(|l| l.len() + 1).sum();
+            for pos in [
+                line.find("\"at\":").map(|p| p + 5),
+                line.rfind('"').map(|p| p - 1),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut bytes = good.clone().into_bytes();
+                let b = &mut bytes[offset + pos];
+                *b = if *b == b'1' { b'2' } else { b'1' };
+                let tampered = String::from_utf8(bytes).expect("utf8");
+                let fault = verify(&tampered).expect_err("tampering is found");
+                assert_eq!(fault.line, i + 1, "line {} pos {pos}: {fault}", i + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_deleted_record_is_found_where_the_gap_is() {
+        let (mut records, _) = journal();
+        records.remove(2);
+        let fault = verify(&text(&records)).expect_err("gap");
+        assert_eq!(fault.line, 3);
+        assert!(
+            fault.problem.contains("missing, inserted or out of order"),
+            "{fault}"
+        );
+        // Dropping the last record cannot be told from a shorter journal: the head hash pins it.
+        let (all, _) = journal();
+        let v = verify(&text(&all[..4])).expect("prefix");
+        assert_ne!(v.head, all[4].hash);
+    }
+
+    #[test]
+    fn swapped_records_are_found() {
+        let (mut records, _) = journal();
+        records.swap(3, 4);
+        let fault = verify(&text(&records)).expect_err("swap");
+        assert_eq!(fault.line, 4);
+    }
+
+    #[test]
+    fn rehashing_an_altered_record_still_breaks_the_next_link() {
+        let (mut records, _) = journal();
+        let JournalEvent::RequestSubmitted { payload, .. } = &mut records[0].event else {
+            panic!("first record");
+        };
+        *payload = serde_json::json!({"kind": "withdrawal", "amount": "250"});
+        records[0].hash = hash_of(&records[0].prev, 1, records[0].at, &records[0].event);
+        let fault = verify(&text(&records)).expect_err("relinked");
+        assert_eq!(fault.line, 2);
+        assert!(fault.problem.contains("does not chain"), "{fault}");
+    }
+
+    #[test]
+    fn a_decision_signed_by_an_unregistered_key_is_refused() {
+        let (records, _) = journal();
+        let mut chain = Chain::after(records.last().cloned());
+        let stranger = DeviceKey::generate();
+        let statement = DecisionStatement {
+            request_id: "R1".into(),
+            content_hash: "ab".repeat(32),
+            decision: DecisionKind::Reject,
+            member: "m-ada".into(),
+            at: 130,
+        };
+        let mut all = records.clone();
+        all.push(chain.append(
+            130,
+            JournalEvent::Decision {
+                device_key: stranger.public().to_base64(),
+                signature: stranger.sign(&statement.digest()),
+                statement,
+                status: "rejected".into(),
+            },
+        ));
+        let fault = verify(&text(&all)).expect_err("unregistered");
+        assert_eq!(fault.line, 6);
+        assert!(fault.problem.contains("not registered"), "{fault}");
+    }
+
+    #[test]
+    fn a_signature_over_another_statement_is_refused() {
+        let (records, ada) = journal();
+        let mut chain = Chain::after(records.last().cloned());
+        let signed = DecisionStatement {
+            request_id: "R1".into(),
+            content_hash: "ab".repeat(32),
+            decision: DecisionKind::Approve,
+            member: "m-ada".into(),
+            at: 140,
+        };
+        // The record claims a rejection, but the signature is over an approval.
+        let claimed = DecisionStatement {
+            decision: DecisionKind::Reject,
+            ..signed.clone()
+        };
+        let mut all = records.clone();
+        all.push(chain.append(
+            140,
+            JournalEvent::Decision {
+                device_key: ada.public().to_base64(),
+                signature: ada.sign(&signed.digest()),
+                statement: claimed,
+                status: "rejected".into(),
+            },
+        ));
+        let fault = verify(&text(&all)).expect_err("mismatch");
+        assert_eq!(fault.line, 6);
+        assert!(fault.problem.contains("does not verify"), "{fault}");
+    }
+}
