@@ -3,12 +3,14 @@
 use std::path::Path;
 
 use countersign_bot::living::{Living, LivingConfig};
-use countersign_client::OrgClient;
+use std::sync::Arc;
+
+use countersign_client::{OrgClient, StepUp};
 use countersign_kraken::Credentials;
 use countersign_org::view::{OrgView, RequestView};
 use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 use countersign_sandbox::{RunningSandbox, Sandbox};
-use countersign_vault::{Keychain, TotpSecret};
+use countersign_vault::{DeviceKey, Keychain, TotpSecret};
 use tokio::sync::RwLock;
 
 use crate::RemoteConfig;
@@ -21,6 +23,8 @@ use crate::ipc::{
 pub struct AppCore {
     mode: Mode,
     signed_in: RwLock<SignedIn>,
+    /// Where this device's signing keys live.
+    keychain: Keychain,
 }
 
 #[derive(Debug)]
@@ -38,6 +42,8 @@ enum Mode {
 struct SignedIn {
     client: OrgClient,
     session: Session,
+    /// This device's signing key for the member, loaded from the keychain on the first decision.
+    device: Arc<tokio::sync::OnceCell<Arc<DeviceKey>>>,
 }
 
 async fn sign_in(client: OrgClient, mode: SessionMode) -> Result<SignedIn, CommandError> {
@@ -48,7 +54,11 @@ async fn sign_in(client: OrgClient, mode: SessionMode) -> Result<SignedIn, Comma
         base_url: client.base_url().to_owned(),
         member: me.member,
     };
-    Ok(SignedIn { client, session })
+    Ok(SignedIn {
+        client,
+        session,
+        device: Arc::default(),
+    })
 }
 
 fn unix_now() -> u64 {
@@ -107,6 +117,7 @@ impl AppCore {
                 living: Box::default(),
             },
             signed_in: RwLock::new(signed_in),
+            keychain: Keychain::default(),
         })
     }
 
@@ -116,8 +127,8 @@ impl AppCore {
         keychain: &Keychain,
     ) -> Result<Self, CommandError> {
         // The keychain client blocks (and runs its own D-Bus runtime): keep it off the workers.
-        let (keychain, profile) = (keychain.clone(), config.base_url.clone());
-        let creds = tokio::task::spawn_blocking(move || keychain.load(&profile))
+        let (store, profile) = (keychain.clone(), config.base_url.clone());
+        let creds = tokio::task::spawn_blocking(move || store.load(&profile))
             .await
             .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
             .map_err(|e| CommandError::new(ErrorCode::Auth, e.to_string()))?;
@@ -126,6 +137,7 @@ impl AppCore {
         Ok(Self {
             mode: Mode::Remote,
             signed_in: RwLock::new(signed_in),
+            keychain: keychain.clone(),
         })
     }
 
@@ -136,6 +148,42 @@ impl AppCore {
 
     async fn client(&self) -> OrgClient {
         self.signed_in.read().await.client.clone()
+    }
+
+    /// The keychain profile of this device's signing key for the signed-in member: the remote's
+    /// base URL, or `sandbox:<member>` (the sandbox's address changes with every start).
+    fn device_profile(&self, session: &Session) -> String {
+        match &self.mode {
+            Mode::Sandbox { .. } => format!("sandbox:{}", session.member.id),
+            Mode::Remote => session.base_url.clone(),
+        }
+    }
+
+    /// This device's signing key, from the OS keychain (made on first use). In sandbox mode the
+    /// sandbox registers it to the demo member as its operator would; a remote org needs it
+    /// registered with the member's code (`countersign device register`).
+    async fn device(&self) -> Result<Arc<DeviceKey>, CommandError> {
+        let signed_in = self.signed_in.read().await.clone();
+        let profile = self.device_profile(&signed_in.session);
+        let keychain = self.keychain.clone();
+        let key = signed_in
+            .device
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || keychain.device_key(&profile))
+                    .await
+                    .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
+                    .map(Arc::new)
+                    .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))
+            })
+            .await?
+            .clone();
+        if let Mode::Sandbox { running, .. } = &self.mode {
+            running
+                .sandbox
+                .operator_register_device(&signed_in.session.member.id, &key.public().to_base64())
+                .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+        }
+        Ok(key)
     }
 
     /// Requests visible to the member, newest first.
@@ -153,7 +201,12 @@ impl AppCore {
     /// Approves with a TOTP code.
     pub async fn approve(&self, id: &str, otp: &str) -> Result<RequestView, CommandError> {
         check_otp_shape(otp)?;
-        Ok(self.client().await.approve(id, otp).await?)
+        let device = self.device().await?;
+        let step_up = StepUp {
+            otp,
+            device: &device,
+        };
+        Ok(self.client().await.approve(id, step_up).await?)
     }
 
     /// Rejects with a TOTP code and an optional reason.
@@ -165,7 +218,12 @@ impl AppCore {
     ) -> Result<RequestView, CommandError> {
         check_otp_shape(otp)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        Ok(self.client().await.reject(id, otp, reason).await?)
+        let device = self.device().await?;
+        let step_up = StepUp {
+            otp,
+            device: &device,
+        };
+        Ok(self.client().await.reject(id, step_up, reason).await?)
     }
 
     /// The Organization: members, service users with their keys, policies, address book.
@@ -198,7 +256,18 @@ impl AppCore {
                 "executing is a decision: enter your 2FA code",
             ));
         }
-        let result = self.client().await.submit(payload, execute, otp).await?;
+        let device = match otp {
+            Some(_) => Some(self.device().await?),
+            None => None,
+        };
+        let step_up = otp
+            .zip(device.as_deref())
+            .map(|(otp, device)| StepUp { otp, device });
+        let result = self
+            .client()
+            .await
+            .submit(payload, execute, step_up)
+            .await?;
         Ok(SubmitOutcome {
             request: result.request,
             preview: result.preview,
@@ -219,7 +288,12 @@ impl AppCore {
     /// Cancels the member's own pending request.
     pub async fn cancel(&self, id: &str, otp: &str) -> Result<RequestView, CommandError> {
         check_otp_shape(otp)?;
-        Ok(self.client().await.cancel(id, otp).await?)
+        let device = self.device().await?;
+        let step_up = StepUp {
+            otp,
+            device: &device,
+        };
+        Ok(self.client().await.cancel(id, step_up).await?)
     }
 
     /// The sandbox's demo members with their current codes (sandbox mode only).

@@ -159,6 +159,16 @@ impl From<ClientError> for CommandError {
                     ErrorCode::Auth,
                     "This key belongs to a service user; sign in with a member's key.".to_owned(),
                 ),
+                OrgRefusal::InvalidSignature => (
+                    ErrorCode::Auth,
+                    "The Organization did not accept this device's signature of the decision; check the device clock, or register this device again."
+                        .to_owned(),
+                ),
+                OrgRefusal::LockedOut => (
+                    ErrorCode::InvalidOtp,
+                    "Too many wrong codes: decisions are locked for 15 minutes. Check your authenticator's clock."
+                        .to_owned(),
+                ),
             },
             ClientError::Api(api) => match api.category() {
                 countersign_kraken::ErrorCategory::Auth | countersign_kraken::ErrorCategory::Nonce => {

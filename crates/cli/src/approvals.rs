@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use countersign_client::{OrgClient, RequestFilter};
+use countersign_client::{OrgClient, RequestFilter, StepUp};
 use countersign_kraken::{ApiSecret, Credentials};
 use countersign_org::RequestPayload;
 use countersign_org::RequestStatus;
@@ -106,15 +106,34 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Approve { id, otp } => {
-            let r = client.approve(&id, &otp).await?;
+            let device = crate::trust::device_key(client.base_url()).await?;
+            let step_up = StepUp {
+                otp: &otp,
+                device: &device,
+            };
+            let r = client.approve(&id, step_up).await?;
             println!("{}", outcome(&r));
+            print_digest(&r);
         }
         Command::Reject { id, otp, reason } => {
-            let r = client.reject(&id, &otp, reason.as_deref()).await?;
+            let device = crate::trust::device_key(client.base_url()).await?;
+            let step_up = StepUp {
+                otp: &otp,
+                device: &device,
+            };
+            let r = client.reject(&id, step_up, reason.as_deref()).await?;
             println!("{}", outcome(&r));
+            print_digest(&r);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the short digest of the decision just signed, for comparing out of band.
+fn print_digest(r: &countersign_org::view::RequestView) {
+    if let Some(digest) = r.decisions.last().and_then(|d| d.digest.as_deref()) {
+        println!("signed by this device; statement digest {digest}");
+    }
 }
 
 fn now() -> i64 {

@@ -6,6 +6,7 @@ mod approvals;
 mod keys;
 mod remote;
 mod requests;
+mod trust;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -69,6 +70,22 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: keys::Command,
+    },
+    /// This device's signing key: show it, register it to the member.
+    Device {
+        /// The org API base URL (default: the configured remote).
+        #[arg(long, env = "COUNTERSIGN_BASE_URL", global = true)]
+        base_url: Option<String>,
+        #[command(subcommand)]
+        command: trust::DeviceCommand,
+    },
+    /// The audit journal: export it, verify one offline.
+    Audit {
+        /// The org API base URL (default: the configured remote).
+        #[arg(long, env = "COUNTERSIGN_BASE_URL", global = true)]
+        base_url: Option<String>,
+        #[command(subcommand)]
+        command: trust::AuditCommand,
     },
     /// The remote org API the app and the CLI use (credentials go to the OS keychain).
     Remote {
@@ -174,6 +191,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             requests::policy(&approvals::connect(base_url).await?, command).await
         }
         Command::Keys { command } => keys::run(command).await,
+        Command::Device { base_url, command } => trust::device(base_url, command).await,
+        Command::Audit { base_url, command } => trust::audit(base_url, command).await,
         Command::Remote { command } => remote::run(command).await,
         Command::Sign {
             secret,

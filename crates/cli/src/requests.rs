@@ -474,8 +474,16 @@ pub async fn requests(client: &OrgClient, command: RequestsCommand) -> anyhow::R
             if execute && otp.is_none() {
                 bail!("--execute is a decision: pass your current code with --otp");
             }
+            let device = match &otp {
+                Some(_) => Some(crate::trust::device_key(client.base_url()).await?),
+                None => None,
+            };
+            let step_up = otp
+                .as_deref()
+                .zip(device.as_ref())
+                .map(|(otp, device)| countersign_client::StepUp { otp, device });
             let result = client
-                .submit(&payload, execute, otp.as_deref())
+                .submit(&payload, execute, step_up)
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(
@@ -505,7 +513,12 @@ pub async fn requests(client: &OrgClient, command: RequestsCommand) -> anyhow::R
             }
         }
         RequestsCommand::Cancel { id, otp } => {
-            let r = client.cancel(&id, &otp).await?;
+            let device = crate::trust::device_key(client.base_url()).await?;
+            let step_up = countersign_client::StepUp {
+                otp: &otp,
+                device: &device,
+            };
+            let r = client.cancel(&id, step_up).await?;
             println!("{}: {}", r.id, r.status.as_str());
         }
         RequestsCommand::Reveal { id, otp } => {

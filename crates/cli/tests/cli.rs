@@ -51,11 +51,27 @@ fn member<'a>(creds: &'a serde_json::Value, name: &str) -> &'a serde_json::Value
         .unwrap_or_else(|| panic!("member {name}"))
 }
 
+/// This test's device key for a member: a fixed seed per name, passed as the automation
+/// variable `COUNTERSIGN_DEVICE_KEY` (the OS keychain is tested elsewhere).
+fn device_seed(name: &str) -> String {
+    use base64::Engine as _;
+    let mut seed = [0u8; 32];
+    for (i, b) in name.bytes().enumerate() {
+        seed[i % 32] ^= b;
+    }
+    base64::engine::general_purpose::STANDARD.encode(seed)
+}
+
 fn as_member(creds: &serde_json::Value, name: &str, args: &[&str]) -> Output {
+    run_as(creds, name, "approvals", args)
+}
+
+fn run_as(creds: &serde_json::Value, name: &str, group: &str, args: &[&str]) -> Output {
     let m = member(creds, name);
     Command::new(BIN)
-        .arg("approvals")
+        .arg(group)
         .args(args)
+        .env("COUNTERSIGN_DEVICE_KEY", device_seed(name))
         .env(
             "COUNTERSIGN_BASE_URL",
             creds["base_url"].as_str().expect("base_url"),
@@ -70,6 +86,12 @@ fn as_member(creds: &serde_json::Value, name: &str, args: &[&str]) -> Output {
 }
 
 fn code(creds: &serde_json::Value, name: &str) -> String {
+    code_in(creds, name, 0)
+}
+
+/// The member's code `ahead` seconds from now (the server accepts one step of skew, so the next
+/// step's code is a fresh code now).
+fn code_in(creds: &serde_json::Value, name: &str, ahead: u64) -> String {
     let secret = member(creds, name)["totp_secret"].as_str().expect("totp");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -77,7 +99,7 @@ fn code(creds: &serde_json::Value, name: &str) -> String {
         .as_secs();
     TotpSecret::from_base32(secret)
         .expect("base32")
-        .code_at(now)
+        .code_at(now + ahead)
 }
 
 #[test]
@@ -138,10 +160,34 @@ fn serve_list_approve_and_refuse_self_approval() {
         .find(|r| r["viewer"]["can_decide"] == true && r["approvals"] == 1)
         .expect("one approval so far");
     let id = other["id"].as_str().expect("id");
+    // An unregistered device's signature is refused; registering it takes a code of its own.
     let out = as_member(
         &creds,
         "Ben Ruiz",
         &["approve", id, "--otp", &code(&creds, "Ben Ruiz")],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("EOrg:Invalid decision signature"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_as(
+        &creds,
+        "Ben Ruiz",
+        "device",
+        &["register", "--otp", &code(&creds, "Ben Ruiz")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("registered "));
+    let out = as_member(
+        &creds,
+        "Ben Ruiz",
+        &["approve", id, "--otp", &code_in(&creds, "Ben Ruiz", 30)],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -150,6 +196,44 @@ fn serve_list_approve_and_refuse_self_approval() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("completed (2 / 2 approvals)"), "{stdout}");
+    assert!(
+        stdout.contains("signed by this device; statement digest "),
+        "{stdout}"
+    );
+
+    // Anyone may take the journal away and check it offline.
+    let journal = dir.path().join("journal.jsonl");
+    let out = run_as(
+        &creds,
+        "Dev Malik",
+        "audit",
+        &["export", "-o", journal.to_str().expect("path")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(BIN)
+        .args(["audit", "verify"])
+        .arg(&journal)
+        .output()
+        .expect("verify");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("intact") && stdout.contains("1 signed decisions"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    std::fs::write(&journal, text.replacen("\"approve\"", "\"reject\"", 1)).expect("tamper");
+    let out = Command::new(BIN)
+        .args(["audit", "verify"])
+        .arg(&journal)
+        .output()
+        .expect("verify");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was altered"));
 }
 
 #[test]

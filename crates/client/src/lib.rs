@@ -32,9 +32,11 @@ use std::time::Duration;
 
 use countersign_kraken::{ApiError, Credentials, Envelope, HEADER_API_KEY, HEADER_API_SIGN};
 use countersign_org::view::{ActorRef, OrgView, RequestView, RevealedKey};
+use countersign_org::{DecisionKind, DecisionStatement, MemberId};
 use countersign_org::{
     LockCheck, Policy, PolicyDiff, Preview, RequestPayload, RequestStatus, Workflow,
 };
+use countersign_vault::{DeviceKey, DevicePublicKey};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -90,6 +92,33 @@ pub struct Me {
     pub org_name: String,
     /// The member the key belongs to.
     pub member: ActorRef,
+    /// The device keys registered to them (base64), oldest first.
+    #[serde(default)]
+    pub devices: Vec<String>,
+}
+
+/// A decision's step-up: the member's current code, and the device that signs the decision's
+/// statement (`countersign_org::DecisionStatement`).
+#[derive(Debug, Clone, Copy)]
+pub struct StepUp<'a> {
+    /// The 6-digit TOTP code.
+    pub otp: &'a str,
+    /// This device's signing key (its public half registered to the member).
+    pub device: &'a DeviceKey,
+}
+
+/// `RegisterDevice` answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegisteredDevice {
+    /// The key, as registered.
+    pub device_key: String,
+    /// Whether this call registered it (`false`: it already was).
+    pub new: bool,
+}
+
+#[derive(Deserialize)]
+struct JournalAnswer {
+    lines: String,
 }
 
 /// `Submit` answer.
@@ -134,6 +163,8 @@ pub struct OrgClient {
     http: reqwest::Client,
     base: Url,
     key: Arc<KeyContext>,
+    /// The key's member id, learnt from `Me` on the first signed decision.
+    member: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl OrgClient {
@@ -158,7 +189,12 @@ impl OrgClient {
             .timeout(Duration::from_secs(15))
             .build()
             .map_err(|e| ClientError::BaseUrl(e.to_string()))?;
-        Ok(Self { http, base, key })
+        Ok(Self {
+            http,
+            base,
+            key,
+            member: Arc::default(),
+        })
     }
 
     /// The base URL.
@@ -212,24 +248,103 @@ impl OrgClient {
         self.call("Preview", &params).await
     }
 
-    /// Submits a request; `otp` is needed when executing at once.
+    /// Submits a request; executing at once under a policy is a decision and needs a step-up
+    /// (the statement signs the content with an empty request id: it has none yet).
     pub async fn submit(
         &self,
         payload: &RequestPayload,
         execute: bool,
-        otp: Option<&str>,
+        step_up: Option<StepUp<'_>>,
     ) -> Result<SubmitResult, ClientError> {
         let json = payload_json(payload)?;
-        let mut params = vec![("payload", json.as_str()), ("execute", bool_str(execute))];
-        if let Some(code) = otp {
-            params.push(("otp", code));
+        let mut params: Vec<(&str, String)> =
+            vec![("payload", json), ("execute", bool_str(execute).to_owned())];
+        if let Some(s) = step_up {
+            params.push(("otp", s.otp.to_owned()));
+            params.extend(
+                self.signature("", payload, DecisionKind::Execute, s.device)
+                    .await?,
+            );
         }
-        self.call("Submit", &params).await
+        self.call("Submit", &borrowed(&params)).await
     }
 
     /// Cancels the member's own pending request.
-    pub async fn cancel(&self, id: &str, otp: &str) -> Result<RequestView, ClientError> {
-        self.call("Cancel", &[("id", id), ("otp", otp)]).await
+    pub async fn cancel(&self, id: &str, step_up: StepUp<'_>) -> Result<RequestView, ClientError> {
+        self.decide("Cancel", id, DecisionKind::Cancel, step_up, None)
+            .await
+    }
+
+    /// Registers this device's public key to the member, with their current code.
+    pub async fn register_device(
+        &self,
+        device: &DevicePublicKey,
+        otp: &str,
+    ) -> Result<RegisteredDevice, ClientError> {
+        self.call(
+            "RegisterDevice",
+            &[("device_key", device.to_base64().as_str()), ("otp", otp)],
+        )
+        .await
+    }
+
+    /// The Organization's audit journal as JSON Lines (`countersign_vault::journal::verify`
+    /// checks it).
+    pub async fn export_journal(&self) -> Result<String, ClientError> {
+        let answer: JournalAnswer = self.call("ExportJournal", &[]).await?;
+        Ok(answer.lines)
+    }
+
+    async fn member_id(&self) -> Result<String, ClientError> {
+        self.member
+            .get_or_try_init(|| async { Ok(self.me().await?.member.id) })
+            .await
+            .cloned()
+    }
+
+    /// The `device_key`, `signature` and `at` fields signing `kind` on `request_id` with `payload`.
+    async fn signature(
+        &self,
+        request_id: &str,
+        payload: &RequestPayload,
+        kind: DecisionKind,
+        device: &DeviceKey,
+    ) -> Result<[(&'static str, String); 3], ClientError> {
+        let at = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        )
+        .unwrap_or(0);
+        let member = MemberId(self.member_id().await?);
+        let statement = DecisionStatement::new(request_id, payload, kind, &member, at);
+        Ok([
+            ("device_key", device.public().to_base64()),
+            ("signature", device.sign(&statement.digest())),
+            ("at", at.to_string()),
+        ])
+    }
+
+    /// A signed decision on request `id`: the member signs the request as the server shows it.
+    async fn decide(
+        &self,
+        call: &str,
+        id: &str,
+        kind: DecisionKind,
+        step_up: StepUp<'_>,
+        reason: Option<&str>,
+    ) -> Result<RequestView, ClientError> {
+        let request = self.get_request(id).await?;
+        let mut params: Vec<(&str, String)> =
+            vec![("id", id.to_owned()), ("otp", step_up.otp.to_owned())];
+        params.extend(
+            self.signature(id, &request.payload, kind, step_up.device)
+                .await?,
+        );
+        if let Some(r) = reason {
+            params.push(("reason", r.to_owned()));
+        }
+        self.call(call, &borrowed(&params)).await
     }
 
     /// Reveals, once, the key of a service user created by the member's request (stepped up
@@ -269,22 +384,20 @@ impl OrgClient {
     }
 
     /// Approves a request with the member's current TOTP code.
-    pub async fn approve(&self, id: &str, otp: &str) -> Result<RequestView, ClientError> {
-        self.call("Approve", &[("id", id), ("otp", otp)]).await
+    pub async fn approve(&self, id: &str, step_up: StepUp<'_>) -> Result<RequestView, ClientError> {
+        self.decide("Approve", id, DecisionKind::Approve, step_up, None)
+            .await
     }
 
     /// Rejects a request with the member's current TOTP code and an optional reason.
     pub async fn reject(
         &self,
         id: &str,
-        otp: &str,
+        step_up: StepUp<'_>,
         reason: Option<&str>,
     ) -> Result<RequestView, ClientError> {
-        let mut params = vec![("id", id), ("otp", otp)];
-        if let Some(r) = reason {
-            params.push(("reason", r));
-        }
-        self.call("Reject", &params).await
+        self.decide("Reject", id, DecisionKind::Reject, step_up, reason)
+            .await
     }
 
     async fn call<T: DeserializeOwned>(
@@ -339,4 +452,9 @@ impl OrgClient {
         }
         Ok(envelope.into_result()?)
     }
+}
+
+/// `(name, owned value)` pairs as the borrowed pairs `call` takes.
+fn borrowed<'a>(params: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    params.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

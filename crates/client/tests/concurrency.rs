@@ -1,6 +1,10 @@
 //! Concurrent decisions on one request: each member counts exactly once, the request completes
 //! exactly once, and its withdrawal is debited exactly once.
 
+mod support;
+
+use support::Officer;
+
 use std::sync::Arc;
 
 use countersign_client::{ClientError, OrgClient, RequestFilter};
@@ -29,7 +33,7 @@ async fn many_concurrent_approvals_count_each_member_once() {
         .sandbox
         .demo_credentials(&running.base_url)
         .expect("creds");
-    let approvers: Vec<(OrgClient, TotpSecret, String)> = creds
+    let approvers: Vec<(Officer, TotpSecret, String)> = creds
         .members
         .iter()
         .filter(|m| ["Ada Okafor", "Ben Ruiz", "Chloe Park"].contains(&m.name.as_str()))
@@ -43,7 +47,7 @@ async fn many_concurrent_approvals_count_each_member_once() {
             )
             .expect("client");
             (
-                client,
+                Officer::new(&running.sandbox, &m.id, client),
                 TotpSecret::from_base32(&m.totp_secret).expect("totp"),
                 m.name.clone(),
             )

@@ -2,6 +2,10 @@
 //! completion, the refusals the rules and 2FA give, authentication failures with the exchange's
 //! exact strings, and persistence across a restart.
 
+mod support;
+
+use support::Officer;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -38,7 +42,7 @@ impl Harness {
         }
     }
 
-    fn member(&self, name: &str) -> (OrgClient, TotpSecret) {
+    fn member(&self, name: &str) -> (Officer, TotpSecret) {
         let m = self
             .creds
             .members
@@ -51,7 +55,7 @@ impl Harness {
         };
         let client = OrgClient::new(&self.running.base_url, creds).expect("client");
         (
-            client,
+            Officer::new(&self.running.sandbox, &m.id, client),
             TotpSecret::from_base32(&m.totp_secret).expect("totp"),
         )
     }
@@ -334,7 +338,7 @@ async fn decisions_persist_across_a_restart() {
         .expect("client")
     };
     let otp = TotpSecret::from_base32(&ben.totp_secret).expect("totp");
-    let client = client_for(&running.base_url);
+    let client = Officer::new(&running.sandbox, &ben.id, client_for(&running.base_url));
     let target = pending(&client)
         .await
         .into_iter()

@@ -2,6 +2,10 @@
 //! then does, immediate completion, queued access changes with the one-time secret reveal,
 //! execution with step-up, cancellation, and expiry.
 
+mod support;
+
+use support::Officer;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -48,7 +52,7 @@ impl Org {
         }
     }
 
-    fn as_member(&self, name: &str) -> (OrgClient, impl Fn() -> String + '_) {
+    fn as_member(&self, name: &str) -> (Officer, impl Fn() -> String + '_) {
         let m = self
             .creds
             .members
@@ -65,6 +69,7 @@ impl Org {
         .expect("client");
         let totp = TotpSecret::from_base32(&m.totp_secret).expect("totp");
         let time = Arc::clone(&self.time);
+        let client = Officer::new(&self.running.sandbox, &m.id, client);
         (client, move || {
             totp.code_at(u64::try_from(time.load(Ordering::SeqCst)).expect("time"))
         })

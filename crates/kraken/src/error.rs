@@ -94,10 +94,16 @@ pub enum OrgRefusal {
     NotPermitted,
     /// `EOrg:Members only` — the key belongs to a service user; org decisions need a member.
     MembersOnly,
+    /// `EOrg:Invalid decision signature` — the decision's device signature is missing, does not
+    /// verify over the statement, is too old or too new, or the device key belongs to another
+    /// member.
+    InvalidSignature,
+    /// `EOrg:Locked out` — too many wrong codes; decisions are refused for a while.
+    LockedOut,
 }
 
 impl OrgRefusal {
-    const ALL: [OrgRefusal; 7] = [
+    const ALL: [OrgRefusal; 9] = [
         Self::SelfApproval,
         Self::AlreadyDecided,
         Self::NotPending,
@@ -105,6 +111,8 @@ impl OrgRefusal {
         Self::InvalidOtp,
         Self::NotPermitted,
         Self::MembersOnly,
+        Self::InvalidSignature,
+        Self::LockedOut,
     ];
 
     /// The description after `EOrg:`.
@@ -117,6 +125,8 @@ impl OrgRefusal {
             Self::InvalidOtp => "Invalid otp",
             Self::NotPermitted => "Not permitted",
             Self::MembersOnly => "Members only",
+            Self::InvalidSignature => "Invalid decision signature",
+            Self::LockedOut => "Locked out",
         }
     }
 }

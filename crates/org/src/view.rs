@@ -92,6 +92,10 @@ pub struct DecisionView {
     pub at: i64,
     /// Why (rejections may say).
     pub reason: Option<String>,
+    /// The signed statement's short digest (`ABCD-EFGH-IJKL-MNOP`), when the decision was
+    /// signed by a device: two officers compare it out of band.
+    #[serde(default)]
+    pub digest: Option<String>,
 }
 
 /// Whether the member asking may approve or reject this request now, and if not, why.
@@ -205,6 +209,7 @@ impl RequestView {
                     decision: d.decision,
                     at: d.at,
                     reason: d.reason.clone(),
+                    digest: None,
                 })
                 .collect(),
             created_at: request.created_at,

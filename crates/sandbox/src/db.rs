@@ -111,6 +111,23 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE orders ADD COLUMN cl_ord_id TEXT;
      CREATE UNIQUE INDEX open_orders_by_cl_ord_id ON orders(cl_ord_id)
          WHERE status = 'open' AND cl_ord_id IS NOT NULL;",
+    // 5: the trust layer. Members' registered device keys; each decision's signature; and the
+    //    audit journal, hash-chained (`countersign_vault::journal`), appended in the same
+    //    transaction as what it records.
+    "CREATE TABLE devices (
+         member_id TEXT NOT NULL REFERENCES members(id),
+         device_key TEXT NOT NULL,
+         registered_at INTEGER NOT NULL,
+         PRIMARY KEY (member_id, device_key)
+     );
+     ALTER TABLE decisions ADD COLUMN device_key TEXT;
+     ALTER TABLE decisions ADD COLUMN signature TEXT;
+     ALTER TABLE decisions ADD COLUMN digest TEXT;
+     CREATE TABLE journal (
+         seq INTEGER PRIMARY KEY,
+         at INTEGER NOT NULL,
+         record TEXT NOT NULL
+     );",
 ];
 
 const SCHEMA: &str = r"
@@ -575,6 +592,108 @@ pub(crate) fn set_key_spec(
         ],
     )?;
     Ok(())
+}
+
+/// Appends `event` to the audit journal, chained to its last record.
+pub(crate) fn journal(
+    conn: &Connection,
+    at: i64,
+    event: countersign_vault::JournalEvent,
+) -> Result<(), StoreError> {
+    let last: Option<String> = conn
+        .prepare_cached("SELECT record FROM journal ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    let last = last
+        .map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt("journal record")))
+        .transpose()?;
+    let record = countersign_vault::Chain::after(last).append(at, event);
+    conn.prepare_cached("INSERT INTO journal (seq, at, record) VALUES (?1, ?2, ?3)")?
+        .execute(params![
+            i64::try_from(record.seq).unwrap_or(i64::MAX),
+            record.at,
+            record.to_line()
+        ])?;
+    Ok(())
+}
+
+/// The whole journal as JSON Lines, oldest first.
+pub(crate) fn journal_lines(conn: &Connection) -> Result<String, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT record FROM journal ORDER BY seq")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = String::new();
+    for row in rows {
+        out.push_str(&row?);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Whether `device_key` is registered to `member`.
+pub(crate) fn device_registered(
+    conn: &Connection,
+    member: &MemberId,
+    device_key: &str,
+) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM devices WHERE member_id = ?1 AND device_key = ?2")?
+        .query_row([&member.0, device_key], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Registers `device_key` to `member`.
+pub(crate) fn register_device(
+    conn: &Connection,
+    member: &MemberId,
+    device_key: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO devices (member_id, device_key, registered_at) VALUES (?1, ?2, ?3)",
+        params![member.0, device_key, now],
+    )?;
+    Ok(())
+}
+
+/// Stores the device signature of a member's decision on a request, with the statement's short
+/// digest that officers compare out of band.
+pub(crate) fn sign_decision(
+    conn: &Connection,
+    request: &RequestId,
+    member: &MemberId,
+    device_key: &str,
+    signature: &str,
+    digest: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE decisions SET device_key = ?3, signature = ?4, digest = ?5 WHERE request_id = ?1 AND member_id = ?2",
+        params![request.0, member.0, device_key, signature, digest],
+    )?;
+    Ok(())
+}
+
+/// The short digests of a request's signed decisions, by member id.
+pub(crate) fn decision_digests(
+    conn: &Connection,
+    request: &RequestId,
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT member_id, digest FROM decisions WHERE request_id = ?1 AND digest IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([&request.0], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The device keys registered to `member`, oldest first.
+pub(crate) fn devices(conn: &Connection, member: &MemberId) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT device_key FROM devices WHERE member_id = ?1 ORDER BY registered_at, rowid",
+    )?;
+    let rows = stmt.query_map([&member.0], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The method of an address-book entry, if it still exists.

@@ -68,6 +68,8 @@ struct AddressState {
 pub struct Gate {
     keys: Mutex<HashMap<String, KeyState>>,
     addresses: Mutex<HashMap<IpAddr, AddressState>>,
+    /// Wrong 2FA codes per member.
+    members: Mutex<HashMap<String, AddressState>>,
     /// Operator switch for load tests: the counter still runs but never refuses.
     unmetered: std::sync::atomic::AtomicBool,
 }
@@ -82,6 +84,34 @@ impl Gate {
     pub fn set_metered(&self, metered: bool) {
         self.unmetered
             .store(!metered, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Refuses a decision by a member locked out by wrong codes.
+    pub fn check_codes(&self, member: &str, now_ms: i64) -> Result<(), Refusal> {
+        if lock(&self.members)
+            .get(member)
+            .is_some_and(|s| s.locked_until_ms > now_ms)
+        {
+            return Err(Refusal::LockedOut);
+        }
+        Ok(())
+    }
+
+    /// Counts a wrong code; the [`LOCKOUT_AFTER`]th in a row locks the member's decisions for
+    /// [`LOCKOUT_MS`].
+    pub fn code_failed(&self, member: &str, now_ms: i64) {
+        let mut members = lock(&self.members);
+        let s = members.entry(member.to_owned()).or_default();
+        s.failures += 1;
+        if s.failures >= LOCKOUT_AFTER {
+            s.failures = 0;
+            s.locked_until_ms = now_ms + LOCKOUT_MS;
+        }
+    }
+
+    /// A good code clears the member's count.
+    pub fn code_passed(&self, member: &str) {
+        lock(&self.members).remove(member);
     }
 
     /// Refuses a call from a locked-out key or address.

@@ -196,6 +196,33 @@ impl Sandbox {
         Ok(refid)
     }
 
+    /// Registers a device key to a member as the exchange's operator would, without a code: the
+    /// app's sandbox mode registers its demo members' devices this way (their codes are for their
+    /// decisions). Journaled like any registration.
+    pub fn operator_register_device(
+        &self,
+        member: &str,
+        device_key: &str,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let id = countersign_org::MemberId(member.to_owned());
+        if !db::device_registered(&tx, &id, device_key)? {
+            db::register_device(&tx, &id, device_key, now)?;
+            db::journal(
+                &tx,
+                now,
+                countersign_vault::JournalEvent::DeviceRegistered {
+                    member: member.to_owned(),
+                    device_key: device_key.to_owned(),
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Gives a key 2FA with a password (`None` removes it): every call with that key must then
     /// carry `otp`. The exchange's key page does this; the sandbox keeps the password server-side.
     pub fn set_key_password(

@@ -2,12 +2,18 @@
 //! its `{error, result}` envelope. Contract: `docs/org-api.yaml`.
 //!
 //! Calls: `Me`, `Org`, `ListRequests` (`status`, `workflow`), `GetRequest` (`id`), `Preview`
-//! (`payload`, `execute`, `as`), `Submit` (`payload`, `execute`, `otp` when executing under a
-//! policy), `Approve` (`id`, `otp`), `Reject` (`id`, `otp`, `reason`), `Cancel` (`id`, `otp`),
-//! `Reveal` (`id`, `otp`), `PolicyDiff` (`workflow`, `policy`), `LockCheck` (`workflow`, `as`).
+//! (`payload`, `execute`, `as`), `Submit` (`payload`, `execute`, and when executing under a
+//! policy `otp` + a signature), `Approve` (`id`, `otp`, signature), `Reject` (`id`, `otp`,
+//! `reason`, signature), `Cancel` (`id`, `otp`, signature), `Reveal` (`id`, `otp`), `PolicyDiff`
+//! (`workflow`, `policy`), `LockCheck` (`workflow`, `as`), `RegisterDevice` (`device_key`, `otp`),
+//! `ExportJournal`.
+//!
 //! Every decision is checked by the rules engine of `countersign-org` first, then the member's
-//! TOTP code is verified (accepted once); the request, the decision, the spent code and any
-//! effect commit in one transaction. Preview and Submit run the same engine call.
+//! TOTP code is verified (accepted once; 5 wrong codes in a row lock decisions for 15 minutes),
+//! then the device signature (`device_key`, `signature`, `at`) of its
+//! [`countersign_org::DecisionStatement`]; the request, the decision, the spent code, the
+//! signature, any effect and the audit journal's records commit in one transaction. Preview and
+//! Submit run the same engine call.
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
@@ -17,13 +23,15 @@ use axum::routing::post;
 use countersign_kraken::{ApiError, Envelope, OrgRefusal};
 use countersign_org::view::{ActorRef, OrgView, RequestView, RevealedKey};
 use countersign_org::{
-    Actor, Context, Decision, LockCheck, Member, MemberId, Org, Policy, PolicyDiff, Preview,
-    Request, RequestId, RequestPayload, RequestStatus, RuleViolation, Transition, Workflow,
-    WorkflowPermission,
+    Actor, Context, Decision, DecisionKind, DecisionStatement, LockCheck, Member, MemberId, Org,
+    Policy, PolicyDiff, Preview, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
+    Transition, Workflow, WorkflowPermission,
 };
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+
+use countersign_vault::{DevicePublicKey, JournalEvent};
 
 use crate::auth::{Caller, authenticate, internal};
 use crate::{Sandbox, db};
@@ -42,6 +50,9 @@ pub struct MeResult {
     pub org_name: String,
     /// The member.
     pub member: ActorRef,
+    /// The device keys registered to them (base64), oldest first.
+    #[serde(default)]
+    pub devices: Vec<String>,
 }
 
 /// `ListRequests`.
@@ -78,6 +89,8 @@ async fn org_call(
             "GetRequest" => respond(get_one(&sandbox, &caller)),
             "Approve" => respond(decide(&sandbox, &caller, Decision::Approve)),
             "Reject" => respond(decide(&sandbox, &caller, Decision::Reject)),
+            "RegisterDevice" => respond(register_device(&sandbox, &caller)),
+            "ExportJournal" => respond(export_journal(&sandbox, &caller)),
             _ => envelope_err(&ApiError::UnknownMethod),
         }
     })
@@ -131,9 +144,14 @@ fn view(
         let resolved = db::actor_ref(conn, &a).map_err(internal)?;
         names.insert(a, resolved);
     }
-    Ok(RequestView::new(r, viewer, now, org, |a| {
+    let mut view = RequestView::new(r, viewer, now, org, |a| {
         names.get(a).cloned().unwrap_or_else(|| org.actor_ref(a))
-    }))
+    });
+    let digests = db::decision_digests(conn, &r.id).map_err(internal)?;
+    for d in &mut view.decisions {
+        d.digest = digests.get(&d.member.id).cloned();
+    }
+    Ok(view)
 }
 
 fn me(sandbox: &Sandbox, caller: &Caller) -> Result<MeResult, ApiError> {
@@ -142,6 +160,7 @@ fn me(sandbox: &Sandbox, caller: &Caller) -> Result<MeResult, ApiError> {
     Ok(MeResult {
         org_name: db::org_name(&conn).map_err(internal)?,
         member: db::actor_ref(&conn, &rec.member.actor()).map_err(internal)?,
+        devices: db::devices(&conn, &rec.member.id).map_err(internal)?,
     })
 }
 
@@ -222,16 +241,114 @@ fn otp_param(caller: &Caller) -> Result<&str, ApiError> {
 /// code they spent — a code is accepted once. Spends it within `tx`, so a decision that fails
 /// later in the transaction does not burn it.
 fn step_up(
+    sandbox: &Sandbox,
     tx: &rusqlite::Transaction<'_>,
     rec: &db::MemberRecord,
     otp: &str,
-    now: i64,
 ) -> Result<(), ApiError> {
-    let step = rec
+    let (now, now_ms) = (sandbox.now(), sandbox.now_ms());
+    let member = rec.member.id.0.as_str();
+    sandbox
+        .gate()
+        .check_codes(member, now_ms)
+        .map_err(|_| ApiError::Org(OrgRefusal::LockedOut))?;
+    let Ok(step) = rec
         .totp
         .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
-        .map_err(|_| ApiError::Org(OrgRefusal::InvalidOtp))?;
+    else {
+        sandbox.gate().code_failed(member, now_ms);
+        return Err(ApiError::Org(OrgRefusal::InvalidOtp));
+    };
+    sandbox.gate().code_passed(member);
     db::set_last_otp_step(tx, &rec.member.id, step).map_err(internal)
+}
+
+/// How far a signed decision's `at` may be from the server's clock, in seconds.
+pub const STATEMENT_WINDOW_SECONDS: i64 = 300;
+
+/// A decision's device signature: the `device_key`, `signature` and `at` fields.
+struct Signed {
+    device_key: String,
+    signature: String,
+    at: i64,
+}
+
+fn signed_param(caller: &Caller) -> Result<Signed, ApiError> {
+    let field = |name: &str| {
+        caller
+            .param(name)
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::InvalidArguments(Some(name.to_owned())))
+    };
+    Ok(Signed {
+        device_key: field("device_key")?,
+        signature: field("signature")?,
+        at: field("at")?
+            .parse()
+            .map_err(|_| ApiError::InvalidArguments(Some("at".into())))?,
+    })
+}
+
+/// Checks the member's device signature of `statement` against the device keys registered to
+/// them, and journals the decision.
+fn countersign(
+    tx: &rusqlite::Transaction<'_>,
+    member: &Member,
+    statement: &DecisionStatement,
+    signed: &Signed,
+    status: RequestStatus,
+    now: i64,
+) -> Result<(), ApiError> {
+    let refused = || ApiError::Org(OrgRefusal::InvalidSignature);
+    if (statement.at - now).abs() > STATEMENT_WINDOW_SECONDS {
+        return Err(refused());
+    }
+    let key = DevicePublicKey::from_base64(&signed.device_key).map_err(|_| refused())?;
+    if !key.verify(&statement.digest(), &signed.signature) {
+        return Err(refused());
+    }
+    if !db::device_registered(tx, &member.id, &signed.device_key).map_err(internal)? {
+        return Err(refused());
+    }
+    db::journal(
+        tx,
+        now,
+        JournalEvent::Decision {
+            statement: statement.clone(),
+            device_key: signed.device_key.clone(),
+            signature: signed.signature.clone(),
+            status: status.as_str().to_owned(),
+        },
+    )
+    .map_err(internal)
+}
+
+/// `initiator` as the journal writes it.
+fn actor_label(actor: &Actor) -> String {
+    match actor {
+        Actor::Member(id) => format!("member:{}", id.0),
+        Actor::ServiceUser(id) => format!("service_user:{}", id.0),
+    }
+}
+
+/// Journals a new request.
+pub(crate) fn journal_submitted(
+    tx: &rusqlite::Transaction<'_>,
+    request: &Request,
+    now: i64,
+) -> Result<(), ApiError> {
+    db::journal(
+        tx,
+        now,
+        JournalEvent::RequestSubmitted {
+            request_id: request.id.0.clone(),
+            initiator: actor_label(&request.initiator),
+            content_hash: countersign_org::content_hash(&request.payload),
+            payload: serde_json::to_value(&request.payload).map_err(|_| ApiError::InternalError)?,
+            status: request.status.as_str().to_owned(),
+        },
+    )
+    .map_err(internal)
 }
 
 fn refusal(v: &RuleViolation) -> ApiError {
@@ -259,13 +376,35 @@ fn decide(sandbox: &Sandbox, caller: &Caller, decision: Decision) -> Result<Requ
     request
         .check_can_decide(&rec.member, now)
         .map_err(|v| refusal(&v))?;
+    let signed = signed_param(caller)?;
+    let kind = match decision {
+        Decision::Approve => DecisionKind::Approve,
+        Decision::Reject => DecisionKind::Reject,
+    };
+    let statement = DecisionStatement::new(
+        &request.id.0,
+        &request.payload,
+        kind,
+        &rec.member.id,
+        signed.at,
+    );
     let transition = request
         .decide(&rec.member, decision, reason, now)
         .map_err(|v| refusal(&v))?;
 
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(&tx, &rec, otp, now)?;
+    step_up(sandbox, &tx, &rec, otp)?;
     db::record_decision(&tx, &request).map_err(internal)?;
+    countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
+    db::sign_decision(
+        &tx,
+        &request.id,
+        &rec.member.id,
+        &signed.device_key,
+        &signed.signature,
+        &statement.short_digest(),
+    )
+    .map_err(internal)?;
     if transition == Transition::Completed
         && let Some(key) = complete(&tx, &request, now)?
     {
@@ -284,10 +423,21 @@ pub(crate) fn complete(
     now: i64,
 ) -> Result<Option<db::NewKey>, ApiError> {
     let mut org = db::load_org(tx).map_err(internal)?;
+    let change = request.payload.describe(|a| org.actor_ref(a));
     let changes = org
         .apply(&request.id, &request.payload)
         .map_err(|e| apply_error(crate::ApplyError::Payload(e)))?;
-    db::persist_changes(tx, request, &changes, now).map_err(apply_error)
+    let new_key = db::persist_changes(tx, request, &changes, now).map_err(apply_error)?;
+    db::journal(
+        tx,
+        now,
+        JournalEvent::Applied {
+            request_id: request.id.0.clone(),
+            change,
+        },
+    )
+    .map_err(internal)?;
+    Ok(new_key)
 }
 
 fn apply_error(e: crate::ApplyError) -> ApiError {
@@ -318,6 +468,14 @@ pub(crate) fn sweep_expired(conn: &mut Connection, now: i64) -> Result<(), ApiEr
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     for r in &due {
         db::update_status(&tx, r).map_err(internal)?;
+        db::journal(
+            &tx,
+            now,
+            JournalEvent::RequestExpired {
+                request_id: r.id.0.clone(),
+            },
+        )
+        .map_err(internal)?;
     }
     tx.commit().map_err(|e| internal(e.into()))
 }
@@ -407,16 +565,29 @@ fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> 
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     let mut revealed = None;
     if request.status == RequestStatus::Completed {
-        if executed {
-            step_up(&tx, &rec, otp_param(caller)?, now)?;
-        }
         db::insert_request(&tx, &request).map_err(internal)?;
+        journal_submitted(&tx, &request, now)?;
+        if executed {
+            // The request has no id until now: an execution at submission signs its content
+            // with an empty request id.
+            let signed = signed_param(caller)?;
+            let statement = DecisionStatement::new(
+                "",
+                &request.payload,
+                DecisionKind::Execute,
+                &rec.member.id,
+                signed.at,
+            );
+            step_up(sandbox, &tx, &rec, otp_param(caller)?)?;
+            countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
+        }
         revealed = complete(&tx, &request, now)?.map(|k| RevealedKey {
             api_key: k.api_key,
             api_secret: k.secret.to_base64(),
         });
     } else {
         db::insert_request(&tx, &request).map_err(internal)?;
+        journal_submitted(&tx, &request, now)?;
     }
     tx.commit().map_err(|e| internal(e.into()))?;
     Ok(SubmitResult {
@@ -438,12 +609,21 @@ fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, now)?;
     let (rec, mut request) = load_visible(&conn, caller)?;
+    let signed = signed_param(caller)?;
+    let statement = DecisionStatement::new(
+        &request.id.0,
+        &request.payload,
+        DecisionKind::Cancel,
+        &rec.member.id,
+        signed.at,
+    );
     request
         .cancel(&rec.member.actor(), now)
         .map_err(|v| refusal(&v))?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(&tx, &rec, otp, now)?;
+    step_up(sandbox, &tx, &rec, otp)?;
     db::update_status(&tx, &request).map_err(internal)?;
+    countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
     tx.commit().map_err(|e| internal(e.into()))?;
     let org = db::load_org(&conn).map_err(internal)?;
     view(&conn, &org, &request, &rec.member, now)
@@ -459,14 +639,84 @@ fn reveal(sandbox: &Sandbox, caller: &Caller) -> Result<RevealedKey, ApiError> {
         return Err(ApiError::Org(OrgRefusal::NotPermitted));
     }
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(&tx, &rec, otp, now)?;
+    step_up(sandbox, &tx, &rec, otp)?;
     let key = db::take_reveal(&tx, &request.id)
         .map_err(internal)?
         .ok_or(ApiError::Org(OrgRefusal::UnknownRequest))?;
+    db::journal(
+        &tx,
+        now,
+        JournalEvent::KeyRevealed {
+            request_id: request.id.0.clone(),
+            member: rec.member.id.0.clone(),
+        },
+    )
+    .map_err(internal)?;
     tx.commit().map_err(|e| internal(e.into()))?;
     Ok(RevealedKey {
         api_key: key.api_key,
         api_secret: key.secret.to_base64(),
+    })
+}
+
+/// `RegisterDevice` (`device_key`, `otp`): registers a device's public key to the calling
+/// member, stepped up like a decision. Decisions are accepted only from registered devices.
+fn register_device(sandbox: &Sandbox, caller: &Caller) -> Result<RegisteredDevice, ApiError> {
+    let otp = otp_param(caller)?;
+    let device_key = caller
+        .param("device_key")
+        .ok_or(ApiError::InvalidArguments(Some("device_key".into())))?;
+    DevicePublicKey::from_base64(device_key)
+        .map_err(|_| ApiError::InvalidArguments(Some("device_key".into())))?;
+    let now = sandbox.now();
+    let mut conn = sandbox.conn();
+    let rec = calling_member(&conn, caller)?;
+    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    step_up(sandbox, &tx, &rec, otp)?;
+    let new = !db::device_registered(&tx, &rec.member.id, device_key).map_err(internal)?;
+    if new {
+        db::register_device(&tx, &rec.member.id, device_key, now).map_err(internal)?;
+        db::journal(
+            &tx,
+            now,
+            JournalEvent::DeviceRegistered {
+                member: rec.member.id.0.clone(),
+                device_key: device_key.to_owned(),
+            },
+        )
+        .map_err(internal)?;
+    }
+    tx.commit().map_err(|e| internal(e.into()))?;
+    Ok(RegisteredDevice {
+        device_key: device_key.to_owned(),
+        new,
+    })
+}
+
+/// `RegisterDevice`'s answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisteredDevice {
+    /// The key, as registered.
+    pub device_key: String,
+    /// Whether this call registered it (`false`: it already was).
+    pub new: bool,
+}
+
+/// `ExportJournal`'s answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JournalExport {
+    /// The whole journal as JSON Lines, oldest first; `countersign audit verify` checks it.
+    pub lines: String,
+}
+
+/// `ExportJournal`: the audit journal, for any member (an audit trail is for everyone who may be
+/// asked to trust it).
+fn export_journal(sandbox: &Sandbox, caller: &Caller) -> Result<JournalExport, ApiError> {
+    let mut conn = sandbox.conn();
+    sweep_expired(&mut conn, sandbox.now())?;
+    calling_member(&conn, caller)?;
+    Ok(JournalExport {
+        lines: db::journal_lines(&conn).map_err(internal)?,
     })
 }
 

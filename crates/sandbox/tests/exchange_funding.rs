@@ -277,14 +277,8 @@ async fn a_rejected_or_cancelled_withdrawal_fails_and_moves_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
-    h.advance_ms(30_000);
     ok(&h
-        .org(
-            "m-ada",
-            "Reject",
-            &[("id", &first), ("reason", "not scheduled")],
-            true,
-        )
+        .decide("m-ada", "Reject", &first, &[("reason", "not scheduled")])
         .await);
 
     // Only the initiator cancels, and only while it waits.

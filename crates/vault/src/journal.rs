@@ -60,6 +60,21 @@ pub enum JournalEvent {
         /// Its id.
         request_id: String,
     },
+    /// A service user withdrew its own pending request (`WithdrawCancel`); service users have no
+    /// device and sign nothing.
+    RequestCancelled {
+        /// Its id.
+        request_id: String,
+        /// `service_user:<id>`.
+        by: String,
+    },
+    /// A created service user's secret was handed to the request's initiator, once.
+    KeyRevealed {
+        /// The creating request.
+        request_id: String,
+        /// Who received it.
+        member: String,
+    },
     /// A completed request changed the Organization (members, service users, policies, the
     /// address book) or moved funds.
     Applied {

@@ -84,6 +84,34 @@ impl Keychain {
         })
     }
 
+    /// This device's signing key for `profile`, created and stored on first use. The private
+    /// half lives only here (and in memory while signing).
+    pub fn device_key(&self, profile: &str) -> Result<crate::DeviceKey, KeychainError> {
+        let account = format!("device:{profile}");
+        let entry = self.entry(&account)?;
+        match entry.get_password() {
+            Ok(stored) => crate::DeviceKey::from_base64(&stored)
+                .map_err(|_| KeychainError::Corrupt(account.clone())),
+            Err(keyring::Error::NoEntry) => {
+                let key = crate::DeviceKey::generate();
+                entry
+                    .set_password(&key.to_base64())
+                    .map_err(|e| map_err(e, &account))?;
+                Ok(key)
+            }
+            Err(e) => Err(map_err(e, &account)),
+        }
+    }
+
+    /// Forgets this device's signing key for `profile` (a new one is made on next use, and must
+    /// be registered again).
+    pub fn delete_device_key(&self, profile: &str) -> Result<(), KeychainError> {
+        let account = format!("device:{profile}");
+        self.entry(&account)?
+            .delete_credential()
+            .map_err(|e| map_err(e, &account))
+    }
+
     /// Deletes the credentials for `profile`.
     pub fn delete(&self, profile: &str) -> Result<(), KeychainError> {
         self.entry(profile)?

@@ -49,3 +49,27 @@ fn credentials_are_created_read_replaced_and_deleted() {
         Err(KeychainError::NotFound(_))
     ));
 }
+
+#[test]
+#[ignore = "needs a Secret Service; `cargo xtask test` provides one"]
+fn a_device_key_is_created_once_kept_and_forgotten_on_request() {
+    let keychain = Keychain::new("countersign-test-vault");
+    let profile = format!("device-test-{}", std::process::id());
+    let first = keychain.device_key(&profile).expect("created");
+    let again = keychain.device_key(&profile).expect("read");
+    assert_eq!(again.public(), first.public(), "the same key comes back");
+    let digest = [3u8; 32];
+    assert!(first.public().verify(&digest, &again.sign(&digest)));
+    keychain.delete_device_key(&profile).expect("deleted");
+    let replaced = keychain.device_key(&profile).expect("a new one");
+    assert_ne!(
+        replaced.public(),
+        first.public(),
+        "a forgotten key is replaced, not revived"
+    );
+    keychain.delete_device_key(&profile).expect("cleanup");
+    assert!(matches!(
+        keychain.delete_device_key(&profile),
+        Err(countersign_vault::KeychainError::NotFound(_))
+    ));
+}

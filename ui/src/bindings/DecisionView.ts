@@ -21,4 +21,9 @@ at: number,
 /**
  * Why (rejections may say).
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * The signed statement's short digest (`ABCD-EFGH-IJKL-MNOP`), when the decision was
+ * signed by a device: two officers compare it out of band.
+ */
+digest: string | null, };

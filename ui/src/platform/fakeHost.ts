@@ -183,6 +183,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
     decision: "approve",
     at: ago(minutesAgo),
     reason: null,
+    digest: null,
   });
   const accessPolicy = { ...org.policies.manage_access } as Policy;
   const policiesPolicy = { ...org.policies.manage_policies } as Policy;
@@ -262,7 +263,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
       initiator: rebalancer,
       payload: withdrawal("BTC", "0.00000001", "0.00000001", "cold-storage-2", "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"),
       policy: withdrawalPolicy,
-      decisions: [{ member: memberRef(carol), decision: "reject", at: ago(2800), reason: "Dust test transfer; not needed" }],
+      decisions: [{ member: memberRef(carol), decision: "reject", at: ago(2800), reason: "Dust test transfer; not needed", digest: null }],
       created_at: ago(2880),
       updated_at: ago(2800),
     },
@@ -408,7 +409,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
     } else if (decision === "reject") {
       request.status = "rejected";
     }
-    request.decisions.push({ member: memberRef(current), decision, at, reason });
+    request.decisions.push({ member: memberRef(current), decision, at, reason, digest: fakeDigest(`${id}|${current.id}|${decision}|${at}`) });
     request.updated_at = at;
     return view(request);
   }
@@ -521,4 +522,19 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
         return living;
       }),
   };
+}
+
+/**
+ * A stand-in for a signed statement's short digest (`ABCD-EFGH-IJKL-MNOP`): the fake signs
+ * nothing, but shows the same shape so the UI can be exercised. The real digest is SHA-256 in Rust.
+ */
+function fakeDigest(text: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let h = 2166136261;
+  let out = "";
+  for (let i = 0; i < 16; i++) {
+    for (const ch of `${text}#${i}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    out += alphabet[h % 32];
+  }
+  return out.match(/.{4}/g)!.join("-");
 }

@@ -306,6 +306,7 @@ pub(super) fn withdraw(sandbox: &Sandbox, caller: &Caller) -> Result<WithdrawRes
     let request = submission.request;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     db::insert_request(&tx, &request).map_err(internal)?;
+    crate::org_api::journal_submitted(&tx, &request, now)?;
     if request.status == RequestStatus::Completed {
         crate::org_api::complete(&tx, &request, now)?;
     }
@@ -395,6 +396,19 @@ pub(super) fn withdraw_cancel(sandbox: &Sandbox, caller: &Caller) -> Result<bool
     }
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     db::update_status(&tx, &request).map_err(internal)?;
+    let by = match &caller.actor {
+        countersign_org::Actor::ServiceUser(id) => format!("service_user:{}", id.0),
+        countersign_org::Actor::Member(id) => format!("member:{}", id.0),
+    };
+    db::journal(
+        &tx,
+        now,
+        countersign_vault::JournalEvent::RequestCancelled {
+            request_id: request.id.0.clone(),
+            by,
+        },
+    )
+    .map_err(internal)?;
     tx.commit().map_err(|e| internal(e.into()))?;
     Ok(true)
 }

@@ -21,6 +21,8 @@ pub struct Harness {
     pub creds: DemoCredentials,
     pub http: reqwest::Client,
     nonce: AtomicU64,
+    /// Each demo member's device, registered to them.
+    pub devices: std::collections::HashMap<String, countersign_vault::DeviceKey>,
     _dir: tempfile::TempDir,
 }
 
@@ -41,12 +43,25 @@ impl Harness {
                 .unwrap();
         let server = sandbox.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let creds = server.sandbox.demo_credentials(&server.base_url).unwrap();
+        let devices = creds
+            .members
+            .iter()
+            .map(|m| {
+                let device = countersign_vault::DeviceKey::generate();
+                server
+                    .sandbox
+                    .operator_register_device(&m.id, &device.public().to_base64())
+                    .unwrap();
+                (m.id.clone(), device)
+            })
+            .collect();
         Self {
             server,
             clock,
             creds,
             http: reqwest::Client::new(),
             nonce: AtomicU64::new(1),
+            devices,
             _dir: dir,
         }
     }
@@ -178,11 +193,54 @@ impl Harness {
             .unwrap()
     }
 
-    /// Approves request `id` as `member`, stepping the clock past the previous TOTP step first
-    /// (a code is accepted once).
-    pub async fn approve(&self, member: &str, id: &str) -> Value {
+    /// A signed decision (`Approve`, `Reject`, `Cancel`) on request `id` as `member`, with their
+    /// current code and their device's signature of the statement, stepping the clock past the
+    /// previous TOTP step first (a code is accepted once).
+    pub async fn decide(
+        &self,
+        member: &str,
+        call: &str,
+        id: &str,
+        extra: &[(&str, &str)],
+    ) -> Value {
         self.advance_ms(30_000);
-        self.org(member, "Approve", &[("id", id)], true).await
+        let request = self.org(member, "GetRequest", &[("id", id)], false).await;
+        let payload: countersign_org::RequestPayload =
+            serde_json::from_value(ok(&request)["payload"].clone()).unwrap();
+        let kind = match call {
+            "Approve" => countersign_org::DecisionKind::Approve,
+            "Reject" => countersign_org::DecisionKind::Reject,
+            _ => countersign_org::DecisionKind::Cancel,
+        };
+        let at = self.clock.load(Ordering::SeqCst) / 1000;
+        let statement = countersign_org::DecisionStatement::new(
+            id,
+            &payload,
+            kind,
+            &countersign_org::MemberId(member.to_owned()),
+            at,
+        );
+        let device = &self.devices[member];
+        let (key, signature, at) = (
+            device.public().to_base64(),
+            device.sign(&statement.digest()),
+            at.to_string(),
+        );
+        let mut fields = vec![
+            ("id", id),
+            ("device_key", key.as_str()),
+            ("signature", signature.as_str()),
+            ("at", at.as_str()),
+        ];
+        fields.extend_from_slice(extra);
+        // An explicit `otp` in `extra` (a wrong code, say) replaces the member's current one.
+        let with_otp = !extra.iter().any(|(k, _)| *k == "otp");
+        self.org(member, call, &fields, with_otp).await
+    }
+
+    /// Approves request `id` as `member` (see [`Harness::decide`]).
+    pub async fn approve(&self, member: &str, id: &str) -> Value {
+        self.decide(member, "Approve", id, &[]).await
     }
 
     /// `GET /0/public/<call>?query`.

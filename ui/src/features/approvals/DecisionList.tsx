@@ -4,7 +4,7 @@ import { Timestamp } from "../../components/Timestamp";
 import { formatAge } from "../../lib/time";
 import { DECISION_LABELS } from "./labels";
 
-/** Each member's decision on a request, in order, with when and why. */
+/** Each member's decision on a request, in order, with when and why, and the short digest of the statement their device signed (to compare out of band). */
 export function DecisionList({ decisions, now }: { decisions: readonly DecisionView[]; now: number }) {
   return (
     <ul className="decisions">
@@ -14,6 +14,15 @@ export function DecisionList({ decisions, now }: { decisions: readonly DecisionV
           <span className={`decision decision-${d.decision}`}>{DECISION_LABELS[d.decision]}</span>{" "}
           <Timestamp at={d.at} /> <span className="muted">({formatAge(d.at, now)} ago)</span>
           {d.reason && <q className="reason">{d.reason}</q>}
+          {d.digest && (
+            <span
+              className="digest"
+              data-testid="decision-digest"
+              title="The short digest of the statement this member's device signed: compare it with them out of band."
+            >
+              signed · <code>{d.digest}</code>
+            </span>
+          )}
         </li>
       ))}
     </ul>

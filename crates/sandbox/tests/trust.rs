@@ -1,0 +1,255 @@
+//! The trust layer on the org API: every decision stepped up with a code (replays and repeated
+//! wrong codes refused) and signed by a device registered to the member; everything journaled in a
+//! hash chain that verifies offline.
+
+// Tests panic on any surprise; `unwrap` is the point.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Harness, err, ok};
+use countersign_org::{DecisionKind, DecisionStatement, MemberId, RequestPayload};
+use countersign_sandbox::gate::{LOCKOUT_AFTER, LOCKOUT_MS};
+use countersign_vault::DeviceKey;
+
+/// A pending bot withdrawal Ben may approve.
+async fn target(h: &Harness) -> (String, RequestPayload) {
+    let list = ok(&h
+        .org("m-ben", "ListRequests", &[("status", "pending")], false)
+        .await)
+    .clone();
+    let r = list["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["viewer"]["can_decide"] == true && r["initiator"]["kind"] == "service_user")
+        .unwrap()
+        .clone();
+    (
+        r["id"].as_str().unwrap().to_owned(),
+        serde_json::from_value(r["payload"].clone()).unwrap(),
+    )
+}
+
+/// The `device_key`, `signature` and `at` fields of `device` signing `statement`.
+fn signed(device: &DeviceKey, statement: &DecisionStatement) -> (String, String, String) {
+    (
+        device.public().to_base64(),
+        device.sign(&statement.digest()),
+        statement.at.to_string(),
+    )
+}
+
+fn now(h: &Harness) -> i64 {
+    h.clock.load(std::sync::atomic::Ordering::SeqCst) / 1000
+}
+
+#[tokio::test]
+async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
+    let h = Harness::start().await;
+    let (id, payload) = target(&h).await;
+    let ben = MemberId("m-ben".into());
+    h.advance_ms(30_000);
+
+    assert_eq!(
+        err(&h.org("m-ben", "Approve", &[("id", &id)], true).await),
+        "EGeneral:Invalid arguments:device_key"
+    );
+
+    let statement = DecisionStatement::new(&id, &payload, DecisionKind::Approve, &ben, now(&h));
+    let stranger = DeviceKey::generate();
+    let (key, sig, at) = signed(&stranger, &statement);
+    let fields = [
+        ("id", id.as_str()),
+        ("device_key", &key),
+        ("signature", &sig),
+        ("at", &at),
+    ];
+    assert_eq!(
+        err(&h.org("m-ben", "Approve", &fields, true).await),
+        "EOrg:Invalid decision signature",
+        "an unregistered device"
+    );
+    // Another member's registered device does not sign for Ben either.
+    let (key, sig, at) = signed(&h.devices["m-chloe"], &statement);
+    let fields = [
+        ("id", id.as_str()),
+        ("device_key", &key),
+        ("signature", &sig),
+        ("at", &at),
+    ];
+    assert_eq!(
+        err(&h.org("m-ben", "Approve", &fields, true).await),
+        "EOrg:Invalid decision signature"
+    );
+    // A signature over another statement (a rejection) does not carry an approval.
+    let reject = DecisionStatement {
+        decision: DecisionKind::Reject,
+        ..statement.clone()
+    };
+    let (key, _, at) = signed(&h.devices["m-ben"], &statement);
+    let sig = h.devices["m-ben"].sign(&reject.digest());
+    let fields = [
+        ("id", id.as_str()),
+        ("device_key", &key),
+        ("signature", &sig),
+        ("at", &at),
+    ];
+    assert_eq!(
+        err(&h.org("m-ben", "Approve", &fields, true).await),
+        "EOrg:Invalid decision signature"
+    );
+    // A statement made more than five minutes ago is stale.
+    let old = DecisionStatement::new(&id, &payload, DecisionKind::Approve, &ben, now(&h) - 301);
+    let (key, sig, at) = signed(&h.devices["m-ben"], &old);
+    let fields = [
+        ("id", id.as_str()),
+        ("device_key", &key),
+        ("signature", &sig),
+        ("at", &at),
+    ];
+    assert_eq!(
+        err(&h.org("m-ben", "Approve", &fields, true).await),
+        "EOrg:Invalid decision signature"
+    );
+
+    // None of that spent the code or changed the request: the signed approval goes through now,
+    // with the same code, and shows its digest.
+    let (key, sig, at) = signed(&h.devices["m-ben"], &statement);
+    let fields = [
+        ("id", id.as_str()),
+        ("device_key", &key),
+        ("signature", &sig),
+        ("at", &at),
+    ];
+    let view = ok(&h.org("m-ben", "Approve", &fields, true).await).clone();
+    let mine = view["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["member"]["id"] == "m-ben")
+        .unwrap();
+    assert_eq!(mine["digest"], statement.short_digest().as_str());
+}
+
+#[tokio::test]
+async fn a_registered_device_is_listed_and_accepted() {
+    let h = Harness::start().await;
+    let laptop = DeviceKey::generate();
+    h.advance_ms(30_000);
+    let registered = ok(&h
+        .org(
+            "m-ben",
+            "RegisterDevice",
+            &[("device_key", &laptop.public().to_base64())],
+            true,
+        )
+        .await)
+    .clone();
+    assert_eq!(registered["new"], true);
+    let me = ok(&h.org("m-ben", "Me", &[], false).await).clone();
+    let devices: Vec<&str> = me["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(devices.contains(&laptop.public().to_base64().as_str()));
+    // Registering is stepped up: a wrong code registers nothing.
+    let other = DeviceKey::generate();
+    assert_eq!(
+        err(&h
+            .org(
+                "m-ben",
+                "RegisterDevice",
+                &[
+                    ("device_key", &other.public().to_base64()),
+                    ("otp", "000000")
+                ],
+                false
+            )
+            .await),
+        "EOrg:Invalid otp"
+    );
+}
+
+#[tokio::test]
+async fn repeated_wrong_codes_lock_decisions_out() {
+    let h = Harness::start().await;
+    let (id, _) = target(&h).await;
+    for _ in 0..LOCKOUT_AFTER {
+        let answer = h
+            .decide("m-ben", "Approve", &id, &[("otp", "000000")])
+            .await;
+        // `decide` appends the right code after the wrong one; the form keeps the first.
+        assert_eq!(err(&answer), "EOrg:Invalid otp");
+    }
+    assert_eq!(
+        err(&h.approve("m-ben", &id).await),
+        "EOrg:Locked out",
+        "even with the right code"
+    );
+    h.advance_ms(LOCKOUT_MS);
+    ok(&h.approve("m-ben", &id).await);
+}
+
+#[tokio::test]
+async fn the_journal_records_everything_and_verifies_offline() {
+    let h = Harness::start().await;
+    let (id, _) = target(&h).await;
+    ok(&h.approve("m-ben", &id).await);
+    ok(&h.approve("m-chloe", &id).await);
+    // A bot's withdrawal through the exchange API is journaled too.
+    let bot = h.bot("su-payouts");
+    ok(&h
+        .private(
+            &bot,
+            "Withdraw",
+            &[
+                ("asset", "USDT"),
+                ("key", "usdt-otc-desk"),
+                ("amount", "100"),
+            ],
+        )
+        .await);
+
+    let lines = ok(&h.org("m-dev", "ExportJournal", &[], false).await)["lines"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verified = countersign_vault::journal::verify(&lines).unwrap();
+    assert_eq!(verified.decisions, 2);
+    let kinds: Vec<String> = lines
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    for kind in [
+        "request_submitted",
+        "device_registered",
+        "decision",
+        "applied",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+    // Altering any record is found at that record.
+    let victim = kinds.iter().position(|k| k == "decision").unwrap();
+    let tampered: String = lines
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = if i == victim {
+                l.replacen("\"approve\"", "\"reject\"", 1)
+            } else {
+                l.to_owned()
+            };
+            l + "\n"
+        })
+        .collect();
+    let fault = countersign_vault::journal::verify(&tampered).unwrap_err();
+    assert_eq!(fault.line, victim + 1, "{fault}");
+}
