@@ -310,12 +310,8 @@ impl OrgClient {
         kind: DecisionKind,
         device: &DeviceKey,
     ) -> Result<[(&'static str, String); 3], ClientError> {
-        let at = i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
-        )
-        .unwrap_or(0);
+        // The key's clock (the system clock, unless a test injected one).
+        let at = i64::try_from(self.key.now_ms() / 1000).unwrap_or(0);
         let member = MemberId(self.member_id().await?);
         let statement = DecisionStatement::new(request_id, payload, kind, &member, at);
         Ok([

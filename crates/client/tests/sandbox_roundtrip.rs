@@ -53,7 +53,7 @@ impl Harness {
             api_key: m.api_key.clone(),
             api_secret: ApiSecret::from_base64(&m.api_secret).expect("secret"),
         };
-        let client = OrgClient::new(&self.running.base_url, creds).expect("client");
+        let client = support::client_at(&self.running.base_url, creds, &self.time);
         (
             Officer::new(&self.running.sandbox, &m.id, client),
             TotpSecret::from_base32(&m.totp_secret).expect("totp"),
@@ -328,14 +328,14 @@ async fn decisions_persist_across_a_restart() {
         .find(|m| m.name == "Ben Ruiz")
         .expect("Ben");
     let client_for = |base: &str| {
-        OrgClient::new(
+        support::client_at(
             base,
             Credentials {
                 api_key: ben.api_key.clone(),
                 api_secret: ApiSecret::from_base64(&ben.api_secret).expect("secret"),
             },
+            &time,
         )
-        .expect("client")
     };
     let otp = TotpSecret::from_base32(&ben.totp_secret).expect("totp");
     let client = Officer::new(&running.sandbox, &ben.id, client_for(&running.base_url));

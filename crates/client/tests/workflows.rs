@@ -59,14 +59,14 @@ impl Org {
             .iter()
             .find(|m| m.name.starts_with(name))
             .expect("member");
-        let client = OrgClient::new(
+        let client = support::client_at(
             &self.running.base_url,
             Credentials {
                 api_key: m.api_key.clone(),
                 api_secret: ApiSecret::from_base64(&m.api_secret).expect("secret"),
             },
-        )
-        .expect("client");
+            &self.time,
+        );
         let totp = TotpSecret::from_base32(&m.totp_secret).expect("totp");
         let time = Arc::clone(&self.time);
         let client = Officer::new(&self.running.sandbox, &m.id, client);

@@ -570,6 +570,7 @@ fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> 
         if executed {
             // The request has no id until now: an execution at submission signs its content
             // with an empty request id.
+            let otp = otp_param(caller)?;
             let signed = signed_param(caller)?;
             let statement = DecisionStatement::new(
                 "",
@@ -578,7 +579,7 @@ fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> 
                 &rec.member.id,
                 signed.at,
             );
-            step_up(sandbox, &tx, &rec, otp_param(caller)?)?;
+            step_up(sandbox, &tx, &rec, otp)?;
             countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
         }
         revealed = complete(&tx, &request, now)?.map(|k| RevealedKey {

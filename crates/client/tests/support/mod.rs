@@ -5,6 +5,10 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use countersign_client::{KeyContext, NonceSource, Nonces, RateLimit};
+use countersign_kraken::Credentials;
 
 use countersign_client::{ClientError, OrgClient, StepUp, SubmitResult};
 use countersign_org::RequestPayload;
@@ -17,6 +21,19 @@ use countersign_vault::DeviceKey;
 pub struct Officer {
     pub client: OrgClient,
     pub device: Arc<DeviceKey>,
+}
+
+/// An org client whose statements are dated by the test's clock (`time`, unix seconds), as the
+/// sandbox under test reads it.
+pub fn client_at(base_url: &str, creds: Credentials, time: &Arc<AtomicI64>) -> OrgClient {
+    let time = Arc::clone(time);
+    let key = KeyContext::with_parts(
+        creds,
+        Nonces::Memory(NonceSource::new()),
+        RateLimit::unlimited(),
+        Arc::new(move || u64::try_from(time.load(Ordering::SeqCst) * 1000).unwrap_or(0)),
+    );
+    OrgClient::with_key(base_url, Arc::new(key)).expect("client")
 }
 
 impl Officer {
