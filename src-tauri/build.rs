@@ -17,6 +17,9 @@ fn main() {
             "policy_diff",
             "living_sandbox",
             "set_living_sandbox",
+            "copy_revealed_secret",
+            "store_revealed_key",
+            "forget_revealed_key",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));

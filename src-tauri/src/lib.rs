@@ -117,6 +117,30 @@ async fn set_living_sandbox(core: State<'_, Core>, on: bool) -> Result<bool, Com
     core.get()?.set_living_sandbox(on).await
 }
 
+#[tauri::command]
+async fn copy_revealed_secret(
+    core: State<'_, Core>,
+    request_id: String,
+) -> Result<u64, CommandError> {
+    core.get()?.copy_revealed_secret(&request_id).await
+}
+
+#[tauri::command]
+async fn store_revealed_key(
+    core: State<'_, Core>,
+    request_id: String,
+) -> Result<String, CommandError> {
+    core.get()?.store_revealed_key(&request_id).await
+}
+
+#[tauri::command]
+async fn forget_revealed_key(
+    core: State<'_, Core>,
+    request_id: String,
+) -> Result<(), CommandError> {
+    core.get()?.forget_revealed_key(&request_id)
+}
+
 /// Registers the commands on a builder (shared by the app and the IPC tests).
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
@@ -132,7 +156,10 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         cancel_request,
         policy_diff,
         living_sandbox,
-        set_living_sandbox
+        set_living_sandbox,
+        copy_revealed_secret,
+        store_revealed_key,
+        forget_revealed_key
     ])
 }
 

@@ -11,6 +11,8 @@ use countersign_org::view::{OrgView, RequestView};
 use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 use countersign_sandbox::{RunningSandbox, Sandbox};
 use countersign_vault::{DeviceKey, Keychain, TotpSecret};
+
+use crate::reveal::{CLIPBOARD_SECONDS, Revealed, SystemClipboard, copy_then_clear};
 use tokio::sync::RwLock;
 
 use crate::RemoteConfig;
@@ -25,6 +27,9 @@ pub struct AppCore {
     signed_in: RwLock<SignedIn>,
     /// Where this device's signing keys live.
     keychain: Keychain,
+    /// The newest revealed service-user key, until copied, stored or forgotten.
+    revealed: std::sync::Mutex<Option<Revealed>>,
+    clipboard: Arc<std::sync::Mutex<SystemClipboard>>,
 }
 
 #[derive(Debug)]
@@ -118,6 +123,8 @@ impl AppCore {
             },
             signed_in: RwLock::new(signed_in),
             keychain: Keychain::default(),
+            revealed: std::sync::Mutex::default(),
+            clipboard: Arc::default(),
         })
     }
 
@@ -138,6 +145,8 @@ impl AppCore {
             mode: Mode::Remote,
             signed_in: RwLock::new(signed_in),
             keychain: keychain.clone(),
+            revealed: std::sync::Mutex::default(),
+            clipboard: Arc::default(),
         })
     }
 
@@ -268,11 +277,91 @@ impl AppCore {
             .await
             .submit(payload, execute, step_up)
             .await?;
+        // The reveal goes to the webview this once; Rust keeps it for copy and store.
+        *self.revealed_slot()? = result.revealed.as_ref().map(|key| Revealed {
+            request_id: result.request.id.clone(),
+            name: match payload {
+                RequestPayload::CreateServiceUser { name, .. } => name.clone(),
+                _ => String::new(),
+            },
+            key: key.clone(),
+        });
         Ok(SubmitOutcome {
             request: result.request,
             preview: result.preview,
             revealed: result.revealed,
         })
+    }
+
+    fn revealed_slot(&self) -> Result<std::sync::MutexGuard<'_, Option<Revealed>>, CommandError> {
+        self.revealed
+            .lock()
+            .map_err(|_| CommandError::new(ErrorCode::Internal, "the revealed key is unavailable"))
+    }
+
+    /// The revealed key of `request_id`, while it is kept.
+    fn revealed_key(&self, request_id: &str) -> Result<Revealed, CommandError> {
+        self.revealed_slot()?
+            .as_ref()
+            .filter(|r| r.request_id == request_id)
+            .cloned()
+            .ok_or_else(|| {
+                CommandError::new(
+                    ErrorCode::NotFound,
+                    "that key is no longer kept: a secret is shown once, and this one was forgotten",
+                )
+            })
+    }
+
+    /// Copies the revealed secret of `request_id` to the OS clipboard, marked secret for
+    /// clipboard managers where the OS has a hint for it, and clears it after 30 s unless
+    /// something else was copied meanwhile. Returns the seconds until it is cleared.
+    pub async fn copy_revealed_secret(&self, request_id: &str) -> Result<u64, CommandError> {
+        let revealed = self.revealed_key(request_id)?;
+        copy_then_clear(
+            Arc::clone(&self.clipboard),
+            revealed.key.api_secret,
+            std::time::Duration::from_secs(CLIPBOARD_SECONDS),
+        )
+        .map_err(|e| {
+            CommandError::new(
+                ErrorCode::Unavailable,
+                format!("cannot use the clipboard: {e}"),
+            )
+        })?;
+        Ok(CLIPBOARD_SECONDS)
+    }
+
+    /// Stores the revealed key pair of `request_id` in the OS keychain (under
+    /// `service-user:<org>:<name>`) and forgets it here. Returns the keychain entry's name.
+    pub async fn store_revealed_key(&self, request_id: &str) -> Result<String, CommandError> {
+        let revealed = self.revealed_key(request_id)?;
+        let profile = format!(
+            "service-user:{}:{}",
+            self.session().await.base_url,
+            revealed.name
+        );
+        let creds = Credentials {
+            api_key: revealed.key.api_key.clone(),
+            api_secret: countersign_kraken::ApiSecret::from_base64(&revealed.key.api_secret)
+                .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?,
+        };
+        let (keychain, entry) = (self.keychain.clone(), profile.clone());
+        tokio::task::spawn_blocking(move || keychain.store(&entry, &creds))
+            .await
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
+            .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))?;
+        self.forget_revealed_key(request_id)?;
+        Ok(profile)
+    }
+
+    /// Forgets the revealed key of `request_id` (leaving the page does this).
+    pub fn forget_revealed_key(&self, request_id: &str) -> Result<(), CommandError> {
+        let mut slot = self.revealed_slot()?;
+        if slot.as_ref().is_some_and(|r| r.request_id == request_id) {
+            *slot = None;
+        }
+        Ok(())
     }
 
     /// What replacing `workflow`'s policy with `policy` would loosen or tighten, and the pending

@@ -11,6 +11,7 @@
 mod config;
 mod core;
 pub mod ipc;
+pub mod reveal;
 
 pub use config::{ConfigError, RemoteConfig};
 pub use core::AppCore;

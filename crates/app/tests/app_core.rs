@@ -193,18 +193,31 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
         "Debug never prints the secret"
     );
     let creds = countersign_kraken::Credentials {
-        api_key: key.api_key,
+        api_key: key.api_key.clone(),
         api_secret: countersign_kraken::ApiSecret::from_base64(&key.api_secret)
             .expect("base64 secret"),
     };
-    let bot =
-        countersign_client::OrgClient::new(&app.session().await.base_url, creds).expect("client");
+    let bot = countersign_client::OrgClient::new(&app.session().await.base_url, creds.clone())
+        .expect("client");
     match bot.me().await {
         Err(countersign_client::ClientError::Api(countersign_kraken::ApiError::Org(
             countersign_kraken::OrgRefusal::MembersOnly,
         ))) => {}
         other => panic!("the revealed key should authenticate (as a service user): {other:?}"),
     }
+
+    // Stored in the OS keychain on request, then forgotten by the app: nothing can copy it again.
+    let id = outcome.request.id.clone();
+    let entry = app.store_revealed_key(&id).await.expect("stored");
+    let kept =
+        tokio::task::spawn_blocking(move || countersign_vault::Keychain::default().load(&entry))
+            .await
+            .expect("join")
+            .expect("in the keychain");
+    assert_eq!(kept.api_key, creds.api_key);
+    assert_eq!(kept.api_secret.to_base64(), creds.api_secret.to_base64());
+    let again = app.copy_revealed_secret(&id).await.expect_err("forgotten");
+    assert_eq!(again.code, countersign_app::ipc::ErrorCode::NotFound);
 }
 
 #[tokio::test]

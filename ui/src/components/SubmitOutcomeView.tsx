@@ -1,5 +1,7 @@
+import { useEffect, useState } from "react";
 import type { SubmitOutcome } from "../bindings/SubmitOutcome";
 import { plural } from "../lib/org";
+import { toHostError, useHost } from "../platform";
 import { PreviewPanel } from "./PreviewPanel";
 
 function headline({ request }: SubmitOutcome): string {
@@ -39,9 +41,63 @@ export function SubmitOutcomeView({ outcome, onOpenRequest }: { outcome: SubmitO
               </dd>
             </div>
           </dl>
+          <RevealActions requestId={outcome.request.id} />
         </div>
       )}
       <PreviewPanel preview={outcome.preview} title="Why" />
+    </div>
+  );
+}
+
+/**
+ * Copy (cleared from the clipboard after 30 s, hidden from clipboard managers where the OS allows)
+ * or store in the OS keychain. The secret stays in Rust: these ask the host to act on the key it
+ * kept, and the webview never sends the secret back. Leaving the page forgets it.
+ */
+function RevealActions({ requestId }: { requestId: string }) {
+  const host = useHost();
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  const [stored, setStored] = useState(false);
+
+  useEffect(() => () => void host.forgetRevealedKey(requestId).catch(() => undefined), [host, requestId]);
+
+  async function act(action: () => Promise<string>) {
+    try {
+      setStatus({ ok: true, text: await action() });
+    } catch (failure) {
+      setStatus({ ok: false, text: toHostError(failure).message });
+    }
+  }
+
+  return (
+    <div className="reveal-actions">
+      <button
+        type="button"
+        data-testid="copy-secret"
+        disabled={stored}
+        onClick={() => void act(async () => `Secret copied; the clipboard is cleared in ${await host.copyRevealedSecret(requestId)} s.`)}
+      >
+        Copy secret
+      </button>{" "}
+      <button
+        type="button"
+        data-testid="store-key"
+        disabled={stored}
+        onClick={() =>
+          void act(async () => {
+            const entry = await host.storeRevealedKey(requestId);
+            setStored(true);
+            return `Stored in the OS keychain as ${entry}; this app has forgotten it.`;
+          })
+        }
+      >
+        Store in keychain
+      </button>
+      {status && (
+        <p className={status.ok ? "notice" : "action-error"} role={status.ok ? "status" : "alert"} data-testid="reveal-status">
+          {status.text}
+        </p>
+      )}
     </div>
   );
 }

@@ -175,6 +175,8 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
   let current: FakeMember = alice;
   // The fake has no bot: the switch is remembered, nothing moves.
   let living = false;
+  // Revealed keys the fake would keep for copy and store, by request id (name only: it has no secret to keep).
+  const kept = new Map<string, string>();
   let nextId = 1011;
   const rebalancer = bot("su-rebalancer", "rebalancer-bot");
   const payout = bot("su-payout", "payout-bot");
@@ -438,6 +440,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
       complete(request);
       if (payload.kind === "create_service_user") {
         revealed = { api_key: `AK-${fakeCode(request.id, now)}${fakeCode(payload.name, now)}`, api_secret: `FAKE-SECRET-${fakeCode(payload.name, now + 1)}` };
+        kept.set(request.id, payload.name);
       }
     }
     requests.unshift(request);
@@ -512,6 +515,25 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
         if (!next) throw new HostError("not_found", `There is no demo member ${memberId}.`);
         current = next;
         return session();
+      }),
+
+    copyRevealedSecret: (requestId) =>
+      settle(() => {
+        if (!kept.has(requestId)) throw new HostError("not_found", "That key is no longer kept: a secret is shown once.");
+        return 30;
+      }),
+
+    storeRevealedKey: (requestId) =>
+      settle(() => {
+        const name = kept.get(requestId);
+        if (name === undefined) throw new HostError("not_found", "That key is no longer kept: a secret is shown once.");
+        kept.delete(requestId);
+        return `service-user:fake:${name}`;
+      }),
+
+    forgetRevealedKey: (requestId) =>
+      settle(() => {
+        kept.delete(requestId);
       }),
 
     livingSandbox: () => settle(() => living),

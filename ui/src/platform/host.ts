@@ -33,6 +33,12 @@ export interface Host {
   sandboxMembers(): Promise<DemoMember[]>;
   /** Sandbox mode only: sign in as another demo member. */
   switchMember(memberId: string): Promise<Session>;
+  /** Copies a just-revealed service-user secret (kept in Rust) to the clipboard; resolves to the seconds until it is cleared. */
+  copyRevealedSecret(requestId: string): Promise<number>;
+  /** Stores a just-revealed service-user key pair in the OS keychain and forgets it; resolves to the keychain entry's name. */
+  storeRevealedKey(requestId: string): Promise<string>;
+  /** Forgets a just-revealed key (leaving the page). */
+  forgetRevealedKey(requestId: string): Promise<void>;
   /** Sandbox mode only: whether the living sandbox (deposits + the rebalancer bot) runs. */
   livingSandbox(): Promise<boolean>;
   /** Sandbox mode only: switches the living sandbox on or off; resolves to its new state. */

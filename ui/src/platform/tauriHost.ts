@@ -29,6 +29,9 @@ export const tauriHost: Host = {
   policyDiff: (workflow, policy) => call<PolicyDiff>("policy_diff", { workflow, policy }),
   sandboxMembers: () => call<DemoMember[]>("sandbox_members"),
   switchMember: (memberId) => call<Session>("switch_member", { memberId }),
+  copyRevealedSecret: (requestId) => call<number>("copy_revealed_secret", { requestId }),
+  storeRevealedKey: (requestId) => call<string>("store_revealed_key", { requestId }),
+  forgetRevealedKey: (requestId) => call<void>("forget_revealed_key", { requestId }),
   livingSandbox: () => call<boolean>("living_sandbox"),
   setLivingSandbox: (on) => call<boolean>("set_living_sandbox", { on }),
 };
