@@ -20,6 +20,9 @@ fn main() {
             "copy_revealed_secret",
             "store_revealed_key",
             "forget_revealed_key",
+            "lock_app",
+            "unlock_app",
+            "app_locked",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));

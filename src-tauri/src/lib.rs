@@ -141,6 +141,22 @@ async fn forget_revealed_key(
     core.get()?.forget_revealed_key(&request_id)
 }
 
+#[tauri::command]
+fn lock_app(core: State<'_, Core>) -> Result<(), CommandError> {
+    core.get()?.lock();
+    Ok(())
+}
+
+#[tauri::command]
+async fn unlock_app(core: State<'_, Core>, otp: String) -> Result<(), CommandError> {
+    core.get()?.unlock(&otp).await
+}
+
+#[tauri::command]
+fn app_locked(core: State<'_, Core>) -> Result<bool, CommandError> {
+    Ok(core.get()?.is_locked())
+}
+
 /// Registers the commands on a builder (shared by the app and the IPC tests).
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
@@ -159,7 +175,10 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         set_living_sandbox,
         copy_revealed_secret,
         store_revealed_key,
-        forget_revealed_key
+        forget_revealed_key,
+        lock_app,
+        unlock_app,
+        app_locked
     ])
 }
 

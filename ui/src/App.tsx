@@ -3,6 +3,7 @@ import type { Session } from "./bindings/Session";
 import { ErrorState } from "./components/ErrorState";
 import { ShortcutsDialog } from "./components/ShortcutsDialog";
 import { TopBar } from "./components/TopBar";
+import { IdleSetting, LockScreen, readIdleMinutes, useIdle } from "./features/lock/LockScreen";
 import { SandboxPanel } from "./features/sandbox/SandboxPanel";
 import { SessionContext } from "./lib/contexts";
 import { ignoresShortcuts } from "./lib/keyboard";
@@ -16,6 +17,14 @@ export function App() {
   const [error, setError] = useState<HostError | null>(null);
   const [showShortcuts, setShowShortcuts] = useState(false);
   const [route, setRouteState] = useState<Route>(readRoute);
+  const [locked, setLocked] = useState(false);
+  const [idleMinutes, setIdleMinutes] = useState(readIdleMinutes);
+  const lock = useCallback(() => {
+    // The screen locks at once; the core refuses every call until the member's code unlocks it.
+    setLocked(true);
+    void host.lockApp().catch(() => undefined);
+  }, [host]);
+  useIdle(idleMinutes, lock, session !== null && !locked);
 
   const setRoute = useCallback((next: Route) => {
     writeRoute(next);
@@ -69,10 +78,18 @@ export function App() {
   }
 
   const sandbox = session.mode === "sandbox";
+  if (locked) {
+    return <LockScreen session={session} onUnlocked={() => setLocked(false)} />;
+  }
   return (
     <SessionContext.Provider value={session}>
       <div className="app">
-        <TopBar session={session} onShowShortcuts={() => setShowShortcuts(true)} />
+        <TopBar
+          session={session}
+          onShowShortcuts={() => setShowShortcuts(true)}
+          onLock={lock}
+          idle={<IdleSetting minutes={idleMinutes} onChange={setIdleMinutes} />}
+        />
         <div className={sandbox ? "body with-sandbox" : "body"}>
           <Workspace key={session.member.id} route={route} onRoute={setRoute} />
           {sandbox && (

@@ -27,6 +27,8 @@ pub struct AppCore {
     signed_in: RwLock<SignedIn>,
     /// Where this device's signing keys live.
     keychain: Keychain,
+    /// Locked (idle or by hand): every command but the session and unlocking is refused.
+    locked: std::sync::atomic::AtomicBool,
     /// The newest revealed service-user key, until copied, stored or forgotten.
     revealed: std::sync::Mutex<Option<Revealed>>,
     clipboard: Arc<std::sync::Mutex<SystemClipboard>>,
@@ -123,6 +125,7 @@ impl AppCore {
             },
             signed_in: RwLock::new(signed_in),
             keychain: Keychain::default(),
+            locked: std::sync::atomic::AtomicBool::new(false),
             revealed: std::sync::Mutex::default(),
             clipboard: Arc::default(),
         })
@@ -145,6 +148,7 @@ impl AppCore {
             mode: Mode::Remote,
             signed_in: RwLock::new(signed_in),
             keychain: keychain.clone(),
+            locked: std::sync::atomic::AtomicBool::new(false),
             revealed: std::sync::Mutex::default(),
             clipboard: Arc::default(),
         })
@@ -157,6 +161,39 @@ impl AppCore {
 
     async fn client(&self) -> OrgClient {
         self.signed_in.read().await.client.clone()
+    }
+
+    /// Locks the app: until unlocked with the member's code, every command but the session and
+    /// unlocking is refused with `locked`, and the revealed key (if any) is forgotten.
+    pub fn lock(&self) {
+        self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut slot) = self.revealed.lock() {
+            *slot = None;
+        }
+    }
+
+    /// Whether the app is locked.
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Unlocks with the signed-in member's current code, checked (and spent) by the org API.
+    pub async fn unlock(&self, otp: &str) -> Result<(), CommandError> {
+        check_otp_shape(otp)?;
+        self.client().await.verify_code(otp).await?;
+        self.locked
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn ensure_unlocked(&self) -> Result<(), CommandError> {
+        if self.is_locked() {
+            return Err(CommandError::new(
+                ErrorCode::Locked,
+                "Countersign is locked: enter your code to unlock it.",
+            ));
+        }
+        Ok(())
     }
 
     /// The keychain profile of this device's signing key for the signed-in member: the remote's
@@ -200,6 +237,7 @@ impl AppCore {
         &self,
         filter: RequestFilter,
     ) -> Result<Vec<RequestView>, CommandError> {
+        self.ensure_unlocked()?;
         let filter = countersign_client::RequestFilter {
             status: filter.status,
             workflow: filter.workflow,
@@ -209,6 +247,7 @@ impl AppCore {
 
     /// Approves with a TOTP code.
     pub async fn approve(&self, id: &str, otp: &str) -> Result<RequestView, CommandError> {
+        self.ensure_unlocked()?;
         check_otp_shape(otp)?;
         let device = self.device().await?;
         let step_up = StepUp {
@@ -225,6 +264,7 @@ impl AppCore {
         otp: &str,
         reason: Option<&str>,
     ) -> Result<RequestView, CommandError> {
+        self.ensure_unlocked()?;
         check_otp_shape(otp)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let device = self.device().await?;
@@ -237,6 +277,7 @@ impl AppCore {
 
     /// The Organization: members, service users with their keys, policies, address book.
     pub async fn org(&self) -> Result<OrgView, CommandError> {
+        self.ensure_unlocked()?;
         Ok(self.client().await.org().await?)
     }
 
@@ -246,6 +287,7 @@ impl AppCore {
         payload: &RequestPayload,
         execute: bool,
     ) -> Result<Preview, CommandError> {
+        self.ensure_unlocked()?;
         Ok(self.client().await.preview(payload, execute, None).await?)
     }
 
@@ -257,6 +299,7 @@ impl AppCore {
         execute: bool,
         otp: Option<&str>,
     ) -> Result<SubmitOutcome, CommandError> {
+        self.ensure_unlocked()?;
         if let Some(code) = otp {
             check_otp_shape(code)?;
         } else if execute {
@@ -317,6 +360,7 @@ impl AppCore {
     /// clipboard managers where the OS has a hint for it, and clears it after 30 s unless
     /// something else was copied meanwhile. Returns the seconds until it is cleared.
     pub async fn copy_revealed_secret(&self, request_id: &str) -> Result<u64, CommandError> {
+        self.ensure_unlocked()?;
         let revealed = self.revealed_key(request_id)?;
         copy_then_clear(
             Arc::clone(&self.clipboard),
@@ -335,6 +379,7 @@ impl AppCore {
     /// Stores the revealed key pair of `request_id` in the OS keychain (under
     /// `service-user:<org>:<name>`) and forgets it here. Returns the keychain entry's name.
     pub async fn store_revealed_key(&self, request_id: &str) -> Result<String, CommandError> {
+        self.ensure_unlocked()?;
         let revealed = self.revealed_key(request_id)?;
         let profile = format!(
             "service-user:{}:{}",
@@ -371,11 +416,13 @@ impl AppCore {
         workflow: Workflow,
         policy: Option<Policy>,
     ) -> Result<PolicyDiff, CommandError> {
+        self.ensure_unlocked()?;
         Ok(self.client().await.policy_diff(workflow, policy).await?)
     }
 
     /// Cancels the member's own pending request.
     pub async fn cancel(&self, id: &str, otp: &str) -> Result<RequestView, CommandError> {
+        self.ensure_unlocked()?;
         check_otp_shape(otp)?;
         let device = self.device().await?;
         let step_up = StepUp {
@@ -387,6 +434,7 @@ impl AppCore {
 
     /// The sandbox's demo members with their current codes (sandbox mode only).
     pub async fn sandbox_members(&self) -> Result<Vec<DemoMember>, CommandError> {
+        self.ensure_unlocked()?;
         let Mode::Sandbox { members, .. } = &self.mode else {
             return Err(not_sandbox());
         };
@@ -417,6 +465,7 @@ impl AppCore {
     /// the `rebalancer-bot` service user sweeps the excess to cold storage through the exchange
     /// API, so its withdrawals keep joining the approval queue (sandbox mode only).
     pub async fn set_living_sandbox(&self, on: bool) -> Result<bool, CommandError> {
+        self.ensure_unlocked()?;
         let Mode::Sandbox {
             running, living, ..
         } = &self.mode
@@ -440,6 +489,7 @@ impl AppCore {
 
     /// Signs in as another demo member (sandbox mode only).
     pub async fn switch_member(&self, member_id: &str) -> Result<Session, CommandError> {
+        self.ensure_unlocked()?;
         let Mode::Sandbox {
             running, members, ..
         } = &self.mode

@@ -101,6 +101,8 @@ pub enum ErrorCode {
     Auth,
     /// The org API cannot be reached, or the action does not exist in this mode.
     Unavailable,
+    /// The app is locked (idle, or locked by hand): unlock it with the member's code.
+    Locked,
     /// Anything else.
     Internal,
 }

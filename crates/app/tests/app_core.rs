@@ -234,3 +234,44 @@ async fn the_living_sandbox_switches_on_and_off_and_its_bot_joins_the_queue() {
     assert!(!app.set_living_sandbox(false).await.expect("off"));
     assert!(!app.living_sandbox().await.expect("state"));
 }
+
+#[tokio::test]
+async fn a_locked_app_refuses_everything_until_the_members_code_unlocks_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = AppCore::start_sandbox(dir.path()).await.expect("sandbox");
+    let members = app.sandbox_members().await.expect("members");
+    let ben = members
+        .iter()
+        .find(|m| m.current)
+        .expect("signed in")
+        .clone();
+    app.lock();
+    assert!(app.is_locked());
+    for refused in [
+        app.list_requests(countersign_app::ipc::RequestFilter::default())
+            .await
+            .map(|_| ())
+            .expect_err("locked"),
+        app.org().await.map(|_| ()).expect_err("locked"),
+        app.sandbox_members().await.map(|_| ()).expect_err("locked"),
+    ] {
+        assert_eq!(refused.code, countersign_app::ipc::ErrorCode::Locked);
+    }
+    // The session itself stays readable (the lock screen names who is signed in).
+    assert_eq!(app.session().await.member.id, ben.id);
+    let wrong = if ben.code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    assert_eq!(
+        app.unlock(wrong).await.expect_err("wrong code").code,
+        countersign_app::ipc::ErrorCode::InvalidOtp
+    );
+    assert!(app.is_locked());
+    app.unlock(&ben.code).await.expect("unlocked");
+    assert!(!app.is_locked());
+    app.list_requests(countersign_app::ipc::RequestFilter::default())
+        .await
+        .expect("open again");
+}

@@ -288,6 +288,12 @@ impl OrgClient {
         .await
     }
 
+    /// Checks (and spends) the member's current code: unlocking the app.
+    pub async fn verify_code(&self, otp: &str) -> Result<(), ClientError> {
+        let _: serde_json::Value = self.call("VerifyCode", &[("otp", otp)]).await?;
+        Ok(())
+    }
+
     /// The Organization's audit journal as JSON Lines (`countersign_vault::journal::verify`
     /// checks it).
     pub async fn export_journal(&self) -> Result<String, ClientError> {

@@ -6,7 +6,7 @@
 //! policy `otp` + a signature), `Approve` (`id`, `otp`, signature), `Reject` (`id`, `otp`,
 //! `reason`, signature), `Cancel` (`id`, `otp`, signature), `Reveal` (`id`, `otp`), `PolicyDiff`
 //! (`workflow`, `policy`), `LockCheck` (`workflow`, `as`), `RegisterDevice` (`device_key`, `otp`),
-//! `ExportJournal`.
+//! `ExportJournal`, `VerifyCode` (`otp`).
 //!
 //! Every decision is checked by the rules engine of `countersign-org` first, then the member's
 //! TOTP code is verified (accepted once; 5 wrong codes in a row lock decisions for 15 minutes),
@@ -91,6 +91,7 @@ async fn org_call(
             "Reject" => respond(decide(&sandbox, &caller, Decision::Reject)),
             "RegisterDevice" => respond(register_device(&sandbox, &caller)),
             "ExportJournal" => respond(export_journal(&sandbox, &caller)),
+            "VerifyCode" => respond(verify_code(&sandbox, &caller)),
             _ => envelope_err(&ApiError::UnknownMethod),
         }
     })
@@ -701,6 +702,25 @@ pub struct RegisteredDevice {
     pub device_key: String,
     /// Whether this call registered it (`false`: it already was).
     pub new: bool,
+}
+
+/// `VerifyCode` (`otp`): checks, and spends, the member's current code — what unlocking the app
+/// asks, so an unattended device opens only for its member. Wrong codes count toward the lockout.
+fn verify_code(sandbox: &Sandbox, caller: &Caller) -> Result<CodeVerified, ApiError> {
+    let otp = otp_param(caller)?;
+    let mut conn = sandbox.conn();
+    let rec = calling_member(&conn, caller)?;
+    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    step_up(sandbox, &tx, &rec, otp)?;
+    tx.commit().map_err(|e| internal(e.into()))?;
+    Ok(CodeVerified { verified: true })
+}
+
+/// `VerifyCode`'s answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeVerified {
+    /// Always `true` (a wrong code is an error).
+    pub verified: bool,
 }
 
 /// `ExportJournal`'s answer.

@@ -253,3 +253,22 @@ async fn the_journal_records_everything_and_verifies_offline() {
     let fault = countersign_vault::journal::verify(&tampered).unwrap_err();
     assert_eq!(fault.line, victim + 1, "{fault}");
 }
+
+#[tokio::test]
+async fn verify_code_checks_and_spends_a_code() {
+    let h = Harness::start().await;
+    h.advance_ms(30_000);
+    assert_eq!(
+        ok(&h.org("m-ben", "VerifyCode", &[], true).await)["verified"],
+        true
+    );
+    // The same code again is a replay.
+    assert_eq!(
+        err(&h.org("m-ben", "VerifyCode", &[], true).await),
+        "EOrg:Invalid otp"
+    );
+    assert_eq!(
+        err(&h.org("m-ben", "VerifyCode", &[("otp", "")], false).await),
+        "EGeneral:Invalid arguments:otp"
+    );
+}

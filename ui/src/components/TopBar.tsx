@@ -1,6 +1,15 @@
 import type { Session } from "../bindings/Session";
 
-export function TopBar({ session, onShowShortcuts }: { session: Session; onShowShortcuts: () => void }) {
+interface TopBarProps {
+  session: Session;
+  onShowShortcuts: () => void;
+  /** Locks the app now. */
+  onLock: () => void;
+  /** The idle control, beside the lock button. */
+  idle: React.ReactNode;
+}
+
+export function TopBar({ session, onShowShortcuts, onLock, idle }: TopBarProps) {
   return (
     <header className="top-bar">
       <span className="app-name">Countersign</span>
@@ -19,6 +28,10 @@ export function TopBar({ session, onShowShortcuts }: { session: Session; onShowS
       </span>
       <button type="button" className="quiet" onClick={onShowShortcuts} aria-keyshortcuts="?">
         Shortcuts <kbd>?</kbd>
+      </button>
+      {idle}
+      <button type="button" className="quiet" data-testid="lock-now" onClick={onLock}>
+        Lock
       </button>
     </header>
   );

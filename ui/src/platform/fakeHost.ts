@@ -175,6 +175,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
   let current: FakeMember = alice;
   // The fake has no bot: the switch is remembered, nothing moves.
   let living = false;
+  let locked = false;
   // Revealed keys the fake would keep for copy and store, by request id (name only: it has no secret to keep).
   const kept = new Map<string, string>();
   let nextId = 1011;
@@ -535,6 +536,19 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
       settle(() => {
         kept.delete(requestId);
       }),
+
+    lockApp: () =>
+      settle(() => {
+        locked = true;
+      }),
+
+    unlockApp: (otp) =>
+      settle(() => {
+        checkCode(otp);
+        locked = false;
+      }),
+
+    appLocked: () => settle(() => locked),
 
     livingSandbox: () => settle(() => living),
 

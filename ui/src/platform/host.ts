@@ -39,6 +39,12 @@ export interface Host {
   storeRevealedKey(requestId: string): Promise<string>;
   /** Forgets a just-revealed key (leaving the page). */
   forgetRevealedKey(requestId: string): Promise<void>;
+  /** Locks the app: every call but the session and unlocking fails with `locked` until unlocked. */
+  lockApp(): Promise<void>;
+  /** Unlocks with the signed-in member's current code. */
+  unlockApp(otp: string): Promise<void>;
+  /** Whether the app is locked. */
+  appLocked(): Promise<boolean>;
   /** Sandbox mode only: whether the living sandbox (deposits + the rebalancer bot) runs. */
   livingSandbox(): Promise<boolean>;
   /** Sandbox mode only: switches the living sandbox on or off; resolves to its new state. */
@@ -56,6 +62,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   invalid_input: true,
   auth: true,
   unavailable: true,
+  locked: true,
   internal: true,
 };
 const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(KNOWN_CODES));

@@ -32,6 +32,9 @@ export const tauriHost: Host = {
   copyRevealedSecret: (requestId) => call<number>("copy_revealed_secret", { requestId }),
   storeRevealedKey: (requestId) => call<string>("store_revealed_key", { requestId }),
   forgetRevealedKey: (requestId) => call<void>("forget_revealed_key", { requestId }),
+  lockApp: () => call<void>("lock_app"),
+  unlockApp: (otp) => call<void>("unlock_app", { otp }),
+  appLocked: () => call<boolean>("app_locked"),
   livingSandbox: () => call<boolean>("living_sandbox"),
   setLivingSandbox: (on) => call<boolean>("set_living_sandbox", { on }),
 };
