@@ -144,13 +144,29 @@ test("switching to another demo member gives the second approval and completes i
     timeout: 10_000,
     timeoutMsg: "did not sign in as Chloe",
   });
-  const candidates = (await rows()).filter((r) => r.approvals === "1/2" && r.initiator !== "Chloe Park");
+  // Switching member reloads the list: wait for Chloe's view of it before reading it.
+  let candidates = [];
+  await browser.waitUntil(
+    async () => {
+      candidates = (await rows()).filter((r) => r.approvals === "1/2" && r.initiator !== "Chloe Park");
+      return candidates.length > 0;
+    },
+    { timeout: 10_000, timeoutMsg: "Chloe's list of half-approved withdrawals did not load" },
+  );
   // Chloe may already have approved one of them (the seed has her approval on one).
   let completed = null;
   for (const c of candidates) {
     await (await row(c.id)).click();
     const approve = await browser.$(sel("approve"));
-    const detailText = await (await browser.$("main")).getText();
+    // Read the detail only once it shows the row just clicked.
+    let detailText = "";
+    await browser.waitUntil(
+      async () => {
+        detailText = await (await browser.$("main")).getText();
+        return detailText.includes(c.id);
+      },
+      { timeout: 10_000, timeoutMsg: `the detail of ${c.id} did not open` },
+    );
     if (/already decided/i.test(detailText)) continue;
     await approve.click();
     const input = await browser.$(sel("otp-input"));
