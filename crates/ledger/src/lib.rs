@@ -22,5 +22,5 @@ mod trades;
 pub use asset::{AssetCode, AssetSuffix};
 pub use export::{ExportError, ExportKind, export_zip, write_ledgers_csv, write_trades_csv};
 pub use ledger::{LedgerColumn, LedgerLayout, LedgerRow};
-pub use time::{TICKS_PER_SECOND, TimeError, Timestamp};
+pub use time::{TICKS_PER_SECOND, TimeError, Timestamp, civil_from_days};
 pub use trades::{TradeRow, TradesColumn, TradesLayout};

@@ -228,8 +228,9 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * DAYS_PER_ERA + day_of_era - DAYS_FROM_0000_03_01
 }
 
-/// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+/// The proleptic Gregorian date `days` after 1970-01-01 as (year, month 1–12, day 1–31)
+/// (H. Hinnant's `civil_from_days`).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + DAYS_FROM_0000_03_01;
     let era = z.div_euclid(DAYS_PER_ERA);
     let day_of_era = z - era * DAYS_PER_ERA;

@@ -44,7 +44,7 @@ pub(crate) fn time(now: i64) -> TimeResult {
     ];
     let days = now.div_euclid(86_400);
     let secs = now.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = countersign_ledger::civil_from_days(days);
     let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
     let month = MONTHS[usize::try_from(m - 1).unwrap_or(0)];
     TimeResult {
@@ -57,20 +57,6 @@ pub(crate) fn time(now: i64) -> TimeResult {
             secs % 60
         ),
     }
-}
-
-/// Days since 1970-01-01 → (year, month 1–12, day 1–31), proleptic Gregorian (H. Hinnant).
-pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// A comma-separated filter of names, or everything when absent or `all`.
