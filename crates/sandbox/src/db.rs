@@ -406,6 +406,23 @@ pub(crate) fn balance(conn: &Connection, asset: &str) -> Result<Decimal, StoreEr
     })
 }
 
+/// Every asset's spot balance, in one read.
+pub(crate) fn balances(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, Decimal>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT asset, amount FROM balances")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = std::collections::HashMap::new();
+    for row in rows {
+        let (asset, amount) = row?;
+        out.insert(
+            asset,
+            amount.parse().map_err(|_| StoreError::Corrupt("balance"))?,
+        );
+    }
+    Ok(out)
+}
+
 /// One ledger line as the exchange reports it: `balance = previous + amount - fee`, per asset and
 /// wallet.
 #[derive(Debug)]

@@ -70,6 +70,9 @@ pub struct Gate {
     addresses: Mutex<HashMap<IpAddr, AddressState>>,
     /// Wrong 2FA codes per member.
     members: Mutex<HashMap<String, AddressState>>,
+    /// The account's tier, as an index into [`RateTier::ALL`]; a copy of the stored setting, so
+    /// the hot path reads no SQLite for it.
+    tier: std::sync::atomic::AtomicUsize,
     /// Operator switch for load tests: the counter still runs but never refuses.
     unmetered: std::sync::atomic::AtomicBool,
 }
@@ -80,6 +83,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Gate {
+    /// The account's tier (Starter until set).
+    pub fn tier(&self) -> RateTier {
+        RateTier::ALL[self.tier.load(std::sync::atomic::Ordering::Relaxed) % RateTier::ALL.len()]
+    }
+
+    /// Sets the account's tier (the store keeps the durable copy).
+    pub fn set_tier(&self, tier: RateTier) {
+        let index = RateTier::ALL.iter().position(|t| *t == tier).unwrap_or(0);
+        self.tier.store(index, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Turns refusals by the rate counter off (`false`) or on again, for load tests.
     pub fn set_metered(&self, metered: bool) {
         self.unmetered

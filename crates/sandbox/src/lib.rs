@@ -98,9 +98,11 @@ impl Sandbox {
         if db::is_empty(&conn)? {
             seed::seed(&mut conn, clock().div_euclid(1000))?;
         }
+        let gate = gate::Gate::default();
+        gate.set_tier(db::rate_tier(&conn)?);
         Ok(Self {
             db: Arc::new(Mutex::new(conn)),
-            gate: Arc::default(),
+            gate: Arc::new(gate),
             clock,
             path,
         })
@@ -144,6 +146,7 @@ impl Sandbox {
     pub fn set_rate_tier(&self, tier: gate::RateTier) -> Result<(), StoreError> {
         self.conn()
             .execute("UPDATE org SET rate_tier = ?1", [tier.as_str()])?;
+        self.gate.set_tier(tier);
         Ok(())
     }
 
@@ -154,9 +157,8 @@ impl Sandbox {
     }
 
     /// The account's verification tier.
-    pub fn rate_tier(&self) -> Result<gate::RateTier, StoreError> {
-        let conn = self.conn();
-        db::rate_tier(&conn)
+    pub fn rate_tier(&self) -> gate::RateTier {
+        self.gate.tier()
     }
 
     /// Replaces a key's scopes and settings as the exchange's operator would, outside the

@@ -51,11 +51,11 @@ fn amount_param(caller: &Caller, field: &str) -> Result<Decimal, ApiError> {
 
 /// Spot balances by the exchange's asset names, scaled to each asset's decimals.
 fn balances(sandbox: &Sandbox) -> Result<Vec<(&'static AssetSpec, Decimal)>, ApiError> {
-    let conn = sandbox.conn();
-    market::ASSETS
+    let held = db::balances(&sandbox.conn()).map_err(internal)?;
+    Ok(market::ASSETS
         .iter()
-        .map(|a| Ok((a, a.scale(db::balance(&conn, a.code).map_err(internal)?))))
-        .collect()
+        .map(|a| (a, a.scale(held.get(a.code).copied().unwrap_or_default())))
+        .collect())
 }
 
 pub(super) fn balance(sandbox: &Sandbox) -> Result<BalanceResult, ApiError> {

@@ -34,8 +34,8 @@ use countersign_kraken::{ApiError, Envelope};
 use countersign_org::parse_cidr;
 use serde::Serialize;
 
-use crate::auth::{Caller, authenticate, internal};
-use crate::{Sandbox, db};
+use crate::Sandbox;
+use crate::auth::{Caller, authenticate};
 
 /// Routes of the exchange's public and private calls.
 pub fn router(sandbox: Sandbox) -> Router {
@@ -156,7 +156,7 @@ fn admit(
             .key_failed(&caller.key.api_key, sandbox.now_ms());
         return Err(ApiError::InvalidSignature);
     }
-    let tier = db::rate_tier(&sandbox.conn()).map_err(internal)?;
+    let tier = sandbox.gate().tier();
     sandbox
         .gate()
         .charge(
