@@ -212,23 +212,26 @@ impl AppCore {
         let signed_in = self.signed_in.read().await.clone();
         let profile = self.device_profile(&signed_in.session);
         let keychain = self.keychain.clone();
+        let member = signed_in.session.member.id.clone();
+        // Loaded (and, in sandbox mode, registered) once per signed-in member.
         let key = signed_in
             .device
             .get_or_try_init(|| async move {
-                tokio::task::spawn_blocking(move || keychain.device_key(&profile))
+                let key = tokio::task::spawn_blocking(move || keychain.device_key(&profile))
                     .await
                     .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
                     .map(Arc::new)
-                    .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))
+                    .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))?;
+                if let Mode::Sandbox { running, .. } = &self.mode {
+                    running
+                        .sandbox
+                        .operator_register_device(&member, &key.public().to_base64())
+                        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+                }
+                Ok::<_, CommandError>(key)
             })
             .await?
             .clone();
-        if let Mode::Sandbox { running, .. } = &self.mode {
-            running
-                .sandbox
-                .operator_register_device(&signed_in.session.member.id, &key.public().to_base64())
-                .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
-        }
         Ok(key)
     }
 

@@ -221,7 +221,7 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
 }
 
 #[tokio::test]
-async fn the_living_sandbox_switches_on_and_off_and_its_bot_joins_the_queue() {
+async fn the_living_sandbox_switches_on_and_off() {
     let dir = tempfile::tempdir().expect("dir");
     let app = AppCore::start_sandbox(dir.path()).await.expect("sandbox");
     assert!(!app.living_sandbox().await.expect("state"));
