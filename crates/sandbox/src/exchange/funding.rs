@@ -415,7 +415,7 @@ pub(super) fn withdraw_cancel(sandbox: &Sandbox, caller: &Caller) -> Result<bool
 
 /// `GetWebSocketsToken`: a token valid 15 minutes (the sandbox serves no WebSocket; the token
 /// proves the key may have one).
-pub(super) fn websockets_token(_sandbox: &Sandbox) -> WebSocketsToken {
+pub(super) fn websockets_token() -> WebSocketsToken {
     use base64::Engine as _;
     let bytes: [u8; 30] = rand::random();
     WebSocketsToken {

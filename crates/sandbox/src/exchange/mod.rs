@@ -110,7 +110,7 @@ fn dispatch(sandbox: &Sandbox, caller: &Caller, endpoint: Endpoint) -> Result<Re
         Endpoint::WithdrawCancel => json(&funding::withdraw_cancel(sandbox, caller)?),
         Endpoint::Ledgers => json(&ledger::ledgers(sandbox, caller)?),
         Endpoint::QueryLedgers => json(&ledger::query_ledgers(sandbox, caller)?),
-        Endpoint::GetWebSocketsToken => json(&funding::websockets_token(sandbox)),
+        Endpoint::GetWebSocketsToken => json(&funding::websockets_token()),
         Endpoint::AddExport => json(&export::add(sandbox, caller)?),
         Endpoint::ExportStatus => json(&export::status(sandbox, caller)?),
         Endpoint::RetrieveExport => export::retrieve(sandbox, caller).map(Reply::Zip),
