@@ -23,6 +23,10 @@ fn main() {
             "lock_app",
             "unlock_app",
             "app_locked",
+            "begin_enrollment",
+            "confirm_enrollment",
+            "add_org",
+            "leave_org",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));

@@ -5,7 +5,9 @@
 //! loopback port with its data in the app's data directory. A start-up failure is kept in
 //! [`Core`] and returned by every command, so the window opens and says what went wrong.
 
-use countersign_app::ipc::{CommandError, DemoMember, RequestFilter, Session, SubmitOutcome};
+use countersign_app::ipc::{
+    CommandError, DemoMember, Enrollment, RequestFilter, Session, SubmitOutcome,
+};
 use countersign_app::{AppCore, RemoteConfig};
 use countersign_org::view::OrgView;
 use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
@@ -157,6 +159,31 @@ fn app_locked(core: State<'_, Core>) -> Result<bool, CommandError> {
     Ok(core.get()?.is_locked())
 }
 
+#[tauri::command]
+async fn begin_enrollment(core: State<'_, Core>) -> Result<Enrollment, CommandError> {
+    core.get()?.begin_enrollment().await
+}
+
+#[tauri::command]
+async fn confirm_enrollment(core: State<'_, Core>, otp: String) -> Result<Session, CommandError> {
+    core.get()?.confirm_enrollment(&otp).await
+}
+
+/// The API secret is read from the clipboard by the core; the page sends only the URL and key.
+#[tauri::command]
+async fn add_org(
+    core: State<'_, Core>,
+    base_url: String,
+    api_key: String,
+) -> Result<Session, CommandError> {
+    core.get()?.add_org(&base_url, &api_key).await
+}
+
+#[tauri::command]
+async fn leave_org(core: State<'_, Core>) -> Result<Session, CommandError> {
+    core.get()?.leave_org().await
+}
+
 /// Registers the commands on a builder (shared by the app and the IPC tests).
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
@@ -178,7 +205,11 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         forget_revealed_key,
         lock_app,
         unlock_app,
-        app_locked
+        app_locked,
+        begin_enrollment,
+        confirm_enrollment,
+        add_org,
+        leave_org
     ])
 }
 

@@ -1,6 +1,6 @@
 //! The app's session and commands.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use countersign_bot::living::{Living, LivingConfig};
 use std::sync::Arc;
@@ -12,19 +12,27 @@ use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 use countersign_sandbox::{RunningSandbox, Sandbox};
 use countersign_vault::{DeviceKey, Keychain, TotpSecret};
 
-use crate::reveal::{CLIPBOARD_SECONDS, Revealed, SystemClipboard, copy_then_clear};
+use crate::reveal::{
+    CLIPBOARD_SECONDS, Clipboard as _, Revealed, SystemClipboard, copy_then_clear,
+};
 use tokio::sync::RwLock;
 
 use crate::RemoteConfig;
 use crate::ipc::{
-    CommandError, DemoMember, ErrorCode, RequestFilter, Session, SessionMode, SubmitOutcome,
+    CommandError, DemoMember, Enrollment, ErrorCode, RequestFilter, Session, SessionMode,
+    SubmitOutcome,
 };
 
 /// One signed-in session. Commands take `&self`; switching member swaps the client inside.
 #[derive(Debug)]
 pub struct AppCore {
-    mode: Mode,
+    /// Sandbox or remote; adding an org (or leaving it) swaps it with the session.
+    mode: RwLock<Mode>,
     signed_in: RwLock<SignedIn>,
+    /// Where the embedded sandbox keeps its data (to return to it after leaving a remote).
+    sandbox_dir: Option<PathBuf>,
+    /// The remote config file that adding or leaving an org writes.
+    remote_config: Option<PathBuf>,
     /// Where this device's signing keys live.
     keychain: Keychain,
     /// Locked (idle or by hand): every command but the session and unlocking is refused.
@@ -38,7 +46,6 @@ pub struct AppCore {
 enum Mode {
     Sandbox {
         running: RunningSandbox,
-        members: Vec<countersign_sandbox::DemoMember>,
         /// The living sandbox (deposits and the rebalancer bot), when switched on.
         living: Box<tokio::sync::Mutex<Option<Living>>>,
     },
@@ -60,6 +67,7 @@ async fn sign_in(client: OrgClient, mode: SessionMode) -> Result<SignedIn, Comma
         org_name: me.org_name,
         base_url: client.base_url().to_owned(),
         member: me.member,
+        totp_enrolled: me.totp_enrolled,
     };
     Ok(SignedIn {
         client,
@@ -74,9 +82,57 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Starts the embedded sandbox from `data_dir` on a random loopback port, signed in as the
+/// default demo member.
+async fn sandbox_parts(data_dir: &Path) -> Result<(Mode, SignedIn), CommandError> {
+    let sandbox = Sandbox::open(data_dir)
+        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+    let running = sandbox
+        .serve(([127, 0, 0, 1], 0).into())
+        .await
+        .map_err(|e| {
+            CommandError::new(
+                ErrorCode::Unavailable,
+                format!("cannot start the sandbox: {e}"),
+            )
+        })?;
+    let members = running
+        .sandbox
+        .demo_members()
+        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+    let first = members
+        .iter()
+        .find(|m| m.id == countersign_sandbox::seed::DEFAULT_MEMBER)
+        .or_else(|| members.first())
+        .ok_or_else(|| CommandError::new(ErrorCode::Internal, "the sandbox has no members"))?;
+    let client = demo_client(&running.base_url, first)?;
+    let signed_in = sign_in(client, SessionMode::Sandbox).await?;
+    let mode = Mode::Sandbox {
+        running,
+        living: Box::default(),
+    };
+    Ok((mode, signed_in))
+}
+
+/// Signs in to the remote org API in `config` with the member's key from the OS keychain.
+async fn remote_parts(
+    config: &RemoteConfig,
+    keychain: &Keychain,
+) -> Result<(Mode, SignedIn), CommandError> {
+    // The keychain client blocks (and runs its own D-Bus runtime): keep it off the workers.
+    let (store, profile) = (keychain.clone(), config.base_url.clone());
+    let creds = tokio::task::spawn_blocking(move || store.load(&profile))
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(|e| CommandError::new(ErrorCode::Auth, e.to_string()))?;
+    let client = OrgClient::new(&config.base_url, creds)?;
+    Ok((Mode::Remote, sign_in(client, SessionMode::Remote).await?))
+}
+
 impl AppCore {
     /// Opens the session the app starts with: the remote configured in the file at
-    /// `remote_config` if there is one, else the embedded sandbox under `sandbox_dir`.
+    /// `remote_config` if there is one, else the embedded sandbox under `sandbox_dir`. Adding an
+    /// org later writes that file; leaving it returns to the sandbox under `sandbox_dir`.
     pub async fn open(
         sandbox_dir: &Path,
         remote_config: Option<&Path>,
@@ -86,49 +142,24 @@ impl AppCore {
                 .map_err(|e| CommandError::new(ErrorCode::InvalidInput, e.to_string()))?,
             None => None,
         };
-        match remote {
-            Some(remote) => Self::connect_remote(&remote, &Keychain::default()).await,
-            None => Self::start_sandbox(sandbox_dir).await,
-        }
+        let keychain = Keychain::default();
+        let (mode, signed_in) = match remote {
+            Some(remote) => remote_parts(&remote, &keychain).await?,
+            None => sandbox_parts(sandbox_dir).await?,
+        };
+        let mut core = Self::assemble(mode, signed_in, keychain);
+        core.sandbox_dir = Some(sandbox_dir.to_owned());
+        core.remote_config = remote_config.map(Path::to_owned);
+        Ok(core)
     }
 
     /// Starts the embedded sandbox from `data_dir` on a random loopback port and signs in as the
     /// default demo member. Must run inside a tokio runtime.
     pub async fn start_sandbox(data_dir: &Path) -> Result<Self, CommandError> {
-        let sandbox = Sandbox::open(data_dir)
-            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
-        let running = sandbox
-            .serve(([127, 0, 0, 1], 0).into())
-            .await
-            .map_err(|e| {
-                CommandError::new(
-                    ErrorCode::Unavailable,
-                    format!("cannot start the sandbox: {e}"),
-                )
-            })?;
-        let members = running
-            .sandbox
-            .demo_members()
-            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
-        let first = members
-            .iter()
-            .find(|m| m.id == countersign_sandbox::seed::DEFAULT_MEMBER)
-            .or_else(|| members.first())
-            .ok_or_else(|| CommandError::new(ErrorCode::Internal, "the sandbox has no members"))?;
-        let client = demo_client(&running.base_url, first)?;
-        let signed_in = sign_in(client, SessionMode::Sandbox).await?;
-        Ok(Self {
-            mode: Mode::Sandbox {
-                running,
-                members,
-                living: Box::default(),
-            },
-            signed_in: RwLock::new(signed_in),
-            keychain: Keychain::default(),
-            locked: std::sync::atomic::AtomicBool::new(false),
-            revealed: std::sync::Mutex::default(),
-            clipboard: Arc::default(),
-        })
+        let (mode, signed_in) = sandbox_parts(data_dir).await?;
+        let mut core = Self::assemble(mode, signed_in, Keychain::default());
+        core.sandbox_dir = Some(data_dir.to_owned());
+        Ok(core)
     }
 
     /// Signs in to the remote org API in `config` with the member's key from the OS keychain.
@@ -136,22 +167,21 @@ impl AppCore {
         config: &RemoteConfig,
         keychain: &Keychain,
     ) -> Result<Self, CommandError> {
-        // The keychain client blocks (and runs its own D-Bus runtime): keep it off the workers.
-        let (store, profile) = (keychain.clone(), config.base_url.clone());
-        let creds = tokio::task::spawn_blocking(move || store.load(&profile))
-            .await
-            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
-            .map_err(|e| CommandError::new(ErrorCode::Auth, e.to_string()))?;
-        let client = OrgClient::new(&config.base_url, creds)?;
-        let signed_in = sign_in(client, SessionMode::Remote).await?;
-        Ok(Self {
-            mode: Mode::Remote,
+        let (mode, signed_in) = remote_parts(config, keychain).await?;
+        Ok(Self::assemble(mode, signed_in, keychain.clone()))
+    }
+
+    fn assemble(mode: Mode, signed_in: SignedIn, keychain: Keychain) -> Self {
+        Self {
+            mode: RwLock::new(mode),
             signed_in: RwLock::new(signed_in),
-            keychain: keychain.clone(),
+            sandbox_dir: None,
+            remote_config: None,
+            keychain,
             locked: std::sync::atomic::AtomicBool::new(false),
             revealed: std::sync::Mutex::default(),
             clipboard: Arc::default(),
-        })
+        }
     }
 
     /// The signed-in session.
@@ -198,10 +228,10 @@ impl AppCore {
 
     /// The keychain profile of this device's signing key for the signed-in member: the remote's
     /// base URL, or `sandbox:<member>` (the sandbox's address changes with every start).
-    fn device_profile(&self, session: &Session) -> String {
-        match &self.mode {
-            Mode::Sandbox { .. } => format!("sandbox:{}", session.member.id),
-            Mode::Remote => session.base_url.clone(),
+    fn device_profile(session: &Session) -> String {
+        match session.mode {
+            SessionMode::Sandbox => format!("sandbox:{}", session.member.id),
+            SessionMode::Remote => session.base_url.clone(),
         }
     }
 
@@ -210,7 +240,7 @@ impl AppCore {
     /// registered with the member's code (`countersign device register`).
     async fn device(&self) -> Result<Arc<DeviceKey>, CommandError> {
         let signed_in = self.signed_in.read().await.clone();
-        let profile = self.device_profile(&signed_in.session);
+        let profile = Self::device_profile(&signed_in.session);
         let keychain = self.keychain.clone();
         let member = signed_in.session.member.id.clone();
         // Loaded (and, in sandbox mode, registered) once per signed-in member.
@@ -222,7 +252,7 @@ impl AppCore {
                     .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
                     .map(Arc::new)
                     .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))?;
-                if let Mode::Sandbox { running, .. } = &self.mode {
+                if let Mode::Sandbox { running, .. } = &*self.mode.read().await {
                     running
                         .sandbox
                         .operator_register_device(&member, &key.public().to_base64())
@@ -233,6 +263,173 @@ impl AppCore {
             .await?
             .clone();
         Ok(key)
+    }
+
+    /// Starts setting up the signed-in member's authenticator: a new secret from the org API,
+    /// as the `otpauth://` URI and its QR code, to show once. Calling again replaces the secret
+    /// (only the newest QR code can be confirmed).
+    pub async fn begin_enrollment(&self) -> Result<Enrollment, CommandError> {
+        self.ensure_unlocked()?;
+        let enrollment = self.client().await.enroll_totp().await?;
+        let qr_svg = qr_svg(&enrollment.otpauth_uri)?;
+        Ok(Enrollment {
+            otpauth_uri: enrollment.otpauth_uri,
+            qr_svg,
+        })
+    }
+
+    /// Finishes enrollment with the authenticator's first code, which also registers this
+    /// device's signing key to the member. Returns the session, now enrolled.
+    pub async fn confirm_enrollment(&self, otp: &str) -> Result<Session, CommandError> {
+        self.ensure_unlocked()?;
+        check_otp_shape(otp)?;
+        let signed_in = self.signed_in.read().await.clone();
+        let profile = Self::device_profile(&signed_in.session);
+        let keychain = self.keychain.clone();
+        let key = tokio::task::spawn_blocking(move || keychain.device_key(&profile))
+            .await
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
+            .map(Arc::new)
+            .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))?;
+        signed_in.client.confirm_totp(otp, &key.public()).await?;
+        // Registered by the call itself: the first decision need not register it again.
+        let _ = signed_in.device.set(key);
+        let mut current = self.signed_in.write().await;
+        if current.session.member.id == signed_in.session.member.id {
+            current.session.totp_enrolled = true;
+        }
+        Ok(current.session.clone())
+    }
+
+    /// Adds a remote Organization: signs in to `base_url` as the member whose API key is
+    /// `api_key` and whose secret is on the clipboard — read here, never by the page — then
+    /// keeps the key in the OS keychain, makes the org the default (the remote config file) and
+    /// switches this session to it. The clipboard is cleared once read.
+    pub async fn add_org(&self, base_url: &str, api_key: &str) -> Result<Session, CommandError> {
+        self.ensure_unlocked()?;
+        let pasted = {
+            let mut clipboard = self.clipboard.lock().map_err(|_| {
+                CommandError::new(ErrorCode::Internal, "the clipboard is unavailable")
+            })?;
+            clipboard.text()
+        };
+        let api_secret = pasted
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                CommandError::new(
+                    ErrorCode::InvalidInput,
+                    "the clipboard holds no text: copy the API secret, then press Paste secret",
+                )
+            })
+            .and_then(|text| {
+                countersign_kraken::ApiSecret::from_base64(text).map_err(|_| {
+                    CommandError::new(
+                        ErrorCode::InvalidInput,
+                        "the clipboard does not hold an API secret (base64): copy the secret, not the key",
+                    )
+                })
+            })?;
+        let session = self
+            .add_org_with_secret(base_url, api_key, api_secret)
+            .await?;
+        if let Ok(mut clipboard) = self.clipboard.lock() {
+            let _ = clipboard.clear();
+        }
+        Ok(session)
+    }
+
+    /// [`AppCore::add_org`] with the secret already in hand (the CLI, tests).
+    pub async fn add_org_with_secret(
+        &self,
+        base_url: &str,
+        api_key: &str,
+        api_secret: countersign_kraken::ApiSecret,
+    ) -> Result<Session, CommandError> {
+        self.ensure_unlocked()?;
+        let base_url = base_url.trim().trim_end_matches('/').to_owned();
+        let api_key = api_key.trim();
+        if api_key.is_empty() {
+            return Err(CommandError::new(
+                ErrorCode::InvalidInput,
+                "the API key is empty: paste the key's public part",
+            ));
+        }
+        let creds = Credentials {
+            api_key: api_key.to_owned(),
+            api_secret,
+        };
+        // Sign in before keeping anything: a wrong key leaves no trace.
+        let signed_in = sign_in(
+            OrgClient::new(&base_url, creds.clone())?,
+            SessionMode::Remote,
+        )
+        .await?;
+        let (keychain, profile) = (self.keychain.clone(), base_url.clone());
+        tokio::task::spawn_blocking(move || keychain.store(&profile, &creds))
+            .await
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
+            .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))?;
+        if let Some(path) = &self.remote_config {
+            RemoteConfig { base_url }
+                .save(path)
+                .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+        }
+        let session = signed_in.session.clone();
+        self.replace(Mode::Remote, signed_in).await;
+        Ok(session)
+    }
+
+    /// Leaves the remote Organization: deletes the member's key from the OS keychain, removes
+    /// the remote config and returns to the embedded sandbox. This device's signing key stays
+    /// (it is registered to the member; adding the org again reuses it).
+    pub async fn leave_org(&self) -> Result<Session, CommandError> {
+        self.ensure_unlocked()?;
+        let session = self.session().await;
+        if session.mode != SessionMode::Remote {
+            return Err(CommandError::new(
+                ErrorCode::Unavailable,
+                "the app is on its sandbox: there is no remote Organization to leave",
+            ));
+        }
+        let sandbox_dir = self.sandbox_dir.clone().ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::Unavailable,
+                "this app has no sandbox to return to",
+            )
+        })?;
+        let (keychain, profile) = (self.keychain.clone(), session.base_url.clone());
+        match tokio::task::spawn_blocking(move || keychain.delete(&profile))
+            .await
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
+        {
+            Ok(()) | Err(countersign_vault::KeychainError::NotFound(_)) => {}
+            Err(e) => return Err(CommandError::new(ErrorCode::Unavailable, e.to_string())),
+        }
+        if let Some(path) = &self.remote_config {
+            RemoteConfig::remove(path)
+                .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+        }
+        let (mode, signed_in) = sandbox_parts(&sandbox_dir).await?;
+        let session = signed_in.session.clone();
+        self.replace(mode, signed_in).await;
+        Ok(session)
+    }
+
+    /// Swaps the mode and the session (stopping a sandbox being left), forgetting any revealed
+    /// key of the old session.
+    async fn replace(&self, mode: Mode, signed_in: SignedIn) {
+        let old = std::mem::replace(&mut *self.mode.write().await, mode);
+        *self.signed_in.write().await = signed_in;
+        if let Ok(mut slot) = self.revealed.lock() {
+            *slot = None;
+        }
+        if let Mode::Sandbox { living, .. } = old
+            && let Some(living) = living.lock().await.take()
+        {
+            living.stop().await;
+        }
     }
 
     /// Requests visible to the member, newest first.
@@ -438,9 +635,14 @@ impl AppCore {
     /// The sandbox's demo members with their current codes (sandbox mode only).
     pub async fn sandbox_members(&self) -> Result<Vec<DemoMember>, CommandError> {
         self.ensure_unlocked()?;
-        let Mode::Sandbox { members, .. } = &self.mode else {
+        let Mode::Sandbox { running, .. } = &*self.mode.read().await else {
             return Err(not_sandbox());
         };
+        // Read afresh: invitations add members, and enrolling changes their authenticator.
+        let members = running
+            .sandbox
+            .demo_members()
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
         let current = self.session().await.member.id;
         let now = unix_now();
         Ok(members
@@ -449,7 +651,7 @@ impl AppCore {
                 id: m.id.clone(),
                 name: m.name.clone(),
                 role: m.role.clone(),
-                code: m.totp.code_at(now),
+                code: m.totp_enrolled.then(|| m.totp.code_at(now)),
                 seconds_remaining: TotpSecret::seconds_remaining(now),
                 current: m.id == current,
             })
@@ -458,7 +660,7 @@ impl AppCore {
 
     /// Whether the living sandbox runs (sandbox mode only).
     pub async fn living_sandbox(&self) -> Result<bool, CommandError> {
-        let Mode::Sandbox { living, .. } = &self.mode else {
+        let Mode::Sandbox { living, .. } = &*self.mode.read().await else {
             return Err(not_sandbox());
         };
         Ok(living.lock().await.is_some())
@@ -471,7 +673,7 @@ impl AppCore {
         self.ensure_unlocked()?;
         let Mode::Sandbox {
             running, living, ..
-        } = &self.mode
+        } = &*self.mode.read().await
         else {
             return Err(not_sandbox());
         };
@@ -493,12 +695,13 @@ impl AppCore {
     /// Signs in as another demo member (sandbox mode only).
     pub async fn switch_member(&self, member_id: &str) -> Result<Session, CommandError> {
         self.ensure_unlocked()?;
-        let Mode::Sandbox {
-            running, members, ..
-        } = &self.mode
-        else {
+        let Mode::Sandbox { running, .. } = &*self.mode.read().await else {
             return Err(not_sandbox());
         };
+        let members = running
+            .sandbox
+            .demo_members()
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
         let m = members.iter().find(|m| m.id == member_id).ok_or_else(|| {
             CommandError::new(ErrorCode::NotFound, format!("no demo member {member_id}"))
         })?;
@@ -527,6 +730,18 @@ fn not_sandbox() -> CommandError {
         ErrorCode::Unavailable,
         "demo members exist only in sandbox mode",
     )
+}
+
+/// `text` as a QR code: an SVG document, black on white with a quiet zone.
+fn qr_svg(text: &str) -> Result<String, CommandError> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).map_err(|e| {
+            CommandError::new(ErrorCode::Internal, format!("cannot draw the QR code: {e}"))
+        })?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .build())
 }
 
 fn check_otp_shape(otp: &str) -> Result<(), CommandError> {

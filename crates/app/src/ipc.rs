@@ -32,6 +32,9 @@ pub struct Session {
     pub base_url: String,
     /// The signed-in member.
     pub member: ActorRef,
+    /// Whether the member has set up their authenticator. An invited member has not: the app
+    /// walks them through enrollment before anything else.
+    pub totp_enrolled: bool,
 }
 
 /// Which requests to list.
@@ -55,13 +58,30 @@ pub struct DemoMember {
     pub name: String,
     /// What the member may do.
     pub role: String,
-    /// The current 6-digit code.
-    pub code: String,
+    /// The current 6-digit code; absent until the member enrolls an authenticator.
+    pub code: Option<String>,
     /// Seconds until the code changes.
     #[ts(type = "number")]
     pub seconds_remaining: u64,
     /// Whether this is the signed-in member.
     pub current: bool,
+}
+
+/// A 2FA enrollment to show once: the `otpauth://` URI and the same as a QR code. It carries the
+/// authenticator secret; the core keeps no copy (the server has it, as the exchange does).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Enrollment {
+    /// `otpauth://totp/…?secret=…&issuer=…`
+    pub otpauth_uri: String,
+    /// The URI as a QR code, an SVG document.
+    pub qr_svg: String,
+}
+
+impl std::fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Enrollment(<redacted>)")
+    }
 }
 
 /// What a submission did.
@@ -103,6 +123,8 @@ pub enum ErrorCode {
     Unavailable,
     /// The app is locked (idle, or locked by hand): unlock it with the member's code.
     Locked,
+    /// The member has not set up their authenticator yet.
+    NotEnrolled,
     /// Anything else.
     Internal,
 }
@@ -170,6 +192,14 @@ impl From<ClientError> for CommandError {
                     ErrorCode::InvalidOtp,
                     "Too many wrong codes: decisions are locked for 15 minutes. Check your authenticator's clock."
                         .to_owned(),
+                ),
+                OrgRefusal::NotEnrolled => (
+                    ErrorCode::NotEnrolled,
+                    "Set up your authenticator first: every decision needs its code.".to_owned(),
+                ),
+                OrgRefusal::AlreadyEnrolled => (
+                    ErrorCode::InvalidInput,
+                    "Your authenticator is already set up.".to_owned(),
                 ),
             },
             ClientError::Api(api) => match api.category() {

@@ -28,13 +28,13 @@ async fn approve_switch_member_and_complete() {
     assert!(
         members
             .iter()
-            .all(|m| m.code.len() == 6 && m.seconds_remaining <= 30)
+            .all(|m| m.code.as_ref().is_some_and(|c| c.len() == 6) && m.seconds_remaining <= 30)
     );
     let code_of = |name: &str, ms: &[countersign_app::ipc::DemoMember]| {
         ms.iter()
             .find(|m| m.name == name)
-            .map(|m| m.code.clone())
-            .expect("member")
+            .and_then(|m| m.code.clone())
+            .expect("enrolled member")
     };
 
     let list = app.list_requests(pending()).await.expect("list");
@@ -160,8 +160,8 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
     let code_of = |name: &str, ms: &[countersign_app::ipc::DemoMember]| {
         ms.iter()
             .find(|m| m.name == name)
-            .map(|m| m.code.clone())
-            .expect("member")
+            .and_then(|m| m.code.clone())
+            .expect("enrolled member")
     };
     // Remove Manage Access's policy (Eve asks, Ada approves), so creation completes at once.
     app.switch_member("m-eve").await.expect("Eve");
@@ -259,7 +259,8 @@ async fn a_locked_app_refuses_everything_until_the_members_code_unlocks_it() {
     }
     // The session itself stays readable (the lock screen names who is signed in).
     assert_eq!(app.session().await.member.id, ben.id);
-    let wrong = if ben.code == "000000" {
+    let ben_code = ben.code.clone().expect("Ben is enrolled");
+    let wrong = if ben_code == "000000" {
         "111111"
     } else {
         "000000"
@@ -269,7 +270,7 @@ async fn a_locked_app_refuses_everything_until_the_members_code_unlocks_it() {
         countersign_app::ipc::ErrorCode::InvalidOtp
     );
     assert!(app.is_locked());
-    app.unlock(&ben.code).await.expect("unlocked");
+    app.unlock(&ben_code).await.expect("unlocked");
     assert!(!app.is_locked());
     app.list_requests(countersign_app::ipc::RequestFilter::default())
         .await

@@ -95,6 +95,28 @@ pub struct Me {
     /// The device keys registered to them (base64), oldest first.
     #[serde(default)]
     pub devices: Vec<String>,
+    /// Whether they have set up their authenticator (an invited member has not until they
+    /// enroll: [`OrgClient::enroll_totp`], then [`OrgClient::confirm_totp`]).
+    #[serde(default = "enrolled_by_default")]
+    pub totp_enrolled: bool,
+}
+
+fn enrolled_by_default() -> bool {
+    true
+}
+
+/// `EnrollTotp` answer: the new authenticator secret as an `otpauth://` URI. It carries the
+/// secret, so `Debug` hides it; show it once (a QR code) and drop it.
+#[derive(Clone, Deserialize)]
+pub struct TotpEnrollment {
+    /// `otpauth://totp/…?secret=…`
+    pub otpauth_uri: String,
+}
+
+impl std::fmt::Debug for TotpEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpEnrollment(<redacted>)")
+    }
 }
 
 /// A decision's step-up: the member's current code, and the device that signs the decision's
@@ -284,6 +306,26 @@ impl OrgClient {
         self.call(
             "RegisterDevice",
             &[("device_key", device.to_base64().as_str()), ("otp", otp)],
+        )
+        .await
+    }
+
+    /// Starts 2FA enrollment for a member without an authenticator: a new secret, replacing any
+    /// earlier unconfirmed one. Refused (`EOrg:2FA already enrolled`) once enrolled.
+    pub async fn enroll_totp(&self) -> Result<TotpEnrollment, ClientError> {
+        self.call("EnrollTotp", &[]).await
+    }
+
+    /// Finishes enrollment with the authenticator's first code, registering `device` to the
+    /// member in the same call.
+    pub async fn confirm_totp(
+        &self,
+        otp: &str,
+        device: &DevicePublicKey,
+    ) -> Result<RegisteredDevice, ClientError> {
+        self.call(
+            "ConfirmTotp",
+            &[("otp", otp), ("device_key", device.to_base64().as_str())],
         )
         .await
     }

@@ -560,3 +560,114 @@ async fn policy_diff_and_lock_check_are_for_members_who_see_policies() {
         .expect("lock check");
     assert!(check.precondition_holds && check.reachable);
 }
+
+/// The `secret` parameter of an `otpauth://` URI, as an authenticator app reads it.
+fn secret_of(uri: &str) -> TotpSecret {
+    let query = uri.split_once('?').expect("query").1;
+    let secret = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("secret="))
+        .expect("secret parameter");
+    TotpSecret::from_base32(secret).expect("base32 secret")
+}
+
+#[tokio::test]
+async fn an_invited_member_enrolls_an_authenticator_before_any_code_counts() {
+    let org = Org::start().await;
+    let (eve, _) = org.as_member("Eve");
+    let (ada, ada_code) = org.as_member("Ada");
+    let invite = RequestPayload::InviteMember {
+        name: "Frank Li".into(),
+        permissions: Permissions::none(),
+        account: Default::default(),
+    };
+    let id = eve
+        .submit(&invite, false, None)
+        .await
+        .expect("submit")
+        .request
+        .id;
+    let done = ada.approve(&id, &ada_code()).await.expect("approve");
+    assert_eq!(done.status, RequestStatus::Completed);
+
+    let creds = org
+        .running
+        .sandbox
+        .demo_credentials(&org.running.base_url)
+        .expect("creds");
+    let frank = creds
+        .members
+        .iter()
+        .find(|m| m.name == "Frank Li")
+        .expect("Frank joined");
+    assert!(!frank.totp_enrolled);
+    let client = support::client_at(
+        &org.running.base_url,
+        Credentials {
+            api_key: frank.api_key.clone(),
+            api_secret: ApiSecret::from_base64(&frank.api_secret).expect("secret"),
+        },
+        &org.time,
+    );
+    let now = || u64::try_from(org.time.load(Ordering::SeqCst)).expect("time");
+    assert!(!client.me().await.expect("me").totp_enrolled);
+    // No code counts before enrollment, not even the placeholder secret's.
+    let placeholder = TotpSecret::from_base32(&frank.totp_secret).expect("totp");
+    assert_eq!(
+        refusal(client.verify_code(&placeholder.code_at(now())).await),
+        ApiError::Org(OrgRefusal::NotEnrolled)
+    );
+
+    let first = client.enroll_totp().await.expect("enroll");
+    assert!(first.otpauth_uri.starts_with("otpauth://totp/"));
+    assert!(first.otpauth_uri.contains("Frank%20Li"));
+    let second = client.enroll_totp().await.expect("enroll again");
+    assert_ne!(first.otpauth_uri, second.otpauth_uri);
+    let (stale, secret) = (
+        secret_of(&first.otpauth_uri),
+        secret_of(&second.otpauth_uri),
+    );
+
+    let device = countersign_vault::DeviceKey::generate();
+    // Only the newest secret can be confirmed, and only with its current code.
+    assert_eq!(
+        refusal(
+            client
+                .confirm_totp(&stale.code_at(now()), &device.public())
+                .await
+        ),
+        ApiError::Org(OrgRefusal::InvalidOtp)
+    );
+    assert_eq!(
+        refusal(
+            client
+                .confirm_totp(&wrong(&secret.code_at(now())), &device.public())
+                .await
+        ),
+        ApiError::Org(OrgRefusal::InvalidOtp)
+    );
+    let code = secret.code_at(now());
+    let registered = client
+        .confirm_totp(&code, &device.public())
+        .await
+        .expect("confirm");
+    assert!(registered.new);
+
+    let me = client.me().await.expect("me");
+    assert!(me.totp_enrolled);
+    assert_eq!(me.devices, vec![device.public().to_base64()]);
+    assert_eq!(
+        refusal(client.enroll_totp().await),
+        ApiError::Org(OrgRefusal::AlreadyEnrolled)
+    );
+    // The confirming code is spent; the next step's code is the member's from now on.
+    assert_eq!(
+        refusal(client.verify_code(&code).await),
+        ApiError::Org(OrgRefusal::InvalidOtp)
+    );
+    org.advance(30);
+    client
+        .verify_code(&secret.code_at(now()))
+        .await
+        .expect("the enrolled authenticator's next code");
+}

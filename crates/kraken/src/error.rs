@@ -100,10 +100,15 @@ pub enum OrgRefusal {
     InvalidSignature,
     /// `EOrg:Locked out` — too many wrong codes; decisions are refused for a while.
     LockedOut,
+    /// `EOrg:2FA not enrolled` — the member has not set up their authenticator yet
+    /// (`EnrollTotp`, then `ConfirmTotp`); nothing that needs a code is possible until then.
+    NotEnrolled,
+    /// `EOrg:2FA already enrolled` — enrollment is for a member without an authenticator.
+    AlreadyEnrolled,
 }
 
 impl OrgRefusal {
-    const ALL: [OrgRefusal; 9] = [
+    const ALL: [OrgRefusal; 11] = [
         Self::SelfApproval,
         Self::AlreadyDecided,
         Self::NotPending,
@@ -113,6 +118,8 @@ impl OrgRefusal {
         Self::MembersOnly,
         Self::InvalidSignature,
         Self::LockedOut,
+        Self::NotEnrolled,
+        Self::AlreadyEnrolled,
     ];
 
     /// The description after `EOrg:`.
@@ -127,6 +134,8 @@ impl OrgRefusal {
             Self::MembersOnly => "Members only",
             Self::InvalidSignature => "Invalid decision signature",
             Self::LockedOut => "Locked out",
+            Self::NotEnrolled => "2FA not enrolled",
+            Self::AlreadyEnrolled => "2FA already enrolled",
         }
     }
 }

@@ -128,6 +128,11 @@ const MIGRATIONS: &[&str] = &[
          at INTEGER NOT NULL,
          record TEXT NOT NULL
      );",
+    // 6: 2FA enrollment. An invited member joins without an authenticator (`totp_enrolled` 0;
+    //    the `totp_secret` written at invitation is never revealed nor accepted) until they
+    //    confirm the secret `EnrollTotp` last generated for them (`pending_totp`).
+    "ALTER TABLE members ADD COLUMN totp_enrolled INTEGER NOT NULL DEFAULT 1;
+     ALTER TABLE members ADD COLUMN pending_totp TEXT;",
 ];
 
 const SCHEMA: &str = r"
@@ -737,12 +742,17 @@ pub(crate) struct MemberRecord {
     pub member: Member,
     pub totp: TotpSecret,
     pub last_otp_step: Option<u64>,
+    /// Whether the member has confirmed an authenticator; until then no code is accepted.
+    pub totp_enrolled: bool,
+    /// The secret `EnrollTotp` last generated, awaiting `ConfirmTotp`.
+    pub pending_totp: Option<TotpSecret>,
 }
 
 pub(crate) fn member(conn: &Connection, id: &MemberId) -> Result<Option<MemberRecord>, StoreError> {
     let row = conn
         .query_row(
-            "SELECT name, is_owner, permissions, totp_secret, last_otp_step, account FROM members WHERE id = ?1",
+            "SELECT name, is_owner, permissions, totp_secret, last_otp_step, account,
+                    totp_enrolled, pending_totp FROM members WHERE id = ?1",
             [&id.0],
             |r| {
                 Ok((
@@ -751,11 +761,12 @@ pub(crate) fn member(conn: &Connection, id: &MemberId) -> Result<Option<MemberRe
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<i64>>(4)?,
                     r.get::<_, String>(5)?,
+                    (r.get::<_, bool>(6)?, r.get::<_, Option<String>>(7)?),
                 ))
             },
         )
         .optional()?;
-    let Some(((name, is_owner), perms, totp, last, account)) = row else {
+    let Some(((name, is_owner), perms, totp, last, account, (totp_enrolled, pending))) = row else {
         return Ok(None);
     };
     let permissions: Permissions =
@@ -771,7 +782,43 @@ pub(crate) fn member(conn: &Connection, id: &MemberId) -> Result<Option<MemberRe
         },
         totp: TotpSecret::from_base32(&totp).ok_or(StoreError::Corrupt("totp secret"))?,
         last_otp_step: last.and_then(|s| u64::try_from(s).ok()),
+        totp_enrolled,
+        pending_totp: pending
+            .map(|p| TotpSecret::from_base32(&p).ok_or(StoreError::Corrupt("pending totp secret")))
+            .transpose()?,
     }))
+}
+
+/// Keeps `secret` as the member's pending authenticator secret (replacing an earlier one).
+pub(crate) fn set_pending_totp(
+    conn: &Connection,
+    id: &MemberId,
+    secret: &TotpSecret,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE members SET pending_totp = ?2 WHERE id = ?1",
+        params![id.0, secret.to_base32()],
+    )?;
+    Ok(())
+}
+
+/// Makes the pending secret the member's authenticator, with `step` already spent.
+pub(crate) fn confirm_totp(
+    tx: &Transaction<'_>,
+    id: &MemberId,
+    secret: &TotpSecret,
+    step: u64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE members SET totp_secret = ?2, pending_totp = NULL, totp_enrolled = 1,
+                last_otp_step = ?3 WHERE id = ?1",
+        params![
+            id.0,
+            secret.to_base32(),
+            i64::try_from(step).unwrap_or(i64::MAX)
+        ],
+    )?;
+    Ok(())
 }
 
 pub(crate) fn set_last_otp_step(
@@ -915,7 +962,7 @@ pub(crate) fn requests(
 
 pub(crate) fn demo_members(conn: &Connection) -> Result<Vec<DemoMember>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT m.id, m.name, m.role, m.totp_secret, k.api_key, k.secret
+        "SELECT m.id, m.name, m.role, m.totp_secret, k.api_key, k.secret, m.totp_enrolled
          FROM members m JOIN api_keys k ON k.owner_kind = 'member' AND k.owner_id = m.id
          ORDER BY m.is_owner DESC, m.name",
     )?;
@@ -927,17 +974,18 @@ pub(crate) fn demo_members(conn: &Connection) -> Result<Vec<DemoMember>, StoreEr
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
+                (r.get::<_, String>(5)?, r.get::<_, bool>(6)?),
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
-        .map(|(id, name, role, totp, api_key, secret)| {
+        .map(|(id, name, role, totp, api_key, (secret, totp_enrolled))| {
             Ok(DemoMember {
                 id,
                 name,
                 role,
                 api_key,
+                totp_enrolled,
                 api_secret: ApiSecret::from_base64(&secret)
                     .map_err(|_| StoreError::Corrupt("api secret"))?,
                 totp: TotpSecret::from_base32(&totp).ok_or(StoreError::Corrupt("totp secret"))?,
@@ -958,6 +1006,7 @@ pub(crate) fn demo_credentials(
             api_key: m.api_key,
             api_secret: m.api_secret.to_base64(),
             totp_secret: m.totp.to_base32(),
+            totp_enrolled: m.totp_enrolled,
         })
         .collect();
     let mut stmt = conn.prepare(
@@ -1104,7 +1153,12 @@ pub(crate) fn persist_changes(
     for change in changes {
         match change {
             OrgChange::MemberAdded(m) => {
+                // Joins without an authenticator: they enroll their own (`EnrollTotp`).
                 insert_member(tx, m, "Invited member", &TotpSecret::generate())?;
+                tx.execute(
+                    "UPDATE members SET totp_enrolled = 0 WHERE id = ?1",
+                    [&m.id.0],
+                )?;
                 insert_key(
                     tx,
                     &crate::ids::api_key(),

@@ -295,8 +295,11 @@ pub struct DemoMember {
     pub api_key: String,
     /// Their API secret.
     pub api_secret: countersign_kraken::ApiSecret,
-    /// Their authenticator secret.
+    /// Their authenticator secret (meaningless until `totp_enrolled`).
     pub totp: TotpSecret,
+    /// Whether they have set up their authenticator. Invited members have not, until they
+    /// enroll (`EnrollTotp`, `ConfirmTotp`).
+    pub totp_enrolled: bool,
 }
 
 /// The `--demo-credentials` file: `{base_url, members, service_users}`.
@@ -321,8 +324,15 @@ pub struct DemoMemberCredentials {
     pub api_key: String,
     /// API secret, base64.
     pub api_secret: String,
-    /// TOTP secret, base32.
+    /// TOTP secret, base32 (not accepted until `totp_enrolled`).
     pub totp_secret: String,
+    /// Whether the member has enrolled their authenticator.
+    #[serde(default = "enrolled_by_default")]
+    pub totp_enrolled: bool,
+}
+
+fn enrolled_by_default() -> bool {
+    true
 }
 
 /// One service user's credentials in the `--demo-credentials` file.

@@ -31,7 +31,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
-use countersign_vault::{DevicePublicKey, JournalEvent};
+use countersign_vault::{DevicePublicKey, JournalEvent, TotpSecret};
 
 use crate::auth::{Caller, authenticate, internal};
 use crate::{Sandbox, db};
@@ -53,6 +53,14 @@ pub struct MeResult {
     /// The device keys registered to them (base64), oldest first.
     #[serde(default)]
     pub devices: Vec<String>,
+    /// Whether they have set up their authenticator; until then every call that needs a code
+    /// is refused (`EOrg:2FA not enrolled`) and the app walks them through `EnrollTotp`.
+    #[serde(default = "enrolled_by_default")]
+    pub totp_enrolled: bool,
+}
+
+fn enrolled_by_default() -> bool {
+    true
 }
 
 /// `ListRequests`.
@@ -92,6 +100,8 @@ async fn org_call(
             "RegisterDevice" => respond(register_device(&sandbox, &caller)),
             "ExportJournal" => respond(export_journal(&sandbox, &caller)),
             "VerifyCode" => respond(verify_code(&sandbox, &caller)),
+            "EnrollTotp" => respond(enroll_totp(&sandbox, &caller)),
+            "ConfirmTotp" => respond(confirm_totp(&sandbox, &caller)),
             _ => envelope_err(&ApiError::UnknownMethod),
         }
     })
@@ -162,6 +172,7 @@ fn me(sandbox: &Sandbox, caller: &Caller) -> Result<MeResult, ApiError> {
         org_name: db::org_name(&conn).map_err(internal)?,
         member: db::actor_ref(&conn, &rec.member.actor()).map_err(internal)?,
         devices: db::devices(&conn, &rec.member.id).map_err(internal)?,
+        totp_enrolled: rec.totp_enrolled,
     })
 }
 
@@ -249,6 +260,9 @@ fn step_up(
 ) -> Result<(), ApiError> {
     let (now, now_ms) = (sandbox.now(), sandbox.now_ms());
     let member = rec.member.id.0.as_str();
+    if !rec.totp_enrolled {
+        return Err(ApiError::Org(OrgRefusal::NotEnrolled));
+    }
     sandbox
         .gate()
         .check_codes(member, now_ms)
@@ -714,6 +728,89 @@ fn verify_code(sandbox: &Sandbox, caller: &Caller) -> Result<CodeVerified, ApiEr
     step_up(sandbox, &tx, &rec, otp)?;
     tx.commit().map_err(|e| internal(e.into()))?;
     Ok(CodeVerified { verified: true })
+}
+
+/// `EnrollTotp`: a new authenticator secret for the calling member, who has none yet, as the
+/// `otpauth://` URI an authenticator app reads. Each call replaces the secret the previous one
+/// gave (so only the newest QR code can be confirmed); nothing is accepted until `ConfirmTotp`.
+fn enroll_totp(sandbox: &Sandbox, caller: &Caller) -> Result<TotpEnrollment, ApiError> {
+    let conn = sandbox.conn();
+    let rec = calling_member(&conn, caller)?;
+    if rec.totp_enrolled {
+        return Err(ApiError::Org(OrgRefusal::AlreadyEnrolled));
+    }
+    let secret = TotpSecret::generate();
+    db::set_pending_totp(&conn, &rec.member.id, &secret).map_err(internal)?;
+    let org = db::org_name(&conn).map_err(internal)?;
+    Ok(TotpEnrollment {
+        otpauth_uri: secret.otpauth_uri(&format!("Countersign {org}"), &rec.member.name),
+    })
+}
+
+/// `EnrollTotp`'s answer. Shown once; the server keeps the secret, as the exchange does.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TotpEnrollment {
+    /// `otpauth://totp/…?secret=…`, for a QR code.
+    pub otpauth_uri: String,
+}
+
+impl std::fmt::Debug for TotpEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpEnrollment(<redacted>)")
+    }
+}
+
+/// `ConfirmTotp` (`otp`, `device_key`): the first code from the authenticator set up with
+/// `EnrollTotp`'s secret. It proves the member holds the secret, makes it their authenticator
+/// (that code is spent) and registers the device in one stepped-up call. Wrong codes count
+/// toward the lockout like any other.
+fn confirm_totp(sandbox: &Sandbox, caller: &Caller) -> Result<RegisteredDevice, ApiError> {
+    let otp = otp_param(caller)?;
+    let device_key = caller
+        .param("device_key")
+        .ok_or(ApiError::InvalidArguments(Some("device_key".into())))?;
+    DevicePublicKey::from_base64(device_key)
+        .map_err(|_| ApiError::InvalidArguments(Some("device_key".into())))?;
+    let (now, now_ms) = (sandbox.now(), sandbox.now_ms());
+    let mut conn = sandbox.conn();
+    let rec = calling_member(&conn, caller)?;
+    if rec.totp_enrolled {
+        return Err(ApiError::Org(OrgRefusal::AlreadyEnrolled));
+    }
+    let member = rec.member.id.0.as_str();
+    sandbox
+        .gate()
+        .check_codes(member, now_ms)
+        .map_err(|_| ApiError::Org(OrgRefusal::LockedOut))?;
+    let pending = rec
+        .pending_totp
+        .as_ref()
+        .ok_or(ApiError::Org(OrgRefusal::NotEnrolled))?;
+    let Ok(step) = pending.verify(otp, u64::try_from(now).unwrap_or(0), None) else {
+        sandbox.gate().code_failed(member, now_ms);
+        return Err(ApiError::Org(OrgRefusal::InvalidOtp));
+    };
+    sandbox.gate().code_passed(member);
+    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    db::confirm_totp(&tx, &rec.member.id, pending, step).map_err(internal)?;
+    let new = !db::device_registered(&tx, &rec.member.id, device_key).map_err(internal)?;
+    if new {
+        db::register_device(&tx, &rec.member.id, device_key, now).map_err(internal)?;
+        db::journal(
+            &tx,
+            now,
+            JournalEvent::DeviceRegistered {
+                member: rec.member.id.0.clone(),
+                device_key: device_key.to_owned(),
+            },
+        )
+        .map_err(internal)?;
+    }
+    tx.commit().map_err(|e| internal(e.into()))?;
+    Ok(RegisteredDevice {
+        device_key: device_key.to_owned(),
+        new,
+    })
 }
 
 /// `VerifyCode`'s answer.

@@ -54,6 +54,24 @@ impl TotpSecret {
         self.0.secret().to_base32()
     }
 
+    /// The `otpauth://totp/…` URI an authenticator app reads (usually from a QR code), labelled
+    /// `issuer:account`. It carries the secret: it is shown once, at enrollment, and never kept.
+    /// A `:` in either part (the label's separator) is replaced by a space.
+    pub fn otpauth_uri(&self, issuer: &str, account: &str) -> String {
+        let clean = |s: &str| s.replace(':', " ");
+        let secret = Secret::try_from_base32(&self.to_base32())
+            .unwrap_or_else(|_| unreachable!("our own base32 round-trips"));
+        Builder::new()
+            .with_secret(secret)
+            .with_digits(6)
+            .with_step_duration(STEP_SECONDS)
+            .with_issuer(Some(clean(issuer)))
+            .with_account_name(clean(account))
+            .build()
+            .and_then(|totp| totp.to_url())
+            .unwrap_or_else(|_| unreachable!("labels without ':' and a valid secret"))
+    }
+
     /// The code at `unix` seconds.
     pub fn code_at(&self, unix: u64) -> String {
         self.0.generate(unix).to_string()
@@ -139,6 +157,22 @@ mod tests {
             Err(OtpRejection::Replayed)
         );
         assert!(s.verify(&s.code_at(now + 30), now + 30, Some(step)).is_ok());
+    }
+
+    #[test]
+    fn otpauth_uri_carries_issuer_account_and_secret() {
+        let secret = TotpSecret::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
+        let uri = secret.otpauth_uri("Countersign: Acme", "Dana Ruiz");
+        assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+        assert!(
+            uri.contains("secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+            "{uri}"
+        );
+        assert!(uri.contains("Dana%20Ruiz"), "{uri}");
+        assert!(uri.contains("issuer=Countersign%20%20Acme"), "{uri}");
+        // What an authenticator app would do with it: the same codes.
+        let back = totp_rs::Totp::from_url(&uri).unwrap();
+        assert_eq!(back.generate(59).to_string(), secret.code_at(59));
     }
 
     #[test]

@@ -18,9 +18,9 @@ name: string,
  */
 role: string, 
 /**
- * The current 6-digit code.
+ * The current 6-digit code; absent until the member enrolls an authenticator.
  */
-code: string, 
+code: string | null, 
 /**
  * Seconds until the code changes.
  */

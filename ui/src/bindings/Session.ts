@@ -21,4 +21,9 @@ base_url: string,
 /**
  * The signed-in member.
  */
-member: ActorRef, };
+member: ActorRef, 
+/**
+ * Whether the member has set up their authenticator. An invited member has not: the app
+ * walks them through enrollment before anything else.
+ */
+totp_enrolled: boolean, };

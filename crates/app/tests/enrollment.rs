@@ -1,0 +1,213 @@
+//! Joining an Organization from the app: an invited member enrolls their authenticator (the
+//! `otpauth://` URI and its QR code), and a remote org is added with the member's key kept in the
+//! OS keychain, then left again. These use the real Secret Service (`cargo xtask test` runs
+//! them in a D-Bus session with gnome-keyring).
+
+#![allow(clippy::unwrap_used)]
+
+use countersign_app::AppCore;
+use countersign_app::ipc::{DemoMember, ErrorCode, SessionMode};
+use countersign_org::{Permissions, RequestPayload, RequestStatus};
+use countersign_vault::{Keychain, TotpSecret};
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn code_of(name: &str, members: &[DemoMember]) -> String {
+    members
+        .iter()
+        .find(|m| m.name == name)
+        .and_then(|m| m.code.clone())
+        .unwrap()
+}
+
+/// The `secret` parameter of an `otpauth://` URI, read as an authenticator app reads it.
+fn secret_of(uri: &str) -> TotpSecret {
+    let query = uri.split_once('?').unwrap().1;
+    let secret = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("secret="))
+        .unwrap();
+    TotpSecret::from_base32(secret).unwrap()
+}
+
+/// Eve invites `name` and Ada approves; returns the new member's id.
+async fn invite(app: &AppCore, name: &str) -> String {
+    app.switch_member("m-eve").await.unwrap();
+    let invite = RequestPayload::InviteMember {
+        name: name.into(),
+        permissions: Permissions::none(),
+        account: Default::default(),
+    };
+    let queued = app.submit(&invite, false, None).await.unwrap();
+    app.switch_member("m-ada").await.unwrap();
+    let members = app.sandbox_members().await.unwrap();
+    let done = app
+        .approve(&queued.request.id, &code_of("Ada Okafor", &members))
+        .await
+        .unwrap();
+    assert_eq!(done.status, RequestStatus::Completed);
+    app.sandbox_members()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.name == name)
+        .expect("the invited member is listed at once")
+        .id
+}
+
+#[tokio::test]
+#[ignore = "enrollment registers a device key from the OS keychain; `cargo xtask test` provides a Secret Service"]
+async fn an_invited_member_enrolls_with_the_qr_code_and_can_then_unlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = AppCore::start_sandbox(dir.path()).await.unwrap();
+    let frank = invite(&app, "Frank Li").await;
+
+    let members = app.sandbox_members().await.unwrap();
+    let listed = members.iter().find(|m| m.id == frank).unwrap();
+    assert_eq!(listed.code, None, "no code to show before enrollment");
+
+    let session = app.switch_member(&frank).await.unwrap();
+    assert!(!session.totp_enrolled);
+    assert_eq!(
+        app.unlock("123456").await.unwrap_err().code,
+        ErrorCode::NotEnrolled
+    );
+
+    let enrollment = app.begin_enrollment().await.unwrap();
+    assert!(enrollment.otpauth_uri.starts_with("otpauth://totp/"));
+    assert!(enrollment.otpauth_uri.contains("Frank%20Li"));
+    assert!(enrollment.qr_svg.contains("<svg"), "an SVG QR code");
+    assert!(
+        !format!("{enrollment:?}").contains("secret="),
+        "Debug never prints the secret"
+    );
+    let secret = secret_of(&enrollment.otpauth_uri);
+
+    assert_eq!(
+        app.confirm_enrollment("12345").await.unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    let code = secret.code_at(unix_now());
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(
+        app.confirm_enrollment(wrong).await.unwrap_err().code,
+        ErrorCode::InvalidOtp
+    );
+    let session = app.confirm_enrollment(&code).await.unwrap();
+    assert!(session.totp_enrolled);
+    assert_eq!(app.session().await.member.id, frank);
+
+    // The sandbox now shows Frank's code, from the secret his authenticator holds.
+    let members = app.sandbox_members().await.unwrap();
+    let now = unix_now();
+    let shown = members
+        .iter()
+        .find(|m| m.id == frank)
+        .and_then(|m| m.code.clone())
+        .unwrap();
+    assert!(shown == secret.code_at(now) || shown == secret.code_at(now - 1));
+
+    // Once enrolled, there is nothing to enroll; the authenticator's next code unlocks the app.
+    assert_eq!(
+        app.begin_enrollment().await.unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    app.lock();
+    let step = unix_now() / 30;
+    while unix_now() / 30 == step {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.unlock(&secret.code_at(unix_now())).await.unwrap();
+    assert!(!app.is_locked());
+}
+
+#[tokio::test]
+#[ignore = "adding an org keeps the member's key in the OS keychain; `cargo xtask test` provides a Secret Service"]
+async fn adding_a_remote_org_keeps_the_key_in_the_keychain_and_leaving_removes_it() {
+    // The remote: another sandbox, served on its own port as `countersign sandbox serve` does.
+    let remote_dir = tempfile::tempdir().unwrap();
+    let remote = countersign_sandbox::Sandbox::open(remote_dir.path())
+        .unwrap()
+        .serve("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let creds = remote.sandbox.demo_credentials(&remote.base_url).unwrap();
+    let chloe = creds.members.iter().find(|m| m.id == "m-chloe").unwrap();
+    let secret = countersign_kraken::ApiSecret::from_base64(&chloe.api_secret).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("remote.json");
+    let app = AppCore::open(&dir.path().join("sandbox"), Some(&config))
+        .await
+        .unwrap();
+    assert_eq!(app.session().await.mode, SessionMode::Sandbox);
+
+    // A wrong secret: refused, and nothing is kept.
+    let wrong = countersign_kraken::ApiSecret::from_base64(&creds.members[0].api_secret).unwrap();
+    let refused = app
+        .add_org_with_secret(&remote.base_url, &chloe.api_key, wrong)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Auth);
+    assert!(!config.exists());
+    assert_eq!(app.session().await.mode, SessionMode::Sandbox);
+
+    let url = format!("{}/", remote.base_url);
+    let session = app
+        .add_org_with_secret(&url, &chloe.api_key, secret.clone())
+        .await
+        .unwrap();
+    assert_eq!(session.mode, SessionMode::Remote);
+    assert_eq!(session.member.id, "m-chloe");
+    assert_eq!(session.base_url, remote.base_url);
+    let saved = countersign_app::RemoteConfig::load(&config)
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.base_url, remote.base_url);
+    let profile = remote.base_url.clone();
+    let kept = tokio::task::spawn_blocking(move || Keychain::default().load(&profile))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.api_key, chloe.api_key);
+    assert_eq!(kept.api_secret.to_base64(), secret.to_base64());
+    assert!(
+        !std::fs::read_to_string(&config)
+            .unwrap()
+            .contains(&secret.to_base64()),
+        "the config file holds the URL only"
+    );
+    // The sandbox's demo members are gone with the sandbox.
+    assert_eq!(
+        app.sandbox_members().await.unwrap_err().code,
+        ErrorCode::Unavailable
+    );
+
+    // Reopening the app lands on the remote, from the keychain.
+    let reopened = AppCore::open(&dir.path().join("sandbox"), Some(&config))
+        .await
+        .unwrap();
+    assert_eq!(reopened.session().await.member.id, "m-chloe");
+    drop(reopened);
+
+    let session = app.leave_org().await.unwrap();
+    assert_eq!(session.mode, SessionMode::Sandbox);
+    assert!(!config.exists());
+    let profile = remote.base_url.clone();
+    let gone = tokio::task::spawn_blocking(move || Keychain::default().load(&profile))
+        .await
+        .unwrap();
+    assert!(matches!(
+        gone,
+        Err(countersign_vault::KeychainError::NotFound(_))
+    ));
+    assert_eq!(
+        app.leave_org().await.unwrap_err().code,
+        ErrorCode::Unavailable
+    );
+}
