@@ -506,8 +506,9 @@ impl Site<'_> {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Finds what another program leaves behind (BOM, mixed line ends, no final break); each is an
-/// error, or a warning with `accept_edited`.
+/// Finds what another program leaves behind at the ends of the file (a BOM, no final line
+/// break); each is an error, or a warning with `accept_edited`. Mixed line ends are found while
+/// reading ([`LineEnds`]).
 fn edited_findings(
     site: &Site<'_>,
     bytes: &[u8],
@@ -520,40 +521,10 @@ fn edited_findings(
             problem: ImportProblem::ByteOrderMark,
         });
     }
-    let mut first: Option<LineEnd> = None;
-    let mut line: u32 = 1;
-    let mut mixed_reported = false;
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b != b'\n' {
-            continue;
-        }
-        let end = if i > 0 && bytes[i - 1] == b'\r' {
-            LineEnd::Crlf
-        } else {
-            LineEnd::Lf
-        };
-        match first {
-            None => first = Some(end),
-            Some(f) if f != end && !mixed_reported => {
-                mixed_reported = true;
-                findings.push(ImportWarning {
-                    line,
-                    problem: ImportProblem::MixedLineEnds {
-                        first: f,
-                        first_line: 1,
-                        this: end,
-                    },
-                });
-            }
-            Some(_) => {}
-        }
-        line += 1;
-        start = i + 1;
-    }
-    if start < bytes.len() {
+    if !bytes.ends_with(b"\n") {
+        let breaks = bytes.iter().filter(|&&b| b == b'\n').count();
         findings.push(ImportWarning {
-            line,
+            line: u32::try_from(breaks + 1).unwrap_or(u32::MAX),
             problem: ImportProblem::NoFinalLineBreak,
         });
     }
@@ -563,6 +534,49 @@ fn edited_findings(
         Err(site.at(Some(first.line), None, first.problem))
     } else {
         Ok(Vec::new())
+    }
+}
+
+/// The line ends seen so far: the first one, and whether a different one was reported.
+#[derive(Debug, Default)]
+struct LineEnds {
+    first: Option<LineEnd>,
+    mixed: bool,
+}
+
+impl LineEnds {
+    /// Notes how `line` ends (the break that ends at `body[newline]`).
+    fn note(
+        &mut self,
+        site: &Site<'_>,
+        body: &[u8],
+        newline: usize,
+        line: u32,
+        options: ReadOptions,
+        warnings: &mut Vec<ImportWarning>,
+    ) -> Result<(), ImportError> {
+        let this = if newline > 0 && body[newline - 1] == b'\r' {
+            LineEnd::Crlf
+        } else {
+            LineEnd::Lf
+        };
+        match self.first {
+            None => self.first = Some(this),
+            Some(first) if first != this && !self.mixed => {
+                self.mixed = true;
+                let problem = ImportProblem::MixedLineEnds {
+                    first,
+                    first_line: 1,
+                    this,
+                };
+                if !options.accept_edited {
+                    return Err(site.at(Some(line), None, problem));
+                }
+                warnings.push(ImportWarning { line, problem });
+            }
+            Some(_) => {}
+        }
+        Ok(())
     }
 }
 
@@ -577,37 +591,43 @@ fn read_csv(file_name: &str, bytes: &[u8], options: ReadOptions) -> Result<Expor
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
-    let mut record = csv::ByteRecord::new();
+    let mut record = csv::StringRecord::new();
     let got = reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(&site, &e))?;
-    if !got || record.iter().all(<[u8]>::is_empty) {
+        .read_record(&mut record)
+        .map_err(|e| match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => site.at(Some(1), None, ImportProblem::NotUtf8),
+            _ => site.at(Some(1), None, ImportProblem::Csv(e.to_string())),
+        })?;
+    if !got || record.iter().all(str::is_empty) {
         return Err(site.at(Some(1), None, ImportProblem::Empty));
     }
-    let mut header = Vec::with_capacity(record.len());
-    for field in &record {
-        header.push(
-            std::str::from_utf8(field)
-                .map_err(|_| site.at(Some(1), None, ImportProblem::NotUtf8))?
-                .to_owned(),
-        );
-    }
+    let header: Vec<String> = record.iter().map(str::to_owned).collect();
     let file: Arc<str> = Arc::from(file_name);
+    let input = Input {
+        site: &site,
+        body,
+        options,
+        // Rows are at most the line breaks after the header: reserving them spares the copies
+        // of a growing vector of large rows.
+        capacity: body.iter().filter(|&&b| b == b'\n').count(),
+    };
     if header.iter().any(|h| h == "asset") && !header.iter().any(|h| h == "pair") {
-        read_ledger_rows(&site, body, file, header, reader, warnings).map(Export::Ledgers)
+        read_ledger_rows(&input, file, header, reader, warnings).map(Export::Ledgers)
     } else if header.iter().any(|h| h == "pair" || h == "ordertxid") {
-        read_trade_rows(&site, body, file, header, reader, warnings).map(Export::Trades)
+        read_trade_rows(&input, file, header, reader, warnings).map(Export::Trades)
     } else {
         Err(site.at(Some(1), None, ImportProblem::UnknownExport))
     }
 }
 
-fn csv_error(site: &Site<'_>, e: &csv::Error) -> ImportError {
-    let line = e
-        .position()
-        .and_then(|p| u32::try_from(p.line()).ok())
-        .filter(|&l| l > 0);
-    site.at(line, None, ImportProblem::Csv(e.to_string()))
+/// The file being read, after its header.
+struct Input<'a> {
+    site: &'a Site<'a>,
+    /// The bytes after any BOM.
+    body: &'a [u8],
+    options: ReadOptions,
+    /// Room to reserve for rows.
+    capacity: usize,
 }
 
 /// Where each column of the header is: a known column, or the n-th extra one.
@@ -676,7 +696,7 @@ impl<C: Copy + PartialEq> ColumnMap<C> {
 /// One record being read: field access with errors that name line and column.
 struct Fields<'a> {
     site: &'a Site<'a>,
-    record: &'a csv::ByteRecord,
+    record: &'a csv::StringRecord,
     line: u32,
     header: &'a [String],
 }
@@ -691,9 +711,7 @@ impl Fields<'_> {
     }
 
     fn str(&self, index: Option<usize>) -> Result<&str, ImportError> {
-        let Some(index) = index else { return Ok("") };
-        let bytes = self.record.get(index).unwrap_or_default();
-        std::str::from_utf8(bytes).map_err(|_| self.error(index, ImportProblem::NotUtf8))
+        Ok(index.and_then(|i| self.record.get(i)).unwrap_or_default())
     }
 
     fn string(&self, index: Option<usize>) -> Result<String, ImportError> {
@@ -754,7 +772,8 @@ struct LineCounter {
 }
 
 impl LineCounter {
-    fn line_at(&mut self, body: &[u8], offset: u64) -> u32 {
+    /// The line of the record at byte `offset`, and the offset of its first byte.
+    fn line_at(&mut self, body: &[u8], offset: u64) -> (u32, usize) {
         let mut start = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .min(body.len());
@@ -768,31 +787,51 @@ impl LineCounter {
                 .count();
             self.counted_to = start;
         }
-        u32::try_from(self.breaks + 1).unwrap_or(u32::MAX)
+        (u32::try_from(self.breaks + 1).unwrap_or(u32::MAX), start)
     }
 }
 
 /// Reads the records after the header, calling `row` on each with its line number; checks the
-/// field count and refuses a file with no rows.
+/// field count and the line ends, and refuses a file with no rows.
 fn each_record<F>(
-    site: &Site<'_>,
-    body: &[u8],
+    input: &Input<'_>,
     header: &[String],
     width: usize,
     mut reader: csv::Reader<&[u8]>,
+    warnings: &mut Vec<ImportWarning>,
     mut row: F,
 ) -> Result<(), ImportError>
 where
     F: FnMut(&Fields<'_>) -> Result<(), ImportError>,
 {
-    let mut record = csv::ByteRecord::new();
+    let (site, body) = (input.site, input.body);
+    let mut record = csv::StringRecord::new();
     let mut rows = 0_usize;
     let mut lines = LineCounter::default();
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(site, &e))?
-    {
-        let line = lines.line_at(body, record.position().map_or(0, csv::Position::byte));
+    let mut ends = LineEnds::default();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let (line, column) = match e.kind() {
+                    csv::ErrorKind::Utf8 { pos, err } => (
+                        pos.as_ref().map(|p| lines.line_at(body, p.byte()).0),
+                        header.get(err.field()).map(String::as_str),
+                    ),
+                    _ => (None, None),
+                };
+                let problem = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => ImportProblem::NotUtf8,
+                    _ => ImportProblem::Csv(e.to_string()),
+                };
+                return Err(site.at(line, column, problem));
+            }
+        }
+        let (line, start) = lines.line_at(body, record.position().map_or(0, csv::Position::byte));
+        if start > 0 && body[start - 1] == b'\n' {
+            ends.note(site, body, start - 1, line - 1, input.options, warnings)?;
+        }
         if record.len() != width {
             return Err(site.at(
                 Some(line),
@@ -815,6 +854,10 @@ where
     if rows == 0 {
         return Err(site.at(Some(1), None, ImportProblem::HeaderOnly));
     }
+    if body.ends_with(b"\n") {
+        let last = u32::try_from(lines.breaks + 1).unwrap_or(u32::MAX);
+        ends.note(site, body, body.len() - 1, last, input.options, warnings)?;
+    }
     Ok(())
 }
 
@@ -832,15 +875,14 @@ const LEDGER_REQUIRED: [LedgerColumn; 9] = [
 ];
 
 fn read_ledger_rows(
-    site: &Site<'_>,
-    body: &[u8],
+    input: &Input<'_>,
     file: Arc<str>,
     header: Vec<String>,
     reader: csv::Reader<&[u8]>,
-    warnings: Vec<ImportWarning>,
+    mut warnings: Vec<ImportWarning>,
 ) -> Result<LedgersFile, ImportError> {
     let map = ColumnMap::new(
-        site,
+        input.site,
         &header,
         LedgerColumn::from_header,
         &LEDGER_REQUIRED,
@@ -876,8 +918,8 @@ fn read_ledger_rows(
         at(LedgerColumn::BalanceUsd),
         at(LedgerColumn::FeeCurrency),
     );
-    let mut rows = Vec::new();
-    each_record(site, body, &header, map.width, reader, |f| {
+    let mut rows = Vec::with_capacity(input.capacity);
+    each_record(input, &header, map.width, reader, &mut warnings, |f| {
         let row = LedgerRow {
             txid: f.string(txid)?,
             refid: f.string(refid)?,
@@ -917,15 +959,14 @@ fn read_ledger_rows(
 }
 
 fn read_trade_rows(
-    site: &Site<'_>,
-    body: &[u8],
+    input: &Input<'_>,
     file: Arc<str>,
     header: Vec<String>,
     reader: csv::Reader<&[u8]>,
-    warnings: Vec<ImportWarning>,
+    mut warnings: Vec<ImportWarning>,
 ) -> Result<TradesFile, ImportError> {
     let map = ColumnMap::new(
-        site,
+        input.site,
         &header,
         TradesColumn::from_header,
         TradesLayout::Columns13.columns(),
@@ -934,8 +975,8 @@ fn read_trade_rows(
     )?;
     let at = |c| map.index(c);
     use TradesColumn as C;
-    let mut rows = Vec::new();
-    each_record(site, body, &header, map.width, reader, |f| {
+    let mut rows = Vec::with_capacity(input.capacity);
+    each_record(input, &header, map.width, reader, &mut warnings, |f| {
         let row = TradeRow {
             txid: f.string(at(C::Txid))?,
             ordertxid: f.string(at(C::Ordertxid))?,

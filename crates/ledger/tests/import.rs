@@ -595,3 +595,18 @@ fn every_reference_time_parses_including_fractions() {
     let file = ledgers("ledgers.csv", csv.as_bytes());
     assert_eq!(file.rows[0].row.time.ticks() % 10_000, 1234);
 }
+
+#[test]
+fn invalid_utf8_names_line_and_column() {
+    let csv = with_field(&current_csv(), 3, 4, "\"PLACEHOLDER\"");
+    let mut bytes = csv.into_bytes();
+    let at = bytes
+        .windows(11)
+        .position(|w| w == b"PLACEHOLDER")
+        .expect("placeholder");
+    bytes[at] = 0xff;
+    assert_eq!(
+        error("ledgers.csv", &bytes),
+        r#"ledgers.csv line 3, column "subtype": is not UTF-8 text"#
+    );
+}
