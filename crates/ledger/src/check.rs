@@ -389,12 +389,17 @@ fn fx_map<K, V>(capacity: usize) -> FxMap<K, V> {
     HashMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default())
 }
 
-/// A settled row in a chain, compact for sorting.
+/// A settled row in a chain, with what the walk needs of it, so the walk (in chain order, not
+/// file order) does not go back to the rows.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     chain: u32,
     seconds: i64,
     at: RowIndex,
+    /// The balance before the row, `balance − amount + fee` (`None` on overflow).
+    start: Option<Decimal>,
+    /// The balance after it.
+    end: Decimal,
 }
 
 /// The files and lookups the check walks.
@@ -554,11 +559,12 @@ pub fn check(files: &[LedgersFile]) -> IntegrityReport {
                 }
                 continue;
             }
-            match by_txid.get_mut(row.txid.as_str()) {
-                None => {
-                    by_txid.insert(&row.txid, (at, at));
+            match by_txid.entry(row.txid.as_str()) {
+                std::collections::hash_map::Entry::Vacant(vacant) => {
+                    vacant.insert((at, at));
                 }
-                Some((first, latest)) => {
+                std::collections::hash_map::Entry::Occupied(mut occupied) => {
+                    let (first, latest) = occupied.get_mut();
                     if latest.file == at.file {
                         let earlier = *latest;
                         let identical =
@@ -603,6 +609,8 @@ pub fn check(files: &[LedgersFile]) -> IntegrityReport {
                 chain: chains.id(&row.asset, wallet),
                 seconds: row.time.unix_seconds(),
                 at,
+                start: start_of(row),
+                end: end_of(row),
             });
             report.distinct.push(at);
         }
@@ -629,7 +637,13 @@ pub fn check(files: &[LedgersFile]) -> IntegrityReport {
     report.chains.sort_by(|a, b| a.key.cmp(&b.key));
 
     report.requests = pair_requests(&all, &requests, &entries, &chains);
-    report.flagged = unknown_values(report.distinct.iter().map(|&at| (all.row(at), at)))
+    // Only files with an unknown value are looked through again.
+    let flagged_rows = report
+        .distinct
+        .iter()
+        .filter(|at| !files[at.file as usize].unknown.is_empty())
+        .map(|&at| (all.row(at), at));
+    report.flagged = unknown_values(flagged_rows)
         .into_iter()
         .map(|(column, value, rows, at)| Flag {
             column,
@@ -662,7 +676,7 @@ fn walk_chain(
     let mut opening = Decimal::ZERO;
     let mut reordered_seconds = 0;
     let mut first_at = None;
-    let mut ordered: Vec<RowIndex> = Vec::new();
+    let mut ordered: Vec<usize> = Vec::new();
     let mut start = 0;
     while start < entries.len() {
         let second = entries[start].seconds;
@@ -673,14 +687,18 @@ fn walk_chain(
         let group = &entries[start..end];
         ordered.clear();
         if group.len() == 1 {
-            ordered.push(group[0].at);
+            ordered.push(0);
         } else {
-            let reordered = arrange(all, group, previous.map(|p| p.0), &mut ordered);
+            let reordered = arrange(group, previous.map(|p| p.0), &mut ordered);
             reordered_seconds += usize::from(reordered);
         }
-        for &at in &ordered {
-            let row = all.row(at);
-            let start_balance = start_of(row);
+        for &i in &ordered {
+            let Entry {
+                at,
+                start: start_balance,
+                end: end_balance,
+                ..
+            } = group[i];
             match previous {
                 None => {
                     opening = start_balance.unwrap_or_default();
@@ -693,7 +711,7 @@ fn walk_chain(
                 }
                 Some(_) => {}
             }
-            previous = Some((end_of(row), at));
+            previous = Some((end_balance, at));
         }
         start = end;
     }
@@ -760,14 +778,9 @@ fn chain_break(
 /// Orders a same-second group into `out`: file order if it holds, else an order that holds (a
 /// path through the balances starting at `from`), else the best effort that breaks only at gaps.
 /// Returns whether the order differs from the file order.
-fn arrange(
-    all: &Files<'_>,
-    group: &[Entry],
-    from: Option<Decimal>,
-    out: &mut Vec<RowIndex>,
-) -> bool {
-    let starts: Vec<Option<Decimal>> = group.iter().map(|e| start_of(all.row(e.at))).collect();
-    let ends: Vec<Decimal> = group.iter().map(|e| end_of(all.row(e.at))).collect();
+fn arrange(group: &[Entry], from: Option<Decimal>, out: &mut Vec<usize>) -> bool {
+    let starts: Vec<Option<Decimal>> = group.iter().map(|e| e.start).collect();
+    let ends: Vec<Decimal> = group.iter().map(|e| e.end).collect();
     let holds_in_file_order = from.is_none_or(|f| starts[0] == Some(f))
         && (1..group.len()).all(|i| starts[i] == Some(ends[i - 1]));
     let order = if holds_in_file_order {
@@ -777,12 +790,12 @@ fn arrange(
     };
     match order {
         None => {
-            out.extend(group.iter().map(|e| e.at));
+            out.extend(0..group.len());
             false
         }
         Some(order) => {
             let changed = order.iter().enumerate().any(|(i, &o)| i != o);
-            out.extend(order.iter().map(|&i| group[i].at));
+            out.extend(order.iter().copied());
             changed
         }
     }

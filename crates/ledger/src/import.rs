@@ -181,6 +181,9 @@ pub struct LedgersFile {
     pub rows: Vec<ImportedLedgerRow>,
     /// What [`ReadOptions::accept_edited`] let through.
     pub warnings: Vec<ImportWarning>,
+    /// Types and subtypes outside the documented lists, each with its count and first line, in
+    /// the order first seen.
+    pub unknown: Vec<UnknownValue>,
 }
 
 /// One row of a ledgers file.
@@ -231,17 +234,9 @@ impl LedgersFile {
             .zip(row.extra.iter().map(String::as_str))
     }
 
-    /// Types and subtypes outside the documented lists, each with its count and first line.
-    pub fn unknown_values(&self) -> Vec<UnknownValue> {
-        unknown_values(self.rows.iter().map(|r| (&r.row, r.line)))
-            .into_iter()
-            .map(|(column, value, rows, first_line)| UnknownValue {
-                column,
-                value,
-                rows,
-                first_line,
-            })
-            .collect()
+    /// Types and subtypes outside the documented lists (see [`LedgersFile::unknown`]).
+    pub fn unknown_values(&self) -> &[UnknownValue] {
+        &self.unknown
     }
 }
 
@@ -919,6 +914,7 @@ fn read_ledger_rows(
         at(LedgerColumn::FeeCurrency),
     );
     let mut rows = Vec::with_capacity(input.capacity);
+    let mut unknown: Vec<UnknownValue> = Vec::new();
     each_record(input, &header, map.width, reader, &mut warnings, |f| {
         let row = LedgerRow {
             txid: f.string(txid)?,
@@ -938,6 +934,22 @@ fn read_ledger_rows(
             balance_usd: f.optional_decimal(balance_usd)?,
             fee_currency: f.string(fee_currency)?,
         };
+        if !is_known_type(&row.r#type) || !is_known_subtype(&row.subtype) {
+            for (column, value, _, _) in unknown_values(std::iter::once((&row, ()))) {
+                match unknown
+                    .iter_mut()
+                    .find(|u: &&mut UnknownValue| u.column == column && u.value == value)
+                {
+                    Some(u) => u.rows += 1,
+                    None => unknown.push(UnknownValue {
+                        column,
+                        value,
+                        rows: 1,
+                        first_line: f.line,
+                    }),
+                }
+            }
+        }
         if row.balance.is_none() && !row.txid.is_empty() {
             return Err(f.error(balance.unwrap_or(0), ImportProblem::MissingBalance));
         }
@@ -955,6 +967,7 @@ fn read_ledger_rows(
         extra_columns: map.extra.iter().map(|&i| header[i].clone()).collect(),
         rows,
         warnings,
+        unknown,
     })
 }
 
