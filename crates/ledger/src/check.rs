@@ -356,9 +356,12 @@ impl Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0_u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+            // Folded by hand: a copy into a word compiles to a call to memcpy.
+            let word = rest
+                .iter()
+                .rev()
+                .fold(0_u64, |word, &b| (word << 8) | u64::from(b));
+            self.add(word);
         }
     }
 
