@@ -78,6 +78,17 @@ fn export() -> Vec<u8> {
     csv
 }
 
+/// CPU time this thread has used (Linux; user + system, 10 ms resolution), in milliseconds:
+/// unlike wall time it does not grow when other processes share the cores.
+fn cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name in parentheses; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 10)
+}
+
 /// Peak resident memory of the process so far (Linux), in MiB.
 fn peak_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -93,8 +104,20 @@ fn import(c: &mut Criterion) {
         csv.len() / (1024 * 1024),
         peak_mib()
     );
+    let (cpu, wall) = (cpu_ms(), std::time::Instant::now());
     let file = read_ledgers("ledgers.csv", &csv, ReadOptions::default()).expect("read");
+    let (read_cpu, read_wall) = (cpu_ms(), wall.elapsed());
     let report = check(std::slice::from_ref(&file));
+    let (check_cpu, total_wall) = (cpu_ms(), wall.elapsed());
+    if let (Some(cpu), Some(read_cpu), Some(check_cpu)) = (cpu, read_cpu, check_cpu) {
+        println!(
+            "one run: read {} ms CPU ({} ms wall), check {} ms CPU ({} ms wall)",
+            read_cpu - cpu,
+            read_wall.as_millis(),
+            check_cpu - read_cpu,
+            (total_wall - read_wall).as_millis()
+        );
+    }
     assert!(report.holds(), "{:?}", report.breaks.first());
     assert_eq!(report.distinct.len(), ROWS);
     println!(
