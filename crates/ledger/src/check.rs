@@ -45,10 +45,6 @@ use crate::time::Timestamp;
 /// The wallet of a file without a `wallet` column.
 pub const DEFAULT_WALLET: &str = "spot / main";
 
-/// Groups of same-second rows larger than this are not searched for the row to blame after a
-/// gap (the search is quadratic); the first row in file order is blamed instead.
-const BLAME_SEARCH_LIMIT: usize = 256;
-
 /// Where a row is: its file, line and `txid` (empty for a request row).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RowRef {
@@ -858,29 +854,49 @@ fn trail(
 
 /// An order for a group with a gap: follow the balances while a row continues them (file order
 /// first); at a gap, continue with a row no other remaining row leads to (the row after the
-/// gap), so each gap costs one break.
+/// gap, first in file order), so each gap costs one break. Rows are found by their balances
+/// through maps: O(k) per gap, O(k log k) otherwise.
 fn best_effort(starts: &[Option<Decimal>], ends: &[Decimal], from: Option<Decimal>) -> Vec<usize> {
-    let mut remaining: Vec<usize> = (0..starts.len()).collect();
-    let mut order = Vec::with_capacity(starts.len());
+    let n = starts.len();
+    // Rows by opening balance, last in file order first, so `pop` yields file order.
+    let mut by_start: FxMap<Decimal, Vec<usize>> = fx_map(n);
+    // How many remaining rows end at each balance.
+    let mut ending_at: FxMap<Decimal, usize> = fx_map(n);
+    for i in (0..n).rev() {
+        if let Some(start) = starts[i] {
+            by_start.entry(start.normalize()).or_default().push(i);
+        }
+        *ending_at.entry(ends[i].normalize()).or_default() += 1;
+    }
+    let mut taken = vec![false; n];
+    let mut first_untaken = 0;
+    let mut order = Vec::with_capacity(n);
     let mut current = from;
-    while !remaining.is_empty() {
-        let follows = current.and_then(|c| remaining.iter().position(|&r| starts[r] == Some(c)));
-        let pos = follows
-            .or_else(|| {
-                (remaining.len() <= BLAME_SEARCH_LIMIT)
-                    .then(|| {
-                        remaining.iter().position(|&r| {
-                            !remaining
-                                .iter()
-                                .any(|&o| o != r && starts[r] == Some(ends[o]))
-                        })
-                    })
-                    .flatten()
-            })
-            .unwrap_or(0);
-        let r = remaining.remove(pos);
-        order.push(r);
-        current = Some(ends[r]);
+    while order.len() < n {
+        while taken[first_untaken] {
+            first_untaken += 1;
+        }
+        let follows = current.and_then(|c| {
+            let rows = by_start.get_mut(&c.normalize())?;
+            std::iter::from_fn(|| rows.pop()).find(|&i| !taken[i])
+        });
+        // A row no other remaining row leads to.
+        let is_head = |r: usize| match starts[r] {
+            None => true,
+            Some(start) => {
+                let leading = ending_at.get(&start.normalize()).copied().unwrap_or(0);
+                leading.saturating_sub(usize::from(ends[r] == start)) == 0
+            }
+        };
+        let pick = follows
+            .or_else(|| (first_untaken..n).find(|&r| !taken[r] && is_head(r)))
+            .unwrap_or(first_untaken);
+        taken[pick] = true;
+        if let Some(count) = ending_at.get_mut(&ends[pick].normalize()) {
+            *count -= 1;
+        }
+        order.push(pick);
+        current = Some(ends[pick]);
     }
     order
 }

@@ -599,3 +599,37 @@ fn a_cycle_within_a_second_is_ordered_so_it_holds() {
     assert_eq!(report.chains[0].reordered_seconds, 1);
     assert_eq!(report.chains[0].closing, dec("12"));
 }
+
+/// Thousands of rows in one second (a large order's fills), shuffled, one of them missing: the
+/// order is still found, the gap is one break at the row after it, and it takes no time.
+#[test]
+fn a_large_second_with_a_gap_is_one_break() {
+    let mut rows = vec![row("LSTART", 0, "1", "0", "1")];
+    let mut balance = dec("1");
+    for i in 0..5_000 {
+        let amount = Decimal::new(i % 97 + 1, 3);
+        balance += amount;
+        rows.push(LedgerRow {
+            txid: format!("LFILL{i:05}"),
+            ..row("", 10, "0", "0", "0")
+        });
+        let last = rows.last_mut().expect("row");
+        last.amount = amount;
+        last.balance = Some(balance);
+    }
+    let gone = rows.remove(2_500);
+    // Reverse the second's rows: the file order holds nowhere.
+    rows[1..].reverse();
+    let started = std::time::Instant::now();
+    let report = check(&[file("fills.csv", &rows)]);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    assert_eq!(
+        report.breaks.len(),
+        1,
+        "{:?}",
+        report.breaks.iter().take(3).collect::<Vec<_>>()
+    );
+    assert_eq!(report.breaks[0].row.txid, "LFILL02500");
+    assert_eq!(report.breaks[0].previous.txid, "LFILL02498");
+    assert_eq!(report.breaks[0].gap(), gone.amount);
+}
