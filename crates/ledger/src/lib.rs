@@ -14,7 +14,7 @@
 //!   another program re-saved (BOM, mixed line ends) is refused unless
 //!   [`ReadOptions::accept_edited`] is set, which records [`ImportWarning`]s instead (see
 //!   [`import`]).
-//! - [`check`]: merges ledgers files (an entry in overlapping exports counts once) and follows
+//! - [`check()`]: merges ledgers files (an entry in overlapping exports counts once) and follows
 //!   each balance chain (asset and wallet), returning an [`IntegrityReport`]: [`Chain`]s with
 //!   opening and closing balances, [`ChainBreak`]s naming the rows around a gap,
 //!   [`Duplicate`]s, [`Conflict`]s, [`Repeat`]s, paired and unpaired [`Request`]s, and
