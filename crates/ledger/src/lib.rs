@@ -1,5 +1,5 @@
 //! The exchange's ledger and trades export format, with no I/O (bytes go to a `Write` or a
-//! `Vec`, time is passed in).
+//! `Vec` and come from a slice, time is passed in).
 //!
 //! - [`LedgerRow`], [`TradeRow`]: one line of `ledgers.csv` / `trades.csv`, holding every field any
 //!   layout has carried; money is [`rust_decimal::Decimal`] with the scale the exchange printed.
@@ -8,19 +8,40 @@
 //!   meaning are [`LedgerColumn`] and [`TradesColumn`], so a reader can map a header by name.
 //! - [`write_ledgers_csv`], [`write_trades_csv`]: the exchange's bytes (quoting, CRLF, time
 //!   spelling); [`export_zip`] wraps one in the single-member zip RetrieveExport returns.
+//! - [`read_export`]: the other way, a `.csv` or the exchange's `.zip` in any layout into an
+//!   [`Export`] ([`LedgersFile`] of [`ImportedLedgerRow`]s, or [`TradesFile`]), or an
+//!   [`ImportError`] naming file, line and column; nothing of a bad file is imported. A file
+//!   another program re-saved (BOM, mixed line ends) is refused unless
+//!   [`ReadOptions::accept_edited`] is set, which records [`ImportWarning`]s instead (see
+//!   [`import`]).
+//! - [`check()`]: merges ledgers files (an entry in overlapping exports counts once) and follows
+//!   each balance chain (asset and wallet), returning an [`IntegrityReport`]: [`Chain`]s with
+//!   opening and closing balances, [`ChainBreak`]s naming the rows around a gap,
+//!   [`Duplicate`]s, [`Conflict`]s, [`Repeat`]s, paired and unpaired [`Request`]s, and
+//!   [`Flag`]s for unknown types and subtypes (see [`mod@check`]).
 //! - [`Timestamp`]: unix time in the exchange's ten-thousandths of a second.
 //! - [`asset`]: asset codes, legacy (`XXBT`) and plain (`BTC`), and balance suffixes (`DOT28.S`).
 //!
-//! The sandbox writes exports with this crate; a reader for imports belongs here too.
+//! The sandbox writes exports with this crate; importers read them with it.
 
 pub mod asset;
+pub mod check;
 mod export;
+pub mod import;
 mod ledger;
 mod time;
 mod trades;
 
 pub use asset::{AssetCode, AssetSuffix};
+pub use check::{
+    BreakHint, Chain, ChainBreak, ChainKey, Conflict, Duplicate, Flag, IntegrityReport, Repeat,
+    Request, RowIndex, RowRef, check,
+};
 pub use export::{ExportError, ExportKind, export_zip, write_ledgers_csv, write_trades_csv};
+pub use import::{
+    Export, ImportError, ImportProblem, ImportWarning, ImportedLedgerRow, ImportedTradeRow,
+    LedgerColumns, LedgersFile, ReadOptions, TradesFile, read_export, read_ledgers,
+};
 pub use ledger::{LedgerColumn, LedgerLayout, LedgerRow};
 pub use time::{TICKS_PER_SECOND, TimeError, Timestamp, civil_from_days};
 pub use trades::{TradeRow, TradesColumn, TradesLayout};

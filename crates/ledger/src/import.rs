@@ -1,0 +1,1034 @@
+//! Reading exports back: [`read_export`] takes the bytes of a `ledgers.csv`, a `trades.csv` or the
+//! exchange's zip around one, and returns every row or an [`ImportError`], never part of a file.
+//!
+//! - The kind (ledgers or trades) is told by the header; columns are mapped by header name, in any
+//!   order and any layout. A column no layout knows is kept: its name in
+//!   [`LedgersFile::extra_columns`] and its value on each row, in the same order.
+//! - Every column the oldest layout has is required (ledgers: `txid,refid,time,type,aclass,asset,
+//!   amount,fee,balance`; trades: the 13 columns of [`TradesLayout::Columns13`]); a column a newer
+//!   layout added is read when present and left empty otherwise.
+//! - Money is read exactly into [`rust_decimal::Decimal`], keeping the printed scale.
+//! - A ledgers row without `txid` is a request row (requested, not yet settled) and has no
+//!   balance; a row with a `txid` must have one.
+//! - Types and subtypes are kept verbatim; one outside [`KNOWN_LEDGER_TYPES`] /
+//!   [`KNOWN_LEDGER_SUBTYPES`] is listed by [`LedgersFile::unknown_values`], never refused.
+//!
+//! # Edited files
+//!
+//! The exchange writes UTF-8 without a byte-order mark and ends every line (the last one too) the
+//! same way. A BOM, a mix of CRLF and LF, or a missing final line break means another program
+//! re-saved or cut the file, so by default such a file is refused with an error naming the line.
+//! [`ReadOptions::accept_edited`] reads it anyway and records each finding as an
+//! [`ImportWarning`] instead. Line ends that are all LF are accepted as they are: git checkouts of
+//! real exports commonly have them, and they change no value.
+
+use std::fmt;
+use std::io::{Cursor, Read};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::asset::{self, AssetCode};
+use crate::export::ExportKind;
+use crate::ledger::{LedgerColumn, LedgerLayout, LedgerRow};
+use crate::time::{TimeError, Timestamp};
+use crate::trades::{TradeRow, TradesColumn, TradesLayout};
+
+/// Ledger types the exchange documents; anything else is kept and flagged.
+///
+/// `hybridearnwithdrawal` and `collateralconversion` are known to appear in newer exports but
+/// their accounting meaning is not documented, so they are deliberately not in this list: a file
+/// using them imports, and the type is flagged for a human to look at.
+pub const KNOWN_LEDGER_TYPES: &[&str] = &[
+    "trade",
+    "margin",
+    "rollover",
+    "deposit",
+    "withdrawal",
+    "transfer",
+    "adjustment",
+    "spend",
+    "receive",
+    "settled",
+    "staking",
+    "earn",
+    "credit",
+    "reward",
+    "dividend",
+    "sale",
+    "conversion",
+    "invite bonus",
+];
+
+/// Ledger subtypes the exchange documents (and the empty subtype); anything else is flagged.
+pub const KNOWN_LEDGER_SUBTYPES: &[&str] = &[
+    "",
+    "tradespot",
+    "spottostaking",
+    "stakingfromspot",
+    "stakingtospot",
+    "spotfromstaking",
+    "spottofutures",
+    "spotfromfutures",
+    "airdrop",
+    "delistingconversion",
+    "reward",
+    "allocation",
+    "deallocation",
+    "autoallocation",
+    "migration",
+    "dustsweeping",
+];
+
+/// Whether `value` is a documented ledger type.
+pub fn is_known_type(value: &str) -> bool {
+    KNOWN_LEDGER_TYPES.contains(&value)
+}
+
+/// Whether `value` is a documented ledger subtype (empty included).
+pub fn is_known_subtype(value: &str) -> bool {
+    KNOWN_LEDGER_SUBTYPES.contains(&value)
+}
+
+/// How strictly [`read_export`] reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Read a file another program re-saved (BOM, mixed line ends, no final line break) and
+    /// record an [`ImportWarning`] for each finding, instead of refusing it. Off by default.
+    pub accept_edited: bool,
+}
+
+/// A file that was read: ledgers or trades.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Export {
+    Ledgers(LedgersFile),
+    Trades(TradesFile),
+}
+
+impl Export {
+    pub const fn kind(&self) -> ExportKind {
+        match self {
+            Self::Ledgers(_) => ExportKind::Ledgers,
+            Self::Trades(_) => ExportKind::Trades,
+        }
+    }
+
+    /// The file's name as given to [`read_export`] (`name.zip/ledgers.csv` for a zip member).
+    pub fn file(&self) -> &str {
+        match self {
+            Self::Ledgers(f) => &f.file,
+            Self::Trades(f) => &f.file,
+        }
+    }
+
+    pub fn warnings(&self) -> &[ImportWarning] {
+        match self {
+            Self::Ledgers(f) => &f.warnings,
+            Self::Trades(f) => &f.warnings,
+        }
+    }
+}
+
+/// Which ledger columns a file carried, as a set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct LedgerColumns(u16);
+
+impl LedgerColumns {
+    pub fn contains(self, column: LedgerColumn) -> bool {
+        self.0 & Self::bit(column) != 0
+    }
+
+    fn insert(&mut self, column: LedgerColumn) {
+        self.0 |= Self::bit(column);
+    }
+
+    fn bit(column: LedgerColumn) -> u16 {
+        let index = LedgerColumn::ALL
+            .iter()
+            .position(|&c| c == column)
+            .unwrap_or(0);
+        1 << index
+    }
+
+    /// The columns both sets hold.
+    pub fn intersection(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = LedgerColumn> {
+        LedgerColumn::ALL
+            .into_iter()
+            .filter(move |&c| self.contains(c))
+    }
+}
+
+/// A ledgers export, read whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgersFile {
+    /// The name given to [`read_export`] (`name.zip/ledgers.csv` for a zip member); shared by
+    /// every report that names a row of this file.
+    pub file: Arc<str>,
+    /// The layout whose header the file has exactly, or `None` when the columns are another set
+    /// (a different field selection, extra columns).
+    pub layout: Option<LedgerLayout>,
+    /// The known columns the file has.
+    pub columns: LedgerColumns,
+    /// Header names of columns no layout knows, in file order; each row's
+    /// [`ImportedLedgerRow::extra`] holds their values in the same order.
+    pub extra_columns: Vec<String>,
+    /// Every row, in file order.
+    pub rows: Vec<ImportedLedgerRow>,
+    /// What [`ReadOptions::accept_edited`] let through.
+    pub warnings: Vec<ImportWarning>,
+    /// Types and subtypes outside the documented lists, each with its count and first line, in
+    /// the order first seen.
+    pub unknown: Vec<UnknownValue>,
+}
+
+/// One row of a ledgers file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedLedgerRow {
+    /// Line number in the file (the header is line 1).
+    pub line: u32,
+    /// The fields the file's layout carries; the others are empty.
+    pub row: LedgerRow,
+    /// Values of [`LedgersFile::extra_columns`], in the same order (empty when there are none).
+    pub extra: Vec<String>,
+}
+
+impl ImportedLedgerRow {
+    /// A request row: no `txid`, listed before the settled row of the same `refid` by older
+    /// exports. It moves no balance.
+    pub fn is_request(&self) -> bool {
+        self.row.txid.is_empty()
+    }
+
+    /// The asset read apart (`XXBT` → `BTC`, `DOT28.S` → `DOT` bonded 28 days, staked);
+    /// [`LedgerRow::asset`] keeps the spelling of the file.
+    pub fn asset_code(&self) -> AssetCode {
+        asset::normalize(&self.row.asset)
+    }
+}
+
+/// A value of a column that is kept but not understood: an unknown ledger type or subtype.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    pub column: LedgerColumn,
+    pub value: String,
+    /// How many rows carry it.
+    pub rows: usize,
+    /// The first line that does.
+    pub first_line: u32,
+}
+
+impl LedgersFile {
+    /// Pairs of extra column name and value of one row, in file order.
+    pub fn extras<'a>(
+        &'a self,
+        row: &'a ImportedLedgerRow,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.extra_columns
+            .iter()
+            .map(String::as_str)
+            .zip(row.extra.iter().map(String::as_str))
+    }
+
+    /// Types and subtypes outside the documented lists (see [`LedgersFile::unknown`]).
+    pub fn unknown_values(&self) -> &[UnknownValue] {
+        &self.unknown
+    }
+}
+
+/// Unknown types and subtypes among `rows`, each with its count and the location of its first
+/// row (a line, or a row of a set of files).
+pub(crate) fn unknown_values<'a, L: Clone>(
+    rows: impl Iterator<Item = (&'a LedgerRow, L)>,
+) -> Vec<(LedgerColumn, String, usize, L)> {
+    let mut out: Vec<(LedgerColumn, String, usize, L)> = Vec::new();
+    for (row, at) in rows {
+        let mut seen = None;
+        if !is_known_type(&row.r#type) {
+            seen = Some((LedgerColumn::Type, &row.r#type));
+        }
+        let subtype =
+            (!is_known_subtype(&row.subtype)).then_some((LedgerColumn::Subtype, &row.subtype));
+        for (column, value) in [seen, subtype].into_iter().flatten() {
+            match out.iter_mut().find(|u| u.0 == column && u.1 == *value) {
+                Some(u) => u.2 += 1,
+                None => out.push((column, value.clone(), 1, at.clone())),
+            }
+        }
+    }
+    out
+}
+
+/// A trades export, read whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TradesFile {
+    pub file: Arc<str>,
+    /// The layout whose header the file has exactly, if any.
+    pub layout: Option<TradesLayout>,
+    /// Header names of columns no layout knows, in file order.
+    pub extra_columns: Vec<String>,
+    pub rows: Vec<ImportedTradeRow>,
+    pub warnings: Vec<ImportWarning>,
+}
+
+/// One row of a trades file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedTradeRow {
+    /// Line number in the file (the header is line 1).
+    pub line: u32,
+    pub row: TradeRow,
+    /// Values of [`TradesFile::extra_columns`], in the same order.
+    pub extra: Vec<String>,
+}
+
+/// Why a file was not imported; nothing of it was.
+///
+/// Displays as `ledgers.csv line 42, column "amount": "1.2.3" is not a decimal number`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ImportError {
+    pub file: String,
+    /// The line (header = 1), when the problem is on one.
+    pub line: Option<u32>,
+    /// The column by header name, when the problem is in one.
+    pub column: Option<String>,
+    pub problem: ImportProblem,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, " line {line}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column \"{column}\"")?;
+        }
+        write!(f, ": {}", self.problem)
+    }
+}
+
+/// Something [`ReadOptions::accept_edited`] let through, on a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportWarning {
+    pub line: u32,
+    pub problem: ImportProblem,
+}
+
+impl fmt::Display for ImportWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.problem)
+    }
+}
+
+/// How a line ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnd {
+    Crlf,
+    Lf,
+}
+
+impl fmt::Display for LineEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Crlf => "CRLF",
+            Self::Lf => "LF",
+        })
+    }
+}
+
+/// What is wrong, in words; see [`ImportError`] for where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportProblem {
+    #[error("the file is empty: an export has at least a header line")]
+    Empty,
+    #[error("the file has a header but no rows")]
+    HeaderOnly,
+    #[error(
+        "starts with a UTF-8 byte-order mark, which the exchange never writes: the file was re-saved by another program"
+    )]
+    ByteOrderMark,
+    #[error(
+        "ends with {this} where line {first_line} ends with {first}; the exchange ends every line the same way: the file was edited by another program"
+    )]
+    MixedLineEnds {
+        first: LineEnd,
+        first_line: u32,
+        this: LineEnd,
+    },
+    #[error(
+        "does not end with a line break, which the exchange always writes: the file looks cut short or edited"
+    )]
+    NoFinalLineBreak,
+    #[error("is not UTF-8 text")]
+    NotUtf8,
+    #[error("is not valid CSV: {0}")]
+    Csv(String),
+    #[error(
+        "the header names neither a ledgers export (txid, refid, time, type, asset, amount, fee, balance) nor a trades export (txid, ordertxid, pair, time, …)"
+    )]
+    UnknownExport,
+    #[error("the header is a trades export's where a ledgers export was expected")]
+    NotLedgers,
+    #[error("the {kind} header lacks required column(s) {}", quoted_list(.missing))]
+    MissingColumns {
+        kind: &'static str,
+        missing: Vec<&'static str>,
+    },
+    #[error("the column appears twice in the header (fields {first} and {second})")]
+    DuplicateColumn { first: usize, second: usize },
+    #[error("has {found} fields where the header has {expected}")]
+    FieldCount { expected: usize, found: usize },
+    #[error("is empty where a number is required")]
+    EmptyNumber,
+    #[error("{0:?} is not a decimal number")]
+    BadDecimal(String),
+    #[error("{0:?} is not an export time (YYYY-MM-DD HH:MM:SS[.ffff], UTC)")]
+    BadTime(String),
+    #[error("is empty on a row with a txid; only a request row (empty txid) has no balance")]
+    MissingBalance,
+    #[error("is not a readable zip (truncated or damaged): {0}")]
+    NotAZip(String),
+    #[error("the zip holds no .csv member (members: {})", quoted_list(.0))]
+    ZipWithoutCsv(Vec<String>),
+    #[error("the zip holds {} .csv members ({}); the exchange's export zip holds one", .0.len(), quoted_list(.0))]
+    ZipWithSeveralCsv(Vec<String>),
+    #[error("the zip member cannot be read (truncated or damaged): {0}")]
+    ZipMember(String),
+}
+
+fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
+    if names.is_empty() {
+        return "none".to_owned();
+    }
+    names
+        .iter()
+        .map(|n| format!("\"{}\"", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads one export file, `.csv` or the exchange's `.zip`, telling ledgers from trades by the
+/// header. `file_name` names the file in errors and reports; a zip is recognised by its name
+/// ending in `.zip` or by its first bytes.
+pub fn read_export(
+    file_name: &str,
+    bytes: &[u8],
+    options: ReadOptions,
+) -> Result<Export, ImportError> {
+    let is_zip = file_name.to_ascii_lowercase().ends_with(".zip") || bytes.starts_with(b"PK");
+    if is_zip {
+        let (member, csv) = unzip(file_name, bytes)?;
+        read_csv(&format!("{file_name}/{member}"), &csv, options)
+    } else {
+        read_csv(file_name, bytes, options)
+    }
+}
+
+/// Reads a ledgers export; a trades file is an error.
+pub fn read_ledgers(
+    file_name: &str,
+    bytes: &[u8],
+    options: ReadOptions,
+) -> Result<LedgersFile, ImportError> {
+    match read_export(file_name, bytes, options)? {
+        Export::Ledgers(file) => Ok(file),
+        Export::Trades(file) => Err(ImportError {
+            file: file.file.to_string(),
+            line: Some(1),
+            column: None,
+            problem: ImportProblem::NotLedgers,
+        }),
+    }
+}
+
+fn unzip(file_name: &str, bytes: &[u8]) -> Result<(String, Vec<u8>), ImportError> {
+    let error = |problem| ImportError {
+        file: file_name.to_owned(),
+        line: None,
+        column: None,
+        problem,
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| error(ImportProblem::NotAZip(e.to_string())))?;
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.map(|n| n.into_owned()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| error(ImportProblem::NotAZip(e.to_string())))?;
+    let csvs: Vec<String> = names
+        .iter()
+        .filter(|n| {
+            !n.ends_with('/')
+                && !n.starts_with("__MACOSX/")
+                && n.to_ascii_lowercase().ends_with(".csv")
+        })
+        .cloned()
+        .collect();
+    let member = match csvs.as_slice() {
+        [one] => one.clone(),
+        [] => return Err(error(ImportProblem::ZipWithoutCsv(names))),
+        _ => return Err(error(ImportProblem::ZipWithSeveralCsv(csvs))),
+    };
+    let mut entry = archive
+        .by_name(&member)
+        .map_err(|e| error(ImportProblem::ZipMember(e.to_string())))?;
+    let mut csv = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+    entry
+        .read_to_end(&mut csv)
+        .map_err(|e| error(ImportProblem::ZipMember(e.to_string())))?;
+    Ok((member, csv))
+}
+
+/// Errors of one file, so each site names only line, column and problem.
+struct Site<'a> {
+    file: &'a str,
+}
+
+impl Site<'_> {
+    fn at(&self, line: Option<u32>, column: Option<&str>, problem: ImportProblem) -> ImportError {
+        ImportError {
+            file: self.file.to_owned(),
+            line,
+            column: column.map(str::to_owned),
+            problem,
+        }
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Finds what another program leaves behind at the ends of the file (a BOM, no final line
+/// break); each is an error, or a warning with `accept_edited`. Mixed line ends are found while
+/// reading ([`LineEnds`]).
+fn edited_findings(
+    site: &Site<'_>,
+    bytes: &[u8],
+    options: ReadOptions,
+) -> Result<Vec<ImportWarning>, ImportError> {
+    let mut findings = Vec::new();
+    if bytes.starts_with(BOM) {
+        findings.push(ImportWarning {
+            line: 1,
+            problem: ImportProblem::ByteOrderMark,
+        });
+    }
+    if !bytes.ends_with(b"\n") {
+        let breaks = bytes.iter().filter(|&&b| b == b'\n').count();
+        findings.push(ImportWarning {
+            line: u32::try_from(breaks + 1).unwrap_or(u32::MAX),
+            problem: ImportProblem::NoFinalLineBreak,
+        });
+    }
+    if options.accept_edited {
+        Ok(findings)
+    } else if let Some(first) = findings.into_iter().next() {
+        Err(site.at(Some(first.line), None, first.problem))
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// The line ends seen so far: the first one, and whether a different one was reported.
+#[derive(Debug, Default)]
+struct LineEnds {
+    first: Option<LineEnd>,
+    mixed: bool,
+}
+
+impl LineEnds {
+    /// Notes how `line` ends (the break that ends at `body[newline]`).
+    fn note(
+        &mut self,
+        site: &Site<'_>,
+        body: &[u8],
+        newline: usize,
+        line: u32,
+        options: ReadOptions,
+        warnings: &mut Vec<ImportWarning>,
+    ) -> Result<(), ImportError> {
+        let this = if newline > 0 && body[newline - 1] == b'\r' {
+            LineEnd::Crlf
+        } else {
+            LineEnd::Lf
+        };
+        match self.first {
+            None => self.first = Some(this),
+            Some(first) if first != this && !self.mixed => {
+                self.mixed = true;
+                let problem = ImportProblem::MixedLineEnds {
+                    first,
+                    first_line: 1,
+                    this,
+                };
+                if !options.accept_edited {
+                    return Err(site.at(Some(line), None, problem));
+                }
+                warnings.push(ImportWarning { line, problem });
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+}
+
+fn read_csv(file_name: &str, bytes: &[u8], options: ReadOptions) -> Result<Export, ImportError> {
+    let site = Site { file: file_name };
+    if bytes.is_empty() {
+        return Err(site.at(Some(1), None, ImportProblem::Empty));
+    }
+    let warnings = edited_findings(&site, bytes, options)?;
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut record = csv::StringRecord::new();
+    let got = reader
+        .read_record(&mut record)
+        .map_err(|e| match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => site.at(Some(1), None, ImportProblem::NotUtf8),
+            _ => site.at(Some(1), None, ImportProblem::Csv(e.to_string())),
+        })?;
+    if !got || record.iter().all(str::is_empty) {
+        return Err(site.at(Some(1), None, ImportProblem::Empty));
+    }
+    let header: Vec<String> = record.iter().map(str::to_owned).collect();
+    let file: Arc<str> = Arc::from(file_name);
+    let input = Input {
+        site: &site,
+        body,
+        options,
+        // Rows are at most the line breaks after the header: reserving them spares the copies
+        // of a growing vector of large rows.
+        capacity: body.iter().filter(|&&b| b == b'\n').count(),
+    };
+    if header.iter().any(|h| h == "asset") && !header.iter().any(|h| h == "pair") {
+        read_ledger_rows(&input, file, header, reader, warnings).map(Export::Ledgers)
+    } else if header.iter().any(|h| h == "pair" || h == "ordertxid") {
+        read_trade_rows(&input, file, header, reader, warnings).map(Export::Trades)
+    } else {
+        Err(site.at(Some(1), None, ImportProblem::UnknownExport))
+    }
+}
+
+/// The file being read, after its header.
+struct Input<'a> {
+    site: &'a Site<'a>,
+    /// The bytes after any BOM.
+    body: &'a [u8],
+    options: ReadOptions,
+    /// Room to reserve for rows.
+    capacity: usize,
+}
+
+/// Where each column of the header is: a known column, or the n-th extra one.
+struct ColumnMap<C> {
+    known: Vec<(C, usize)>,
+    extra: Vec<usize>,
+    width: usize,
+}
+
+impl<C: Copy + PartialEq> ColumnMap<C> {
+    fn new(
+        site: &Site<'_>,
+        header: &[String],
+        from_header: impl Fn(&str) -> Option<C>,
+        required: &[C],
+        name: impl Fn(C) -> &'static str,
+        kind: &'static str,
+    ) -> Result<Self, ImportError> {
+        let mut known: Vec<(C, usize)> = Vec::new();
+        let mut extra = Vec::new();
+        for (i, h) in header.iter().enumerate() {
+            match from_header(h) {
+                Some(c) => {
+                    if let Some(&(_, first)) = known.iter().find(|(k, _)| *k == c) {
+                        return Err(site.at(
+                            Some(1),
+                            Some(h),
+                            ImportProblem::DuplicateColumn {
+                                first: first + 1,
+                                second: i + 1,
+                            },
+                        ));
+                    }
+                    known.push((c, i));
+                }
+                None => extra.push(i),
+            }
+        }
+        let missing: Vec<&'static str> = required
+            .iter()
+            .filter(|&&c| !known.iter().any(|&(k, _)| k == c))
+            .map(|&c| name(c))
+            .collect();
+        if let Some(&first) = missing.first() {
+            return Err(site.at(
+                Some(1),
+                Some(first),
+                ImportProblem::MissingColumns { kind, missing },
+            ));
+        }
+        Ok(Self {
+            known,
+            extra,
+            width: header.len(),
+        })
+    }
+
+    fn index(&self, column: C) -> Option<usize> {
+        self.known
+            .iter()
+            .find(|&&(c, _)| c == column)
+            .map(|&(_, i)| i)
+    }
+}
+
+/// One record being read: field access with errors that name line and column.
+struct Fields<'a> {
+    site: &'a Site<'a>,
+    record: &'a csv::StringRecord,
+    line: u32,
+    header: &'a [String],
+}
+
+impl Fields<'_> {
+    fn error(&self, index: usize, problem: ImportProblem) -> ImportError {
+        self.site.at(
+            Some(self.line),
+            self.header.get(index).map(String::as_str),
+            problem,
+        )
+    }
+
+    fn str(&self, index: Option<usize>) -> Result<&str, ImportError> {
+        Ok(index.and_then(|i| self.record.get(i)).unwrap_or_default())
+    }
+
+    fn string(&self, index: Option<usize>) -> Result<String, ImportError> {
+        self.str(index).map(str::to_owned)
+    }
+
+    fn decimal(&self, index: Option<usize>) -> Result<Decimal, ImportError> {
+        match (index, self.optional_decimal(index)?) {
+            (_, Some(d)) => Ok(d),
+            (Some(i), None) => Err(self.error(i, ImportProblem::EmptyNumber)),
+            (None, None) => Ok(Decimal::ZERO),
+        }
+    }
+
+    fn optional_decimal(&self, index: Option<usize>) -> Result<Option<Decimal>, ImportError> {
+        let text = self.str(index)?;
+        if text.is_empty() {
+            return Ok(None);
+        }
+        Decimal::from_str(text).map(Some).map_err(|_| {
+            self.error(
+                index.unwrap_or(0),
+                ImportProblem::BadDecimal(text.to_owned()),
+            )
+        })
+    }
+
+    fn time(&self, index: Option<usize>) -> Result<Timestamp, ImportError> {
+        let text = self.str(index)?;
+        Timestamp::parse_csv(text).map_err(|_: TimeError| {
+            self.error(index.unwrap_or(0), ImportProblem::BadTime(text.to_owned()))
+        })
+    }
+
+    fn list(&self, index: Option<usize>) -> Result<Vec<String>, ImportError> {
+        let text = self.str(index)?;
+        Ok(if text.is_empty() {
+            Vec::new()
+        } else {
+            text.split(',').map(str::to_owned).collect()
+        })
+    }
+
+    fn extras(&self, extra: &[usize]) -> Result<Vec<String>, ImportError> {
+        extra.iter().map(|&i| self.string(Some(i))).collect()
+    }
+}
+
+/// Line numbers of records by their byte offset.
+///
+/// The `csv` crate's own line count lags by one after a CRLF (it counts the LF as part of the next
+/// record), and its byte offset may point at the line break before a record; so lines are counted
+/// here, incrementally, from the first byte of the record's own line.
+#[derive(Debug, Default)]
+struct LineCounter {
+    counted_to: usize,
+    breaks: usize,
+}
+
+impl LineCounter {
+    /// The line of the record at byte `offset`, and the offset of its first byte.
+    fn line_at(&mut self, body: &[u8], offset: u64) -> (u32, usize) {
+        let mut start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(body.len());
+        while start < body.len() && matches!(body[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.counted_to {
+            self.breaks += body[self.counted_to..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.counted_to = start;
+        }
+        (u32::try_from(self.breaks + 1).unwrap_or(u32::MAX), start)
+    }
+}
+
+/// Reads the records after the header, calling `row` on each with its line number; checks the
+/// field count and the line ends, and refuses a file with no rows.
+fn each_record<F>(
+    input: &Input<'_>,
+    header: &[String],
+    width: usize,
+    mut reader: csv::Reader<&[u8]>,
+    warnings: &mut Vec<ImportWarning>,
+    mut row: F,
+) -> Result<(), ImportError>
+where
+    F: FnMut(&Fields<'_>) -> Result<(), ImportError>,
+{
+    let (site, body) = (input.site, input.body);
+    let mut record = csv::StringRecord::new();
+    let mut rows = 0_usize;
+    let mut lines = LineCounter::default();
+    let mut ends = LineEnds::default();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let (line, column) = match e.kind() {
+                    csv::ErrorKind::Utf8 { pos, err } => (
+                        pos.as_ref().map(|p| lines.line_at(body, p.byte()).0),
+                        header.get(err.field()).map(String::as_str),
+                    ),
+                    _ => (None, None),
+                };
+                let problem = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => ImportProblem::NotUtf8,
+                    _ => ImportProblem::Csv(e.to_string()),
+                };
+                return Err(site.at(line, column, problem));
+            }
+        }
+        let (line, start) = lines.line_at(body, record.position().map_or(0, csv::Position::byte));
+        if start > 0 && body[start - 1] == b'\n' {
+            ends.note(site, body, start - 1, line - 1, input.options, warnings)?;
+        }
+        if record.len() != width {
+            return Err(site.at(
+                Some(line),
+                None,
+                ImportProblem::FieldCount {
+                    expected: width,
+                    found: record.len(),
+                },
+            ));
+        }
+        let fields = Fields {
+            site,
+            record: &record,
+            line,
+            header,
+        };
+        row(&fields)?;
+        rows += 1;
+    }
+    if rows == 0 {
+        return Err(site.at(Some(1), None, ImportProblem::HeaderOnly));
+    }
+    if body.ends_with(b"\n") {
+        let last = u32::try_from(lines.breaks + 1).unwrap_or(u32::MAX);
+        ends.note(site, body, body.len() - 1, last, input.options, warnings)?;
+    }
+    Ok(())
+}
+
+/// The columns every ledgers layout has.
+const LEDGER_REQUIRED: [LedgerColumn; 9] = [
+    LedgerColumn::Txid,
+    LedgerColumn::Refid,
+    LedgerColumn::Time,
+    LedgerColumn::Type,
+    LedgerColumn::Aclass,
+    LedgerColumn::Asset,
+    LedgerColumn::Amount,
+    LedgerColumn::Fee,
+    LedgerColumn::Balance,
+];
+
+fn read_ledger_rows(
+    input: &Input<'_>,
+    file: Arc<str>,
+    header: Vec<String>,
+    reader: csv::Reader<&[u8]>,
+    mut warnings: Vec<ImportWarning>,
+) -> Result<LedgersFile, ImportError> {
+    let map = ColumnMap::new(
+        input.site,
+        &header,
+        LedgerColumn::from_header,
+        &LEDGER_REQUIRED,
+        LedgerColumn::header,
+        "ledgers",
+    )?;
+    let mut columns = LedgerColumns::default();
+    for &(c, _) in &map.known {
+        columns.insert(c);
+    }
+    let at = |c| map.index(c);
+    let (txid, refid, time, r#type, subtype) = (
+        at(LedgerColumn::Txid),
+        at(LedgerColumn::Refid),
+        at(LedgerColumn::Time),
+        at(LedgerColumn::Type),
+        at(LedgerColumn::Subtype),
+    );
+    let (aclass, subclass, asset, wallet) = (
+        at(LedgerColumn::Aclass),
+        at(LedgerColumn::Subclass),
+        at(LedgerColumn::Asset),
+        at(LedgerColumn::Wallet),
+    );
+    let (amount, fee, balance) = (
+        at(LedgerColumn::Amount),
+        at(LedgerColumn::Fee),
+        at(LedgerColumn::Balance),
+    );
+    let (amount_usd, fee_usd, balance_usd, fee_currency) = (
+        at(LedgerColumn::AmountUsd),
+        at(LedgerColumn::FeeUsd),
+        at(LedgerColumn::BalanceUsd),
+        at(LedgerColumn::FeeCurrency),
+    );
+    let mut rows = Vec::with_capacity(input.capacity);
+    let mut unknown: Vec<UnknownValue> = Vec::new();
+    each_record(input, &header, map.width, reader, &mut warnings, |f| {
+        let row = LedgerRow {
+            txid: f.string(txid)?,
+            refid: f.string(refid)?,
+            time: f.time(time)?,
+            r#type: f.string(r#type)?,
+            subtype: f.string(subtype)?,
+            aclass: f.string(aclass)?,
+            subclass: f.string(subclass)?,
+            asset: f.string(asset)?,
+            wallet: f.string(wallet)?,
+            amount: f.decimal(amount)?,
+            fee: f.decimal(fee)?,
+            balance: f.optional_decimal(balance)?,
+            amount_usd: f.optional_decimal(amount_usd)?,
+            fee_usd: f.optional_decimal(fee_usd)?,
+            balance_usd: f.optional_decimal(balance_usd)?,
+            fee_currency: f.string(fee_currency)?,
+        };
+        if !is_known_type(&row.r#type) || !is_known_subtype(&row.subtype) {
+            for (column, value, _, _) in unknown_values(std::iter::once((&row, ()))) {
+                match unknown
+                    .iter_mut()
+                    .find(|u: &&mut UnknownValue| u.column == column && u.value == value)
+                {
+                    Some(u) => u.rows += 1,
+                    None => unknown.push(UnknownValue {
+                        column,
+                        value,
+                        rows: 1,
+                        first_line: f.line,
+                    }),
+                }
+            }
+        }
+        if row.balance.is_none() && !row.txid.is_empty() {
+            return Err(f.error(balance.unwrap_or(0), ImportProblem::MissingBalance));
+        }
+        rows.push(ImportedLedgerRow {
+            line: f.line,
+            row,
+            extra: f.extras(&map.extra)?,
+        });
+        Ok(())
+    })?;
+    Ok(LedgersFile {
+        file,
+        layout: LedgerLayout::from_headers(&header),
+        columns,
+        extra_columns: map.extra.iter().map(|&i| header[i].clone()).collect(),
+        rows,
+        warnings,
+        unknown,
+    })
+}
+
+fn read_trade_rows(
+    input: &Input<'_>,
+    file: Arc<str>,
+    header: Vec<String>,
+    reader: csv::Reader<&[u8]>,
+    mut warnings: Vec<ImportWarning>,
+) -> Result<TradesFile, ImportError> {
+    let map = ColumnMap::new(
+        input.site,
+        &header,
+        TradesColumn::from_header,
+        TradesLayout::Columns13.columns(),
+        TradesColumn::header,
+        "trades",
+    )?;
+    let at = |c| map.index(c);
+    use TradesColumn as C;
+    let mut rows = Vec::with_capacity(input.capacity);
+    each_record(input, &header, map.width, reader, &mut warnings, |f| {
+        let row = TradeRow {
+            txid: f.string(at(C::Txid))?,
+            ordertxid: f.string(at(C::Ordertxid))?,
+            pair: f.string(at(C::Pair))?,
+            aclass: f.string(at(C::Aclass))?,
+            subclass: f.string(at(C::Subclass))?,
+            time: f.time(at(C::Time))?,
+            r#type: f.string(at(C::Type))?,
+            ordertype: f.string(at(C::Ordertype))?,
+            price: f.decimal(at(C::Price))?,
+            cost: f.decimal(at(C::Cost))?,
+            fee: f.decimal(at(C::Fee))?,
+            vol: f.decimal(at(C::Vol))?,
+            margin: f.decimal(at(C::Margin))?,
+            misc: f.string(at(C::Misc))?,
+            ledgers: f.list(at(C::Ledgers))?,
+            postxid: f.string(at(C::Postxid))?,
+            posstatus: Some(f.string(at(C::Posstatus))?).filter(|s| !s.is_empty()),
+            cprice: f.optional_decimal(at(C::Cprice))?,
+            ccost: f.optional_decimal(at(C::Ccost))?,
+            cfee: f.optional_decimal(at(C::Cfee))?,
+            cvol: f.optional_decimal(at(C::Cvol))?,
+            cmargin: f.optional_decimal(at(C::Cmargin))?,
+            net: f.optional_decimal(at(C::Net))?,
+            cost_usd: f.optional_decimal(at(C::CostUsd))?,
+            trades: f.list(at(C::Trades))?,
+        };
+        rows.push(ImportedTradeRow {
+            line: f.line,
+            row,
+            extra: f.extras(&map.extra)?,
+        });
+        Ok(())
+    })?;
+    Ok(TradesFile {
+        file,
+        layout: TradesLayout::from_headers(&header),
+        extra_columns: map.extra.iter().map(|&i| header[i].clone()).collect(),
+        rows,
+        warnings,
+    })
+}
