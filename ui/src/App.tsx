@@ -3,7 +3,9 @@ import type { Session } from "./bindings/Session";
 import { ErrorState } from "./components/ErrorState";
 import { ShortcutsDialog } from "./components/ShortcutsDialog";
 import { TopBar } from "./components/TopBar";
+import { EnrollScreen } from "./features/enroll/EnrollScreen";
 import { IdleSetting, LockScreen, readIdleMinutes, useIdle } from "./features/lock/LockScreen";
+import { AddOrgDialog } from "./features/orgs/AddOrgDialog";
 import { SandboxPanel } from "./features/sandbox/SandboxPanel";
 import { SessionContext } from "./lib/contexts";
 import { ignoresShortcuts } from "./lib/keyboard";
@@ -16,6 +18,8 @@ export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [error, setError] = useState<HostError | null>(null);
   const [showShortcuts, setShowShortcuts] = useState(false);
+  const [addingOrg, setAddingOrg] = useState(false);
+  const [leaveError, setLeaveError] = useState<HostError | null>(null);
   const [route, setRouteState] = useState<Route>(readRoute);
   const [locked, setLocked] = useState(false);
   const [idleMinutes, setIdleMinutes] = useState(readIdleMinutes);
@@ -78,6 +82,15 @@ export function App() {
   }
 
   const sandbox = session.mode === "sandbox";
+  async function leaveOrg() {
+    if (!window.confirm(`Leave ${session?.org_name ?? "this Organization"}? Your key is deleted from the OS keychain and the app returns to its sandbox.`)) return;
+    try {
+      setLeaveError(null);
+      setSession(await host.leaveOrg());
+    } catch (failure) {
+      setLeaveError(toHostError(failure));
+    }
+  }
   if (locked) {
     return <LockScreen session={session} onUnlocked={() => setLocked(false)} />;
   }
@@ -89,9 +102,20 @@ export function App() {
           onShowShortcuts={() => setShowShortcuts(true)}
           onLock={lock}
           idle={<IdleSetting minutes={idleMinutes} onChange={setIdleMinutes} />}
+          onAddOrg={() => setAddingOrg(true)}
+          onLeaveOrg={() => void leaveOrg()}
         />
+        {leaveError && (
+          <p className="action-error" role="alert" data-code={leaveError.code}>
+            {leaveError.message}
+          </p>
+        )}
         <div className={sandbox ? "body with-sandbox" : "body"}>
-          <Workspace key={session.member.id} route={route} onRoute={setRoute} />
+          {session.totp_enrolled ? (
+            <Workspace key={`${session.base_url}|${session.member.id}`} route={route} onRoute={setRoute} />
+          ) : (
+            <EnrollScreen key={session.member.id} session={session} onEnrolled={setSession} />
+          )}
           {sandbox && (
             <SandboxPanel
               onSwitched={setSession}
@@ -101,6 +125,15 @@ export function App() {
           )}
         </div>
         {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
+        {addingOrg && (
+          <AddOrgDialog
+            onClose={() => setAddingOrg(false)}
+            onAdded={(added) => {
+              setAddingOrg(false);
+              setSession(added);
+            }}
+          />
+        )}
       </div>
     </SessionContext.Provider>
   );

@@ -7,9 +7,13 @@ interface TopBarProps {
   onLock: () => void;
   /** The idle control, beside the lock button. */
   idle: React.ReactNode;
+  /** Opens "Add an Organization". */
+  onAddOrg: () => void;
+  /** Leaves the remote Organization (remote mode only). */
+  onLeaveOrg: () => void;
 }
 
-export function TopBar({ session, onShowShortcuts, onLock, idle }: TopBarProps) {
+export function TopBar({ session, onShowShortcuts, onLock, idle, onAddOrg, onLeaveOrg }: TopBarProps) {
   return (
     <header className="top-bar">
       <span className="app-name">Countersign</span>
@@ -26,6 +30,15 @@ export function TopBar({ session, onShowShortcuts, onLock, idle }: TopBarProps) 
         Signed in as{" "}
         <strong data-testid="current-member">{session.member.name}</strong>
       </span>
+      {session.mode === "sandbox" ? (
+        <button type="button" className="quiet" data-testid="open-add-org" onClick={onAddOrg}>
+          Add your org…
+        </button>
+      ) : (
+        <button type="button" className="quiet" data-testid="leave-org" onClick={onLeaveOrg}>
+          Leave org
+        </button>
+      )}
       <button type="button" className="quiet" onClick={onShowShortcuts} aria-keyshortcuts="?">
         Shortcuts <kbd>?</kbd>
       </button>

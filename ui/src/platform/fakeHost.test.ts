@@ -6,7 +6,7 @@ import type { Host } from "./host";
 
 async function codeOf(host: Host, name: string): Promise<string> {
   const member = (await host.sandboxMembers()).find((m) => m.name === name);
-  if (!member) throw new Error(`no demo member ${name}`);
+  if (!member?.code) throw new Error(`no enrolled demo member ${name}`);
   return member.code;
 }
 

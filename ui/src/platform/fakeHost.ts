@@ -83,6 +83,11 @@ function fakeCode(memberId: string, step: number): string {
   return String(hash % 1_000_000).padStart(6, "0");
 }
 
+/** The code a member's authenticator would show at `nowMs` in the fake (tests read an enrolling member's code with it). */
+export function fakeAuthenticatorCode(memberId: string, nowMs: number): string {
+  return fakeCode(memberId, Math.floor(nowMs / 1000 / TOTP_STEP_SECONDS));
+}
+
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export function createFakeHost(options: FakeHostOptions = {}): Host {
@@ -173,6 +178,9 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
   };
 
   let current: FakeMember = alice;
+  // Members with an authenticator; an invited member joins without one and enrolls.
+  const enrolled = new Set(org.members.map((m) => m.id));
+  let remote: { baseUrl: string } | null = null;
   // The fake has no bot: the switch is remembered, nothing moves.
   let living = false;
   let locked = false;
@@ -369,7 +377,10 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
   }
 
   function session(): Session {
-    return copy({ mode: "sandbox", org_name: org.name, base_url: "memory://fake-host", member: memberRef(current) });
+    if (remote !== null) {
+      return copy({ mode: "remote", org_name: `${org.name} (remote)`, base_url: remote.baseUrl, member: memberRef(current), totp_enrolled: true });
+    }
+    return copy({ mode: "sandbox", org_name: org.name, base_url: "memory://fake-host", member: memberRef(current), totp_enrolled: enrolled.has(current.id) });
   }
 
   async function settle<T>(work: () => T): Promise<T> {
@@ -380,6 +391,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
 
   function checkCode(otp: string): void {
     if (!/^\d{6}$/.test(otp)) throw new HostError("invalid_input", "The code must be 6 digits.");
+    if (!enrolled.has(current.id)) throw new HostError("not_enrolled", "Set up your authenticator first: every decision needs its code.");
     const step = Math.floor(nowSeconds() / TOTP_STEP_SECONDS);
     // The previous step is accepted too, as TOTP verifiers do for clock skew.
     if (otp !== fakeCode(current.id, step) && otp !== fakeCode(current.id, step - 1)) {
@@ -503,7 +515,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
             id: m.id,
             name: m.name,
             role: m.role,
-            code: fakeCode(m.id, step),
+            code: enrolled.has(m.id) ? fakeCode(m.id, step) : null,
             seconds_remaining: TOTP_STEP_SECONDS - (seconds % TOTP_STEP_SECONDS),
             current: m === current,
           }),
@@ -556,6 +568,42 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
       settle(() => {
         living = on;
         return living;
+      }),
+
+    beginEnrollment: () =>
+      settle(() => {
+        if (enrolled.has(current.id)) throw new HostError("invalid_input", "Your authenticator is already set up.");
+        const label = encodeURIComponent(`Countersign ${org.name}:${current.name}`);
+        return {
+          otpauth_uri: `otpauth://totp/${label}?secret=FAKEFAKEFAKEFAKE&issuer=${encodeURIComponent(`Countersign ${org.name}`)}`,
+          qr_svg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8" fill="#fff"/></svg>',
+        };
+      }),
+
+    confirmEnrollment: (otp) =>
+      settle(() => {
+        if (!/^\d{6}$/.test(otp)) throw new HostError("invalid_input", "The code must be 6 digits.");
+        const step = Math.floor(nowSeconds() / TOTP_STEP_SECONDS);
+        if (otp !== fakeCode(current.id, step) && otp !== fakeCode(current.id, step - 1)) {
+          throw new HostError("invalid_otp", "That code is not valid. Enter the current 6-digit code from your authenticator.");
+        }
+        enrolled.add(current.id);
+        return session();
+      }),
+
+    addOrg: (baseUrl, apiKey) =>
+      settle(() => {
+        if (!/^https?:\/\//.test(baseUrl.trim())) throw new HostError("invalid_input", "The org API URL must start with http:// or https://.");
+        if (apiKey.trim() === "") throw new HostError("invalid_input", "The API key is empty: paste the key's public part.");
+        remote = { baseUrl: baseUrl.trim().replace(/\/+$/, "") };
+        return session();
+      }),
+
+    leaveOrg: () =>
+      settle(() => {
+        if (remote === null) throw new HostError("unavailable", "The app is on its sandbox: there is no remote Organization to leave.");
+        remote = null;
+        return session();
       }),
   };
 }

@@ -10,6 +10,7 @@ const session: Session = {
   org_name: "Acme",
   base_url: "https://org.example",
   member: { kind: "member", id: "m-1", name: "Ann" },
+  totp_enrolled: true,
 };
 
 describe("toHostError", () => {

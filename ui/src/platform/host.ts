@@ -3,6 +3,7 @@ import type { Policy } from "../bindings/Policy";
 import type { PolicyDiff } from "../bindings/PolicyDiff";
 import type { CommandError } from "../bindings/CommandError";
 import type { DemoMember } from "../bindings/DemoMember";
+import type { Enrollment } from "../bindings/Enrollment";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { OrgView } from "../bindings/OrgView";
 import type { Preview } from "../bindings/Preview";
@@ -49,6 +50,14 @@ export interface Host {
   livingSandbox(): Promise<boolean>;
   /** Sandbox mode only: switches the living sandbox on or off; resolves to its new state. */
   setLivingSandbox(on: boolean): Promise<boolean>;
+  /** A new authenticator secret for the signed-in member (who has none yet): the otpauth URI and its QR code, shown once. */
+  beginEnrollment(): Promise<Enrollment>;
+  /** Confirms the authenticator with its first code (and registers this device); resolves to the enrolled session. */
+  confirmEnrollment(otp: string): Promise<Session>;
+  /** Adds a remote Organization and switches to it. The API secret is read from the clipboard by the core, never sent by the page. */
+  addOrg(baseUrl: string, apiKey: string): Promise<Session>;
+  /** Leaves the remote Organization (its key is deleted from the keychain) and returns to the sandbox. */
+  leaveOrg(): Promise<Session>;
 }
 
 // A Record so the compiler fails when the generated ErrorCode gains or loses a variant.
@@ -63,6 +72,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   auth: true,
   unavailable: true,
   locked: true,
+  not_enrolled: true,
   internal: true,
 };
 const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(KNOWN_CODES));

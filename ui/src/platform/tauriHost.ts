@@ -1,6 +1,7 @@
 import type { PolicyDiff } from "../bindings/PolicyDiff";
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type { DemoMember } from "../bindings/DemoMember";
+import type { Enrollment } from "../bindings/Enrollment";
 import type { OrgView } from "../bindings/OrgView";
 import type { Preview } from "../bindings/Preview";
 import type { RequestView } from "../bindings/RequestView";
@@ -37,4 +38,8 @@ export const tauriHost: Host = {
   appLocked: () => call<boolean>("app_locked"),
   livingSandbox: () => call<boolean>("living_sandbox"),
   setLivingSandbox: (on) => call<boolean>("set_living_sandbox", { on }),
+  beginEnrollment: () => call<Enrollment>("begin_enrollment"),
+  confirmEnrollment: (otp) => call<Session>("confirm_enrollment", { otp }),
+  addOrg: (baseUrl, apiKey) => call<Session>("add_org", { baseUrl, apiKey }),
+  leaveOrg: () => call<Session>("leave_org"),
 };

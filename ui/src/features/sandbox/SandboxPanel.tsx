@@ -111,19 +111,27 @@ export function SandboxPanel({ onSwitched, onNewRequest, newRequestOpen }: Sandb
                 <span className="demo-name">{m.name}</span>
                 <span className="demo-role">{m.role}</span>
               </div>
-              <div className="demo-code-row">
-                <span className="demo-code" data-testid="demo-code" aria-label={`Current code for ${m.name}`}>
-                  {m.code}
-                </span>
-                <span className="countdown" title="Seconds until this code changes">
-                  {m.seconds_remaining} s
-                </span>
-              </div>
-              <progress
-                max={Math.max(CODE_PERIOD_SECONDS, m.seconds_remaining)}
-                value={m.seconds_remaining}
-                aria-label={`Time left for ${m.name}'s code`}
-              />
+              {m.code === null ? (
+                <p className="demo-not-enrolled" data-testid="demo-not-enrolled">
+                  No authenticator yet: sign in as {m.name} to set one up.
+                </p>
+              ) : (
+                <>
+                  <div className="demo-code-row">
+                    <span className="demo-code" data-testid="demo-code" aria-label={`Current code for ${m.name}`}>
+                      {m.code}
+                    </span>
+                    <span className="countdown" title="Seconds until this code changes">
+                      {m.seconds_remaining} s
+                    </span>
+                  </div>
+                  <progress
+                    max={Math.max(CODE_PERIOD_SECONDS, m.seconds_remaining)}
+                    value={m.seconds_remaining}
+                    aria-label={`Time left for ${m.name}'s code`}
+                  />
+                </>
+              )}
               {m.current ? (
                 <span className="signed-in-tag">Signed in</span>
               ) : (
