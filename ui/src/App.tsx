@@ -25,6 +25,8 @@ export function App() {
     void host.lockApp().catch(() => undefined);
   }, [host]);
   useIdle(idleMinutes, lock, session !== null && !locked);
+  // The core locked itself for the OS (sleep, screen lock): show the lock screen.
+  useEffect(() => host.onLocked(() => setLocked(true)), [host]);
 
   const setRoute = useCallback((next: Route) => {
     writeRoute(next);
