@@ -4,16 +4,19 @@
 //! `countersign remote add` (key from the OS keychain), or else the embedded sandbox on a random
 //! loopback port with its data in the app's data directory. A start-up failure is kept in
 //! [`Core`] and returned by every command, so the window opens and says what went wrong.
+//!
+//! Once the session is open, a [`SystemLockWatcher`] locks it when the OS reports sleep or a
+//! screen lock, and tells the webview with the `app-locked` event (its [`LockReason`] as payload).
 
 use countersign_app::ipc::{
     CommandError, DemoMember, Enrollment, RequestFilter, Session, SubmitOutcome,
 };
-use countersign_app::{AppCore, RemoteConfig};
+use countersign_app::{AppCore, LockReason, RemoteConfig, SystemLockWatcher};
 use countersign_org::view::OrgView;
 use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 
 use countersign_org::view::RequestView;
-use tauri::{Manager as _, State};
+use tauri::{AppHandle, Emitter as _, Manager as _, State};
 
 /// The session opened at start-up, or why it could not be.
 #[derive(Debug)]
@@ -184,6 +187,21 @@ async fn leave_org(core: State<'_, Core>) -> Result<Session, CommandError> {
     core.get()?.leave_org().await
 }
 
+/// The event telling the webview that the core locked itself (payload: a [`LockReason`]).
+pub const APP_LOCKED_EVENT: &str = "app-locked";
+
+/// Locks the session for the OS's `reason` and tells the webview, which shows the lock screen.
+fn lock_for_system(app: &AppHandle, reason: LockReason) {
+    let Some(core) = app.try_state::<Core>() else {
+        return;
+    };
+    let Ok(core) = core.get() else { return };
+    core.lock();
+    if let Err(e) = app.emit(APP_LOCKED_EVENT, reason) {
+        tracing::warn!("locked ({reason:?}), but the webview could not be told: {e}");
+    }
+}
+
 /// Registers the commands on a builder (shared by the app and the IPC tests).
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
@@ -232,7 +250,21 @@ pub fn run() {
             if let Err(e) = &core {
                 tracing::error!(code = ?e.code, "session could not open: {}", e.message);
             }
+            let opened = core.is_ok();
             app.manage(Core(core));
+            if opened {
+                // Kept in the app's state for its lifetime: dropping the watcher stops it.
+                let app = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    let on_lock = {
+                        let app = app.clone();
+                        move |reason| lock_for_system(&app, reason)
+                    };
+                    let watcher = SystemLockWatcher::start(on_lock).await;
+                    tracing::debug!(watching = ?watcher.watching(), "system lock watcher started");
+                    app.manage(watcher);
+                });
+            }
             Ok(())
         })
         .run(tauri::generate_context!());

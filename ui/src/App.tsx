@@ -29,6 +29,8 @@ export function App() {
     void host.lockApp().catch(() => undefined);
   }, [host]);
   useIdle(idleMinutes, lock, session !== null && !locked);
+  // The core locked itself for the OS (sleep, screen lock): show the lock screen.
+  useEffect(() => host.onLocked(() => setLocked(true)), [host]);
 
   const setRoute = useCallback((next: Route) => {
     writeRoute(next);
@@ -38,6 +40,13 @@ export function App() {
   const loadSession = useCallback(() => {
     host.getSession().then(
       (loaded) => {
+        // A reload (or a lock event missed while loading) must not show an unlocked screen over a locked core.
+        void host.appLocked().then(
+          (isLocked) => {
+            if (isLocked) setLocked(true);
+          },
+          () => undefined,
+        );
         setSession(loaded);
         setError(null);
       },

@@ -197,4 +197,16 @@ describe("fake host: the rules engine", () => {
     expect(pending).toEqual([]);
     expect((await host.listRequests({ status: "pending", workflow: null })).map((r) => r.id)).toEqual(["req-1008", "req-1007"]);
   });
+
+  it("plays the OS locking: locks, tells each listener until it stops listening", async () => {
+    const host = createFakeHost();
+    const heard: string[] = [];
+    const stop = host.onLocked((reason) => heard.push(`a:${reason}`));
+    host.onLocked((reason) => heard.push(`b:${reason}`));
+    host.simulateSystemLock("sleep");
+    stop();
+    host.simulateSystemLock("screen_locked");
+    expect(heard).toEqual(["a:sleep", "b:sleep", "b:screen_locked"]);
+    expect(await host.appLocked()).toBe(true);
+  });
 });

@@ -2,6 +2,7 @@ import type { ActorRef } from "../bindings/ActorRef";
 import type { ApiKeySpec } from "../bindings/ApiKeySpec";
 import type { DecisionView } from "../bindings/DecisionView";
 import type { DemoMember } from "../bindings/DemoMember";
+import type { LockReason } from "../bindings/LockReason";
 import type { Permissions } from "../bindings/Permissions";
 import type { Policy } from "../bindings/Policy";
 import type { RequestFilter } from "../bindings/RequestFilter";
@@ -40,6 +41,12 @@ export interface FakeHostOptions {
   now?: () => number;
   /** Delay added to every call, to make loading states visible in development. */
   latencyMs?: number;
+}
+
+/** The fake host, plus what tests (and development) use to play the OS. */
+export interface FakeHost extends Host {
+  /** As if the OS reported sleep or a screen lock: locks, then tells `onLocked` listeners. */
+  simulateSystemLock(reason: LockReason): void;
 }
 
 interface FakeRequest {
@@ -90,7 +97,7 @@ export function fakeAuthenticatorCode(memberId: string, nowMs: number): string {
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-export function createFakeHost(options: FakeHostOptions = {}): Host {
+export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
   const nowMs = options.now ?? (() => Date.now());
   const nowSeconds = () => Math.floor(nowMs() / 1000);
   const latencyMs = options.latencyMs ?? 0;
@@ -184,6 +191,7 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
   // The fake has no bot: the switch is remembered, nothing moves.
   let living = false;
   let locked = false;
+  const lockListeners = new Set<(reason: LockReason) => void>();
   // Revealed keys the fake would keep for copy and store, by request id (name only: it has no secret to keep).
   const kept = new Map<string, string>();
   let nextId = 1011;
@@ -561,6 +569,20 @@ export function createFakeHost(options: FakeHostOptions = {}): Host {
       }),
 
     appLocked: () => settle(() => locked),
+
+    onLocked: (callback) => {
+      // A wrapper per subscription, so subscribing the same callback twice needs two unsubscribes.
+      const listener = (reason: LockReason) => callback(reason);
+      lockListeners.add(listener);
+      return () => {
+        lockListeners.delete(listener);
+      };
+    },
+
+    simulateSystemLock: (reason) => {
+      locked = true;
+      for (const listener of [...lockListeners]) listener(reason);
+    },
 
     livingSandbox: () => settle(() => living),
 

@@ -5,6 +5,7 @@ import type { CommandError } from "../bindings/CommandError";
 import type { DemoMember } from "../bindings/DemoMember";
 import type { Enrollment } from "../bindings/Enrollment";
 import type { ErrorCode } from "../bindings/ErrorCode";
+import type { LockReason } from "../bindings/LockReason";
 import type { OrgView } from "../bindings/OrgView";
 import type { Preview } from "../bindings/Preview";
 import type { RequestFilter } from "../bindings/RequestFilter";
@@ -46,6 +47,12 @@ export interface Host {
   unlockApp(otp: string): Promise<void>;
   /** Whether the app is locked. */
   appLocked(): Promise<boolean>;
+  /**
+   * Calls `callback` each time the core locks itself because the OS reported sleep or a screen
+   * lock (the core is already locked when it runs; it may run twice for one event). Returns the
+   * function that stops listening.
+   */
+  onLocked(callback: (reason: LockReason) => void): () => void;
   /** Sandbox mode only: whether the living sandbox (deposits + the rebalancer bot) runs. */
   livingSandbox(): Promise<boolean>;
   /** Sandbox mode only: switches the living sandbox on or off; resolves to its new state. */

@@ -2,7 +2,7 @@ import { createFakeHost } from "./fakeHost";
 import type { Host } from "./host";
 import { tauriHost } from "./tauriHost";
 
-export { createFakeHost, fakeAuthenticatorCode, type FakeHostOptions } from "./fakeHost";
+export { createFakeHost, fakeAuthenticatorCode, type FakeHost, type FakeHostOptions } from "./fakeHost";
 export { HostError, toHostError, type Host } from "./host";
 export { HostProvider, useHost } from "./HostContext";
 

@@ -1,7 +1,9 @@
 import type { PolicyDiff } from "../bindings/PolicyDiff";
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { DemoMember } from "../bindings/DemoMember";
 import type { Enrollment } from "../bindings/Enrollment";
+import type { LockReason } from "../bindings/LockReason";
 import type { OrgView } from "../bindings/OrgView";
 import type { Preview } from "../bindings/Preview";
 import type { RequestView } from "../bindings/RequestView";
@@ -15,6 +17,26 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   } catch (reason) {
     throw toHostError(reason);
   }
+}
+
+/** The event the core sends when it locks itself for the OS (src-tauri's APP_LOCKED_EVENT). */
+const APP_LOCKED_EVENT = "app-locked";
+
+/** Listens for the core's `app-locked` event; the listener is set up asynchronously, so stopping early is remembered. */
+function onLocked(callback: (reason: LockReason) => void): () => void {
+  let unlisten: UnlistenFn | null = null;
+  let stopped = false;
+  listen<LockReason>(APP_LOCKED_EVENT, (event) => callback(event.payload)).then(
+    (stop) => {
+      if (stopped) stop();
+      else unlisten = stop;
+    },
+    (reason: unknown) => console.error("Countersign: cannot listen for the system lock", reason),
+  );
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
 }
 
 /** The real host: Tauri commands implemented in src-tauri. */
@@ -36,6 +58,7 @@ export const tauriHost: Host = {
   lockApp: () => call<void>("lock_app"),
   unlockApp: (otp) => call<void>("unlock_app", { otp }),
   appLocked: () => call<boolean>("app_locked"),
+  onLocked,
   livingSandbox: () => call<boolean>("living_sandbox"),
   setLivingSandbox: (on) => call<boolean>("set_living_sandbox", { on }),
   beginEnrollment: () => call<Enrollment>("begin_enrollment"),

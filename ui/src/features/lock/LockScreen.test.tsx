@@ -1,6 +1,7 @@
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { codeOf, renderApp } from "../../test/app";
+import { createFakeHost } from "../../platform";
+import { codeOf, findRow, renderApp } from "../../test/app";
 import { useIdle } from "./LockScreen";
 
 function IdleProbe({ onIdle }: { onIdle: () => void }) {
@@ -51,5 +52,26 @@ describe("locking", () => {
     await user.click(screen.getByTestId("unlock"));
     expect(await screen.findByTestId("sandbox-panel")).toBeInTheDocument();
     expect(await host.appLocked()).toBe(false);
+  });
+
+  it("opens on the lock screen when the core is already locked (a reload while locked)", async () => {
+    const host = createFakeHost();
+    await host.lockApp();
+    renderApp(host);
+    expect(await screen.findByTestId("lock-screen")).toBeInTheDocument();
+    expect(screen.queryByTestId("sandbox-panel")).toBeNull();
+  });
+
+  it.each(["screen_locked", "sleep"] as const)("locks when the OS reports %s, hiding the queue", async (reason) => {
+    const host = createFakeHost();
+    renderApp(host);
+    await findRow("req-1006");
+
+    act(() => host.simulateSystemLock(reason));
+
+    expect(await screen.findByTestId("lock-screen")).toBeInTheDocument();
+    expect(screen.queryAllByTestId("request-row")).toHaveLength(0);
+    expect(screen.queryByTestId("sandbox-panel")).toBeNull();
+    expect(await host.appLocked()).toBe(true);
   });
 });
