@@ -10,7 +10,7 @@ use countersign_kraken::Credentials;
 use countersign_org::view::{OrgView, RequestView};
 use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 use countersign_sandbox::{RunningSandbox, Sandbox};
-use countersign_vault::{DeviceKey, Keychain, TotpSecret};
+use countersign_vault::{DecisionMirror, DeviceKey, Keychain, TotpSecret};
 
 use crate::reveal::{
     CLIPBOARD_SECONDS, Clipboard as _, Revealed, SystemClipboard, copy_then_clear,
@@ -33,6 +33,8 @@ pub struct AppCore {
     sandbox_dir: Option<PathBuf>,
     /// The remote config file that adding or leaving an org writes.
     remote_config: Option<PathBuf>,
+    /// Where this device's decision mirrors are kept (`countersign_vault::mirror`).
+    mirror_dir: Option<PathBuf>,
     /// Where this device's signing keys live.
     keychain: Keychain,
     /// Locked (idle or by hand): every command but the session and unlocking is refused.
@@ -150,6 +152,7 @@ impl AppCore {
         let mut core = Self::assemble(mode, signed_in, keychain);
         core.sandbox_dir = Some(sandbox_dir.to_owned());
         core.remote_config = remote_config.map(Path::to_owned);
+        core.mirror_dir = sandbox_dir.parent().map(|data| data.join("decisions"));
         Ok(core)
     }
 
@@ -159,6 +162,7 @@ impl AppCore {
         let (mode, signed_in) = sandbox_parts(data_dir).await?;
         let mut core = Self::assemble(mode, signed_in, Keychain::default());
         core.sandbox_dir = Some(data_dir.to_owned());
+        core.mirror_dir = Some(data_dir.join("decisions"));
         Ok(core)
     }
 
@@ -177,6 +181,7 @@ impl AppCore {
             signed_in: RwLock::new(signed_in),
             sandbox_dir: None,
             remote_config: None,
+            mirror_dir: None,
             keychain,
             locked: std::sync::atomic::AtomicBool::new(false),
             revealed: std::sync::Mutex::default(),
@@ -191,6 +196,56 @@ impl AppCore {
 
     async fn client(&self) -> OrgClient {
         self.signed_in.read().await.client.clone()
+    }
+
+    /// The client for decisions: it keeps each one this device signs in the device's mirror
+    /// (`<data dir>/decisions/<device profile>.jsonl`), when the app has a data dir.
+    async fn decider(&self) -> OrgClient {
+        let signed_in = self.signed_in.read().await;
+        let client = signed_in.client.clone();
+        match &self.mirror_dir {
+            Some(dir) => client.with_mirror(DecisionMirror::in_dir(
+                dir,
+                &Self::device_profile(&signed_in.session),
+            )),
+            None => client,
+        }
+    }
+
+    /// Compares this device's decision mirror with the Organization's journal: how many
+    /// decisions the device signed, and (in words) each one the journal lacks or holds altered.
+    pub async fn compare_mirror(&self) -> Result<(usize, Vec<String>), CommandError> {
+        self.ensure_unlocked()?;
+        let Some(path) = self.decision_mirror().await else {
+            return Ok((0, Vec::new()));
+        };
+        let mine = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(CommandError::new(
+                    ErrorCode::Internal,
+                    format!("{}: {e}", path.display()),
+                ));
+            }
+        };
+        let org = self.client().await.export_journal().await?;
+        let report = countersign_vault::mirror::compare_mirror(&mine, &org)
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
+        Ok((
+            report.decisions,
+            report.missing.iter().map(ToString::to_string).collect(),
+        ))
+    }
+
+    /// Where this device's decision mirror for the signed-in member is kept, if anywhere.
+    pub async fn decision_mirror(&self) -> Option<PathBuf> {
+        let session = self.session().await;
+        self.mirror_dir.as_ref().map(|dir| {
+            DecisionMirror::in_dir(dir, &Self::device_profile(&session))
+                .path()
+                .to_owned()
+        })
     }
 
     /// Locks the app: until unlocked with the member's code, every command but the session and
@@ -454,7 +509,7 @@ impl AppCore {
             otp,
             device: &device,
         };
-        Ok(self.client().await.approve(id, step_up).await?)
+        Ok(self.decider().await.approve(id, step_up).await?)
     }
 
     /// Rejects with a TOTP code and an optional reason.
@@ -472,7 +527,7 @@ impl AppCore {
             otp,
             device: &device,
         };
-        Ok(self.client().await.reject(id, step_up, reason).await?)
+        Ok(self.decider().await.reject(id, step_up, reason).await?)
     }
 
     /// The Organization: members, service users with their keys, policies, address book.
@@ -516,7 +571,7 @@ impl AppCore {
             .zip(device.as_deref())
             .map(|(otp, device)| StepUp { otp, device });
         let result = self
-            .client()
+            .decider()
             .await
             .submit(payload, execute, step_up)
             .await?;
@@ -629,7 +684,7 @@ impl AppCore {
             otp,
             device: &device,
         };
-        Ok(self.client().await.cancel(id, step_up).await?)
+        Ok(self.decider().await.cancel(id, step_up).await?)
     }
 
     /// The sandbox's demo members with their current codes (sandbox mode only).

@@ -225,6 +225,10 @@ impl From<ClientError> for CommandError {
             ClientError::Unreachable { .. } => (ErrorCode::Unavailable, e.to_string()),
             ClientError::Protocol { .. } => (ErrorCode::Internal, e.to_string()),
             ClientError::BaseUrl(_) => (ErrorCode::InvalidInput, e.to_string()),
+            ClientError::Mirror(_) => (
+                ErrorCode::Unavailable,
+                format!("Nothing was signed: this device keeps a record of every decision it signs, and {e}"),
+            ),
         };
         Self { code, message }
     }

@@ -51,6 +51,16 @@ async fn invite(app: &AppCore, name: &str) -> String {
         .await
         .unwrap();
     assert_eq!(done.status, RequestStatus::Completed);
+    // Ada's device kept its own record of the approval, and the Organization's journal holds it.
+    let mirror = app.decision_mirror().await.unwrap();
+    let text = std::fs::read_to_string(&mirror).unwrap();
+    assert!(text.contains(&queued.request.id));
+    assert_eq!(
+        countersign_vault::journal::verify(&text).unwrap().decisions,
+        1
+    );
+    let (decisions, missing) = app.compare_mirror().await.unwrap();
+    assert_eq!((decisions, missing), (1, Vec::<String>::new()));
     app.sandbox_members()
         .await
         .unwrap()

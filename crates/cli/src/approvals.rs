@@ -85,9 +85,14 @@ pub(crate) fn base_url(explicit: Option<String>) -> anyhow::Result<String> {
 }
 
 /// A signed-in client: the explicit base URL or the configured remote, with the member's key.
+/// Decisions it signs are kept in this device's mirror, shared with the desktop app.
 pub async fn connect(explicit: Option<String>) -> anyhow::Result<OrgClient> {
     let base_url = base_url(explicit)?;
-    Ok(OrgClient::new(&base_url, credentials(&base_url).await?)?)
+    let client = OrgClient::new(&base_url, credentials(&base_url).await?)?;
+    Ok(match crate::trust::mirror(&base_url) {
+        Some(mirror) => client.with_mirror(mirror),
+        None => client,
+    })
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use countersign_vault::{DeviceKey, Keychain};
+use countersign_vault::{DecisionMirror, DeviceKey, Keychain};
 
 /// `countersign device …`
 #[derive(Debug, Subcommand)]
@@ -37,6 +37,26 @@ pub enum AuditCommand {
         /// The exported journal.
         file: PathBuf,
     },
+    /// Check this device's own record of the decisions it signed against the Organization's
+    /// journal: every one must be there, unchanged (exit 3 naming each one that is not).
+    Mirror {
+        /// Compare against this exported journal instead of fetching the Organization's.
+        #[arg(long)]
+        journal: Option<PathBuf>,
+    },
+}
+
+/// Where the desktop app keeps this device's decision mirrors: the CLI writes to the same ones
+/// (`COUNTERSIGN_MIRROR_DIR` overrides it).
+fn mirror_dir() -> Option<PathBuf> {
+    std::env::var_os("COUNTERSIGN_MIRROR_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join("dev.countersign.desktop").join("decisions")))
+}
+
+/// This device's decision mirror for the org API at `base_url`.
+pub fn mirror(base_url: &str) -> Option<DecisionMirror> {
+    mirror_dir().map(|dir| DecisionMirror::in_dir(&dir, base_url))
 }
 
 /// This device's signing key for `base_url`: `COUNTERSIGN_DEVICE_KEY` (base64 seed, for
@@ -75,6 +95,52 @@ pub async fn device(base_url: Option<String>, command: DeviceCommand) -> anyhow:
 
 pub async fn audit(base_url: Option<String>, command: AuditCommand) -> anyhow::Result<ExitCode> {
     match command {
+        AuditCommand::Mirror { journal } => {
+            let base = crate::approvals::base_url(base_url.clone())?;
+            let mirror = mirror(&base).context("no data directory on this system")?;
+            let mine = match std::fs::read_to_string(mirror.path()) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => {
+                    return Err(e).with_context(|| format!("reading {}", mirror.path().display()));
+                }
+            };
+            let org = match journal {
+                Some(path) => std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                None => {
+                    crate::approvals::connect(Some(base))
+                        .await?
+                        .export_journal()
+                        .await?
+                }
+            };
+            match countersign_vault::mirror::compare_mirror(&mine, &org) {
+                Ok(report) if report.missing.is_empty() => {
+                    println!(
+                        "{}: all {} decisions this device signed are in the Organization's journal, unchanged",
+                        mirror.path().display(),
+                        report.decisions
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(report) => {
+                    for missing in &report.missing {
+                        eprintln!("{missing}");
+                    }
+                    eprintln!(
+                        "{} of {} decisions this device signed are missing from, or altered in, the Organization's journal",
+                        report.missing.len(),
+                        report.decisions
+                    );
+                    Ok(ExitCode::from(3))
+                }
+                Err(fault) => {
+                    eprintln!("{fault}");
+                    Ok(ExitCode::from(3))
+                }
+            }
+        }
         AuditCommand::Export { output } => {
             let client = crate::approvals::connect(base_url).await?;
             let lines = client.export_journal().await?;

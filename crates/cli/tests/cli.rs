@@ -62,6 +62,12 @@ fn device_seed(name: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(seed)
 }
 
+/// Where these tests' devices keep their decision mirrors (one file per sandbox URL), instead of
+/// the user's data directory.
+fn mirror_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("countersign-cli-mirrors-{}", std::process::id()))
+}
+
 fn as_member(creds: &serde_json::Value, name: &str, args: &[&str]) -> Output {
     run_as(creds, name, "approvals", args)
 }
@@ -72,6 +78,7 @@ fn run_as(creds: &serde_json::Value, name: &str, group: &str, args: &[&str]) -> 
         .arg(group)
         .args(args)
         .env("COUNTERSIGN_DEVICE_KEY", device_seed(name))
+        .env("COUNTERSIGN_MIRROR_DIR", mirror_dir())
         .env(
             "COUNTERSIGN_BASE_URL",
             creds["base_url"].as_str().expect("base_url"),
@@ -225,7 +232,62 @@ fn serve_list_approve_and_refuse_self_approval() {
         stdout.contains("intact") && stdout.contains("1 signed decisions"),
         "{stdout}"
     );
+    // Ben's device kept its own record of the approval: it is in the Organization's journal.
+    let out = run_as(&creds, "Ben Ruiz", "audit", &["mirror"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("all 1 decisions this device signed"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A journal without it (Dev never decided: another member's mirror is empty) and a journal
+    // with it removed and re-chained are told apart only by the mirror.
     let text = std::fs::read_to_string(&journal).expect("journal");
+    let rechained = {
+        let mut chain = countersign_vault::Chain::default();
+        let mut out = String::new();
+        for line in text.lines() {
+            let record: countersign_vault::JournalRecord =
+                serde_json::from_str(line).expect("record");
+            if matches!(
+                record.event,
+                countersign_vault::JournalEvent::Decision { .. }
+            ) {
+                continue;
+            }
+            out.push_str(&chain.append(record.at, record.event).to_line());
+            out.push('\n');
+        }
+        out
+    };
+    let forged = dir.path().join("forged.jsonl");
+    std::fs::write(&forged, rechained).expect("forged journal");
+    let out = Command::new(BIN)
+        .args(["audit", "verify"])
+        .arg(&forged)
+        .output()
+        .expect("verify");
+    assert!(
+        out.status.success(),
+        "a re-chained journal verifies on its own"
+    );
+    let out = run_as(
+        &creds,
+        "Ben Ruiz",
+        "audit",
+        &["mirror", "--journal", forged.to_str().expect("path")],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(id) && stderr.contains("not in the Organization's journal"),
+        "{stderr}"
+    );
+
     std::fs::write(&journal, text.replacen("\"approve\"", "\"reject\"", 1)).expect("tamper");
     let out = Command::new(BIN)
         .args(["audit", "verify"])

@@ -36,7 +36,7 @@ use countersign_org::{DecisionKind, DecisionStatement, MemberId};
 use countersign_org::{
     LockCheck, Policy, PolicyDiff, Preview, RequestPayload, RequestStatus, Workflow,
 };
-use countersign_vault::{DeviceKey, DevicePublicKey};
+use countersign_vault::{DecisionMirror, DeviceKey, DevicePublicKey};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -73,6 +73,9 @@ pub enum ClientError {
     /// The base URL is unusable.
     #[error("invalid base URL {0:?}")]
     BaseUrl(String),
+    /// This device's decision mirror cannot be written, so nothing was signed or sent.
+    #[error("{0}")]
+    Mirror(String),
 }
 
 impl From<NonceStoreError> for ClientError {
@@ -187,9 +190,28 @@ pub struct OrgClient {
     key: Arc<KeyContext>,
     /// The key's member id, learnt from `Me` on the first signed decision.
     member: Arc<tokio::sync::OnceCell<String>>,
+    /// Where this device keeps its own copy of every decision it signs (none: not kept).
+    mirror: Option<Arc<DecisionMirror>>,
+}
+
+/// A signed statement, its form fields, and what the mirror keeps of it.
+#[derive(Debug, Clone)]
+struct Signed {
+    fields: [(&'static str, String); 3],
+    statement: DecisionStatement,
+    device_key: String,
+    signature: String,
 }
 
 impl OrgClient {
+    /// This client, keeping every decision it signs in `mirror` (this device's own journal).
+    /// Before signing it checks the mirror verifies and can be written.
+    #[must_use]
+    pub fn with_mirror(mut self, mirror: DecisionMirror) -> Self {
+        self.mirror = Some(Arc::new(mirror));
+        self
+    }
+
     /// A client for `base_url` (e.g. `http://127.0.0.1:8080`) signing with `creds`.
     pub fn new(base_url: &str, creds: Credentials) -> Result<Self, ClientError> {
         // The org API has no call counter of its own to mirror.
@@ -216,6 +238,7 @@ impl OrgClient {
             base,
             key,
             member: Arc::default(),
+            mirror: None,
         })
     }
 
@@ -281,14 +304,20 @@ impl OrgClient {
         let json = payload_json(payload)?;
         let mut params: Vec<(&str, String)> =
             vec![("payload", json), ("execute", bool_str(execute).to_owned())];
+        let mut signed = None;
         if let Some(s) = step_up {
             params.push(("otp", s.otp.to_owned()));
-            params.extend(
-                self.signature("", payload, DecisionKind::Execute, s.device)
-                    .await?,
-            );
+            let signature = self
+                .signature("", payload, DecisionKind::Execute, s.device)
+                .await?;
+            params.extend(signature.fields.clone());
+            signed = Some(signature);
         }
-        self.call("Submit", &borrowed(&params)).await
+        let result: SubmitResult = self.call("Submit", &borrowed(&params)).await?;
+        if let Some(signed) = signed {
+            self.mirror(signed, result.request.status).await;
+        }
+        Ok(result)
     }
 
     /// Cancels the member's own pending request.
@@ -350,23 +379,61 @@ impl OrgClient {
             .cloned()
     }
 
-    /// The `device_key`, `signature` and `at` fields signing `kind` on `request_id` with `payload`.
+    /// The `device_key`, `signature` and `at` fields signing `kind` on `request_id` with
+    /// `payload`, and what was signed. With a mirror, checks first that it can be written: a
+    /// device that cannot keep its own record does not sign.
     async fn signature(
         &self,
         request_id: &str,
         payload: &RequestPayload,
         kind: DecisionKind,
         device: &DeviceKey,
-    ) -> Result<[(&'static str, String); 3], ClientError> {
+    ) -> Result<Signed, ClientError> {
+        if let Some(mirror) = &self.mirror {
+            let mirror = Arc::clone(mirror);
+            tokio::task::spawn_blocking(move || mirror.check())
+                .await
+                .map_err(|e| ClientError::Mirror(e.to_string()))?
+                .map_err(|e| ClientError::Mirror(e.to_string()))?;
+        }
         // The key's clock (the system clock, unless a test injected one).
         let at = i64::try_from(self.key.now_ms() / 1000).unwrap_or(0);
         let member = MemberId(self.member_id().await?);
         let statement = DecisionStatement::new(request_id, payload, kind, &member, at);
-        Ok([
-            ("device_key", device.public().to_base64()),
-            ("signature", device.sign(&statement.digest())),
-            ("at", at.to_string()),
-        ])
+        let signature = device.sign(&statement.digest());
+        Ok(Signed {
+            fields: [
+                ("device_key", device.public().to_base64()),
+                ("signature", signature.clone()),
+                ("at", at.to_string()),
+            ],
+            statement,
+            device_key: device.public().to_base64(),
+            signature,
+        })
+    }
+
+    /// Keeps a decision the server accepted in this device's mirror. The decision stands either
+    /// way; a failure to record it (the file was checked just before) is reported on stderr.
+    async fn mirror(&self, signed: Signed, status: RequestStatus) {
+        let Some(mirror) = &self.mirror else { return };
+        let mirror = Arc::clone(mirror);
+        let status = status.as_str().to_owned();
+        let done = tokio::task::spawn_blocking(move || {
+            mirror.record(
+                signed.statement.at,
+                &signed.statement,
+                &signed.device_key,
+                &signed.signature,
+                &status,
+            )
+        })
+        .await;
+        match done {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!("warning: the decision was accepted but not mirrored: {e}"),
+            Err(e) => eprintln!("warning: the decision was accepted but not mirrored: {e}"),
+        }
     }
 
     /// A signed decision on request `id`: the member signs the request as the server shows it.
@@ -381,14 +448,16 @@ impl OrgClient {
         let request = self.get_request(id).await?;
         let mut params: Vec<(&str, String)> =
             vec![("id", id.to_owned()), ("otp", step_up.otp.to_owned())];
-        params.extend(
-            self.signature(id, &request.payload, kind, step_up.device)
-                .await?,
-        );
+        let signed = self
+            .signature(id, &request.payload, kind, step_up.device)
+            .await?;
+        params.extend(signed.fields.clone());
         if let Some(r) = reason {
             params.push(("reason", r.to_owned()));
         }
-        self.call(call, &borrowed(&params)).await
+        let view: RequestView = self.call(call, &borrowed(&params)).await?;
+        self.mirror(signed, view.status).await;
+        Ok(view)
     }
 
     /// Reveals, once, the key of a service user created by the member's request (stepped up
