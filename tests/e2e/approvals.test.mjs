@@ -1,98 +1,21 @@
 // End to end: the real desktop app (UI embedded, embedded sandbox) driven over WebDriver through
-// tauri-driver + WebKitWebDriver. Run by `cargo xtask test`, which provides Xvfb, a private D-Bus
-// session, a hermetic HOME and these variables:
-//   COUNTERSIGN_APP            the built app binary
-//   TAURI_DRIVER               the tauri-driver binary
-//   COUNTERSIGN_E2E_ARTIFACTS  where screenshots go
+// tauri-driver + WebKitWebDriver (see support.mjs for what `cargo xtask test` provides).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createConnection } from "node:net";
 import { join } from "node:path";
-import { remote } from "webdriverio";
+import { artifacts, codeOf, decide, row, rows, sel, startApp } from "./support.mjs";
 
-const app = required("COUNTERSIGN_APP");
-const driverBin = required("TAURI_DRIVER");
-const artifacts = required("COUNTERSIGN_E2E_ARTIFACTS");
-const port = 4600 + (process.pid % 300) * 2;
-
-function required(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this through \`cargo xtask test\``);
-  return v;
-}
-
-function portOpen(p) {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: "127.0.0.1", port: p });
-    s.once("connect", () => { s.end(); resolve(true); });
-    s.once("error", () => resolve(false));
-  });
-}
-
-let driver;
+let app;
 let browser;
 
 before(async () => {
-  driver = spawn(driverBin, ["--port", String(port), "--native-port", String(port + 1)], {
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  let spawnError = null;
-  driver.once("error", (e) => { spawnError = e; });
-  const deadline = Date.now() + 20_000;
-  while (!(await portOpen(port))) {
-    if (spawnError) throw new Error(`cannot start tauri-driver (${driverBin}): ${spawnError.message}`);
-    if (Date.now() > deadline) throw new Error("tauri-driver did not start listening");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port,
-    logLevel: "warn",
-    capabilities: {
-      "wdio:enforceWebDriverClassic": true,
-      "tauri:options": { application: app },
-    },
-  });
+  app = await startApp("approvals");
+  browser = app.browser;
 });
 
 after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  driver?.kill();
+  await app?.stop();
 });
-
-const sel = (testid, extra = "") => `[data-testid="${testid}"]${extra}`;
-
-async function rows() {
-  const found = [];
-  // webdriverio's element arrays map asynchronously; a plain loop keeps the calls in order.
-  for (const el of Array.from(await browser.$$(sel("request-row")))) {
-    found.push({
-      id: await el.getAttribute("data-request-id"),
-      initiator: await el.getAttribute("data-initiator"),
-      approvals: await el.getAttribute("data-approvals"),
-    });
-  }
-  return found;
-}
-
-async function row(id) {
-  return browser.$(sel("request-row", `[data-request-id="${id}"]`));
-}
-
-async function codeOf(name) {
-  const el = await browser.$(`${sel("demo-member")}[data-member-name="${name}"] ${sel("demo-code")}`);
-  return (await el.getText()).replace(/\s/g, "");
-}
-
-async function decide(id, code) {
-  await (await row(id)).click();
-  await (await browser.$(sel("approve"))).click();
-  const input = await browser.$(sel("otp-input"));
-  await input.waitForDisplayed({ timeout: 5_000 });
-  await input.setValue(code);
-  await (await browser.$(sel("otp-submit"))).click();
-}
 
 test("a treasury officer approves a withdrawal and is refused their own", async () => {
   // The sandbox org is up and the pending list is there.

@@ -23,8 +23,9 @@ fn main() -> ExitCode {
         Some("run") => steps::run_app(),
         Some("test") => steps::test(),
         Some("bench") => steps::bench(),
+        Some("e2e") => steps::e2e(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test|bench>");
+            eprintln!("usage: cargo xtask <setup|run|test|bench|e2e>");
             return ExitCode::from(2);
         }
     };

@@ -374,6 +374,15 @@ fn check_bindings() -> Result<()> {
     ))
 }
 
+/// Only the desktop build and the end-to-end tests (after `cargo xtask setup`): the quick loop
+/// while working on the app; `cargo xtask test` runs them with everything else.
+pub fn e2e() -> Result<()> {
+    let mut c = cmd("npx");
+    c.args(["tauri", "build", "--debug", "--no-bundle"]);
+    run(c)?;
+    end_to_end()
+}
+
 fn end_to_end() -> Result<()> {
     let app = root().join("target/debug/countersign-desktop");
     if !app.is_file() {

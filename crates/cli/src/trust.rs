@@ -20,6 +20,14 @@ pub enum DeviceCommand {
         #[arg(long)]
         otp: String,
     },
+    /// Set up the member's authenticator (an invited member has none): without `--otp`, print a
+    /// new secret as a QR code and an `otpauth://` link; with the authenticator's first code,
+    /// confirm it, which also registers this device.
+    Enroll {
+        /// The authenticator's first code, to confirm.
+        #[arg(long)]
+        otp: Option<String>,
+    },
 }
 
 /// `countersign audit …`
@@ -76,6 +84,29 @@ pub async fn device(base_url: Option<String>, command: DeviceCommand) -> anyhow:
     let key = device_key(&base).await?;
     match command {
         DeviceCommand::Show => println!("{}", key.public().to_base64()),
+        DeviceCommand::Enroll { otp: None } => {
+            let client = crate::approvals::connect(Some(base)).await?;
+            let enrollment = client.enroll_totp().await?;
+            let qr = qrcode::QrCode::new(enrollment.otpauth_uri.as_bytes())
+                .context("drawing the QR code")?
+                .render::<qrcode::render::unicode::Dense1x2>()
+                .quiet_zone(true)
+                .build();
+            println!("{qr}");
+            println!(
+                "Scan this with your authenticator app, or open: {}",
+                enrollment.otpauth_uri
+            );
+            println!("Then confirm with its first code: countersign device enroll --otp CODE");
+        }
+        DeviceCommand::Enroll { otp: Some(otp) } => {
+            let client = crate::approvals::connect(Some(base)).await?;
+            let registered = client.confirm_totp(&otp, &key.public()).await?;
+            println!(
+                "authenticator set up; this device is registered ({})",
+                registered.device_key
+            );
+        }
         DeviceCommand::Register { otp } => {
             let client = crate::approvals::connect(Some(base)).await?;
             let registered = client.register_device(&key.public(), &otp).await?;

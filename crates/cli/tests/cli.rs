@@ -333,3 +333,43 @@ fn missing_base_url_says_what_to_do() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--base-url"));
 }
+
+#[test]
+fn without_a_keychain_the_error_says_what_to_install_and_nothing_falls_back_to_a_file() {
+    let home = tempfile::tempdir().expect("home");
+    let out = Command::new(BIN)
+        .args(["device", "show", "--base-url", "http://127.0.0.1:9"])
+        .env_remove("COUNTERSIGN_DEVICE_KEY")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/countersign-test-bus",
+        )
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .output()
+        .expect("run countersign");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no OS keychain is available") && stderr.contains("gnome-keyring"),
+        "{stderr}"
+    );
+    let mut written = Vec::new();
+    let mut stack = vec![home.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                written.push(path);
+            }
+        }
+    }
+    assert_eq!(
+        written,
+        Vec::<std::path::PathBuf>::new(),
+        "no key kept in a file instead"
+    );
+}

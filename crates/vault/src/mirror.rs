@@ -380,7 +380,8 @@ mod tests {
         assert!(whole.missing.is_empty());
 
         // The Organization re-chained its journal without R2: it verifies, but the mirror knows.
-        let dropped = compare_mirror(&mine, &org_journal(&device, std::slice::from_ref(&r1))).unwrap();
+        let dropped =
+            compare_mirror(&mine, &org_journal(&device, std::slice::from_ref(&r1))).unwrap();
         assert_eq!(dropped.missing.len(), 1);
         assert_eq!(dropped.missing[0].statement.request_id, "R2");
         assert_eq!(dropped.missing[0].line, 3);

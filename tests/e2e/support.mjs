@@ -1,0 +1,125 @@
+// What every end-to-end file needs: the real desktop app started through tauri-driver +
+// WebKitWebDriver, and helpers that read the screen as a person would. `cargo xtask test`
+// provides Xvfb, a private D-Bus session with gnome-keyring, a hermetic HOME and:
+//   COUNTERSIGN_APP            the built app binary
+//   TAURI_DRIVER               the tauri-driver binary
+//   COUNTERSIGN_E2E_ARTIFACTS  where screenshots and logs go
+import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { createConnection } from "node:net";
+import { join } from "node:path";
+import { remote } from "webdriverio";
+
+function required(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this through \`cargo xtask test\``);
+  return v;
+}
+
+const appBin = required("COUNTERSIGN_APP");
+const driverBin = required("TAURI_DRIVER");
+export const artifacts = required("COUNTERSIGN_E2E_ARTIFACTS");
+
+function portOpen(p) {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port: p });
+    s.once("connect", () => {
+      s.end();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+export let browser;
+
+/**
+ * Starts tauri-driver and a WebDriver session of the app. Everything tauri-driver, the web driver
+ * and the app print (the app logs at debug level here) goes to `<artifacts>/<name>.log`, so a test
+ * can read what was logged.
+ */
+export async function startApp(name) {
+  const port = 4600 + (process.pid % 300) * 2;
+  const logPath = join(artifacts, `${name}.log`);
+  const log = createWriteStream(logPath);
+  const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(port + 1)], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, COUNTERSIGN_LOG: "debug" },
+  });
+  driver.stdout.pipe(log, { end: false });
+  driver.stderr.pipe(log, { end: false });
+  let spawnError = null;
+  driver.once("error", (e) => {
+    spawnError = e;
+  });
+  const deadline = Date.now() + 20_000;
+  while (!(await portOpen(port))) {
+    if (spawnError) throw new Error(`cannot start tauri-driver (${driverBin}): ${spawnError.message}`);
+    if (Date.now() > deadline) throw new Error("tauri-driver did not start listening");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "warn",
+    capabilities: {
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: appBin },
+    },
+  });
+  return {
+    browser,
+    logPath,
+    async stop() {
+      await browser?.deleteSession().catch(() => {});
+      const exited = new Promise((resolve) => driver.once("exit", resolve));
+      driver.kill();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      await new Promise((resolve) => log.end(resolve));
+    },
+  };
+}
+
+export const sel = (testid, extra = "") => `[data-testid="${testid}"]${extra}`;
+
+export async function rows() {
+  const found = [];
+  // webdriverio's element arrays map asynchronously; a plain loop keeps the calls in order.
+  for (const el of Array.from(await browser.$$(sel("request-row")))) {
+    found.push({
+      id: await el.getAttribute("data-request-id"),
+      initiator: await el.getAttribute("data-initiator"),
+      approvals: await el.getAttribute("data-approvals"),
+    });
+  }
+  return found;
+}
+
+export async function row(id) {
+  return browser.$(sel("request-row", `[data-request-id="${id}"]`));
+}
+
+export async function codeOf(name) {
+  const el = await browser.$(`${sel("demo-member")}[data-member-name="${name}"] ${sel("demo-code")}`);
+  return (await el.getText()).replace(/\s/g, "");
+}
+
+export async function decide(id, code) {
+  await (await row(id)).click();
+  await (await browser.$(sel("approve"))).click();
+  const input = await browser.$(sel("otp-input"));
+  await input.waitForDisplayed({ timeout: 5_000 });
+  await input.setValue(code);
+  await (await browser.$(sel("otp-submit"))).click();
+}
+
+/** Signs in as the demo member `name` from the sandbox panel and waits until the switch shows. */
+export async function switchTo(name) {
+  const button = await browser.$(`${sel("demo-member")}[data-member-name="${name}"] ${sel("switch-member")}`);
+  await button.waitForDisplayed({ timeout: 10_000 });
+  await button.click();
+  await browser.waitUntil(async () => (await (await browser.$(sel("current-member"))).getText()) === name, {
+    timeout: 10_000,
+    timeoutMsg: `did not sign in as ${name}`,
+  });
+}
