@@ -29,6 +29,8 @@ pub mod check;
 mod export;
 pub mod import;
 mod ledger;
+pub mod query;
+pub mod store;
 mod time;
 mod trades;
 
@@ -37,11 +39,21 @@ pub use check::{
     BreakHint, Chain, ChainBreak, ChainKey, Conflict, Duplicate, Flag, IntegrityReport, Repeat,
     Request, RowIndex, RowRef, check,
 };
-pub use export::{ExportError, ExportKind, export_zip, write_ledgers_csv, write_trades_csv};
+pub use export::{
+    ExportError, ExportKind, LedgersCsvWriter, export_zip, write_ledgers_csv, write_trades_csv,
+};
 pub use import::{
     Export, ImportError, ImportProblem, ImportWarning, ImportedLedgerRow, ImportedTradeRow,
     LedgerColumns, LedgersFile, ReadOptions, TradesFile, read_export, read_ledgers,
 };
 pub use ledger::{LedgerColumn, LedgerLayout, LedgerRow};
+pub use query::{
+    Balance, Bucket, DateError, DateRange, Dimension, Filter, Page, SeriesPoint, StoredRow,
+    TotalRow, TradeGroup,
+};
+pub use store::{
+    FileOutcome, FileStatus, ImportOutcome, ImportRecord, ImportStage, SourceFile, StoreError,
+    Workspace,
+};
 pub use time::{TICKS_PER_SECOND, TimeError, Timestamp, civil_from_days};
 pub use trades::{TradeRow, TradesColumn, TradesLayout};
