@@ -113,10 +113,8 @@ const MIGRATIONS: &[&str] = &[
          fee_currency TEXT NOT NULL,
          extra TEXT
      );
-     CREATE UNIQUE INDEX ledger_by_txid ON ledger(txid) WHERE txid <> '';
      CREATE INDEX ledger_by_time ON ledger(time);
      CREATE INDEX ledger_by_asset ON ledger(asset_norm, time);
-     CREATE INDEX ledger_by_type ON ledger(type, time);
      CREATE INDEX ledger_by_refid ON ledger(refid);
      CREATE TABLE trades (
          id INTEGER PRIMARY KEY,
@@ -175,6 +173,13 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (asset, wallet, type, subtype, month)
      ) WITHOUT ROWID;",
 ];
+
+/// The indexes of `ledger`: by time (pages, ranges), by normalised asset and time (asset filters,
+/// balances, series), by refid (trades with their legs). A row's identity (`txid`) needs none:
+/// the import's check over stored and new rows decides what is new.
+const LEDGER_INDEXES: &str = "CREATE INDEX ledger_by_time ON ledger(time);
+     CREATE INDEX ledger_by_asset ON ledger(asset_norm, time);
+     CREATE INDEX ledger_by_refid ON ledger(refid);";
 
 /// A workspace: one SQLite database of imported exports (see the module docs).
 #[derive(Debug)]
@@ -510,56 +515,75 @@ impl Workspace {
 
         // What earlier imports found, for the report of the whole workspace.
         let earlier_findings = self.findings()?;
-        let tx = self.conn.transaction()?;
-        let mut import_ids: HashMap<usize, i64> = HashMap::new();
-        if let Some(report) = &report {
-            // Counts per new file, attributed by the file's shared name.
-            let file_of = |r: &RowRef| {
-                all[stored..]
+        // Into an empty store, a rollback journal holds next to nothing (new pages are not
+        // journaled), where the WAL would take every page once more before the checkpoint
+        // copies it: same atomicity, half the writing. Back to WAL after the commit.
+        let bulk = self.ledger_rows()? == 0
+            && self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "TRUNCATE", |r| {
+                    r.get::<_, String>(0)
+                })
+                .is_ok_and(|mode| mode.eq_ignore_ascii_case("truncate"));
+        let mut store = || -> Result<(), StoreError> {
+            let tx = self.conn.transaction()?;
+            let mut import_ids: HashMap<usize, i64> = HashMap::new();
+            if let Some(report) = &report {
+                // Counts per new file, attributed by the file's shared name.
+                let file_of = |r: &RowRef| {
+                    all[stored..]
+                        .iter()
+                        .position(|f| Arc::ptr_eq(&f.file, &r.file))
+                };
+                for repeat in &report.repeats {
+                    if let Some(k) = file_of(&repeat.row) {
+                        outcomes[new_files[k]].present += 1;
+                    }
+                }
+                for duplicate in &report.duplicates {
+                    if let Some(k) = file_of(&duplicate.row) {
+                        outcomes[new_files[k]].duplicates += 1;
+                    }
+                }
+                for conflict in &report.conflicts {
+                    if let Some(k) = file_of(&conflict.row) {
+                        outcomes[new_files[k]].conflicts += 1;
+                    }
+                }
+                let first_new = u32::try_from(stored).unwrap_or(u32::MAX);
+                let new_rows: Vec<RowIndex> = report
+                    .distinct
                     .iter()
-                    .position(|f| Arc::ptr_eq(&f.file, &r.file))
-            };
-            for repeat in &report.repeats {
-                if let Some(k) = file_of(&repeat.row) {
-                    outcomes[new_files[k]].present += 1;
+                    .copied()
+                    .filter(|at| at.file >= first_new)
+                    .collect();
+                for at in &new_rows {
+                    outcomes[new_files[(at.file - first_new) as usize]].added += 1;
                 }
-            }
-            for duplicate in &report.duplicates {
-                if let Some(k) = file_of(&duplicate.row) {
-                    outcomes[new_files[k]].duplicates += 1;
+                for (k, &i) in new_files.iter().enumerate() {
+                    let file = &all[stored + k];
+                    let id = insert_import(&tx, &outcomes[i], ExportKind::Ledgers, now, file)?;
+                    import_ids.insert(stored + k, id);
                 }
+                insert_ledger_rows(&tx, &all, &new_rows, &import_ids, progress)?;
+                insert_findings(&tx, report, &all[stored..], &import_ids)?;
             }
-            for conflict in &report.conflicts {
-                if let Some(k) = file_of(&conflict.row) {
-                    outcomes[new_files[k]].conflicts += 1;
-                }
+            for (i, file) in &trades {
+                let (added, present, duplicates) = insert_trades(&tx, file, &outcomes[*i], now)?;
+                let outcome = &mut outcomes[*i];
+                outcome.added = added;
+                outcome.present = present;
+                outcome.duplicates = duplicates;
             }
-            let first_new = u32::try_from(stored).unwrap_or(u32::MAX);
-            let new_rows: Vec<RowIndex> = report
-                .distinct
-                .iter()
-                .copied()
-                .filter(|at| at.file >= first_new)
-                .collect();
-            for at in &new_rows {
-                outcomes[new_files[(at.file - first_new) as usize]].added += 1;
-            }
-            for (k, &i) in new_files.iter().enumerate() {
-                let file = &all[stored + k];
-                let id = insert_import(&tx, &outcomes[i], ExportKind::Ledgers, now, file)?;
-                import_ids.insert(stored + k, id);
-            }
-            insert_ledger_rows(&tx, &all, &new_rows, &import_ids, progress)?;
-            insert_findings(&tx, report, &all[stored..], &import_ids)?;
+            tx.commit()?;
+            Ok(())
+        };
+        let stored_result = store();
+        if bulk {
+            self.conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
         }
-        for (i, file) in &trades {
-            let (added, present, duplicates) = insert_trades(&tx, file, &outcomes[*i], now)?;
-            let outcome = &mut outcomes[*i];
-            outcome.added = added;
-            outcome.present = present;
-            outcome.duplicates = duplicates;
-        }
-        tx.commit()?;
+        stored_result?;
         drop(all);
         let report = report.map(|mut report| {
             report.duplicates.splice(0..0, earlier_findings.0);
@@ -790,6 +814,14 @@ fn insert_ledger_rows(
     import_ids: &HashMap<usize, i64>,
     progress: &mut dyn FnMut(ImportStage),
 ) -> Result<(), StoreError> {
+    // Into an empty table, rows go in without indexes and the indexes are built once after,
+    // sorted, which is several times faster than keeping them up to date row by row.
+    let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM ledger)", [], |r| r.get(0))?;
+    if empty {
+        tx.execute_batch(
+            "DROP INDEX ledger_by_time; DROP INDEX ledger_by_asset; DROP INDEX ledger_by_refid;",
+        )?;
+    }
     let mut stmt = tx.prepare(
         "INSERT INTO ledger (import_id, line, txid, refid, time, type, subtype, aclass, subclass,
              asset, asset_norm, wallet, amount, fee, balance, amount_usd, fee_usd, balance_usd,
@@ -797,8 +829,12 @@ fn insert_ledger_rows(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
              ?19, ?20)",
     )?;
-    let mut normalized: HashMap<&str, String> = HashMap::new();
-    let mut monthly: HashMap<MonthKey, (i64, Decimal, Decimal)> = HashMap::new();
+    // Normalised spellings, by spelling; monthly sums keyed by borrowed values, turned into
+    // owned keys once per key rather than once per row.
+    let mut spellings: HashMap<&str, usize> = HashMap::new();
+    let mut normalized: Vec<String> = Vec::new();
+    type Borrowed<'r> = (usize, &'r str, &'r str, &'r str, i64);
+    let mut sums: HashMap<Borrowed<'_>, (i64, Decimal, Decimal)> = HashMap::new();
     let total = new_rows.len();
     for (n, at) in new_rows.iter().enumerate() {
         if n % 65_536 == 0 {
@@ -807,9 +843,11 @@ fn insert_ledger_rows(
         let file = &all[at.file as usize];
         let imported = &file.rows[at.row as usize];
         let row = &imported.row;
-        let asset_norm = normalized
-            .entry(row.asset.as_str())
-            .or_insert_with(|| asset::normalize(&row.asset).normalized());
+        let asset_index = *spellings.entry(row.asset.as_str()).or_insert_with(|| {
+            normalized.push(asset::normalize(&row.asset).normalized());
+            normalized.len() - 1
+        });
+        let asset_norm = &normalized[asset_index];
         let wallet = if file.columns.contains(LedgerColumn::Wallet) {
             row.wallet.as_str()
         } else {
@@ -850,21 +888,36 @@ fn insert_ledger_rows(
         // Request rows move no balance: they are not in the totals.
         if !row.txid.is_empty() {
             let key = (
-                asset_norm.clone(),
-                wallet.to_owned(),
-                row.r#type.clone(),
-                row.subtype.clone(),
+                asset_index,
+                wallet,
+                row.r#type.as_str(),
+                row.subtype.as_str(),
                 month_start(row.time),
             );
-            let sums = monthly
-                .entry(key)
-                .or_insert((0, Decimal::ZERO, Decimal::ZERO));
-            sums.0 += 1;
-            sums.1 += row.amount;
-            sums.2 += row.fee;
+            let sum = sums.entry(key).or_insert((0, Decimal::ZERO, Decimal::ZERO));
+            sum.0 += 1;
+            sum.1 += row.amount;
+            sum.2 += row.fee;
         }
     }
     progress(ImportStage::Storing { done: total, total });
+    drop(stmt);
+    if empty {
+        tx.execute_batch(LEDGER_INDEXES)?;
+    }
+    let monthly = sums
+        .into_iter()
+        .map(|((asset, wallet, kind, subtype, month), sum)| {
+            let key = (
+                normalized[asset].clone(),
+                wallet.to_owned(),
+                kind.to_owned(),
+                subtype.to_owned(),
+                month,
+            );
+            (key, sum)
+        })
+        .collect();
     add_monthly(tx, monthly)
 }
 
