@@ -9,6 +9,9 @@
 //! polars on the same file). With `COUNTERSIGN_BENCH_DIR` set, the CSV stays there and the
 //! figures are written to `review.json` in it, for xtask to compare.
 
+// Durations are shown in seconds and milliseconds: float arithmetic on timings, never on money.
+#![allow(clippy::float_arithmetic)]
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -1,5 +1,6 @@
-//! The exchange's ledger and trades export format, with no I/O (bytes go to a `Write` or a
-//! `Vec` and come from a slice, time is passed in).
+//! The exchange's ledger and trades export format (no I/O: bytes go to a `Write` or a `Vec` and
+//! come from a slice, time is passed in), and the offline review store over it (SQLite, the one
+//! module that touches a file).
 //!
 //! - [`LedgerRow`], [`TradeRow`]: one line of `ledgers.csv` / `trades.csv`, holding every field any
 //!   layout has carried; money is [`rust_decimal::Decimal`] with the scale the exchange printed.
@@ -19,10 +20,20 @@
 //!   opening and closing balances, [`ChainBreak`]s naming the rows around a gap,
 //!   [`Duplicate`]s, [`Conflict`]s, [`Repeat`]s, paired and unpaired [`Request`]s, and
 //!   [`Flag`]s for unknown types and subtypes (see [`mod@check`]).
+//! - [`Workspace`] ([`store`]): a SQLite review workspace. [`Workspace::import_with`] reads
+//!   [`SourceFile`]s, checks them with what is stored and stores them in one transaction,
+//!   idempotently, returning an [`ImportOutcome`] ([`FileOutcome`] per file); [`Workspace::check`]
+//!   re-runs the check over everything stored.
+//! - [`query`]: a [`Filter`] (dates from [`DateRange::parse`], relative to a given now) over a
+//!   workspace: [`Workspace::page`] ([`Page`] of [`StoredRow`]s), [`Workspace::totals`] by
+//!   [`Dimension`] ([`TotalRow`], exact), [`Workspace::balance_at`], [`Workspace::balance_series`],
+//!   [`Workspace::trades_with_legs`] ([`TradeGroup`]), [`Workspace::export_csv`] and
+//!   [`Workspace::balance_assertions`].
 //! - [`Timestamp`]: unix time in the exchange's ten-thousandths of a second.
 //! - [`asset`]: asset codes, legacy (`XXBT`) and plain (`BTC`), and balance suffixes (`DOT28.S`).
 //!
-//! The sandbox writes exports with this crate; importers read them with it.
+//! The sandbox writes exports with this crate; importers read them with it, and the CLI and the
+//! app review them in a workspace.
 
 pub mod asset;
 pub mod check;

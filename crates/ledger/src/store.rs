@@ -10,7 +10,7 @@
 //! [`crate::Conflict`], never a second row), and writes in one transaction, all or nothing:
 //! - the rows of [`IntegrityReport::distinct`] that come from the new files (a row is known by
 //!   its `txid`; a request row, which has none, by its `refid`, time, type, asset, amount and fee,
-//!   as [`check()`] does), so re-importing a file or an overlapping export is idempotent;
+//!   as [`crate::check()`] does), so re-importing a file or an overlapping export is idempotent;
 //! - one `imports` record per file: name, SHA-256 of its bytes, row counts (new, already present,
 //!   duplicates, conflicts); the same bytes again are not read at all but reported as
 //!   [`FileStatus::AlreadyImported`];
