@@ -467,15 +467,23 @@ fn conformance() -> Result<()> {
     run(test)
 }
 
-/// `target/conformance-venv` with `tests/conformance/requirements.txt` installed; pip runs only
-/// when the requirements changed since the last install. Returns the venv's python.
+/// `target/conformance-venv` with `tests/conformance/requirements.txt` installed. Returns the
+/// venv's python.
 fn conformance_venv() -> Result<PathBuf> {
-    let venv = target_dir().join("conformance-venv");
+    python_venv(
+        "conformance-venv",
+        &root().join("tests/conformance/requirements.txt"),
+    )
+}
+
+/// `target/<name>` with `requirements` installed from PyPI; pip runs only when the requirements
+/// changed since the last install. Returns the venv's python.
+fn python_venv(name: &str, requirements: &Path) -> Result<PathBuf> {
+    let venv = target_dir().join(name);
     let python = venv.join("bin").join("python");
     let pip = venv.join("bin").join("pip");
-    let requirements = root().join("tests/conformance/requirements.txt");
     let wanted =
-        std::fs::read(&requirements).map_err(|e| format!("{}: {e}", requirements.display()))?;
+        std::fs::read(requirements).map_err(|e| format!("{}: {e}", requirements.display()))?;
     let stamp = venv.join(".countersign-requirements");
     let usable = python.is_file() && pip.is_file();
     if usable && std::fs::read(&stamp).is_ok_and(|s| s == wanted) {
@@ -498,7 +506,7 @@ fn conformance_venv() -> Result<PathBuf> {
         "--no-input",
         "-r",
     ])
-    .arg(&requirements);
+    .arg(requirements);
     run(c)?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
     Ok(python)
@@ -571,15 +579,62 @@ fn answers_time(base_url: &str) -> bool {
 }
 
 /// The benchmarks. Targets are stated in each bench's doc comment; numbers go in the notes.
+///
+/// The ledger review bench (`crates/ledger/benches/review.rs`) leaves its generated 1,000,000-row
+/// export and its figures in `target/ledger-bench/`; polars (from PyPI, pinned in
+/// `xtask/bench/requirements.txt`, in `target/bench-venv`) then reads the same file and totals it
+/// by asset, and the ratio of the two is printed.
 pub fn bench() -> Result<()> {
     for (package, bench) in [
         ("countersign-org", "preview"),
         ("countersign-kraken", "sign"),
         ("countersign-sandbox", "throughput"),
+        ("countersign-ledger", "import"),
     ] {
         let mut c = cmd("cargo");
         c.args(["bench", "-p", package, "--bench", bench]);
         run(c)?;
     }
+    ledger_review_bench()
+}
+
+/// The ledger review bench, then polars on the same file, and the comparison.
+fn ledger_review_bench() -> Result<()> {
+    let dir = target_dir().join("ledger-bench");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut c = cmd("cargo");
+    c.args(["bench", "-p", "countersign-ledger", "--bench", "review"])
+        .env("COUNTERSIGN_BENCH_DIR", &dir);
+    run(c)?;
+    let figures = dir.join("review.json");
+    let ours: serde_json::Value = std::fs::read_to_string(&figures)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .ok_or_else(|| format!("{}: no figures from the review bench", figures.display()))?;
+    let python = python_venv("bench-venv", &root().join("xtask/bench/requirements.txt"))?;
+    let mut c = Command::new(&python);
+    c.current_dir(root())
+        .arg("xtask/bench/polars_totals.py")
+        .arg(dir.join("ledgers.csv"))
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let theirs: serde_json::Value = serde_json::from_str(output(c)?.trim())
+        .map_err(|e| format!("polars_totals.py printed no JSON: {e}"))?;
+    let import = ours["import_seconds"].as_f64().unwrap_or_default();
+    let polars = theirs["seconds"].as_f64().unwrap_or_default();
+    println!(
+        "ledger review, 1,000,000 rows: import {import:.3} s (target < 2 s), page of 200 {:.2} ms \
+         (target < 20 ms), totals by asset {:.2} ms (target < 100 ms), peak RSS {} MiB",
+        ours["page_ms"].as_f64().unwrap_or_default(),
+        ours["totals_ms"].as_f64().unwrap_or_default(),
+        ours["peak_rss_mib"],
+    );
+    // A ratio of two measured durations, for display only (no money involved).
+    #[allow(clippy::float_arithmetic)]
+    let ratio = if polars > 0.0 { import / polars } else { 0.0 };
+    println!(
+        "countersign import {import:.3} s vs polars {} read+groupby {polars:.3} s (ratio {ratio:.1})",
+        theirs["polars"].as_str().unwrap_or("?"),
+    );
     Ok(())
 }

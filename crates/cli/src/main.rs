@@ -1,9 +1,11 @@
-//! `countersign`: the sandbox server, approvals, remotes, key probes and signing, without a window.
+//! `countersign`: the sandbox server, approvals, remotes, key probes, signing and the offline
+//! ledger review, without a window.
 //!
 //! Commands are defined by [`Cli`]; each runs on the same crates the desktop app uses.
 
 mod approvals;
 mod keys;
+mod ledger;
 mod remote;
 mod requests;
 mod trust;
@@ -87,6 +89,8 @@ enum Command {
         #[command(subcommand)]
         command: trust::AuditCommand,
     },
+    /// Offline review of exported ledgers: import, check, totals, balances, export.
+    Ledger(ledger::Args),
     /// The remote org API the app and the CLI use (credentials go to the OS keychain).
     Remote {
         #[command(subcommand)]
@@ -193,6 +197,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::run(command).await,
         Command::Device { base_url, command } => trust::device(base_url, command).await,
         Command::Audit { base_url, command } => trust::audit(base_url, command).await,
+        Command::Ledger(args) => ledger::run(args),
         Command::Remote { command } => remote::run(command).await,
         Command::Sign {
             secret,

@@ -164,24 +164,51 @@ pub fn write_ledgers_csv<'r>(
     layout: LedgerLayout,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let columns = layout.columns();
-    let mut line = String::new();
-    push_line(
-        &mut line,
-        columns.iter().map(|c| Cell::Text(c.header())),
-        layout.absent(),
-    );
-    out.write_all(line.as_bytes())?;
+    let mut writer = LedgersCsvWriter::new(out, layout)?;
     for row in rows {
-        line.clear();
+        writer.write_row(row)?;
+    }
+    Ok(())
+}
+
+/// [`write_ledgers_csv`] one row at a time, for rows that come from a cursor rather than a
+/// slice: the header is written by [`LedgersCsvWriter::new`], each row by
+/// [`LedgersCsvWriter::write_row`]; the bytes are the same.
+#[derive(Debug)]
+pub struct LedgersCsvWriter<W: Write> {
+    out: W,
+    layout: LedgerLayout,
+    line: String,
+}
+
+impl<W: Write> LedgersCsvWriter<W> {
+    /// Writes the header of `layout` to `out`.
+    pub fn new(mut out: W, layout: LedgerLayout) -> io::Result<Self> {
+        let mut line = String::new();
         push_line(
             &mut line,
-            columns.iter().map(|&c| ledger_cell(row, c)),
+            layout.columns().iter().map(|c| Cell::Text(c.header())),
             layout.absent(),
         );
         out.write_all(line.as_bytes())?;
+        Ok(Self { out, layout, line })
     }
-    Ok(())
+
+    /// Writes one row.
+    pub fn write_row(&mut self, row: &LedgerRow) -> io::Result<()> {
+        self.line.clear();
+        push_line(
+            &mut self.line,
+            self.layout.columns().iter().map(|&c| ledger_cell(row, c)),
+            self.layout.absent(),
+        );
+        self.out.write_all(self.line.as_bytes())
+    }
+
+    /// The writer, after the last row.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
 }
 
 /// Writes a trades export (`trades.csv`) in `layout`: the header, then one line per row in the

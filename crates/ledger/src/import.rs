@@ -135,6 +135,17 @@ impl Export {
 pub struct LedgerColumns(u16);
 
 impl LedgerColumns {
+    /// The set as bits, one per column in the order of [`LedgerColumn::ALL`] (how a store keeps
+    /// it).
+    pub const fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// The set [`LedgerColumns::bits`] gave.
+    pub const fn from_bits(bits: u16) -> Self {
+        Self(bits)
+    }
+
     pub fn contains(self, column: LedgerColumn) -> bool {
         self.0 & Self::bit(column) != 0
     }

@@ -1,5 +1,6 @@
-//! The exchange's ledger and trades export format, with no I/O (bytes go to a `Write` or a
-//! `Vec` and come from a slice, time is passed in).
+//! The exchange's ledger and trades export format (no I/O: bytes go to a `Write` or a `Vec` and
+//! come from a slice, time is passed in), and the offline review store over it (SQLite, the one
+//! module that touches a file).
 //!
 //! - [`LedgerRow`], [`TradeRow`]: one line of `ledgers.csv` / `trades.csv`, holding every field any
 //!   layout has carried; money is [`rust_decimal::Decimal`] with the scale the exchange printed.
@@ -19,16 +20,28 @@
 //!   opening and closing balances, [`ChainBreak`]s naming the rows around a gap,
 //!   [`Duplicate`]s, [`Conflict`]s, [`Repeat`]s, paired and unpaired [`Request`]s, and
 //!   [`Flag`]s for unknown types and subtypes (see [`mod@check`]).
+//! - [`Workspace`] ([`store`]): a SQLite review workspace. [`Workspace::import_with`] reads
+//!   [`SourceFile`]s, checks them with what is stored and stores them in one transaction,
+//!   idempotently, returning an [`ImportOutcome`] ([`FileOutcome`] per file); [`Workspace::check`]
+//!   re-runs the check over everything stored.
+//! - [`query`]: a [`Filter`] (dates from [`DateRange::parse`], relative to a given now) over a
+//!   workspace: [`Workspace::page`] ([`Page`] of [`StoredRow`]s), [`Workspace::totals`] by
+//!   [`Dimension`] ([`TotalRow`], exact), [`Workspace::balance_at`], [`Workspace::balance_series`],
+//!   [`Workspace::trades_with_legs`] ([`TradeGroup`]), [`Workspace::export_csv`] and
+//!   [`Workspace::balance_assertions`].
 //! - [`Timestamp`]: unix time in the exchange's ten-thousandths of a second.
 //! - [`asset`]: asset codes, legacy (`XXBT`) and plain (`BTC`), and balance suffixes (`DOT28.S`).
 //!
-//! The sandbox writes exports with this crate; importers read them with it.
+//! The sandbox writes exports with this crate; importers read them with it, and the CLI and the
+//! app review them in a workspace.
 
 pub mod asset;
 pub mod check;
 mod export;
 pub mod import;
 mod ledger;
+pub mod query;
+pub mod store;
 mod time;
 mod trades;
 
@@ -37,11 +50,21 @@ pub use check::{
     BreakHint, Chain, ChainBreak, ChainKey, Conflict, Duplicate, Flag, IntegrityReport, Repeat,
     Request, RowIndex, RowRef, check,
 };
-pub use export::{ExportError, ExportKind, export_zip, write_ledgers_csv, write_trades_csv};
+pub use export::{
+    ExportError, ExportKind, LedgersCsvWriter, export_zip, write_ledgers_csv, write_trades_csv,
+};
 pub use import::{
     Export, ImportError, ImportProblem, ImportWarning, ImportedLedgerRow, ImportedTradeRow,
     LedgerColumns, LedgersFile, ReadOptions, TradesFile, read_export, read_ledgers,
 };
 pub use ledger::{LedgerColumn, LedgerLayout, LedgerRow};
+pub use query::{
+    Balance, Bucket, DateError, DateRange, Dimension, Filter, Page, SeriesPoint, StoredRow,
+    TotalRow, TradeGroup,
+};
+pub use store::{
+    FileOutcome, FileStatus, ImportOutcome, ImportRecord, ImportStage, SourceFile, StoreError,
+    Workspace,
+};
 pub use time::{TICKS_PER_SECOND, TimeError, Timestamp, civil_from_days};
 pub use trades::{TradeRow, TradesColumn, TradesLayout};

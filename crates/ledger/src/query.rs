@@ -1,0 +1,1045 @@
+//! Reviewing a [`Workspace`]: a [`Filter`] of rows, a page of them, totals, balances, trades with
+//! their ledger legs, and exports.
+//!
+//! # Dates
+//!
+//! [`DateRange::parse`] turns what a person types into a half-open UTC range `[from, to)`,
+//! relative to a `now` the caller passes (there is no hidden clock):
+//! - `2025-01-31` (that day), `2025-01` (that month), `2024` (that year), `q1 2025` / `2025 q1`
+//!   / `q1` (a quarter; of `now`'s year when no year is given);
+//! - an instant, `2025-01-31T12:00:00Z` or `2025-01-31 12:00:00`: the range holds just that
+//!   instant (`to` is one tick later), so `--to` that instant includes it;
+//! - `today`, `yesterday`, `this week`, `last week` (weeks start on Monday), `this month`,
+//!   `last month`, `this year`, `last year`;
+//! - `last N days`: N whole days ending with today (today included);
+//! - `ytd`: from the first of January of `now`'s year to `now`.
+//!
+//! A filter's `from` is a range's `from` and its `to` a range's `to`, so `--from 2025-01 --to
+//! 2025-03` covers January to March.
+//!
+//! # Totals
+//!
+//! Request rows (no `txid`) move no balance and are left out of totals and balances; pages and
+//! exports show them. Totals over whole months without a `refid` or text filter are added up
+//! from the monthly sums the import stored; the rows of partial months at either end of the range
+//! (or all rows, with a `refid` or text filter) are read and summed exactly in Rust.
+//!
+//! # Balances and assertions
+//!
+//! A chain's balance at an instant is the balance after its last settled row at or before it
+//! (within that row's second, the row that ends the chain's path through the balances, as the
+//! check orders them); before its first row, the chain's opening balance. [`Workspace::
+//! balance_assertions`] writes them as CSV, `date,asset,wallet,balance`: the balance at the end of
+//! `date` (UTC), one line per chain and period end, a plain format any spreadsheet or script can
+//! compare against.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::Write;
+
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params_from_iter};
+use rust_decimal::Decimal;
+
+use crate::asset;
+use crate::export::LedgersCsvWriter;
+use crate::ledger::{LedgerLayout, LedgerRow};
+use crate::store::{
+    LEDGER_COLUMNS, StoreError, Workspace, decimal, month_label, month_start, optional_decimal,
+    row_from_sql, timestamp,
+};
+use crate::time::{TICKS_PER_SECOND, Timestamp, civil_from_days, days_from_civil, days_in_month};
+use crate::trades::TradeRow;
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// A half-open UTC range of instants, `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+/// A date or range that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not a date: use 2025-01-31, 2025-01, 2025, q1 2025, 2025-01-31T12:00:00Z, today, yesterday, this/last week, this/last month, this/last year, last 7 days or ytd"
+)]
+pub struct DateError(pub String);
+
+fn day(days: i64) -> Option<Timestamp> {
+    Timestamp::from_unix_seconds(days.checked_mul(SECONDS_PER_DAY)?).ok()
+}
+
+fn days_of(year: i64, month: i64, day: i64) -> i64 {
+    days_from_civil(year, month, day)
+}
+
+/// (year, month) `n` months after `year`-`month`.
+fn add_months(year: i64, month: i64, n: i64) -> (i64, i64) {
+    let index = year * 12 + (month - 1) + n;
+    (index.div_euclid(12), index.rem_euclid(12) + 1)
+}
+
+impl DateRange {
+    /// Reads a date, a period or a relative form (see the module docs) against `now`.
+    pub fn parse(text: &str, now: Timestamp) -> Result<Self, DateError> {
+        let error = || DateError(text.to_owned());
+        let words: Vec<String> = text
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let today = now.unix_seconds().div_euclid(SECONDS_PER_DAY);
+        let (year, month, _) = civil_from_days(today);
+        let days = |from: i64, to: i64| -> Result<Self, DateError> {
+            Ok(Self {
+                from: day(from).ok_or_else(error)?,
+                to: day(to).ok_or_else(error)?,
+            })
+        };
+        let months = |(y1, m1): (i64, i64), (y2, m2): (i64, i64)| {
+            days(days_of(y1, m1, 1), days_of(y2, m2, 1))
+        };
+        let monday = today - (today + 3).rem_euclid(7);
+        match words.as_slice() {
+            ["today"] => return days(today, today + 1),
+            ["yesterday"] => return days(today - 1, today),
+            ["this", "week"] => return days(monday, monday + 7),
+            ["last", "week"] => return days(monday - 7, monday),
+            ["this", "month"] => return months((year, month), add_months(year, month, 1)),
+            ["last", "month"] => return months(add_months(year, month, -1), (year, month)),
+            ["this", "year"] => return months((year, 1), (year + 1, 1)),
+            ["last", "year"] => return months((year - 1, 1), (year, 1)),
+            ["ytd"] => {
+                return Ok(Self {
+                    from: day(days_of(year, 1, 1)).ok_or_else(error)?,
+                    to: now,
+                });
+            }
+            ["last", n, "days" | "day"] => {
+                let n: i64 = n.parse().map_err(|_| error())?;
+                if !(1..=100_000).contains(&n) {
+                    return Err(error());
+                }
+                return days(today - (n - 1), today + 1);
+            }
+            [q] | [q, _] | [_, q] if quarter(q).is_some() => {
+                let quarter = quarter(q).ok_or_else(error)?;
+                let y = match words.as_slice() {
+                    [_] => year,
+                    [a, b] => {
+                        let other = if *a == *q { b } else { a };
+                        year_number(other).ok_or_else(error)?
+                    }
+                    _ => return Err(error()),
+                };
+                let first = (quarter - 1) * 3 + 1;
+                return months((y, first), add_months(y, first, 3));
+            }
+            [_] | [_, _] => {}
+            _ => return Err(error()),
+        }
+        let text = text.trim();
+        if let Some(y) = year_number(text) {
+            return months((y, 1), (y + 1, 1));
+        }
+        let number = |s: &str| -> Option<i64> {
+            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse().ok())
+                .flatten()
+        };
+        if text.len() == 7 && text.as_bytes()[4] == b'-' {
+            let y = year_number(&text[..4]).ok_or_else(error)?;
+            let m = number(&text[5..])
+                .filter(|m| (1..=12).contains(m))
+                .ok_or_else(error)?;
+            return months((y, m), add_months(y, m, 1));
+        }
+        if text.len() == 10 {
+            let d = parse_day(text).ok_or_else(error)?;
+            return days(d, d + 1);
+        }
+        // An instant: `2025-01-31T12:00:00Z`, or the export's `2025-01-31 12:00:00`.
+        let instant = text
+            .strip_suffix('Z')
+            .or_else(|| text.strip_suffix('z'))
+            .unwrap_or(text)
+            .replacen(['T', 't'], " ", 1);
+        let at = Timestamp::parse_csv(&instant).map_err(|_| error())?;
+        Ok(Self {
+            from: at,
+            to: Timestamp::from_ticks(at.ticks() + 1).map_err(|_| error())?,
+        })
+    }
+}
+
+fn quarter(word: &str) -> Option<i64> {
+    match word {
+        "q1" => Some(1),
+        "q2" => Some(2),
+        "q3" => Some(3),
+        "q4" => Some(4),
+        _ => None,
+    }
+}
+
+fn year_number(text: &str) -> Option<i64> {
+    (text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+        .filter(|y| *y >= 1970)
+}
+
+/// Days since 1970-01-01 of `YYYY-MM-DD`.
+fn parse_day(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y = year_number(&text[..4])?;
+    let m: i64 = text[5..7].parse().ok().filter(|m| (1..=12).contains(m))?;
+    let d: i64 = text[8..10]
+        .parse()
+        .ok()
+        .filter(|d| *d >= 1 && *d <= days_in_month(y, m))?;
+    Some(days_of(y, m, d))
+}
+
+/// Which rows to look at; every part that is set must hold (lists: any of their values).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Rows at or after this instant.
+    pub from: Option<Timestamp>,
+    /// Rows before this instant.
+    pub to: Option<Timestamp>,
+    /// Assets in any spelling (`XXBT`, `XBT` and `BTC` all select bitcoin); a suffixed code
+    /// selects that balance only (`DOT.S`).
+    pub assets: Vec<String>,
+    pub types: Vec<String>,
+    pub subtypes: Vec<String>,
+    pub wallets: Vec<String>,
+    pub refid: Option<String>,
+    /// Case-insensitive substring of txid, refid, type, subtype, asset, wallet or an extra column.
+    pub text: Option<String>,
+}
+
+impl Filter {
+    /// Whether only columns the monthly sums are keyed by are restricted.
+    fn by_keys_only(&self) -> bool {
+        self.refid.is_none() && self.text.as_deref().is_none_or(str::is_empty)
+    }
+}
+
+/// SQL conditions (joined by `AND`, `1` for none) and their values.
+#[derive(Debug, Default)]
+struct Sql {
+    conditions: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn push(&mut self, condition: String, values: impl IntoIterator<Item = Value>) {
+        self.conditions.push(condition);
+        self.values.extend(values);
+    }
+
+    fn any_of(&mut self, column: &str, values: &[String]) {
+        if values.is_empty() {
+            return;
+        }
+        let marks = vec!["?"; values.len()].join(", ");
+        self.push(
+            format!("{column} IN ({marks})"),
+            values.iter().map(|v| Value::Text(v.clone())),
+        );
+    }
+
+    fn clause(&self) -> String {
+        if self.conditions.is_empty() {
+            "1".to_owned()
+        } else {
+            self.conditions.join(" AND ")
+        }
+    }
+}
+
+fn normalized_assets(assets: &[String]) -> Vec<String> {
+    assets
+        .iter()
+        .map(|a| asset::normalize(a).normalized())
+        .collect()
+}
+
+/// The conditions on `ledger` for `filter`, with time bounds `from`/`to` (instead of the
+/// filter's, so a range can be split).
+fn ledger_sql(filter: &Filter, from: Option<Timestamp>, to: Option<Timestamp>) -> Sql {
+    let mut sql = Sql::default();
+    if let Some(from) = from {
+        sql.push("time >= ?".to_owned(), [Value::Integer(from.ticks())]);
+    }
+    if let Some(to) = to {
+        sql.push("time < ?".to_owned(), [Value::Integer(to.ticks())]);
+    }
+    sql.any_of("asset_norm", &normalized_assets(&filter.assets));
+    sql.any_of("type", &filter.types);
+    sql.any_of("subtype", &filter.subtypes);
+    sql.any_of("wallet", &filter.wallets);
+    if let Some(refid) = &filter.refid {
+        sql.push("refid = ?".to_owned(), [Value::Text(refid.clone())]);
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let columns = [
+            "txid",
+            "refid",
+            "type",
+            "subtype",
+            "asset",
+            "asset_norm",
+            "wallet",
+            "extra",
+        ];
+        let condition = columns
+            .iter()
+            .map(|c| format!("{c} LIKE ? ESCAPE '\\'"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        sql.push(
+            format!("({condition})"),
+            columns.iter().map(|_| Value::Text(pattern.clone())),
+        );
+    }
+    sql
+}
+
+/// One stored ledgers row, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRow {
+    /// Storage order: rows of one second are shown in it.
+    pub id: i64,
+    /// The file it was imported from, and its line there.
+    pub file: String,
+    pub line: u32,
+    pub row: LedgerRow,
+    /// The asset normalised (`BTC` for `XXBT`).
+    pub asset: String,
+    /// Extra columns of its file, name and value, in file order.
+    pub extra: Vec<(String, String)>,
+}
+
+/// A page of rows and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub rows: Vec<StoredRow>,
+    pub total: usize,
+}
+
+/// What totals are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    /// The normalised asset (with its suffix).
+    Asset,
+    Type,
+    Subtype,
+    Wallet,
+    /// `YYYY-MM`, UTC.
+    Month,
+}
+
+impl Dimension {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Asset => "asset",
+            Self::Type => "type",
+            Self::Subtype => "subtype",
+            Self::Wallet => "wallet",
+            Self::Month => "month",
+        }
+    }
+
+    /// The dimension a name (as [`Dimension::name`] spells it) stands for.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::Asset,
+            Self::Type,
+            Self::Subtype,
+            Self::Wallet,
+            Self::Month,
+        ]
+        .into_iter()
+        .find(|d| d.name() == name.trim())
+    }
+}
+
+/// One line of totals: the values of the dimensions asked for, in order, and exact sums.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotalRow {
+    pub keys: Vec<String>,
+    pub count: usize,
+    pub amount: Decimal,
+    pub fee: Decimal,
+    /// `amount − fee`: what the rows moved the balances by.
+    pub net: Decimal,
+}
+
+/// A chain's balance at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    pub asset: String,
+    pub wallet: String,
+    pub balance: Decimal,
+}
+
+/// How long a period of a balance series is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    Day,
+    /// Monday to Sunday.
+    Week,
+    Month,
+}
+
+/// A chain's balance at the end of a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesPoint {
+    /// The period, `[start, end)`.
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub balance: Decimal,
+}
+
+/// A trade with its ledger legs (the rows whose `refid` is the trade's `txid`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TradeGroup {
+    pub refid: String,
+    /// The trades row, when a trades export holding it was imported.
+    pub trade: Option<TradeRow>,
+    pub legs: Vec<StoredRow>,
+    /// Fees of the legs, per normalised asset.
+    pub fees: Vec<(String, Decimal)>,
+}
+
+/// Which row of a second ends a chain there: the one whose balance no other row of the second
+/// starts from (`balance − amount + fee`), else the last stored.
+fn second_end(rows: &[(Decimal, Decimal)]) -> Option<Decimal> {
+    let (_, last) = *rows.last()?;
+    if rows.len() == 1 {
+        return Some(last);
+    }
+    let ends: Vec<Decimal> = rows
+        .iter()
+        .filter(|(_, end)| !rows.iter().any(|(start, _)| start == end))
+        .map(|&(_, end)| end)
+        .collect();
+    Some(if ends.len() == 1 { ends[0] } else { last })
+}
+
+/// `(start, end)` balances of a settled row: `balance − amount + fee` and `balance`.
+fn start_end(balance: &str, amount: &str, fee: &str) -> Result<(Decimal, Decimal), StoreError> {
+    let end = decimal(balance)?;
+    Ok((end - decimal(amount)? + decimal(fee)?, end))
+}
+
+fn period_start(bucket: Bucket, seconds: i64) -> i64 {
+    let days = seconds.div_euclid(SECONDS_PER_DAY);
+    match bucket {
+        Bucket::Day => days * SECONDS_PER_DAY,
+        Bucket::Week => (days - (days + 3).rem_euclid(7)) * SECONDS_PER_DAY,
+        Bucket::Month => {
+            let (y, m, _) = civil_from_days(days);
+            days_of(y, m, 1) * SECONDS_PER_DAY
+        }
+    }
+}
+
+fn next_period(bucket: Bucket, start: i64) -> i64 {
+    match bucket {
+        Bucket::Day => start + SECONDS_PER_DAY,
+        Bucket::Week => start + 7 * SECONDS_PER_DAY,
+        Bucket::Month => {
+            let (y, m, _) = civil_from_days(start.div_euclid(SECONDS_PER_DAY));
+            let (y, m) = add_months(y, m, 1);
+            days_of(y, m, 1) * SECONDS_PER_DAY
+        }
+    }
+}
+
+/// The month ends (exclusive instants, first of the next month) within `[from, to]`, and `to`
+/// itself: the period ends of [`Workspace::balance_assertions`] by month.
+pub fn month_ends(from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
+    let mut out = Vec::new();
+    let mut end = next_period(
+        Bucket::Month,
+        period_start(Bucket::Month, from.unix_seconds()),
+    );
+    while end < to.unix_seconds() {
+        if let Ok(t) = Timestamp::from_unix_seconds(end) {
+            out.push(t);
+        }
+        end = next_period(Bucket::Month, end);
+    }
+    out.push(to);
+    out
+}
+
+impl Workspace {
+    fn import_names(&self) -> Result<HashMap<i64, String>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, file FROM imports")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Rows matching `sql`, in time then storage order, from `offset`, at most `limit`.
+    fn stored_rows(
+        &self,
+        sql: &Sql,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> Result<Vec<StoredRow>, StoreError> {
+        let names = self.import_names()?;
+        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let query = format!(
+            "SELECT id, import_id, line, asset_norm, extra, {LEDGER_COLUMNS} FROM ledger
+             WHERE {} ORDER BY time, id LIMIT {limit} OFFSET {offset}",
+            sql.clause()
+        );
+        let mut stmt = self.conn.prepare(&query)?;
+        let mut rows = stmt.query(params_from_iter(sql.values.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let import: i64 = r.get(1)?;
+            let extra: Option<String> = r.get(4)?;
+            let extra = match extra {
+                None => Vec::new(),
+                Some(json) => match serde_json::from_str::<serde_json::Value>(&json) {
+                    Ok(serde_json::Value::Object(map)) => map
+                        .into_iter()
+                        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+                        .collect(),
+                    _ => return Err(StoreError::Corrupt(format!("extra columns {json:?}"))),
+                },
+            };
+            out.push(StoredRow {
+                id: r.get(0)?,
+                file: names.get(&import).cloned().unwrap_or_default(),
+                line: r.get(2)?,
+                asset: r.get(3)?,
+                extra,
+                row: row_from_sql(r, 5)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A page of the rows `filter` selects, in time then file order, and how many it selects.
+    pub fn page(&self, filter: &Filter, offset: usize, limit: usize) -> Result<Page, StoreError> {
+        let sql = ledger_sql(filter, filter.from, filter.to);
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM ledger WHERE {}", sql.clause()),
+            params_from_iter(sql.values.iter()),
+            |r| r.get(0),
+        )?;
+        Ok(Page {
+            rows: self.stored_rows(&sql, offset, Some(limit))?,
+            total: usize::try_from(total).unwrap_or(0),
+        })
+    }
+
+    /// Totals of the settled rows `filter` selects, grouped by `by` (none: one line), sorted by
+    /// their keys. Exact: sums of decimals, never of floats (see the module docs).
+    pub fn totals(&self, filter: &Filter, by: &[Dimension]) -> Result<Vec<TotalRow>, StoreError> {
+        let mut sums: BTreeMap<Vec<String>, (usize, Decimal, Decimal)> = BTreeMap::new();
+        let key = |asset: &str, wallet: &str, kind: &str, subtype: &str, month: i64| {
+            by.iter()
+                .map(|d| match d {
+                    Dimension::Asset => asset.to_owned(),
+                    Dimension::Type => kind.to_owned(),
+                    Dimension::Subtype => subtype.to_owned(),
+                    Dimension::Wallet => wallet.to_owned(),
+                    Dimension::Month => month_label(month),
+                })
+                .collect::<Vec<String>>()
+        };
+        // Whole months from the stored monthly sums; the rest from the rows.
+        let mut scans: Vec<(Option<Timestamp>, Option<Timestamp>)> = Vec::new();
+        let whole = filter.by_keys_only().then(|| {
+            let first = filter.from.map(|f| {
+                let start = month_start(f);
+                if start == f.unix_seconds() && f.ticks() % TICKS_PER_SECOND == 0 {
+                    start
+                } else {
+                    next_period(Bucket::Month, start)
+                }
+            });
+            let end = filter.to.map(month_start);
+            (first, end)
+        });
+        match whole {
+            Some((first, end)) if first.zip(end).is_none_or(|(a, b)| a < b) => {
+                let mut sql = Sql::default();
+                if let Some(first) = first {
+                    sql.push("month >= ?".to_owned(), [Value::Integer(first)]);
+                    let at = Timestamp::from_unix_seconds(first).ok();
+                    if filter.from != at {
+                        scans.push((filter.from, at));
+                    }
+                }
+                if let Some(end) = end {
+                    sql.push("month < ?".to_owned(), [Value::Integer(end)]);
+                    let at = Timestamp::from_unix_seconds(end).ok();
+                    if filter.to != at {
+                        scans.push((at, filter.to));
+                    }
+                }
+                sql.any_of("asset", &normalized_assets(&filter.assets));
+                sql.any_of("type", &filter.types);
+                sql.any_of("subtype", &filter.subtypes);
+                sql.any_of("wallet", &filter.wallets);
+                let mut stmt = self.conn.prepare(&format!(
+                    "SELECT asset, wallet, type, subtype, month, count, amount, fee FROM monthly
+                     WHERE {}",
+                    sql.clause()
+                ))?;
+                let mut rows = stmt.query(params_from_iter(sql.values.iter()))?;
+                while let Some(r) = rows.next()? {
+                    let k = key(
+                        &r.get::<_, String>(0)?,
+                        &r.get::<_, String>(1)?,
+                        &r.get::<_, String>(2)?,
+                        &r.get::<_, String>(3)?,
+                        r.get(4)?,
+                    );
+                    let count = usize::try_from(r.get::<_, i64>(5)?).unwrap_or(0);
+                    let amount = decimal(&r.get::<_, String>(6)?)?;
+                    let fee = decimal(&r.get::<_, String>(7)?)?;
+                    let sum = sums.entry(k).or_insert((0, Decimal::ZERO, Decimal::ZERO));
+                    sum.0 += count;
+                    sum.1 += amount;
+                    sum.2 += fee;
+                }
+            }
+            _ => scans.push((filter.from, filter.to)),
+        }
+        for (from, to) in scans {
+            let mut sql = ledger_sql(filter, from, to);
+            sql.push("txid <> ''".to_owned(), []);
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT asset_norm, wallet, type, subtype, time, amount, fee FROM ledger WHERE {}",
+                sql.clause()
+            ))?;
+            let mut rows = stmt.query(params_from_iter(sql.values.iter()))?;
+            while let Some(r) = rows.next()? {
+                let time = timestamp(r.get(4)?)?;
+                let k = key(
+                    &r.get::<_, String>(0)?,
+                    &r.get::<_, String>(1)?,
+                    &r.get::<_, String>(2)?,
+                    &r.get::<_, String>(3)?,
+                    month_start(time),
+                );
+                let amount = decimal(&r.get::<_, String>(5)?)?;
+                let fee = decimal(&r.get::<_, String>(6)?)?;
+                let sum = sums.entry(k).or_insert((0, Decimal::ZERO, Decimal::ZERO));
+                sum.0 += 1;
+                sum.1 += amount;
+                sum.2 += fee;
+            }
+        }
+        Ok(sums
+            .into_iter()
+            .map(|(keys, (count, amount, fee))| TotalRow {
+                keys,
+                count,
+                amount,
+                fee,
+                net: amount - fee,
+            })
+            .collect())
+    }
+
+    /// Every chain (normalised asset, wallet), sorted.
+    pub fn chains(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT asset, wallet FROM monthly ORDER BY asset, wallet")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The balance of one chain at `at` (see the module docs), or `None` if it has no row.
+    pub fn chain_balance_at(
+        &self,
+        asset: &str,
+        wallet: &str,
+        at: Timestamp,
+    ) -> Result<Option<Decimal>, StoreError> {
+        let last: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT time FROM ledger
+                 WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> '' AND time <= ?3
+                 ORDER BY time DESC LIMIT 1",
+                rusqlite::params![asset, wallet, at.ticks()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let second = match last {
+            Some(time) => time - time.rem_euclid(TICKS_PER_SECOND),
+            None => {
+                // Before the first row: the opening balance.
+                let first: Option<(String, String, String)> = self
+                    .conn
+                    .query_row(
+                        "SELECT balance, amount, fee FROM ledger
+                         WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> ''
+                         ORDER BY time, id LIMIT 1",
+                        rusqlite::params![asset, wallet],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?;
+                return first
+                    .map(|(b, a, f)| start_end(&b, &a, &f).map(|(start, _)| start))
+                    .transpose();
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT balance, amount, fee FROM ledger
+             WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> '' AND time >= ?3 AND time <= ?4
+             ORDER BY time, id",
+        )?;
+        let mut rows = stmt.query(rusqlite::params![
+            asset,
+            wallet,
+            second,
+            at.ticks().min(second + TICKS_PER_SECOND - 1)
+        ])?;
+        let mut group = Vec::new();
+        while let Some(r) = rows.next()? {
+            group.push(start_end(
+                &r.get::<_, String>(0)?,
+                &r.get::<_, String>(1)?,
+                &r.get::<_, String>(2)?,
+            )?);
+        }
+        Ok(second_end(&group))
+    }
+
+    /// The balance of every chain at `at`: after its last row at or before it, or its opening
+    /// balance before its first row.
+    pub fn balance_at(&self, at: Timestamp) -> Result<Vec<Balance>, StoreError> {
+        let mut out = Vec::new();
+        for (asset, wallet) in self.chains()? {
+            if let Some(balance) = self.chain_balance_at(&asset, &wallet, at)? {
+                out.push(Balance {
+                    asset,
+                    wallet,
+                    balance,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// One chain's balance at the end of each period from its first row's to its last row's.
+    pub fn balance_series(
+        &self,
+        asset: &str,
+        wallet: &str,
+        bucket: Bucket,
+    ) -> Result<Vec<SeriesPoint>, StoreError> {
+        let asset = asset::normalize(asset).normalized();
+        let mut stmt = self.conn.prepare(
+            "SELECT time, balance, amount, fee FROM ledger
+             WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> '' ORDER BY time, id",
+        )?;
+        let mut rows = stmt.query(rusqlite::params![asset, wallet])?;
+        let mut out: Vec<SeriesPoint> = Vec::new();
+        let close = |period: i64, balance: Decimal, out: &mut Vec<SeriesPoint>| {
+            if let (Ok(start), Ok(end)) = (
+                Timestamp::from_unix_seconds(period),
+                Timestamp::from_unix_seconds(next_period(bucket, period)),
+            ) {
+                out.push(SeriesPoint {
+                    start,
+                    end,
+                    balance,
+                });
+            }
+        };
+        // The period not yet written and the balance so far; the second being read.
+        let mut open: Option<(i64, Decimal)> = None;
+        let mut second: Option<i64> = None;
+        let mut group: Vec<(Decimal, Decimal)> = Vec::new();
+        let finish =
+            |second: i64, group: &[(Decimal, Decimal)], open: &mut Option<(i64, Decimal)>| {
+                if let Some(end) = second_end(group) {
+                    *open = Some((period_start(bucket, second), end));
+                }
+            };
+        while let Some(r) = rows.next()? {
+            let seconds = timestamp(r.get(0)?)?.unix_seconds();
+            let pair = start_end(
+                &r.get::<_, String>(1)?,
+                &r.get::<_, String>(2)?,
+                &r.get::<_, String>(3)?,
+            )?;
+            if second != Some(seconds) {
+                if let Some(s) = second {
+                    finish(s, &group, &mut open);
+                }
+                group.clear();
+                second = Some(seconds);
+                // Periods before this row's are over: each ends at the balance so far.
+                let this = period_start(bucket, seconds);
+                if let Some((mut p, b)) = open {
+                    while p < this {
+                        close(p, b, &mut out);
+                        p = next_period(bucket, p);
+                    }
+                    open = Some((p, b));
+                }
+            }
+            group.push(pair);
+        }
+        if let Some(s) = second {
+            finish(s, &group, &mut open);
+        }
+        if let Some((p, b)) = open {
+            close(p, b, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// The trades among the rows `filter` selects, each with its ledger legs (rows of type
+    /// `trade`, or whose `refid` is a stored trade), in time order.
+    pub fn trades_with_legs(&self, filter: &Filter) -> Result<Vec<TradeGroup>, StoreError> {
+        let mut sql = ledger_sql(filter, filter.from, filter.to);
+        sql.push(
+            "(type = 'trade' OR refid IN (SELECT txid FROM trades))".to_owned(),
+            [],
+        );
+        let rows = self.stored_rows(&sql, 0, None)?;
+        let mut groups: Vec<TradeGroup> = Vec::new();
+        let mut by_refid: HashMap<String, usize> = HashMap::new();
+        for row in rows {
+            let k = *by_refid.entry(row.row.refid.clone()).or_insert_with(|| {
+                groups.push(TradeGroup {
+                    refid: row.row.refid.clone(),
+                    trade: None,
+                    legs: Vec::new(),
+                    fees: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            let group = &mut groups[k];
+            if !row.row.fee.is_zero() {
+                match group.fees.iter_mut().find(|(a, _)| *a == row.asset) {
+                    Some((_, fee)) => *fee += row.row.fee,
+                    None => group.fees.push((row.asset.clone(), row.row.fee)),
+                }
+            }
+            group.legs.push(row);
+        }
+        for group in &mut groups {
+            group.trade = self.trade(&group.refid)?;
+        }
+        Ok(groups)
+    }
+
+    /// The stored trades row with this `txid`.
+    pub fn trade(&self, txid: &str) -> Result<Option<TradeRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT txid, ordertxid, pair, aclass, subclass, time, type, ordertype, price, cost,
+                    fee, vol, margin, misc, ledgers, postxid, posstatus, cprice, ccost, cfee,
+                    cvol, cmargin, net, cost_usd, trades
+             FROM trades WHERE txid = ?1",
+        )?;
+        let mut rows = stmt.query([txid])?;
+        let Some(r) = rows.next()? else {
+            return Ok(None);
+        };
+        let list = |s: String| -> Vec<String> {
+            if s.is_empty() {
+                Vec::new()
+            } else {
+                s.split(',').map(str::to_owned).collect()
+            }
+        };
+        Ok(Some(TradeRow {
+            txid: r.get(0)?,
+            ordertxid: r.get(1)?,
+            pair: r.get(2)?,
+            aclass: r.get(3)?,
+            subclass: r.get(4)?,
+            time: timestamp(r.get(5)?)?,
+            r#type: r.get(6)?,
+            ordertype: r.get(7)?,
+            price: decimal(&r.get::<_, String>(8)?)?,
+            cost: decimal(&r.get::<_, String>(9)?)?,
+            fee: decimal(&r.get::<_, String>(10)?)?,
+            vol: decimal(&r.get::<_, String>(11)?)?,
+            margin: decimal(&r.get::<_, String>(12)?)?,
+            misc: r.get(13)?,
+            ledgers: list(r.get(14)?),
+            postxid: r.get(15)?,
+            posstatus: r.get(16)?,
+            cprice: optional_decimal(r.get(17)?)?,
+            ccost: optional_decimal(r.get(18)?)?,
+            cfee: optional_decimal(r.get(19)?)?,
+            cvol: optional_decimal(r.get(20)?)?,
+            cmargin: optional_decimal(r.get(21)?)?,
+            net: optional_decimal(r.get(22)?)?,
+            cost_usd: optional_decimal(r.get(23)?)?,
+            trades: list(r.get(24)?),
+        }))
+    }
+
+    /// Writes the rows `filter` selects as a ledgers export in the current layout
+    /// ([`LedgerLayout::CURRENT`]), in time then file order; returns how many.
+    pub fn export_csv(&self, filter: &Filter, out: &mut impl Write) -> Result<usize, StoreError> {
+        let sql = ledger_sql(filter, filter.from, filter.to);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {LEDGER_COLUMNS} FROM ledger WHERE {} ORDER BY time, id",
+            sql.clause()
+        ))?;
+        let mut rows = stmt.query(params_from_iter(sql.values.iter()))?;
+        let mut writer = LedgersCsvWriter::new(out, LedgerLayout::CURRENT)?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            writer.write_row(&row_from_sql(r, 0)?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Balance assertions (see the module docs): `date,asset,wallet,balance`, for each period
+    /// end in `ends` (an exclusive instant: the balance of the day before it) and each chain.
+    pub fn balance_assertions(&self, ends: &[Timestamp]) -> Result<String, StoreError> {
+        let mut out = String::from("date,asset,wallet,balance\n");
+        for &end in ends {
+            let at = Timestamp::from_ticks(end.ticks() - 1).unwrap_or(end);
+            let date = at.to_csv_seconds();
+            let date = date.get(..10).unwrap_or_default();
+            for b in self.balance_at(at)? {
+                out.push_str(&format!(
+                    "{date},{},{},{}\n",
+                    csv_field(&b.asset),
+                    csv_field(&b.wallet),
+                    b.balance
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A CSV field, quoted when it must be.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+impl fmt::Display for DateRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[{}, {}) UTC",
+            self.from.to_csv_with_fraction(),
+            self.to.to_csv_with_fraction()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse_csv(text).expect("time")
+    }
+
+    fn range(text: &str, now: &str) -> (String, String) {
+        let r = DateRange::parse(text, at(now)).unwrap_or_else(|e| panic!("{e}"));
+        (r.from.to_csv_with_fraction(), r.to.to_csv_with_fraction())
+    }
+
+    #[test]
+    fn absolute_and_relative_dates_resolve_to_utc_ranges() {
+        let now = "2025-03-15 10:20:30";
+        let cases = [
+            ("2025-01-31", "2025-01-31 00:00:00", "2025-02-01 00:00:00"),
+            ("2024-02", "2024-02-01 00:00:00", "2024-03-01 00:00:00"),
+            ("2024", "2024-01-01 00:00:00", "2025-01-01 00:00:00"),
+            (
+                "2025-01-31T12:00:00Z",
+                "2025-01-31 12:00:00",
+                "2025-01-31 12:00:00.0001",
+            ),
+            ("today", "2025-03-15 00:00:00", "2025-03-16 00:00:00"),
+            ("yesterday", "2025-03-14 00:00:00", "2025-03-15 00:00:00"),
+            ("this month", "2025-03-01 00:00:00", "2025-04-01 00:00:00"),
+            ("last month", "2025-02-01 00:00:00", "2025-03-01 00:00:00"),
+            ("Last 7 days", "2025-03-09 00:00:00", "2025-03-16 00:00:00"),
+            ("last year", "2024-01-01 00:00:00", "2025-01-01 00:00:00"),
+            ("this year", "2025-01-01 00:00:00", "2026-01-01 00:00:00"),
+            ("ytd", "2025-01-01 00:00:00", "2025-03-15 10:20:30"),
+            ("q1 2025", "2025-01-01 00:00:00", "2025-04-01 00:00:00"),
+            ("2024 Q4", "2024-10-01 00:00:00", "2025-01-01 00:00:00"),
+            ("q2", "2025-04-01 00:00:00", "2025-07-01 00:00:00"),
+            // 2025-03-15 is a Saturday.
+            ("this week", "2025-03-10 00:00:00", "2025-03-17 00:00:00"),
+            ("last week", "2025-03-03 00:00:00", "2025-03-10 00:00:00"),
+        ];
+        for (text, from, to) in cases {
+            assert_eq!(range(text, now), (from.to_owned(), to.to_owned()), "{text}");
+        }
+        assert_eq!(
+            range("last month", "2025-01-10 00:00:00"),
+            (
+                "2024-12-01 00:00:00".to_owned(),
+                "2025-01-01 00:00:00".to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_date() {
+        for bad in [
+            "",
+            "2025-13",
+            "2025-02-30",
+            "q5 2025",
+            "last x days",
+            "next month",
+            "1969",
+            "soon",
+        ] {
+            assert!(
+                DateRange::parse(bad, at("2025-03-15 00:00:00")).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn month_ends_cover_the_range() {
+        let ends = month_ends(at("2025-01-15 00:00:00"), at("2025-03-10 00:00:00"));
+        let ends: Vec<String> = ends.iter().map(|t| t.to_csv_seconds()).collect();
+        assert_eq!(
+            ends,
+            [
+                "2025-02-01 00:00:00",
+                "2025-03-01 00:00:00",
+                "2025-03-10 00:00:00"
+            ]
+        );
+    }
+}

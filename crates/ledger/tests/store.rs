@@ -1,0 +1,279 @@
+//! The workspace store and its queries, on real exports: imports land whole or not at all,
+//! re-imports and overlapping exports add nothing, and the queries agree with the check.
+
+mod support;
+
+use std::str::FromStr;
+
+use countersign_ledger::{
+    Bucket, DateRange, Dimension, FileStatus, Filter, SourceFile, StoreError, Timestamp, Workspace,
+    check, read_ledgers,
+};
+use rust_decimal::Decimal;
+use support::reference;
+
+const ROYE: &str = "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv";
+const ROYE_TRADES: &str = "real/royeharris_kraken-ledger-report_trades_2024-11_2025-01.csv";
+
+fn workspace() -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = Workspace::open(dir.path().join("ws.sqlite")).expect("open");
+    (dir, ws)
+}
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).expect("decimal")
+}
+
+fn at(text: &str) -> Timestamp {
+    Timestamp::parse_csv(text).expect("time")
+}
+
+#[test]
+fn import_is_idempotent_and_queries_match_the_check() {
+    let (_dir, mut ws) = workspace();
+    let bytes = reference(ROYE);
+    let outcome = ws
+        .import(&[SourceFile {
+            name: "roye.csv",
+            bytes: &bytes,
+        }])
+        .expect("import");
+    assert_eq!(outcome.files[0].rows, 106);
+    assert_eq!(outcome.files[0].added, 106);
+    let report = outcome.report.expect("report");
+    assert!(report.holds(), "{:?}", report.breaks);
+
+    // The same bytes again: not read, nothing added.
+    let again = ws
+        .import(&[SourceFile {
+            name: "copy.csv",
+            bytes: &bytes,
+        }])
+        .expect("import");
+    assert!(matches!(
+        &again.files[0].status,
+        FileStatus::AlreadyImported { as_file, .. } if as_file == "roye.csv"
+    ));
+    assert!(again.files[0].to_string().contains("nothing added"));
+    // The same rows in other bytes (other line ends): read, every row already present.
+    let lf: Vec<u8> = if bytes.contains(&b'\r') {
+        bytes.iter().copied().filter(|&b| b != b'\r').collect()
+    } else {
+        support::as_shipped(&bytes)
+    };
+    let overlap = ws
+        .import(&[SourceFile {
+            name: "roye-lf.csv",
+            bytes: &lf,
+        }])
+        .expect("import");
+    assert_eq!((overlap.files[0].added, overlap.files[0].present), (0, 106));
+    assert_eq!(ws.ledger_rows().expect("count"), 106);
+    assert_eq!(ws.imports().expect("imports").len(), 2);
+
+    // Balances at the end agree with the chains' closing balances.
+    let file = read_ledgers(ROYE, &bytes, Default::default()).expect("read");
+    let direct = check(std::slice::from_ref(&file));
+    let balances = ws.balance_at(at("2030-01-01 00:00:00")).expect("balances");
+    assert_eq!(balances.len(), direct.chains.len());
+    for b in &balances {
+        let chain = direct.chain(&b.asset, &b.wallet).expect("chain");
+        assert_eq!(b.balance, chain.closing, "{}", b.asset);
+    }
+    // Before the first row: the opening balance.
+    for b in ws.balance_at(at("2000-01-01 00:00:00")).expect("balances") {
+        let chain = direct.chain(&b.asset, &b.wallet).expect("chain");
+        assert_eq!(b.balance, chain.opening, "{}", b.asset);
+    }
+
+    // Totals: monthly sums and row scans agree, and equal the rows' own sums.
+    let by = [Dimension::Asset, Dimension::Type];
+    let all = ws.totals(&Filter::default(), &by).expect("totals");
+    let mut expected: std::collections::BTreeMap<Vec<String>, (usize, Decimal, Decimal)> =
+        Default::default();
+    for r in file.rows.iter().filter(|r| !r.row.txid.is_empty()) {
+        let key = vec![r.asset_code().normalized(), r.row.r#type.clone()];
+        let e = expected.entry(key).or_default();
+        e.0 += 1;
+        e.1 += r.row.amount;
+        e.2 += r.row.fee;
+    }
+    let got: Vec<_> = all
+        .iter()
+        .map(|t| (t.keys.clone(), (t.count, t.amount, t.fee)))
+        .collect();
+    assert_eq!(got, expected.into_iter().collect::<Vec<_>>());
+    // A range cutting months: whole months from the sums, the ends from the rows.
+    let cut = Filter {
+        from: Some(at("2024-11-15 00:00:00")),
+        to: Some(at("2025-01-10 00:00:00")),
+        ..Filter::default()
+    };
+    let text = Filter {
+        text: Some("a".to_owned()),
+        ..cut.clone()
+    };
+    let scanned_count: usize = ws
+        .page(&cut, 0, 1000)
+        .expect("page")
+        .rows
+        .iter()
+        .filter(|r| !r.row.txid.is_empty())
+        .count();
+    let summed: usize = ws
+        .totals(&cut, &[])
+        .expect("totals")
+        .iter()
+        .map(|t| t.count)
+        .sum();
+    assert_eq!(summed, scanned_count);
+    let _ = ws.totals(&text, &[Dimension::Month]).expect("text totals");
+
+    // Pages: ordered by time, total counts every match.
+    let gbp = Filter {
+        assets: vec!["ZGBP".to_owned()],
+        ..Filter::default()
+    };
+    let page = ws.page(&gbp, 0, 5).expect("page");
+    assert_eq!(page.rows.len(), 5);
+    assert!(page.total > 5);
+    assert!(page.rows.iter().all(|r| r.asset == "GBP"));
+    assert!(page.rows.windows(2).all(|w| w[0].row.time <= w[1].row.time));
+    assert_eq!(page.rows[0].file, "roye.csv");
+    assert_eq!(page.rows[0].line, 2);
+
+    // The series ends at the closing balance.
+    let series = ws
+        .balance_series("GBP", "spot / main", Bucket::Month)
+        .expect("series");
+    assert_eq!(series.len(), 3);
+    let closing = direct.chain("GBP", "spot / main").expect("chain").closing;
+    assert_eq!(series.last().map(|p| p.balance), Some(closing));
+
+    // Assertions: one line per chain.
+    let text = ws
+        .balance_assertions(&[at("2025-02-01 00:00:00")])
+        .expect("assertions");
+    assert!(text.starts_with("date,asset,wallet,balance\n2025-01-31,"));
+    assert_eq!(text.lines().count(), 1 + direct.chains.len());
+
+    // Export round trip into a fresh workspace: same totals.
+    let mut csv = Vec::new();
+    let n = ws.export_csv(&Filter::default(), &mut csv).expect("export");
+    assert_eq!(n, 106);
+    let (_dir2, mut fresh) = workspace();
+    fresh
+        .import(&[SourceFile {
+            name: "exported.csv",
+            bytes: &csv,
+        }])
+        .expect("re-import");
+    assert_eq!(fresh.totals(&Filter::default(), &by).expect("totals"), all);
+    let _ = dec("0");
+}
+
+#[test]
+fn trades_are_grouped_with_their_legs() {
+    let (_dir, mut ws) = workspace();
+    let ledgers = reference(ROYE);
+    let trades = reference(ROYE_TRADES);
+    let outcome = ws
+        .import(&[
+            SourceFile {
+                name: "ledgers.csv",
+                bytes: &ledgers,
+            },
+            SourceFile {
+                name: "trades.csv",
+                bytes: &trades,
+            },
+        ])
+        .expect("import");
+    assert_eq!(outcome.files[1].added, outcome.files[1].rows);
+    let groups = ws.trades_with_legs(&Filter::default()).expect("trades");
+    assert!(!groups.is_empty());
+    let with_trade = groups.iter().filter(|g| g.trade.is_some()).count();
+    assert_eq!(with_trade, outcome.files[1].rows);
+    for g in groups.iter().filter(|g| g.trade.is_some()) {
+        assert!(g.legs.len() >= 2, "{}", g.refid);
+        assert!(g.legs.iter().all(|l| l.row.refid == g.refid));
+    }
+}
+
+#[test]
+fn a_bad_file_stores_nothing_and_names_the_line() {
+    let (_dir, mut ws) = workspace();
+    let good = reference(ROYE);
+    let text = String::from_utf8(good.clone()).expect("utf8");
+    let bad = text.replacen("150.0000", "15O.0000", 1);
+    let err = ws
+        .import(&[
+            SourceFile {
+                name: "good.csv",
+                bytes: &good,
+            },
+            SourceFile {
+                name: "bad.csv",
+                bytes: bad.as_bytes(),
+            },
+        ])
+        .expect_err("bad decimal");
+    assert!(matches!(err, StoreError::Import(_)));
+    assert_eq!(
+        err.to_string(),
+        "bad.csv line 2, column \"amount\": \"15O.0000\" is not a decimal number"
+    );
+    assert_eq!(ws.ledger_rows().expect("count"), 0);
+    assert!(ws.imports().expect("imports").is_empty());
+}
+
+#[test]
+fn a_deleted_row_is_a_break_named_by_the_stored_check() {
+    let (_dir, mut ws) = workspace();
+    let text = String::from_utf8(reference(ROYE)).expect("utf8");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // Line 3 (the second GBP deposit) removed: line 4 of the original is now line 3.
+    let tampered: String = lines
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != 2)
+        .map(|(_, l)| *l)
+        .collect();
+    ws.import(&[SourceFile {
+        name: "tampered.csv",
+        bytes: tampered.as_bytes(),
+    }])
+    .expect("import");
+    let report = ws.check().expect("check");
+    assert!(!report.holds());
+    let first = &report.breaks[0];
+    assert_eq!(&*first.row.file, "tampered.csv");
+    assert_eq!(first.chain.asset, "GBP");
+    assert_eq!(first.gap(), dec("200.0000"));
+}
+
+#[test]
+fn ranges_from_the_parser_filter_rows() {
+    let (_dir, mut ws) = workspace();
+    let bytes = reference(ROYE);
+    ws.import(&[SourceFile {
+        name: "roye.csv",
+        bytes: &bytes,
+    }])
+    .expect("import");
+    let now = at("2024-12-15 12:00:00");
+    let last_month = DateRange::parse("last month", now).expect("range");
+    let filter = Filter {
+        from: Some(last_month.from),
+        to: Some(last_month.to),
+        ..Filter::default()
+    };
+    let page = ws.page(&filter, 0, 200).expect("page");
+    assert!(page.total > 0);
+    assert!(
+        page.rows
+            .iter()
+            .all(|r| r.row.time.to_csv_seconds().starts_with("2024-11"))
+    );
+}
