@@ -27,6 +27,8 @@ fn main() {
             "confirm_enrollment",
             "add_org",
             "leave_org",
+            "device_status",
+            "register_device",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));

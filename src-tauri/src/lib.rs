@@ -9,7 +9,7 @@
 //! screen lock, and tells the webview with the `app-locked` event (its [`LockReason`] as payload).
 
 use countersign_app::ipc::{
-    CommandError, DemoMember, Enrollment, RequestFilter, Session, SubmitOutcome,
+    CommandError, DemoMember, DeviceStatus, Enrollment, RequestFilter, Session, SubmitOutcome,
 };
 use countersign_app::{AppCore, LockReason, RemoteConfig, SystemLockWatcher};
 use countersign_org::view::OrgView;
@@ -187,6 +187,16 @@ async fn leave_org(core: State<'_, Core>) -> Result<Session, CommandError> {
     core.get()?.leave_org().await
 }
 
+#[tauri::command]
+async fn device_status(core: State<'_, Core>) -> Result<DeviceStatus, CommandError> {
+    core.get()?.device_status().await
+}
+
+#[tauri::command]
+async fn register_device(core: State<'_, Core>, otp: String) -> Result<DeviceStatus, CommandError> {
+    core.get()?.register_device(&otp).await
+}
+
 /// The event telling the webview that the core locked itself (payload: a [`LockReason`]).
 pub const APP_LOCKED_EVENT: &str = "app-locked";
 
@@ -227,7 +237,9 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         begin_enrollment,
         confirm_enrollment,
         add_org,
-        leave_org
+        leave_org,
+        device_status,
+        register_device
     ])
 }
 

@@ -6,6 +6,7 @@ import { TopBar } from "./components/TopBar";
 import { EnrollScreen } from "./features/enroll/EnrollScreen";
 import { IdleSetting, LockScreen, readIdleMinutes, useIdle } from "./features/lock/LockScreen";
 import { AddOrgDialog } from "./features/orgs/AddOrgDialog";
+import { DeviceBanner } from "./features/orgs/DeviceBanner";
 import { SandboxPanel } from "./features/sandbox/SandboxPanel";
 import { SessionContext } from "./lib/contexts";
 import { ignoresShortcuts } from "./lib/keyboard";
@@ -114,6 +115,9 @@ export function App() {
           onAddOrg={() => setAddingOrg(true)}
           onLeaveOrg={() => void leaveOrg()}
         />
+        {session.mode === "remote" && session.totp_enrolled && (
+          <DeviceBanner key={`${session.base_url}|${session.member.id}`} />
+        )}
         {leaveError && (
           <p className="action-error" role="alert" data-code={leaveError.code}>
             {leaveError.message}

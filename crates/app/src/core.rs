@@ -19,8 +19,8 @@ use tokio::sync::RwLock;
 
 use crate::RemoteConfig;
 use crate::ipc::{
-    CommandError, DemoMember, Enrollment, ErrorCode, RequestFilter, Session, SessionMode,
-    SubmitOutcome,
+    CommandError, DemoMember, DeviceStatus, Enrollment, ErrorCode, RequestFilter, Session,
+    SessionMode, SubmitOutcome,
 };
 
 /// One signed-in session. Commands take `&self`; switching member swaps the client inside.
@@ -292,7 +292,7 @@ impl AppCore {
 
     /// This device's signing key, from the OS keychain (made on first use). In sandbox mode the
     /// sandbox registers it to the demo member as its operator would; a remote org needs it
-    /// registered with the member's code (`countersign device register`).
+    /// registered with the member's code ([`AppCore::register_device`]).
     async fn device(&self) -> Result<Arc<DeviceKey>, CommandError> {
         let signed_in = self.signed_in.read().await.clone();
         let profile = Self::device_profile(&signed_in.session);
@@ -354,6 +354,57 @@ impl AppCore {
             current.session.totp_enrolled = true;
         }
         Ok(current.session.clone())
+    }
+
+    /// Whether this device's signing key is registered to the signed-in member (decisions from
+    /// an unregistered device are refused), and the key. Loads the key from the keychain (made on
+    /// first use). In sandbox mode the sandbox registers it on the first decision, so it counts
+    /// as registered.
+    pub async fn device_status(&self) -> Result<DeviceStatus, CommandError> {
+        self.ensure_unlocked()?;
+        let session = self.session().await;
+        let key = self.device_key_for(&session).await?;
+        let public_key = key.public().to_base64();
+        let registered = match session.mode {
+            SessionMode::Sandbox => true,
+            SessionMode::Remote => self
+                .client()
+                .await
+                .me()
+                .await?
+                .devices
+                .contains(&public_key),
+        };
+        Ok(DeviceStatus {
+            public_key,
+            registered,
+        })
+    }
+
+    /// Registers this device's signing key to the signed-in member with their current code.
+    pub async fn register_device(&self, otp: &str) -> Result<DeviceStatus, CommandError> {
+        self.ensure_unlocked()?;
+        check_otp_shape(otp)?;
+        let session = self.session().await;
+        let key = self.device_key_for(&session).await?;
+        let registered = self
+            .client()
+            .await
+            .register_device(&key.public(), otp)
+            .await?;
+        Ok(DeviceStatus {
+            public_key: registered.device_key,
+            registered: true,
+        })
+    }
+
+    /// This device's signing key for `session`'s profile, from the keychain (made on first use).
+    async fn device_key_for(&self, session: &Session) -> Result<DeviceKey, CommandError> {
+        let (keychain, profile) = (self.keychain.clone(), Self::device_profile(session));
+        tokio::task::spawn_blocking(move || keychain.device_key(&profile))
+            .await
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
+            .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))
     }
 
     /// Adds a remote Organization: signs in to `base_url` as the member whose API key is

@@ -84,6 +84,16 @@ impl std::fmt::Debug for Enrollment {
     }
 }
 
+/// This device's signing key and whether the signed-in member has registered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DeviceStatus {
+    /// The Ed25519 public key, base64.
+    pub public_key: String,
+    /// Whether decisions signed by it are accepted for this member.
+    pub registered: bool,
+}
+
 /// What a submission did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

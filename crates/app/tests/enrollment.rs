@@ -192,6 +192,21 @@ async fn adding_a_remote_org_keeps_the_key_in_the_keychain_and_leaving_removes_i
             .contains(&secret.to_base64()),
         "the config file holds the URL only"
     );
+    // A device new to Chloe: not registered until she registers it with her code.
+    let status = app.device_status().await.unwrap();
+    assert!(!status.registered);
+    assert_eq!(
+        app.register_device("000000x").await.unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    let chloe_totp = TotpSecret::from_base32(&chloe.totp_secret).unwrap();
+    let registered = app
+        .register_device(&chloe_totp.code_at(unix_now()))
+        .await
+        .unwrap();
+    assert_eq!(registered.public_key, status.public_key);
+    assert!(app.device_status().await.unwrap().registered);
+
     // The sandbox's demo members are gone with the sandbox.
     assert_eq!(
         app.sandbox_members().await.unwrap_err().code,

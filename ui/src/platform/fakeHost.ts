@@ -187,7 +187,8 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
   let current: FakeMember = alice;
   // Members with an authenticator; an invited member joins without one and enrolls.
   const enrolled = new Set(org.members.map((m) => m.id));
-  let remote: { baseUrl: string } | null = null;
+  let remote: { baseUrl: string; deviceRegistered: boolean } | null = null;
+  const FAKE_DEVICE_KEY = "ZmFrZS1kZXZpY2Uta2V5LWZvci10aGUtZmFrZS1ob3N0";
   // The fake has no bot: the switch is remembered, nothing moves.
   let living = false;
   let locked = false;
@@ -617,8 +618,17 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
       settle(() => {
         if (!/^https?:\/\//.test(baseUrl.trim())) throw new HostError("invalid_input", "The org API URL must start with http:// or https://.");
         if (apiKey.trim() === "") throw new HostError("invalid_input", "The API key is empty: paste the key's public part.");
-        remote = { baseUrl: baseUrl.trim().replace(/\/+$/, "") };
+        remote = { baseUrl: baseUrl.trim().replace(/\/+$/, ""), deviceRegistered: false };
         return session();
+      }),
+
+    deviceStatus: () => settle(() => ({ public_key: FAKE_DEVICE_KEY, registered: remote === null || remote.deviceRegistered })),
+
+    registerDevice: (otp) =>
+      settle(() => {
+        checkCode(otp);
+        if (remote !== null) remote.deviceRegistered = true;
+        return { public_key: FAKE_DEVICE_KEY, registered: true };
       }),
 
     leaveOrg: () =>

@@ -3,6 +3,7 @@ import type { Policy } from "../bindings/Policy";
 import type { PolicyDiff } from "../bindings/PolicyDiff";
 import type { CommandError } from "../bindings/CommandError";
 import type { DemoMember } from "../bindings/DemoMember";
+import type { DeviceStatus } from "../bindings/DeviceStatus";
 import type { Enrollment } from "../bindings/Enrollment";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { LockReason } from "../bindings/LockReason";
@@ -65,6 +66,10 @@ export interface Host {
   addOrg(baseUrl: string, apiKey: string): Promise<Session>;
   /** Leaves the remote Organization (its key is deleted from the keychain) and returns to the sandbox. */
   leaveOrg(): Promise<Session>;
+  /** This device's signing key and whether it is registered to the signed-in member. */
+  deviceStatus(): Promise<DeviceStatus>;
+  /** Registers this device's signing key to the signed-in member with their current code. */
+  registerDevice(otp: string): Promise<DeviceStatus>;
 }
 
 // A Record so the compiler fails when the generated ErrorCode gains or loses a variant.

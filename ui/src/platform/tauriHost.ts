@@ -2,6 +2,7 @@ import type { PolicyDiff } from "../bindings/PolicyDiff";
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { DemoMember } from "../bindings/DemoMember";
+import type { DeviceStatus } from "../bindings/DeviceStatus";
 import type { Enrollment } from "../bindings/Enrollment";
 import type { LockReason } from "../bindings/LockReason";
 import type { OrgView } from "../bindings/OrgView";
@@ -65,4 +66,6 @@ export const tauriHost: Host = {
   confirmEnrollment: (otp) => call<Session>("confirm_enrollment", { otp }),
   addOrg: (baseUrl, apiKey) => call<Session>("add_org", { baseUrl, apiKey }),
   leaveOrg: () => call<Session>("leave_org"),
+  deviceStatus: () => call<DeviceStatus>("device_status"),
+  registerDevice: (otp) => call<DeviceStatus>("register_device", { otp }),
 };

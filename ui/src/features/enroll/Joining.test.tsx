@@ -82,6 +82,18 @@ describe("Adding and leaving an org", () => {
     expect(screen.queryByTestId("sandbox-badge")).toBeNull();
     expect(screen.queryByTestId("sandbox-panel")).toBeNull();
 
+    // A new device for this member: the banner says so before any decision, and registers it.
+    const banner = await screen.findByTestId("device-banner");
+    expect(banner).toHaveTextContent("This device is not registered to you");
+    await user.type(screen.getByTestId("register-device-code"), "000000");
+    await user.click(screen.getByTestId("register-device"));
+    expect(await screen.findByRole("alert")).toHaveAttribute("data-code", "invalid_otp");
+    await user.clear(screen.getByTestId("register-device-code"));
+    const me = await host.getSession();
+    await user.type(screen.getByTestId("register-device-code"), fakeAuthenticatorCode(me.member.id, Date.now()));
+    await user.click(screen.getByTestId("register-device"));
+    await waitFor(() => expect(screen.queryByTestId("device-banner")).toBeNull());
+
     vi.spyOn(window, "confirm").mockReturnValue(true);
     await user.click(screen.getByTestId("leave-org"));
     expect(await screen.findByTestId("sandbox-badge")).toBeInTheDocument();
