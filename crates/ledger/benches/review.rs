@@ -22,6 +22,7 @@ use countersign_ledger::{
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[path = "support/generate.rs"]
+#[allow(dead_code)]
 mod generate;
 
 use generate::{ROWS, export, peak_mib, process_cpu_ms};
