@@ -436,7 +436,7 @@ impl<'a> Files<'a> {
     }
 }
 
-fn index(file: usize, row: usize) -> RowIndex {
+pub(crate) fn index(file: usize, row: usize) -> RowIndex {
     RowIndex {
         file: u32::try_from(file).unwrap_or(u32::MAX),
         row: u32::try_from(row).unwrap_or(u32::MAX),

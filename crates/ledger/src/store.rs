@@ -53,7 +53,9 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::asset;
-use crate::check::{self, Conflict, DEFAULT_WALLET, Duplicate, IntegrityReport, RowIndex, RowRef};
+use crate::check::{
+    self, Conflict, DEFAULT_WALLET, Duplicate, IntegrityReport, RowIndex, RowRef, index,
+};
 use crate::export::ExportKind;
 use crate::import::{
     Export, ImportError, ImportWarning, ImportedLedgerRow, LedgerColumns, LedgersFile, ReadOptions,
@@ -622,14 +624,12 @@ impl Workspace {
         let stored = all.len();
         let new_files: Vec<usize> = ledgers.iter().map(|&(i, _)| i).collect();
         all.extend(ledgers.into_iter().map(|(_, f)| f));
-        let report = if new_files.is_empty() {
-            None
-        } else {
+        let checking = !new_files.is_empty();
+        if checking {
             progress(ImportStage::Checking {
                 rows: all.iter().map(|f| f.rows.len()).sum(),
             });
-            Some(check::check(&all))
-        };
+        }
 
         // What earlier imports found, for the report of the whole workspace.
         let earlier_findings = self.findings()?;
@@ -643,33 +643,66 @@ impl Workspace {
                     r.get::<_, String>(0)
                 })
                 .is_ok_and(|mode| mode.eq_ignore_ascii_case("truncate"));
+        // Into an empty store every row of the new files is written while the check runs on
+        // another thread (both only read the files); the rows it does not count (a txid again)
+        // are deleted before the commit. Otherwise the check decides first what is new.
+        let optimistic = bulk && stored == 0 && checking;
+        let mut report: Option<IntegrityReport> = None;
         let mut store = || -> Result<(), StoreError> {
             let tx = self.conn.transaction()?;
             let mut import_ids: HashMap<usize, i64> = HashMap::new();
-            if let Some(report) = &report {
+            if checking {
+                // Records first (their counts are set once known), so rows can name them.
+                for (k, &i) in new_files.iter().enumerate() {
+                    let file = &all[stored + k];
+                    let id = insert_import(&tx, &outcomes[i], ExportKind::Ledgers, now, file)?;
+                    import_ids.insert(stored + k, id);
+                }
+                let first_id: i64 = tx.query_row(
+                    "SELECT COALESCE(MAX(id), 0) + 1 FROM ledger_rows",
+                    [],
+                    |r| r.get(0),
+                )?;
+                let (checked, early) = if optimistic {
+                    let every: Vec<RowIndex> = all
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(f, file)| (0..file.rows.len()).map(move |r| index(f, r)))
+                        .collect();
+                    std::thread::scope(|scope| {
+                        let checker = scope.spawn(|| check::check(&all));
+                        let inserted = insert_ledger_rows(&tx, &all, &every, &import_ids, progress);
+                        let checked = checker
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                        (checked, Some(inserted.map(|inserted| (inserted, every))))
+                    })
+                } else {
+                    (check::check(&all), None)
+                };
                 // Counts per new file, attributed by the file's shared name.
                 let file_of = |r: &RowRef| {
                     all[stored..]
                         .iter()
                         .position(|f| Arc::ptr_eq(&f.file, &r.file))
                 };
-                for repeat in &report.repeats {
+                for repeat in &checked.repeats {
                     if let Some(k) = file_of(&repeat.row) {
                         outcomes[new_files[k]].present += 1;
                     }
                 }
-                for duplicate in &report.duplicates {
+                for duplicate in &checked.duplicates {
                     if let Some(k) = file_of(&duplicate.row) {
                         outcomes[new_files[k]].duplicates += 1;
                     }
                 }
-                for conflict in &report.conflicts {
+                for conflict in &checked.conflicts {
                     if let Some(k) = file_of(&conflict.row) {
                         outcomes[new_files[k]].conflicts += 1;
                     }
                 }
                 let first_new = u32::try_from(stored).unwrap_or(u32::MAX);
-                let new_rows: Vec<RowIndex> = report
+                let new_rows: Vec<RowIndex> = checked
                     .distinct
                     .iter()
                     .copied()
@@ -678,13 +711,67 @@ impl Workspace {
                 for at in &new_rows {
                     outcomes[new_files[(at.file - first_new) as usize]].added += 1;
                 }
-                for (k, &i) in new_files.iter().enumerate() {
-                    let file = &all[stored + k];
-                    let id = insert_import(&tx, &outcomes[i], ExportKind::Ledgers, now, file)?;
-                    import_ids.insert(stored + k, id);
+                let mut inserted = match early {
+                    Some(early) => {
+                        let (mut inserted, every) = early?;
+                        if new_rows.len() < every.len() {
+                            // The rows written that the check does not count: by position,
+                            // since ids follow the order written.
+                            let mut counted = vec![false; every.len()];
+                            let starts: Vec<usize> = all
+                                .iter()
+                                .scan(0, |n, f| {
+                                    let start = *n;
+                                    *n += f.rows.len();
+                                    Some(start)
+                                })
+                                .collect();
+                            for at in &new_rows {
+                                counted[starts[at.file as usize] + at.row as usize] = true;
+                            }
+                            let mut delete = tx.prepare("DELETE FROM ledger_rows WHERE id = ?1")?;
+                            for (position, at) in every.iter().enumerate() {
+                                if counted[position] {
+                                    continue;
+                                }
+                                delete.execute([first_id + to_i64(position)])?;
+                                let file = &all[at.file as usize];
+                                let row = &file.rows[at.row as usize].row;
+                                if let Some(sum) = month_key(file, row)
+                                    .and_then(|key| inserted.monthly.get_mut(&key))
+                                {
+                                    sum.0 -= 1;
+                                    sum.1 -= row.amount;
+                                    sum.2 -= row.fee;
+                                }
+                            }
+                            inserted.monthly.retain(|_, sum| sum.0 > 0);
+                        }
+                        inserted
+                    }
+                    None => insert_ledger_rows(&tx, &all, &new_rows, &import_ids, progress)?,
+                };
+                if inserted.rebuild_indexes {
+                    tx.execute_batch(LEDGER_INDEXES)?;
                 }
-                insert_ledger_rows(&tx, &all, &new_rows, &import_ids, progress)?;
-                insert_findings(&tx, report, &all[stored..], &import_ids)?;
+                add_monthly(&tx, std::mem::take(&mut inserted.monthly))?;
+                let mut counts = tx.prepare(
+                    "UPDATE imports SET added = ?1, present = ?2, duplicates = ?3, conflicts = ?4
+                     WHERE id = ?5",
+                )?;
+                for (k, &i) in new_files.iter().enumerate() {
+                    let o = &outcomes[i];
+                    counts.execute(params![
+                        to_i64(o.added),
+                        to_i64(o.present),
+                        to_i64(o.duplicates),
+                        to_i64(o.conflicts),
+                        import_ids.get(&(stored + k)).copied().unwrap_or(0),
+                    ])?;
+                }
+                drop(counts);
+                insert_findings(&tx, &checked, &all[stored..], &import_ids)?;
+                report = Some(checked);
             }
             for (i, file) in &trades {
                 let (added, present, duplicates) = insert_trades(&tx, file, &outcomes[*i], now)?;
@@ -1055,14 +1142,39 @@ impl<'r> Interner<'r> {
     }
 }
 
-/// Stores the new distinct rows and adds them to the monthly totals.
+/// The monthly-totals key of a row (settled rows only: request rows move no balance).
+fn month_key(file: &LedgersFile, row: &LedgerRow) -> Option<MonthKey> {
+    let wallet = if file.columns.contains(LedgerColumn::Wallet) {
+        row.wallet.as_str()
+    } else {
+        DEFAULT_WALLET
+    };
+    (!row.txid.is_empty()).then(|| {
+        (
+            asset::normalize(&row.asset).normalized(),
+            wallet.to_owned(),
+            row.r#type.clone(),
+            row.subtype.clone(),
+            month_start(row.time),
+        )
+    })
+}
+
+/// Rows stored by [`insert_ledger_rows`]: their monthly counts and sums, to add to the stored
+/// ones, and whether the indexes were dropped (to build once the rows are all in).
+struct Inserted {
+    monthly: HashMap<MonthKey, (i64, Decimal, Decimal)>,
+    rebuild_indexes: bool,
+}
+
+/// Stores rows, in the order given, and sums them by month.
 fn insert_ledger_rows(
     tx: &rusqlite::Transaction<'_>,
     all: &[LedgersFile],
     new_rows: &[RowIndex],
     import_ids: &HashMap<usize, i64>,
     progress: &mut dyn FnMut(ImportStage),
-) -> Result<(), StoreError> {
+) -> Result<Inserted, StoreError> {
     use rusqlite::types::Value;
     // Into an empty table, rows go in without indexes and the indexes are built once after,
     // sorted, which is several times faster than keeping them up to date row by row.
@@ -1172,10 +1284,6 @@ fn insert_ledger_rows(
         rest.execute(rusqlite::params_from_iter(values.drain(..)))?;
     }
     progress(ImportStage::Storing { done: total, total });
-    drop(batch);
-    if empty {
-        tx.execute_batch(LEDGER_INDEXES)?;
-    }
     let monthly = sums
         .into_iter()
         .map(|((asset, wallet, kind, subtype, month), sum)| {
@@ -1189,7 +1297,10 @@ fn insert_ledger_rows(
             (key, sum)
         })
         .collect();
-    add_monthly(tx, monthly)
+    Ok(Inserted {
+        monthly,
+        rebuild_indexes: empty,
+    })
 }
 
 /// Adds monthly counts and sums to the stored ones.
