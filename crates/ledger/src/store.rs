@@ -1011,6 +1011,24 @@ fn text(d: Option<Decimal>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
+/// A value to bind: text borrowed from the parsed file (no copy before SQLite's own), or any
+/// value.
+#[derive(Debug)]
+enum Param<'r> {
+    Text(&'r str),
+    Value(rusqlite::types::Value),
+}
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Self::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Self::Value(value) => ToSqlOutput::Borrowed(ValueRef::from(value)),
+        })
+    }
+}
+
 /// Rows per INSERT statement: one statement step stores this many rows.
 const BATCH: usize = 128;
 
@@ -1195,7 +1213,7 @@ fn insert_ledger_rows(
     type Borrowed<'r> = (usize, &'r str, &'r str, &'r str, i64);
     let mut sums: HashMap<Borrowed<'_>, (i64, Decimal, Decimal)> = HashMap::new();
     let total = new_rows.len();
-    let mut values: Vec<Value> = Vec::with_capacity(BATCH * INSERT_COLUMNS.len());
+    let mut values: Vec<Param<'_>> = Vec::with_capacity(BATCH * INSERT_COLUMNS.len());
     let mut last_kind: Option<(KindKey<'_>, i64)> = None;
     for (n, at) in new_rows.iter().enumerate() {
         if n % 65_536 == 0 {
@@ -1214,13 +1232,13 @@ fn insert_ledger_rows(
             DEFAULT_WALLET
         };
         let extra = if file.extra_columns.is_empty() {
-            Value::Null
+            Param::Value(Value::Null)
         } else {
             let object: serde_json::Map<String, serde_json::Value> = file
                 .extras(imported)
                 .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
                 .collect();
-            Value::Text(serde_json::Value::Object(object).to_string())
+            Param::Value(Value::Text(serde_json::Value::Object(object).to_string()))
         };
         let chain = interner.chain(tx, &normalized[asset_index], wallet)?;
         let key: KindKey<'_> = (
@@ -1241,17 +1259,17 @@ fn insert_ledger_rows(
             }
         };
         let import_id = import_ids.get(&(at.file as usize)).copied().unwrap_or(0);
-        let optional = |d: Option<Decimal>| d.map_or(Value::Null, money_value);
+        let optional = |d: Option<Decimal>| Param::Value(d.map_or(Value::Null, money_value));
         values.extend([
-            Value::Integer(import_id),
-            Value::Integer(i64::from(imported.line)),
-            Value::Text(row.txid.clone()),
-            Value::Text(row.refid.clone()),
-            Value::Integer(row.time.ticks()),
-            Value::Integer(chain),
-            Value::Integer(kind),
-            money_value(row.amount),
-            money_value(row.fee),
+            Param::Value(Value::Integer(import_id)),
+            Param::Value(Value::Integer(i64::from(imported.line))),
+            Param::Text(&row.txid),
+            Param::Text(&row.refid),
+            Param::Value(Value::Integer(row.time.ticks())),
+            Param::Value(Value::Integer(chain)),
+            Param::Value(Value::Integer(kind)),
+            Param::Value(money_value(row.amount)),
+            Param::Value(money_value(row.fee)),
             optional(row.balance),
             optional(row.amount_usd),
             optional(row.fee_usd),
