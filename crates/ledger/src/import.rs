@@ -12,6 +12,8 @@
 //!   balance; a row with a `txid` must have one.
 //! - Types and subtypes are kept verbatim; one outside [`KNOWN_LEDGER_TYPES`] /
 //!   [`KNOWN_LEDGER_SUBTYPES`] is listed by [`LedgersFile::unknown_values`], never refused.
+//! - A large ledgers file (4 MiB or more) is parsed in two parts on two threads; the result,
+//!   warnings and errors are the same as one pass.
 //!
 //! # Edited files
 //!

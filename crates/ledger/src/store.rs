@@ -19,6 +19,10 @@
 //! - per (asset, wallet, type, subtype, month) counts and exact sums, from which
 //!   [`Workspace::totals`] answers without reading the rows.
 //!
+//! Into an empty workspace, the rows of the new files are written while the check runs on
+//! another thread, and the rows it does not count are deleted again before the commit: the
+//! same rows end up stored, sooner.
+//!
 //! # Representation
 //!
 //! Rows are in `ledger_rows`, read through the view `ledger` (every column of a row by name).
