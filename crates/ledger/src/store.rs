@@ -1219,6 +1219,8 @@ fn insert_ledger_rows(
     let total = new_rows.len();
     let mut values: Vec<Param<'_>> = Vec::with_capacity(BATCH * INSERT_COLUMNS.len());
     let mut last_kind: Option<(KindKey<'_>, i64)> = None;
+    // Chain ids by spelling and wallet as borrowed from the rows (no key to build per row).
+    let mut chain_ids: HashMap<(usize, &str), i64> = HashMap::new();
     for (n, at) in new_rows.iter().enumerate() {
         if n % 65_536 == 0 {
             progress(ImportStage::Storing { done: n, total });
@@ -1244,7 +1246,14 @@ fn insert_ledger_rows(
                 .collect();
             Param::Value(Value::Text(serde_json::Value::Object(object).to_string()))
         };
-        let chain = interner.chain(tx, &normalized[asset_index], wallet)?;
+        let chain = match chain_ids.get(&(asset_index, wallet)) {
+            Some(&id) => id,
+            None => {
+                let id = interner.chain(tx, &normalized[asset_index], wallet)?;
+                chain_ids.insert((asset_index, wallet), id);
+                id
+            }
+        };
         let key: KindKey<'_> = (
             chain,
             row.r#type.as_str(),
