@@ -932,15 +932,16 @@ fn read_ledger_rows(
     let split = (input.body.len() >= input.parallel_from)
         .then(|| split_point(input.body))
         .flatten()
+        .map(|at| (at, input.body[..at].iter().filter(|&&b| b == b'\n').count()))
         // Both parts hold rows: the earlier one a header and at least one more line.
-        .filter(|&at| input.body[..at].iter().filter(|&&b| b == b'\n').count() >= 2);
+        .filter(|&(_, head_lines)| head_lines >= 2);
     let (rows, unknown) = match split {
         None => {
             let (rows, unknown, _) =
                 ledger_rows_of(input, &header, &map, reader, &mut warnings, Part::default())?;
             (rows, unknown)
         }
-        Some(split) => {
+        Some((split, head_lines)) => {
             drop(reader);
             let (head, tail) = input.body.split_at(split);
             // Line 1 (the header) sets how every line must end.
@@ -958,7 +959,6 @@ fn read_ledger_rows(
                     mixed: false,
                 },
             };
-            let head_lines = head.iter().filter(|&&b| b == b'\n').count();
             // The earlier part's rows take the later's: room for all.
             let first = Input {
                 site: input.site,
