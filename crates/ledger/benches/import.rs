@@ -10,6 +10,7 @@ use countersign_ledger::{ReadOptions, check, read_ledgers};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[path = "support/generate.rs"]
+#[allow(dead_code)]
 mod generate;
 
 use generate::{ROWS, cpu_ms, export, peak_mib};

@@ -16,13 +16,16 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use countersign_ledger::{Dimension, Filter, SourceFile, Timestamp, Workspace};
+use countersign_ledger::{
+    Dimension, Filter, ImportStage, ReadOptions, SourceFile, Timestamp, Workspace,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[path = "support/generate.rs"]
+#[allow(dead_code)]
 mod generate;
 
-use generate::{ROWS, cpu_ms, export, peak_mib};
+use generate::{ROWS, export, peak_mib, process_cpu_ms};
 
 fn at(text: &str) -> Timestamp {
     Timestamp::parse_csv(text).expect("time")
@@ -44,37 +47,66 @@ fn review(c: &mut Criterion) {
     );
     drop(csv);
 
-    // Import: three fresh workspaces, the best run counts (the machine is shared).
+    // Import: fresh workspaces (three, or `COUNTERSIGN_BENCH_RUNS`), the best run counts (the
+    // machine is shared). The progress callback marks where reading, checking and storing start.
+    let runs: usize = std::env::var("COUNTERSIGN_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
     let mut best: Option<(Duration, u64)> = None;
-    for run in 0..3 {
+    for run in 0..runs {
         let db = dir.join(format!("review-{run}.sqlite"));
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
-        let (cpu, wall) = (cpu_ms(), Instant::now());
+        let (cpu, wall) = (process_cpu_ms(), Instant::now());
         let bytes = std::fs::read(&csv_path).expect("read csv");
         let mut ws = Workspace::open(&db).expect("open");
+        let mut marks: Vec<(&'static str, Instant)> = Vec::new();
         let outcome = ws
-            .import(&[SourceFile {
-                name: "ledgers.csv",
-                bytes: &bytes,
-            }])
+            .import_with(
+                &[SourceFile {
+                    name: "ledgers.csv",
+                    bytes: &bytes,
+                }],
+                ReadOptions::default(),
+                &mut |stage| {
+                    let name = match stage {
+                        ImportStage::Reading { .. } => "read",
+                        ImportStage::Checking { .. } => "check",
+                        ImportStage::Storing { done: 0, .. } => "store",
+                        ImportStage::Storing { done, total } if done == total => "index+commit",
+                        ImportStage::Storing { .. } => return,
+                    };
+                    marks.push((name, Instant::now()));
+                },
+            )
             .expect("import");
         let elapsed = wall.elapsed();
-        let cpu = cpu_ms().zip(cpu).map_or(0, |(b, a)| b - a);
+        let end = Instant::now();
+        let cpu = process_cpu_ms().zip(cpu).map_or(0, |(b, a)| b - a);
         assert_eq!(outcome.added(), ROWS);
         assert!(outcome.report.is_some_and(|r| r.holds()));
+        let spans: Vec<String> = marks
+            .iter()
+            .enumerate()
+            .map(|(i, (name, at))| {
+                let next = marks.get(i + 1).map_or(end, |m| m.1);
+                format!("{name} {:.3}", (next - *at).as_secs_f64())
+            })
+            .collect();
         println!(
-            "import run {run}: {:.3} s wall, {:.3} s CPU of this thread",
+            "import run {run}: {:.3} s wall, {:.3} s CPU of the process; {} s",
             elapsed.as_secs_f64(),
-            cpu as f64 / 1000.0
+            cpu as f64 / 1000.0,
+            spans.join(", ")
         );
         if best.is_none_or(|(b, _)| elapsed < b) {
             best = Some((elapsed, cpu));
         }
         drop((ws, bytes));
         if run > 0 {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
             }
         }

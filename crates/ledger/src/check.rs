@@ -16,6 +16,12 @@
 //! exists is a break reported, at the row that follows the gap. After a break the chain goes on
 //! from the balance found, so one missing entry gives one break.
 //!
+//! A chain's first second has no balance before it to start from. When its rows form a closed
+//! loop (they bring the balance back to where it was: `0 → 2 → 0`), every rotation of them holds;
+//! the one taken is the one that ends where the chain's later seconds go on from. A chain whose
+//! every second is such a loop says nothing more: its rows are also those of a ledger that opened
+//! at another of their balances, and file order decides.
+//!
 //! # Merging
 //!
 //! Files are taken in the order given, rows in file order; an entry is known by its `txid`.
@@ -430,7 +436,7 @@ impl<'a> Files<'a> {
     }
 }
 
-fn index(file: usize, row: usize) -> RowIndex {
+pub(crate) fn index(file: usize, row: usize) -> RowIndex {
     RowIndex {
         file: u32::try_from(file).unwrap_or(u32::MAX),
         row: u32::try_from(row).unwrap_or(u32::MAX),
@@ -688,7 +694,11 @@ fn walk_chain(
         if group.len() == 1 {
             ordered.push(0);
         } else {
-            let reordered = arrange(group, previous.map(|p| p.0), &mut ordered);
+            let from = match previous {
+                Some((balance, _)) => Some(balance),
+                None => loop_entry(group, &entries[end..]),
+            };
+            let reordered = arrange(group, from, &mut ordered);
             reordered_seconds += usize::from(reordered);
         }
         for &i in &ordered {
@@ -771,6 +781,89 @@ fn chain_break(
         expected,
         found,
         hint,
+    }
+}
+
+/// Where a chain's first second must start when its rows form a closed loop (they move the
+/// balance back to where it was, so every rotation of them holds and the rows alone do not say
+/// which balance came first): the balance the chain's later seconds go on from, if one of the
+/// loop's balances. Later seconds that are loops too narrow the choice to the balances they share;
+/// the first later second that moves the balance starts at one balance, which settles it.
+/// `None` when the first second is no loop (its order is determined, or it has a gap) or nothing
+/// later tells: file order decides then.
+fn loop_entry(group: &[Entry], later: &[Entry]) -> Option<Decimal> {
+    let mut candidates = loop_balances(group)?;
+    let mut start = 0;
+    while start < later.len() {
+        let second = later[start].seconds;
+        let end = later[start..]
+            .iter()
+            .position(|e| e.seconds != second)
+            .map_or(later.len(), |n| start + n);
+        let next = &later[start..end];
+        match loop_balances(next) {
+            Some(shared) => candidates.retain(|c| shared.contains(c)),
+            None => {
+                // A second that moves the balance: it starts where its path must.
+                let entry = path_source(next)?;
+                return candidates.contains(&entry).then_some(entry);
+            }
+        }
+        match candidates.as_slice() {
+            [] => return None,
+            [only] => return Some(*only),
+            _ => {}
+        }
+        start = end;
+    }
+    None
+}
+
+/// The distinct balances of a group whose rows form closed loops (the balances they start from
+/// are the ones they end at, counted with multiplicity), in file order of the rows; `None`
+/// otherwise.
+fn loop_balances(group: &[Entry]) -> Option<Vec<Decimal>> {
+    let mut starts: Vec<Decimal> = group.iter().map(|e| e.start).collect::<Option<_>>()?;
+    let in_order = starts.clone();
+    let mut ends: Vec<Decimal> = group.iter().map(|e| e.end).collect();
+    starts.sort_unstable();
+    ends.sort_unstable();
+    if starts != ends {
+        return None;
+    }
+    let mut distinct: Vec<Decimal> = Vec::with_capacity(in_order.len());
+    for balance in in_order {
+        if !distinct.contains(&balance) {
+            distinct.push(balance);
+        }
+    }
+    Some(distinct)
+}
+
+/// The balance a group's path must start from: the one balance more rows start from than end at.
+fn path_source(group: &[Entry]) -> Option<Decimal> {
+    let mut surplus: Vec<(Decimal, i64)> = Vec::with_capacity(group.len() * 2);
+    for e in group {
+        surplus.push((e.start?, 1));
+        surplus.push((e.end, -1));
+    }
+    surplus.sort_unstable_by_key(|a| a.0);
+    let mut sources = Vec::new();
+    let mut i = 0;
+    while i < surplus.len() {
+        let balance = surplus[i].0;
+        let mut net = 0;
+        while i < surplus.len() && surplus[i].0 == balance {
+            net += surplus[i].1;
+            i += 1;
+        }
+        if net > 0 {
+            sources.push((balance, net));
+        }
+    }
+    match sources.as_slice() {
+        [(balance, 1)] => Some(*balance),
+        _ => None,
     }
 }
 

@@ -12,6 +12,8 @@
 //!   balance; a row with a `txid` must have one.
 //! - Types and subtypes are kept verbatim; one outside [`KNOWN_LEDGER_TYPES`] /
 //!   [`KNOWN_LEDGER_SUBTYPES`] is listed by [`LedgersFile::unknown_values`], never refused.
+//! - A large ledgers file (4 MiB or more) is parsed in two parts on two threads; the result,
+//!   warnings and errors are the same as one pass.
 //!
 //! # Edited files
 //!
@@ -587,6 +589,16 @@ impl LineEnds {
 }
 
 fn read_csv(file_name: &str, bytes: &[u8], options: ReadOptions) -> Result<Export, ImportError> {
+    read_csv_parts(file_name, bytes, options, PARALLEL_FROM)
+}
+
+/// [`read_csv`], reading a ledgers file of at least `parallel_from` bytes in two parts at once.
+fn read_csv_parts(
+    file_name: &str,
+    bytes: &[u8],
+    options: ReadOptions,
+    parallel_from: usize,
+) -> Result<Export, ImportError> {
     let site = Site { file: file_name };
     if bytes.is_empty() {
         return Err(site.at(Some(1), None, ImportProblem::Empty));
@@ -616,6 +628,7 @@ fn read_csv(file_name: &str, bytes: &[u8], options: ReadOptions) -> Result<Expor
         // Rows are at most the line breaks after the header: reserving them spares the copies
         // of a growing vector of large rows.
         capacity: body.iter().filter(|&&b| b == b'\n').count(),
+        parallel_from,
     };
     if header.iter().any(|h| h == "asset") && !header.iter().any(|h| h == "pair") {
         read_ledger_rows(&input, file, header, reader, warnings).map(Export::Ledgers)
@@ -634,6 +647,8 @@ struct Input<'a> {
     options: ReadOptions,
     /// Room to reserve for rows.
     capacity: usize,
+    /// Size from which a ledgers file is read in two parts at once.
+    parallel_from: usize,
 }
 
 /// Where each column of the header is: a known column, or the n-th extra one.
@@ -797,24 +812,37 @@ impl LineCounter {
     }
 }
 
-/// Reads the records after the header, calling `row` on each with its line number; checks the
-/// field count and the line ends, and refuses a file with no rows.
+/// Where a part of a file read on its own starts: the line breaks before it, and the line ends
+/// seen before it.
+#[derive(Debug, Default)]
+struct Part {
+    lines_before: usize,
+    ends: LineEnds,
+}
+
+/// Reads the records after the header (of `input.body`, a whole file or a [`Part`] of one),
+/// calling `row` on each with its line number; checks the field count and the line ends.
+/// Returns how many records there were and whether mixed line ends were found.
 fn each_record<F>(
     input: &Input<'_>,
     header: &[String],
     width: usize,
     mut reader: csv::Reader<&[u8]>,
     warnings: &mut Vec<ImportWarning>,
+    part: Part,
     mut row: F,
-) -> Result<(), ImportError>
+) -> Result<(usize, bool), ImportError>
 where
     F: FnMut(&Fields<'_>) -> Result<(), ImportError>,
 {
     let (site, body) = (input.site, input.body);
     let mut record = csv::StringRecord::new();
     let mut rows = 0_usize;
-    let mut lines = LineCounter::default();
-    let mut ends = LineEnds::default();
+    let mut lines = LineCounter {
+        counted_to: 0,
+        breaks: part.lines_before,
+    };
+    let mut ends = part.ends;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -857,14 +885,14 @@ where
         row(&fields)?;
         rows += 1;
     }
-    if rows == 0 {
+    if rows == 0 && part.lines_before == 0 {
         return Err(site.at(Some(1), None, ImportProblem::HeaderOnly));
     }
     if body.ends_with(b"\n") {
         let last = u32::try_from(lines.breaks + 1).unwrap_or(u32::MAX);
         ends.note(site, body, body.len() - 1, last, input.options, warnings)?;
     }
-    Ok(())
+    Ok((rows, ends.mixed))
 }
 
 /// The columns every ledgers layout has.
@@ -899,6 +927,150 @@ fn read_ledger_rows(
     for &(c, _) in &map.known {
         columns.insert(c);
     }
+    // A large file is read in two parts at once, split at a line break outside quotes; the
+    // parts' rows, findings and errors are put together as one pass in file order gives them.
+    let split = (input.body.len() >= input.parallel_from)
+        .then(|| split_point(input.body))
+        .flatten()
+        .map(|at| (at, input.body[..at].iter().filter(|&&b| b == b'\n').count()))
+        // Both parts hold rows: the earlier one a header and at least one more line.
+        .filter(|&(_, head_lines)| head_lines >= 2);
+    let (rows, unknown) = match split {
+        None => {
+            let (rows, unknown, _) =
+                ledger_rows_of(input, &header, &map, reader, &mut warnings, Part::default())?;
+            (rows, unknown)
+        }
+        Some((split, head_lines)) => {
+            drop(reader);
+            let (head, tail) = input.body.split_at(split);
+            // Line 1 (the header) sets how every line must end.
+            let header_end = head.iter().position(|&b| b == b'\n').map(|i| {
+                if i > 0 && head[i - 1] == b'\r' {
+                    LineEnd::Crlf
+                } else {
+                    LineEnd::Lf
+                }
+            });
+            let seeded = |lines_before| Part {
+                lines_before,
+                ends: LineEnds {
+                    first: header_end,
+                    mixed: false,
+                },
+            };
+            // The earlier part's rows take the later's: room for all.
+            let first = Input {
+                site: input.site,
+                body: head,
+                options: input.options,
+                capacity: input.capacity,
+                parallel_from: usize::MAX,
+            };
+            let second = Input {
+                site: input.site,
+                body: tail,
+                options: input.options,
+                capacity: input.capacity.saturating_sub(head_lines),
+                parallel_from: usize::MAX,
+            };
+            let mut head_reader = reader_of(head);
+            let mut skipped = csv::StringRecord::new();
+            head_reader.read_record(&mut skipped).map_err(|e| {
+                input
+                    .site
+                    .at(Some(1), None, ImportProblem::Csv(e.to_string()))
+            })?;
+            let (first_part, second_part) = std::thread::scope(|scope| {
+                let later = scope.spawn(|| {
+                    let mut warnings = Vec::new();
+                    ledger_rows_of(
+                        &second,
+                        &header,
+                        &map,
+                        reader_of(tail),
+                        &mut warnings,
+                        seeded(head_lines),
+                    )
+                    .map(|part| (part, warnings))
+                });
+                let earlier =
+                    ledger_rows_of(&first, &header, &map, head_reader, &mut warnings, seeded(0));
+                let later = later
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (earlier, later)
+            });
+            // The earlier part's error comes first in the file.
+            let (mut rows, mut unknown, mixed) = first_part?;
+            let ((more, later_unknown, _), later_warnings) = second_part?;
+            rows.extend(more);
+            for u in later_unknown {
+                match unknown
+                    .iter_mut()
+                    .find(|k| k.column == u.column && k.value == u.value)
+                {
+                    Some(k) => k.rows += u.rows,
+                    None => unknown.push(u),
+                }
+            }
+            // One pass reports mixed line ends once, at the first line that differs.
+            warnings.extend(
+                later_warnings.into_iter().filter(|w| {
+                    !(mixed && matches!(w.problem, ImportProblem::MixedLineEnds { .. }))
+                }),
+            );
+            (rows, unknown)
+        }
+    };
+    Ok(LedgersFile {
+        file,
+        layout: LedgerLayout::from_headers(&header),
+        columns,
+        extra_columns: map.extra.iter().map(|&i| header[i].clone()).collect(),
+        rows,
+        warnings,
+        unknown,
+    })
+}
+
+/// Files at least this large are read in two parts at once.
+const PARALLEL_FROM: usize = 4 << 20;
+
+/// A reader of a file's records as [`read_csv`] reads them.
+fn reader_of(body: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body)
+}
+
+/// Where to cut `body` in two for reading the parts at once: just after the first line break
+/// past the middle that is outside quotes (an even number of quote characters before it: a quoted
+/// field may hold line breaks, and an escaped quote is two). `None` when there is none.
+fn split_point(body: &[u8]) -> Option<usize> {
+    let middle = body.len() / 2;
+    let mut quotes = body[..middle].iter().filter(|&&b| b == b'"').count();
+    for (i, &b) in body.iter().enumerate().skip(middle) {
+        match b {
+            b'"' => quotes += 1,
+            b'\n' if quotes % 2 == 0 => return (i + 1 < body.len()).then_some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Reads the ledger rows of a file or a [`Part`] of one: the rows, the unknown types and
+/// subtypes in the order first seen, and whether mixed line ends were found.
+fn ledger_rows_of(
+    input: &Input<'_>,
+    header: &[String],
+    map: &ColumnMap<LedgerColumn>,
+    reader: csv::Reader<&[u8]>,
+    warnings: &mut Vec<ImportWarning>,
+    part: Part,
+) -> Result<(Vec<ImportedLedgerRow>, Vec<UnknownValue>, bool), ImportError> {
     let at = |c| map.index(c);
     let (txid, refid, time, r#type, subtype) = (
         at(LedgerColumn::Txid),
@@ -926,7 +1098,7 @@ fn read_ledger_rows(
     );
     let mut rows = Vec::with_capacity(input.capacity);
     let mut unknown: Vec<UnknownValue> = Vec::new();
-    each_record(input, &header, map.width, reader, &mut warnings, |f| {
+    let (_, mixed) = each_record(input, header, map.width, reader, warnings, part, |f| {
         let row = LedgerRow {
             txid: f.string(txid)?,
             refid: f.string(refid)?,
@@ -971,15 +1143,7 @@ fn read_ledger_rows(
         });
         Ok(())
     })?;
-    Ok(LedgersFile {
-        file,
-        layout: LedgerLayout::from_headers(&header),
-        columns,
-        extra_columns: map.extra.iter().map(|&i| header[i].clone()).collect(),
-        rows,
-        warnings,
-        unknown,
-    })
+    Ok((rows, unknown, mixed))
 }
 
 fn read_trade_rows(
@@ -1000,41 +1164,49 @@ fn read_trade_rows(
     let at = |c| map.index(c);
     use TradesColumn as C;
     let mut rows = Vec::with_capacity(input.capacity);
-    each_record(input, &header, map.width, reader, &mut warnings, |f| {
-        let row = TradeRow {
-            txid: f.string(at(C::Txid))?,
-            ordertxid: f.string(at(C::Ordertxid))?,
-            pair: f.string(at(C::Pair))?,
-            aclass: f.string(at(C::Aclass))?,
-            subclass: f.string(at(C::Subclass))?,
-            time: f.time(at(C::Time))?,
-            r#type: f.string(at(C::Type))?,
-            ordertype: f.string(at(C::Ordertype))?,
-            price: f.decimal(at(C::Price))?,
-            cost: f.decimal(at(C::Cost))?,
-            fee: f.decimal(at(C::Fee))?,
-            vol: f.decimal(at(C::Vol))?,
-            margin: f.decimal(at(C::Margin))?,
-            misc: f.string(at(C::Misc))?,
-            ledgers: f.list(at(C::Ledgers))?,
-            postxid: f.string(at(C::Postxid))?,
-            posstatus: Some(f.string(at(C::Posstatus))?).filter(|s| !s.is_empty()),
-            cprice: f.optional_decimal(at(C::Cprice))?,
-            ccost: f.optional_decimal(at(C::Ccost))?,
-            cfee: f.optional_decimal(at(C::Cfee))?,
-            cvol: f.optional_decimal(at(C::Cvol))?,
-            cmargin: f.optional_decimal(at(C::Cmargin))?,
-            net: f.optional_decimal(at(C::Net))?,
-            cost_usd: f.optional_decimal(at(C::CostUsd))?,
-            trades: f.list(at(C::Trades))?,
-        };
-        rows.push(ImportedTradeRow {
-            line: f.line,
-            row,
-            extra: f.extras(&map.extra)?,
-        });
-        Ok(())
-    })?;
+    each_record(
+        input,
+        &header,
+        map.width,
+        reader,
+        &mut warnings,
+        Part::default(),
+        |f| {
+            let row = TradeRow {
+                txid: f.string(at(C::Txid))?,
+                ordertxid: f.string(at(C::Ordertxid))?,
+                pair: f.string(at(C::Pair))?,
+                aclass: f.string(at(C::Aclass))?,
+                subclass: f.string(at(C::Subclass))?,
+                time: f.time(at(C::Time))?,
+                r#type: f.string(at(C::Type))?,
+                ordertype: f.string(at(C::Ordertype))?,
+                price: f.decimal(at(C::Price))?,
+                cost: f.decimal(at(C::Cost))?,
+                fee: f.decimal(at(C::Fee))?,
+                vol: f.decimal(at(C::Vol))?,
+                margin: f.decimal(at(C::Margin))?,
+                misc: f.string(at(C::Misc))?,
+                ledgers: f.list(at(C::Ledgers))?,
+                postxid: f.string(at(C::Postxid))?,
+                posstatus: Some(f.string(at(C::Posstatus))?).filter(|s| !s.is_empty()),
+                cprice: f.optional_decimal(at(C::Cprice))?,
+                ccost: f.optional_decimal(at(C::Ccost))?,
+                cfee: f.optional_decimal(at(C::Cfee))?,
+                cvol: f.optional_decimal(at(C::Cvol))?,
+                cmargin: f.optional_decimal(at(C::Cmargin))?,
+                net: f.optional_decimal(at(C::Net))?,
+                cost_usd: f.optional_decimal(at(C::CostUsd))?,
+                trades: f.list(at(C::Trades))?,
+            };
+            rows.push(ImportedTradeRow {
+                line: f.line,
+                row,
+                extra: f.extras(&map.extra)?,
+            });
+            Ok(())
+        },
+    )?;
     Ok(TradesFile {
         file,
         layout: TradesLayout::from_headers(&header),
@@ -1042,4 +1214,99 @@ fn read_trade_rows(
         rows,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: usize) -> Vec<LedgerRow> {
+        (0..n)
+            .map(|i| LedgerRow {
+                txid: format!("L{i:05}-AAAAA-BBBBBB"),
+                refid: if i == n / 2 {
+                    "T\nwith a break, and \"quotes\"".to_owned()
+                } else {
+                    format!("T{i:05}")
+                },
+                time: Timestamp::from_unix_seconds(1_700_000_000 + i as i64).expect("time"),
+                r#type: if i % 7 == 3 { "mystery" } else { "trade" }.to_owned(),
+                subtype: if i % 11 == 5 { "oddsub" } else { "tradespot" }.to_owned(),
+                aclass: "currency".to_owned(),
+                subclass: "crypto".to_owned(),
+                asset: "XXBT".to_owned(),
+                wallet: "spot / main".to_owned(),
+                amount: Decimal::new(i as i64 + 1, 4),
+                fee: Decimal::ZERO,
+                balance: Some(Decimal::new(((i + 1) * (i + 2) / 2) as i64, 4)),
+                amount_usd: None,
+                fee_usd: None,
+                balance_usd: None,
+                fee_currency: String::new(),
+            })
+            .collect()
+    }
+
+    fn csv(n: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        crate::write_ledgers_csv(&rows(n), LedgerLayout::CURRENT, &mut out).expect("write");
+        out
+    }
+
+    /// The `at`-th CRLF from the end turned into LF.
+    fn lf_at(bytes: &[u8], from_end: usize) -> Vec<u8> {
+        let positions: Vec<usize> = bytes
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| w == b"\r\n")
+            .map(|(i, _)| i)
+            .collect();
+        let at = positions[positions.len() - 1 - from_end];
+        let mut out = bytes[..at].to_vec();
+        out.extend_from_slice(&bytes[at + 1..]);
+        out
+    }
+
+    fn both_ways(name: &str, bytes: &[u8], options: ReadOptions) {
+        let whole = read_csv_parts(name, bytes, options, usize::MAX);
+        let parts = read_csv_parts(name, bytes, options, 0);
+        assert_eq!(parts, whole, "{name}");
+    }
+
+    #[test]
+    fn reading_in_two_parts_gives_what_one_pass_gives() {
+        let strict = ReadOptions::default();
+        let edited = ReadOptions {
+            accept_edited: true,
+        };
+        for n in [1, 2, 3, 40, 41] {
+            let bytes = csv(n);
+            both_ways("plain", &bytes, strict);
+            let whole = read_csv_parts("plain", &bytes, strict, usize::MAX).expect("read");
+            let Export::Ledgers(file) = whole else {
+                panic!("ledgers")
+            };
+            assert_eq!(file.rows.len(), n);
+        }
+        let bytes = csv(40);
+        // Mixed line ends late, early, and in both parts: one finding at the first.
+        for mixed in [
+            lf_at(&bytes, 2),
+            lf_at(&bytes, 35),
+            lf_at(&lf_at(&bytes, 2), 35),
+        ] {
+            both_ways("mixed", &mixed, strict);
+            both_ways("mixed", &mixed, edited);
+            assert!(read_csv_parts("mixed", &mixed, strict, 0).is_err());
+        }
+        // A bad number in the later part, then in both.
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        let late = text.replacen("0.0035", "0.00.35", 1);
+        assert_ne!(late, text);
+        both_ways("bad", late.as_bytes(), strict);
+        let both = late.replacen("0.0002", "x", 1);
+        both_ways("bad", both.as_bytes(), strict);
+        let err = read_csv_parts("bad", both.as_bytes(), strict, 0).expect_err("bad");
+        assert_eq!(err.line, Some(3));
+    }
 }

@@ -45,8 +45,8 @@ use crate::asset;
 use crate::export::LedgersCsvWriter;
 use crate::ledger::{LedgerLayout, LedgerRow};
 use crate::store::{
-    LEDGER_COLUMNS, StoreError, Workspace, decimal, month_label, month_start, optional_decimal,
-    row_from_sql, timestamp,
+    LEDGER_COLUMNS, StoreError, Workspace, decimal, money, month_label, month_start,
+    optional_decimal, row_from_sql, timestamp,
 };
 use crate::time::{TICKS_PER_SECOND, Timestamp, civil_from_days, days_from_civil, days_in_month};
 use crate::trades::TradeRow;
@@ -440,9 +440,10 @@ fn second_end(rows: &[(Decimal, Decimal)]) -> Option<Decimal> {
 }
 
 /// `(start, end)` balances of a settled row: `balance − amount + fee` and `balance`.
-fn start_end(balance: &str, amount: &str, fee: &str) -> Result<(Decimal, Decimal), StoreError> {
-    let end = decimal(balance)?;
-    Ok((end - decimal(amount)? + decimal(fee)?, end))
+/// `(start, end)` of the row whose `balance, amount, fee` are columns `at`, `at + 1`, `at + 2`.
+fn start_end(r: &rusqlite::Row<'_>, at: usize) -> Result<(Decimal, Decimal), StoreError> {
+    let end = money(r, at)?;
+    Ok((end - money(r, at + 1)? + money(r, at + 2)?, end))
 }
 
 fn period_start(bucket: Bucket, seconds: i64) -> i64 {
@@ -642,8 +643,8 @@ impl Workspace {
                     &r.get::<_, String>(3)?,
                     month_start(time),
                 );
-                let amount = decimal(&r.get::<_, String>(5)?)?;
-                let fee = decimal(&r.get::<_, String>(6)?)?;
+                let amount = money(r, 5)?;
+                let fee = money(r, 6)?;
                 let sum = sums.entry(k).or_insert((0, Decimal::ZERO, Decimal::ZERO));
                 sum.0 += 1;
                 sum.1 += amount;
@@ -692,19 +693,16 @@ impl Workspace {
             Some(time) => time - time.rem_euclid(TICKS_PER_SECOND),
             None => {
                 // Before the first row: the opening balance.
-                let first: Option<(String, String, String)> = self
-                    .conn
-                    .query_row(
-                        "SELECT balance, amount, fee FROM ledger
-                         WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> ''
-                         ORDER BY time, id LIMIT 1",
-                        rusqlite::params![asset, wallet],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                    )
-                    .optional()?;
-                return first
-                    .map(|(b, a, f)| start_end(&b, &a, &f).map(|(start, _)| start))
-                    .transpose();
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT balance, amount, fee FROM ledger
+                     WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> ''
+                     ORDER BY time, id LIMIT 1",
+                )?;
+                let mut rows = stmt.query(rusqlite::params![asset, wallet])?;
+                return match rows.next()? {
+                    Some(r) => Ok(Some(start_end(r, 0)?.0)),
+                    None => Ok(None),
+                };
             }
         };
         let mut stmt = self.conn.prepare_cached(
@@ -720,11 +718,7 @@ impl Workspace {
         ])?;
         let mut group = Vec::new();
         while let Some(r) = rows.next()? {
-            group.push(start_end(
-                &r.get::<_, String>(0)?,
-                &r.get::<_, String>(1)?,
-                &r.get::<_, String>(2)?,
-            )?);
+            group.push(start_end(r, 0)?);
         }
         Ok(second_end(&group))
     }
@@ -783,11 +777,7 @@ impl Workspace {
             };
         while let Some(r) = rows.next()? {
             let seconds = timestamp(r.get(0)?)?.unix_seconds();
-            let pair = start_end(
-                &r.get::<_, String>(1)?,
-                &r.get::<_, String>(2)?,
-                &r.get::<_, String>(3)?,
-            )?;
+            let pair = start_end(r, 1)?;
             if second != Some(seconds) {
                 if let Some(s) = second {
                     finish(s, &group, &mut open);

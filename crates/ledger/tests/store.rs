@@ -277,3 +277,63 @@ fn ranges_from_the_parser_filter_rows() {
             .all(|r| r.row.time.to_csv_seconds().starts_with("2024-11"))
     );
 }
+
+/// Into an empty workspace rows are written while the check runs, and the ones it does not
+/// count are taken out again: a txid twice in a file, rows an overlapping file repeats.
+#[test]
+fn a_first_import_with_a_duplicate_and_an_overlap_stores_each_entry_once() {
+    let (_dir, mut ws) = workspace();
+    let bytes = reference(ROYE);
+    let text = String::from_utf8(bytes.clone()).expect("utf-8");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // The third row twice; a second file with the header and the first ten rows.
+    let mut doubled: String = lines.concat();
+    doubled.push_str(lines[3]);
+    let overlap: String = lines[..11].concat();
+    let outcome = ws
+        .import(&[
+            SourceFile {
+                name: "doubled.csv",
+                bytes: doubled.as_bytes(),
+            },
+            SourceFile {
+                name: "overlap.csv",
+                bytes: overlap.as_bytes(),
+            },
+        ])
+        .expect("import");
+    assert_eq!(
+        outcome
+            .files
+            .iter()
+            .map(|f| (f.rows, f.added, f.present, f.duplicates))
+            .collect::<Vec<_>>(),
+        vec![(107, 106, 0, 1), (10, 0, 10, 0)]
+    );
+    assert_eq!(ws.ledger_rows().expect("rows"), 106);
+    let once = check(&[read_ledgers(ROYE, &bytes, Default::default()).expect("read")]);
+    let stored = ws.check().expect("check");
+    assert_eq!(stored.chains.len(), once.chains.len());
+    for (a, b) in stored.chains.iter().zip(&once.chains) {
+        assert_eq!(
+            (&a.key, a.rows, a.opening, a.closing),
+            (&b.key, b.rows, b.opening, b.closing)
+        );
+    }
+    assert_eq!(stored.duplicates.len(), 1);
+    // The monthly sums agree with the rows (a text filter reads the rows).
+    let from_months = ws
+        .totals(&Filter::default(), &[Dimension::Asset, Dimension::Month])
+        .expect("totals");
+    let from_rows = ws
+        .totals(
+            &Filter {
+                text: Some("L".to_owned()),
+                ..Filter::default()
+            },
+            &[Dimension::Asset, Dimension::Month],
+        )
+        .expect("totals");
+    assert_eq!(from_months, from_rows);
+    assert_eq!(from_months.iter().map(|t| t.count).sum::<usize>(), 106);
+}

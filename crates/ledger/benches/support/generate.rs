@@ -80,6 +80,16 @@ pub fn cpu_ms() -> Option<u64> {
     Some(ticks * 10)
 }
 
+/// CPU time the whole process has used (every thread; Linux, user + system, 10 ms resolution),
+/// in milliseconds: what an import that runs work on several threads costs.
+pub fn process_cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 10)
+}
+
 /// Peak resident memory of the process so far (Linux), in MiB.
 pub fn peak_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
