@@ -2,4 +2,23 @@
 import type { FileImportView } from "./FileImportView";
 import type { ImportFailure } from "./ImportFailure";
 
-export type ImportSummary = { files: Array<FileImportView>, added: number, total_rows: number, failure: ImportFailure | null, };
+/**
+ * What an import did: every file stored, or (`failure`) none.
+ */
+export type ImportSummary = { 
+/**
+ * Each file given, in order; empty when the import failed.
+ */
+files: Array<FileImportView>, 
+/**
+ * Rows stored by this import.
+ */
+added: number, 
+/**
+ * Ledger rows the workspace holds now.
+ */
+total_rows: number, 
+/**
+ * Why nothing was stored, if so.
+ */
+failure: ImportFailure | null, };

@@ -4,4 +4,15 @@ import type { ChainView } from "./ChainView";
 import type { FindingView } from "./FindingView";
 import type { FlagView } from "./FlagView";
 
-export type IntegrityView = { holds: boolean, rows: number, chains: Array<ChainView>, breaks: Array<BreakView>, duplicates: Array<FindingView>, conflicts: Array<FindingView>, unpaired_requests: Array<FindingView>, flagged: Array<FlagView>, };
+/**
+ * The integrity check of everything stored.
+ */
+export type IntegrityView = { 
+/**
+ * No break, duplicate or conflict.
+ */
+holds: boolean, 
+/**
+ * Ledger rows stored.
+ */
+rows: number, chains: Array<ChainView>, breaks: Array<BreakView>, duplicates: Array<FindingView>, conflicts: Array<FindingView>, unpaired_requests: Array<FindingView>, flagged: Array<FlagView>, };
