@@ -29,6 +29,13 @@ fn main() {
             "leave_org",
             "device_status",
             "register_device",
+            "ledger_import",
+            "ledger_report",
+            "ledger_page",
+            "ledger_locate",
+            "ledger_totals",
+            "ledger_series",
+            "ledger_facets",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));

@@ -7,11 +7,20 @@
 //!
 //! Once the session is open, a [`SystemLockWatcher`] locks it when the OS reports sleep or a
 //! screen lock, and tells the webview with the `app-locked` event (its [`LockReason`] as payload).
+//!
+//! The Ledgers area ([`Ledgers`], a [`LedgerReview`] in the app's data directory) does not need
+//! the session: its commands work offline and when the session could not open, but are refused
+//! while the app is locked. An import reports its progress with the `ledger-import-progress`
+//! event (an [`ImportProgress`] as payload).
 
 use countersign_app::ipc::{
     CommandError, DemoMember, DeviceStatus, Enrollment, RequestFilter, Session, SubmitOutcome,
 };
-use countersign_app::{AppCore, LockReason, RemoteConfig, SystemLockWatcher};
+use countersign_app::ledgers::{
+    ImportProgress, ImportSummary, IntegrityView, LedgerFacets, LedgerFilter, PageView, RowRefView,
+    SeriesBucket, SeriesPointView, TotalView,
+};
+use countersign_app::{AppCore, LedgerReview, LockReason, RemoteConfig, SystemLockWatcher};
 use countersign_org::view::OrgView;
 use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 
@@ -197,6 +206,99 @@ async fn register_device(core: State<'_, Core>, otp: String) -> Result<DeviceSta
     core.get()?.register_device(&otp).await
 }
 
+/// The app's ledger review workspace (independent of the session).
+#[derive(Debug)]
+pub struct Ledgers(LedgerReview);
+
+impl Ledgers {
+    /// The workspace, unless the app is locked (a session that could not open has no lock).
+    fn get(&self, core: &Core) -> Result<LedgerReview, CommandError> {
+        if let Ok(core) = core.get() {
+            core.ensure_unlocked()?;
+        }
+        Ok(self.0.clone())
+    }
+}
+
+/// The event carrying an import's progress to the webview (payload: an [`ImportProgress`]).
+pub const LEDGER_IMPORT_PROGRESS_EVENT: &str = "ledger-import-progress";
+
+#[tauri::command]
+async fn ledger_import<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+    paths: Vec<String>,
+) -> Result<ImportSummary, CommandError> {
+    let review = ledgers.get(&core)?;
+    let on_progress = move |progress: ImportProgress| {
+        if let Err(e) = app.emit(LEDGER_IMPORT_PROGRESS_EVENT, progress) {
+            tracing::debug!("import progress not delivered: {e}");
+        }
+    };
+    review
+        .import(paths.into_iter().map(Into::into).collect(), on_progress)
+        .await
+}
+
+#[tauri::command]
+async fn ledger_report(
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+) -> Result<IntegrityView, CommandError> {
+    ledgers.get(&core)?.report().await
+}
+
+#[tauri::command]
+async fn ledger_page(
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+    filter: LedgerFilter,
+    offset: usize,
+    limit: usize,
+) -> Result<PageView, CommandError> {
+    ledgers.get(&core)?.page(filter, offset, limit).await
+}
+
+#[tauri::command]
+async fn ledger_locate(
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+    filter: LedgerFilter,
+    row: RowRefView,
+) -> Result<Option<usize>, CommandError> {
+    ledgers.get(&core)?.locate(filter, row).await
+}
+
+#[tauri::command]
+async fn ledger_totals(
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+    filter: LedgerFilter,
+    by: Vec<String>,
+) -> Result<Vec<TotalView>, CommandError> {
+    ledgers.get(&core)?.totals(filter, by).await
+}
+
+#[tauri::command]
+async fn ledger_series(
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+    asset: String,
+    wallet: String,
+    bucket: SeriesBucket,
+) -> Result<Vec<SeriesPointView>, CommandError> {
+    ledgers.get(&core)?.series(asset, wallet, bucket).await
+}
+
+#[tauri::command]
+async fn ledger_facets(
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+) -> Result<LedgerFacets, CommandError> {
+    ledgers.get(&core)?.facets().await
+}
+
 /// The event telling the webview that the core locked itself (payload: a [`LockReason`]).
 pub const APP_LOCKED_EVENT: &str = "app-locked";
 
@@ -239,7 +341,14 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         add_org,
         leave_org,
         device_status,
-        register_device
+        register_device,
+        ledger_import,
+        ledger_report,
+        ledger_page,
+        ledger_locate,
+        ledger_totals,
+        ledger_series,
+        ledger_facets
     ])
 }
 
@@ -264,6 +373,7 @@ pub fn run() {
             }
             let opened = core.is_ok();
             app.manage(Core(core));
+            app.manage(Ledgers(LedgerReview::in_data_dir(&data_dir)));
             if opened {
                 // Kept in the app's state for its lifetime: dropping the watcher stops it.
                 let app = app.handle().clone();

@@ -3,6 +3,7 @@ import { NavRail } from "./components/NavRail";
 import { ApprovalsArea } from "./features/approvals/ApprovalsArea";
 import { REFRESH_MS } from "./features/approvals/refresh";
 import { RequestsArea } from "./features/approvals/RequestsArea";
+import { LedgersArea } from "./features/ledgers/LedgersArea";
 import { MembersArea } from "./features/members/MembersArea";
 import { PoliciesArea } from "./features/policies/PoliciesArea";
 import { NewRequestPage } from "./features/requests/NewRequestPage";
@@ -59,6 +60,9 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
       break;
     case "policies":
       area = <PoliciesArea />;
+      break;
+    case "ledgers":
+      area = <LedgersArea />;
       break;
   }
 

@@ -189,6 +189,12 @@ impl AppCore {
         }
     }
 
+    /// The app's data directory (the sandbox's folder is `sandbox` in it), when the app has one:
+    /// where the Ledgers workspace lives ([`crate::LedgerReview::in_data_dir`]).
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.sandbox_dir.as_deref().and_then(Path::parent)
+    }
+
     /// The signed-in session.
     pub async fn session(&self) -> Session {
         self.signed_in.read().await.session.clone()
@@ -271,7 +277,9 @@ impl AppCore {
         Ok(())
     }
 
-    fn ensure_unlocked(&self) -> Result<(), CommandError> {
+    /// Refuses with `locked` while the app is locked: the gate of every command but the session
+    /// and unlocking (the shell's ledger commands, which live outside the session, pass it too).
+    pub fn ensure_unlocked(&self) -> Result<(), CommandError> {
         if self.is_locked() {
             return Err(CommandError::new(
                 ErrorCode::Locked,

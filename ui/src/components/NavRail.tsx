@@ -10,6 +10,7 @@ const OTHER_AREAS: [area: Area, label: string, testId: string][] = [
   ["service-users", "Service users", "nav-service-users"],
   ["members", "Members", "nav-members"],
   ["policies", "Policies", "nav-policies"],
+  ["ledgers", "Ledgers", "nav-ledgers"],
 ];
 
 export function NavRail({ area, needsMe, onNavigate }: NavRailProps) {

@@ -27,6 +27,7 @@ import {
   type FakeMember,
   type FakeOrg,
 } from "./fakeOrg";
+import { createFakeLedger, type FakeLedgerData } from "./fakeLedger";
 import { HostError, type Host } from "./host";
 
 /**
@@ -41,12 +42,16 @@ export interface FakeHostOptions {
   now?: () => number;
   /** Delay added to every call, to make loading states visible in development. */
   latencyMs?: number;
+  /** What the ledger review workspace holds at start: the demo export (default), nothing, or `{ rows: n }` synthetic rows. */
+  ledger?: FakeLedgerData;
 }
 
 /** The fake host, plus what tests (and development) use to play the OS. */
 export interface FakeHost extends Host {
   /** As if the OS reported sleep or a screen lock: locks, then tells `onLocked` listeners. */
   simulateSystemLock(reason: LockReason): void;
+  /** As if files were dropped on the window. */
+  simulateDrop(paths: string[]): void;
 }
 
 interface FakeRequest {
@@ -481,7 +486,16 @@ export function createFakeHost(options: FakeHostOptions = {}): FakeHost {
     return view(request);
   }
 
+  // Ledger review needs no session, but the lock applies to it as to every command.
+  const ledger = createFakeLedger(options.ledger ?? "demo", (work) =>
+    settle(() => {
+      if (locked) throw new HostError("locked", "Countersign is locked: enter your code to unlock it.");
+      return work();
+    }),
+  );
+
   return {
+    ...ledger,
     getSession: () => settle(session),
 
     listRequests: (filter: RequestFilter) =>

@@ -14,6 +14,16 @@ import type { RequestPayload } from "../bindings/RequestPayload";
 import type { RequestView } from "../bindings/RequestView";
 import type { Session } from "../bindings/Session";
 import type { SubmitOutcome } from "../bindings/SubmitOutcome";
+import type { ImportProgress } from "../bindings/ImportProgress";
+import type { ImportSummary } from "../bindings/ImportSummary";
+import type { IntegrityView } from "../bindings/IntegrityView";
+import type { LedgerFacets } from "../bindings/LedgerFacets";
+import type { LedgerFilter } from "../bindings/LedgerFilter";
+import type { PageView } from "../bindings/PageView";
+import type { RowRefView } from "../bindings/RowRefView";
+import type { SeriesBucket } from "../bindings/SeriesBucket";
+import type { SeriesPointView } from "../bindings/SeriesPointView";
+import type { TotalView } from "../bindings/TotalView";
 
 /** Everything the UI asks of the host (the Rust core, or the in-memory fake). */
 export interface Host {
@@ -70,6 +80,26 @@ export interface Host {
   deviceStatus(): Promise<DeviceStatus>;
   /** Registers this device's signing key to the signed-in member with their current code. */
   registerDevice(otp: string): Promise<DeviceStatus>;
+
+  // Ledgers: a local review workspace of ledger exports. Needs no network or session; refused (`locked`) while locked.
+  /** Imports ledgers/trades exports (.csv or .zip) by path: every file or none (`failure` says which file, line and column). */
+  ledgerImport(paths: string[]): Promise<ImportSummary>;
+  /** Calls `callback` as an import goes (reading, checking, storing). Returns the function that stops listening. */
+  onLedgerImportProgress(callback: (progress: ImportProgress) => void): () => void;
+  /** Calls `callback` with the paths of files dropped on the window. Returns the function that stops listening. */
+  onFilesDropped(callback: (paths: string[]) => void): () => void;
+  /** The integrity check of everything stored: chains, breaks, duplicates, conflicts, unpaired requests, flags. */
+  ledgerReport(): Promise<IntegrityView>;
+  /** `limit` rows from `offset` of those the filter selects (time order), and how many it selects; a date it cannot read is `invalid_input`. */
+  ledgerPage(filter: LedgerFilter, offset: number, limit: number): Promise<PageView>;
+  /** Where a finding's row is among the rows the filter selects (an offset for ledgerPage), or null if it leaves it out. */
+  ledgerLocate(filter: LedgerFilter, row: RowRefView): Promise<number | null>;
+  /** Exact totals of the settled rows the filter selects, grouped by `by` (asset, type, subtype, wallet, month). */
+  ledgerTotals(filter: LedgerFilter, by: string[]): Promise<TotalView[]>;
+  /** One chain's balance at the end of each period. */
+  ledgerSeries(asset: string, wallet: string, bucket: SeriesBucket): Promise<SeriesPointView[]>;
+  /** The values of the filter's dropdowns. */
+  ledgerFacets(): Promise<LedgerFacets>;
 }
 
 // A Record so the compiler fails when the generated ErrorCode gains or loses a variant.

@@ -10,6 +10,14 @@ import type { Preview } from "../bindings/Preview";
 import type { RequestView } from "../bindings/RequestView";
 import type { Session } from "../bindings/Session";
 import type { SubmitOutcome } from "../bindings/SubmitOutcome";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import type { ImportProgress } from "../bindings/ImportProgress";
+import type { ImportSummary } from "../bindings/ImportSummary";
+import type { IntegrityView } from "../bindings/IntegrityView";
+import type { LedgerFacets } from "../bindings/LedgerFacets";
+import type { PageView } from "../bindings/PageView";
+import type { SeriesPointView } from "../bindings/SeriesPointView";
+import type { TotalView } from "../bindings/TotalView";
 import { toHostError, type Host } from "./host";
 
 async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
@@ -23,21 +31,29 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
 /** The event the core sends when it locks itself for the OS (src-tauri's APP_LOCKED_EVENT). */
 const APP_LOCKED_EVENT = "app-locked";
 
-/** Listens for the core's `app-locked` event; the listener is set up asynchronously, so stopping early is remembered. */
-function onLocked(callback: (reason: LockReason) => void): () => void {
+/** The event carrying an import's progress (src-tauri's LEDGER_IMPORT_PROGRESS_EVENT). */
+const LEDGER_IMPORT_PROGRESS_EVENT = "ledger-import-progress";
+
+/** Starts a listener set up asynchronously; stopping before it is set up is remembered. */
+function listening(start: () => Promise<UnlistenFn>, what: string): () => void {
   let unlisten: UnlistenFn | null = null;
   let stopped = false;
-  listen<LockReason>(APP_LOCKED_EVENT, (event) => callback(event.payload)).then(
+  start().then(
     (stop) => {
       if (stopped) stop();
       else unlisten = stop;
     },
-    (reason: unknown) => console.error("Countersign: cannot listen for the system lock", reason),
+    (reason: unknown) => console.error(`Countersign: cannot listen for ${what}`, reason),
   );
   return () => {
     stopped = true;
     unlisten?.();
   };
+}
+
+/** Listens for the core's `app-locked` event. */
+function onLocked(callback: (reason: LockReason) => void): () => void {
+  return listening(() => listen<LockReason>(APP_LOCKED_EVENT, (event) => callback(event.payload)), "the system lock");
 }
 
 /** The real host: Tauri commands implemented in src-tauri. */
@@ -68,4 +84,21 @@ export const tauriHost: Host = {
   leaveOrg: () => call<Session>("leave_org"),
   deviceStatus: () => call<DeviceStatus>("device_status"),
   registerDevice: (otp) => call<DeviceStatus>("register_device", { otp }),
+  ledgerImport: (paths) => call<ImportSummary>("ledger_import", { paths }),
+  onLedgerImportProgress: (callback) =>
+    listening(() => listen<ImportProgress>(LEDGER_IMPORT_PROGRESS_EVENT, (event) => callback(event.payload)), "import progress"),
+  onFilesDropped: (callback) =>
+    listening(
+      () =>
+        getCurrentWebview().onDragDropEvent((event) => {
+          if (event.payload.type === "drop") callback(event.payload.paths);
+        }),
+      "dropped files",
+    ),
+  ledgerReport: () => call<IntegrityView>("ledger_report"),
+  ledgerPage: (filter, offset, limit) => call<PageView>("ledger_page", { filter, offset, limit }),
+  ledgerLocate: (filter, row) => call<number | null>("ledger_locate", { filter, row }),
+  ledgerTotals: (filter, by) => call<TotalView[]>("ledger_totals", { filter, by }),
+  ledgerSeries: (asset, wallet, bucket) => call<SeriesPointView[]>("ledger_series", { asset, wallet, bucket }),
+  ledgerFacets: () => call<LedgerFacets>("ledger_facets"),
 };
