@@ -689,20 +689,31 @@ fn register_device(sandbox: &Sandbox, caller: &Caller) -> Result<RegisteredDevic
     let rec = calling_member(&conn, caller)?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     step_up(sandbox, &tx, &rec, otp)?;
-    let new = !db::device_registered(&tx, &rec.member.id, device_key).map_err(internal)?;
+    let registered = register_in(&tx, &rec.member.id, device_key, now)?;
+    tx.commit().map_err(|e| internal(e.into()))?;
+    Ok(registered)
+}
+
+/// Registers `device_key` to `member` within `tx` (journaled), unless it already is.
+fn register_in(
+    tx: &rusqlite::Transaction<'_>,
+    member: &MemberId,
+    device_key: &str,
+    now: i64,
+) -> Result<RegisteredDevice, ApiError> {
+    let new = !db::device_registered(tx, member, device_key).map_err(internal)?;
     if new {
-        db::register_device(&tx, &rec.member.id, device_key, now).map_err(internal)?;
+        db::register_device(tx, member, device_key, now).map_err(internal)?;
         db::journal(
-            &tx,
+            tx,
             now,
             JournalEvent::DeviceRegistered {
-                member: rec.member.id.0.clone(),
+                member: member.0.clone(),
                 device_key: device_key.to_owned(),
             },
         )
         .map_err(internal)?;
     }
-    tx.commit().map_err(|e| internal(e.into()))?;
     Ok(RegisteredDevice {
         device_key: device_key.to_owned(),
         new,
@@ -793,24 +804,9 @@ fn confirm_totp(sandbox: &Sandbox, caller: &Caller) -> Result<RegisteredDevice, 
     sandbox.gate().code_passed(member);
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     db::confirm_totp(&tx, &rec.member.id, pending, step).map_err(internal)?;
-    let new = !db::device_registered(&tx, &rec.member.id, device_key).map_err(internal)?;
-    if new {
-        db::register_device(&tx, &rec.member.id, device_key, now).map_err(internal)?;
-        db::journal(
-            &tx,
-            now,
-            JournalEvent::DeviceRegistered {
-                member: rec.member.id.0.clone(),
-                device_key: device_key.to_owned(),
-            },
-        )
-        .map_err(internal)?;
-    }
+    let registered = register_in(&tx, &rec.member.id, device_key, now)?;
     tx.commit().map_err(|e| internal(e.into()))?;
-    Ok(RegisteredDevice {
-        device_key: device_key.to_owned(),
-        new,
-    })
+    Ok(registered)
 }
 
 /// `VerifyCode`'s answer.
