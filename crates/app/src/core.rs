@@ -303,22 +303,16 @@ impl AppCore {
     /// registered with the member's code ([`AppCore::register_device`]).
     async fn device(&self) -> Result<Arc<DeviceKey>, CommandError> {
         let signed_in = self.signed_in.read().await.clone();
-        let profile = Self::device_profile(&signed_in.session);
-        let keychain = self.keychain.clone();
-        let member = signed_in.session.member.id.clone();
+        let session = &signed_in.session;
         // Loaded (and, in sandbox mode, registered) once per signed-in member.
         let key = signed_in
             .device
             .get_or_try_init(|| async move {
-                let key = tokio::task::spawn_blocking(move || keychain.device_key(&profile))
-                    .await
-                    .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
-                    .map(Arc::new)
-                    .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))?;
+                let key = Arc::new(self.device_key_for(session).await?);
                 if let Mode::Sandbox { running, .. } = &*self.mode.read().await {
                     running
                         .sandbox
-                        .operator_register_device(&member, &key.public().to_base64())
+                        .operator_register_device(&session.member.id, &key.public().to_base64())
                         .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?;
                 }
                 Ok::<_, CommandError>(key)
@@ -347,13 +341,7 @@ impl AppCore {
         self.ensure_unlocked()?;
         check_otp_shape(otp)?;
         let signed_in = self.signed_in.read().await.clone();
-        let profile = Self::device_profile(&signed_in.session);
-        let keychain = self.keychain.clone();
-        let key = tokio::task::spawn_blocking(move || keychain.device_key(&profile))
-            .await
-            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
-            .map(Arc::new)
-            .map_err(|e| CommandError::new(ErrorCode::Unavailable, e.to_string()))?;
+        let key = Arc::new(self.device_key_for(&signed_in.session).await?);
         signed_in.client.confirm_totp(otp, &key.public()).await?;
         // Registered by the call itself: the first decision need not register it again.
         let _ = signed_in.device.set(key);
@@ -365,13 +353,12 @@ impl AppCore {
     }
 
     /// Whether this device's signing key is registered to the signed-in member (decisions from
-    /// an unregistered device are refused), and the key. Loads the key from the keychain (made on
-    /// first use). In sandbox mode the sandbox registers it on the first decision, so it counts
-    /// as registered.
+    /// an unregistered device are refused), and the key (loaded once per member, made on first
+    /// use). In sandbox mode the sandbox registers it as its operator, so it counts as registered.
     pub async fn device_status(&self) -> Result<DeviceStatus, CommandError> {
         self.ensure_unlocked()?;
         let session = self.session().await;
-        let key = self.device_key_for(&session).await?;
+        let key = self.device().await?;
         let public_key = key.public().to_base64();
         let registered = match session.mode {
             SessionMode::Sandbox => true,
@@ -393,8 +380,7 @@ impl AppCore {
     pub async fn register_device(&self, otp: &str) -> Result<DeviceStatus, CommandError> {
         self.ensure_unlocked()?;
         check_otp_shape(otp)?;
-        let session = self.session().await;
-        let key = self.device_key_for(&session).await?;
+        let key = self.device().await?;
         let registered = self
             .client()
             .await
