@@ -431,7 +431,7 @@ impl<'a> Files<'a> {
         RowRef {
             file: Arc::clone(&file.file),
             line: imported.line,
-            txid: imported.row.txid.clone(),
+            txid: imported.row.txid.to_string(),
         }
     }
 }
@@ -1058,7 +1058,7 @@ fn pair_requests(
             };
             Request {
                 request: all.reference(at),
-                refid: row.refid.clone(),
+                refid: row.refid.to_string(),
                 asset,
                 amount: row.amount,
                 settled,

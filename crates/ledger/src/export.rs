@@ -286,7 +286,7 @@ mod tests {
             refid: "ST7V5BP-P52HA-PW2YEC".into(),
             time: Timestamp::parse_csv("2021-02-02 07:26:30.9").expect("time"),
             r#type: "staking".into(),
-            subtype: String::new(),
+            subtype: Default::default(),
             aclass: "currency".into(),
             subclass: "crypto".into(),
             asset: "DOT.S".into(),
@@ -297,7 +297,7 @@ mod tests {
             amount_usd: None,
             fee_usd: None,
             balance_usd: None,
-            fee_currency: String::new(),
+            fee_currency: Default::default(),
         }
     }
 
@@ -447,7 +447,7 @@ mod tests {
     #[test]
     fn request_row_has_empty_txid_and_quoted_empty_balance() {
         let row = LedgerRow {
-            txid: String::new(),
+            txid: Default::default(),
             balance: None,
             ..ledger_row()
         };

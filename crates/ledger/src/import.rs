@@ -29,6 +29,7 @@ use std::io::{Cursor, Read};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use crate::asset::{self, AssetCode};
@@ -269,7 +270,7 @@ pub(crate) fn unknown_values<'a, L: Clone>(
         for (column, value) in [seen, subtype].into_iter().flatten() {
             match out.iter_mut().find(|u| u.0 == column && u.1 == *value) {
                 Some(u) => u.2 += 1,
-                None => out.push((column, value.clone(), 1, at.clone())),
+                None => out.push((column, value.to_string(), 1, at.clone())),
             }
         }
     }
@@ -739,6 +740,10 @@ impl Fields<'_> {
         self.str(index).map(str::to_owned)
     }
 
+    fn text(&self, index: Option<usize>) -> Result<CompactString, ImportError> {
+        self.str(index).map(CompactString::from)
+    }
+
     fn decimal(&self, index: Option<usize>) -> Result<Decimal, ImportError> {
         match (index, self.optional_decimal(index)?) {
             (_, Some(d)) => Ok(d),
@@ -1100,22 +1105,22 @@ fn ledger_rows_of(
     let mut unknown: Vec<UnknownValue> = Vec::new();
     let (_, mixed) = each_record(input, header, map.width, reader, warnings, part, |f| {
         let row = LedgerRow {
-            txid: f.string(txid)?,
-            refid: f.string(refid)?,
+            txid: f.text(txid)?,
+            refid: f.text(refid)?,
             time: f.time(time)?,
-            r#type: f.string(r#type)?,
-            subtype: f.string(subtype)?,
-            aclass: f.string(aclass)?,
-            subclass: f.string(subclass)?,
-            asset: f.string(asset)?,
-            wallet: f.string(wallet)?,
+            r#type: f.text(r#type)?,
+            subtype: f.text(subtype)?,
+            aclass: f.text(aclass)?,
+            subclass: f.text(subclass)?,
+            asset: f.text(asset)?,
+            wallet: f.text(wallet)?,
             amount: f.decimal(amount)?,
             fee: f.decimal(fee)?,
             balance: f.optional_decimal(balance)?,
             amount_usd: f.optional_decimal(amount_usd)?,
             fee_usd: f.optional_decimal(fee_usd)?,
             balance_usd: f.optional_decimal(balance_usd)?,
-            fee_currency: f.string(fee_currency)?,
+            fee_currency: f.text(fee_currency)?,
         };
         if !is_known_type(&row.r#type) || !is_known_subtype(&row.subtype) {
             for (column, value, _, _) in unknown_values(std::iter::once((&row, ()))) {
@@ -1223,26 +1228,26 @@ mod tests {
     fn rows(n: usize) -> Vec<LedgerRow> {
         (0..n)
             .map(|i| LedgerRow {
-                txid: format!("L{i:05}-AAAAA-BBBBBB"),
+                txid: format!("L{i:05}-AAAAA-BBBBBB").into(),
                 refid: if i == n / 2 {
-                    "T\nwith a break, and \"quotes\"".to_owned()
+                    "T\nwith a break, and \"quotes\"".into()
                 } else {
-                    format!("T{i:05}")
+                    format!("T{i:05}").into()
                 },
                 time: Timestamp::from_unix_seconds(1_700_000_000 + i as i64).expect("time"),
-                r#type: if i % 7 == 3 { "mystery" } else { "trade" }.to_owned(),
-                subtype: if i % 11 == 5 { "oddsub" } else { "tradespot" }.to_owned(),
-                aclass: "currency".to_owned(),
-                subclass: "crypto".to_owned(),
-                asset: "XXBT".to_owned(),
-                wallet: "spot / main".to_owned(),
+                r#type: if i % 7 == 3 { "mystery" } else { "trade" }.into(),
+                subtype: if i % 11 == 5 { "oddsub" } else { "tradespot" }.into(),
+                aclass: "currency".into(),
+                subclass: "crypto".into(),
+                asset: "XXBT".into(),
+                wallet: "spot / main".into(),
                 amount: Decimal::new(i as i64 + 1, 4),
                 fee: Decimal::ZERO,
                 balance: Some(Decimal::new(((i + 1) * (i + 2) / 2) as i64, 4)),
                 amount_usd: None,
                 fee_usd: None,
                 balance_usd: None,
-                fee_currency: String::new(),
+                fee_currency: Default::default(),
             })
             .collect()
     }

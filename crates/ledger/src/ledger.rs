@@ -1,6 +1,7 @@
 //! The ledgers export: [`LedgerRow`], its columns [`LedgerColumn`] and the column sets the
 //! exchange has shipped, [`LedgerLayout`].
 
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use crate::time::Timestamp;
@@ -10,28 +11,32 @@ use crate::time::Timestamp;
 /// Holds every field any layout has carried, so one row can be written in every layout and a
 /// file in any layout can be read into it; a column missing from a layout is left at its empty
 /// value when reading and skipped when writing.
+///
+/// Text fields are [`CompactString`]s: every value the exchange writes (ids of 19 characters,
+/// types, asset codes, wallet names) fits in one without a heap allocation, which is most of the
+/// cost of holding a million rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerRow {
     /// Ledger id (`L…`). Empty on a request row: older exports list a deposit or withdrawal
     /// first as requested (no `txid`, no `balance`), then settled, under one `refid`.
-    pub txid: String,
+    pub txid: CompactString,
     /// What the entry belongs to: the trade id for trades, the funding reference otherwise.
-    pub refid: String,
+    pub refid: CompactString,
     /// When it was booked; the export prints it truncated to the second.
     pub time: Timestamp,
     /// `trade`, `deposit`, `withdrawal`, `staking`, … kept verbatim: new types appear over time.
-    pub r#type: String,
+    pub r#type: CompactString,
     /// `tradespot`, `spottostaking`, `dustsweeping`, … or empty.
-    pub subtype: String,
+    pub subtype: CompactString,
     /// Asset class, `currency` in every export seen.
-    pub aclass: String,
+    pub aclass: CompactString,
     /// `crypto`, `fiat`, `stable_coin`, … (layouts 12 and 16).
-    pub subclass: String,
+    pub subclass: CompactString,
     /// The asset code exactly as the export spells it (`XXBT`, `DOT.S`, `GBP`); see
     /// [`crate::asset::normalize`] for its meaning.
-    pub asset: String,
+    pub asset: CompactString,
     /// `spot / main`, … (layouts 11, 12 and 16).
-    pub wallet: String,
+    pub wallet: CompactString,
     /// Signed change of the balance, before the fee.
     pub amount: Decimal,
     /// Fee taken from this asset's balance by this entry.
@@ -46,7 +51,7 @@ pub struct LedgerRow {
     /// `balance` valued in USD (layout 16).
     pub balance_usd: Option<Decimal>,
     /// Asset the fee was charged in, or empty (layout 16).
-    pub fee_currency: String,
+    pub fee_currency: CompactString,
 }
 
 /// A column of the ledgers export, by meaning; [`LedgerColumn::header`] is its name in the file.

@@ -50,6 +50,7 @@ pub use check::{
     BreakHint, Chain, ChainBreak, ChainKey, Conflict, Duplicate, Flag, IntegrityReport, Repeat,
     Request, RowIndex, RowRef, check,
 };
+pub use compact_str::CompactString;
 pub use export::{
     ExportError, ExportKind, LedgersCsvWriter, export_zip, write_ledgers_csv, write_trades_csv,
 };

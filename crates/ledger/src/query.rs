@@ -817,15 +817,17 @@ impl Workspace {
         let mut groups: Vec<TradeGroup> = Vec::new();
         let mut by_refid: HashMap<String, usize> = HashMap::new();
         for row in rows {
-            let k = *by_refid.entry(row.row.refid.clone()).or_insert_with(|| {
-                groups.push(TradeGroup {
-                    refid: row.row.refid.clone(),
-                    trade: None,
-                    legs: Vec::new(),
-                    fees: Vec::new(),
+            let k = *by_refid
+                .entry(row.row.refid.to_string())
+                .or_insert_with(|| {
+                    groups.push(TradeGroup {
+                        refid: row.row.refid.to_string(),
+                        trade: None,
+                        legs: Vec::new(),
+                        fees: Vec::new(),
+                    });
+                    groups.len() - 1
                 });
-                groups.len() - 1
-            });
             let group = &mut groups[k];
             if !row.row.fee.is_zero() {
                 match group.fees.iter_mut().find(|(a, _)| *a == row.asset) {

@@ -52,6 +52,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
@@ -475,7 +476,11 @@ pub(crate) const LEDGER_COLUMNS: &str = "txid, refid, time, type, subtype, aclas
 
 /// A [`LedgerRow`] from the columns [`LEDGER_COLUMNS`] names, starting at column `at`.
 pub(crate) fn row_from_sql(r: &rusqlite::Row<'_>, at: usize) -> Result<LedgerRow, StoreError> {
-    let text = |i: usize| -> Result<String, StoreError> { Ok(r.get::<_, String>(at + i)?) };
+    let text = |i: usize| -> Result<CompactString, StoreError> {
+        Ok(CompactString::from(
+            r.get_ref(at + i)?.as_str().map_err(rusqlite::Error::from)?,
+        ))
+    };
     Ok(LedgerRow {
         txid: text(0)?,
         refid: text(1)?,
@@ -1175,8 +1180,8 @@ fn month_key(file: &LedgersFile, row: &LedgerRow) -> Option<MonthKey> {
         (
             asset::normalize(&row.asset).normalized(),
             wallet.to_owned(),
-            row.r#type.clone(),
-            row.subtype.clone(),
+            row.r#type.to_string(),
+            row.subtype.to_string(),
             month_start(row.time),
         )
     })

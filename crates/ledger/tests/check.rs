@@ -287,8 +287,8 @@ fn generate(openings: &[i64; 5], steps: &[Step]) -> (Vec<LedgerRow>, Vec<usize>)
         let (amount, fee) = (Decimal::new(amount, 4), Decimal::new(fee, 4));
         balance[chain] = balance[chain] + amount - fee;
         rows.push(LedgerRow {
-            txid: format!("L{i:05}-GENER-ATED{chain}"),
-            refid: format!("T{i:05}-REF"),
+            txid: format!("L{i:05}-GENER-ATED{chain}").into(),
+            refid: format!("T{i:05}-REF").into(),
             time: Timestamp::from_unix_seconds(seconds).expect("time"),
             r#type: "trade".into(),
             subtype: "tradespot".into(),
@@ -302,7 +302,7 @@ fn generate(openings: &[i64; 5], steps: &[Step]) -> (Vec<LedgerRow>, Vec<usize>)
             amount_usd: None,
             fee_usd: None,
             balance_usd: None,
-            fee_currency: String::new(),
+            fee_currency: Default::default(),
         });
         uses[chain] += 1;
         chains.push(chain);
@@ -566,7 +566,7 @@ fn row(txid: &str, seconds: i64, amount: &str, fee: &str, balance: &str) -> Ledg
         refid: "R".into(),
         time: Timestamp::from_unix_seconds(1_700_000_000 + seconds).expect("time"),
         r#type: "deposit".into(),
-        subtype: String::new(),
+        subtype: Default::default(),
         aclass: "currency".into(),
         subclass: "crypto".into(),
         asset: "XXBT".into(),
@@ -577,7 +577,7 @@ fn row(txid: &str, seconds: i64, amount: &str, fee: &str, balance: &str) -> Ledg
         amount_usd: None,
         fee_usd: None,
         balance_usd: None,
-        fee_currency: String::new(),
+        fee_currency: Default::default(),
     }
 }
 
@@ -714,7 +714,7 @@ fn a_large_second_with_a_gap_is_one_break() {
         let amount = Decimal::new(i % 97 + 1, 3);
         balance += amount;
         rows.push(LedgerRow {
-            txid: format!("LFILL{i:05}"),
+            txid: format!("LFILL{i:05}").into(),
             ..row("", 10, "0", "0", "0")
         });
         let last = rows.last_mut().expect("row");

@@ -7,9 +7,9 @@ use std::io::{Cursor, Write};
 
 use countersign_ledger::import::{ImportProblem, LineEnd};
 use countersign_ledger::{
-    Export, ExportKind, LedgerColumn, LedgerLayout, LedgerRow, LedgersFile, ReadOptions, Timestamp,
-    TradeRow, TradesFile, TradesLayout, check, export_zip, read_export, read_ledgers,
-    write_ledgers_csv, write_trades_csv,
+    CompactString, Export, ExportKind, LedgerColumn, LedgerLayout, LedgerRow, LedgersFile,
+    ReadOptions, Timestamp, TradeRow, TradesFile, TradesLayout, check, export_zip, read_export,
+    read_ledgers, write_ledgers_csv, write_trades_csv,
 };
 use support::{reference, reference_dir};
 
@@ -204,7 +204,13 @@ fn ledgers_round_trip_through_the_writer_in_every_layout() {
 /// `row` with the fields `layout` lacks emptied.
 fn carried(row: &LedgerRow, layout: LedgerLayout) -> LedgerRow {
     let has = |c| layout.columns().contains(&c);
-    let text = |c, v: &String| if has(c) { v.clone() } else { String::new() };
+    let text = |c, v: &CompactString| {
+        if has(c) {
+            v.clone()
+        } else {
+            CompactString::default()
+        }
+    };
     let number = |c, v| if has(c) { v } else { None };
     LedgerRow {
         txid: row.txid.clone(),

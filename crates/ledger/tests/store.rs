@@ -93,7 +93,7 @@ fn import_is_idempotent_and_queries_match_the_check() {
     let mut expected: std::collections::BTreeMap<Vec<String>, (usize, Decimal, Decimal)> =
         Default::default();
     for r in file.rows.iter().filter(|r| !r.row.txid.is_empty()) {
-        let key = vec![r.asset_code().normalized(), r.row.r#type.clone()];
+        let key = vec![r.asset_code().normalized(), r.row.r#type.to_string()];
         let e = expected.entry(key).or_default();
         e.0 += 1;
         e.1 += r.row.amount;

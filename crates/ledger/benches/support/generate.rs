@@ -46,8 +46,8 @@ pub fn export() -> Vec<u8> {
         let fee = (rng.next() % 100) as i64;
         balances[slot] += amount - fee;
         rows.push(LedgerRow {
-            txid: format!("L{:06}-{:05}-{:06}", i % 1_000_000, i % 99_991, i),
-            refid: format!("T{:06}-{:05}-{:06}", i / 2, i % 7919, i / 2),
+            txid: format!("L{:06}-{:05}-{:06}", i % 1_000_000, i % 99_991, i).into(),
+            refid: format!("T{:06}-{:05}-{:06}", i / 2, i % 7919, i / 2).into(),
             time: Timestamp::from_unix_seconds(seconds).expect("time"),
             r#type: "trade".into(),
             subtype: "tradespot".into(),
@@ -61,7 +61,7 @@ pub fn export() -> Vec<u8> {
             amount_usd: None,
             fee_usd: None,
             balance_usd: None,
-            fee_currency: String::new(),
+            fee_currency: Default::default(),
         });
     }
     let mut csv = Vec::with_capacity(ROWS * 160);

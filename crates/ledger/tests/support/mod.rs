@@ -120,22 +120,22 @@ pub fn read_ledgers(bytes: &[u8]) -> (LedgerLayout, Vec<LedgerRow>) {
             };
             let text = |c| get(c).unwrap_or_default().to_owned();
             LedgerRow {
-                txid: text(LedgerColumn::Txid),
-                refid: text(LedgerColumn::Refid),
+                txid: text(LedgerColumn::Txid).into(),
+                refid: text(LedgerColumn::Refid).into(),
                 time: Timestamp::parse_csv(&text(LedgerColumn::Time)).expect("time"),
-                r#type: text(LedgerColumn::Type),
-                subtype: text(LedgerColumn::Subtype),
-                aclass: text(LedgerColumn::Aclass),
-                subclass: text(LedgerColumn::Subclass),
-                asset: text(LedgerColumn::Asset),
-                wallet: text(LedgerColumn::Wallet),
+                r#type: text(LedgerColumn::Type).into(),
+                subtype: text(LedgerColumn::Subtype).into(),
+                aclass: text(LedgerColumn::Aclass).into(),
+                subclass: text(LedgerColumn::Subclass).into(),
+                asset: text(LedgerColumn::Asset).into(),
+                wallet: text(LedgerColumn::Wallet).into(),
                 amount: decimal(&text(LedgerColumn::Amount)),
                 fee: decimal(&text(LedgerColumn::Fee)),
                 balance: optional_decimal(get(LedgerColumn::Balance)),
                 amount_usd: optional_decimal(get(LedgerColumn::AmountUsd)),
                 fee_usd: optional_decimal(get(LedgerColumn::FeeUsd)),
                 balance_usd: optional_decimal(get(LedgerColumn::BalanceUsd)),
-                fee_currency: text(LedgerColumn::FeeCurrency),
+                fee_currency: text(LedgerColumn::FeeCurrency).into(),
             }
         })
         .collect();

@@ -98,22 +98,22 @@ fn ledger_csv(sandbox: &Sandbox, (start, end): (i64, i64)) -> Result<Vec<u8>, Ap
         let a = market::asset(&code)
             .ok_or_else(|| internal(db::StoreError::Corrupt("ledger asset")))?;
         out.push(LedgerRow {
-            txid,
-            refid,
+            txid: txid.into(),
+            refid: refid.into(),
             time: stamp(time)?,
-            r#type: kind,
-            subtype,
-            aclass,
+            r#type: kind.into(),
+            subtype: subtype.into(),
+            aclass: aclass.into(),
             subclass: subclass(a.code).into(),
             asset: a.code.into(),
-            wallet,
+            wallet: wallet.into(),
             amount: a.scale(num(&amount)?),
             fee: a.scale(num(&fee)?),
             balance: Some(a.scale(num(&balance)?)),
             amount_usd: None,
             fee_usd: None,
             balance_usd: None,
-            fee_currency: String::new(),
+            fee_currency: Default::default(),
         });
     }
     let mut csv = Vec::new();
