@@ -55,8 +55,9 @@ pub use export::{
     ExportError, ExportKind, LedgersCsvWriter, export_zip, write_ledgers_csv, write_trades_csv,
 };
 pub use import::{
-    Export, ImportError, ImportProblem, ImportWarning, ImportedLedgerRow, ImportedTradeRow,
-    LedgerColumns, LedgersFile, ReadOptions, TradesFile, read_export, read_ledgers,
+    ChunkSink, Export, ImportError, ImportProblem, ImportWarning, ImportedLedgerRow,
+    ImportedTradeRow, LedgerColumns, LedgersFile, ReadOptions, TradesFile, read_export,
+    read_export_in_chunks, read_ledgers,
 };
 pub use ledger::{LedgerColumn, LedgerLayout, LedgerRow};
 pub use query::{

@@ -19,9 +19,11 @@
 //! - per (asset, wallet, type, subtype, month) counts and exact sums, from which
 //!   [`Workspace::totals`] answers without reading the rows.
 //!
-//! Into an empty workspace, the rows of the new files are written while the check runs on
-//! another thread, and the rows it does not count are deleted again before the commit: the
-//! same rows end up stored, sooner.
+//! Into an empty workspace, the rows of the new files are written as they are read (the files
+//! read on another thread, handing rows over in chunks), then checked on another thread while
+//! the indexes are built; the rows the check does not count (a txid again) are deleted before
+//! the commit. The same rows end up stored as when the check decides first, sooner; a bad line
+//! anywhere still rolls back everything.
 //!
 //! # Representation
 //!
@@ -55,16 +57,15 @@ use std::sync::Arc;
 use compact_str::CompactString;
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use crate::asset;
-use crate::check::{
-    self, Conflict, DEFAULT_WALLET, Duplicate, IntegrityReport, RowIndex, RowRef, index,
-};
+use crate::check::{self, Conflict, DEFAULT_WALLET, Duplicate, IntegrityReport, RowIndex, RowRef};
 use crate::export::ExportKind;
 use crate::import::{
     Export, ImportError, ImportWarning, ImportedLedgerRow, LedgerColumns, LedgersFile, ReadOptions,
-    TradesFile, UnknownValue, read_export, unknown_values,
+    TradesFile, UnknownValue, read_export, read_export_in_chunks, unknown_values,
 };
 use crate::ledger::{LedgerColumn, LedgerRow};
 use crate::time::{Timestamp, civil_from_days, days_from_civil};
@@ -592,31 +593,6 @@ impl Workspace {
                 warnings: Vec::new(),
             });
         }
-
-        // Read every new file before anything is written.
-        let mut ledgers: Vec<(usize, LedgersFile)> = Vec::new();
-        let mut trades: Vec<(usize, TradesFile)> = Vec::new();
-        for (n, &(i, source)) in fresh.iter().enumerate() {
-            progress(ImportStage::Reading {
-                index: n,
-                files: fresh.len(),
-                name: source.name.to_owned(),
-            });
-            let export = read_export(source.name, source.bytes, options)?;
-            let outcome = &mut outcomes[i];
-            outcome.kind = Some(export.kind());
-            outcome.warnings = export.warnings().to_vec();
-            match export {
-                Export::Ledgers(file) => {
-                    outcome.rows = file.rows.len();
-                    ledgers.push((i, file));
-                }
-                Export::Trades(file) => {
-                    outcome.rows = file.rows.len();
-                    trades.push((i, file));
-                }
-            }
-        }
         if fresh.is_empty() {
             return Ok(ImportOutcome {
                 files: outcomes,
@@ -624,182 +600,36 @@ impl Workspace {
             });
         }
 
-        // Check what is stored and what is new, stored first.
-        let mut all = if ledgers.is_empty() {
-            Vec::new()
-        } else {
-            self.stored_files()?
-        };
-        let stored = all.len();
-        let new_files: Vec<usize> = ledgers.iter().map(|&(i, _)| i).collect();
-        all.extend(ledgers.into_iter().map(|(_, f)| f));
-        let checking = !new_files.is_empty();
-        if checking {
-            progress(ImportStage::Checking {
-                rows: all.iter().map(|f| f.rows.len()).sum(),
-            });
-        }
-
         // What earlier imports found, for the report of the whole workspace.
         let earlier_findings = self.findings()?;
+        let empty = self.ledger_rows()? == 0;
         // Into an empty store, a rollback journal holds next to nothing (new pages are not
         // journaled), where the WAL would take every page once more before the checkpoint
         // copies it: same atomicity, half the writing. Back to WAL after the commit.
-        let bulk = self.ledger_rows()? == 0
+        let bulk = empty
             && self
                 .conn
                 .pragma_update_and_check(None, "journal_mode", "TRUNCATE", |r| {
                     r.get::<_, String>(0)
                 })
                 .is_ok_and(|mode| mode.eq_ignore_ascii_case("truncate"));
-        // Into an empty store every row of the new files is written while the check runs on
-        // another thread (both only read the files); the rows it does not count (a txid again)
-        // are deleted before the commit. Otherwise the check decides first what is new.
-        let optimistic = bulk && stored == 0 && checking;
-        let mut report: Option<IntegrityReport> = None;
-        let mut store = || -> Result<(), StoreError> {
-            let tx = self.conn.transaction()?;
-            let mut import_ids: HashMap<usize, i64> = HashMap::new();
-            if checking {
-                // Records first (their counts are set once known), so rows can name them.
-                for (k, &i) in new_files.iter().enumerate() {
-                    let file = &all[stored + k];
-                    let id = insert_import(&tx, &outcomes[i], ExportKind::Ledgers, now, file)?;
-                    import_ids.insert(stored + k, id);
-                }
-                let first_id: i64 = tx.query_row(
-                    "SELECT COALESCE(MAX(id), 0) + 1 FROM ledger_rows",
-                    [],
-                    |r| r.get(0),
-                )?;
-                let (checked, early) = if optimistic {
-                    let every: Vec<RowIndex> = all
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(f, file)| (0..file.rows.len()).map(move |r| index(f, r)))
-                        .collect();
-                    std::thread::scope(|scope| {
-                        let checker = scope.spawn(|| check::check(&all));
-                        let inserted = insert_ledger_rows(&tx, &all, &every, &import_ids, progress);
-                        let checked = checker
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                        (checked, Some(inserted.map(|inserted| (inserted, every))))
-                    })
-                } else {
-                    (check::check(&all), None)
-                };
-                // Counts per new file, attributed by the file's shared name.
-                let file_of = |r: &RowRef| {
-                    all[stored..]
-                        .iter()
-                        .position(|f| Arc::ptr_eq(&f.file, &r.file))
-                };
-                for repeat in &checked.repeats {
-                    if let Some(k) = file_of(&repeat.row) {
-                        outcomes[new_files[k]].present += 1;
-                    }
-                }
-                for duplicate in &checked.duplicates {
-                    if let Some(k) = file_of(&duplicate.row) {
-                        outcomes[new_files[k]].duplicates += 1;
-                    }
-                }
-                for conflict in &checked.conflicts {
-                    if let Some(k) = file_of(&conflict.row) {
-                        outcomes[new_files[k]].conflicts += 1;
-                    }
-                }
-                let first_new = u32::try_from(stored).unwrap_or(u32::MAX);
-                let new_rows: Vec<RowIndex> = checked
-                    .distinct
-                    .iter()
-                    .copied()
-                    .filter(|at| at.file >= first_new)
-                    .collect();
-                for at in &new_rows {
-                    outcomes[new_files[(at.file - first_new) as usize]].added += 1;
-                }
-                let mut inserted = match early {
-                    Some(early) => {
-                        let (mut inserted, every) = early?;
-                        if new_rows.len() < every.len() {
-                            // The rows written that the check does not count: by position,
-                            // since ids follow the order written.
-                            let mut counted = vec![false; every.len()];
-                            let starts: Vec<usize> = all
-                                .iter()
-                                .scan(0, |n, f| {
-                                    let start = *n;
-                                    *n += f.rows.len();
-                                    Some(start)
-                                })
-                                .collect();
-                            for at in &new_rows {
-                                counted[starts[at.file as usize] + at.row as usize] = true;
-                            }
-                            let mut delete = tx.prepare("DELETE FROM ledger_rows WHERE id = ?1")?;
-                            for (position, at) in every.iter().enumerate() {
-                                if counted[position] {
-                                    continue;
-                                }
-                                delete.execute([first_id + to_i64(position)])?;
-                                let file = &all[at.file as usize];
-                                let row = &file.rows[at.row as usize].row;
-                                if let Some(sum) = month_key(file, row)
-                                    .and_then(|key| inserted.monthly.get_mut(&key))
-                                {
-                                    sum.0 -= 1;
-                                    sum.1 -= row.amount;
-                                    sum.2 -= row.fee;
-                                }
-                            }
-                            inserted.monthly.retain(|_, sum| sum.0 > 0);
-                        }
-                        inserted
-                    }
-                    None => insert_ledger_rows(&tx, &all, &new_rows, &import_ids, progress)?,
-                };
-                if inserted.rebuild_indexes {
-                    tx.execute_batch(LEDGER_INDEXES)?;
-                }
-                add_monthly(&tx, std::mem::take(&mut inserted.monthly))?;
-                let mut counts = tx.prepare(
-                    "UPDATE imports SET added = ?1, present = ?2, duplicates = ?3, conflicts = ?4
-                     WHERE id = ?5",
-                )?;
-                for (k, &i) in new_files.iter().enumerate() {
-                    let o = &outcomes[i];
-                    counts.execute(params![
-                        to_i64(o.added),
-                        to_i64(o.present),
-                        to_i64(o.duplicates),
-                        to_i64(o.conflicts),
-                        import_ids.get(&(stored + k)).copied().unwrap_or(0),
-                    ])?;
-                }
-                drop(counts);
-                insert_findings(&tx, &checked, &all[stored..], &import_ids)?;
-                report = Some(checked);
-            }
-            for (i, file) in &trades {
-                let (added, present, duplicates) = insert_trades(&tx, file, &outcomes[*i], now)?;
-                let outcome = &mut outcomes[*i];
-                outcome.added = added;
-                outcome.present = present;
-                outcome.duplicates = duplicates;
-            }
-            tx.commit()?;
-            Ok(())
+        let mut import = Import {
+            fresh: &fresh,
+            outcomes: &mut outcomes,
+            options,
+            now,
+            progress,
         };
-        let stored_result = store();
+        let report = if empty {
+            import.streaming(&mut self.conn)
+        } else {
+            import.checked_first(&mut self.conn)
+        };
         if bulk {
             self.conn
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
         }
-        stored_result?;
-        drop(all);
-        let report = report.map(|mut report| {
+        let report = report?.map(|mut report| {
             report.duplicates.splice(0..0, earlier_findings.0);
             report.conflicts.splice(0..0, earlier_findings.1);
             report
@@ -813,60 +643,7 @@ impl Workspace {
     /// Every stored ledgers row, as the files they came from (rows in file order, extra columns
     /// left out): what [`Workspace::check`] and an import check against.
     pub fn stored_files(&self) -> Result<Vec<LedgersFile>, StoreError> {
-        let mut files: Vec<LedgersFile> = Vec::new();
-        let mut by_import: HashMap<i64, usize> = HashMap::new();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, file, columns FROM imports WHERE kind = 'ledgers' ORDER BY id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let name: String = r.get(1)?;
-            let bits: i64 = r.get(2)?;
-            by_import.insert(id, files.len());
-            files.push(LedgersFile {
-                file: Arc::from(name.as_str()),
-                layout: None,
-                columns: LedgerColumns::from_bits(u16::try_from(bits).unwrap_or(0)),
-                extra_columns: Vec::new(),
-                rows: Vec::new(),
-                warnings: Vec::new(),
-                unknown: Vec::new(),
-            });
-        }
-        let count: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM ledger_rows", [], |r| r.get(0))?;
-        if let Some(first) = files.first_mut() {
-            first.rows.reserve(to_usize(count));
-        }
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT import_id, line, {LEDGER_COLUMNS} FROM ledger ORDER BY id"
-        ))?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let import: i64 = r.get(0)?;
-            let &k = by_import
-                .get(&import)
-                .ok_or_else(|| StoreError::Corrupt(format!("row of unknown import {import}")))?;
-            files[k].rows.push(ImportedLedgerRow {
-                line: r.get(1)?,
-                row: row_from_sql(r, 2)?,
-                extra: Vec::new(),
-            });
-        }
-        for file in &mut files {
-            file.unknown = unknown_values(file.rows.iter().map(|r| (&r.row, r.line)))
-                .into_iter()
-                .map(|(column, value, rows, first_line)| UnknownValue {
-                    column,
-                    value,
-                    rows,
-                    first_line,
-                })
-                .collect();
-        }
-        Ok(files)
+        stored_files(&self.conn)
     }
 
     /// The integrity report of everything stored: the chains, breaks, requests and flags
@@ -962,6 +739,61 @@ impl Workspace {
 }
 
 /// The current time, whole seconds (the import record's date).
+/// See [`Workspace::stored_files`].
+fn stored_files(conn: &Connection) -> Result<Vec<LedgersFile>, StoreError> {
+    let mut files: Vec<LedgersFile> = Vec::new();
+    let mut by_import: HashMap<i64, usize> = HashMap::new();
+    let mut stmt =
+        conn.prepare("SELECT id, file, columns FROM imports WHERE kind = 'ledgers' ORDER BY id")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let name: String = r.get(1)?;
+        let bits: i64 = r.get(2)?;
+        by_import.insert(id, files.len());
+        files.push(LedgersFile {
+            file: Arc::from(name.as_str()),
+            layout: None,
+            columns: LedgerColumns::from_bits(u16::try_from(bits).unwrap_or(0)),
+            extra_columns: Vec::new(),
+            rows: Vec::new(),
+            warnings: Vec::new(),
+            unknown: Vec::new(),
+        });
+    }
+    let count: i64 = conn.query_row("SELECT COUNT(*) FROM ledger_rows", [], |r| r.get(0))?;
+    if let Some(first) = files.first_mut() {
+        first.rows.reserve(to_usize(count));
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT import_id, line, {LEDGER_COLUMNS} FROM ledger ORDER BY id"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let import: i64 = r.get(0)?;
+        let &k = by_import
+            .get(&import)
+            .ok_or_else(|| StoreError::Corrupt(format!("row of unknown import {import}")))?;
+        files[k].rows.push(ImportedLedgerRow {
+            line: r.get(1)?,
+            row: row_from_sql(r, 2)?,
+            extra: Vec::new(),
+        });
+    }
+    for file in &mut files {
+        file.unknown = unknown_values(file.rows.iter().map(|r| (&r.row, r.line)))
+            .into_iter()
+            .map(|(column, value, rows, first_line)| UnknownValue {
+                column,
+                value,
+                rows,
+                first_line,
+            })
+            .collect();
+    }
+    Ok(files)
+}
+
 fn now() -> Timestamp {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -1020,24 +852,6 @@ fn text(d: Option<Decimal>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
-/// A value to bind: text borrowed from the parsed file (no copy before SQLite's own), or any
-/// value.
-#[derive(Debug)]
-enum Param<'r> {
-    Text(&'r str),
-    Value(rusqlite::types::Value),
-}
-
-impl rusqlite::ToSql for Param<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        use rusqlite::types::{ToSqlOutput, ValueRef};
-        Ok(match self {
-            Self::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
-            Self::Value(value) => ToSqlOutput::Borrowed(ValueRef::from(value)),
-        })
-    }
-}
-
 /// Rows per INSERT statement: one statement step stores this many rows.
 const BATCH: usize = 128;
 
@@ -1069,28 +883,36 @@ fn insert_sql(rows: usize) -> String {
     )
 }
 
-/// The values a row shares with many: its chain, and what `ledger_kinds` holds.
-type KindKey<'r> = (i64, &'r str, &'r str, &'r str, &'r str, &'r str, &'r str);
-
-/// A [`KindKey`] owned.
-type OwnedKindKey = (i64, String, String, String, String, String, String);
+/// What `ledger_kinds` holds of a row: its chain, type, subtype, asset class and subclass, the
+/// asset as spelled and the fee currency.
+type KindKey = (
+    i64,
+    CompactString,
+    CompactString,
+    CompactString,
+    CompactString,
+    CompactString,
+    CompactString,
+);
 
 /// The ids of chains and kinds, stored ones loaded first, new ones stored as met.
-struct Interner<'r> {
-    chains: HashMap<(String, String), i64>,
-    kinds: HashMap<KindKey<'r>, i64>,
-    stored_kinds: HashMap<OwnedKindKey, i64>,
+struct Interner {
+    chains: FxHashMap<(CompactString, CompactString), i64>,
+    kinds: FxHashMap<KindKey, i64>,
 }
 
-impl<'r> Interner<'r> {
+impl Interner {
     fn load(tx: &rusqlite::Transaction<'_>) -> Result<Self, StoreError> {
-        let mut chains = HashMap::new();
+        let text = |r: &rusqlite::Row<'_>, i| -> rusqlite::Result<CompactString> {
+            Ok(CompactString::from(r.get_ref(i)?.as_str()?))
+        };
+        let mut chains = FxHashMap::default();
         let mut stmt = tx.prepare("SELECT id, asset_norm, wallet FROM ledger_chains")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            chains.insert((r.get(1)?, r.get(2)?), r.get(0)?);
+            chains.insert((text(r, 1)?, text(r, 2)?), r.get(0)?);
         }
-        let mut stored_kinds = HashMap::new();
+        let mut kinds = FxHashMap::default();
         let mut stmt = tx.prepare(
             "SELECT id, chain, type, subtype, aclass, subclass, asset, fee_currency
              FROM ledger_kinds",
@@ -1099,20 +921,16 @@ impl<'r> Interner<'r> {
         while let Some(r) = rows.next()? {
             let key = (
                 r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
+                text(r, 2)?,
+                text(r, 3)?,
+                text(r, 4)?,
+                text(r, 5)?,
+                text(r, 6)?,
+                text(r, 7)?,
             );
-            stored_kinds.insert(key, r.get(0)?);
+            kinds.insert(key, r.get(0)?);
         }
-        Ok(Self {
-            chains,
-            kinds: HashMap::new(),
-            stored_kinds,
-        })
+        Ok(Self { chains, kinds })
     }
 
     fn chain(
@@ -1121,7 +939,7 @@ impl<'r> Interner<'r> {
         asset_norm: &str,
         wallet: &str,
     ) -> Result<i64, StoreError> {
-        let key = (asset_norm.to_owned(), wallet.to_owned());
+        let key = (CompactString::from(asset_norm), CompactString::from(wallet));
         if let Some(&id) = self.chains.get(&key) {
             return Ok(id);
         }
@@ -1134,37 +952,26 @@ impl<'r> Interner<'r> {
         Ok(id)
     }
 
-    fn kind(
-        &mut self,
-        tx: &rusqlite::Transaction<'_>,
-        key: KindKey<'r>,
-    ) -> Result<i64, StoreError> {
-        if let Some(&id) = self.kinds.get(&key) {
+    fn kind(&mut self, tx: &rusqlite::Transaction<'_>, key: &KindKey) -> Result<i64, StoreError> {
+        if let Some(&id) = self.kinds.get(key) {
             return Ok(id);
         }
         let (chain, kind, subtype, aclass, subclass, asset, fee_currency) = key;
-        let owned = (
-            chain,
-            kind.to_owned(),
-            subtype.to_owned(),
-            aclass.to_owned(),
-            subclass.to_owned(),
-            asset.to_owned(),
-            fee_currency.to_owned(),
-        );
-        let id = match self.stored_kinds.get(&owned) {
-            Some(&id) => id,
-            None => {
-                tx.execute(
-                    "INSERT INTO ledger_kinds (chain, type, subtype, aclass, subclass, asset,
-                         fee_currency)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![chain, kind, subtype, aclass, subclass, asset, fee_currency],
-                )?;
-                tx.last_insert_rowid()
-            }
-        };
-        self.kinds.insert(key, id);
+        tx.execute(
+            "INSERT INTO ledger_kinds (chain, type, subtype, aclass, subclass, asset, fee_currency)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                chain,
+                kind.as_str(),
+                subtype.as_str(),
+                aclass.as_str(),
+                subclass.as_str(),
+                asset.as_str(),
+                fee_currency.as_str()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        self.kinds.insert(key.clone(), id);
         Ok(id)
     }
 }
@@ -1187,156 +994,656 @@ fn month_key(file: &LedgersFile, row: &LedgerRow) -> Option<MonthKey> {
     })
 }
 
-/// Rows stored by [`insert_ledger_rows`]: their monthly counts and sums, to add to the stored
-/// ones, and whether the indexes were dropped (to build once the rows are all in).
+/// What [`RowWriter`] stored: how many rows, their monthly counts and sums (to add to the stored
+/// ones), and whether the indexes were dropped (to build once the rows are all in).
 struct Inserted {
+    rows: usize,
     monthly: HashMap<MonthKey, (i64, Decimal, Decimal)>,
     rebuild_indexes: bool,
 }
 
-/// Stores rows, in the order given, and sums them by month.
-fn insert_ledger_rows(
+/// A month's sums of a chain's rows of one type and subtype, by the asset's place in
+/// [`RowWriter::normalized`].
+type SumKey = (usize, CompactString, CompactString, CompactString, i64);
+
+/// Writes ledger rows into `ledger_rows` in the order given, [`BATCH`] rows per statement, with
+/// the ids of their chain and kind (interned as met), and sums the settled ones by month.
+///
+/// Into an empty table the indexes are dropped before the first row and
+/// [`Inserted::rebuild_indexes`] says to build them once all rows are in: sorted once, several
+/// times faster than kept up to date row by row.
+struct RowWriter<'t, 'c> {
+    tx: &'t rusqlite::Transaction<'c>,
+    batch: rusqlite::Statement<'t>,
+    interner: Interner,
+    /// Normalised spellings, by spelling.
+    spellings: FxHashMap<CompactString, usize>,
+    normalized: Vec<String>,
+    /// Chain ids by spelling (its place in `normalized`) and wallet.
+    chain_ids: FxHashMap<(usize, CompactString), i64>,
+    last_kind: Option<(KindKey, i64)>,
+    sums: FxHashMap<SumKey, (i64, Decimal, Decimal)>,
+    /// Rows written.
+    rows: usize,
+    rebuild_indexes: bool,
+}
+
+impl<'t, 'c> RowWriter<'t, 'c> {
+    fn new(tx: &'t rusqlite::Transaction<'c>) -> Result<Self, StoreError> {
+        let empty: bool =
+            tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM ledger_rows)", [], |r| {
+                r.get(0)
+            })?;
+        if empty {
+            tx.execute_batch(
+                "DROP INDEX IF EXISTS ledger_by_time; DROP INDEX IF EXISTS ledger_by_chain;
+                 DROP INDEX IF EXISTS ledger_by_refid;",
+            )?;
+        }
+        Ok(Self {
+            tx,
+            batch: tx.prepare(&insert_sql(BATCH))?,
+            interner: Interner::load(tx)?,
+            spellings: FxHashMap::default(),
+            normalized: Vec::new(),
+            chain_ids: FxHashMap::default(),
+            last_kind: None,
+            sums: FxHashMap::default(),
+            rows: 0,
+            rebuild_indexes: empty,
+        })
+    }
+
+    /// Writes `rows` of `file`, in order, for the import `import_id`.
+    fn write<'r>(
+        &mut self,
+        file: &LedgersFile,
+        rows: impl Iterator<Item = &'r ImportedLedgerRow>,
+        import_id: i64,
+    ) -> Result<(), StoreError> {
+        let mut pending: Vec<&ImportedLedgerRow> = Vec::with_capacity(BATCH);
+        for imported in rows {
+            pending.push(imported);
+            if pending.len() == BATCH {
+                self.store(file, &pending, import_id)?;
+                pending.clear();
+            }
+        }
+        if !pending.is_empty() {
+            self.store(file, &pending, import_id)?;
+        }
+        Ok(())
+    }
+
+    /// Stores up to [`BATCH`] rows in one statement.
+    fn store(
+        &mut self,
+        file: &LedgersFile,
+        rows: &[&ImportedLedgerRow],
+        import_id: i64,
+    ) -> Result<(), StoreError> {
+        use rusqlite::types::Value;
+        let wallet_known = file.columns.contains(LedgerColumn::Wallet);
+        let mut tail = if rows.len() == BATCH {
+            None
+        } else {
+            Some(self.tx.prepare(&insert_sql(rows.len()))?)
+        };
+        for (n, imported) in rows.iter().enumerate() {
+            let row = &imported.row;
+            let asset_index = match self.spellings.get(row.asset.as_str()) {
+                Some(&i) => i,
+                None => {
+                    self.normalized
+                        .push(asset::normalize(&row.asset).normalized());
+                    self.spellings
+                        .insert(row.asset.clone(), self.normalized.len() - 1);
+                    self.normalized.len() - 1
+                }
+            };
+            let wallet = if wallet_known {
+                row.wallet.clone()
+            } else {
+                CompactString::const_new(DEFAULT_WALLET)
+            };
+            let chain = match self.chain_ids.get(&(asset_index, wallet.clone())) {
+                Some(&id) => id,
+                None => {
+                    let id =
+                        self.interner
+                            .chain(self.tx, &self.normalized[asset_index], &wallet)?;
+                    self.chain_ids.insert((asset_index, wallet.clone()), id);
+                    id
+                }
+            };
+            let key: KindKey = (
+                chain,
+                row.r#type.clone(),
+                row.subtype.clone(),
+                row.aclass.clone(),
+                row.subclass.clone(),
+                row.asset.clone(),
+                row.fee_currency.clone(),
+            );
+            let kind = match &self.last_kind {
+                Some((last, id)) if *last == key => *id,
+                _ => {
+                    let id = self.interner.kind(self.tx, &key)?;
+                    self.last_kind = Some((key, id));
+                    id
+                }
+            };
+            let extra = (!file.extra_columns.is_empty()).then(|| {
+                let object: serde_json::Map<String, serde_json::Value> = file
+                    .extras(imported)
+                    .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
+                    .collect();
+                serde_json::Value::Object(object).to_string()
+            });
+            let optional = |d: Option<Decimal>| d.map_or(Value::Null, money_value);
+            let statement = tail.as_mut().unwrap_or(&mut self.batch);
+            let at = n * INSERT_COLUMNS.len();
+            statement.raw_bind_parameter(at + 1, import_id)?;
+            statement.raw_bind_parameter(at + 2, imported.line)?;
+            statement.raw_bind_parameter(at + 3, row.txid.as_str())?;
+            statement.raw_bind_parameter(at + 4, row.refid.as_str())?;
+            statement.raw_bind_parameter(at + 5, row.time.ticks())?;
+            statement.raw_bind_parameter(at + 6, chain)?;
+            statement.raw_bind_parameter(at + 7, kind)?;
+            statement.raw_bind_parameter(at + 8, money_value(row.amount))?;
+            statement.raw_bind_parameter(at + 9, money_value(row.fee))?;
+            statement.raw_bind_parameter(at + 10, optional(row.balance))?;
+            statement.raw_bind_parameter(at + 11, optional(row.amount_usd))?;
+            statement.raw_bind_parameter(at + 12, optional(row.fee_usd))?;
+            statement.raw_bind_parameter(at + 13, optional(row.balance_usd))?;
+            statement.raw_bind_parameter(at + 14, extra)?;
+            // Request rows move no balance: they are not in the totals.
+            if !row.txid.is_empty() {
+                let key = (
+                    asset_index,
+                    wallet,
+                    row.r#type.clone(),
+                    row.subtype.clone(),
+                    month_start(row.time),
+                );
+                let sum = self
+                    .sums
+                    .entry(key)
+                    .or_insert((0, Decimal::ZERO, Decimal::ZERO));
+                sum.0 += 1;
+                sum.1 += row.amount;
+                sum.2 += row.fee;
+            }
+        }
+        tail.as_mut().unwrap_or(&mut self.batch).raw_execute()?;
+        self.rows += rows.len();
+        Ok(())
+    }
+
+    /// The rows written and their monthly sums.
+    fn finish(self) -> Result<Inserted, StoreError> {
+        let normalized = self.normalized;
+        let monthly = self
+            .sums
+            .into_iter()
+            .map(|((asset, wallet, kind, subtype, month), sum)| {
+                let key = (
+                    normalized[asset].clone(),
+                    wallet.to_string(),
+                    kind.to_string(),
+                    subtype.to_string(),
+                    month,
+                );
+                (key, sum)
+            })
+            .collect();
+        Ok(Inserted {
+            rows: self.rows,
+            monthly,
+            rebuild_indexes: self.rebuild_indexes,
+        })
+    }
+}
+
+/// Rows handed from the thread reading the files to the one writing them, in this order per
+/// file: `Start`, its chunks, `Done`.
+enum Read {
+    /// Reading file `n` of the new files starts.
+    Start(usize),
+    /// The next rows of the file being read.
+    Chunk(LedgersFile),
+    /// The file is read: what is known once all rows are (a ledgers file without its rows).
+    Done(Result<Export, ImportError>),
+}
+
+/// Rows per chunk handed from reading to writing: a whole number of INSERT statements.
+const CHUNK_ROWS: usize = BATCH * 128;
+
+/// One import of new files (see [`Workspace::import_with`]).
+struct Import<'a, 's> {
+    /// The files to read, with their place in `outcomes`.
+    fresh: &'a [(usize, &'a SourceFile<'s>)],
+    outcomes: &'a mut [FileOutcome],
+    options: ReadOptions,
+    now: Timestamp,
+    progress: &'a mut dyn FnMut(ImportStage),
+}
+
+impl Import<'_, '_> {
+    /// Into an empty store: every row of the new files is written as it is read (reading on
+    /// another thread), then checked while the indexes are built; the rows the check does not
+    /// count (a txid again) are deleted before the commit. Nothing was stored to check against,
+    /// so the same rows end up stored as when the check decides first, sooner.
+    fn streaming(&mut self, conn: &mut Connection) -> Result<Option<IntegrityReport>, StoreError> {
+        let tx = conn.transaction()?;
+        let first_id: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(id), 0) + 1 FROM ledger_rows",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut writer = RowWriter::new(&tx)?;
+        // Ledgers files in the order read, with their place in `outcomes` and import id.
+        let mut ledgers: Vec<(usize, LedgersFile, i64)> = Vec::new();
+        let mut trades: Vec<(usize, TradesFile)> = Vec::new();
+        let fresh = self.fresh;
+        let options = self.options;
+        // Line breaks of the csv files: at least their rows, for the progress shown.
+        let expected: usize = fresh
+            .iter()
+            .map(|(_, s)| if is_zip(s) { 0 } else { line_breaks(s.bytes) })
+            .sum();
+        let (send, receive) = std::sync::mpsc::sync_channel::<Read>(4);
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            scope.spawn(move || {
+                for (n, (_, source)) in fresh.iter().enumerate() {
+                    if send.send(Read::Start(n)).is_err() {
+                        return;
+                    }
+                    let read = read_export_in_chunks(
+                        source.name,
+                        source.bytes,
+                        options,
+                        CHUNK_ROWS,
+                        &mut |chunk| {
+                            // A closed channel: the writer failed and rolls back.
+                            let _ = send.send(Read::Chunk(chunk));
+                        },
+                    );
+                    let failed = read.is_err();
+                    if send.send(Read::Done(read)).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            // The receiver is dropped on any early return, so the reader never waits on it.
+            let mut current: Option<(usize, Vec<ImportedLedgerRow>, Option<i64>)> = None;
+            let mut written = 0_usize;
+            let mut shown = 0_usize;
+            for message in receive {
+                match message {
+                    Read::Start(n) => {
+                        (self.progress)(ImportStage::Reading {
+                            index: n,
+                            files: fresh.len(),
+                            name: fresh[n].1.name.to_owned(),
+                        });
+                        let source = fresh[n].1;
+                        let rows = if is_zip(source) {
+                            0
+                        } else {
+                            line_breaks(source.bytes)
+                        };
+                        current = Some((n, Vec::with_capacity(rows), None));
+                    }
+                    Read::Chunk(mut chunk) => {
+                        let Some((n, rows, import_id)) = current.as_mut() else {
+                            continue;
+                        };
+                        let id = match *import_id {
+                            Some(id) => id,
+                            None => {
+                                let outcome = &self.outcomes[fresh[*n].0];
+                                let id = insert_import(
+                                    &tx,
+                                    outcome,
+                                    ExportKind::Ledgers,
+                                    self.now,
+                                    &chunk,
+                                )?;
+                                *import_id = Some(id);
+                                id
+                            }
+                        };
+                        writer.write(&chunk, chunk.rows.iter(), id)?;
+                        written += chunk.rows.len();
+                        rows.append(&mut chunk.rows);
+                        if written - shown >= 65_536 {
+                            shown = written;
+                            (self.progress)(ImportStage::Storing {
+                                done: written,
+                                total: expected.max(written),
+                            });
+                        }
+                    }
+                    Read::Done(read) => {
+                        let Some((n, rows, import_id)) = current.take() else {
+                            continue;
+                        };
+                        let i = fresh[n].0;
+                        let export = read?;
+                        let outcome = &mut self.outcomes[i];
+                        outcome.kind = Some(export.kind());
+                        outcome.warnings = export.warnings().to_vec();
+                        match export {
+                            Export::Ledgers(mut file) => {
+                                file.rows = rows;
+                                outcome.rows = file.rows.len();
+                                let id = match import_id {
+                                    Some(id) => id,
+                                    None => insert_import(
+                                        &tx,
+                                        outcome,
+                                        ExportKind::Ledgers,
+                                        self.now,
+                                        &file,
+                                    )?,
+                                };
+                                ledgers.push((i, file, id));
+                            }
+                            Export::Trades(file) => {
+                                outcome.rows = file.rows.len();
+                                trades.push((i, file));
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        let inserted = writer.finish()?;
+        (self.progress)(ImportStage::Storing {
+            done: inserted.rows,
+            total: inserted.rows,
+        });
+
+        let new_files: Vec<usize> = ledgers.iter().map(|&(i, _, _)| i).collect();
+        let import_ids: HashMap<usize, i64> = ledgers
+            .iter()
+            .enumerate()
+            .map(|(k, &(_, _, id))| (k, id))
+            .collect();
+        let all: Vec<LedgersFile> = ledgers.into_iter().map(|(_, f, _)| f).collect();
+        let mut report = None;
+        if !all.is_empty() {
+            (self.progress)(ImportStage::Checking {
+                rows: all.iter().map(|f| f.rows.len()).sum(),
+            });
+        }
+        // The check on another thread while the indexes are built here.
+        let (checked, indexed) = std::thread::scope(|scope| {
+            let checker = scope.spawn(|| (!all.is_empty()).then(|| check::check(&all)));
+            let indexed = if inserted.rebuild_indexes {
+                tx.execute_batch(LEDGER_INDEXES)
+            } else {
+                Ok(())
+            };
+            let checked = checker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (checked, indexed)
+        });
+        indexed?;
+        let mut monthly = inserted.monthly;
+        if let Some(checked) = checked {
+            let new_rows = count_outcomes(&all, 0, &new_files, &checked, self.outcomes);
+            let written: usize = all.iter().map(|f| f.rows.len()).sum();
+            if new_rows.len() < written {
+                // The rows written that the check does not count: by position, since ids
+                // follow the order written.
+                let starts: Vec<usize> = all
+                    .iter()
+                    .scan(0, |n, f| {
+                        let start = *n;
+                        *n += f.rows.len();
+                        Some(start)
+                    })
+                    .collect();
+                let mut counted = vec![false; written];
+                for at in &new_rows {
+                    counted[starts[at.file as usize] + at.row as usize] = true;
+                }
+                let mut delete = tx.prepare("DELETE FROM ledger_rows WHERE id = ?1")?;
+                for (f, file) in all.iter().enumerate() {
+                    for (r, imported) in file.rows.iter().enumerate() {
+                        let position = starts[f] + r;
+                        if counted[position] {
+                            continue;
+                        }
+                        delete.execute([first_id + to_i64(position)])?;
+                        let row = &imported.row;
+                        if let Some(sum) =
+                            month_key(file, row).and_then(|key| monthly.get_mut(&key))
+                        {
+                            sum.0 -= 1;
+                            sum.1 -= row.amount;
+                            sum.2 -= row.fee;
+                        }
+                    }
+                }
+                monthly.retain(|_, sum| sum.0 > 0);
+            }
+            add_monthly(&tx, monthly)?;
+            record_counts(
+                &tx,
+                &all,
+                0,
+                &new_files,
+                &checked,
+                &import_ids,
+                self.outcomes,
+            )?;
+            report = Some(checked);
+        }
+        self.store_trades(&tx, &trades)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Into a store with rows: every new file is read, then checked with what is stored
+    /// (stored first), then the rows it counts as new are written.
+    fn checked_first(
+        &mut self,
+        conn: &mut Connection,
+    ) -> Result<Option<IntegrityReport>, StoreError> {
+        let mut ledgers: Vec<(usize, LedgersFile)> = Vec::new();
+        let mut trades: Vec<(usize, TradesFile)> = Vec::new();
+        for (n, &(i, source)) in self.fresh.iter().enumerate() {
+            (self.progress)(ImportStage::Reading {
+                index: n,
+                files: self.fresh.len(),
+                name: source.name.to_owned(),
+            });
+            let export = read_export(source.name, source.bytes, self.options)?;
+            let outcome = &mut self.outcomes[i];
+            outcome.kind = Some(export.kind());
+            outcome.warnings = export.warnings().to_vec();
+            match export {
+                Export::Ledgers(file) => {
+                    outcome.rows = file.rows.len();
+                    ledgers.push((i, file));
+                }
+                Export::Trades(file) => {
+                    outcome.rows = file.rows.len();
+                    trades.push((i, file));
+                }
+            }
+        }
+        let mut all = if ledgers.is_empty() {
+            Vec::new()
+        } else {
+            stored_files(conn)?
+        };
+        let stored = all.len();
+        let new_files: Vec<usize> = ledgers.iter().map(|&(i, _)| i).collect();
+        all.extend(ledgers.into_iter().map(|(_, f)| f));
+        let checked = (!new_files.is_empty()).then(|| {
+            (self.progress)(ImportStage::Checking {
+                rows: all.iter().map(|f| f.rows.len()).sum(),
+            });
+            check::check(&all)
+        });
+        let tx = conn.transaction()?;
+        if let Some(checked) = &checked {
+            let mut import_ids: HashMap<usize, i64> = HashMap::new();
+            for (k, &i) in new_files.iter().enumerate() {
+                let file = &all[stored + k];
+                let id =
+                    insert_import(&tx, &self.outcomes[i], ExportKind::Ledgers, self.now, file)?;
+                import_ids.insert(stored + k, id);
+            }
+            let new_rows = count_outcomes(&all, stored, &new_files, checked, self.outcomes);
+            let mut writer = RowWriter::new(&tx)?;
+            let total = new_rows.len();
+            // The new rows, a run per file (the check lists them in file order).
+            let mut start = 0;
+            while start < new_rows.len() {
+                let f = new_rows[start].file;
+                let end = new_rows[start..]
+                    .iter()
+                    .position(|at| at.file != f)
+                    .map_or(new_rows.len(), |n| start + n);
+                let file = &all[f as usize];
+                let import_id = import_ids.get(&(f as usize)).copied().unwrap_or(0);
+                for run in new_rows[start..end].chunks(CHUNK_ROWS) {
+                    (self.progress)(ImportStage::Storing {
+                        done: writer.rows,
+                        total,
+                    });
+                    let rows = run.iter().map(|at| &file.rows[at.row as usize]);
+                    writer.write(file, rows, import_id)?;
+                }
+                start = end;
+            }
+            let inserted = writer.finish()?;
+            (self.progress)(ImportStage::Storing { done: total, total });
+            if inserted.rebuild_indexes {
+                tx.execute_batch(LEDGER_INDEXES)?;
+            }
+            add_monthly(&tx, inserted.monthly)?;
+            record_counts(
+                &tx,
+                &all,
+                stored,
+                &new_files,
+                checked,
+                &import_ids,
+                self.outcomes,
+            )?;
+        }
+        self.store_trades(&tx, &trades)?;
+        tx.commit()?;
+        Ok(checked)
+    }
+
+    /// Stores the trades files read, each with its import record and counts.
+    fn store_trades(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        trades: &[(usize, TradesFile)],
+    ) -> Result<(), StoreError> {
+        for (i, file) in trades {
+            let (added, present, duplicates) =
+                insert_trades(tx, file, &self.outcomes[*i], self.now)?;
+            let outcome = &mut self.outcomes[*i];
+            outcome.added = added;
+            outcome.present = present;
+            outcome.duplicates = duplicates;
+        }
+        Ok(())
+    }
+}
+
+/// A zip by its name or first bytes, as [`read_export`] tells one.
+fn is_zip(source: &SourceFile<'_>) -> bool {
+    source.name.to_ascii_lowercase().ends_with(".zip") || source.bytes.starts_with(b"PK")
+}
+
+fn line_breaks(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// The counts of each new file from the check of `all` (the first `stored` files stored before):
+/// rows already present, duplicates, conflicts, added. Returns the rows of the new files the
+/// check counts, in file order: what is new.
+fn count_outcomes(
+    all: &[LedgersFile],
+    stored: usize,
+    new_files: &[usize],
+    checked: &IntegrityReport,
+    outcomes: &mut [FileOutcome],
+) -> Vec<RowIndex> {
+    // Counts per new file, attributed by the file's shared name.
+    let file_of = |r: &RowRef| {
+        all[stored..]
+            .iter()
+            .position(|f| Arc::ptr_eq(&f.file, &r.file))
+    };
+    for repeat in &checked.repeats {
+        if let Some(k) = file_of(&repeat.row) {
+            outcomes[new_files[k]].present += 1;
+        }
+    }
+    for duplicate in &checked.duplicates {
+        if let Some(k) = file_of(&duplicate.row) {
+            outcomes[new_files[k]].duplicates += 1;
+        }
+    }
+    for conflict in &checked.conflicts {
+        if let Some(k) = file_of(&conflict.row) {
+            outcomes[new_files[k]].conflicts += 1;
+        }
+    }
+    let first_new = u32::try_from(stored).unwrap_or(u32::MAX);
+    let new_rows: Vec<RowIndex> = checked
+        .distinct
+        .iter()
+        .copied()
+        .filter(|at| at.file >= first_new)
+        .collect();
+    for at in &new_rows {
+        outcomes[new_files[(at.file - first_new) as usize]].added += 1;
+    }
+    new_rows
+}
+
+/// Sets each new file's import record to its counts, and stores the duplicates and conflicts
+/// found in the new files.
+fn record_counts(
     tx: &rusqlite::Transaction<'_>,
     all: &[LedgersFile],
-    new_rows: &[RowIndex],
+    stored: usize,
+    new_files: &[usize],
+    checked: &IntegrityReport,
     import_ids: &HashMap<usize, i64>,
-    progress: &mut dyn FnMut(ImportStage),
-) -> Result<Inserted, StoreError> {
-    use rusqlite::types::Value;
-    // Into an empty table, rows go in without indexes and the indexes are built once after,
-    // sorted, which is several times faster than keeping them up to date row by row.
-    let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM ledger_rows)", [], |r| {
-        r.get(0)
-    })?;
-    if empty {
-        tx.execute_batch(
-            "DROP INDEX ledger_by_time; DROP INDEX ledger_by_chain; DROP INDEX ledger_by_refid;",
-        )?;
+    outcomes: &[FileOutcome],
+) -> Result<(), StoreError> {
+    let mut counts = tx.prepare(
+        "UPDATE imports SET rows = ?1, added = ?2, present = ?3, duplicates = ?4, conflicts = ?5
+         WHERE id = ?6",
+    )?;
+    for (k, &i) in new_files.iter().enumerate() {
+        let o = &outcomes[i];
+        counts.execute(params![
+            to_i64(o.rows),
+            to_i64(o.added),
+            to_i64(o.present),
+            to_i64(o.duplicates),
+            to_i64(o.conflicts),
+            import_ids.get(&(stored + k)).copied().unwrap_or(0),
+        ])?;
     }
-    let mut batch = tx.prepare(&insert_sql(BATCH))?;
-    let mut interner = Interner::load(tx)?;
-    // Normalised spellings, by spelling; monthly sums keyed by borrowed values, turned into
-    // owned keys once per key rather than once per row.
-    let mut spellings: HashMap<&str, usize> = HashMap::new();
-    let mut normalized: Vec<String> = Vec::new();
-    type Borrowed<'r> = (usize, &'r str, &'r str, &'r str, i64);
-    let mut sums: HashMap<Borrowed<'_>, (i64, Decimal, Decimal)> = HashMap::new();
-    let total = new_rows.len();
-    let mut values: Vec<Param<'_>> = Vec::with_capacity(BATCH * INSERT_COLUMNS.len());
-    let mut last_kind: Option<(KindKey<'_>, i64)> = None;
-    // Chain ids by spelling and wallet as borrowed from the rows (no key to build per row).
-    let mut chain_ids: HashMap<(usize, &str), i64> = HashMap::new();
-    for (n, at) in new_rows.iter().enumerate() {
-        if n % 65_536 == 0 {
-            progress(ImportStage::Storing { done: n, total });
-        }
-        let file = &all[at.file as usize];
-        let imported = &file.rows[at.row as usize];
-        let row = &imported.row;
-        let asset_index = *spellings.entry(row.asset.as_str()).or_insert_with(|| {
-            normalized.push(asset::normalize(&row.asset).normalized());
-            normalized.len() - 1
-        });
-        let wallet = if file.columns.contains(LedgerColumn::Wallet) {
-            row.wallet.as_str()
-        } else {
-            DEFAULT_WALLET
-        };
-        let extra = if file.extra_columns.is_empty() {
-            Param::Value(Value::Null)
-        } else {
-            let object: serde_json::Map<String, serde_json::Value> = file
-                .extras(imported)
-                .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
-                .collect();
-            Param::Value(Value::Text(serde_json::Value::Object(object).to_string()))
-        };
-        let chain = match chain_ids.get(&(asset_index, wallet)) {
-            Some(&id) => id,
-            None => {
-                let id = interner.chain(tx, &normalized[asset_index], wallet)?;
-                chain_ids.insert((asset_index, wallet), id);
-                id
-            }
-        };
-        let key: KindKey<'_> = (
-            chain,
-            row.r#type.as_str(),
-            row.subtype.as_str(),
-            row.aclass.as_str(),
-            row.subclass.as_str(),
-            row.asset.as_str(),
-            row.fee_currency.as_str(),
-        );
-        let kind = match last_kind {
-            Some((last, id)) if last == key => id,
-            _ => {
-                let id = interner.kind(tx, key)?;
-                last_kind = Some((key, id));
-                id
-            }
-        };
-        let import_id = import_ids.get(&(at.file as usize)).copied().unwrap_or(0);
-        let optional = |d: Option<Decimal>| Param::Value(d.map_or(Value::Null, money_value));
-        values.extend([
-            Param::Value(Value::Integer(import_id)),
-            Param::Value(Value::Integer(i64::from(imported.line))),
-            Param::Text(&row.txid),
-            Param::Text(&row.refid),
-            Param::Value(Value::Integer(row.time.ticks())),
-            Param::Value(Value::Integer(chain)),
-            Param::Value(Value::Integer(kind)),
-            Param::Value(money_value(row.amount)),
-            Param::Value(money_value(row.fee)),
-            optional(row.balance),
-            optional(row.amount_usd),
-            optional(row.fee_usd),
-            optional(row.balance_usd),
-            extra,
-        ]);
-        if values.len() == BATCH * INSERT_COLUMNS.len() {
-            for (i, value) in values.drain(..).enumerate() {
-                batch.raw_bind_parameter(i + 1, value)?;
-            }
-            batch.raw_execute()?;
-        }
-        // Request rows move no balance: they are not in the totals.
-        if !row.txid.is_empty() {
-            let key = (
-                asset_index,
-                wallet,
-                row.r#type.as_str(),
-                row.subtype.as_str(),
-                month_start(row.time),
-            );
-            let sum = sums.entry(key).or_insert((0, Decimal::ZERO, Decimal::ZERO));
-            sum.0 += 1;
-            sum.1 += row.amount;
-            sum.2 += row.fee;
-        }
-    }
-    if !values.is_empty() {
-        let mut rest = tx.prepare(&insert_sql(values.len() / INSERT_COLUMNS.len()))?;
-        rest.execute(rusqlite::params_from_iter(values.drain(..)))?;
-    }
-    progress(ImportStage::Storing { done: total, total });
-    let monthly = sums
-        .into_iter()
-        .map(|((asset, wallet, kind, subtype, month), sum)| {
-            let key = (
-                normalized[asset].clone(),
-                wallet.to_owned(),
-                kind.to_owned(),
-                subtype.to_owned(),
-                month,
-            );
-            (key, sum)
-        })
-        .collect();
-    Ok(Inserted {
-        monthly,
-        rebuild_indexes: empty,
-    })
+    drop(counts);
+    insert_findings(tx, checked, &all[stored..], import_ids)
 }
 
 /// Adds monthly counts and sums to the stored ones.

@@ -6,8 +6,9 @@ mod support;
 use std::str::FromStr;
 
 use countersign_ledger::{
-    Bucket, DateRange, Dimension, FileStatus, Filter, SourceFile, StoreError, Timestamp, Workspace,
-    check, read_ledgers,
+    Bucket, CompactString, DateRange, Dimension, FileStatus, Filter, ImportStage, LedgerLayout,
+    LedgerRow, ReadOptions, SourceFile, StoreError, Timestamp, Workspace, check, read_ledgers,
+    write_ledgers_csv,
 };
 use rust_decimal::Decimal;
 use support::reference;
@@ -336,4 +337,100 @@ fn a_first_import_with_a_duplicate_and_an_overlap_stores_each_entry_once() {
         .expect("totals");
     assert_eq!(from_months, from_rows);
     assert_eq!(from_months.iter().map(|t| t.count).sum::<usize>(), 106);
+}
+
+/// A ledgers export of `rows` BTC deposits of 1 in the current layout, one a minute, the
+/// balance chain whole.
+fn deposits(rows: usize) -> String {
+    let start = at("2024-01-01 00:00:00").unix_seconds();
+    let rows: Vec<LedgerRow> = (0..rows)
+        .map(|i| LedgerRow {
+            txid: format!("L{i:05}-DEPOS-ITSBIG").into(),
+            refid: format!("F{i:05}-REF").into(),
+            time: Timestamp::from_unix_seconds(start + 60 * i64::try_from(i).expect("i"))
+                .expect("time"),
+            r#type: "deposit".into(),
+            subtype: CompactString::default(),
+            aclass: "currency".into(),
+            subclass: "crypto".into(),
+            asset: "XXBT".into(),
+            wallet: "spot / main".into(),
+            amount: Decimal::ONE,
+            fee: Decimal::ZERO,
+            balance: Some(Decimal::from(i + 1)),
+            amount_usd: None,
+            fee_usd: None,
+            balance_usd: None,
+            fee_currency: CompactString::default(),
+        })
+        .collect();
+    let mut csv = Vec::new();
+    write_ledgers_csv(&rows, LedgerLayout::CURRENT, &mut csv).expect("write");
+    String::from_utf8(csv).expect("utf-8")
+}
+
+/// Into an empty workspace rows are written as they are read, in chunks: a bad line after
+/// thousands of rows were written still leaves nothing stored; the same file whole then lands
+/// completely, and the progress shows reading, storing up to every row, then checking.
+#[test]
+fn a_large_first_import_lands_whole_or_not_at_all() {
+    let (_dir, mut ws) = workspace();
+    let good = deposits(40_000);
+    let line = 39_000;
+    let bad: String = good
+        .split_inclusive("\r\n")
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == line {
+                l.replacen(",1,0,", ",1x,0,", 1)
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    assert!(bad != good, "line {line} changed");
+    let err = ws
+        .import(&[SourceFile {
+            name: "big.csv",
+            bytes: bad.as_bytes(),
+        }])
+        .expect_err("bad amount");
+    assert_eq!(
+        err.to_string(),
+        format!("big.csv line {line}, column \"amount\": \"1x\" is not a decimal number")
+    );
+    assert_eq!(ws.ledger_rows().expect("rows"), 0);
+    assert!(ws.imports().expect("imports").is_empty());
+
+    let mut stages = Vec::new();
+    let outcome = ws
+        .import_with(
+            &[SourceFile {
+                name: "big.csv",
+                bytes: good.as_bytes(),
+            }],
+            ReadOptions::default(),
+            &mut |stage| stages.push(stage),
+        )
+        .expect("import");
+    assert_eq!(outcome.added(), 40_000);
+    assert!(outcome.report.as_ref().is_some_and(|r| r.holds()));
+    assert_eq!(ws.ledger_rows().expect("rows"), 40_000);
+    let imports = ws.imports().expect("imports");
+    assert_eq!((imports.len(), imports[0].rows), (1, 40_000));
+    assert!(matches!(stages[0], ImportStage::Reading { index: 0, .. }));
+    let stored: Vec<(usize, usize)> = stages
+        .iter()
+        .filter_map(|s| match s {
+            ImportStage::Storing { done, total } => Some((*done, *total)),
+            _ => None,
+        })
+        .collect();
+    assert!(stored.iter().all(|(done, total)| done <= total));
+    assert!(stored.windows(2).all(|w| w[0].0 < w[1].0));
+    assert_eq!(stored.last(), Some(&(40_000, 40_000)));
+    assert_eq!(stages.last(), Some(&ImportStage::Checking { rows: 40_000 }));
+    // The indexes the queries use are back.
+    let balance = ws.balance_at(at("2024-01-10 00:00:00")).expect("balance");
+    assert_eq!(balance[0].balance, Decimal::from(12_961));
 }
