@@ -38,7 +38,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -337,61 +336,12 @@ impl IntegrityReport {
     }
 }
 
-/// A fast, non-keyed hash (FxHash's mixing) for the maps over millions of short ids; the inputs
-/// are the user's own files, so hash flooding is not a concern.
-#[derive(Debug, Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0_u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            // Folded by hand: a copy into a word compiles to a call to memcpy.
-            let word = rest
-                .iter()
-                .rev()
-                .fold(0_u64, |word, &b| (word << 8) | u64::from(b));
-            self.add(word);
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A fast, non-keyed hash map ([`rustc_hash`]) for the maps over millions of short ids; the
+/// inputs are the user's own files, so hash flooding is not a concern.
+type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 fn fx_map<K, V>(capacity: usize) -> FxMap<K, V> {
-    HashMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default())
+    HashMap::with_capacity_and_hasher(capacity, rustc_hash::FxBuildHasher)
 }
 
 /// A settled row in a chain, with what the walk needs of it, so the walk (in chain order, not
