@@ -1247,11 +1247,13 @@ impl Import<'_, '_> {
         let mut trades: Vec<(usize, TradesFile)> = Vec::new();
         let fresh = self.fresh;
         let options = self.options;
-        // Line breaks of the csv files: at least their rows, for the progress shown.
-        let expected: usize = fresh
+        // Line breaks of each csv file: at least its rows (room to reserve, and the progress
+        // shown); none known for a zip before it is unpacked.
+        let breaks: Vec<usize> = fresh
             .iter()
             .map(|(_, s)| if is_zip(s) { 0 } else { line_breaks(s.bytes) })
-            .sum();
+            .collect();
+        let expected: usize = breaks.iter().sum();
         let (send, receive) = std::sync::mpsc::sync_channel::<Read>(4);
         std::thread::scope(|scope| -> Result<(), StoreError> {
             scope.spawn(move || {
@@ -1287,13 +1289,7 @@ impl Import<'_, '_> {
                             files: fresh.len(),
                             name: fresh[n].1.name.to_owned(),
                         });
-                        let source = fresh[n].1;
-                        let rows = if is_zip(source) {
-                            0
-                        } else {
-                            line_breaks(source.bytes)
-                        };
-                        current = Some((n, Vec::with_capacity(rows), None));
+                        current = Some((n, Vec::with_capacity(breaks[n]), None));
                     }
                     Read::Chunk(mut chunk) => {
                         let Some((n, rows, import_id)) = current.as_mut() else {
