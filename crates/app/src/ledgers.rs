@@ -851,10 +851,9 @@ impl LedgerReview {
     /// changed since the last one.
     pub async fn report(&self) -> Result<IntegrityView, CommandError> {
         self.with_state(|s| {
-            let ws = open(s)?;
-            let now = stored(ws).map_err(store_error)?;
+            let current = stored(open(s)?).map_err(store_error)?;
             if let Some((at, view)) = &s.state.report
-                && *at == now
+                && *at == current
             {
                 return Ok(view.clone());
             }
@@ -862,7 +861,7 @@ impl LedgerReview {
             let report = ws.check().map_err(store_error)?;
             let view = integrity_view(&report, ws.ledger_rows().map_err(store_error)?);
             s.state.checks += 1;
-            s.state.report = Some((now, view.clone()));
+            s.state.report = Some((current, view.clone()));
             Ok(view)
         })
         .await
@@ -983,17 +982,16 @@ impl LedgerReview {
         let filter = filter.to_filter(now())?;
         let limit = limit.min(200);
         self.with_state(move |s| {
-            let ws = open(s)?;
-            let now = stored(ws).map_err(store_error)?;
+            let current = stored(open(s)?).map_err(store_error)?;
             let cached = match &s.state.trades {
-                Some((at, f, refids)) if *at == now && *f == filter => Some(Arc::clone(refids)),
+                Some((at, f, refids)) if *at == current && *f == filter => Some(Arc::clone(refids)),
                 _ => None,
             };
             let refids = match cached {
                 Some(refids) => refids,
                 None => {
                     let refids = Arc::new(open(s)?.trade_refids(&filter).map_err(store_error)?);
-                    s.state.trades = Some((now, filter.clone(), Arc::clone(&refids)));
+                    s.state.trades = Some((current, filter.clone(), Arc::clone(&refids)));
                     refids
                 }
             };
