@@ -469,6 +469,8 @@ export function LedgersArea() {
   }, []);
 
   const apply = (next: LedgerFilter) => {
+    // The table counts the rows of the new filter (if it is shown); until then the count is unknown.
+    setTotal(null);
     setTarget(null);
     setJumpNote(null);
     setFilter(next);
