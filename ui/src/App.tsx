@@ -83,8 +83,8 @@ export function App() {
       <div className="app app-offline" data-testid="offline-ledgers">
         <div className="offline-bar" role="status">
           <p>
-            <strong>Offline ledger review.</strong> The Organization could not be reached{error ? `: ${error.message}` : ""}. Approvals and the org's
-            areas come back once it can be.
+            <strong>Offline ledger review.</strong> Countersign could not open its Organization{error ? `: ${error.message}` : ""}. Approvals and
+            the org's areas come back once it can.
           </p>
           <button type="button" onClick={retry} data-testid="offline-retry">
             Connect again
