@@ -1,10 +1,13 @@
-// End to end, ledger review when the app cannot open its Organization: the app is configured for
-// a remote org API on a loopback port where nothing listens (and with no key for it in the
-// keychain), so its session cannot open at start. The start error screen offers "Review ledgers
-// offline", and the Ledgers area works there on the workspace the earlier tests filled.
-// The remote config is removed again afterwards, so later tests start on the sandbox.
+// End to end, ledger review when the Organization is unreachable: the app is configured for a
+// remote org API on a loopback port where nothing listens, with a member's key for it in the OS
+// keychain (as `countersign remote add` leaves it), so its session fails to open at start on the
+// network, not on a missing key. The start error screen offers "Review ledgers offline", and the
+// Ledgers area works there on the workspace the earlier tests filled. The remote config and the
+// key are removed again afterwards, so later tests start on the sandbox.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -24,9 +27,17 @@ async function deadPort() {
   return port;
 }
 
+let baseUrl;
+
+/** The keychain item the app's `Keychain` (keyring-rs, Secret Service) reads for `baseUrl`. */
+const keyAttributes = () => ["service", "countersign", "username", baseUrl, "target", "default", "application", "rust-keyring"];
+
 before(async () => {
+  baseUrl = `http://127.0.0.1:${await deadPort()}`;
   mkdirSync(configDir, { recursive: true });
-  writeFileSync(configFile, JSON.stringify({ base_url: `http://127.0.0.1:${await deadPort()}` }));
+  writeFileSync(configFile, JSON.stringify({ base_url: baseUrl }));
+  const stored = JSON.stringify({ api_key: "e2e-offline-key", api_secret: randomBytes(64).toString("base64") });
+  execFileSync("secret-tool", ["store", "--label=countersign e2e offline", ...keyAttributes()], { input: stored });
   app = await startApp("offline");
   browser = app.browser;
 });
@@ -34,6 +45,7 @@ before(async () => {
 after(async () => {
   await app?.stop();
   rmSync(configFile, { force: true });
+  if (baseUrl) execFileSync("secret-tool", ["clear", ...keyAttributes()]);
 });
 
 test("the start error offers offline ledger review, and the Ledgers area works there", async () => {
@@ -41,6 +53,8 @@ test("the start error offers offline ledger review, and the Ledgers area works t
   await offer.waitForDisplayed({ timeout: 30_000 });
   const alert = await browser.$('[role="alert"]');
   assert.match(await alert.getText(), /can't reach its core/);
+  // The key was found: what failed is reaching the org API.
+  assert.equal(await alert.getAttribute("data-code"), "unavailable", await alert.getText());
   await offer.click();
 
   const bar = await browser.$(sel("offline-ledgers"));
