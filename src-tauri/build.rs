@@ -36,6 +36,9 @@ fn main() {
             "ledger_totals",
             "ledger_series",
             "ledger_facets",
+            "ledger_trades",
+            "ledger_export_rows",
+            "ledger_export_balances",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build configuration: {e:#}"));

@@ -11,14 +11,16 @@
 //! The Ledgers area ([`Ledgers`], a [`LedgerReview`] in the app's data directory) does not need
 //! the session: its commands work offline and when the session could not open, but are refused
 //! while the app is locked. An import reports its progress with the `ledger-import-progress`
-//! event (an [`ImportProgress`] as payload).
+//! event (an [`ImportProgress`] as payload). The native open and save dialogs
+//! (`tauri-plugin-dialog`) give the webview paths only: the import reads and the exports write the
+//! files here, so exported rows never pass through the webview.
 
 use countersign_app::ipc::{
     CommandError, DemoMember, DeviceStatus, Enrollment, RequestFilter, Session, SubmitOutcome,
 };
 use countersign_app::ledgers::{
-    ImportProgress, ImportSummary, IntegrityView, LedgerFacets, LedgerFilter, PageView, RowRefView,
-    SeriesBucket, SeriesPointView, TotalView,
+    ExportView, ImportProgress, ImportSummary, IntegrityView, LedgerFacets, LedgerFilter, PageView,
+    RowRefView, SeriesBucket, SeriesPointView, TotalView, TradesPageView,
 };
 use countersign_app::{AppCore, LedgerReview, LockReason, RemoteConfig, SystemLockWatcher};
 use countersign_org::view::OrgView;
@@ -229,6 +231,7 @@ async fn ledger_import<R: tauri::Runtime>(
     core: State<'_, Core>,
     ledgers: State<'_, Ledgers>,
     paths: Vec<String>,
+    accept_edited: Option<bool>,
 ) -> Result<ImportSummary, CommandError> {
     let review = ledgers.get(&core)?;
     let on_progress = move |progress: ImportProgress| {
@@ -237,7 +240,11 @@ async fn ledger_import<R: tauri::Runtime>(
         }
     };
     review
-        .import(paths.into_iter().map(Into::into).collect(), on_progress)
+        .import(
+            paths.into_iter().map(Into::into).collect(),
+            accept_edited.unwrap_or(false),
+            on_progress,
+        )
         .await
 }
 
@@ -299,6 +306,42 @@ async fn ledger_facets(
     ledgers.get(&core)?.facets().await
 }
 
+#[tauri::command]
+async fn ledger_trades(
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+    filter: LedgerFilter,
+    offset: usize,
+    limit: usize,
+) -> Result<TradesPageView, CommandError> {
+    ledgers.get(&core)?.trades(filter, offset, limit).await
+}
+
+/// Writes the filtered rows to `path` (chosen in the save dialog) in the exchange's layout.
+#[tauri::command]
+async fn ledger_export_rows(
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+    filter: LedgerFilter,
+    path: String,
+) -> Result<ExportView, CommandError> {
+    ledgers.get(&core)?.export_rows(filter, path.into()).await
+}
+
+/// Writes month-end balance assertions for the filter's chains to `path`.
+#[tauri::command]
+async fn ledger_export_balances(
+    core: State<'_, Core>,
+    ledgers: State<'_, Ledgers>,
+    filter: LedgerFilter,
+    path: String,
+) -> Result<ExportView, CommandError> {
+    ledgers
+        .get(&core)?
+        .export_balances(filter, path.into())
+        .await
+}
+
 /// The event telling the webview that the core locked itself (payload: a [`LockReason`]).
 pub const APP_LOCKED_EVENT: &str = "app-locked";
 
@@ -348,7 +391,10 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         ledger_locate,
         ledger_totals,
         ledger_series,
-        ledger_facets
+        ledger_facets,
+        ledger_trades,
+        ledger_export_rows,
+        ledger_export_balances
     ])
 }
 
@@ -361,6 +407,7 @@ pub fn run() {
         )
         .init();
     let result = with_commands(tauri::Builder::default())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
             let remote = RemoteConfig::default_path();

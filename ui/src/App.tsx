@@ -4,6 +4,7 @@ import { ErrorState } from "./components/ErrorState";
 import { ShortcutsDialog } from "./components/ShortcutsDialog";
 import { TopBar } from "./components/TopBar";
 import { EnrollScreen } from "./features/enroll/EnrollScreen";
+import { LedgersArea } from "./features/ledgers/LedgersArea";
 import { IdleSetting, LockScreen, readIdleMinutes, useIdle } from "./features/lock/LockScreen";
 import { AddOrgDialog } from "./features/orgs/AddOrgDialog";
 import { DeviceBanner } from "./features/orgs/DeviceBanner";
@@ -23,6 +24,8 @@ export function App() {
   const [leaveError, setLeaveError] = useState<HostError | null>(null);
   const [route, setRouteState] = useState<Route>(readRoute);
   const [locked, setLocked] = useState(false);
+  // The session could not open, and the person chose to review ledgers without it.
+  const [offline, setOffline] = useState(false);
   const [idleMinutes, setIdleMinutes] = useState(readIdleMinutes);
   const lock = useCallback(() => {
     // The screen locks at once; the core refuses every call until the member's code unlocks it.
@@ -70,18 +73,39 @@ export function App() {
     return () => window.removeEventListener("keydown", onKeyDown);
   }, [showShortcuts]);
 
+  const retry = () => {
+    setError(null);
+    loadSession();
+  };
+  if (session === null && offline) {
+    // Ledger review needs no Organization: its commands work while the session cannot open.
+    return (
+      <div className="app app-offline" data-testid="offline-ledgers">
+        <div className="offline-bar" role="status">
+          <p>
+            <strong>Offline ledger review.</strong> Countersign could not open its Organization{error ? `: ${error.message}` : ""}. Approvals and
+            the org's areas come back once it can.
+          </p>
+          <button type="button" onClick={retry} data-testid="offline-retry">
+            Connect again
+          </button>
+        </div>
+        <main className="main">
+          <LedgersArea />
+        </main>
+      </div>
+    );
+  }
   if (session === null) {
     return (
       <div className="app-start">
         {error ? (
-          <ErrorState
-            title="Countersign can't reach its core, so nothing can be shown yet."
-            error={error}
-            onRetry={() => {
-              setError(null);
-              loadSession();
-            }}
-          />
+          <ErrorState title="Countersign can't reach its core, so nothing can be shown yet." error={error} onRetry={retry}>
+            <button type="button" onClick={() => setOffline(true)} data-testid="review-offline">
+              Review ledgers offline
+            </button>
+            <p className="muted">Ledger review works without the Organization: import the exchange's exports and check them on this device.</p>
+          </ErrorState>
         ) : (
           <p className="placeholder" aria-busy="true">
             Connecting…

@@ -384,7 +384,8 @@ pub fn e2e() -> Result<()> {
 }
 
 fn end_to_end() -> Result<()> {
-    let app = root().join("target/debug/countersign-desktop");
+    // Where `tauri build` put it: cargo's target dir, which CARGO_TARGET_DIR may move.
+    let app = target_dir().join("debug").join("countersign-desktop");
     if !app.is_file() {
         return Err(format!("{} was not built", app.display()));
     }

@@ -9,13 +9,22 @@
 //! Every call runs its SQLite work on a blocking thread (`tokio::task::spawn_blocking`); the
 //! workspace is opened on first use, so a broken database file is an error of a command, not of
 //! the app's start.
+//!
+//! The integrity report and the order of the trade groups of the last filter are cached per
+//! workspace state (the imports stored: only an import changes what the report says), so showing
+//! the area again or paging through trades does not re-run the check or re-read every leg.
+//!
+//! Exports are written by the core to the path the person chose in the save dialog: the rows
+//! never travel to the webview. A file is written beside its final name and renamed into place,
+//! so a failed export leaves no half file.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use countersign_ledger::{
-    Bucket, DateRange, Dimension, FileStatus, Filter, ImportStage, IntegrityReport, ReadOptions,
-    RowRef, SourceFile, StoreError, StoredRow, Timestamp, Workspace,
+    Bucket, DateRange, Dimension, FileStatus, Filter, ImportProblem, ImportStage, IntegrityReport,
+    ReadOptions, RowRef, SourceFile, StoreError, StoredRow, Timestamp, TradeGroup, TradeRow,
+    Workspace,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -163,6 +172,9 @@ pub struct ImportFailure {
     pub column: Option<String>,
     /// The whole error in words (file, line and column included).
     pub message: String,
+    /// The file was refused as re-saved by another program (a byte-order mark, mixed line ends,
+    /// no final line break): importing again with `accept_edited` reads it, with warnings.
+    pub edited: bool,
 }
 
 /// What an import did: every file stored, or (`failure`) none.
@@ -288,11 +300,118 @@ pub struct LedgerFacets {
     pub wallets: Vec<String>,
 }
 
+/// A trades export's row: the trade a group of ledger legs belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TradeView {
+    pub txid: String,
+    pub ordertxid: String,
+    pub pair: String,
+    /// Unix time in milliseconds.
+    #[ts(type = "number")]
+    pub time_ms: i64,
+    /// The time as the export spells it, UTC.
+    pub time: String,
+    /// `buy` or `sell`.
+    pub side: String,
+    pub ordertype: String,
+    pub price: String,
+    /// In the pair's quote currency, as are `fee` and `price`.
+    pub cost: String,
+    pub fee: String,
+    /// In the pair's base currency.
+    pub vol: String,
+    /// The ledger entries' txids the export lists for it.
+    pub ledgers: Vec<String>,
+}
+
+/// A fee paid by the legs of a trade, in one asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FeeView {
+    pub asset: String,
+    pub fee: String,
+}
+
+/// A trade with its ledger legs (the rows whose refid is the trade's txid) and their fees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TradeGroupView {
+    pub refid: String,
+    /// The trades export's row, when one holding it was imported.
+    pub trade: Option<TradeView>,
+    /// The legs the filter selects, in time order.
+    pub legs: Vec<LedgerRowView>,
+    /// The legs' fees per asset (none when they paid none).
+    pub fees: Vec<FeeView>,
+}
+
+/// A page of trade groups and how many the filter selects in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TradesPageView {
+    pub groups: Vec<TradeGroupView>,
+    pub total: usize,
+}
+
+/// What an export wrote, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ExportView {
+    /// The file written.
+    pub path: String,
+    /// Rows written (balance assertions: lines, one per chain and period end), header excluded.
+    pub rows: usize,
+    /// What was written, in words.
+    pub message: String,
+}
+
 /// The review workspace of the app (see the module docs). Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct LedgerReview {
     path: PathBuf,
-    workspace: Arc<Mutex<Option<Workspace>>>,
+    state: Arc<Mutex<State>>,
+}
+
+/// Which imports the workspace holds (how many, and the last one's id): what the report and the
+/// trade groups depend on. Only an import changes it.
+type Stored = (usize, Option<i64>);
+
+/// The open workspace and what is cached for one state of it.
+#[derive(Debug, Default)]
+struct State {
+    workspace: Option<Workspace>,
+    /// The integrity report, for the imports it was made of.
+    report: Option<(Stored, IntegrityView)>,
+    /// The trade groups' refids, in order, for one filter and state.
+    trades: Option<(Stored, Filter, Arc<Vec<String>>)>,
+    /// How many times the integrity check ran.
+    checks: usize,
+}
+
+fn stored(ws: &Workspace) -> Result<Stored, StoreError> {
+    let imports = ws.imports()?;
+    Ok((imports.len(), imports.last().map(|i| i.id)))
+}
+
+/// The state inside a call, with where the workspace lives.
+struct OpenState<'a> {
+    path: &'a Path,
+    state: &'a mut State,
+}
+
+/// The workspace, opened now if no call opened it yet.
+fn open<'a>(s: &'a mut OpenState<'_>) -> Result<&'a mut Workspace, CommandError> {
+    let path = s.path;
+    match &mut s.state.workspace {
+        Some(ws) => Ok(ws),
+        empty => Ok(empty.insert(Workspace::open(path).map_err(|e| {
+            internal(format!(
+                "cannot open the ledger workspace {}: {e}",
+                path.display()
+            ))
+        })?)),
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> CommandError {
@@ -463,6 +582,7 @@ fn read_files(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, ImportFailure
                     file: name,
                     line: None,
                     column: None,
+                    edited: false,
                 })
         })
         .collect()
@@ -471,6 +591,7 @@ fn read_files(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, ImportFailure
 fn import_blocking(
     ws: &mut Workspace,
     paths: &[PathBuf],
+    accept_edited: bool,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary, CommandError> {
     let failed = |failure: ImportFailure, ws: &Workspace| -> Result<ImportSummary, CommandError> {
@@ -489,17 +610,31 @@ fn import_blocking(
         .iter()
         .map(|(name, bytes)| SourceFile { name, bytes })
         .collect();
-    let outcome = ws.import_with(&sources, ReadOptions::default(), &mut |stage| {
+    let outcome = ws.import_with(&sources, ReadOptions { accept_edited }, &mut |stage| {
         progress(stage.into());
     });
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(StoreError::Import(e)) => {
+            let edited = matches!(
+                e.problem,
+                ImportProblem::ByteOrderMark
+                    | ImportProblem::MixedLineEnds { .. }
+                    | ImportProblem::NoFinalLineBreak
+            );
+            let mut message = e.to_string();
+            if edited {
+                message.push_str(
+                    ". If you re-saved it on purpose, import it again with “Accept edited files” \
+                     on: it is read as it is, and each of these findings is listed as a warning.",
+                );
+            }
             let failure = ImportFailure {
-                message: e.to_string(),
+                message,
                 file: e.file,
                 line: e.line,
                 column: e.column,
+                edited,
             };
             return failed(failure, ws);
         }
@@ -538,53 +673,109 @@ fn import_blocking(
     })
 }
 
-/// Where `target` is among the rows `filter` selects (0-based), if it is one of them: the rows
-/// before its time, then its place among the rows of the same instant.
+/// Where `target` is among the rows `filter` selects (0-based), if it is one of them: the row
+/// found by its file and line (or its txid), then one count of the selected rows before it.
 fn locate_blocking(
     ws: &Workspace,
     filter: &Filter,
     target: &RowRefView,
 ) -> Result<Option<usize>, StoreError> {
-    if target.txid.is_empty() {
-        return Ok(None);
+    match ws.find_row(&target.file, target.line, &target.txid)? {
+        Some(id) => ws.position(filter, id),
+        None => Ok(None),
     }
-    let same = |r: &StoredRow| {
-        r.row.txid == target.txid && (r.file == target.file && r.line == target.line)
-    };
-    let by_txid = Filter {
-        text: Some(target.txid.clone()),
-        ..Filter::default()
-    };
-    let candidates = ws.page(&by_txid, 0, 200)?.rows;
-    // The row itself, or else the row stored under its txid (a duplicate's first).
-    let Some(found) = candidates
-        .iter()
-        .find(|r| same(r))
-        .or_else(|| candidates.iter().find(|r| r.row.txid == target.txid))
-    else {
-        return Ok(None);
-    };
-    let at = found.row.time;
-    if filter.from.is_some_and(|from| at < from) || filter.to.is_some_and(|to| at >= to) {
-        return Ok(None);
+}
+
+fn trade_view(t: TradeRow) -> TradeView {
+    TradeView {
+        time_ms: t.time.ticks().div_euclid(10),
+        time: t.time.to_csv_with_fraction(),
+        txid: t.txid,
+        ordertxid: t.ordertxid,
+        pair: t.pair,
+        side: t.r#type,
+        ordertype: t.ordertype,
+        price: t.price.to_string(),
+        cost: t.cost.to_string(),
+        fee: t.fee.to_string(),
+        vol: t.vol.to_string(),
+        ledgers: t.ledgers,
     }
-    let before = Filter {
-        to: Some(at),
-        ..filter.clone()
+}
+
+fn group_view(g: TradeGroup) -> TradeGroupView {
+    TradeGroupView {
+        refid: g.refid,
+        trade: g.trade.map(trade_view),
+        legs: g.legs.into_iter().map(row_view).collect(),
+        fees: g
+            .fees
+            .into_iter()
+            .map(|(asset, fee)| FeeView {
+                asset,
+                fee: fee.to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// An export's destination: an absolute path (as the save dialog gives), not the workspace.
+fn export_target(path: &Path, workspace: &Path) -> Result<PathBuf, CommandError> {
+    if !path.is_absolute() || path.file_name().is_none() {
+        return Err(CommandError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "{} is not a file path to export to: choose a file in the save dialog",
+                path.display()
+            ),
+        ));
+    }
+    if path == workspace {
+        return Err(CommandError::new(
+            ErrorCode::InvalidInput,
+            "That is the review workspace's own database: choose another file to export to.",
+        ));
+    }
+    Ok(path.to_owned())
+}
+
+/// Writes a file through `write`, beside `path` first and then renamed over it, so a failure
+/// leaves no half-written file (and an existing file untouched).
+fn write_file<T>(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T, StoreError>,
+) -> Result<T, CommandError> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        CommandError::new(
+            ErrorCode::InvalidInput,
+            format!("{} cannot be written: {e}", path.display()),
+        )
     };
-    let earlier = ws.page(&before, 0, 0)?.total;
-    let next =
-        Timestamp::from_ticks(at.ticks() + 1).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let instant = Filter {
-        from: Some(at),
-        to: Some(next),
-        ..filter.clone()
-    };
-    let rows = ws.page(&instant, 0, usize::MAX)?.rows;
-    Ok(rows
-        .iter()
-        .position(|r| r.id == found.id)
-        .map(|i| earlier + i))
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    let result = (|| {
+        let file = std::fs::File::create(&partial).map_err(|e| cannot(&e))?;
+        let mut out = std::io::BufWriter::new(file);
+        let value = write(&mut out).map_err(|e| match e {
+            StoreError::Write(e) => cannot(&e),
+            other => store_error(other),
+        })?;
+        let file = out.into_inner().map_err(|e| cannot(&e.into_error()))?;
+        file.sync_all().map_err(|e| cannot(&e))?;
+        std::fs::rename(&partial, path).map_err(|e| cannot(&e))?;
+        Ok(value)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", n, if n == 1 { one } else { many })
 }
 
 impl LedgerReview {
@@ -592,7 +783,7 @@ impl LedgerReview {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
-            workspace: Arc::default(),
+            state: Arc::default(),
         }
     }
 
@@ -612,21 +803,24 @@ impl LedgerReview {
         T: Send + 'static,
         F: FnOnce(&mut Workspace) -> Result<T, CommandError> + Send + 'static,
     {
-        let (path, slot) = (self.path.clone(), Arc::clone(&self.workspace));
+        self.with_state(|state| f(open(state)?)).await
+    }
+
+    /// Runs `f` on the state (the workspace not yet opened) on a blocking thread.
+    async fn with_state<T, F>(&self, f: F) -> Result<T, CommandError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut OpenState<'_>) -> Result<T, CommandError> + Send + 'static,
+    {
+        let (path, slot) = (self.path.clone(), Arc::clone(&self.state));
         tokio::task::spawn_blocking(move || {
             let mut guard = slot
                 .lock()
                 .map_err(|_| internal("the ledger workspace failed in an earlier call"))?;
-            let ws = match &mut *guard {
-                Some(ws) => ws,
-                empty => empty.insert(Workspace::open(&path).map_err(|e| {
-                    internal(format!(
-                        "cannot open the ledger workspace {}: {e}",
-                        path.display()
-                    ))
-                })?),
-            };
-            f(ws)
+            f(&mut OpenState {
+                path: &path,
+                state: &mut guard,
+            })
         })
         .await
         .map_err(internal)?
@@ -634,10 +828,13 @@ impl LedgerReview {
 
     /// Imports ledgers and trades exports (`.csv` or the exchange's `.zip`): every file or none.
     /// A file that cannot be read or parsed is a [`ImportSummary::failure`] (not an error of the
-    /// call): nothing is stored. `progress` is called from the blocking thread as the import goes.
+    /// call): nothing is stored. A file another program re-saved (BOM, mixed line ends, no final
+    /// line break) is refused unless `accept_edited`, which reads it and lists the findings as
+    /// warnings. `progress` is called from the blocking thread as the import goes.
     pub async fn import(
         &self,
         paths: Vec<PathBuf>,
+        accept_edited: bool,
         mut progress: impl FnMut(ImportProgress) + Send + 'static,
     ) -> Result<ImportSummary, CommandError> {
         if paths.is_empty() {
@@ -646,20 +843,34 @@ impl LedgerReview {
                 "No file to import: drop ledgers or trades exports (.csv or .zip), or give their paths.",
             ));
         }
-        self.with(move |ws| import_blocking(ws, &paths, &mut progress))
+        self.with(move |ws| import_blocking(ws, &paths, accept_edited, &mut progress))
             .await
     }
 
-    /// The integrity check of everything stored.
+    /// The integrity check of everything stored; made again only when the stored imports
+    /// changed since the last one.
     pub async fn report(&self) -> Result<IntegrityView, CommandError> {
-        self.with(|ws| {
+        self.with_state(|s| {
+            let current = stored(open(s)?).map_err(store_error)?;
+            if let Some((at, view)) = &s.state.report
+                && *at == current
+            {
+                return Ok(view.clone());
+            }
+            let ws = open(s)?;
             let report = ws.check().map_err(store_error)?;
-            Ok(integrity_view(
-                &report,
-                ws.ledger_rows().map_err(store_error)?,
-            ))
+            let view = integrity_view(&report, ws.ledger_rows().map_err(store_error)?);
+            s.state.checks += 1;
+            s.state.report = Some((current, view.clone()));
+            Ok(view)
         })
         .await
+    }
+
+    /// How many times the integrity check has run on this workspace (the report is cached per
+    /// workspace state; tests and diagnostics read this).
+    pub async fn checks_run(&self) -> Result<usize, CommandError> {
+        self.with_state(|s| Ok(s.state.checks)).await
     }
 
     /// `limit` rows (at most 1000) of those `filter` selects from `offset`, in time order, and
@@ -755,6 +966,98 @@ impl LedgerReview {
                     balance: p.balance.to_string(),
                 })
                 .collect())
+        })
+        .await
+    }
+
+    /// `limit` trade groups (at most 200) from `offset` of those among the rows `filter`
+    /// selects, in time order, each with its legs and fees, and how many there are. The groups'
+    /// order is read once per filter and workspace state; a page reads only its own legs.
+    pub async fn trades(
+        &self,
+        filter: LedgerFilter,
+        offset: usize,
+        limit: usize,
+    ) -> Result<TradesPageView, CommandError> {
+        let filter = filter.to_filter(now())?;
+        let limit = limit.min(200);
+        self.with_state(move |s| {
+            let current = stored(open(s)?).map_err(store_error)?;
+            let cached = match &s.state.trades {
+                Some((at, f, refids)) if *at == current && *f == filter => Some(Arc::clone(refids)),
+                _ => None,
+            };
+            let refids = match cached {
+                Some(refids) => refids,
+                None => {
+                    let refids = Arc::new(open(s)?.trade_refids(&filter).map_err(store_error)?);
+                    s.state.trades = Some((current, filter.clone(), Arc::clone(&refids)));
+                    refids
+                }
+            };
+            let start = offset.min(refids.len());
+            let end = start.saturating_add(limit).min(refids.len());
+            let groups = open(s)?
+                .trade_groups(&filter, &refids[start..end])
+                .map_err(store_error)?;
+            Ok(TradesPageView {
+                groups: groups.into_iter().map(group_view).collect(),
+                total: refids.len(),
+            })
+        })
+        .await
+    }
+
+    /// Writes the rows `filter` selects to `path` as a ledgers export in the exchange's current
+    /// layout (time order), and says how many.
+    pub async fn export_rows(
+        &self,
+        filter: LedgerFilter,
+        path: PathBuf,
+    ) -> Result<ExportView, CommandError> {
+        let filter = filter.to_filter(now())?;
+        let path = export_target(&path, &self.path)?;
+        self.with(move |ws| {
+            let rows = write_file(&path, |out| ws.export_csv(&filter, out))?;
+            Ok(ExportView {
+                message: format!(
+                    "Wrote {} to {} in the exchange's ledgers layout.",
+                    plural(rows, "row", "rows"),
+                    path.display()
+                ),
+                path: path.display().to_string(),
+                rows,
+            })
+        })
+        .await
+    }
+
+    /// Writes balance assertions to `path` (CSV `date,asset,wallet,balance`): each chain's
+    /// balance at every month end of the filter's date range (without one: of the stored rows),
+    /// for the chains its assets and wallets select.
+    pub async fn export_balances(
+        &self,
+        filter: LedgerFilter,
+        path: PathBuf,
+    ) -> Result<ExportView, CommandError> {
+        let filter = filter.to_filter(now())?;
+        let path = export_target(&path, &self.path)?;
+        self.with(move |ws| {
+            let assertions = ws.monthly_assertions(&filter).map_err(store_error)?;
+            write_file(&path, |out| {
+                std::io::Write::write_all(out, assertions.csv.as_bytes())?;
+                Ok(())
+            })?;
+            Ok(ExportView {
+                message: format!(
+                    "Wrote {} at {} to {}.",
+                    plural(assertions.lines, "balance", "balances"),
+                    plural(assertions.ends.len(), "month end", "month ends"),
+                    path.display()
+                ),
+                path: path.display().to_string(),
+                rows: assertions.lines,
+            })
         })
         .await
     }

@@ -1,15 +1,22 @@
 //! The Ledgers area's core against real exports in `shared/reference/kraken-exports/` (read where
 //! they are, never copied into the repository): imports land whole or not at all, re-imports add
-//! nothing, and pages, totals, series and the jump to a break's row give the exported values.
+//! nothing, and pages, totals, series and the jump to a break's row give the exported values;
+//! trades come with their legs and fees; exports written to real files read back with the
+//! crate's own reader and give the same totals; the report is made again only after an import.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use countersign_app::LedgerReview;
 use countersign_app::ipc::ErrorCode;
-use countersign_app::ledgers::{FileImportStatus, ImportProgress, LedgerFilter, SeriesBucket};
+use countersign_app::ledgers::{
+    FileImportStatus, ImportProgress, ImportSummary, LedgerFilter, SeriesBucket,
+};
+use countersign_ledger::{ReadOptions, read_ledgers};
+use rust_decimal::Decimal;
 
 const ROYE: &str = "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv";
+const ROYE_TRADES: &str = "real/royeharris_kraken-ledger-report_trades_2024-11_2025-01.csv";
 
 /// `shared/reference/kraken-exports/`: `$COUNTERSIGN_REFERENCE_DIR` when set, else the nearest
 /// `shared/reference/kraken-exports` beside the repository or any folder above it.
@@ -42,9 +49,13 @@ fn review() -> (tempfile::TempDir, LedgerReview) {
     (dir, review)
 }
 
-async fn import(review: &LedgerReview, paths: &[&Path]) -> countersign_app::ledgers::ImportSummary {
+async fn import(review: &LedgerReview, paths: &[&Path]) -> ImportSummary {
     review
-        .import(paths.iter().map(|p| p.to_path_buf()).collect(), |_| {})
+        .import(
+            paths.iter().map(|p| p.to_path_buf()).collect(),
+            false,
+            |_| {},
+        )
         .await
         .expect("import")
 }
@@ -67,7 +78,7 @@ async fn import_stores_every_row_once_and_reports_progress() {
     let seen: Arc<Mutex<Vec<ImportProgress>>> = Arc::default();
     let sink = Arc::clone(&seen);
     let summary = review
-        .import(vec![roye.clone()], move |p| {
+        .import(vec![roye.clone()], false, move |p| {
             sink.lock().expect("progress").push(p);
         })
         .await
@@ -312,4 +323,367 @@ async fn a_break_locates_its_row_in_the_table() {
         .await
         .expect("locate");
     assert_eq!(located, None);
+}
+
+#[tokio::test]
+async fn every_row_is_located_at_its_place_in_the_table() {
+    let (_dir, review) = review();
+    import(&review, &[&reference(ROYE)]).await;
+    for filter in [
+        LedgerFilter::default(),
+        only(&["USDT"]),
+        LedgerFilter {
+            types: vec!["trade".to_owned()],
+            ..LedgerFilter::default()
+        },
+    ] {
+        let page = review.page(filter.clone(), 0, 1000).await.expect("page");
+        for (i, row) in page.rows.iter().enumerate() {
+            let target = countersign_app::ledgers::RowRefView {
+                file: row.file.clone(),
+                line: row.line,
+                txid: row.txid.clone(),
+            };
+            let at = review.locate(filter.clone(), target).await.expect("locate");
+            assert_eq!(at, Some(i), "{} line {}", row.file, row.line);
+        }
+    }
+}
+
+fn sum(values: impl Iterator<Item = Decimal>) -> Decimal {
+    values.fold(Decimal::ZERO, |a, b| a + b)
+}
+
+#[tokio::test]
+async fn exported_rows_read_back_in_the_exchange_layout_with_the_same_totals() {
+    let (dir, review) = review();
+    import(&review, &[&reference(ROYE)]).await;
+    for (filter, name, expected) in [
+        (LedgerFilter::default(), "all.csv", 106),
+        (only(&["GBP"]), "gbp.csv", 58),
+        (
+            LedgerFilter {
+                date: Some("2024-12".to_owned()),
+                types: vec!["trade".to_owned()],
+                ..LedgerFilter::default()
+            },
+            "december-trades.csv",
+            0,
+        ),
+    ] {
+        let path = dir.path().join(name);
+        let written = review
+            .export_rows(filter.clone(), path.clone())
+            .await
+            .expect("export");
+        let total = review.page(filter.clone(), 0, 0).await.expect("page").total;
+        assert_eq!(written.rows, total, "{name}");
+        if expected > 0 {
+            assert_eq!(written.rows, expected, "{name}");
+        }
+        assert_eq!(written.path, path.display().to_string());
+        assert!(
+            written.message.contains(&written.path),
+            "{}",
+            written.message
+        );
+
+        // The crate's own reader takes the file as an export of the exchange.
+        let bytes = std::fs::read(&path).expect("read the export");
+        assert!(bytes.starts_with(b"\"txid\",\"refid\",\"time\""));
+        let file = read_ledgers(name, &bytes, ReadOptions::default()).expect("reads back");
+        assert_eq!(file.rows.len(), written.rows, "{name}");
+        // Its sums are the totals the app shows for the same filter.
+        let totals = review
+            .totals(filter.clone(), Vec::new())
+            .await
+            .expect("totals");
+        let settled = file.rows.iter().filter(|r| !r.row.txid.is_empty());
+        let (amount, fee) = (
+            sum(settled.clone().map(|r| r.row.amount)),
+            sum(settled.map(|r| r.row.fee)),
+        );
+        match totals.first() {
+            Some(t) => {
+                assert_eq!(Decimal::from_str_exact(&t.amount).expect("amount"), amount);
+                assert_eq!(Decimal::from_str_exact(&t.fee).expect("fee"), fee);
+            }
+            None => assert_eq!((amount, fee), (Decimal::ZERO, Decimal::ZERO)),
+        }
+    }
+
+    // The whole export imported elsewhere is the same workspace: same rows, same chains.
+    let (_other_dir, other) = self::review();
+    let again = import(&other, &[&dir.path().join("all.csv")]).await;
+    assert_eq!((again.failure, again.added), (None, 106));
+    let (a, b) = (
+        review.report().await.expect("report"),
+        other.report().await.expect("report"),
+    );
+    assert_eq!(a.chains, b.chains);
+    assert!(b.holds);
+}
+
+#[tokio::test]
+async fn an_export_needs_a_writable_absolute_path_and_leaves_no_half_file() {
+    let (dir, review) = review();
+    import(&review, &[&reference(ROYE)]).await;
+    let err = review
+        .export_rows(LedgerFilter::default(), PathBuf::from("relative.csv"))
+        .await
+        .expect_err("relative");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let err = review
+        .export_rows(LedgerFilter::default(), review.path().to_owned())
+        .await
+        .expect_err("the workspace itself");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let missing = dir.path().join("no-such-folder").join("x.csv");
+    let err = review
+        .export_balances(LedgerFilter::default(), missing.clone())
+        .await
+        .expect_err("no folder");
+    assert!(err.message.contains("cannot be written"), "{}", err.message);
+    assert!(!missing.exists());
+    let bad_date = LedgerFilter {
+        date: Some("someday".to_owned()),
+        ..LedgerFilter::default()
+    };
+    let err = review
+        .export_rows(bad_date, dir.path().join("x.csv"))
+        .await
+        .expect_err("bad date");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    // Nothing else was left in the folder (no partial file).
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["ledgers"]);
+}
+
+#[tokio::test]
+async fn balance_assertions_are_the_month_end_balances() {
+    let (dir, review) = review();
+    import(&review, &[&reference(ROYE)]).await;
+    let path = dir.path().join("balances.csv");
+    let written = review
+        .export_balances(LedgerFilter::default(), path.clone())
+        .await
+        .expect("export");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "date,asset,wallet,balance");
+    // Two chains at three month ends (November 2024 to January 2025).
+    assert_eq!(written.rows, 6);
+    assert_eq!(lines.len(), 7);
+    assert!(
+        written.message.contains("3 month ends"),
+        "{}",
+        written.message
+    );
+    // GBP's lines are the balance series at each month end.
+    let series = review
+        .series(
+            "GBP".to_owned(),
+            "spot / main".to_owned(),
+            SeriesBucket::Month,
+        )
+        .await
+        .expect("series");
+    let gbp: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains(",GBP,"))
+        .map(|l| l.rsplit(',').next().unwrap_or_default().to_owned())
+        .collect();
+    let balances: Vec<String> = series.iter().map(|p| p.balance.clone()).collect();
+    assert_eq!(gbp, balances);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains(",GBP,"))
+            .map(|l| &l[..10])
+            .collect::<Vec<_>>(),
+        ["2024-11-30", "2024-12-31", "2025-01-31"]
+    );
+    // The last line of each chain is its closing balance.
+    let report = review.report().await.expect("report");
+    for chain in &report.chains {
+        let last = lines
+            .iter()
+            .rfind(|l| l.contains(&format!(",{},", chain.asset)))
+            .expect("a line");
+        assert!(last.ends_with(&format!(",{}", chain.closing)), "{last}");
+    }
+
+    // An asset filter narrows the chains; a date range the month ends.
+    let december = LedgerFilter {
+        date: Some("2024-12".to_owned()),
+        ..only(&["USDT"])
+    };
+    let written = review
+        .export_balances(december, path.clone())
+        .await
+        .expect("export");
+    assert_eq!(written.rows, 1);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.starts_with("date,asset,wallet,balance\n2024-12-31,USDT,spot / main,"));
+}
+
+#[tokio::test]
+async fn trades_come_with_their_legs_and_fees_a_page_at_a_time() {
+    let (_dir, review) = review();
+    // The ledgers alone: trade rows grouped by refid, no trades row yet.
+    import(&review, &[&reference(ROYE)]).await;
+    let legs_only = review
+        .trades(LedgerFilter::default(), 0, 200)
+        .await
+        .expect("trades");
+    assert!(legs_only.total > 0);
+    assert!(legs_only.groups.iter().all(|g| g.trade.is_none()));
+
+    import(&review, &[&reference(ROYE_TRADES)]).await;
+    let all = review
+        .trades(LedgerFilter::default(), 0, 200)
+        .await
+        .expect("trades");
+    assert_eq!(all.total, all.groups.len());
+    assert_eq!(all.total, legs_only.total);
+    let first = &all.groups[0];
+    assert_eq!(first.refid, "TIIAWV-NWCDG-SZ4WV2");
+    let trade = first.trade.as_ref().expect("the trades row");
+    assert_eq!(
+        (trade.pair.as_str(), trade.side.as_str(), trade.vol.as_str()),
+        ("USDT/GBP", "buy", "1909.00000000")
+    );
+    assert_eq!(trade.ledgers.len(), 2);
+    let mut legs: Vec<&str> = first.legs.iter().map(|l| l.txid.as_str()).collect();
+    legs.sort_unstable();
+    let mut listed: Vec<&str> = trade.ledgers.iter().map(String::as_str).collect();
+    listed.sort_unstable();
+    assert_eq!(legs, listed);
+    assert_eq!(first.fees.len(), 1);
+    assert_eq!(
+        (first.fees[0].asset.as_str(), first.fees[0].fee.as_str()),
+        ("GBP", "2.9560")
+    );
+    for group in &all.groups {
+        assert!(group.legs.iter().all(|l| l.refid == group.refid));
+    }
+
+    // Pages are slices of the whole, in order.
+    let second = review
+        .trades(LedgerFilter::default(), 1, 2)
+        .await
+        .expect("trades");
+    assert_eq!(second.total, all.total);
+    assert_eq!(second.groups, all.groups[1..3]);
+    let past = review
+        .trades(LedgerFilter::default(), all.total + 5, 10)
+        .await
+        .expect("trades");
+    assert!(past.groups.is_empty());
+
+    // A filter selects legs: USDT's only.
+    let usdt = review
+        .trades(only(&["USDT"]), 0, 200)
+        .await
+        .expect("trades");
+    assert!(
+        usdt.groups
+            .iter()
+            .all(|g| g.legs.iter().all(|l| l.asset == "USDT"))
+    );
+    assert!(
+        usdt.groups
+            .iter()
+            .all(|g| g.fees.iter().all(|f| f.asset == "USDT"))
+    );
+}
+
+#[tokio::test]
+async fn an_edited_file_is_refused_unless_accepted_and_the_message_says_how() {
+    let (dir, review) = review();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(reference(ROYE)).expect("read"));
+    let edited = dir.path().join("resaved.csv");
+    std::fs::write(&edited, bytes).expect("write");
+
+    let refused = import(&review, &[&edited]).await;
+    let failure = refused.failure.expect("refused");
+    assert!(failure.edited);
+    assert!(
+        failure.message.contains("byte-order mark"),
+        "{}",
+        failure.message
+    );
+    assert!(
+        failure.message.contains("Accept edited files"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(refused.total_rows, 0);
+
+    let accepted = review
+        .import(vec![edited.clone()], true, |_| {})
+        .await
+        .expect("import");
+    assert_eq!(accepted.failure, None);
+    assert_eq!(accepted.added, 106);
+    assert!(
+        accepted.files[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("byte-order mark")),
+        "{:?}",
+        accepted.files[0].warnings
+    );
+
+    // A file refused for another reason is not an edited one.
+    let bad = dir.path().join("bad.csv");
+    let text = std::fs::read_to_string(reference(ROYE)).expect("read");
+    std::fs::write(&bad, text.replacen("150.0000", "15O.0000", 1)).expect("write");
+    let failure = import(&review, &[&bad]).await.failure.expect("refused");
+    assert!(!failure.edited);
+    assert!(!failure.message.contains("Accept edited"));
+}
+
+#[tokio::test]
+async fn the_report_is_made_again_only_after_an_import() {
+    let (dir, review) = review();
+    let empty = review.report().await.expect("report");
+    assert_eq!(empty.rows, 0);
+    review.report().await.expect("report");
+    assert_eq!(review.checks_run().await.expect("checks"), 1);
+
+    import(&review, &[&reference(ROYE)]).await;
+    let full = review.report().await.expect("report");
+    assert_eq!(full.rows, 106);
+    assert_eq!(review.checks_run().await.expect("checks"), 2);
+    for _ in 0..3 {
+        assert_eq!(review.report().await.expect("report"), full);
+    }
+    assert_eq!(review.checks_run().await.expect("checks"), 2);
+
+    // A failed import stores nothing and keeps the report.
+    let missing = dir.path().join("missing.csv");
+    assert!(import(&review, &[&missing]).await.failure.is_some());
+    review.report().await.expect("report");
+    assert_eq!(review.checks_run().await.expect("checks"), 2);
+
+    // Another import changes it: the report is made again and shows the new rows.
+    let eth = dir.path().join("eth.csv");
+    std::fs::write(
+        &eth,
+        "\"txid\",\"refid\",\"time\",\"type\",\"subtype\",\"aclass\",\"subclass\",\"asset\",\"wallet\",\"amount\",\"fee\",\"balance\"\n\
+         \"LETH01-AAAAA-AAAAAA\",\"FTETH01\",\"2025-02-01 10:00:00\",\"deposit\",\"\",\"currency\",\"crypto\",\"XETH\",\"spot / main\",2.0000000000,0.0000000000,2.0000000000\n",
+    )
+    .expect("write");
+    let summary = import(&review, &[&eth]).await;
+    assert_eq!((summary.failure, summary.added), (None, 1));
+    let after = review.report().await.expect("report");
+    assert_eq!(review.checks_run().await.expect("checks"), 3);
+    assert_eq!(after.rows, 107);
+    assert!(after.chains.iter().any(|c| c.asset == "ETH"));
 }

@@ -1035,3 +1035,393 @@ mod tests {
         );
     }
 }
+
+// What the desktop app's Ledgers area asks beyond the CLI: a row's place in the table by one
+// count, trades with their legs a page at a time, and balance assertions for a filter's chains.
+
+/// Balance assertions ([`Workspace::monthly_assertions`]): the CSV and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceAssertions {
+    /// `date,asset,wallet,balance`, as [`Workspace::balance_assertions`] writes it.
+    pub csv: String,
+    /// Lines after the header: one per chain and period end.
+    pub lines: usize,
+    /// The period ends, in order.
+    pub ends: Vec<Timestamp>,
+}
+
+impl Workspace {
+    /// The storage id of the row imported from `file` at `line` with this `txid`, or else of the
+    /// row stored under `txid` (a duplicate's first is the one kept); `None` for a request row
+    /// (no `txid`) or a row not stored. One pass over the rows' import, line and txid (no index
+    /// holds them), never through pages.
+    pub fn find_row(&self, file: &str, line: u32, txid: &str) -> Result<Option<i64>, StoreError> {
+        if txid.is_empty() {
+            return Ok(None);
+        }
+        let exact: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM ledger
+                 WHERE import_id IN (SELECT id FROM imports WHERE file = ?1)
+                   AND line = ?2 AND txid = ?3
+                 ORDER BY id LIMIT 1",
+                rusqlite::params![file, line, txid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exact.is_some() {
+            return Ok(exact);
+        }
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM ledger WHERE txid = ?1 ORDER BY id LIMIT 1",
+                [txid],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Where the row with storage id `id` is among the rows `filter` selects, in the order of
+    /// [`Workspace::page`] (time, then storage order): how many of them come before it, or
+    /// `None` when the filter leaves it out. One count bounded by the row's sort key `(time, id)`
+    /// on the time index, not a walk through the rows before it page by page.
+    pub fn position(&self, filter: &Filter, id: i64) -> Result<Option<usize>, StoreError> {
+        let sql = ledger_sql(filter, filter.from, filter.to);
+        let mut values = vec![Value::Integer(id)];
+        values.extend(sql.values.iter().cloned());
+        let time: Option<i64> = self
+            .conn
+            .query_row(
+                &format!("SELECT time FROM ledger WHERE id = ? AND {}", sql.clause()),
+                params_from_iter(values.iter()),
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(time) = time else {
+            return Ok(None);
+        };
+        let mut values = sql.values.clone();
+        values.extend([
+            Value::Integer(time),
+            Value::Integer(time),
+            Value::Integer(id),
+        ]);
+        let before: i64 = self.conn.query_row(
+            &format!(
+                "SELECT COUNT(*) FROM ledger
+                 WHERE {} AND time <= ? AND (time < ? OR id < ?)",
+                sql.clause()
+            ),
+            params_from_iter(values.iter()),
+            |r| r.get(0),
+        )?;
+        Ok(Some(usize::try_from(before).unwrap_or(0)))
+    }
+
+    /// The refids of the trade groups [`Workspace::trades_with_legs`] returns for `filter`, in
+    /// its order (each group where its first leg is), without reading the legs: what a page of
+    /// [`Workspace::trade_groups`] is cut from.
+    pub fn trade_refids(&self, filter: &Filter) -> Result<Vec<String>, StoreError> {
+        let mut sql = ledger_sql(filter, filter.from, filter.to);
+        sql.push(
+            "(type = 'trade' OR refid IN (SELECT txid FROM trades))".to_owned(),
+            [],
+        );
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT refid FROM ledger WHERE {} ORDER BY time, id",
+            sql.clause()
+        ))?;
+        let mut rows = stmt.query(params_from_iter(sql.values.iter()))?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let refid: String = r.get(0)?;
+            if seen.insert(refid.clone()) {
+                out.push(refid);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The groups of `refids` (from [`Workspace::trade_refids`] for the same filter), in that
+    /// order, each as [`Workspace::trades_with_legs`] makes it: the legs `filter` selects, their
+    /// fees per asset, and the trades row. A page of trades without reading every leg.
+    pub fn trade_groups(
+        &self,
+        filter: &Filter,
+        refids: &[String],
+    ) -> Result<Vec<TradeGroup>, StoreError> {
+        if refids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = ledger_sql(filter, filter.from, filter.to);
+        sql.push(
+            "(type = 'trade' OR refid IN (SELECT txid FROM trades))".to_owned(),
+            [],
+        );
+        sql.any_of("refid", refids);
+        let mut groups: Vec<TradeGroup> = refids
+            .iter()
+            .map(|refid| TradeGroup {
+                refid: refid.clone(),
+                trade: None,
+                legs: Vec::new(),
+                fees: Vec::new(),
+            })
+            .collect();
+        let at: HashMap<&str, usize> = refids
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.as_str(), i))
+            .collect();
+        for row in self.stored_rows(&sql, 0, None)? {
+            let Some(&k) = at.get(row.row.refid.as_str()) else {
+                continue;
+            };
+            let group = &mut groups[k];
+            if !row.row.fee.is_zero() {
+                match group.fees.iter_mut().find(|(a, _)| *a == row.asset) {
+                    Some((_, fee)) => *fee += row.row.fee,
+                    None => group.fees.push((row.asset.clone(), row.row.fee)),
+                }
+            }
+            group.legs.push(row);
+        }
+        for group in &mut groups {
+            group.trade = self.trade(&group.refid)?;
+        }
+        Ok(groups)
+    }
+
+    /// The first and last time of the rows `filter` selects, if any.
+    pub fn time_span(&self, filter: &Filter) -> Result<Option<(Timestamp, Timestamp)>, StoreError> {
+        let sql = ledger_sql(filter, filter.from, filter.to);
+        let (first, last): (Option<i64>, Option<i64>) = self.conn.query_row(
+            &format!(
+                "SELECT MIN(time), MAX(time) FROM ledger WHERE {}",
+                sql.clause()
+            ),
+            params_from_iter(sql.values.iter()),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        match (first, last) {
+            (Some(first), Some(last)) => Ok(Some((timestamp(first)?, timestamp(last)?))),
+            _ => Ok(None),
+        }
+    }
+
+    /// Balance assertions at each month end of `filter`'s date range ([`month_ends`]) — without
+    /// one, from the month of the chains' first row to the end of the month of their last — for
+    /// the chains `filter`'s assets and wallets select. Its other parts (type, refid, text) do
+    /// not narrow a balance, which is a whole chain's.
+    pub fn monthly_assertions(&self, filter: &Filter) -> Result<BalanceAssertions, StoreError> {
+        let chains_only = Filter {
+            assets: filter.assets.clone(),
+            wallets: filter.wallets.clone(),
+            ..Filter::default()
+        };
+        let span = self.time_span(&chains_only)?;
+        let (Some(from), Some(to)) = (
+            filter.from.or(span.map(|s| s.0)),
+            filter.to.or_else(|| {
+                let last = span?.1.unix_seconds();
+                let end = next_period(Bucket::Month, period_start(Bucket::Month, last));
+                Timestamp::from_unix_seconds(end).ok()
+            }),
+        ) else {
+            return Ok(BalanceAssertions {
+                csv: "date,asset,wallet,balance\n".to_owned(),
+                lines: 0,
+                ends: Vec::new(),
+            });
+        };
+        let assets = normalized_assets(&filter.assets);
+        let chains: Vec<(String, String)> = self
+            .chains()?
+            .into_iter()
+            .filter(|(asset, wallet)| {
+                (assets.is_empty() || assets.contains(asset))
+                    && (filter.wallets.is_empty() || filter.wallets.contains(wallet))
+            })
+            .collect();
+        let ends = month_ends(from, to);
+        let mut csv = String::from("date,asset,wallet,balance\n");
+        let mut lines = 0;
+        for &end in &ends {
+            let at = Timestamp::from_ticks(end.ticks() - 1).unwrap_or(end);
+            let date = at.to_csv_seconds();
+            let date = date.get(..10).unwrap_or_default();
+            for (asset, wallet) in &chains {
+                if let Some(balance) = self.chain_balance_at(asset, wallet, at)? {
+                    csv.push_str(&format!(
+                        "{date},{},{},{balance}\n",
+                        csv_field(asset),
+                        csv_field(wallet)
+                    ));
+                    lines += 1;
+                }
+            }
+        }
+        Ok(BalanceAssertions { csv, lines, ends })
+    }
+}
+
+#[cfg(test)]
+mod app_queries {
+    use super::*;
+    use crate::store::SourceFile;
+
+    /// A ledgers export in the current layout: BTC and EUR chains, two rows in one second, a
+    /// trade (two legs and a fee) and a request row.
+    const LEDGERS: &str = "\"txid\",\"refid\",\"time\",\"type\",\"subtype\",\"aclass\",\"subclass\",\"asset\",\"wallet\",\"amount\",\"fee\",\"balance\"
+\"L1\",\"D1\",\"2025-01-02 09:00:00\",\"deposit\",\"\",\"currency\",\"fiat\",\"ZEUR\",\"spot / main\",1000.00,0.00,1000.00
+\"L2\",\"T1\",\"2025-01-05 10:00:00\",\"trade\",\"tradespot\",\"currency\",\"fiat\",\"ZEUR\",\"spot / main\",-500.00,1.50,498.50
+\"L3\",\"T1\",\"2025-01-05 10:00:00\",\"trade\",\"tradespot\",\"currency\",\"crypto\",\"XXBT\",\"spot / main\",0.0100000000,0.0000000000,0.0100000000
+\"\",\"W1\",\"2025-02-01 08:00:00\",\"withdrawal\",\"\",\"currency\",\"crypto\",\"XXBT\",\"spot / main\",-0.0050000000,0.0000000000,
+\"L4\",\"W1\",\"2025-02-01 08:00:05\",\"withdrawal\",\"\",\"currency\",\"crypto\",\"XXBT\",\"spot / main\",-0.0050000000,0.0000000000,0.0050000000
+\"L5\",\"T2\",\"2025-02-10 12:00:00\",\"trade\",\"tradespot\",\"currency\",\"fiat\",\"ZEUR\",\"spot / main\",-100.00,0.30,398.20
+\"L6\",\"T2\",\"2025-02-10 12:00:00\",\"trade\",\"tradespot\",\"currency\",\"crypto\",\"XXBT\",\"spot / main\",0.0020000000,0.0000000000,0.0070000000
+\"L7\",\"D2\",\"2025-03-03 09:00:00\",\"deposit\",\"\",\"currency\",\"fiat\",\"ZEUR\",\"spot / main\",50.00,0.00,448.20
+";
+
+    fn workspace() -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut ws = Workspace::open(dir.path().join("ws.sqlite")).expect("open");
+        ws.import(&[SourceFile {
+            name: "ledgers.csv",
+            bytes: LEDGERS.as_bytes(),
+        }])
+        .expect("import");
+        (dir, ws)
+    }
+
+    fn all(ws: &Workspace, filter: &Filter) -> Vec<StoredRow> {
+        ws.page(filter, 0, usize::MAX).expect("page").rows
+    }
+
+    #[test]
+    fn position_is_the_rows_place_in_the_page_order() {
+        let (_dir, ws) = workspace();
+        let btc = Filter {
+            assets: vec!["BTC".to_owned()],
+            ..Filter::default()
+        };
+        let trades = Filter {
+            types: vec!["trade".to_owned()],
+            ..Filter::default()
+        };
+        for filter in [Filter::default(), btc.clone(), trades] {
+            for (i, row) in all(&ws, &filter).iter().enumerate() {
+                assert_eq!(ws.position(&filter, row.id).expect("position"), Some(i));
+            }
+        }
+        // A row the filter leaves out, and an id that is no row.
+        let eur = all(&ws, &Filter::default())
+            .into_iter()
+            .find(|r| r.asset == "EUR")
+            .expect("an EUR row");
+        assert_eq!(ws.position(&btc, eur.id).expect("position"), None);
+        assert_eq!(
+            ws.position(&Filter::default(), 999_999).expect("position"),
+            None
+        );
+    }
+
+    #[test]
+    fn find_row_by_file_and_line_or_by_txid() {
+        let (_dir, ws) = workspace();
+        let rows = all(&ws, &Filter::default());
+        let l3 = rows.iter().find(|r| r.row.txid == "L3").expect("L3");
+        assert_eq!(l3.line, 4);
+        assert_eq!(
+            ws.find_row("ledgers.csv", 4, "L3").expect("find"),
+            Some(l3.id)
+        );
+        // Another file's line with this txid (a duplicate's): the row stored under the txid.
+        assert_eq!(
+            ws.find_row("other.csv", 9, "L3").expect("find"),
+            Some(l3.id)
+        );
+        assert_eq!(ws.find_row("ledgers.csv", 5, "").expect("find"), None);
+        assert_eq!(ws.find_row("ledgers.csv", 2, "LX").expect("find"), None);
+    }
+
+    #[test]
+    fn trade_groups_page_through_trades_with_legs() {
+        let (_dir, ws) = workspace();
+        for filter in [
+            Filter::default(),
+            Filter {
+                assets: vec!["XBT".to_owned()],
+                ..Filter::default()
+            },
+            Filter {
+                from: Some(Timestamp::parse_csv("2025-02-01 00:00:00").expect("time")),
+                ..Filter::default()
+            },
+        ] {
+            let whole = ws.trades_with_legs(&filter).expect("trades");
+            let refids = ws.trade_refids(&filter).expect("refids");
+            assert_eq!(
+                refids,
+                whole.iter().map(|g| g.refid.clone()).collect::<Vec<_>>()
+            );
+            for (start, len) in [(0, 1), (1, 5), (0, 10)] {
+                let end = (start + len).min(refids.len());
+                let page = ws
+                    .trade_groups(&filter, &refids[start.min(end)..end])
+                    .expect("groups");
+                assert_eq!(page, whole[start.min(end)..end]);
+            }
+        }
+        let groups = ws
+            .trade_groups(&Filter::default(), &["T1".to_owned()])
+            .expect("groups");
+        assert_eq!(groups[0].legs.len(), 2);
+        assert_eq!(groups[0].fees, [("EUR".to_owned(), Decimal::new(150, 2))]);
+    }
+
+    #[test]
+    fn monthly_assertions_cover_the_filtered_chains() {
+        let (_dir, ws) = workspace();
+        let all = ws
+            .monthly_assertions(&Filter::default())
+            .expect("assertions");
+        assert_eq!(
+            all.csv,
+            "date,asset,wallet,balance
+2025-01-31,BTC,spot / main,0.0100000000
+2025-01-31,EUR,spot / main,498.50
+2025-02-28,BTC,spot / main,0.0070000000
+2025-02-28,EUR,spot / main,398.20
+2025-03-31,BTC,spot / main,0.0070000000
+2025-03-31,EUR,spot / main,448.20
+"
+        );
+        assert_eq!((all.lines, all.ends.len()), (6, 3));
+        // The asset filter narrows the chains; a date range sets the period ends.
+        let btc_feb = Filter {
+            assets: vec!["XXBT".to_owned()],
+            types: vec!["deposit".to_owned()],
+            ..Filter::default()
+        };
+        let range = DateRange::parse("2025-02", Timestamp::UNIX_EPOCH).expect("range");
+        let btc_feb = Filter {
+            from: Some(range.from),
+            to: Some(range.to),
+            ..btc_feb
+        };
+        let some = ws.monthly_assertions(&btc_feb).expect("assertions");
+        assert_eq!(
+            some.csv,
+            "date,asset,wallet,balance\n2025-02-28,BTC,spot / main,0.0070000000\n"
+        );
+        let none = Filter {
+            assets: vec!["ETH".to_owned()],
+            ..Filter::default()
+        };
+        assert_eq!(ws.monthly_assertions(&none).expect("assertions").lines, 0);
+    }
+}

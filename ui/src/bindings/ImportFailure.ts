@@ -7,4 +7,9 @@ export type ImportFailure = { file: string, line: number | null, column: string 
 /**
  * The whole error in words (file, line and column included).
  */
-message: string, };
+message: string, 
+/**
+ * The file was refused as re-saved by another program (a byte-order mark, mixed line ends,
+ * no final line break): importing again with `accept_edited` reads it, with warnings.
+ */
+edited: boolean, };

@@ -1,7 +1,8 @@
+import type { ReactNode } from "react";
 import type { HostError } from "../platform";
 
-/** A failure in place, saying what happened and offering to try again. */
-export function ErrorState({ title, error, onRetry }: { title: string; error: HostError; onRetry: () => void }) {
+/** A failure in place, saying what happened and offering to try again (and `children`: other ways on). */
+export function ErrorState({ title, error, onRetry, children }: { title: string; error: HostError; onRetry: () => void; children?: ReactNode }) {
   return (
     <div className="error-state" role="alert" data-code={error.code}>
       <p className="error-title">{title}</p>
@@ -9,6 +10,7 @@ export function ErrorState({ title, error, onRetry }: { title: string; error: Ho
       <button type="button" onClick={onRetry}>
         Retry
       </button>
+      {children}
     </div>
   );
 }

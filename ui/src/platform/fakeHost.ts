@@ -27,7 +27,7 @@ import {
   type FakeMember,
   type FakeOrg,
 } from "./fakeOrg";
-import { createFakeLedger, type FakeLedgerData } from "./fakeLedger";
+import { createFakeLedger, type DialogAnswers, type FakeLedgerData } from "./fakeLedger";
 import { HostError, type Host } from "./host";
 
 /**
@@ -52,6 +52,10 @@ export interface FakeHost extends Host {
   simulateSystemLock(reason: LockReason): void;
   /** As if files were dropped on the window. */
   simulateDrop(paths: string[]): void;
+  /** What the OS's open and save dialogs answer from now on (null: the person cancels). */
+  answerDialogs(answers: DialogAnswers): void;
+  /** The files the Ledgers exports wrote, by path. */
+  exportedFiles(): ReadonlyMap<string, string>;
 }
 
 interface FakeRequest {

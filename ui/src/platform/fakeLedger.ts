@@ -9,6 +9,8 @@ import type { RowRefView } from "../bindings/RowRefView";
 import type { SeriesBucket } from "../bindings/SeriesBucket";
 import type { SeriesPointView } from "../bindings/SeriesPointView";
 import type { TotalView } from "../bindings/TotalView";
+import type { TradeGroupView } from "../bindings/TradeGroupView";
+import type { TradeView } from "../bindings/TradeView";
 import { addDecimal, compareDecimal, subtractDecimal } from "../lib/money";
 import { HostError, type Host } from "./host";
 
@@ -32,10 +34,25 @@ export type FakeLedgerHost = Pick<
   | "ledgerTotals"
   | "ledgerSeries"
   | "ledgerFacets"
+  | "ledgerTrades"
+  | "ledgerExportRows"
+  | "ledgerExportBalances"
+  | "chooseImportFiles"
+  | "chooseSavePath"
 > & {
   /** As if files were dropped on the window. */
   simulateDrop(paths: string[]): void;
+  /** What the OS dialogs answer from now on (null: the person cancels). */
+  answerDialogs(answers: DialogAnswers): void;
+  /** The files the exports wrote, by path. */
+  exportedFiles(): ReadonlyMap<string, string>;
 };
+
+/** What the fake OS dialogs answer. */
+export interface DialogAnswers {
+  open?: string[] | null;
+  save?: string | null;
+}
 
 export const DEMO_FILE = "demo-ledgers.csv";
 const WALLET = "spot / main";
@@ -128,6 +145,35 @@ function demoRows(): { rows: LedgerRowView[]; duplicates: FindingView[] } {
   return { rows, duplicates };
 }
 
+/** The trades export's row of the demo's first trade (the second has only its ledger legs). */
+function demoTrade(legs: LedgerRowView[]): TradeView | null {
+  if (legs[0]?.refid !== "TQ3B7X-AAAAA-000001") return null;
+  const time = legs[0].time_ms;
+  return {
+    txid: "TQ3B7X-AAAAA-000001",
+    ordertxid: "OQCLML-BW3P3-BUCMWZ",
+    pair: "XXBTZEUR",
+    time_ms: time,
+    time: legs[0].time,
+    side: "buy",
+    ordertype: "limit",
+    price: "90000.0",
+    cost: "9000.00",
+    fee: "14.40",
+    vol: "0.1000000000",
+    ledgers: legs.map((l) => l.txid),
+  };
+}
+
+/** A ledgers CSV in the exchange's current layout (as the core writes it, quoting simplified). */
+function ledgersCsv(rows: LedgerRowView[]): string {
+  const header = ["txid", "refid", "time", "type", "subtype", "aclass", "subclass", "asset", "wallet", "amount", "fee", "balance"];
+  const line = (r: LedgerRowView) =>
+    [r.txid, r.refid, r.time, r.type, r.subtype, "currency", "", r.asset_as_spelled, r.wallet].map((v) => `"${v}"`).join(",") +
+    `,${r.amount},${r.fee},${r.balance ?? ""}`;
+  return [header.map((h) => `"${h}"`).join(","), ...rows.map(line)].join("\r\n") + "\r\n";
+}
+
 const SYNTHETIC_ASSETS = ["BTC", "EUR", "ETH"] as const;
 const SYNTHETIC_TYPES = ["deposit", "trade", "staking", "withdrawal"] as const;
 
@@ -198,6 +244,8 @@ function predicate(filter: LedgerFilter): (row: LedgerRowView) => boolean {
       [row.txid, row.refid, row.type, row.subtype, row.asset, row.wallet].some((v) => v.toLowerCase().includes(text)));
 }
 
+const NO_CHAIN_FILTER: LedgerFilter = { date: null, assets: [], types: [], subtypes: [], wallets: [], refid: null, text: null };
+
 const ref = (row: LedgerRowView): RowRefView => ({ file: row.file, line: row.line, txid: row.txid });
 
 function periodEnd(bucket: SeriesBucket, seconds: number): number {
@@ -214,6 +262,8 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
   const synthetic = typeof data === "object" ? data.rows : 0;
   const progressListeners = new Set<(p: ImportProgress) => void>();
   const dropListeners = new Set<(paths: string[]) => void>();
+  let dialogs: DialogAnswers = { open: null, save: null };
+  const exported = new Map<string, string>();
 
   const count = () => (demo ? demo.rows.length : synthetic);
   const rowAt = (i: number): LedgerRowView => (demo ? demo.rows[i]! : syntheticRow(i));
@@ -285,7 +335,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
   }
 
   return {
-    ledgerImport: (paths) =>
+    ledgerImport: (paths, acceptEdited) =>
       settle(() => {
         if (paths.length === 0) throw new HostError("invalid_input", "No file to import: drop ledgers or trades exports (.csv or .zip), or give their paths.");
         const bad = paths.find((p) => p.includes("bad"));
@@ -294,7 +344,24 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
             files: [],
             added: 0,
             total_rows: count(),
-            failure: { file: bad, line: 2, column: "amount", message: `${bad} line 2, column "amount": "15O.0000" is not a decimal number` },
+            failure: { file: bad, line: 2, column: "amount", message: `${bad} line 2, column "amount": "15O.0000" is not a decimal number`, edited: false },
+          };
+        }
+        // A name with "resaved" stands for a file another program re-saved (it starts with a BOM).
+        const resaved = paths.find((p) => p.includes("resaved"));
+        const bom = "starts with a UTF-8 byte-order mark, which the exchange never writes: the file was re-saved by another program";
+        if (resaved !== undefined && !acceptEdited) {
+          return {
+            files: [],
+            added: 0,
+            total_rows: count(),
+            failure: {
+              file: resaved,
+              line: 1,
+              column: null,
+              message: `${resaved} line 1: ${bom}. If you re-saved it on purpose, import it again with “Accept edited files” on: it is read as it is, and each of these findings is listed as a warning.`,
+              edited: true,
+            },
           };
         }
         paths.forEach((name, index) => progressListeners.forEach((l) => l({ stage: "reading", index, files: paths.length, name })));
@@ -316,7 +383,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
               present: 0,
               duplicates: imported ? (demo?.duplicates.length ?? 0) : 0,
               conflicts: 0,
-              warnings: [],
+              warnings: file.includes("resaved") ? [`line 1: ${bom}`] : [],
               message: imported ? `${file}: ${rows} rows, ${rows} added, 0 already present` : `${file}: already imported (as ${DEMO_FILE}), nothing added`,
             } as const;
           }),
@@ -418,6 +485,58 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
           else points.push({ period_end: end, balance: row.balance ?? "0" });
         }
         return points;
+      }),
+
+    chooseImportFiles: () => settle(() => (dialogs.open ? [...dialogs.open] : null)),
+
+    chooseSavePath: () => settle(() => dialogs.save ?? null),
+
+    answerDialogs: (answers) => {
+      dialogs = { ...dialogs, ...answers };
+    },
+
+    exportedFiles: () => exported,
+
+    ledgerTrades: (filter, offset, limit) =>
+      settle(() => {
+        const rows = (emptyFilter(filter) && !demo ? all() : selected(filter)).filter((r) => r.type === "trade");
+        const groups = new Map<string, LedgerRowView[]>();
+        for (const row of rows) groups.set(row.refid, [...(groups.get(row.refid) ?? []), row]);
+        const page: TradeGroupView[] = [...groups]
+          .slice(offset, offset + Math.min(limit, 200))
+          .map(([refid, legs]) => {
+            const fees = new Map<string, string>();
+            for (const leg of legs) if (compareDecimal(leg.fee, "0") !== 0) fees.set(leg.asset, addDecimal(fees.get(leg.asset) ?? "0", leg.fee));
+            return { refid, trade: demoTrade(legs), legs, fees: [...fees].map(([asset, fee]) => ({ asset, fee })) };
+          });
+        return { groups: page, total: groups.size };
+      }),
+
+    ledgerExportRows: (filter, path) =>
+      settle(() => {
+        if (!path.startsWith("/")) throw new HostError("invalid_input", `${path} is not a file path to export to: choose a file in the save dialog`);
+        const rows = selected(filter);
+        exported.set(path, ledgersCsv(rows));
+        return { path, rows: rows.length, message: `Wrote ${rows.length} ${rows.length === 1 ? "row" : "rows"} to ${path} in the exchange's ledgers layout.` };
+      }),
+
+    ledgerExportBalances: (filter, path) =>
+      settle(() => {
+        if (!path.startsWith("/")) throw new HostError("invalid_input", `${path} is not a file path to export to: choose a file in the save dialog`);
+        // Each chain's balance at the end of every month its settled rows span.
+        const rows = settled({ ...NO_CHAIN_FILTER, assets: filter.assets, wallets: filter.wallets });
+        const months = [...new Set(rows.map((r) => r.time.slice(0, 7)))].sort();
+        const lines: string[] = [];
+        for (const month of months) {
+          const [y = 1970, m = 1] = month.split("-").map(Number);
+          const end = Date.UTC(y, m, 1);
+          const last = new Date(end - DAY * 1000).toISOString().slice(0, 10);
+          const byChain = new Map<string, string>();
+          for (const r of rows) if (r.time_ms < end && r.balance !== null) byChain.set(`${r.asset},${r.wallet}`, r.balance);
+          for (const [chain, balance] of [...byChain].sort()) lines.push(`${last},${chain},${balance}`);
+        }
+        exported.set(path, ["date,asset,wallet,balance", ...lines].join("\n") + "\n");
+        return { path, rows: lines.length, message: `Wrote ${lines.length} balances at ${months.length} month ends to ${path}.` };
       }),
 
     ledgerFacets: () =>

@@ -24,6 +24,8 @@ import type { RowRefView } from "../bindings/RowRefView";
 import type { SeriesBucket } from "../bindings/SeriesBucket";
 import type { SeriesPointView } from "../bindings/SeriesPointView";
 import type { TotalView } from "../bindings/TotalView";
+import type { ExportView } from "../bindings/ExportView";
+import type { TradesPageView } from "../bindings/TradesPageView";
 
 /** Everything the UI asks of the host (the Rust core, or the in-memory fake). */
 export interface Host {
@@ -82,8 +84,15 @@ export interface Host {
   registerDevice(otp: string): Promise<DeviceStatus>;
 
   // Ledgers: a local review workspace of ledger exports. Needs no network or session; refused (`locked`) while locked.
-  /** Imports ledgers/trades exports (.csv or .zip) by path: every file or none (`failure` says which file, line and column). */
-  ledgerImport(paths: string[]): Promise<ImportSummary>;
+  /**
+   * Imports ledgers/trades exports (.csv or .zip) by path: every file or none (`failure` says which file, line and column).
+   * A file another program re-saved (BOM, mixed line ends) is refused (`failure.edited`) unless `acceptEdited`, which reads it and lists warnings.
+   */
+  ledgerImport(paths: string[], acceptEdited: boolean): Promise<ImportSummary>;
+  /** The OS's open dialog for exports (.csv, .zip; several at once): the paths chosen, or null if cancelled. */
+  chooseImportFiles(): Promise<string[] | null>;
+  /** The OS's save dialog, suggesting `fileName`: the path chosen, or null if cancelled. */
+  chooseSavePath(title: string, fileName: string): Promise<string | null>;
   /** Calls `callback` as an import goes (reading, checking, storing). Returns the function that stops listening. */
   onLedgerImportProgress(callback: (progress: ImportProgress) => void): () => void;
   /** Calls `callback` with the paths of files dropped on the window. Returns the function that stops listening. */
@@ -100,6 +109,12 @@ export interface Host {
   ledgerSeries(asset: string, wallet: string, bucket: SeriesBucket): Promise<SeriesPointView[]>;
   /** The values of the filter's dropdowns. */
   ledgerFacets(): Promise<LedgerFacets>;
+  /** `limit` trade groups (each trade with its ledger legs and fees, by refid) from `offset` among the rows the filter selects, and how many. */
+  ledgerTrades(filter: LedgerFilter, offset: number, limit: number): Promise<TradesPageView>;
+  /** Writes the rows the filter selects to `path` in the exchange's ledgers CSV layout (the core writes; the rows never come to the page). */
+  ledgerExportRows(filter: LedgerFilter, path: string): Promise<ExportView>;
+  /** Writes month-end balance assertions (`date,asset,wallet,balance`) for the filter's chains and date range to `path`. */
+  ledgerExportBalances(filter: LedgerFilter, path: string): Promise<ExportView>;
 }
 
 // A Record so the compiler fails when the generated ErrorCode gains or loses a variant.

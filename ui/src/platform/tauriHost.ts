@@ -11,6 +11,9 @@ import type { RequestView } from "../bindings/RequestView";
 import type { Session } from "../bindings/Session";
 import type { SubmitOutcome } from "../bindings/SubmitOutcome";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { open, save } from "@tauri-apps/plugin-dialog";
+import type { ExportView } from "../bindings/ExportView";
+import type { TradesPageView } from "../bindings/TradesPageView";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { ImportSummary } from "../bindings/ImportSummary";
 import type { IntegrityView } from "../bindings/IntegrityView";
@@ -84,7 +87,27 @@ export const tauriHost: Host = {
   leaveOrg: () => call<Session>("leave_org"),
   deviceStatus: () => call<DeviceStatus>("device_status"),
   registerDevice: (otp) => call<DeviceStatus>("register_device", { otp }),
-  ledgerImport: (paths) => call<ImportSummary>("ledger_import", { paths }),
+  ledgerImport: (paths, acceptEdited) => call<ImportSummary>("ledger_import", { paths, acceptEdited }),
+  chooseImportFiles: async () => {
+    try {
+      const chosen = await open({
+        title: "Import ledgers or trades exports",
+        multiple: true,
+        directory: false,
+        filters: [{ name: "The exchange's exports (.csv, .zip)", extensions: ["csv", "zip"] }],
+      });
+      return chosen === null ? null : Array.isArray(chosen) ? chosen : [chosen];
+    } catch (reason) {
+      throw toHostError(reason);
+    }
+  },
+  chooseSavePath: async (title, fileName) => {
+    try {
+      return await save({ title, defaultPath: fileName, filters: [{ name: "CSV", extensions: ["csv"] }] });
+    } catch (reason) {
+      throw toHostError(reason);
+    }
+  },
   onLedgerImportProgress: (callback) =>
     listening(() => listen<ImportProgress>(LEDGER_IMPORT_PROGRESS_EVENT, (event) => callback(event.payload)), "import progress"),
   onFilesDropped: (callback) =>
@@ -101,4 +124,7 @@ export const tauriHost: Host = {
   ledgerTotals: (filter, by) => call<TotalView[]>("ledger_totals", { filter, by }),
   ledgerSeries: (asset, wallet, bucket) => call<SeriesPointView[]>("ledger_series", { asset, wallet, bucket }),
   ledgerFacets: () => call<LedgerFacets>("ledger_facets"),
+  ledgerTrades: (filter, offset, limit) => call<TradesPageView>("ledger_trades", { filter, offset, limit }),
+  ledgerExportRows: (filter, path) => call<ExportView>("ledger_export_rows", { filter, path }),
+  ledgerExportBalances: (filter, path) => call<ExportView>("ledger_export_balances", { filter, path }),
 };

@@ -98,3 +98,138 @@ describe("Ledgers", { timeout: 20_000 }, () => {
     await waitFor(() => expect(rows().length).toBeGreaterThan(10));
   });
 });
+
+describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20_000 }, () => {
+  it("lists trades grouped with their legs and fees, with or without the trades export's row", async () => {
+    const { user } = await openLedgers();
+    await user.click(screen.getByTestId("view-trades"));
+    expect(screen.getByTestId("view-trades")).toHaveAttribute("aria-selected", "true");
+    const groups = await screen.findAllByTestId("trade-group");
+    expect(groups).toHaveLength(2);
+    const [first, second] = groups as [HTMLElement, HTMLElement];
+    expect(first).toHaveAttribute("data-refid", "TQ3B7X-AAAAA-000001");
+    expect(first).toHaveTextContent("buy 0.1000000000 XXBTZEUR");
+    expect(within(first).getAllByTestId("trade-leg")).toHaveLength(2);
+    expect(within(first).getByTestId("trade-fees")).toHaveTextContent("Fees: 14.40 EUR");
+    // The second trade's row is not in the workspace: its legs still group, and it says what to import.
+    expect(within(second).getByTestId("trade-without-row")).toHaveTextContent("import trades.csv");
+    expect(within(second).getAllByTestId("trade-leg")).toHaveLength(2);
+    expect(screen.getByTestId("trades-count")).toHaveTextContent("2 trades");
+
+    // The filters apply: BTC's legs only, which paid no fee.
+    await user.selectOptions(screen.getByTestId("filter-asset"), "BTC");
+    await waitFor(() => expect(screen.getAllByTestId("trade-leg")).toHaveLength(2));
+    for (const fees of screen.getAllByTestId("trade-fees")) expect(fees).toHaveTextContent("No fee");
+
+    // No trade at all: the empty state says what would show.
+    await user.selectOptions(screen.getByTestId("filter-type"), "deposit");
+    expect(await screen.findByTestId("trades-empty")).toHaveTextContent("import the trades export");
+
+    // A finding's jump goes back to the rows.
+    await user.click(screen.getByTestId("finding-break"));
+    await waitFor(() => expect(screen.getByTestId("view-rows")).toHaveAttribute("aria-selected", "true"));
+    expect(screen.queryByTestId("ledger-trades")).toBeNull();
+  });
+
+  it("exports the filtered rows and month-end balances to the path chosen in the save dialog", async () => {
+    const { user, host } = await openLedgers();
+    await user.selectOptions(screen.getByTestId("filter-asset"), "BTC");
+    await waitFor(() => expect(rows().every((r) => within(r).getAllByText("BTC").length > 0)).toBe(true));
+    const shown = Number((await screen.findByRole("table", { name: "Ledger rows" })).getAttribute("aria-rowcount"));
+    expect(shown).toBeGreaterThan(0);
+
+    // Cancelled: nothing written, nothing said.
+    host.answerDialogs({ save: null });
+    await user.click(screen.getByTestId("export-rows"));
+    expect(screen.queryByTestId("export-result")).toBeNull();
+    expect(host.exportedFiles().size).toBe(0);
+
+    host.answerDialogs({ save: "/home/me/btc.csv" });
+    await user.click(screen.getByTestId("export-rows"));
+    expect(await screen.findByTestId("export-result")).toHaveTextContent(`Wrote ${shown} rows to /home/me/btc.csv`);
+    const csv = host.exportedFiles().get("/home/me/btc.csv") ?? "";
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines[0]).toBe('"txid","refid","time","type","subtype","aclass","subclass","asset","wallet","amount","fee","balance"');
+    expect(lines).toHaveLength(shown + 1);
+    expect(lines.slice(1).every((l) => l.includes('"XXBT"'))).toBe(true);
+
+    host.answerDialogs({ save: "/home/me/balances.csv" });
+    await user.click(screen.getByTestId("export-balances"));
+    expect(await screen.findByTestId("export-result")).toHaveTextContent(/Wrote \d+ balances at \d+ month ends to \/home\/me\/balances\.csv/);
+    const balances = host.exportedFiles().get("/home/me/balances.csv") ?? "";
+    expect(balances.startsWith("date,asset,wallet,balance\n")).toBe(true);
+    expect(balances.split("\n").slice(1, -1).every((l) => l.includes(",BTC,"))).toBe(true);
+
+    // A path the core refuses: the error shows where the buttons are.
+    host.answerDialogs({ save: "relative.csv" });
+    await user.click(screen.getByTestId("export-rows"));
+    expect(await screen.findByTestId("export-error")).toHaveTextContent("choose a file in the save dialog");
+  });
+
+  it("imports the files chosen in the open dialog; cancelling imports nothing", async () => {
+    const host = createFakeHost({ ledger: "empty" });
+    const { user } = await openLedgers(host);
+    host.answerDialogs({ open: null });
+    await user.click(screen.getByTestId("import-choose"));
+    expect(screen.queryByTestId("import-summary")).toBeNull();
+    expect(screen.getByText("Nothing imported yet")).toBeInTheDocument();
+
+    host.answerDialogs({ open: ["/home/me/ledgers.csv", "/home/me/trades.zip"] });
+    await user.click(screen.getByTestId("import-choose"));
+    const summary = await screen.findByTestId("import-summary");
+    expect(summary).toHaveTextContent("/home/me/ledgers.csv");
+    expect(summary).toHaveTextContent("/home/me/trades.zip");
+    await waitFor(() => expect(rows().length).toBeGreaterThan(10));
+  });
+
+  it("refuses an edited file, says how to accept it, and imports it with warnings when accepted", async () => {
+    const host = createFakeHost({ ledger: "empty" });
+    const { user } = await openLedgers(host);
+    expect(screen.getByTestId("import-accept-edited")).not.toBeChecked();
+    act(() => host.simulateDrop(["/home/me/resaved-ledgers.csv"]));
+    const failure = await screen.findByTestId("import-failure");
+    expect(failure).toHaveTextContent("byte-order mark");
+    expect(failure).toHaveTextContent("Accept edited files");
+    expect(screen.getByText("Nothing imported yet")).toBeInTheDocument();
+
+    await user.click(within(failure).getByTestId("import-accept-retry"));
+    const summary = await screen.findByTestId("import-summary");
+    expect(summary).toHaveTextContent("warning: line 1: starts with a UTF-8 byte-order mark");
+    expect(screen.getByTestId("import-accept-edited")).toBeChecked();
+    await waitFor(() => expect(rows().length).toBeGreaterThan(10));
+  });
+
+  it("typed paths import with the accept-edited option as ticked", async () => {
+    const host = createFakeHost({ ledger: "empty" });
+    const { user } = await openLedgers(host);
+    await user.click(screen.getByTestId("import-accept-edited"));
+    await user.type(screen.getByTestId("import-paths"), "/home/me/resaved.csv{Enter}");
+    expect(await screen.findByTestId("import-summary")).toHaveTextContent("warning:");
+    expect(screen.queryByTestId("import-failure")).toBeNull();
+  });
+});
+
+describe("Ledgers without the Organization", { timeout: 20_000 }, () => {
+  it("offers offline ledger review when the session cannot open, and the area works there", async () => {
+    const host = createFakeHost();
+    const unreachable = { code: "unavailable", message: "https://org.example: the organization server did not answer." };
+    const getSession = vi.fn<typeof host.getSession>().mockRejectedValue(unreachable);
+    const { user } = renderApp({ ...host, getSession });
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("did not answer");
+    await user.click(within(alert).getByTestId("review-offline"));
+    const offline = await screen.findByTestId("offline-ledgers");
+    expect(offline).toHaveTextContent("Offline ledger review");
+    expect(offline).toHaveTextContent("did not answer");
+    expect(screen.queryByTestId("nav-ledgers")).toBeNull();
+    const report = await screen.findByTestId("integrity-report");
+    expect(await within(report).findByTestId("finding-break")).toBeInTheDocument();
+    await waitFor(() => expect(rows().length).toBeGreaterThan(10));
+
+    // Connecting again once the Organization answers brings the whole app back.
+    getSession.mockImplementation(() => host.getSession());
+    await user.click(screen.getByTestId("offline-retry"));
+    expect(await screen.findByTestId("current-member")).toBeInTheDocument();
+  });
+});

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import type { ExportView } from "../../bindings/ExportView";
 import type { ImportProgress } from "../../bindings/ImportProgress";
 import type { ImportSummary } from "../../bindings/ImportSummary";
 import type { IntegrityView } from "../../bindings/IntegrityView";
@@ -14,6 +15,7 @@ import { formatAmount } from "../../lib/money";
 import { toHostError, useHost, type HostError } from "../../platform";
 import { BalanceChart } from "./BalanceChart";
 import { LedgerTable, type LedgerTarget } from "./LedgerTable";
+import { TradesList, tradesKey } from "./TradesList";
 
 export const NO_FILTER: LedgerFilter = { date: null, assets: [], types: [], subtypes: [], wallets: [], refid: null, text: null };
 
@@ -42,7 +44,7 @@ function progressFraction(p: ImportProgress): number | undefined {
   return undefined;
 }
 
-/** Import: drop files on the window, or give their paths. */
+/** Import: drop files on the window, choose them in the OS's dialog, or give their paths. */
 function ImportZone({ onImported }: { onImported: () => void }) {
   const host = useHost();
   const [paths, setPaths] = useState("");
@@ -51,15 +53,18 @@ function ImportZone({ onImported }: { onImported: () => void }) {
   const [summary, setSummary] = useState<ImportSummary | null>(null);
   const [error, setError] = useState<HostError | null>(null);
   const [hover, setHover] = useState(false);
+  const [acceptEdited, setAcceptEdited] = useState(false);
+  const [lastFiles, setLastFiles] = useState<string[]>([]);
 
   const run = useCallback(
-    (files: string[]) => {
+    (files: string[], accept: boolean) => {
       if (files.length === 0) return;
       setBusy(true);
       setError(null);
       setSummary(null);
       setProgress(null);
-      host.ledgerImport(files).then(
+      setLastFiles(files);
+      host.ledgerImport(files, accept).then(
         (result) => {
           setBusy(false);
           setSummary(result);
@@ -82,14 +87,23 @@ function ImportZone({ onImported }: { onImported: () => void }) {
     () =>
       host.onFilesDropped((dropped) => {
         setHover(false);
-        run(dropped);
+        run(dropped, acceptEdited);
       }),
-    [host, run],
+    [host, run, acceptEdited],
   );
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    run(splitPaths(paths));
+    run(splitPaths(paths), acceptEdited);
+  };
+  const choose = () => {
+    setError(null);
+    host.chooseImportFiles().then(
+      (chosen) => {
+        if (chosen !== null) run(chosen, acceptEdited);
+      },
+      (reason: unknown) => setError(toHostError(reason)),
+    );
   };
   const fraction = progress ? progressFraction(progress) : undefined;
 
@@ -122,7 +136,18 @@ function ImportZone({ onImported }: { onImported: () => void }) {
         <button type="submit" disabled={busy || splitPaths(paths).length === 0} data-testid="import-submit">
           Import files
         </button>
+        <button type="button" disabled={busy} onClick={choose} data-testid="import-choose">
+          Choose files…
+        </button>
       </form>
+      <label className="ledger-accept-edited">
+        <input type="checkbox" checked={acceptEdited} onChange={(e) => setAcceptEdited(e.target.checked)} data-testid="import-accept-edited" />{" "}
+        Accept edited files{" "}
+        <span className="muted">
+          — read a file another program re-saved (a byte-order mark, mixed line ends, no final line break), listing each as a warning. The exchange
+          never writes such files, so they are refused by default.
+        </span>
+      </label>
       {busy && (
         <div className="ledger-progress" role="status" data-testid="import-progress">
           <progress max={1} value={fraction} />
@@ -139,7 +164,23 @@ function ImportZone({ onImported }: { onImported: () => void }) {
             {(summary.failure.line !== null || summary.failure.column !== null) && ": "}
             {summary.failure.message}
           </p>
-          <p className="muted">Fix or remove that file and import again; the other files were not stored either.</p>
+          {summary.failure.edited ? (
+            <p>
+              <button
+                type="button"
+                onClick={() => {
+                  setAcceptEdited(true);
+                  run(lastFiles, true);
+                }}
+                data-testid="import-accept-retry"
+              >
+                Import again, accepting edited files
+              </button>{" "}
+              <span className="muted">only if you changed the file on purpose; the other files were not stored either.</span>
+            </p>
+          ) : (
+            <p className="muted">Fix or remove that file and import again; the other files were not stored either.</p>
+          )}
         </div>
       )}
       {summary && summary.failure === null && (
@@ -286,6 +327,68 @@ function Select({ label, values, value, onChange, testId }: { label: string; val
   );
 }
 
+type ExportKind = "rows" | "balances";
+
+/**
+ * Exports of what the filter selects, to a file chosen in the OS's save dialog: the rows in the
+ * exchange's CSV layout, or month-end balance assertions. The core writes the file.
+ */
+function ExportBar({ filter, rows }: { filter: LedgerFilter; rows: number | null }) {
+  const host = useHost();
+  const [busy, setBusy] = useState<ExportKind | null>(null);
+  const [done, setDone] = useState<ExportView | null>(null);
+  const [error, setError] = useState<HostError | null>(null);
+
+  const start = async (kind: ExportKind) => {
+    setError(null);
+    setDone(null);
+    try {
+      const path =
+        kind === "rows"
+          ? await host.chooseSavePath("Export the filtered rows (the exchange's ledgers CSV)", "ledgers.csv")
+          : await host.chooseSavePath("Export month-end balances (date,asset,wallet,balance)", "balance-assertions.csv");
+      if (path === null) return;
+      setBusy(kind);
+      setDone(kind === "rows" ? await host.ledgerExportRows(filter, path) : await host.ledgerExportBalances(filter, path));
+    } catch (reason) {
+      setError(toHostError(reason));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="ledger-exports" role="group" aria-label="Exports">
+      <button type="button" onClick={() => void start("rows")} disabled={busy !== null || rows === 0} data-testid="export-rows">
+        Export rows…
+      </button>
+      <button type="button" onClick={() => void start("balances")} disabled={busy !== null || rows === 0} data-testid="export-balances">
+        Export balances…
+      </button>
+      <span className="muted">
+        {rows === 0
+          ? "Nothing to export: no row matches the filters."
+          : "Rows: what the filters select, in the exchange's CSV layout. Balances: each chain's balance at every month end of the dates (or of all rows), as date,asset,wallet,balance; asset and wallet narrow the chains."}
+      </span>
+      {busy && (
+        <span role="status" aria-busy="true">
+          Writing…
+        </span>
+      )}
+      {done && (
+        <p className="export-done" role="status" data-testid="export-result">
+          {done.message}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" role="alert" data-testid="export-error">
+          {error.message}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** The Ledgers area: import, the integrity report, then the filters, totals, chart and the rows. */
 export function LedgersArea() {
   const host = useHost();
@@ -305,6 +408,7 @@ export function LedgersArea() {
   const [chain, setChain] = useState("");
   const [bucket, setBucket] = useState<SeriesBucket>("month");
   const [series, setSeries] = useState<SeriesPointView[]>([]);
+  const [view, setView] = useState<"rows" | "trades">("rows");
   const textRef = useRef<HTMLInputElement>(null);
 
   // The report and the dropdowns, again after each import.
@@ -365,6 +469,8 @@ export function LedgersArea() {
   }, []);
 
   const apply = (next: LedgerFilter) => {
+    // The table counts the rows of the new filter (if it is shown); until then the count is unknown.
+    setTotal(null);
     setTarget(null);
     setJumpNote(null);
     setFilter(next);
@@ -388,6 +494,7 @@ export function LedgersArea() {
           ? { ...NO_FILTER, refid: to.refid }
           : NO_FILTER;
     apply(next);
+    setView("rows");
     if (to.kind === "refid") {
       setTarget({ offset: 0, row: to.row });
       return;
@@ -457,6 +564,8 @@ export function LedgersArea() {
         )}
       </form>
 
+      <ExportBar filter={filter} rows={total} />
+
       <div className="ledger-summary">
         <section aria-label="Totals" className="ledger-totals">
           <h3>Totals {total !== null && <span className="muted">({total.toLocaleString()} rows)</span>}</h3>
@@ -522,7 +631,19 @@ export function LedgersArea() {
         </p>
       )}
       {tableError && !dateError && <p className="field-error" role="alert">{tableError.message}</p>}
-      <LedgerTable filter={filter} version={version} target={target} onTotal={setTotal} onError={setTableError} />
+      <div className="ledger-views" role="tablist" aria-label="Show">
+        <button type="button" role="tab" aria-selected={view === "rows"} onClick={() => setView("rows")} data-testid="view-rows">
+          Rows
+        </button>
+        <button type="button" role="tab" aria-selected={view === "trades"} onClick={() => setView("trades")} data-testid="view-trades">
+          Trades with their legs
+        </button>
+      </div>
+      {view === "rows" ? (
+        <LedgerTable filter={filter} version={version} target={target} onTotal={setTotal} onError={setTableError} />
+      ) : (
+        <TradesList key={tradesKey(filter, version)} filter={filter} version={version} />
+      )}
     </div>
   );
 }

@@ -1,0 +1,77 @@
+// End to end, ledger review when the Organization is unreachable: the app is configured for a
+// remote org API on a loopback port where nothing listens, with a member's key for it in the OS
+// keychain (as `countersign remote add` leaves it), so its session fails to open at start on the
+// network, not on a missing key. The start error screen offers "Review ledgers offline", and the
+// Ledgers area works there on the workspace the earlier tests filled. The remote config and the
+// key are removed again afterwards, so later tests start on the sandbox.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { artifacts, sel, startApp } from "./support.mjs";
+
+let app;
+let browser;
+const configDir = join(process.env.XDG_CONFIG_HOME ?? join(process.env.HOME ?? "", ".config"), "countersign");
+const configFile = join(configDir, "remote.json");
+
+/** A loopback port nothing listens on: bound, read, closed. */
+async function deadPort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+let baseUrl;
+
+/** The keychain item the app's `Keychain` (keyring-rs, Secret Service) reads for `baseUrl`. */
+const keyAttributes = () => ["service", "countersign", "username", baseUrl, "target", "default", "application", "rust-keyring"];
+
+before(async () => {
+  baseUrl = `http://127.0.0.1:${await deadPort()}`;
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(configFile, JSON.stringify({ base_url: baseUrl }));
+  const stored = JSON.stringify({ api_key: "e2e-offline-key", api_secret: randomBytes(64).toString("base64") });
+  execFileSync("secret-tool", ["store", "--label=countersign e2e offline", ...keyAttributes()], { input: stored });
+  app = await startApp("offline");
+  browser = app.browser;
+});
+
+after(async () => {
+  await app?.stop();
+  rmSync(configFile, { force: true });
+  if (baseUrl) execFileSync("secret-tool", ["clear", ...keyAttributes()]);
+});
+
+test("the start error offers offline ledger review, and the Ledgers area works there", async () => {
+  const offer = await browser.$(sel("review-offline"));
+  await offer.waitForDisplayed({ timeout: 30_000 });
+  const alert = await browser.$('[role="alert"]');
+  assert.match(await alert.getText(), /can't reach its core/);
+  // The key was found: what failed is reaching the org API.
+  assert.equal(await alert.getAttribute("data-code"), "unavailable", await alert.getText());
+  await offer.click();
+
+  const bar = await browser.$(sel("offline-ledgers"));
+  await bar.waitForDisplayed({ timeout: 10_000 });
+  assert.match(await bar.getText(), /Offline ledger review/);
+  assert.equal(await (await browser.$(sel("nav-ledgers"))).isExisting(), false, "no org areas without a session");
+
+  // The workspace of the earlier tests is there: its report, its rows.
+  const report = await browser.$(sel("integrity-report"));
+  await report.waitForDisplayed({ timeout: 20_000 });
+  await browser.waitUntil(async () => /chains|breaks/.test(await report.getText()), {
+    timeout: 30_000,
+    timeoutMsg: "the integrity report did not load without a session",
+  });
+  await browser.waitUntil(async () => (await browser.$$(sel("ledger-row"))).length > 0, {
+    timeout: 20_000,
+    timeoutMsg: "no ledger row shown offline",
+  });
+  await browser.saveScreenshot(join(artifacts, "ledgers-offline.png"));
+});
