@@ -719,24 +719,43 @@ fn group_view(g: TradeGroup) -> TradeGroupView {
     }
 }
 
-/// An export's destination: an absolute path (as the save dialog gives), not the workspace.
+/// An export's destination: an absolute path (as the save dialog gives) outside the workspace's
+/// folder. The folder is resolved first (`..`, symlinks), so no other spelling of a path reaches
+/// the database or its `-wal` / `-shm` files; the file returned is in the resolved folder.
 fn export_target(path: &Path, workspace: &Path) -> Result<PathBuf, CommandError> {
-    if !path.is_absolute() || path.file_name().is_none() {
+    let (Some(name), Some(parent)) = (path.file_name(), path.parent()) else {
+        return Err(not_a_file(path));
+    };
+    if !path.is_absolute() {
+        return Err(not_a_file(path));
+    }
+    let folder = std::fs::canonicalize(parent).map_err(|e| {
+        CommandError::new(
+            ErrorCode::InvalidInput,
+            format!("{} cannot be written: {e}", path.display()),
+        )
+    })?;
+    let own = workspace
+        .parent()
+        .and_then(|p| std::fs::canonicalize(p).ok());
+    if own.is_some_and(|own| folder.starts_with(own)) {
         return Err(CommandError::new(
             ErrorCode::InvalidInput,
-            format!(
-                "{} is not a file path to export to: choose a file in the save dialog",
-                path.display()
-            ),
+            "That is in the review workspace's own folder (its database is there): choose a \
+             file elsewhere to export to.",
         ));
     }
-    if path == workspace {
-        return Err(CommandError::new(
-            ErrorCode::InvalidInput,
-            "That is the review workspace's own database: choose another file to export to.",
-        ));
-    }
-    Ok(path.to_owned())
+    Ok(folder.join(name))
+}
+
+fn not_a_file(path: &Path) -> CommandError {
+    CommandError::new(
+        ErrorCode::InvalidInput,
+        format!(
+            "{} is not a file path to export to: choose a file in the save dialog",
+            path.display()
+        ),
+    )
 }
 
 /// Writes a file through `write`, beside `path` first and then renamed over it, so a failure

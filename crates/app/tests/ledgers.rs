@@ -438,6 +438,21 @@ async fn an_export_needs_a_writable_absolute_path_and_leaves_no_half_file() {
         .await
         .expect_err("the workspace itself");
     assert_eq!(err.code, ErrorCode::InvalidInput);
+    // Other spellings of the workspace's folder: through `..`, its side files, a symlink.
+    let folder = review.path().parent().expect("folder").to_owned();
+    let wal = folder.join("..").join("ledgers").join("default.sqlite-wal");
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&folder, &link).expect("symlink");
+    for path in [wal, link.join("default.sqlite"), link.join("new.csv")] {
+        let err = review
+            .export_rows(LedgerFilter::default(), path.clone())
+            .await
+            .expect_err("inside the workspace's folder");
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{}", path.display());
+        assert!(err.message.contains("own folder"), "{}", err.message);
+    }
+    std::fs::remove_file(&link).expect("unlink");
+    assert!(!folder.join("new.csv").exists());
     let missing = dir.path().join("no-such-folder").join("x.csv");
     let err = review
         .export_balances(LedgerFilter::default(), missing.clone())
