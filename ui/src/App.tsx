@@ -84,11 +84,8 @@ export function App() {
         <div className="offline-bar" role="status">
           <p>
             <strong>Offline ledger review.</strong> Countersign could not open its Organization{error ? `: ${error.message}` : ""}. Approvals and
-            the org's areas come back once it can.
+            the org's areas need it: restart Countersign once the Organization can be reached.
           </p>
-          <button type="button" onClick={retry} data-testid="offline-retry">
-            Connect again
-          </button>
         </div>
         <main className="main">
           <LedgersArea />

@@ -55,10 +55,13 @@ function ImportZone({ onImported }: { onImported: () => void }) {
   const [hover, setHover] = useState(false);
   const [acceptEdited, setAcceptEdited] = useState(false);
   const [lastFiles, setLastFiles] = useState<string[]>([]);
+  // One import at a time: a second drop or pick while one runs is ignored (the zone says busy).
+  const importing = useRef(false);
 
   const run = useCallback(
     (files: string[], accept: boolean) => {
-      if (files.length === 0) return;
+      if (files.length === 0 || importing.current) return;
+      importing.current = true;
       setBusy(true);
       setError(null);
       setSummary(null);
@@ -66,6 +69,7 @@ function ImportZone({ onImported }: { onImported: () => void }) {
       setLastFiles(files);
       host.ledgerImport(files, accept).then(
         (result) => {
+          importing.current = false;
           setBusy(false);
           setSummary(result);
           if (result.failure === null) {
@@ -74,6 +78,7 @@ function ImportZone({ onImported }: { onImported: () => void }) {
           }
         },
         (reason: unknown) => {
+          importing.current = false;
           setBusy(false);
           setError(toHostError(reason));
         },
@@ -168,10 +173,7 @@ function ImportZone({ onImported }: { onImported: () => void }) {
             <p>
               <button
                 type="button"
-                onClick={() => {
-                  setAcceptEdited(true);
-                  run(lastFiles, true);
-                }}
+                onClick={() => run(lastFiles, true)}
                 data-testid="import-accept-retry"
               >
                 Import again, accepting edited files
@@ -468,6 +470,9 @@ export function LedgersArea() {
     return () => window.removeEventListener("keydown", onKeyDown);
   }, []);
 
+  // Each filter change or jump (event handlers, below) supersedes the locate in flight: its
+  // answer is for another filter.
+  const jumpSeq = useRef(0);
   const apply = (next: LedgerFilter) => {
     // The table counts the rows of the new filter (if it is shown); until then the count is unknown.
     setTotal(null);
@@ -478,15 +483,19 @@ export function LedgersArea() {
     setRefidText(next.refid ?? "");
     setFreeText(next.text ?? "");
   };
-  const pick = (key: "assets" | "types" | "subtypes" | "wallets") => (value: string) =>
+  const pick = (key: "assets" | "types" | "subtypes" | "wallets") => (value: string) => {
+    jumpSeq.current += 1;
     apply({ ...filter, [key]: value === "" ? [] : [value] });
+  };
   const submitText = (event: FormEvent) => {
     event.preventDefault();
+    jumpSeq.current += 1;
     const blank = (t: string) => (t.trim() === "" ? null : t.trim());
     apply({ ...filter, date: blank(dateText), refid: blank(refidText), text: blank(freeText) });
   };
 
   const jump = (to: Jump) => {
+    jumpSeq.current += 1;
     const next: LedgerFilter =
       to.kind === "chain"
         ? { ...NO_FILTER, assets: [to.asset], wallets: [to.wallet] }
@@ -499,12 +508,16 @@ export function LedgersArea() {
       setTarget({ offset: 0, row: to.row });
       return;
     }
+    const seq = jumpSeq.current;
     host.ledgerLocate(next, to.row).then(
       (offset) => {
+        if (seq !== jumpSeq.current) return;
         if (offset === null) setJumpNote(`${to.row.file} line ${to.row.line} is not among the stored rows (a duplicate is stored once).`);
         else setTarget({ offset, row: to.row });
       },
-      (reason: unknown) => setJumpNote(toHostError(reason).message),
+      (reason: unknown) => {
+        if (seq === jumpSeq.current) setJumpNote(toHostError(reason).message);
+      },
     );
   };
 
@@ -554,7 +567,11 @@ export function LedgersArea() {
         <button type="submit" data-testid="filter-apply">
           Apply
         </button>
-        <button type="button" onClick={() => apply(NO_FILTER)} disabled={filter === NO_FILTER}>
+        <button type="button" onClick={() => {
+            jumpSeq.current += 1;
+            apply(NO_FILTER);
+          }}
+          disabled={filter === NO_FILTER}>
           Clear
         </button>
         {dateError && (
