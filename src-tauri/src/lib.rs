@@ -15,8 +15,11 @@
 //! (`tauri-plugin-dialog`) give the webview paths only: the import reads and the exports write the
 //! files here, so exported rows never pass through the webview.
 
+use std::path::PathBuf;
+
 use countersign_app::ipc::{
-    CommandError, DemoMember, DeviceStatus, Enrollment, RequestFilter, Session, SubmitOutcome,
+    CommandError, DemoMember, DeviceStatus, Enrollment, ErrorCode, RequestFilter, Session,
+    SubmitOutcome,
 };
 use countersign_app::ledgers::{
     ExportView, ImportProgress, ImportSummary, IntegrityView, LedgerFacets, LedgerFilter, PageView,
@@ -27,21 +30,67 @@ use countersign_org::view::OrgView;
 use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 
 use countersign_org::view::RequestView;
-use tauri::{AppHandle, Emitter as _, Manager as _, State};
+use tauri::{AppHandle, Emitter as _, Manager as _, Runtime, State};
+use tokio::sync::{RwLock, RwLockReadGuard};
 
 /// The session opened at start-up, or why it could not be.
 #[derive(Debug)]
-pub struct Core(Result<AppCore, CommandError>);
+pub struct Core {
+    opened: RwLock<Result<AppCore, CommandError>>,
+    sandbox_dir: PathBuf,
+    remote: Option<PathBuf>,
+}
 
 impl Core {
-    fn get(&self) -> Result<&AppCore, CommandError> {
-        self.0.as_ref().map_err(Clone::clone)
+    /// Opens the core: the sandbox in `sandbox_dir`, or the remote configured at `remote`.
+    async fn open(sandbox_dir: PathBuf, remote: Option<PathBuf>) -> Self {
+        let opened = AppCore::open(&sandbox_dir, remote.as_deref()).await;
+        if let Err(e) = &opened {
+            tracing::error!(code = ?e.code, "session could not open: {}", e.message);
+        }
+        Self {
+            opened: RwLock::new(opened),
+            sandbox_dir,
+            remote,
+        }
+    }
+
+    /// The opened core, or why it could not open.
+    async fn get(&self) -> Result<RwLockReadGuard<'_, AppCore>, CommandError> {
+        let opened = self.opened.read().await;
+        if let Err(e) = &*opened {
+            return Err(e.clone());
+        }
+        RwLockReadGuard::try_map(opened, |o| o.as_ref().ok())
+            .map_err(|_| CommandError::new(ErrorCode::Internal, "the core is not open"))
+    }
+
+    /// Opens the core again if it could not open before (the Organization was unreachable, its
+    /// key missing); true when it is open now and was not.
+    async fn reopen(&self) -> bool {
+        if self.opened.read().await.is_ok() {
+            return false;
+        }
+        let mut opened = self.opened.write().await;
+        if opened.is_ok() {
+            return false;
+        }
+        *opened = AppCore::open(&self.sandbox_dir, self.remote.as_deref()).await;
+        opened.is_ok()
     }
 }
 
+/// The session; when the core could not open, it is opened again first (the start error's "Try
+/// again"), and the system lock watcher starts once it is open.
 #[tauri::command]
-async fn get_session(core: State<'_, Core>) -> Result<Session, CommandError> {
-    Ok(core.get()?.session().await)
+async fn get_session<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Core>,
+) -> Result<Session, CommandError> {
+    if core.reopen().await {
+        watch_system_lock(&app);
+    }
+    Ok(core.get().await?.session().await)
 }
 
 #[tauri::command]
@@ -49,7 +98,7 @@ async fn list_requests(
     core: State<'_, Core>,
     filter: RequestFilter,
 ) -> Result<Vec<RequestView>, CommandError> {
-    core.get()?.list_requests(filter).await
+    core.get().await?.list_requests(filter).await
 }
 
 #[tauri::command]
@@ -58,7 +107,7 @@ async fn approve_request(
     id: String,
     otp: String,
 ) -> Result<RequestView, CommandError> {
-    core.get()?.approve(&id, &otp).await
+    core.get().await?.approve(&id, &otp).await
 }
 
 #[tauri::command]
@@ -68,12 +117,12 @@ async fn reject_request(
     otp: String,
     reason: Option<String>,
 ) -> Result<RequestView, CommandError> {
-    core.get()?.reject(&id, &otp, reason.as_deref()).await
+    core.get().await?.reject(&id, &otp, reason.as_deref()).await
 }
 
 #[tauri::command]
 async fn get_org(core: State<'_, Core>) -> Result<OrgView, CommandError> {
-    core.get()?.org().await
+    core.get().await?.org().await
 }
 
 #[tauri::command]
@@ -82,7 +131,7 @@ async fn preview_request(
     payload: RequestPayload,
     execute: bool,
 ) -> Result<Preview, CommandError> {
-    core.get()?.preview(&payload, execute).await
+    core.get().await?.preview(&payload, execute).await
 }
 
 #[tauri::command]
@@ -92,7 +141,10 @@ async fn submit_request(
     execute: bool,
     otp: Option<String>,
 ) -> Result<SubmitOutcome, CommandError> {
-    core.get()?.submit(&payload, execute, otp.as_deref()).await
+    core.get()
+        .await?
+        .submit(&payload, execute, otp.as_deref())
+        .await
 }
 
 #[tauri::command]
@@ -101,7 +153,7 @@ async fn policy_diff(
     workflow: Workflow,
     policy: Option<Policy>,
 ) -> Result<PolicyDiff, CommandError> {
-    core.get()?.policy_diff(workflow, policy).await
+    core.get().await?.policy_diff(workflow, policy).await
 }
 
 #[tauri::command]
@@ -110,27 +162,27 @@ async fn cancel_request(
     id: String,
     otp: String,
 ) -> Result<RequestView, CommandError> {
-    core.get()?.cancel(&id, &otp).await
+    core.get().await?.cancel(&id, &otp).await
 }
 
 #[tauri::command]
 async fn sandbox_members(core: State<'_, Core>) -> Result<Vec<DemoMember>, CommandError> {
-    core.get()?.sandbox_members().await
+    core.get().await?.sandbox_members().await
 }
 
 #[tauri::command]
 async fn switch_member(core: State<'_, Core>, member_id: String) -> Result<Session, CommandError> {
-    core.get()?.switch_member(&member_id).await
+    core.get().await?.switch_member(&member_id).await
 }
 
 #[tauri::command]
 async fn living_sandbox(core: State<'_, Core>) -> Result<bool, CommandError> {
-    core.get()?.living_sandbox().await
+    core.get().await?.living_sandbox().await
 }
 
 #[tauri::command]
 async fn set_living_sandbox(core: State<'_, Core>, on: bool) -> Result<bool, CommandError> {
-    core.get()?.set_living_sandbox(on).await
+    core.get().await?.set_living_sandbox(on).await
 }
 
 #[tauri::command]
@@ -138,7 +190,7 @@ async fn copy_revealed_secret(
     core: State<'_, Core>,
     request_id: String,
 ) -> Result<u64, CommandError> {
-    core.get()?.copy_revealed_secret(&request_id).await
+    core.get().await?.copy_revealed_secret(&request_id).await
 }
 
 #[tauri::command]
@@ -146,7 +198,7 @@ async fn store_revealed_key(
     core: State<'_, Core>,
     request_id: String,
 ) -> Result<String, CommandError> {
-    core.get()?.store_revealed_key(&request_id).await
+    core.get().await?.store_revealed_key(&request_id).await
 }
 
 #[tauri::command]
@@ -154,33 +206,33 @@ async fn forget_revealed_key(
     core: State<'_, Core>,
     request_id: String,
 ) -> Result<(), CommandError> {
-    core.get()?.forget_revealed_key(&request_id)
+    core.get().await?.forget_revealed_key(&request_id)
 }
 
 #[tauri::command]
-fn lock_app(core: State<'_, Core>) -> Result<(), CommandError> {
-    core.get()?.lock();
+async fn lock_app(core: State<'_, Core>) -> Result<(), CommandError> {
+    core.get().await?.lock();
     Ok(())
 }
 
 #[tauri::command]
 async fn unlock_app(core: State<'_, Core>, otp: String) -> Result<(), CommandError> {
-    core.get()?.unlock(&otp).await
+    core.get().await?.unlock(&otp).await
 }
 
 #[tauri::command]
-fn app_locked(core: State<'_, Core>) -> Result<bool, CommandError> {
-    Ok(core.get()?.is_locked())
+async fn app_locked(core: State<'_, Core>) -> Result<bool, CommandError> {
+    Ok(core.get().await?.is_locked())
 }
 
 #[tauri::command]
 async fn begin_enrollment(core: State<'_, Core>) -> Result<Enrollment, CommandError> {
-    core.get()?.begin_enrollment().await
+    core.get().await?.begin_enrollment().await
 }
 
 #[tauri::command]
 async fn confirm_enrollment(core: State<'_, Core>, otp: String) -> Result<Session, CommandError> {
-    core.get()?.confirm_enrollment(&otp).await
+    core.get().await?.confirm_enrollment(&otp).await
 }
 
 /// The API secret is read from the clipboard by the core; the page sends only the URL and key.
@@ -190,22 +242,22 @@ async fn add_org(
     base_url: String,
     api_key: String,
 ) -> Result<Session, CommandError> {
-    core.get()?.add_org(&base_url, &api_key).await
+    core.get().await?.add_org(&base_url, &api_key).await
 }
 
 #[tauri::command]
 async fn leave_org(core: State<'_, Core>) -> Result<Session, CommandError> {
-    core.get()?.leave_org().await
+    core.get().await?.leave_org().await
 }
 
 #[tauri::command]
 async fn device_status(core: State<'_, Core>) -> Result<DeviceStatus, CommandError> {
-    core.get()?.device_status().await
+    core.get().await?.device_status().await
 }
 
 #[tauri::command]
 async fn register_device(core: State<'_, Core>, otp: String) -> Result<DeviceStatus, CommandError> {
-    core.get()?.register_device(&otp).await
+    core.get().await?.register_device(&otp).await
 }
 
 /// The app's ledger review workspace (independent of the session).
@@ -214,8 +266,13 @@ pub struct Ledgers(LedgerReview);
 
 impl Ledgers {
     /// The workspace, unless the app is locked (a session that could not open has no lock).
+    ///
+    /// Never waits on a reopen of the core (which may wait on the network): while one runs,
+    /// nothing is open, so nothing is locked.
     fn get(&self, core: &Core) -> Result<LedgerReview, CommandError> {
-        if let Ok(core) = core.get() {
+        if let Ok(opened) = core.opened.try_read()
+            && let Ok(core) = &*opened
+        {
             core.ensure_unlocked()?;
         }
         Ok(self.0.clone())
@@ -345,12 +402,31 @@ async fn ledger_export_balances(
 /// The event telling the webview that the core locked itself (payload: a [`LockReason`]).
 pub const APP_LOCKED_EVENT: &str = "app-locked";
 
+/// Starts watching for the system's sleep and screen lock, which lock the core; the watcher is
+/// kept in the app's state for its lifetime (dropping it stops it).
+fn watch_system_lock<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let on_lock = {
+            let app = app.clone();
+            move |reason| lock_for_system(&app, reason)
+        };
+        let watcher = SystemLockWatcher::start(on_lock).await;
+        tracing::debug!(watching = ?watcher.watching(), "system lock watcher started");
+        app.manage(watcher);
+    });
+}
+
 /// Locks the session for the OS's `reason` and tells the webview, which shows the lock screen.
-fn lock_for_system(app: &AppHandle, reason: LockReason) {
+fn lock_for_system<R: Runtime>(app: &AppHandle<R>, reason: LockReason) {
     let Some(core) = app.try_state::<Core>() else {
         return;
     };
-    let Ok(core) = core.get() else { return };
+    // A reopen holding the write lock has nothing to lock yet.
+    let Ok(opened) = core.opened.try_read() else {
+        return;
+    };
+    let Ok(core) = &*opened else { return };
     core.lock();
     if let Err(e) = app.emit(APP_LOCKED_EVENT, reason) {
         tracing::warn!("locked ({reason:?}), but the webview could not be told: {e}");
@@ -410,29 +486,15 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
-            let remote = RemoteConfig::default_path();
-            let core = tauri::async_runtime::block_on(AppCore::open(
-                &data_dir.join("sandbox"),
-                remote.as_deref(),
+            let core = tauri::async_runtime::block_on(Core::open(
+                data_dir.join("sandbox"),
+                RemoteConfig::default_path(),
             ));
-            if let Err(e) = &core {
-                tracing::error!(code = ?e.code, "session could not open: {}", e.message);
-            }
-            let opened = core.is_ok();
-            app.manage(Core(core));
+            let opened = core.opened.blocking_read().is_ok();
+            app.manage(core);
             app.manage(Ledgers(LedgerReview::in_data_dir(&data_dir)));
             if opened {
-                // Kept in the app's state for its lifetime: dropping the watcher stops it.
-                let app = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    let on_lock = {
-                        let app = app.clone();
-                        move |reason| lock_for_system(&app, reason)
-                    };
-                    let watcher = SystemLockWatcher::start(on_lock).await;
-                    tracing::debug!(watching = ?watcher.watching(), "system lock watcher started");
-                    app.manage(watcher);
-                });
+                watch_system_lock(app.handle());
             }
             Ok(())
         })

@@ -2,19 +2,24 @@
 // remote org API on a loopback port where nothing listens, with a member's key for it in the OS
 // keychain (as `countersign remote add` leaves it), so its session fails to open at start on the
 // network, not on a missing key. The start error screen offers "Review ledgers offline", and the
-// Ledgers area works there on the workspace the earlier tests filled. The remote config and the
-// key are removed again afterwards, so later tests start on the sandbox.
+// Ledgers area works there on the workspace the earlier tests filled. Then a real org API (the
+// CLI's `sandbox serve`) comes up on that port, Ada's key for it goes into the keychain, and
+// "Connect again" opens the whole app without a restart. The remote config, the key and the
+// server are removed again afterwards, so later tests start on the sandbox.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { artifacts, sel, startApp } from "./support.mjs";
 
 let app;
 let browser;
+let server;
+let scratch;
 const configDir = join(process.env.XDG_CONFIG_HOME ?? join(process.env.HOME ?? "", ".config"), "countersign");
 const configFile = join(configDir, "remote.json");
 
@@ -44,6 +49,8 @@ before(async () => {
 
 after(async () => {
   await app?.stop();
+  server?.kill();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
   rmSync(configFile, { force: true });
   if (baseUrl) execFileSync("secret-tool", ["clear", ...keyAttributes()]);
 });
@@ -74,4 +81,27 @@ test("the start error offers offline ledger review, and the Ledgers area works t
     timeoutMsg: "no ledger row shown offline",
   });
   await browser.saveScreenshot(join(artifacts, "ledgers-offline.png"));
+});
+
+test("Connect again opens the Organization once it answers, without a restart", async () => {
+  const cli = process.env.COUNTERSIGN_CLI;
+  assert.ok(cli && existsSync(cli), `the CLI (COUNTERSIGN_CLI) is built: ${cli}`);
+  scratch = mkdtempSync(join(tmpdir(), "countersign-e2e-org-"));
+  const credentials = join(scratch, "demo-credentials.json");
+  const address = baseUrl.replace("http://", "");
+  server = spawn(cli, ["sandbox", "serve", "--addr", address, "--data", join(scratch, "data"), "--demo-credentials", credentials], {
+    stdio: "ignore",
+  });
+  await browser.waitUntil(async () => existsSync(credentials), { timeout: 60_000, timeoutMsg: "the org API did not start" });
+  const ada = JSON.parse(readFileSync(credentials, "utf8")).members.find((m) => m.name === "Ada Okafor");
+  assert.ok(ada, "Ada is among the demo members");
+  execFileSync("secret-tool", ["store", "--label=countersign e2e offline", ...keyAttributes()], {
+    input: JSON.stringify({ api_key: ada.api_key, api_secret: ada.api_secret }),
+  });
+
+  await (await browser.$(sel("offline-retry"))).click();
+  const member = await browser.$(sel("current-member"));
+  await member.waitForDisplayed({ timeout: 30_000 });
+  assert.match(await member.getText(), /Ada Okafor/);
+  assert.equal(await (await browser.$(sel("nav-ledgers"))).isExisting(), true, "the org's areas are back");
 });

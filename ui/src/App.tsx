@@ -84,8 +84,11 @@ export function App() {
         <div className="offline-bar" role="status">
           <p>
             <strong>Offline ledger review.</strong> Countersign could not open its Organization{error ? `: ${error.message}` : ""}. Approvals and
-            the org's areas need it: restart Countersign once the Organization can be reached.
+            the org's areas come back once it can.
           </p>
+          <button type="button" onClick={retry} data-testid="offline-retry">
+            Connect again
+          </button>
         </div>
         <main className="main">
           <LedgersArea />

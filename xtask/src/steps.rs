@@ -389,6 +389,11 @@ fn end_to_end() -> Result<()> {
     if !app.is_file() {
         return Err(format!("{} was not built", app.display()));
     }
+    // The CLI serves a real org API for the test that reconnects from offline review.
+    let mut build = cmd("cargo");
+    build.args(["build", "--quiet", "-p", "countersign-cli"]);
+    run(build)?;
+    let cli = target_dir().join("debug").join("countersign");
     let driver = tauri_driver()?;
     let webkit_driver = Path::new("/usr/bin/WebKitWebDriver");
     if !webkit_driver.is_file() {
@@ -416,6 +421,7 @@ fn end_to_end() -> Result<()> {
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env("COUNTERSIGN_APP", &app)
+        .env("COUNTERSIGN_CLI", &cli)
         .env("TAURI_DRIVER", &driver)
         .env("COUNTERSIGN_E2E_ARTIFACTS", &artifacts);
     let result = run(c);
