@@ -3,7 +3,9 @@
 //! On start-up the app opens its session: the remote org API configured with
 //! `countersign remote add` (key from the OS keychain), or else the embedded sandbox on a random
 //! loopback port with its data in the app's data directory. A start-up failure is kept in
-//! [`Core`] and returned by every command, so the window opens and says what went wrong.
+//! [`Core`] and returned by every command, so the window opens and says what went wrong; asking
+//! for the session again (`get_session`: the start error's "Try again", the offline review's
+//! "Connect again") opens it again, so reconnecting needs no restart.
 //!
 //! Once the session is open, a [`SystemLockWatcher`] locks it when the OS reports sleep or a
 //! screen lock, and tells the webview with the `app-locked` event (its [`LockReason`] as payload).
@@ -33,7 +35,8 @@ use countersign_org::view::RequestView;
 use tauri::{AppHandle, Emitter as _, Manager as _, Runtime, State};
 use tokio::sync::{RwLock, RwLockReadGuard};
 
-/// The session opened at start-up, or why it could not be.
+/// The session opened at start-up, or why it could not be; opened again on request
+/// ([`Core::reopen`]) while it could not.
 #[derive(Debug)]
 pub struct Core {
     opened: RwLock<Result<AppCore, CommandError>>,
