@@ -36,7 +36,7 @@ use tauri::{AppHandle, Emitter as _, Manager as _, Runtime, State};
 use tokio::sync::{RwLock, RwLockReadGuard};
 
 /// The session opened at start-up, or why it could not be; opened again on request
-/// ([`Core::reopen`]) while it could not.
+/// (`Core::reopen`) while it could not.
 #[derive(Debug)]
 pub struct Core {
     opened: RwLock<Result<AppCore, CommandError>>,
