@@ -22,9 +22,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use countersign_ledger::{
-    Bucket, DateRange, Dimension, FileStatus, Filter, ImportProblem, ImportStage, IntegrityReport,
-    ReadOptions, RowRef, SourceFile, StoreError, StoredRow, Timestamp, TradeGroup, TradeRow,
-    Workspace,
+    Bucket, DateRange, Dimension, FileStatus, Filter, ImportStage, IntegrityReport, ReadOptions,
+    RowRef, SourceFile, StoreError, StoredRow, Timestamp, TradeGroup, TradeRow, Workspace,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -384,7 +383,7 @@ struct State {
     /// The integrity report, for the imports it was made of.
     report: Option<(Stored, IntegrityView)>,
     /// The trade groups' refids, in order, for one filter and state.
-    trades: Option<(Stored, Filter, Arc<Vec<String>>)>,
+    trades: Option<(Stored, LedgerFilter, Filter, Arc<Vec<String>>)>,
     /// How many times the integrity check ran.
     checks: usize,
 }
@@ -616,12 +615,7 @@ fn import_blocking(
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(StoreError::Import(e)) => {
-            let edited = matches!(
-                e.problem,
-                ImportProblem::ByteOrderMark
-                    | ImportProblem::MixedLineEnds { .. }
-                    | ImportProblem::NoFinalLineBreak
-            );
+            let edited = e.problem.is_edited();
             let mut message = e.to_string();
             if edited {
                 message.push_str(
@@ -998,20 +992,24 @@ impl LedgerReview {
         offset: usize,
         limit: usize,
     ) -> Result<TradesPageView, CommandError> {
-        let filter = filter.to_filter(now())?;
+        let resolved = filter.to_filter(now())?;
         let limit = limit.min(200);
         self.with_state(move |s| {
             let current = stored(open(s)?).map_err(store_error)?;
+            // Keyed on the filter as the page sent it: a relative range ("ytd") resolves to a
+            // new end on every call, and the pages of one list must come from that list.
             let cached = match &s.state.trades {
-                Some((at, f, refids)) if *at == current && *f == filter => Some(Arc::clone(refids)),
+                Some((at, asked, f, refids)) if *at == current && *asked == filter => {
+                    Some((f.clone(), Arc::clone(refids)))
+                }
                 _ => None,
             };
-            let refids = match cached {
-                Some(refids) => refids,
+            let (filter, refids) = match cached {
+                Some(cached) => cached,
                 None => {
-                    let refids = Arc::new(open(s)?.trade_refids(&filter).map_err(store_error)?);
-                    s.state.trades = Some((current, filter.clone(), Arc::clone(&refids)));
-                    refids
+                    let refids = Arc::new(open(s)?.trade_refids(&resolved).map_err(store_error)?);
+                    s.state.trades = Some((current, filter, resolved.clone(), Arc::clone(&refids)));
+                    (resolved, refids)
                 }
             };
             let start = offset.min(refids.len());

@@ -417,6 +417,17 @@ pub enum ImportProblem {
     ZipMember(String),
 }
 
+impl ImportProblem {
+    /// A sign that another program re-saved the file (a BOM, mixed line ends, no final line
+    /// break): refused unless [`ReadOptions::accept_edited`], which reads it with warnings.
+    pub fn is_edited(&self) -> bool {
+        matches!(
+            self,
+            Self::ByteOrderMark | Self::MixedLineEnds { .. } | Self::NoFinalLineBreak
+        )
+    }
+}
+
 fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
     if names.is_empty() {
         return "none".to_owned();

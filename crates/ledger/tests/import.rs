@@ -708,3 +708,22 @@ fn reading_in_chunks_fails_as_one_pass_does_after_handing_over_only_earlier_rows
         whole.rows.len()
     );
 }
+
+#[test]
+fn only_the_signs_of_a_re_saved_file_count_as_edited() {
+    let csv = current_csv();
+    let problem = |bytes: &[u8]| {
+        read_export("ledgers.csv", bytes, strict())
+            .expect_err("refused")
+            .problem
+    };
+    let bom = [b"\xEF\xBB\xBF".as_slice(), csv.as_bytes()].concat();
+    let mixed = csv.replacen("\r\n", "\n", 3);
+    let cut = &csv[..csv.len() - 2];
+    for edited in [bom.as_slice(), mixed.as_bytes(), cut.as_bytes()] {
+        assert!(problem(edited).is_edited(), "{:?}", problem(edited));
+    }
+    let bad = with_field(&csv, 3, 9, "1.2.3");
+    assert!(!problem(bad.as_bytes()).is_edited());
+    assert!(!problem(b"").is_edited());
+}
