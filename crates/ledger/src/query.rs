@@ -424,6 +424,30 @@ pub struct TradeGroup {
     pub fees: Vec<(String, Decimal)>,
 }
 
+impl TradeGroup {
+    /// Adds a leg, and its fee to the fees of its asset.
+    fn add_leg(&mut self, row: StoredRow) {
+        if !row.row.fee.is_zero() {
+            match self.fees.iter_mut().find(|(a, _)| *a == row.asset) {
+                Some((_, fee)) => *fee += row.row.fee,
+                None => self.fees.push((row.asset.clone(), row.row.fee)),
+            }
+        }
+        self.legs.push(row);
+    }
+}
+
+/// The rows `filter` selects that are trade legs: of type `trade`, or whose `refid` is a stored
+/// trade.
+fn trade_legs_sql(filter: &Filter) -> Sql {
+    let mut sql = ledger_sql(filter, filter.from, filter.to);
+    sql.push(
+        "(type = 'trade' OR refid IN (SELECT txid FROM trades))".to_owned(),
+        [],
+    );
+    sql
+}
+
 /// Which row of a second ends a chain there: the one whose balance no other row of the second
 /// starts from (`balance − amount + fee`), else the last stored.
 fn second_end(rows: &[(Decimal, Decimal)]) -> Option<Decimal> {
@@ -808,11 +832,7 @@ impl Workspace {
     /// The trades among the rows `filter` selects, each with its ledger legs (rows of type
     /// `trade`, or whose `refid` is a stored trade), in time order.
     pub fn trades_with_legs(&self, filter: &Filter) -> Result<Vec<TradeGroup>, StoreError> {
-        let mut sql = ledger_sql(filter, filter.from, filter.to);
-        sql.push(
-            "(type = 'trade' OR refid IN (SELECT txid FROM trades))".to_owned(),
-            [],
-        );
+        let sql = trade_legs_sql(filter);
         let rows = self.stored_rows(&sql, 0, None)?;
         let mut groups: Vec<TradeGroup> = Vec::new();
         let mut by_refid: HashMap<String, usize> = HashMap::new();
@@ -828,14 +848,7 @@ impl Workspace {
                     });
                     groups.len() - 1
                 });
-            let group = &mut groups[k];
-            if !row.row.fee.is_zero() {
-                match group.fees.iter_mut().find(|(a, _)| *a == row.asset) {
-                    Some((_, fee)) => *fee += row.row.fee,
-                    None => group.fees.push((row.asset.clone(), row.row.fee)),
-                }
-            }
-            group.legs.push(row);
+            groups[k].add_leg(row);
         }
         for group in &mut groups {
             group.trade = self.trade(&group.refid)?;
@@ -913,20 +926,35 @@ impl Workspace {
     /// end in `ends` (an exclusive instant: the balance of the day before it) and each chain.
     pub fn balance_assertions(&self, ends: &[Timestamp]) -> Result<String, StoreError> {
         let mut out = String::from("date,asset,wallet,balance\n");
+        self.push_assertions(ends, &self.chains()?, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends an assertion line per period end in `ends` (exclusive: the balance of the day
+    /// before it) and chain of `chains` that has rows by then; returns how many.
+    fn push_assertions(
+        &self,
+        ends: &[Timestamp],
+        chains: &[(String, String)],
+        out: &mut String,
+    ) -> Result<usize, StoreError> {
+        let mut lines = 0;
         for &end in ends {
             let at = Timestamp::from_ticks(end.ticks() - 1).unwrap_or(end);
             let date = at.to_csv_seconds();
             let date = date.get(..10).unwrap_or_default();
-            for b in self.balance_at(at)? {
-                out.push_str(&format!(
-                    "{date},{},{},{}\n",
-                    csv_field(&b.asset),
-                    csv_field(&b.wallet),
-                    b.balance
-                ));
+            for (asset, wallet) in chains {
+                if let Some(balance) = self.chain_balance_at(asset, wallet, at)? {
+                    out.push_str(&format!(
+                        "{date},{},{},{balance}\n",
+                        csv_field(asset),
+                        csv_field(wallet)
+                    ));
+                    lines += 1;
+                }
             }
         }
-        Ok(out)
+        Ok(lines)
     }
 }
 
@@ -1124,11 +1152,7 @@ impl Workspace {
     /// its order (each group where its first leg is), without reading the legs: what a page of
     /// [`Workspace::trade_groups`] is cut from.
     pub fn trade_refids(&self, filter: &Filter) -> Result<Vec<String>, StoreError> {
-        let mut sql = ledger_sql(filter, filter.from, filter.to);
-        sql.push(
-            "(type = 'trade' OR refid IN (SELECT txid FROM trades))".to_owned(),
-            [],
-        );
+        let sql = trade_legs_sql(filter);
         let mut stmt = self.conn.prepare(&format!(
             "SELECT refid FROM ledger WHERE {} ORDER BY time, id",
             sql.clause()
@@ -1156,11 +1180,7 @@ impl Workspace {
         if refids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = ledger_sql(filter, filter.from, filter.to);
-        sql.push(
-            "(type = 'trade' OR refid IN (SELECT txid FROM trades))".to_owned(),
-            [],
-        );
+        let mut sql = trade_legs_sql(filter);
         sql.any_of("refid", refids);
         let mut groups: Vec<TradeGroup> = refids
             .iter()
@@ -1180,14 +1200,7 @@ impl Workspace {
             let Some(&k) = at.get(row.row.refid.as_str()) else {
                 continue;
             };
-            let group = &mut groups[k];
-            if !row.row.fee.is_zero() {
-                match group.fees.iter_mut().find(|(a, _)| *a == row.asset) {
-                    Some((_, fee)) => *fee += row.row.fee,
-                    None => group.fees.push((row.asset.clone(), row.row.fee)),
-                }
-            }
-            group.legs.push(row);
+            groups[k].add_leg(row);
         }
         for group in &mut groups {
             group.trade = self.trade(&group.refid)?;
@@ -1248,22 +1261,7 @@ impl Workspace {
             .collect();
         let ends = month_ends(from, to);
         let mut csv = String::from("date,asset,wallet,balance\n");
-        let mut lines = 0;
-        for &end in &ends {
-            let at = Timestamp::from_ticks(end.ticks() - 1).unwrap_or(end);
-            let date = at.to_csv_seconds();
-            let date = date.get(..10).unwrap_or_default();
-            for (asset, wallet) in &chains {
-                if let Some(balance) = self.chain_balance_at(asset, wallet, at)? {
-                    csv.push_str(&format!(
-                        "{date},{},{},{balance}\n",
-                        csv_field(asset),
-                        csv_field(wallet)
-                    ));
-                    lines += 1;
-                }
-            }
-        }
+        let lines = self.push_assertions(&ends, &chains, &mut csv)?;
         Ok(BalanceAssertions { csv, lines, ends })
     }
 }
