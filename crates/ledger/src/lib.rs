@@ -42,6 +42,7 @@ pub mod import;
 mod ledger;
 pub mod query;
 pub mod store;
+mod table;
 mod time;
 mod trades;
 

@@ -37,17 +37,18 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Write;
 
+use rusqlite::params_from_iter;
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, params_from_iter};
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use crate::asset;
 use crate::export::LedgersCsvWriter;
 use crate::ledger::{LedgerLayout, LedgerRow};
 use crate::store::{
-    LEDGER_COLUMNS, StoreError, Workspace, decimal, money, month_label, month_start,
-    optional_decimal, row_from_sql, timestamp,
+    StoreError, Workspace, decimal, month_label, month_start, optional_decimal, timestamp,
 };
+use crate::table::{Entry, LedgerTable};
 use crate::time::{TICKS_PER_SECOND, Timestamp, civil_from_days, days_from_civil, days_in_month};
 use crate::trades::TradeRow;
 
@@ -271,52 +272,6 @@ fn normalized_assets(assets: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The conditions on `ledger` for `filter`, with time bounds `from`/`to` (instead of the
-/// filter's, so a range can be split).
-fn ledger_sql(filter: &Filter, from: Option<Timestamp>, to: Option<Timestamp>) -> Sql {
-    let mut sql = Sql::default();
-    if let Some(from) = from {
-        sql.push("time >= ?".to_owned(), [Value::Integer(from.ticks())]);
-    }
-    if let Some(to) = to {
-        sql.push("time < ?".to_owned(), [Value::Integer(to.ticks())]);
-    }
-    sql.any_of("asset_norm", &normalized_assets(&filter.assets));
-    sql.any_of("type", &filter.types);
-    sql.any_of("subtype", &filter.subtypes);
-    sql.any_of("wallet", &filter.wallets);
-    if let Some(refid) = &filter.refid {
-        sql.push("refid = ?".to_owned(), [Value::Text(refid.clone())]);
-    }
-    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        let columns = [
-            "txid",
-            "refid",
-            "type",
-            "subtype",
-            "asset",
-            "asset_norm",
-            "wallet",
-            "extra",
-        ];
-        let condition = columns
-            .iter()
-            .map(|c| format!("{c} LIKE ? ESCAPE '\\'"))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        sql.push(
-            format!("({condition})"),
-            columns.iter().map(|_| Value::Text(pattern.clone())),
-        );
-    }
-    sql
-}
-
 /// One stored ledgers row, with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRow {
@@ -437,17 +392,6 @@ impl TradeGroup {
     }
 }
 
-/// The rows `filter` selects that are trade legs: of type `trade`, or whose `refid` is a stored
-/// trade.
-fn trade_legs_sql(filter: &Filter) -> Sql {
-    let mut sql = ledger_sql(filter, filter.from, filter.to);
-    sql.push(
-        "(type = 'trade' OR refid IN (SELECT txid FROM trades))".to_owned(),
-        [],
-    );
-    sql
-}
-
 /// Which row of a second ends a chain there: the one whose balance no other row of the second
 /// starts from (`balance − amount + fee`), else the last stored.
 fn second_end(rows: &[(Decimal, Decimal)]) -> Option<Decimal> {
@@ -464,10 +408,24 @@ fn second_end(rows: &[(Decimal, Decimal)]) -> Option<Decimal> {
 }
 
 /// `(start, end)` balances of a settled row: `balance − amount + fee` and `balance`.
-/// `(start, end)` of the row whose `balance, amount, fee` are columns `at`, `at + 1`, `at + 2`.
-fn start_end(r: &rusqlite::Row<'_>, at: usize) -> Result<(Decimal, Decimal), StoreError> {
-    let end = money(r, at)?;
-    Ok((end - money(r, at + 1)? + money(r, at + 2)?, end))
+fn start_end(e: &Entry) -> Result<(Decimal, Decimal), StoreError> {
+    let end = e
+        .balance
+        .ok_or_else(|| StoreError::Corrupt(format!("settled row {} without a balance", e.id)))?;
+    Ok((end - e.amount + e.fee, end))
+}
+
+/// The stored row at `position` of `table`, with where it came from.
+fn stored_row(table: &LedgerTable, position: usize) -> StoredRow {
+    let e = table.entry(position);
+    StoredRow {
+        id: e.id,
+        file: table.import_name(position).to_string(),
+        line: e.line,
+        row: table.ledger_row(position),
+        asset: table.chain(position).asset.to_string(),
+        extra: table.extras(position),
+    }
 }
 
 fn period_start(bucket: Bucket, seconds: i64) -> i64 {
@@ -513,65 +471,24 @@ pub fn month_ends(from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
 }
 
 impl Workspace {
-    fn import_names(&self) -> Result<HashMap<i64, String>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id, file FROM imports")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Rows matching `sql`, in time then storage order, from `offset`, at most `limit`.
-    fn stored_rows(
-        &self,
-        sql: &Sql,
-        offset: usize,
-        limit: Option<usize>,
-    ) -> Result<Vec<StoredRow>, StoreError> {
-        let names = self.import_names()?;
-        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let query = format!(
-            "SELECT id, import_id, line, asset_norm, extra, {LEDGER_COLUMNS} FROM ledger
-             WHERE {} ORDER BY time, id LIMIT {limit} OFFSET {offset}",
-            sql.clause()
-        );
-        let mut stmt = self.conn.prepare(&query)?;
-        let mut rows = stmt.query(params_from_iter(sql.values.iter()))?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let import: i64 = r.get(1)?;
-            let extra: Option<String> = r.get(4)?;
-            let extra = match extra {
-                None => Vec::new(),
-                Some(json) => match serde_json::from_str::<serde_json::Value>(&json) {
-                    Ok(serde_json::Value::Object(map)) => map
-                        .into_iter()
-                        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
-                        .collect(),
-                    _ => return Err(StoreError::Corrupt(format!("extra columns {json:?}"))),
-                },
-            };
-            out.push(StoredRow {
-                id: r.get(0)?,
-                file: names.get(&import).cloned().unwrap_or_default(),
-                line: r.get(2)?,
-                asset: r.get(3)?,
-                extra,
-                row: row_from_sql(r, 5)?,
-            });
-        }
-        Ok(out)
-    }
-
     /// A page of the rows `filter` selects, in time then file order, and how many it selects.
     pub fn page(&self, filter: &Filter, offset: usize, limit: usize) -> Result<Page, StoreError> {
-        let sql = ledger_sql(filter, filter.from, filter.to);
-        let total: i64 = self.conn.query_row(
-            &format!("SELECT COUNT(*) FROM ledger WHERE {}", sql.clause()),
-            params_from_iter(sql.values.iter()),
-            |r| r.get(0),
-        )?;
+        let table = self.table()?;
+        let mut total = 0;
+        let mut positions = Vec::new();
+        table.select(filter, filter.from, filter.to).walk(|p| {
+            if total >= offset && positions.len() < limit {
+                positions.push(p);
+            }
+            total += 1;
+            true
+        });
         Ok(Page {
-            rows: self.stored_rows(&sql, offset, Some(limit))?,
-            total: usize::try_from(total).unwrap_or(0),
+            rows: positions
+                .into_iter()
+                .map(|p| stored_row(table, p))
+                .collect(),
+            total,
         })
     }
 
@@ -650,27 +567,35 @@ impl Workspace {
             }
             _ => scans.push((filter.from, filter.to)),
         }
-        for (from, to) in scans {
-            let mut sql = ledger_sql(filter, from, to);
-            sql.push("txid <> ''".to_owned(), []);
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT asset_norm, wallet, type, subtype, time, amount, fee FROM ledger WHERE {}",
-                sql.clause()
-            ))?;
-            let mut rows = stmt.query(params_from_iter(sql.values.iter()))?;
-            while let Some(r) = rows.next()? {
-                let time = timestamp(r.get(4)?)?;
+        if !scans.is_empty() {
+            let table = self.table()?;
+            // Summed by kind and month first, then by the keys asked for.
+            let mut by_kind: FxHashMap<(usize, i64), (usize, Decimal, Decimal)> =
+                FxHashMap::default();
+            for (from, to) in scans {
+                table.select(filter, from, to).settled().walk(|p| {
+                    let e = table.entry(p);
+                    let sum = by_kind
+                        .entry((table.kind_index(p), month_start(table.time(p))))
+                        .or_insert((0, Decimal::ZERO, Decimal::ZERO));
+                    sum.0 += 1;
+                    sum.1 += e.amount;
+                    sum.2 += e.fee;
+                    true
+                });
+            }
+            for ((kind, month), (count, amount, fee)) in by_kind {
+                let kind = &table.kinds[kind];
+                let chain = &table.chains[kind.chain];
                 let k = key(
-                    &r.get::<_, String>(0)?,
-                    &r.get::<_, String>(1)?,
-                    &r.get::<_, String>(2)?,
-                    &r.get::<_, String>(3)?,
-                    month_start(time),
+                    &chain.asset,
+                    &chain.wallet,
+                    &kind.r#type,
+                    &kind.subtype,
+                    month,
                 );
-                let amount = money(r, 5)?;
-                let fee = money(r, 6)?;
                 let sum = sums.entry(k).or_insert((0, Decimal::ZERO, Decimal::ZERO));
-                sum.0 += 1;
+                sum.0 += count;
                 sum.1 += amount;
                 sum.2 += fee;
             }
@@ -703,47 +628,26 @@ impl Workspace {
         wallet: &str,
         at: Timestamp,
     ) -> Result<Option<Decimal>, StoreError> {
-        let last: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT time FROM ledger
-                 WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> '' AND time <= ?3
-                 ORDER BY time DESC LIMIT 1",
-                rusqlite::params![asset, wallet, at.ticks()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let second = match last {
-            Some(time) => time - time.rem_euclid(TICKS_PER_SECOND),
-            None => {
-                // Before the first row: the opening balance.
-                let mut stmt = self.conn.prepare_cached(
-                    "SELECT balance, amount, fee FROM ledger
-                     WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> ''
-                     ORDER BY time, id LIMIT 1",
-                )?;
-                let mut rows = stmt.query(rusqlite::params![asset, wallet])?;
-                return match rows.next()? {
-                    Some(r) => Ok(Some(start_end(r, 0)?.0)),
-                    None => Ok(None),
-                };
-            }
+        let table = self.table()?;
+        let Some(chain) = table.chain_index(asset, wallet) else {
+            return Ok(None);
         };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT balance, amount, fee FROM ledger
-             WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> '' AND time >= ?3 AND time <= ?4
-             ORDER BY time, id",
-        )?;
-        let mut rows = stmt.query(rusqlite::params![
-            asset,
-            wallet,
-            second,
-            at.ticks().min(second + TICKS_PER_SECOND - 1)
-        ])?;
-        let mut group = Vec::new();
-        while let Some(r) = rows.next()? {
-            group.push(start_end(r, 0)?);
+        let settled = table.settled_of_chain(chain);
+        let Some(&first) = settled.first() else {
+            return Ok(None);
+        };
+        let through = settled.partition_point(|&p| table.ticks(p as usize) <= at.ticks());
+        if through == 0 {
+            // Before the first row: the opening balance.
+            return Ok(Some(start_end(table.entry(first as usize))?.0));
         }
+        let last = table.ticks(settled[through - 1] as usize);
+        let second = last - last.rem_euclid(TICKS_PER_SECOND);
+        let from = settled[..through].partition_point(|&p| table.ticks(p as usize) < second);
+        let group = settled[from..through]
+            .iter()
+            .map(|&p| start_end(table.entry(p as usize)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(second_end(&group))
     }
 
@@ -771,11 +675,11 @@ impl Workspace {
         bucket: Bucket,
     ) -> Result<Vec<SeriesPoint>, StoreError> {
         let asset = asset::normalize(asset).normalized();
-        let mut stmt = self.conn.prepare(
-            "SELECT time, balance, amount, fee FROM ledger
-             WHERE asset_norm = ?1 AND wallet = ?2 AND txid <> '' ORDER BY time, id",
-        )?;
-        let mut rows = stmt.query(rusqlite::params![asset, wallet])?;
+        let table = self.table()?;
+        let settled = match table.chain_index(&asset, wallet) {
+            Some(chain) => table.settled_of_chain(chain),
+            None => &[],
+        };
         let mut out: Vec<SeriesPoint> = Vec::new();
         let close = |period: i64, balance: Decimal, out: &mut Vec<SeriesPoint>| {
             if let (Ok(start), Ok(end)) = (
@@ -799,9 +703,9 @@ impl Workspace {
                     *open = Some((period_start(bucket, second), end));
                 }
             };
-        while let Some(r) = rows.next()? {
-            let seconds = timestamp(r.get(0)?)?.unix_seconds();
-            let pair = start_end(r, 1)?;
+        for &p in settled {
+            let seconds = table.time(p as usize).unix_seconds();
+            let pair = start_end(table.entry(p as usize))?;
             if second != Some(seconds) {
                 if let Some(s) = second {
                     finish(s, &group, &mut open);
@@ -832,8 +736,13 @@ impl Workspace {
     /// The trades among the rows `filter` selects, each with its ledger legs (rows of type
     /// `trade`, or whose `refid` is a stored trade), in time order.
     pub fn trades_with_legs(&self, filter: &Filter) -> Result<Vec<TradeGroup>, StoreError> {
-        let sql = trade_legs_sql(filter);
-        let rows = self.stored_rows(&sql, 0, None)?;
+        let table = self.table()?;
+        let rows = table
+            .select(filter, filter.from, filter.to)
+            .trade_legs()
+            .positions()
+            .into_iter()
+            .map(|p| stored_row(table, p));
         let mut groups: Vec<TradeGroup> = Vec::new();
         let mut by_refid: HashMap<String, usize> = HashMap::new();
         for row in rows {
@@ -907,19 +816,13 @@ impl Workspace {
     /// Writes the rows `filter` selects as a ledgers export in the current layout
     /// ([`LedgerLayout::CURRENT`]), in time then file order; returns how many.
     pub fn export_csv(&self, filter: &Filter, out: &mut impl Write) -> Result<usize, StoreError> {
-        let sql = ledger_sql(filter, filter.from, filter.to);
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {LEDGER_COLUMNS} FROM ledger WHERE {} ORDER BY time, id",
-            sql.clause()
-        ))?;
-        let mut rows = stmt.query(params_from_iter(sql.values.iter()))?;
+        let table = self.table()?;
+        let positions = table.select(filter, filter.from, filter.to).positions();
         let mut writer = LedgersCsvWriter::new(out, LedgerLayout::CURRENT)?;
-        let mut n = 0;
-        while let Some(r) = rows.next()? {
-            writer.write_row(&row_from_sql(r, 0)?)?;
-            n += 1;
+        for &p in &positions {
+            writer.write_row(&table.ledger_row(p))?;
         }
-        Ok(n)
+        Ok(positions.len())
     }
 
     /// Balance assertions (see the module docs): `date,asset,wallet,balance`, for each period
@@ -1087,28 +990,21 @@ impl Workspace {
         if txid.is_empty() {
             return Ok(None);
         }
-        let exact: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT id FROM ledger
-                 WHERE import_id IN (SELECT id FROM imports WHERE file = ?1)
-                   AND line = ?2 AND txid = ?3
-                 ORDER BY id LIMIT 1",
-                rusqlite::params![file, line, txid],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if exact.is_some() {
-            return Ok(exact);
+        let table = self.table()?;
+        // In storage order, so the first found has the lowest id.
+        let ids = (1..=table.len() as i64).filter_map(|id| Some((id, table.position(id)?)));
+        let mut by_txid = None;
+        for (id, p) in ids {
+            let e = table.entry(p);
+            if e.txid != txid {
+                continue;
+            }
+            if e.line == line && &**table.import_name(p) == file {
+                return Ok(Some(id));
+            }
+            by_txid = by_txid.or(Some(id));
         }
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT id FROM ledger WHERE txid = ?1 ORDER BY id LIMIT 1",
-                [txid],
-                |r| r.get(0),
-            )
-            .optional()?)
+        Ok(by_txid)
     }
 
     /// Where the row with storage id `id` is among the rows `filter` selects, in the order of
@@ -1116,56 +1012,39 @@ impl Workspace {
     /// `None` when the filter leaves it out. One count bounded by the row's sort key `(time, id)`
     /// on the time index, not a walk through the rows before it page by page.
     pub fn position(&self, filter: &Filter, id: i64) -> Result<Option<usize>, StoreError> {
-        let sql = ledger_sql(filter, filter.from, filter.to);
-        let mut values = vec![Value::Integer(id)];
-        values.extend(sql.values.iter().cloned());
-        let time: Option<i64> = self
-            .conn
-            .query_row(
-                &format!("SELECT time FROM ledger WHERE id = ? AND {}", sql.clause()),
-                params_from_iter(values.iter()),
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(time) = time else {
+        let table = self.table()?;
+        let selection = table.select(filter, filter.from, filter.to);
+        let Some(at) = table.position(id).filter(|&p| selection.matches(p)) else {
             return Ok(None);
         };
-        let mut values = sql.values.clone();
-        values.extend([
-            Value::Integer(time),
-            Value::Integer(time),
-            Value::Integer(id),
-        ]);
-        let before: i64 = self.conn.query_row(
-            &format!(
-                "SELECT COUNT(*) FROM ledger
-                 WHERE {} AND time <= ? AND (time < ? OR id < ?)",
-                sql.clause()
-            ),
-            params_from_iter(values.iter()),
-            |r| r.get(0),
-        )?;
-        Ok(Some(usize::try_from(before).unwrap_or(0)))
+        let mut before = 0;
+        selection.walk(|p| {
+            if p == at {
+                return false;
+            }
+            before += 1;
+            true
+        });
+        Ok(Some(before))
     }
 
     /// The refids of the trade groups [`Workspace::trades_with_legs`] returns for `filter`, in
     /// its order (each group where its first leg is), without reading the legs: what a page of
     /// [`Workspace::trade_groups`] is cut from.
     pub fn trade_refids(&self, filter: &Filter) -> Result<Vec<String>, StoreError> {
-        let sql = trade_legs_sql(filter);
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT refid FROM ledger WHERE {} ORDER BY time, id",
-            sql.clause()
-        ))?;
-        let mut rows = stmt.query(params_from_iter(sql.values.iter()))?;
+        let table = self.table()?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let refid: String = r.get(0)?;
-            if seen.insert(refid.clone()) {
-                out.push(refid);
-            }
-        }
+        table
+            .select(filter, filter.from, filter.to)
+            .trade_legs()
+            .walk(|p| {
+                let refid = &table.entry(p).refid;
+                if seen.insert(refid) {
+                    out.push(refid.to_string());
+                }
+                true
+            });
         Ok(out)
     }
 
@@ -1180,8 +1059,7 @@ impl Workspace {
         if refids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = trade_legs_sql(filter);
-        sql.any_of("refid", refids);
+        let table = self.table()?;
         let mut groups: Vec<TradeGroup> = refids
             .iter()
             .map(|refid| TradeGroup {
@@ -1196,11 +1074,18 @@ impl Workspace {
             .enumerate()
             .map(|(i, r)| (r.as_str(), i))
             .collect();
-        for row in self.stored_rows(&sql, 0, None)? {
-            let Some(&k) = at.get(row.row.refid.as_str()) else {
-                continue;
-            };
-            groups[k].add_leg(row);
+        let mut legs = Vec::new();
+        table
+            .select(filter, filter.from, filter.to)
+            .trade_legs()
+            .walk(|p| {
+                if let Some(&k) = at.get(table.entry(p).refid.as_str()) {
+                    legs.push((k, p));
+                }
+                true
+            });
+        for (k, p) in legs {
+            groups[k].add_leg(stored_row(table, p));
         }
         for group in &mut groups {
             group.trade = self.trade(&group.refid)?;
@@ -1210,19 +1095,14 @@ impl Workspace {
 
     /// The first and last time of the rows `filter` selects, if any.
     pub fn time_span(&self, filter: &Filter) -> Result<Option<(Timestamp, Timestamp)>, StoreError> {
-        let sql = ledger_sql(filter, filter.from, filter.to);
-        let (first, last): (Option<i64>, Option<i64>) = self.conn.query_row(
-            &format!(
-                "SELECT MIN(time), MAX(time) FROM ledger WHERE {}",
-                sql.clause()
-            ),
-            params_from_iter(sql.values.iter()),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        match (first, last) {
-            (Some(first), Some(last)) => Ok(Some((timestamp(first)?, timestamp(last)?))),
-            _ => Ok(None),
-        }
+        let table = self.table()?;
+        let mut span: Option<(Timestamp, Timestamp)> = None;
+        table.select(filter, filter.from, filter.to).walk(|p| {
+            let time = table.time(p);
+            span = Some(span.map_or((time, time), |(first, _)| (first, time)));
+            true
+        });
+        Ok(span)
     }
 
     /// Balance assertions at each month end of `filter`'s date range ([`month_ends`]) — without

@@ -19,35 +19,32 @@
 //! - per (asset, wallet, type, subtype, month) counts and exact sums, from which
 //!   [`Workspace::totals`] answers without reading the rows.
 //!
-//! Into an empty workspace, the rows of the new files are written as they are read (the files
-//! read on another thread, handing rows over in chunks), then checked on another thread while
-//! the indexes are built; the rows the check does not count (a txid again) are deleted before
-//! the commit. The same rows end up stored as when the check decides first, sooner; a bad line
-//! anywhere still rolls back everything.
+//! The files are read in full first (a large one in two parts at once), then checked, then the
+//! rows the check counts as new are encoded into blocks and written in one transaction: a bad
+//! line anywhere stores nothing. Into an empty workspace the transaction uses a rollback journal
+//! (new pages are not journaled, where the WAL would write each twice).
 //!
 //! # Representation
 //!
-//! Rows are in `ledger_rows`, read through the view `ledger` (every column of a row by name).
-//! What many rows share is stored once: the chain (normalised asset and wallet) in
-//! `ledger_chains`, and the kind (chain, type, subtype, asset class and subclass, the asset as
-//! spelled, fee currency) in `ledger_kinds`; a row holds their ids, so a million rows take about
-//! 85 bytes each instead of 150, and asset filters, balances and series use the index on
-//! `(chain, time)`.
+//! Ledger rows are stored in blocks (`ledger_blocks`, see the `table` module); what many rows
+//! share is stored once: the chain (normalised asset and wallet) in `ledger_chains`, and the kind
+//! (chain, type, subtype, asset class and subclass, the asset as spelled, fee currency) in
+//! `ledger_kinds`. Reviewing decodes them once into a table of rows the workspace keeps until
+//! the next import.
 //!
-//! Money is exact, never REAL: an amount is stored as the integer `mantissa × 32 + scale` when
-//! its mantissa fits (every amount seen), else as its exact decimal text; both read back to the
-//! same [`Decimal`] with the scale the export printed (`0.0001000000`). Sums are made in Rust with
-//! [`Decimal`]; the monthly sums are text. Times are integer ticks ([`Timestamp::ticks`]). The
-//! asset is kept as spelled and normalised (`XXBT`, `BTC`); the wallet is the one a chain uses
-//! ([`crate::check::DEFAULT_WALLET`] for a file without a `wallet` column). Extra columns are a
-//! JSON object per row (none when the file has none), source file and line are kept with every
-//! row.
+//! Money is exact, never REAL: blocks hold a decimal's mantissa and scale, so it reads back with the scale the export printed (`0.0001000000`); the
+//! monthly sums are text. Sums are made in Rust with [`Decimal`]. Times are integer ticks
+//! ([`Timestamp::ticks`]). The asset is kept as spelled and normalised (`XXBT`, `BTC`); the
+//! wallet is the one a chain uses ([`crate::check::DEFAULT_WALLET`] for a file without a
+//! `wallet` column). Extra columns are kept with every row (their names once per import), and
+//! source file and line with every row.
 //!
 //! # Durability
 //!
 //! The database runs in WAL mode with `synchronous=NORMAL`: a commit is atomic, and a power loss
 //! may lose at most the last committed import (never corrupt the file or keep part of one).
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -64,10 +61,11 @@ use crate::asset;
 use crate::check::{self, Conflict, DEFAULT_WALLET, Duplicate, IntegrityReport, RowIndex, RowRef};
 use crate::export::ExportKind;
 use crate::import::{
-    Export, ImportError, ImportWarning, ImportedLedgerRow, LedgerColumns, LedgersFile, ReadOptions,
-    TradesFile, UnknownValue, read_export, read_export_in_chunks, unknown_values,
+    Export, ImportError, ImportWarning, ImportedLedgerRow, LedgersFile, ReadOptions, TradesFile,
+    read_export,
 };
 use crate::ledger::{LedgerColumn, LedgerRow};
+use crate::table::{BLOCK_ROWS, BlockEncoder, BlockRow, LedgerTable};
 use crate::time::{Timestamp, civil_from_days, days_from_civil};
 
 /// Why the store failed.
@@ -90,10 +88,20 @@ pub enum StoreError {
     Write(#[from] std::io::Error),
 }
 
+/// A schema migration: SQL, or SQL then a step in Rust.
+enum Migration {
+    Sql(&'static str),
+    Then(
+        &'static str,
+        fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>,
+    ),
+}
+
 /// Schema migrations, in order; `PRAGMA user_version` counts how many have run.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 1: imports, ledger rows, trades, the stored findings, and the monthly totals.
-    "CREATE TABLE imports (
+    Migration::Sql(
+        "CREATE TABLE imports (
          id INTEGER PRIMARY KEY,
          file TEXT NOT NULL,
          sha256 TEXT NOT NULL,
@@ -190,11 +198,13 @@ const MIGRATIONS: &[&str] = &[
          fee TEXT NOT NULL,
          PRIMARY KEY (asset, wallet, type, subtype, month)
      ) WITHOUT ROWID;",
+    ),
     // 2: ledger rows compact: the values many rows share (type, subtype, asset class and
     // subclass, asset, fee currency; normalised asset and wallet) once in `ledger_kinds` and
     // `ledger_chains`, money as a packed integer (see `money_value`); `ledger` becomes a view
     // with the columns of 1, so readers are unchanged.
-    "CREATE TABLE ledger_chains (
+    Migration::Sql(
+        "CREATE TABLE ledger_chains (
          id INTEGER PRIMARY KEY,
          asset_norm TEXT NOT NULL,
          wallet TEXT NOT NULL,
@@ -253,20 +263,28 @@ const MIGRATIONS: &[&str] = &[
          FROM ledger_rows r
          JOIN ledger_kinds k ON k.id = r.kind
          JOIN ledger_chains c ON c.id = r.chain;",
+    ),
+    // 3: ledger rows in blocks (see the `table` module): the rows of 2 re-encoded in storage
+    // order, then the row table, its view and its indexes dropped.
+    Migration::Then(
+        "CREATE TABLE ledger_blocks (
+             id INTEGER PRIMARY KEY,
+             import_id INTEGER NOT NULL REFERENCES imports(id),
+             first_id INTEGER NOT NULL UNIQUE,
+             rows INTEGER NOT NULL,
+             data BLOB NOT NULL
+         );",
+        legacy::rows_into_blocks,
+    ),
 ];
-
-/// The indexes of `ledger_rows`: by time (pages, ranges), by chain and time (asset filters,
-/// balances, series), by refid (trades with their legs). A row's identity (`txid`) needs none:
-/// the import's check over stored and new rows decides what is new.
-const LEDGER_INDEXES: &str = "CREATE INDEX ledger_by_time ON ledger_rows(time);
-     CREATE INDEX ledger_by_chain ON ledger_rows(chain, time);
-     CREATE INDEX ledger_by_refid ON ledger_rows(refid);";
 
 /// A workspace: one SQLite database of imported exports (see the module docs).
 #[derive(Debug)]
 pub struct Workspace {
     pub(crate) conn: Connection,
     path: PathBuf,
+    /// The stored ledger rows decoded, once asked for; emptied by an import.
+    table: OnceCell<LedgerTable>,
 }
 
 /// A file to import: its name (for reports and errors) and its bytes.
@@ -405,52 +423,6 @@ pub(crate) fn optional_decimal(text: Option<String>) -> Result<Option<Decimal>, 
     text.map(|t| decimal(&t)).transpose()
 }
 
-/// Bits of a packed money integer that hold the scale.
-const SCALE_BITS: u32 = 5;
-
-/// How a ledger amount is stored: `mantissa × 32 + scale` as an INTEGER when the mantissa fits
-/// (every amount seen: 1 to 8 bytes, nothing to format or parse), else the exact text (and so
-/// a negative zero, whose sign an integer would lose). Both read back to the same [`Decimal`],
-/// scale included.
-pub(crate) fn money_value(d: Decimal) -> rusqlite::types::Value {
-    let packed = i64::try_from(d.mantissa())
-        .ok()
-        .filter(|_| !(d.is_zero() && d.is_sign_negative()))
-        .and_then(|m| m.checked_mul(1 << SCALE_BITS))
-        .and_then(|m| m.checked_add(i64::from(d.scale())));
-    match packed {
-        Some(n) => rusqlite::types::Value::Integer(n),
-        None => rusqlite::types::Value::Text(d.to_string()),
-    }
-}
-
-/// A stored ledger amount ([`money_value`]; TEXT in a workspace from before the packing).
-pub(crate) fn optional_money(
-    r: &rusqlite::Row<'_>,
-    i: usize,
-) -> Result<Option<Decimal>, StoreError> {
-    use rusqlite::types::ValueRef;
-    match r.get_ref(i)? {
-        ValueRef::Null => Ok(None),
-        ValueRef::Integer(n) => {
-            let scale = u32::try_from(n.rem_euclid(1 << SCALE_BITS)).unwrap_or(u32::MAX);
-            Decimal::try_from_i128_with_scale(i128::from(n.div_euclid(1 << SCALE_BITS)), scale)
-                .map(Some)
-                .map_err(|_| StoreError::Corrupt(format!("amount {n}")))
-        }
-        ValueRef::Text(t) => std::str::from_utf8(t)
-            .map_err(|_| StoreError::Corrupt("amount text".to_owned()))
-            .and_then(decimal)
-            .map(Some),
-        other => Err(StoreError::Corrupt(format!("amount {other:?}"))),
-    }
-}
-
-/// A stored ledger amount that must be present.
-pub(crate) fn money(r: &rusqlite::Row<'_>, i: usize) -> Result<Decimal, StoreError> {
-    optional_money(r, i)?.ok_or_else(|| StoreError::Corrupt("missing amount".to_owned()))
-}
-
 pub(crate) fn timestamp(ticks: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_ticks(ticks).map_err(|_| StoreError::Corrupt(format!("time {ticks}")))
 }
@@ -471,37 +443,6 @@ pub(crate) fn month_label(start: i64) -> String {
 /// The key of a monthly total.
 type MonthKey = (String, String, String, String, i64);
 
-/// The columns of `ledger` a [`LedgerRow`] is read from, in [`row_from_sql`]'s order.
-pub(crate) const LEDGER_COLUMNS: &str = "txid, refid, time, type, subtype, aclass, subclass, \
-     asset, wallet, amount, fee, balance, amount_usd, fee_usd, balance_usd, fee_currency";
-
-/// A [`LedgerRow`] from the columns [`LEDGER_COLUMNS`] names, starting at column `at`.
-pub(crate) fn row_from_sql(r: &rusqlite::Row<'_>, at: usize) -> Result<LedgerRow, StoreError> {
-    let text = |i: usize| -> Result<CompactString, StoreError> {
-        Ok(CompactString::from(
-            r.get_ref(at + i)?.as_str().map_err(rusqlite::Error::from)?,
-        ))
-    };
-    Ok(LedgerRow {
-        txid: text(0)?,
-        refid: text(1)?,
-        time: timestamp(r.get(at + 2)?)?,
-        r#type: text(3)?,
-        subtype: text(4)?,
-        aclass: text(5)?,
-        subclass: text(6)?,
-        asset: text(7)?,
-        wallet: text(8)?,
-        amount: money(r, at + 9)?,
-        fee: money(r, at + 10)?,
-        balance: optional_money(r, at + 11)?,
-        amount_usd: optional_money(r, at + 12)?,
-        fee_usd: optional_money(r, at + 13)?,
-        balance_usd: optional_money(r, at + 14)?,
-        fee_currency: text(15)?,
-    })
-}
-
 impl Workspace {
     /// Opens (creating it and its folder if needed) the workspace database at `path`, and brings
     /// its schema up to date.
@@ -514,8 +455,6 @@ impl Workspace {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // 64 MiB of page cache: index maintenance of a large import stays in memory.
-        conn.pragma_update(None, "cache_size", -65_536)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let done = usize::try_from(version)
             .map_err(|_| StoreError::Corrupt("schema version".to_owned()))?;
@@ -524,13 +463,28 @@ impl Workspace {
                 "schema version newer than this build".to_owned(),
             ));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(done) {
             let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(sql)?;
+            match migration {
+                Migration::Sql(sql) => tx.execute_batch(sql)?,
+                Migration::Then(sql, step) => {
+                    tx.execute_batch(sql)?;
+                    step(&tx)?;
+                }
+            }
             tx.pragma_update(None, "user_version", to_i64(i + 1))?;
             tx.commit()?;
         }
-        Ok(Self { conn, path })
+        Ok(Self {
+            conn,
+            path,
+            table: OnceCell::new(),
+        })
+    }
+
+    /// The stored ledger rows, decoded on first use after opening or importing.
+    pub(crate) fn table(&self) -> Result<&LedgerTable, StoreError> {
+        table_of(&self.table, &self.conn)
     }
 
     /// The database file.
@@ -620,11 +574,9 @@ impl Workspace {
             now,
             progress,
         };
-        let report = if empty {
-            import.streaming(&mut self.conn)
-        } else {
-            import.checked_first(&mut self.conn)
-        };
+        let report = import.run(&mut self.conn, &self.table, empty);
+        // The rows to review are the stored ones now: decoded again when next asked for.
+        self.table = OnceCell::new();
         if bulk {
             self.conn
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
@@ -643,7 +595,7 @@ impl Workspace {
     /// Every stored ledgers row, as the files they came from (rows in file order, extra columns
     /// left out): what [`Workspace::check`] and an import check against.
     pub fn stored_files(&self) -> Result<Vec<LedgersFile>, StoreError> {
-        stored_files(&self.conn)
+        self.table()?.stored_files()
     }
 
     /// The integrity report of everything stored: the chains, breaks, requests and flags
@@ -731,69 +683,28 @@ impl Workspace {
 
     /// Stored ledgers rows.
     pub fn ledger_rows(&self) -> Result<usize, StoreError> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM ledger_rows", [], |r| r.get(0))?;
+        let n: i64 = self.conn.query_row(
+            "SELECT COALESCE(SUM(rows), 0) FROM ledger_blocks",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(to_usize(n))
     }
 }
 
-/// The current time, whole seconds (the import record's date).
-/// See [`Workspace::stored_files`].
-fn stored_files(conn: &Connection) -> Result<Vec<LedgersFile>, StoreError> {
-    let mut files: Vec<LedgersFile> = Vec::new();
-    let mut by_import: HashMap<i64, usize> = HashMap::new();
-    let mut stmt =
-        conn.prepare("SELECT id, file, columns FROM imports WHERE kind = 'ledgers' ORDER BY id")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let name: String = r.get(1)?;
-        let bits: i64 = r.get(2)?;
-        by_import.insert(id, files.len());
-        files.push(LedgersFile {
-            file: Arc::from(name.as_str()),
-            layout: None,
-            columns: LedgerColumns::from_bits(u16::try_from(bits).unwrap_or(0)),
-            extra_columns: Vec::new(),
-            rows: Vec::new(),
-            warnings: Vec::new(),
-            unknown: Vec::new(),
-        });
+/// The table in `cell`, decoded from `conn` if not yet.
+fn table_of<'c>(
+    cell: &'c OnceCell<LedgerTable>,
+    conn: &Connection,
+) -> Result<&'c LedgerTable, StoreError> {
+    if let Some(table) = cell.get() {
+        return Ok(table);
     }
-    let count: i64 = conn.query_row("SELECT COUNT(*) FROM ledger_rows", [], |r| r.get(0))?;
-    if let Some(first) = files.first_mut() {
-        first.rows.reserve(to_usize(count));
-    }
-    let mut stmt = conn.prepare(&format!(
-        "SELECT import_id, line, {LEDGER_COLUMNS} FROM ledger ORDER BY id"
-    ))?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let import: i64 = r.get(0)?;
-        let &k = by_import
-            .get(&import)
-            .ok_or_else(|| StoreError::Corrupt(format!("row of unknown import {import}")))?;
-        files[k].rows.push(ImportedLedgerRow {
-            line: r.get(1)?,
-            row: row_from_sql(r, 2)?,
-            extra: Vec::new(),
-        });
-    }
-    for file in &mut files {
-        file.unknown = unknown_values(file.rows.iter().map(|r| (&r.row, r.line)))
-            .into_iter()
-            .map(|(column, value, rows, first_line)| UnknownValue {
-                column,
-                value,
-                rows,
-                first_line,
-            })
-            .collect();
-    }
-    Ok(files)
+    let table = LedgerTable::load(conn)?;
+    Ok(cell.get_or_init(|| table))
 }
 
+/// The current time, whole seconds (the import record's date).
 fn now() -> Timestamp {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -852,37 +763,6 @@ fn text(d: Option<Decimal>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
-/// Rows per INSERT statement: one statement step stores this many rows.
-const BATCH: usize = 128;
-
-/// The columns of `ledger_rows` an import writes, in order.
-const INSERT_COLUMNS: [&str; 14] = [
-    "import_id",
-    "line",
-    "txid",
-    "refid",
-    "time",
-    "chain",
-    "kind",
-    "amount",
-    "fee",
-    "balance",
-    "amount_usd",
-    "fee_usd",
-    "balance_usd",
-    "extra",
-];
-
-/// `INSERT INTO ledger_rows (…) VALUES (?, …), …` for `rows` rows.
-fn insert_sql(rows: usize) -> String {
-    let one = format!("({})", vec!["?"; INSERT_COLUMNS.len()].join(","));
-    format!(
-        "INSERT INTO ledger_rows ({}) VALUES {}",
-        INSERT_COLUMNS.join(","),
-        vec![one; rows].join(",")
-    )
-}
-
 /// What `ledger_kinds` holds of a row: its chain, type, subtype, asset class and subclass, the
 /// asset as spelled and the fee currency.
 type KindKey = (
@@ -902,7 +782,7 @@ struct Interner {
 }
 
 impl Interner {
-    fn load(tx: &rusqlite::Transaction<'_>) -> Result<Self, StoreError> {
+    fn load(tx: &Connection) -> Result<Self, StoreError> {
         let text = |r: &rusqlite::Row<'_>, i| -> rusqlite::Result<CompactString> {
             Ok(CompactString::from(r.get_ref(i)?.as_str()?))
         };
@@ -935,7 +815,7 @@ impl Interner {
 
     fn chain(
         &mut self,
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Connection,
         asset_norm: &str,
         wallet: &str,
     ) -> Result<i64, StoreError> {
@@ -952,7 +832,7 @@ impl Interner {
         Ok(id)
     }
 
-    fn kind(&mut self, tx: &rusqlite::Transaction<'_>, key: &KindKey) -> Result<i64, StoreError> {
+    fn kind(&mut self, tx: &Connection, key: &KindKey) -> Result<i64, StoreError> {
         if let Some(&id) = self.kinds.get(key) {
             return Ok(id);
         }
@@ -976,45 +856,23 @@ impl Interner {
     }
 }
 
-/// The monthly-totals key of a row (settled rows only: request rows move no balance).
-fn month_key(file: &LedgersFile, row: &LedgerRow) -> Option<MonthKey> {
-    let wallet = if file.columns.contains(LedgerColumn::Wallet) {
-        row.wallet.as_str()
-    } else {
-        DEFAULT_WALLET
-    };
-    (!row.txid.is_empty()).then(|| {
-        (
-            asset::normalize(&row.asset).normalized(),
-            wallet.to_owned(),
-            row.r#type.to_string(),
-            row.subtype.to_string(),
-            month_start(row.time),
-        )
-    })
-}
-
-/// What [`RowWriter`] stored: how many rows, their monthly counts and sums (to add to the stored
-/// ones), and whether the indexes were dropped (to build once the rows are all in).
+/// What [`RowWriter`] stored: how many rows, and their monthly counts and sums (to add to the
+/// stored ones).
 struct Inserted {
     rows: usize,
     monthly: HashMap<MonthKey, (i64, Decimal, Decimal)>,
-    rebuild_indexes: bool,
 }
 
 /// A month's sums of a chain's rows of one type and subtype, by the asset's place in
 /// [`RowWriter::normalized`].
 type SumKey = (usize, CompactString, CompactString, CompactString, i64);
 
-/// Writes ledger rows into `ledger_rows` in the order given, [`BATCH`] rows per statement, with
-/// the ids of their chain and kind (interned as met), and sums the settled ones by month.
-///
-/// Into an empty table the indexes are dropped before the first row and
-/// [`Inserted::rebuild_indexes`] says to build them once all rows are in: sorted once, several
-/// times faster than kept up to date row by row.
-struct RowWriter<'t, 'c> {
-    tx: &'t rusqlite::Transaction<'c>,
-    batch: rusqlite::Statement<'t>,
+/// Writes ledger rows into `ledger_blocks` in the order given (ids following the stored rows',
+/// a block per [`BLOCK_ROWS`] rows of one import), with the ids of their kind (chain and kind
+/// interned as met), and sums the settled ones by month.
+struct RowWriter<'t> {
+    tx: &'t Connection,
+    insert: rusqlite::Statement<'t>,
     interner: Interner,
     /// Normalised spellings, by spelling.
     spellings: FxHashMap<CompactString, usize>,
@@ -1023,34 +881,35 @@ struct RowWriter<'t, 'c> {
     chain_ids: FxHashMap<(usize, CompactString), i64>,
     last_kind: Option<(KindKey, i64)>,
     sums: FxHashMap<SumKey, (i64, Decimal, Decimal)>,
+    /// The block being filled: its import, first id and rows.
+    block: Option<(i64, i64, BlockEncoder)>,
+    /// The id the next row gets.
+    next_id: i64,
     /// Rows written.
     rows: usize,
-    rebuild_indexes: bool,
 }
 
-impl<'t, 'c> RowWriter<'t, 'c> {
-    fn new(tx: &'t rusqlite::Transaction<'c>) -> Result<Self, StoreError> {
-        let empty: bool =
-            tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM ledger_rows)", [], |r| {
-                r.get(0)
-            })?;
-        if empty {
-            tx.execute_batch(
-                "DROP INDEX IF EXISTS ledger_by_time; DROP INDEX IF EXISTS ledger_by_chain;
-                 DROP INDEX IF EXISTS ledger_by_refid;",
-            )?;
-        }
+impl<'t> RowWriter<'t> {
+    fn new(tx: &'t Connection) -> Result<Self, StoreError> {
+        let stored: i64 = tx.query_row(
+            "SELECT COALESCE(SUM(rows), 0) FROM ledger_blocks",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(Self {
             tx,
-            batch: tx.prepare(&insert_sql(BATCH))?,
+            insert: tx.prepare(
+                "INSERT INTO ledger_blocks (import_id, first_id, rows, data) VALUES (?1, ?2, ?3, ?4)",
+            )?,
             interner: Interner::load(tx)?,
             spellings: FxHashMap::default(),
             normalized: Vec::new(),
             chain_ids: FxHashMap::default(),
             last_kind: None,
             sums: FxHashMap::default(),
+            block: None,
+            next_id: stored + 1,
             rows: 0,
-            rebuild_indexes: empty,
         })
     }
 
@@ -1061,35 +920,8 @@ impl<'t, 'c> RowWriter<'t, 'c> {
         rows: impl Iterator<Item = &'r ImportedLedgerRow>,
         import_id: i64,
     ) -> Result<(), StoreError> {
-        let mut pending: Vec<&ImportedLedgerRow> = Vec::with_capacity(BATCH);
-        for imported in rows {
-            pending.push(imported);
-            if pending.len() == BATCH {
-                self.store(file, &pending, import_id)?;
-                pending.clear();
-            }
-        }
-        if !pending.is_empty() {
-            self.store(file, &pending, import_id)?;
-        }
-        Ok(())
-    }
-
-    /// Stores up to [`BATCH`] rows in one statement.
-    fn store(
-        &mut self,
-        file: &LedgersFile,
-        rows: &[&ImportedLedgerRow],
-        import_id: i64,
-    ) -> Result<(), StoreError> {
-        use rusqlite::types::Value;
         let wallet_known = file.columns.contains(LedgerColumn::Wallet);
-        let mut tail = if rows.len() == BATCH {
-            None
-        } else {
-            Some(self.tx.prepare(&insert_sql(rows.len()))?)
-        };
-        for (n, imported) in rows.iter().enumerate() {
+        for imported in rows {
             let row = &imported.row;
             let asset_index = match self.spellings.get(row.asset.as_str()) {
                 Some(&i) => i,
@@ -1133,30 +965,28 @@ impl<'t, 'c> RowWriter<'t, 'c> {
                     id
                 }
             };
-            let extra = (!file.extra_columns.is_empty()).then(|| {
-                let object: serde_json::Map<String, serde_json::Value> = file
-                    .extras(imported)
-                    .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
-                    .collect();
-                serde_json::Value::Object(object).to_string()
+            let full = self.block.as_ref().is_some_and(|(import, _, block)| {
+                *import != import_id || block.rows() == BLOCK_ROWS
             });
-            let optional = |d: Option<Decimal>| d.map_or(Value::Null, money_value);
-            let statement = tail.as_mut().unwrap_or(&mut self.batch);
-            let at = n * INSERT_COLUMNS.len();
-            statement.raw_bind_parameter(at + 1, import_id)?;
-            statement.raw_bind_parameter(at + 2, imported.line)?;
-            statement.raw_bind_parameter(at + 3, row.txid.as_str())?;
-            statement.raw_bind_parameter(at + 4, row.refid.as_str())?;
-            statement.raw_bind_parameter(at + 5, row.time.ticks())?;
-            statement.raw_bind_parameter(at + 6, chain)?;
-            statement.raw_bind_parameter(at + 7, kind)?;
-            statement.raw_bind_parameter(at + 8, money_value(row.amount))?;
-            statement.raw_bind_parameter(at + 9, money_value(row.fee))?;
-            statement.raw_bind_parameter(at + 10, optional(row.balance))?;
-            statement.raw_bind_parameter(at + 11, optional(row.amount_usd))?;
-            statement.raw_bind_parameter(at + 12, optional(row.fee_usd))?;
-            statement.raw_bind_parameter(at + 13, optional(row.balance_usd))?;
-            statement.raw_bind_parameter(at + 14, extra)?;
+            if full {
+                self.flush()?;
+            }
+            let (_, _, block) = self.block.get_or_insert_with(|| {
+                (
+                    import_id,
+                    self.next_id,
+                    BlockEncoder::new(file.extra_columns.len()),
+                )
+            });
+            block.push(&BlockRow {
+                line: imported.line,
+                time: row.time.ticks(),
+                kind,
+                row,
+                extra: &imported.extra,
+            });
+            self.next_id += 1;
+            self.rows += 1;
             // Request rows move no balance: they are not in the totals.
             if !row.txid.is_empty() {
                 let key = (
@@ -1175,13 +1005,22 @@ impl<'t, 'c> RowWriter<'t, 'c> {
                 sum.2 += row.fee;
             }
         }
-        tail.as_mut().unwrap_or(&mut self.batch).raw_execute()?;
-        self.rows += rows.len();
+        Ok(())
+    }
+
+    /// Stores the block being filled, if any.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if let Some((import, first_id, block)) = self.block.take() {
+            let rows = to_i64(block.rows());
+            self.insert
+                .execute(params![import, first_id, rows, block.finish()])?;
+        }
         Ok(())
     }
 
     /// The rows written and their monthly sums.
-    fn finish(self) -> Result<Inserted, StoreError> {
+    fn finish(mut self) -> Result<Inserted, StoreError> {
+        self.flush()?;
         let normalized = self.normalized;
         let monthly = self
             .sums
@@ -1200,24 +1039,12 @@ impl<'t, 'c> RowWriter<'t, 'c> {
         Ok(Inserted {
             rows: self.rows,
             monthly,
-            rebuild_indexes: self.rebuild_indexes,
         })
     }
 }
 
-/// Rows handed from the thread reading the files to the one writing them, in this order per
-/// file: `Start`, its chunks, `Done`.
-enum Read {
-    /// Reading file `n` of the new files starts.
-    Start(usize),
-    /// The next rows of the file being read.
-    Chunk(LedgersFile),
-    /// The file is read: what is known once all rows are (a ledgers file without its rows).
-    Done(Result<Export, ImportError>),
-}
-
-/// Rows per chunk handed from reading to writing: a whole number of INSERT statements.
-const CHUNK_ROWS: usize = BATCH * 128;
+/// Rows per progress report while storing.
+const PROGRESS_ROWS: usize = 1 << 16;
 
 /// One import of new files (see [`Workspace::import_with`]).
 struct Import<'a, 's> {
@@ -1230,226 +1057,13 @@ struct Import<'a, 's> {
 }
 
 impl Import<'_, '_> {
-    /// Into an empty store: every row of the new files is written as it is read (reading on
-    /// another thread), then checked while the indexes are built; the rows the check does not
-    /// count (a txid again) are deleted before the commit. Nothing was stored to check against,
-    /// so the same rows end up stored as when the check decides first, sooner.
-    fn streaming(&mut self, conn: &mut Connection) -> Result<Option<IntegrityReport>, StoreError> {
-        let tx = conn.transaction()?;
-        let first_id: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(id), 0) + 1 FROM ledger_rows",
-            [],
-            |r| r.get(0),
-        )?;
-        let mut writer = RowWriter::new(&tx)?;
-        // Ledgers files in the order read, with their place in `outcomes` and import id.
-        let mut ledgers: Vec<(usize, LedgersFile, i64)> = Vec::new();
-        let mut trades: Vec<(usize, TradesFile)> = Vec::new();
-        let fresh = self.fresh;
-        let options = self.options;
-        // Line breaks of each csv file: at least its rows (room to reserve, and the progress
-        // shown); none known for a zip before it is unpacked.
-        let breaks: Vec<usize> = fresh
-            .iter()
-            .map(|(_, s)| if is_zip(s) { 0 } else { line_breaks(s.bytes) })
-            .collect();
-        let expected: usize = breaks.iter().sum();
-        let (send, receive) = std::sync::mpsc::sync_channel::<Read>(4);
-        std::thread::scope(|scope| -> Result<(), StoreError> {
-            scope.spawn(move || {
-                for (n, (_, source)) in fresh.iter().enumerate() {
-                    if send.send(Read::Start(n)).is_err() {
-                        return;
-                    }
-                    let read = read_export_in_chunks(
-                        source.name,
-                        source.bytes,
-                        options,
-                        CHUNK_ROWS,
-                        &mut |chunk| {
-                            // A closed channel: the writer failed and rolls back.
-                            let _ = send.send(Read::Chunk(chunk));
-                        },
-                    );
-                    let failed = read.is_err();
-                    if send.send(Read::Done(read)).is_err() || failed {
-                        return;
-                    }
-                }
-            });
-            // The receiver is dropped on any early return, so the reader never waits on it.
-            let mut current: Option<(usize, Vec<ImportedLedgerRow>, Option<i64>)> = None;
-            let mut written = 0_usize;
-            let mut shown = 0_usize;
-            for message in receive {
-                match message {
-                    Read::Start(n) => {
-                        (self.progress)(ImportStage::Reading {
-                            index: n,
-                            files: fresh.len(),
-                            name: fresh[n].1.name.to_owned(),
-                        });
-                        current = Some((n, Vec::with_capacity(breaks[n]), None));
-                    }
-                    Read::Chunk(mut chunk) => {
-                        let Some((n, rows, import_id)) = current.as_mut() else {
-                            continue;
-                        };
-                        let id = match *import_id {
-                            Some(id) => id,
-                            None => {
-                                let outcome = &self.outcomes[fresh[*n].0];
-                                let id = insert_import(
-                                    &tx,
-                                    outcome,
-                                    ExportKind::Ledgers,
-                                    self.now,
-                                    &chunk,
-                                )?;
-                                *import_id = Some(id);
-                                id
-                            }
-                        };
-                        writer.write(&chunk, chunk.rows.iter(), id)?;
-                        written += chunk.rows.len();
-                        rows.append(&mut chunk.rows);
-                        if written - shown >= 65_536 {
-                            shown = written;
-                            (self.progress)(ImportStage::Storing {
-                                done: written,
-                                total: expected.max(written),
-                            });
-                        }
-                    }
-                    Read::Done(read) => {
-                        let Some((n, rows, import_id)) = current.take() else {
-                            continue;
-                        };
-                        let i = fresh[n].0;
-                        let export = read?;
-                        let outcome = &mut self.outcomes[i];
-                        outcome.kind = Some(export.kind());
-                        outcome.warnings = export.warnings().to_vec();
-                        match export {
-                            Export::Ledgers(mut file) => {
-                                file.rows = rows;
-                                outcome.rows = file.rows.len();
-                                let id = match import_id {
-                                    Some(id) => id,
-                                    None => insert_import(
-                                        &tx,
-                                        outcome,
-                                        ExportKind::Ledgers,
-                                        self.now,
-                                        &file,
-                                    )?,
-                                };
-                                ledgers.push((i, file, id));
-                            }
-                            Export::Trades(file) => {
-                                outcome.rows = file.rows.len();
-                                trades.push((i, file));
-                            }
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        let inserted = writer.finish()?;
-        (self.progress)(ImportStage::Storing {
-            done: inserted.rows,
-            total: inserted.rows,
-        });
-
-        let new_files: Vec<usize> = ledgers.iter().map(|&(i, _, _)| i).collect();
-        let import_ids: HashMap<usize, i64> = ledgers
-            .iter()
-            .enumerate()
-            .map(|(k, &(_, _, id))| (k, id))
-            .collect();
-        let all: Vec<LedgersFile> = ledgers.into_iter().map(|(_, f, _)| f).collect();
-        let mut report = None;
-        if !all.is_empty() {
-            (self.progress)(ImportStage::Checking {
-                rows: all.iter().map(|f| f.rows.len()).sum(),
-            });
-        }
-        // The check on another thread while the indexes are built here.
-        let (checked, indexed) = std::thread::scope(|scope| {
-            let checker = scope.spawn(|| (!all.is_empty()).then(|| check::check(&all)));
-            let indexed = if inserted.rebuild_indexes {
-                tx.execute_batch(LEDGER_INDEXES)
-            } else {
-                Ok(())
-            };
-            let checked = checker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (checked, indexed)
-        });
-        indexed?;
-        let mut monthly = inserted.monthly;
-        if let Some(checked) = checked {
-            let new_rows = count_outcomes(&all, 0, &new_files, &checked, self.outcomes);
-            let written: usize = all.iter().map(|f| f.rows.len()).sum();
-            if new_rows.len() < written {
-                // The rows written that the check does not count: by position, since ids
-                // follow the order written.
-                let starts: Vec<usize> = all
-                    .iter()
-                    .scan(0, |n, f| {
-                        let start = *n;
-                        *n += f.rows.len();
-                        Some(start)
-                    })
-                    .collect();
-                let mut counted = vec![false; written];
-                for at in &new_rows {
-                    counted[starts[at.file as usize] + at.row as usize] = true;
-                }
-                let mut delete = tx.prepare("DELETE FROM ledger_rows WHERE id = ?1")?;
-                for (f, file) in all.iter().enumerate() {
-                    for (r, imported) in file.rows.iter().enumerate() {
-                        let position = starts[f] + r;
-                        if counted[position] {
-                            continue;
-                        }
-                        delete.execute([first_id + to_i64(position)])?;
-                        let row = &imported.row;
-                        if let Some(sum) =
-                            month_key(file, row).and_then(|key| monthly.get_mut(&key))
-                        {
-                            sum.0 -= 1;
-                            sum.1 -= row.amount;
-                            sum.2 -= row.fee;
-                        }
-                    }
-                }
-                monthly.retain(|_, sum| sum.0 > 0);
-            }
-            add_monthly(&tx, monthly)?;
-            record_counts(
-                &tx,
-                &all,
-                0,
-                &new_files,
-                &checked,
-                &import_ids,
-                self.outcomes,
-            )?;
-            report = Some(checked);
-        }
-        self.store_trades(&tx, &trades)?;
-        tx.commit()?;
-        Ok(report)
-    }
-
-    /// Into a store with rows: every new file is read, then checked with what is stored
-    /// (stored first), then the rows it counts as new are written.
-    fn checked_first(
+    /// Reads every new file, checks them with what is stored (stored first), then writes the
+    /// rows the check counts as new, in one transaction. `empty`: nothing is stored yet.
+    fn run(
         &mut self,
         conn: &mut Connection,
+        table: &OnceCell<LedgerTable>,
+        empty: bool,
     ) -> Result<Option<IntegrityReport>, StoreError> {
         let mut ledgers: Vec<(usize, LedgersFile)> = Vec::new();
         let mut trades: Vec<(usize, TradesFile)> = Vec::new();
@@ -1474,22 +1088,20 @@ impl Import<'_, '_> {
                 }
             }
         }
-        let mut all = if ledgers.is_empty() {
+        let mut all = if ledgers.is_empty() || empty {
             Vec::new()
         } else {
-            stored_files(conn)?
+            table_of(table, conn)?.stored_files()?
         };
         let stored = all.len();
         let new_files: Vec<usize> = ledgers.iter().map(|&(i, _)| i).collect();
         all.extend(ledgers.into_iter().map(|(_, f)| f));
-        let checked = (!new_files.is_empty()).then(|| {
+        let tx = conn.transaction()?;
+        let mut checked = None;
+        if !new_files.is_empty() {
             (self.progress)(ImportStage::Checking {
                 rows: all.iter().map(|f| f.rows.len()).sum(),
             });
-            check::check(&all)
-        });
-        let tx = conn.transaction()?;
-        if let Some(checked) = &checked {
             let mut import_ids: HashMap<usize, i64> = HashMap::new();
             for (k, &i) in new_files.iter().enumerate() {
                 let file = &all[stored + k];
@@ -1497,48 +1109,90 @@ impl Import<'_, '_> {
                     insert_import(&tx, &self.outcomes[i], ExportKind::Ledgers, self.now, file)?;
                 import_ids.insert(stored + k, id);
             }
-            let new_rows = count_outcomes(&all, stored, &new_files, checked, self.outcomes);
-            let mut writer = RowWriter::new(&tx)?;
-            let total = new_rows.len();
-            // The new rows, a run per file (the check lists them in file order).
-            let mut start = 0;
-            while start < new_rows.len() {
-                let f = new_rows[start].file;
-                let end = new_rows[start..]
-                    .iter()
-                    .position(|at| at.file != f)
-                    .map_or(new_rows.len(), |n| start + n);
-                let file = &all[f as usize];
-                let import_id = import_ids.get(&(f as usize)).copied().unwrap_or(0);
-                for run in new_rows[start..end].chunks(CHUNK_ROWS) {
-                    (self.progress)(ImportStage::Storing {
-                        done: writer.rows,
-                        total,
-                    });
-                    let rows = run.iter().map(|at| &file.rows[at.row as usize]);
-                    writer.write(file, rows, import_id)?;
+            let every_row = || {
+                all.iter().enumerate().skip(stored).flat_map(|(f, file)| {
+                    (0..file.rows.len()).map(move |r| RowIndex {
+                        file: f as u32,
+                        row: r as u32,
+                    })
+                })
+            };
+            // With nothing stored, every row is new unless the check finds it twice: the rows
+            // are written while it runs, and written again (from a savepoint) if it did.
+            let (report, speculative) = if empty {
+                tx.execute_batch("SAVEPOINT speculative")?;
+                let total = all[stored..].iter().map(|f| f.rows.len()).sum();
+                let (report, written) = std::thread::scope(|scope| {
+                    let checker = scope.spawn(|| check::check(&all));
+                    let written = self.write_rows(&tx, &all, every_row(), total, &import_ids);
+                    let report = checker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    (report, written)
+                });
+                (report, Some(written?))
+            } else {
+                (check::check(&all), None)
+            };
+            let new_rows = count_outcomes(&all, stored, &new_files, &report, self.outcomes);
+            let inserted = match speculative {
+                Some(inserted) if inserted.rows == new_rows.len() => {
+                    tx.execute_batch("RELEASE speculative")?;
+                    inserted
                 }
-                start = end;
-            }
-            let inserted = writer.finish()?;
-            (self.progress)(ImportStage::Storing { done: total, total });
-            if inserted.rebuild_indexes {
-                tx.execute_batch(LEDGER_INDEXES)?;
-            }
+                other => {
+                    if other.is_some() {
+                        tx.execute_batch("ROLLBACK TO speculative; RELEASE speculative")?;
+                    }
+                    let total = new_rows.len();
+                    self.write_rows(&tx, &all, new_rows.into_iter(), total, &import_ids)?
+                }
+            };
             add_monthly(&tx, inserted.monthly)?;
             record_counts(
                 &tx,
                 &all,
                 stored,
                 &new_files,
-                checked,
+                &report,
                 &import_ids,
                 self.outcomes,
             )?;
+            checked = Some(report);
         }
         self.store_trades(&tx, &trades)?;
         tx.commit()?;
         Ok(checked)
+    }
+
+    /// Writes the rows `rows` names (`total` of them), with progress; each file's in file order.
+    fn write_rows(
+        &mut self,
+        conn: &Connection,
+        all: &[LedgersFile],
+        rows: impl Iterator<Item = RowIndex>,
+        total: usize,
+        import_ids: &HashMap<usize, i64>,
+    ) -> Result<Inserted, StoreError> {
+        let mut writer = RowWriter::new(conn)?;
+        for (n, at) in rows.enumerate() {
+            if n % PROGRESS_ROWS == 0 {
+                (self.progress)(ImportStage::Storing { done: n, total });
+            }
+            let file = &all[at.file as usize];
+            let import_id = import_ids.get(&(at.file as usize)).copied().unwrap_or(0);
+            writer.write(
+                file,
+                std::iter::once(&file.rows[at.row as usize]),
+                import_id,
+            )?;
+        }
+        let inserted = writer.finish()?;
+        (self.progress)(ImportStage::Storing {
+            done: inserted.rows,
+            total,
+        });
+        Ok(inserted)
     }
 
     /// Stores the trades files read, each with its import record and counts.
@@ -1557,15 +1211,6 @@ impl Import<'_, '_> {
         }
         Ok(())
     }
-}
-
-/// A zip by its name or first bytes, as [`read_export`] tells one.
-fn is_zip(source: &SourceFile<'_>) -> bool {
-    source.name.to_ascii_lowercase().ends_with(".zip") || source.bytes.starts_with(b"PK")
-}
-
-fn line_breaks(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 /// The counts of each new file from the check of `all` (the first `stored` files stored before):
@@ -1814,8 +1459,181 @@ fn insert_trades(
     Ok((added, present, duplicates))
 }
 
+/// Reading the row table of schema 2, to move its rows into blocks (migration 3).
+mod legacy {
+    use super::*;
+
+    /// Bits of a packed money integer that hold the scale.
+    const SCALE_BITS: u32 = 5;
+
+    /// How a ledger amount is stored: `mantissa × 32 + scale` as an INTEGER when the mantissa fits
+    /// (every amount seen: 1 to 8 bytes, nothing to format or parse), else the exact text (and so
+    /// a negative zero, whose sign an integer would lose). Both read back to the same [`Decimal`],
+    /// scale included.
+    #[cfg(test)]
+    pub(super) fn money_value(d: Decimal) -> rusqlite::types::Value {
+        let packed = i64::try_from(d.mantissa())
+            .ok()
+            .filter(|_| !(d.is_zero() && d.is_sign_negative()))
+            .and_then(|m| m.checked_mul(1 << SCALE_BITS))
+            .and_then(|m| m.checked_add(i64::from(d.scale())));
+        match packed {
+            Some(n) => rusqlite::types::Value::Integer(n),
+            None => rusqlite::types::Value::Text(d.to_string()),
+        }
+    }
+
+    /// A stored ledger amount ([`money_value`]; TEXT in a workspace from before the packing).
+    fn optional_money(r: &rusqlite::Row<'_>, i: usize) -> Result<Option<Decimal>, StoreError> {
+        use rusqlite::types::ValueRef;
+        match r.get_ref(i)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(n) => {
+                let scale = u32::try_from(n.rem_euclid(1 << SCALE_BITS)).unwrap_or(u32::MAX);
+                Decimal::try_from_i128_with_scale(i128::from(n.div_euclid(1 << SCALE_BITS)), scale)
+                    .map(Some)
+                    .map_err(|_| StoreError::Corrupt(format!("amount {n}")))
+            }
+            ValueRef::Text(t) => std::str::from_utf8(t)
+                .map_err(|_| StoreError::Corrupt("amount text".to_owned()))
+                .and_then(decimal)
+                .map(Some),
+            other => Err(StoreError::Corrupt(format!("amount {other:?}"))),
+        }
+    }
+
+    /// A stored ledger amount that must be present.
+    pub(super) fn money(r: &rusqlite::Row<'_>, i: usize) -> Result<Decimal, StoreError> {
+        optional_money(r, i)?.ok_or_else(|| StoreError::Corrupt("missing amount".to_owned()))
+    }
+
+    /// The columns of `ledger` a [`LedgerRow`] is read from, in [`row_from_sql`]'s order.
+    const LEDGER_COLUMNS: &str = "txid, refid, time, type, subtype, aclass, subclass, \
+         asset, wallet, amount, fee, balance, amount_usd, fee_usd, balance_usd, fee_currency";
+
+    /// A [`LedgerRow`] from the columns [`LEDGER_COLUMNS`] names, starting at column `at`.
+    fn row_from_sql(r: &rusqlite::Row<'_>, at: usize) -> Result<LedgerRow, StoreError> {
+        let text = |i: usize| -> Result<CompactString, StoreError> {
+            Ok(CompactString::from(
+                r.get_ref(at + i)?.as_str().map_err(rusqlite::Error::from)?,
+            ))
+        };
+        Ok(LedgerRow {
+            txid: text(0)?,
+            refid: text(1)?,
+            time: timestamp(r.get(at + 2)?)?,
+            r#type: text(3)?,
+            subtype: text(4)?,
+            aclass: text(5)?,
+            subclass: text(6)?,
+            asset: text(7)?,
+            wallet: text(8)?,
+            amount: money(r, at + 9)?,
+            fee: money(r, at + 10)?,
+            balance: optional_money(r, at + 11)?,
+            amount_usd: optional_money(r, at + 12)?,
+            fee_usd: optional_money(r, at + 13)?,
+            balance_usd: optional_money(r, at + 14)?,
+            fee_currency: text(15)?,
+        })
+    }
+
+    /// Moves the rows of `ledger_rows` into blocks, in storage order (ids renumbered from 1,
+    /// which nothing stored refers to), with their extra columns by the import's column names;
+    /// then drops the row table, its view and indexes. The monthly sums stay as they are.
+    pub(super) fn rows_into_blocks(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+        let mut files: Vec<(i64, LedgersFile)> = Vec::new();
+        let mut stmt = tx.prepare(
+            "SELECT id, file, columns, extra_columns FROM imports
+             WHERE kind = 'ledgers' ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let name: String = r.get(1)?;
+            let extra: String = r.get(3)?;
+            files.push((
+                r.get(0)?,
+                LedgersFile {
+                    file: Arc::from(name.as_str()),
+                    layout: None,
+                    columns: crate::import::LedgerColumns::from_bits(
+                        u16::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    ),
+                    extra_columns: serde_json::from_str(&extra)
+                        .map_err(|_| StoreError::Corrupt(format!("extra columns {extra:?}")))?,
+                    rows: Vec::new(),
+                    warnings: Vec::new(),
+                    unknown: Vec::new(),
+                },
+            ));
+        }
+        drop(rows);
+        drop(stmt);
+        let mut writer = RowWriter::new(tx)?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT import_id, line, extra, {LEDGER_COLUMNS} FROM ledger ORDER BY id"
+        ))?;
+        let mut rows = stmt.query([])?;
+        // Rows of one import are consecutive: a run is written when the next begins.
+        let mut current: Option<usize> = None;
+        let mut run: Vec<ImportedLedgerRow> = Vec::new();
+        let write = |writer: &mut RowWriter<'_>, at: usize, run: &mut Vec<ImportedLedgerRow>| {
+            let (id, file) = &files[at];
+            let written = writer.write(file, run.iter(), *id);
+            run.clear();
+            written
+        };
+        while let Some(r) = rows.next()? {
+            let import: i64 = r.get(0)?;
+            let at = files
+                .iter()
+                .position(|(id, _)| *id == import)
+                .ok_or_else(|| StoreError::Corrupt(format!("row of unknown import {import}")))?;
+            if current.is_some_and(|c| c != at) {
+                write(&mut writer, current.unwrap_or(at), &mut run)?;
+            }
+            current = Some(at);
+            let extra: Option<String> = r.get(2)?;
+            let values = match extra {
+                None => Vec::new(),
+                Some(json) => {
+                    let object: serde_json::Map<String, serde_json::Value> =
+                        serde_json::from_str(&json)
+                            .map_err(|_| StoreError::Corrupt(format!("extra columns {json:?}")))?;
+                    files[at]
+                        .1
+                        .extra_columns
+                        .iter()
+                        .map(|name| {
+                            object
+                                .get(name)
+                                .and_then(serde_json::Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned()
+                        })
+                        .collect()
+                }
+            };
+            run.push(ImportedLedgerRow {
+                line: r.get(1)?,
+                row: row_from_sql(r, 3)?,
+                extra: values,
+            });
+        }
+        if let Some(at) = current {
+            write(&mut writer, at, &mut run)?;
+        }
+        drop(rows);
+        drop(stmt);
+        writer.finish()?;
+        tx.execute_batch("DROP VIEW ledger; DROP TABLE ledger_rows;")?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::legacy::{money, money_value};
     use super::*;
 
     #[test]
@@ -1828,7 +1646,7 @@ mod tests {
             "1.2345000000",
             "-20691.0093",
             "123456789012.3456789012",
-            "79228162514264337593543950335",
+            "7922816251426433759354.3950335",
             "-0.0000000000000000000000000001",
         ] {
             let d = decimal(text).expect("decimal");
@@ -1848,7 +1666,10 @@ mod tests {
         let path = dir.path().join("old.sqlite");
         {
             let conn = Connection::open(&path).expect("db");
-            conn.execute_batch(MIGRATIONS[0]).expect("schema 1");
+            let Migration::Sql(schema_1) = MIGRATIONS[0] else {
+                panic!("schema 1 is SQL")
+            };
+            conn.execute_batch(schema_1).expect("schema 1");
             conn.execute_batch(
                 "INSERT INTO imports VALUES (1, 'old.csv', 'ab', 'ledgers', 0, 4095, '[]', 1, 1, 0,
                      0, 0);
@@ -1874,5 +1695,245 @@ mod tests {
         let report = ws.check().expect("check");
         assert!(report.holds());
         assert_eq!(report.chains.len(), 1);
+    }
+
+    /// A row of schema 2: id, import, line, txid, refid, time, kind, amount, fee, balance,
+    /// extra columns.
+    type OldRow<'a> = (
+        i64,
+        i64,
+        u32,
+        &'a str,
+        &'a str,
+        i64,
+        i64,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+
+    /// A row as read back: id, file, line, txid, amount, balance, extra columns.
+    type Seen<'a> = (
+        i64,
+        &'a str,
+        u32,
+        &'a str,
+        String,
+        Option<String>,
+        Vec<(String, String)>,
+    );
+
+    /// A workspace of schema 2 (a row table with packed money) opens with its rows in blocks:
+    /// storage order kept (ids renumbered from 1 past a deleted row), money exact with its
+    /// scale, extra columns by name, request rows and the chain's wallet as they were.
+    #[test]
+    fn a_schema_2_workspace_is_migrated_into_blocks() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&path).expect("db");
+            for migration in &MIGRATIONS[..2] {
+                let Migration::Sql(sql) = migration else {
+                    panic!("schemas 1 and 2 are SQL")
+                };
+                conn.execute_batch(sql).expect("schema");
+            }
+            let packed = |text: &str| money_value(decimal(text).expect("decimal"));
+            conn.execute_batch(
+                "INSERT INTO imports VALUES (1, 'a.csv', 'aa', 'ledgers', 0, 4095, '[\"note\"]',
+                     2, 2, 0, 0, 0);
+                 INSERT INTO imports VALUES (2, 'b.csv', 'bb', 'ledgers', 0, 4095, '[]', 1, 1, 0,
+                     0, 0);
+                 INSERT INTO ledger_chains VALUES (1, 'BTC', 'spot / main');
+                 INSERT INTO ledger_kinds VALUES (1, 1, 'deposit', '', 'currency', 'crypto',
+                     'XXBT', '');
+                 INSERT INTO ledger_kinds VALUES (2, 1, 'withdrawal', '', 'currency', 'crypto',
+                     'XXBT', '');
+                 PRAGMA user_version = 2;",
+            )
+            .expect("schema 2 records");
+            let mut insert = conn
+                .prepare(
+                    "INSERT INTO ledger_rows (id, import_id, line, txid, refid, time, chain, kind,
+                         amount, fee, balance, extra)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .expect("insert");
+            let rows: [OldRow<'_>; 4] = [
+                (
+                    1,
+                    1,
+                    2,
+                    "LA",
+                    "RA",
+                    17_000_000_000_000,
+                    1,
+                    "1.2500000000",
+                    "0",
+                    Some("1.2500000000"),
+                    Some(r#"{"note":"first"}"#),
+                ),
+                (
+                    2,
+                    1,
+                    3,
+                    "",
+                    "RB",
+                    17_000_100_000_000,
+                    2,
+                    "-0.5000000000",
+                    "0.0001000000",
+                    None,
+                    Some(r#"{"note":""}"#),
+                ),
+                // Id 3 was deleted by an import of schema 2 (a duplicate): ids are renumbered.
+                (
+                    4,
+                    2,
+                    2,
+                    "LB",
+                    "RB",
+                    17_000_200_000_000,
+                    2,
+                    "-0.5000000000",
+                    "0.0001000000",
+                    Some("0.7499000000"),
+                    None,
+                ),
+                (
+                    5,
+                    2,
+                    3,
+                    "LC",
+                    "RC",
+                    17_000_300_000_000,
+                    1,
+                    "7922816251426433759354.3950335",
+                    "0",
+                    Some("7922816251426433759355.144933"),
+                    None,
+                ),
+            ];
+            for (id, import, line, txid, refid, time, kind, amount, fee, balance, extra) in rows {
+                let amount = if amount.len() > 20 {
+                    rusqlite::types::Value::Text(amount.to_owned())
+                } else {
+                    packed(amount)
+                };
+                insert
+                    .execute(params![
+                        id,
+                        import,
+                        line,
+                        txid,
+                        refid,
+                        time,
+                        kind,
+                        amount,
+                        packed(fee),
+                        balance.map(|b| rusqlite::types::Value::Text(b.to_owned())),
+                        extra
+                    ])
+                    .expect("row");
+            }
+        }
+        let ws = Workspace::open(&path).expect("open");
+        let tables: i64 = ws
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('ledger', 'ledger_rows')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("schema");
+        assert_eq!(tables, 0, "the row table and its view are gone");
+        let rows = ws
+            .page(&crate::Filter::default(), 0, 10)
+            .expect("page")
+            .rows;
+        let seen: Vec<Seen<'_>> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.id,
+                    &*r.file,
+                    r.line,
+                    r.row.txid.as_str(),
+                    r.row.amount.to_string(),
+                    r.row.balance.map(|b| b.to_string()),
+                    r.extra.clone(),
+                )
+            })
+            .collect();
+        let note = |v: &str| vec![("note".to_owned(), v.to_owned())];
+        assert_eq!(
+            seen,
+            vec![
+                (
+                    1,
+                    "a.csv",
+                    2,
+                    "LA",
+                    "1.2500000000".to_owned(),
+                    Some("1.2500000000".to_owned()),
+                    note("first")
+                ),
+                (
+                    2,
+                    "a.csv",
+                    3,
+                    "",
+                    "-0.5000000000".to_owned(),
+                    None,
+                    note("")
+                ),
+                (
+                    3,
+                    "b.csv",
+                    2,
+                    "LB",
+                    "-0.5000000000".to_owned(),
+                    Some("0.7499000000".to_owned()),
+                    vec![]
+                ),
+                (
+                    4,
+                    "b.csv",
+                    3,
+                    "LC",
+                    "7922816251426433759354.3950335".to_owned(),
+                    Some("7922816251426433759355.144933".to_owned()),
+                    vec![]
+                ),
+            ]
+        );
+        assert!(
+            rows.iter()
+                .all(|r| r.row.wallet == "spot / main" && r.asset == "BTC")
+        );
+        assert_eq!(
+            ws.chain_balance_at(
+                "BTC",
+                "spot / main",
+                Timestamp::from_ticks(17_000_250_000_000).expect("time")
+            )
+            .expect("balance"),
+            Some(decimal("0.7499000000").expect("decimal"))
+        );
+        // A later import appends after the migrated rows.
+        let mut ws = ws;
+        ws.import(&[SourceFile {
+            name: "c.csv",
+            bytes: b"txid,refid,time,type,subtype,aclass,subclass,asset,wallet,amount,fee,balance
+LD,RD,2030-01-01 00:00:00,deposit,,currency,crypto,XXBT,spot / main,1,0,2
+",
+        }])
+        .expect("import");
+        let last = ws
+            .page(&crate::Filter::default(), 4, 10)
+            .expect("page")
+            .rows;
+        assert_eq!((last[0].id, last[0].row.txid.as_str()), (5, "LD"));
     }
 }

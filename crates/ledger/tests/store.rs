@@ -312,6 +312,17 @@ fn a_first_import_with_a_duplicate_and_an_overlap_stores_each_entry_once() {
         vec![(107, 106, 0, 1), (10, 0, 10, 0)]
     );
     assert_eq!(ws.ledger_rows().expect("rows"), 106);
+    // The rows written while the check ran were written again without the duplicate: the
+    // storage ids run from 1 with no gap.
+    let mut ids: Vec<i64> = ws
+        .page(&Filter::default(), 0, usize::MAX)
+        .expect("page")
+        .rows
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=106).collect::<Vec<i64>>());
     let once = check(&[read_ledgers(ROYE, &bytes, Default::default()).expect("read")]);
     let stored = ws.check().expect("check");
     assert_eq!(stored.chains.len(), once.chains.len());
@@ -369,9 +380,9 @@ fn deposits(rows: usize) -> String {
     String::from_utf8(csv).expect("utf-8")
 }
 
-/// Into an empty workspace rows are written as they are read, in chunks: a bad line after
-/// thousands of rows were written still leaves nothing stored; the same file whole then lands
-/// completely, and the progress shows reading, storing up to every row, then checking.
+/// A bad line after thousands of good ones leaves nothing stored; the same file whole then
+/// lands completely (several blocks of rows), and the progress shows reading, checking, then
+/// storing up to every row.
 #[test]
 fn a_large_first_import_lands_whole_or_not_at_all() {
     let (_dir, mut ws) = workspace();
@@ -429,8 +440,125 @@ fn a_large_first_import_lands_whole_or_not_at_all() {
     assert!(stored.iter().all(|(done, total)| done <= total));
     assert!(stored.windows(2).all(|w| w[0].0 < w[1].0));
     assert_eq!(stored.last(), Some(&(40_000, 40_000)));
-    assert_eq!(stages.last(), Some(&ImportStage::Checking { rows: 40_000 }));
-    // The indexes the queries use are back.
+    assert_eq!(
+        stages.last(),
+        Some(&ImportStage::Storing {
+            done: 40_000,
+            total: 40_000
+        })
+    );
+    assert_eq!(stages[1], ImportStage::Checking { rows: 40_000 });
+    // Every row reads back: a balance after the last, and the last row by storage id.
+    let last = ws.page(&Filter::default(), 39_999, 10).expect("page");
+    assert_eq!(
+        (last.total, last.rows.len(), last.rows[0].id),
+        (40_000, 1, 40_000)
+    );
+    assert_eq!(last.rows[0].line, 40_001);
     let balance = ws.balance_at(at("2024-01-10 00:00:00")).expect("balance");
     assert_eq!(balance[0].balance, Decimal::from(12_961));
+}
+
+/// What a filter selects, read off every row one by one: the meaning of [`Filter`] spelled out.
+fn selects(filter: &Filter, row: &countersign_ledger::StoredRow) -> bool {
+    let r = &row.row;
+    let normalized: Vec<String> = filter
+        .assets
+        .iter()
+        .map(|a| countersign_ledger::asset::normalize(a).normalized())
+        .collect();
+    let any = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
+    let text = filter.text.as_deref().filter(|t| !t.is_empty());
+    filter.from.is_none_or(|from| r.time >= from)
+        && filter.to.is_none_or(|to| r.time < to)
+        && any(&normalized, &row.asset)
+        && any(&filter.types, &r.r#type)
+        && any(&filter.subtypes, &r.subtype)
+        && any(&filter.wallets, &r.wallet)
+        && filter.refid.as_deref().is_none_or(|refid| r.refid == refid)
+        && text.is_none_or(|t| {
+            let t = t.to_ascii_lowercase();
+            [
+                r.txid.as_str(),
+                &r.refid,
+                &r.r#type,
+                &r.subtype,
+                &r.asset,
+                &row.asset,
+                &r.wallet,
+            ]
+            .into_iter()
+            .chain(row.extra.iter().map(|(_, v)| v.as_str()))
+            .any(|v| v.to_ascii_lowercase().contains(&t))
+        })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Pages, positions and counts of any filter agree with reading every row: the in-memory
+    /// selection (chains, kinds, time bounds by binary search) leaves out nothing and adds
+    /// nothing, in the order of time then storage.
+    #[test]
+    fn a_filter_selects_what_its_parts_say(
+        assets in proptest::sample::subsequence(vec!["XBT", "XXBT", "EUR", "ETH", "DOT.S", "USDT", "NOPE"], 0..3),
+        types in proptest::sample::subsequence(vec!["trade", "deposit", "withdrawal", "staking", "transfer", "spend"], 0..2),
+        wallets in proptest::sample::subsequence(vec!["spot / main", "earn / flexible", "nowhere"], 0..2),
+        text in proptest::option::of(proptest::sample::select(vec!["", "l", "TRADE", "eur", "-", "xbt", "q"])),
+        refid_of in proptest::option::of(0_usize..400),
+        span in proptest::option::of((0_usize..400, 0_usize..400)),
+    ) {
+        let (dir, ws) = sampled_workspace();
+        let all = ws.page(&Filter::default(), 0, usize::MAX).expect("page").rows;
+        let filter = Filter {
+            assets: assets.iter().map(|a| a.to_string()).collect(),
+            types: types.iter().map(|t| t.to_string()).collect(),
+            wallets: wallets.iter().map(|w| w.to_string()).collect(),
+            text: text.map(str::to_owned),
+            refid: refid_of.map(|i| all[i % all.len()].row.refid.to_string()),
+            from: span.map(|(a, _)| all[a % all.len()].row.time),
+            to: span.map(|(_, b)| all[b % all.len()].row.time),
+            ..Filter::default()
+        };
+        let expected: Vec<i64> = all.iter().filter(|r| selects(&filter, r)).map(|r| r.id).collect();
+        let page = ws.page(&filter, 0, usize::MAX).expect("page");
+        proptest::prop_assert_eq!(page.total, expected.len());
+        proptest::prop_assert_eq!(page.rows.iter().map(|r| r.id).collect::<Vec<_>>(), expected.clone());
+        for (i, &id) in expected.iter().enumerate().step_by(7) {
+            proptest::prop_assert_eq!(ws.position(&filter, id).expect("position"), Some(i));
+        }
+        let middle = ws.page(&filter, 3, 5).expect("page");
+        proptest::prop_assert_eq!(
+            middle.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            expected.iter().skip(3).take(5).copied().collect::<Vec<_>>()
+        );
+        drop(dir);
+    }
+}
+
+/// Real exports of several layouts, assets and wallets in one workspace (read once per test
+/// case: a few hundred rows).
+fn sampled_workspace() -> (tempfile::TempDir, Workspace) {
+    let (dir, mut ws) = workspace();
+    let files = [
+        ROYE,
+        "real/feelhip_portfolio_monitor_ledgers_2021-02_staking.csv",
+        "real/HagaiHargil_convert_bitcoin_formats_ledgers_2016-2019.csv",
+        "synthetic/zhaow-de_zcrypto-kraken_window-1-ledgers.csv",
+    ];
+    let bytes: Vec<Vec<u8>> = files.iter().map(|f| reference(f)).collect();
+    let sources: Vec<SourceFile<'_>> = files
+        .iter()
+        .zip(&bytes)
+        .map(|(name, bytes)| SourceFile { name, bytes })
+        .collect();
+    ws.import_with(
+        &sources,
+        ReadOptions {
+            accept_edited: true,
+        },
+        &mut |_| {},
+    )
+    .expect("import");
+    (dir, ws)
 }
