@@ -14,9 +14,6 @@
 //!   [`KNOWN_LEDGER_SUBTYPES`] is listed by [`LedgersFile::unknown_values`], never refused.
 //! - A large ledgers file (4 MiB or more) is parsed in two parts on two threads; the result,
 //!   warnings and errors are the same as one pass.
-//! - [`read_export_in_chunks`] reads the same way in one pass and hands a ledgers file's rows over
-//!   in chunks as they are read, so a caller can store them while the rest is read; the file it
-//!   returns has no rows, only what is known once all are read.
 //!
 //! # Edited files
 //!
@@ -456,48 +453,6 @@ pub fn read_export(
     }
 }
 
-/// Where [`read_export_in_chunks`] hands rows over: a [`LedgersFile`] holding the next rows of
-/// the file in order, every other field as known from the header (`warnings` and `unknown`
-/// empty).
-pub type ChunkSink<'s> = dyn FnMut(LedgersFile) + 's;
-
-/// Reads one export file as [`read_export`] does, in one pass, handing a ledgers file's rows to
-/// `sink` in order, `chunk_rows` at a time, as they are read. Returns the export with its
-/// warnings and unknown values and, for a ledgers file, no rows (all went to `sink`); a trades
-/// file is returned whole. On an error, the rows handed over so far are all the file had up to
-/// the bad line: the caller drops them.
-pub fn read_export_in_chunks(
-    file_name: &str,
-    bytes: &[u8],
-    options: ReadOptions,
-    chunk_rows: usize,
-    sink: &mut ChunkSink<'_>,
-) -> Result<Export, ImportError> {
-    let chunks = Some(Chunks {
-        rows: chunk_rows.max(1),
-        sink,
-    });
-    let is_zip = file_name.to_ascii_lowercase().ends_with(".zip") || bytes.starts_with(b"PK");
-    if is_zip {
-        let (member, csv) = unzip(file_name, bytes)?;
-        read_csv_parts(
-            &format!("{file_name}/{member}"),
-            &csv,
-            options,
-            usize::MAX,
-            chunks,
-        )
-    } else {
-        read_csv_parts(file_name, bytes, options, usize::MAX, chunks)
-    }
-}
-
-/// Where and how many rows at a time a ledgers file's rows go as they are read.
-struct Chunks<'c, 's> {
-    rows: usize,
-    sink: &'c mut ChunkSink<'s>,
-}
-
 /// Reads a ledgers export; a trades file is an error.
 pub fn read_ledgers(
     file_name: &str,
@@ -646,7 +601,7 @@ impl LineEnds {
 }
 
 fn read_csv(file_name: &str, bytes: &[u8], options: ReadOptions) -> Result<Export, ImportError> {
-    read_csv_parts(file_name, bytes, options, PARALLEL_FROM, None)
+    read_csv_parts(file_name, bytes, options, PARALLEL_FROM)
 }
 
 /// [`read_csv`], reading a ledgers file of at least `parallel_from` bytes in two parts at once.
@@ -655,7 +610,6 @@ fn read_csv_parts(
     bytes: &[u8],
     options: ReadOptions,
     parallel_from: usize,
-    chunks: Option<Chunks<'_, '_>>,
 ) -> Result<Export, ImportError> {
     let site = Site { file: file_name };
     if bytes.is_empty() {
@@ -689,7 +643,7 @@ fn read_csv_parts(
         parallel_from,
     };
     if header.iter().any(|h| h == "asset") && !header.iter().any(|h| h == "pair") {
-        read_ledger_rows(&input, file, header, reader, warnings, chunks).map(Export::Ledgers)
+        read_ledger_rows(&input, file, header, reader, warnings).map(Export::Ledgers)
     } else if header.iter().any(|h| h == "pair" || h == "ordertxid") {
         read_trade_rows(&input, file, header, reader, warnings).map(Export::Trades)
     } else {
@@ -976,7 +930,6 @@ fn read_ledger_rows(
     header: Vec<String>,
     reader: csv::Reader<&[u8]>,
     mut warnings: Vec<ImportWarning>,
-    chunks: Option<Chunks<'_, '_>>,
 ) -> Result<LedgersFile, ImportError> {
     let map = ColumnMap::new(
         input.site,
@@ -999,23 +952,6 @@ fn read_ledger_rows(
         warnings: Vec::new(),
         unknown: Vec::new(),
     };
-    if let Some(chunks) = chunks {
-        // One pass, the rows handed over as read.
-        let (_, unknown, _) = ledger_rows_of(
-            input,
-            &header,
-            &map,
-            reader,
-            &mut warnings,
-            Part::default(),
-            Some((&read, chunks)),
-        )?;
-        return Ok(LedgersFile {
-            warnings,
-            unknown,
-            ..read
-        });
-    }
     // A large file is read in two parts at once, split at a line break outside quotes; the
     // parts' rows, findings and errors are put together as one pass in file order gives them.
     let split = (input.body.len() >= input.parallel_from)
@@ -1024,108 +960,94 @@ fn read_ledger_rows(
         .map(|at| (at, input.body[..at].iter().filter(|&&b| b == b'\n').count()))
         // Both parts hold rows: the earlier one a header and at least one more line.
         .filter(|&(_, head_lines)| head_lines >= 2);
-    let (rows, unknown) =
-        match split {
-            None => {
-                let (rows, unknown, _) = ledger_rows_of(
-                    input,
-                    &header,
-                    &map,
-                    reader,
-                    &mut warnings,
-                    Part::default(),
-                    None,
-                )?;
-                (rows, unknown)
-            }
-            Some((split, head_lines)) => {
-                drop(reader);
-                let (head, tail) = input.body.split_at(split);
-                // Line 1 (the header) sets how every line must end.
-                let header_end = head.iter().position(|&b| b == b'\n').map(|i| {
-                    if i > 0 && head[i - 1] == b'\r' {
-                        LineEnd::Crlf
-                    } else {
-                        LineEnd::Lf
-                    }
-                });
-                let seeded = |lines_before| Part {
-                    lines_before,
-                    ends: LineEnds {
-                        first: header_end,
-                        mixed: false,
-                    },
-                };
-                // The earlier part's rows take the later's: room for all.
-                let first = Input {
-                    site: input.site,
-                    body: head,
-                    options: input.options,
-                    capacity: input.capacity,
-                    parallel_from: usize::MAX,
-                };
-                let second = Input {
-                    site: input.site,
-                    body: tail,
-                    options: input.options,
-                    capacity: input.capacity.saturating_sub(head_lines),
-                    parallel_from: usize::MAX,
-                };
-                let mut head_reader = reader_of(head);
-                let mut skipped = csv::StringRecord::new();
-                head_reader.read_record(&mut skipped).map_err(|e| {
-                    input
-                        .site
-                        .at(Some(1), None, ImportProblem::Csv(e.to_string()))
-                })?;
-                let (first_part, second_part) = std::thread::scope(|scope| {
-                    let later = scope.spawn(|| {
-                        let mut warnings = Vec::new();
-                        ledger_rows_of(
-                            &second,
-                            &header,
-                            &map,
-                            reader_of(tail),
-                            &mut warnings,
-                            seeded(head_lines),
-                            None,
-                        )
-                        .map(|part| (part, warnings))
-                    });
-                    let earlier = ledger_rows_of(
-                        &first,
+    let (rows, unknown) = match split {
+        None => {
+            let (rows, unknown, _) =
+                ledger_rows_of(input, &header, &map, reader, &mut warnings, Part::default())?;
+            (rows, unknown)
+        }
+        Some((split, head_lines)) => {
+            drop(reader);
+            let (head, tail) = input.body.split_at(split);
+            // Line 1 (the header) sets how every line must end.
+            let header_end = head.iter().position(|&b| b == b'\n').map(|i| {
+                if i > 0 && head[i - 1] == b'\r' {
+                    LineEnd::Crlf
+                } else {
+                    LineEnd::Lf
+                }
+            });
+            let seeded = |lines_before| Part {
+                lines_before,
+                ends: LineEnds {
+                    first: header_end,
+                    mixed: false,
+                },
+            };
+            // The earlier part's rows take the later's: room for all.
+            let first = Input {
+                site: input.site,
+                body: head,
+                options: input.options,
+                capacity: input.capacity,
+                parallel_from: usize::MAX,
+            };
+            let second = Input {
+                site: input.site,
+                body: tail,
+                options: input.options,
+                capacity: input.capacity.saturating_sub(head_lines),
+                parallel_from: usize::MAX,
+            };
+            let mut head_reader = reader_of(head);
+            let mut skipped = csv::StringRecord::new();
+            head_reader.read_record(&mut skipped).map_err(|e| {
+                input
+                    .site
+                    .at(Some(1), None, ImportProblem::Csv(e.to_string()))
+            })?;
+            let (first_part, second_part) = std::thread::scope(|scope| {
+                let later = scope.spawn(|| {
+                    let mut warnings = Vec::new();
+                    ledger_rows_of(
+                        &second,
                         &header,
                         &map,
-                        head_reader,
+                        reader_of(tail),
                         &mut warnings,
-                        seeded(0),
-                        None,
-                    );
-                    let later = later
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    (earlier, later)
+                        seeded(head_lines),
+                    )
+                    .map(|part| (part, warnings))
                 });
-                // The earlier part's error comes first in the file.
-                let (mut rows, mut unknown, mixed) = first_part?;
-                let ((more, later_unknown, _), later_warnings) = second_part?;
-                rows.extend(more);
-                for u in later_unknown {
-                    match unknown
-                        .iter_mut()
-                        .find(|k| k.column == u.column && k.value == u.value)
-                    {
-                        Some(k) => k.rows += u.rows,
-                        None => unknown.push(u),
-                    }
+                let earlier =
+                    ledger_rows_of(&first, &header, &map, head_reader, &mut warnings, seeded(0));
+                let later = later
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (earlier, later)
+            });
+            // The earlier part's error comes first in the file.
+            let (mut rows, mut unknown, mixed) = first_part?;
+            let ((more, later_unknown, _), later_warnings) = second_part?;
+            rows.extend(more);
+            for u in later_unknown {
+                match unknown
+                    .iter_mut()
+                    .find(|k| k.column == u.column && k.value == u.value)
+                {
+                    Some(k) => k.rows += u.rows,
+                    None => unknown.push(u),
                 }
-                // One pass reports mixed line ends once, at the first line that differs.
-                warnings.extend(later_warnings.into_iter().filter(|w| {
-                    !(mixed && matches!(w.problem, ImportProblem::MixedLineEnds { .. }))
-                }));
-                (rows, unknown)
             }
-        };
+            // One pass reports mixed line ends once, at the first line that differs.
+            warnings.extend(
+                later_warnings.into_iter().filter(|w| {
+                    !(mixed && matches!(w.problem, ImportProblem::MixedLineEnds { .. }))
+                }),
+            );
+            (rows, unknown)
+        }
+    };
     Ok(LedgersFile {
         rows,
         warnings,
@@ -1162,8 +1084,7 @@ fn split_point(body: &[u8]) -> Option<usize> {
 }
 
 /// Reads the ledger rows of a file or a [`Part`] of one: the rows, the unknown types and
-/// subtypes in the order first seen, and whether mixed line ends were found. With `chunks`, the
-/// rows go there as read (as copies of the given file holding them) and none are returned.
+/// subtypes in the order first seen, and whether mixed line ends were found.
 fn ledger_rows_of(
     input: &Input<'_>,
     header: &[String],
@@ -1171,7 +1092,6 @@ fn ledger_rows_of(
     reader: csv::Reader<&[u8]>,
     warnings: &mut Vec<ImportWarning>,
     part: Part,
-    mut chunks: Option<(&LedgersFile, Chunks<'_, '_>)>,
 ) -> Result<(Vec<ImportedLedgerRow>, Vec<UnknownValue>, bool), ImportError> {
     let at = |c| map.index(c);
     let (txid, refid, time, r#type, subtype) = (
@@ -1198,8 +1118,7 @@ fn ledger_rows_of(
         at(LedgerColumn::BalanceUsd),
         at(LedgerColumn::FeeCurrency),
     );
-    let capacity = chunks.as_ref().map_or(input.capacity, |(_, c)| c.rows);
-    let mut rows = Vec::with_capacity(capacity);
+    let mut rows = Vec::with_capacity(input.capacity);
     let mut unknown: Vec<UnknownValue> = Vec::new();
     let (_, mixed) = each_record(input, header, map.width, reader, warnings, part, |f| {
         let row = LedgerRow {
@@ -1244,29 +1163,9 @@ fn ledger_rows_of(
             row,
             extra: f.extras(&map.extra)?,
         });
-        if let Some((file, chunks)) = chunks.as_mut().filter(|(_, c)| rows.len() == c.rows) {
-            let chunk = std::mem::replace(&mut rows, Vec::with_capacity(chunks.rows));
-            (chunks.sink)(chunk_of(file, chunk));
-        }
         Ok(())
     })?;
-    if let Some((file, chunks)) = chunks.filter(|_| !rows.is_empty()) {
-        (chunks.sink)(chunk_of(file, std::mem::take(&mut rows)));
-    }
     Ok((rows, unknown, mixed))
-}
-
-/// `file` (read from the header) holding `rows`.
-fn chunk_of(file: &LedgersFile, rows: Vec<ImportedLedgerRow>) -> LedgersFile {
-    LedgersFile {
-        file: Arc::clone(&file.file),
-        layout: file.layout,
-        columns: file.columns,
-        extra_columns: file.extra_columns.clone(),
-        rows,
-        warnings: Vec::new(),
-        unknown: Vec::new(),
-    }
 }
 
 fn read_trade_rows(
@@ -1391,8 +1290,8 @@ mod tests {
     }
 
     fn both_ways(name: &str, bytes: &[u8], options: ReadOptions) {
-        let whole = read_csv_parts(name, bytes, options, usize::MAX, None);
-        let parts = read_csv_parts(name, bytes, options, 0, None);
+        let whole = read_csv_parts(name, bytes, options, usize::MAX);
+        let parts = read_csv_parts(name, bytes, options, 0);
         assert_eq!(parts, whole, "{name}");
     }
 
@@ -1405,7 +1304,7 @@ mod tests {
         for n in [1, 2, 3, 40, 41] {
             let bytes = csv(n);
             both_ways("plain", &bytes, strict);
-            let whole = read_csv_parts("plain", &bytes, strict, usize::MAX, None).expect("read");
+            let whole = read_csv_parts("plain", &bytes, strict, usize::MAX).expect("read");
             let Export::Ledgers(file) = whole else {
                 panic!("ledgers")
             };
@@ -1420,7 +1319,7 @@ mod tests {
         ] {
             both_ways("mixed", &mixed, strict);
             both_ways("mixed", &mixed, edited);
-            assert!(read_csv_parts("mixed", &mixed, strict, 0, None).is_err());
+            assert!(read_csv_parts("mixed", &mixed, strict, 0).is_err());
         }
         // A bad number in the later part, then in both.
         let text = String::from_utf8(bytes.clone()).expect("utf-8");
@@ -1429,7 +1328,7 @@ mod tests {
         both_ways("bad", late.as_bytes(), strict);
         let both = late.replacen("0.0002", "x", 1);
         both_ways("bad", both.as_bytes(), strict);
-        let err = read_csv_parts("bad", both.as_bytes(), strict, 0, None).expect_err("bad");
+        let err = read_csv_parts("bad", both.as_bytes(), strict, 0).expect_err("bad");
         assert_eq!(err.line, Some(3));
     }
 }

@@ -56,9 +56,8 @@ pub use export::{
     ExportError, ExportKind, LedgersCsvWriter, export_zip, write_ledgers_csv, write_trades_csv,
 };
 pub use import::{
-    ChunkSink, Export, ImportError, ImportProblem, ImportWarning, ImportedLedgerRow,
-    ImportedTradeRow, LedgerColumns, LedgersFile, ReadOptions, TradesFile, read_export,
-    read_export_in_chunks, read_ledgers,
+    Export, ImportError, ImportProblem, ImportWarning, ImportedLedgerRow, ImportedTradeRow,
+    LedgerColumns, LedgersFile, ReadOptions, TradesFile, read_export, read_ledgers,
 };
 pub use ledger::{LedgerColumn, LedgerLayout, LedgerRow};
 pub use query::{

@@ -9,7 +9,7 @@ use countersign_ledger::import::{ImportProblem, LineEnd};
 use countersign_ledger::{
     CompactString, Export, ExportKind, LedgerColumn, LedgerLayout, LedgerRow, LedgersFile,
     ReadOptions, Timestamp, TradeRow, TradesFile, TradesLayout, check, export_zip, read_export,
-    read_export_in_chunks, read_ledgers, write_ledgers_csv, write_trades_csv,
+    read_ledgers, write_ledgers_csv, write_trades_csv,
 };
 use support::{reference, reference_dir};
 
@@ -614,98 +614,6 @@ fn invalid_utf8_names_line_and_column() {
     assert_eq!(
         error("ledgers.csv", &bytes),
         r#"ledgers.csv line 3, column "subtype": is not UTF-8 text"#
-    );
-}
-
-/// Reads `bytes` in chunks of `size` rows: the chunks handed over and what is returned.
-fn in_chunks(
-    name: &str,
-    bytes: &[u8],
-    options: ReadOptions,
-    size: usize,
-) -> (
-    Vec<LedgersFile>,
-    Result<Export, countersign_ledger::ImportError>,
-) {
-    let mut chunks = Vec::new();
-    let result = read_export_in_chunks(name, bytes, options, size, &mut |chunk| chunks.push(chunk));
-    (chunks, result)
-}
-
-#[test]
-fn reading_in_chunks_hands_over_the_rows_one_pass_reads() {
-    for name in reference_files() {
-        let bytes = reference(&name);
-        let whole = read_export(&name, &bytes, strict()).expect("whole");
-        let (chunks, read) = in_chunks(&name, &bytes, strict(), 7);
-        match (whole, read.expect("in chunks")) {
-            (Export::Ledgers(whole), Export::Ledgers(rest)) => {
-                assert!(rest.rows.is_empty(), "{name}: rows left over");
-                assert!(!chunks.is_empty(), "{name}");
-                for (i, chunk) in chunks.iter().enumerate() {
-                    let last = i + 1 == chunks.len();
-                    assert!(chunk.rows.len() == 7 || last && !chunk.rows.is_empty());
-                    assert_eq!(
-                        (
-                            &chunk.file,
-                            chunk.layout,
-                            chunk.columns,
-                            &chunk.extra_columns
-                        ),
-                        (
-                            &whole.file,
-                            whole.layout,
-                            whole.columns,
-                            &whole.extra_columns
-                        ),
-                        "{name}"
-                    );
-                }
-                let rows: Vec<_> = chunks.into_iter().flat_map(|c| c.rows).collect();
-                assert_eq!(rows, whole.rows, "{name}");
-                assert_eq!(
-                    (rest.warnings, rest.unknown),
-                    (whole.warnings, whole.unknown)
-                );
-            }
-            (Export::Trades(whole), Export::Trades(read)) => {
-                assert!(chunks.is_empty(), "{name}");
-                assert_eq!(read, whole, "{name}");
-            }
-            _ => panic!("{name}: read as another kind"),
-        }
-    }
-}
-
-#[test]
-fn reading_in_chunks_fails_as_one_pass_does_after_handing_over_only_earlier_rows() {
-    let csv = with_field(&current_csv(), 4, 9, "1.2.3");
-    let (chunks, read) = in_chunks("ledgers.csv", csv.as_bytes(), strict(), 1);
-    assert_eq!(
-        read.expect_err("bad decimal").to_string(),
-        error("ledgers.csv", csv.as_bytes())
-    );
-    let lines: Vec<u32> = chunks
-        .iter()
-        .flat_map(|c| &c.rows)
-        .map(|r| r.line)
-        .collect();
-    assert_eq!(lines, vec![2, 3]);
-    // What accept_edited lets through is recorded on the file returned.
-    let mixed = current_csv().replacen("\r\n", "\n", 3);
-    let options = ReadOptions {
-        accept_edited: true,
-    };
-    let (chunks, read) = in_chunks("ledgers.csv", mixed.as_bytes(), options, 2);
-    let Ok(Export::Ledgers(rest)) = read else {
-        panic!("accepted")
-    };
-    let whole = read_ledgers("ledgers.csv", mixed.as_bytes(), options).expect("whole");
-    assert!(!whole.warnings.is_empty());
-    assert_eq!(rest.warnings, whole.warnings);
-    assert_eq!(
-        chunks.iter().map(|c| c.rows.len()).sum::<usize>(),
-        whole.rows.len()
     );
 }
 
