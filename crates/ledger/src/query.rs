@@ -221,7 +221,8 @@ pub struct Filter {
     pub subtypes: Vec<String>,
     pub wallets: Vec<String>,
     pub refid: Option<String>,
-    /// Case-insensitive substring of txid, refid, type, subtype, asset, wallet or an extra column.
+    /// Substring of txid, refid, type, subtype, asset (as spelled or normalised), wallet or an
+    /// extra column's value, ignoring ASCII case.
     pub text: Option<String>,
 }
 
@@ -474,6 +475,7 @@ impl Workspace {
     /// A page of the rows `filter` selects, in time then file order, and how many it selects.
     pub fn page(&self, filter: &Filter, offset: usize, limit: usize) -> Result<Page, StoreError> {
         let table = self.table()?;
+        let table = &*table;
         let mut total = 0;
         let mut positions = Vec::new();
         table.select(filter, filter.from, filter.to).walk(|p| {
@@ -569,6 +571,7 @@ impl Workspace {
         }
         if !scans.is_empty() {
             let table = self.table()?;
+            let table = &*table;
             // Summed by kind and month first, then by the keys asked for.
             let mut by_kind: FxHashMap<(usize, i64), (usize, Decimal, Decimal)> =
                 FxHashMap::default();
@@ -629,6 +632,7 @@ impl Workspace {
         at: Timestamp,
     ) -> Result<Option<Decimal>, StoreError> {
         let table = self.table()?;
+        let table = &*table;
         let Some(chain) = table.chain_index(asset, wallet) else {
             return Ok(None);
         };
@@ -676,6 +680,7 @@ impl Workspace {
     ) -> Result<Vec<SeriesPoint>, StoreError> {
         let asset = asset::normalize(asset).normalized();
         let table = self.table()?;
+        let table = &*table;
         let settled = match table.chain_index(&asset, wallet) {
             Some(chain) => table.settled_of_chain(chain),
             None => &[],
@@ -737,6 +742,7 @@ impl Workspace {
     /// `trade`, or whose `refid` is a stored trade), in time order.
     pub fn trades_with_legs(&self, filter: &Filter) -> Result<Vec<TradeGroup>, StoreError> {
         let table = self.table()?;
+        let table = &*table;
         let rows = table
             .select(filter, filter.from, filter.to)
             .trade_legs()
@@ -817,6 +823,7 @@ impl Workspace {
     /// ([`LedgerLayout::CURRENT`]), in time then file order; returns how many.
     pub fn export_csv(&self, filter: &Filter, out: &mut impl Write) -> Result<usize, StoreError> {
         let table = self.table()?;
+        let table = &*table;
         let positions = table.select(filter, filter.from, filter.to).positions();
         let mut writer = LedgersCsvWriter::new(out, LedgerLayout::CURRENT)?;
         for &p in &positions {
@@ -984,13 +991,13 @@ pub struct BalanceAssertions {
 impl Workspace {
     /// The storage id of the row imported from `file` at `line` with this `txid`, or else of the
     /// row stored under `txid` (a duplicate's first is the one kept); `None` for a request row
-    /// (no `txid`) or a row not stored. One pass over the rows' import, line and txid (no index
-    /// holds them), never through pages.
+    /// (no `txid`) or a row not stored. One pass over the rows in memory, never through pages.
     pub fn find_row(&self, file: &str, line: u32, txid: &str) -> Result<Option<i64>, StoreError> {
         if txid.is_empty() {
             return Ok(None);
         }
         let table = self.table()?;
+        let table = &*table;
         // In storage order, so the first found has the lowest id.
         let ids = (1..=table.len() as i64).filter_map(|id| Some((id, table.position(id)?)));
         let mut by_txid = None;
@@ -1009,10 +1016,11 @@ impl Workspace {
 
     /// Where the row with storage id `id` is among the rows `filter` selects, in the order of
     /// [`Workspace::page`] (time, then storage order): how many of them come before it, or
-    /// `None` when the filter leaves it out. One count bounded by the row's sort key `(time, id)`
-    /// on the time index, not a walk through the rows before it page by page.
+    /// `None` when the filter leaves it out. The row's place is looked up by id, then the selected
+    /// rows before it are counted in memory (no page is built).
     pub fn position(&self, filter: &Filter, id: i64) -> Result<Option<usize>, StoreError> {
         let table = self.table()?;
+        let table = &*table;
         let selection = table.select(filter, filter.from, filter.to);
         let Some(at) = table.position(id).filter(|&p| selection.matches(p)) else {
             return Ok(None);
@@ -1033,6 +1041,7 @@ impl Workspace {
     /// [`Workspace::trade_groups`] is cut from.
     pub fn trade_refids(&self, filter: &Filter) -> Result<Vec<String>, StoreError> {
         let table = self.table()?;
+        let table = &*table;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         table
@@ -1050,7 +1059,8 @@ impl Workspace {
 
     /// The groups of `refids` (from [`Workspace::trade_refids`] for the same filter), in that
     /// order, each as [`Workspace::trades_with_legs`] makes it: the legs `filter` selects, their
-    /// fees per asset, and the trades row. A page of trades without reading every leg.
+    /// fees per asset, and the trades row. A page of trades: every leg is looked at, only the
+    /// page's are built.
     pub fn trade_groups(
         &self,
         filter: &Filter,
@@ -1060,6 +1070,7 @@ impl Workspace {
             return Ok(Vec::new());
         }
         let table = self.table()?;
+        let table = &*table;
         let mut groups: Vec<TradeGroup> = refids
             .iter()
             .map(|refid| TradeGroup {
@@ -1096,6 +1107,7 @@ impl Workspace {
     /// The first and last time of the rows `filter` selects, if any.
     pub fn time_span(&self, filter: &Filter) -> Result<Option<(Timestamp, Timestamp)>, StoreError> {
         let table = self.table()?;
+        let table = &*table;
         let mut span: Option<(Timestamp, Timestamp)> = None;
         table.select(filter, filter.from, filter.to).walk(|p| {
             let time = table.time(p);

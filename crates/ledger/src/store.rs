@@ -19,10 +19,14 @@
 //! - per (asset, wallet, type, subtype, month) counts and exact sums, from which
 //!   [`Workspace::totals`] answers without reading the rows.
 //!
-//! The files are read in full first (a large one in two parts at once), then checked, then the
-//! rows the check counts as new are encoded into blocks and written in one transaction: a bad
-//! line anywhere stores nothing. Into an empty workspace the transaction uses a rollback journal
-//! (new pages are not journaled, where the WAL would write each twice).
+//! The files are read in full first (a large one in two parts at once); then, holding the write
+//! lock, they are checked with the rows stored, and the rows the check counts as new are
+//! encoded into blocks and written, in one transaction: a bad line anywhere stores nothing. Into
+//! an empty workspace every row is new unless the check finds one twice, so the rows are written
+//! while the check runs on another thread; if it counts fewer, the writing is rolled back to a
+//! savepoint and done again with the rows it counts (the progress then counts the rows stored a
+//! second time from zero). That transaction uses a rollback journal (new pages are not
+//! journaled, where the WAL would write each twice).
 //!
 //! # Representation
 //!
@@ -44,7 +48,7 @@
 //! The database runs in WAL mode with `synchronous=NORMAL`: a commit is atomic, and a power loss
 //! may lose at most the last committed import (never corrupt the file or keep part of one).
 
-use std::cell::OnceCell;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -201,7 +205,7 @@ const MIGRATIONS: &[Migration] = &[
     ),
     // 2: ledger rows compact: the values many rows share (type, subtype, asset class and
     // subclass, asset, fee currency; normalised asset and wallet) once in `ledger_kinds` and
-    // `ledger_chains`, money as a packed integer (see `money_value`); `ledger` becomes a view
+    // `ledger_chains`, money as a packed integer (see `legacy`); `ledger` becomes a view
     // with the columns of 1, so readers are unchanged.
     Migration::Sql(
         "CREATE TABLE ledger_chains (
@@ -283,8 +287,9 @@ const MIGRATIONS: &[Migration] = &[
 pub struct Workspace {
     pub(crate) conn: Connection,
     path: PathBuf,
-    /// The stored ledger rows decoded, once asked for; emptied by an import.
-    table: OnceCell<LedgerTable>,
+    /// The stored ledger rows decoded, once asked for, with the `data_version` they were read
+    /// at (another connection's commit changes it); emptied by an import.
+    table: RefCell<Option<(i64, Arc<LedgerTable>)>>,
 }
 
 /// A file to import: its name (for reports and errors) and its bytes.
@@ -478,13 +483,27 @@ impl Workspace {
         Ok(Self {
             conn,
             path,
-            table: OnceCell::new(),
+            table: RefCell::new(None),
         })
     }
 
-    /// The stored ledger rows, decoded on first use after opening or importing.
-    pub(crate) fn table(&self) -> Result<&LedgerTable, StoreError> {
-        table_of(&self.table, &self.conn)
+    /// The stored ledger rows, decoded on first use after opening or importing, and again when
+    /// another connection (the CLI next to the app) has committed since.
+    pub(crate) fn table(&self) -> Result<Arc<LedgerTable>, StoreError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?;
+        if let Some((at, table)) = &*self.table.borrow()
+            && *at == version
+        {
+            return Ok(Arc::clone(table));
+        }
+        // One read transaction: every table as of one commit.
+        let read = self.conn.unchecked_transaction()?;
+        let table = Arc::new(LedgerTable::load(&read)?);
+        read.commit()?;
+        *self.table.borrow_mut() = Some((version, Arc::clone(&table)));
+        Ok(table)
     }
 
     /// The database file.
@@ -574,9 +593,9 @@ impl Workspace {
             now,
             progress,
         };
-        let report = import.run(&mut self.conn, &self.table, empty);
+        let report = import.run(&mut self.conn, empty);
         // The rows to review are the stored ones now: decoded again when next asked for.
-        self.table = OnceCell::new();
+        self.table = RefCell::new(None);
         if bulk {
             self.conn
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
@@ -690,18 +709,6 @@ impl Workspace {
         )?;
         Ok(to_usize(n))
     }
-}
-
-/// The table in `cell`, decoded from `conn` if not yet.
-fn table_of<'c>(
-    cell: &'c OnceCell<LedgerTable>,
-    conn: &Connection,
-) -> Result<&'c LedgerTable, StoreError> {
-    if let Some(table) = cell.get() {
-        return Ok(table);
-    }
-    let table = LedgerTable::load(conn)?;
-    Ok(cell.get_or_init(|| table))
 }
 
 /// The current time, whole seconds (the import record's date).
@@ -1058,11 +1065,11 @@ struct Import<'a, 's> {
 
 impl Import<'_, '_> {
     /// Reads every new file, checks them with what is stored (stored first), then writes the
-    /// rows the check counts as new, in one transaction. `empty`: nothing is stored yet.
+    /// rows the check counts as new, in one transaction. `empty`: nothing was stored when the
+    /// import began.
     fn run(
         &mut self,
         conn: &mut Connection,
-        table: &OnceCell<LedgerTable>,
         empty: bool,
     ) -> Result<Option<IntegrityReport>, StoreError> {
         let mut ledgers: Vec<(usize, LedgersFile)> = Vec::new();
@@ -1088,15 +1095,23 @@ impl Import<'_, '_> {
                 }
             }
         }
+        // The write lock from here, so the rows checked against are the rows stored when the
+        // new ones are written (another connection may import into the same workspace).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let stored_rows: i64 = tx.query_row(
+            "SELECT COALESCE(SUM(rows), 0) FROM ledger_blocks",
+            [],
+            |r| r.get(0),
+        )?;
+        let empty = empty && stored_rows == 0;
         let mut all = if ledgers.is_empty() || empty {
             Vec::new()
         } else {
-            table_of(table, conn)?.stored_files()?
+            LedgerTable::load(&tx)?.stored_files()?
         };
         let stored = all.len();
         let new_files: Vec<usize> = ledgers.iter().map(|&(i, _)| i).collect();
         all.extend(ledgers.into_iter().map(|(_, f)| f));
-        let tx = conn.transaction()?;
         let mut checked = None;
         if !new_files.is_empty() {
             (self.progress)(ImportStage::Checking {
@@ -1569,6 +1584,11 @@ mod legacy {
         }
         drop(rows);
         drop(stmt);
+        let file_at: HashMap<i64, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(at, (id, _))| (*id, at))
+            .collect();
         let mut writer = RowWriter::new(tx)?;
         let mut stmt = tx.prepare(&format!(
             "SELECT import_id, line, extra, {LEDGER_COLUMNS} FROM ledger ORDER BY id"
@@ -1585,9 +1605,8 @@ mod legacy {
         };
         while let Some(r) = rows.next()? {
             let import: i64 = r.get(0)?;
-            let at = files
-                .iter()
-                .position(|(id, _)| *id == import)
+            let at = *file_at
+                .get(&import)
                 .ok_or_else(|| StoreError::Corrupt(format!("row of unknown import {import}")))?;
             if current.is_some_and(|c| c != at) {
                 write(&mut writer, current.unwrap_or(at), &mut run)?;

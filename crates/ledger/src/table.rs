@@ -10,7 +10,8 @@
 //! currency) stays interned in `ledger_chains` and `ledger_kinds`; a row holds its kind's id.
 //!
 //! A row's storage id is its place in storage order, from 1: a block holds the ids `first_id ..
-//! first_id + rows`. Rows are only ever appended, so an id never changes.
+//! first_id + rows`. Rows are only ever appended, so an import never changes the ids before it
+//! (moving a schema-2 workspace into blocks numbered its rows afresh).
 //!
 //! Encoding of a block: the number of extra columns of its import (varint), then per row: line
 //! (varint), time as the zigzag varint difference to the previous row's (the first row's to 0),
@@ -47,6 +48,10 @@ use crate::time::Timestamp;
 /// Rows per block: large enough that a million rows are a few hundred blobs, small enough that
 /// a block is written while the next is encoded without holding much.
 pub(crate) const BLOCK_ROWS: usize = 4096;
+
+/// The most rows a stored block may say it holds (blocks of another build may be larger than
+/// [`BLOCK_ROWS`]); more is a damaged database, not an allocation to attempt.
+const MAX_BLOCK_ROWS: usize = 1 << 16;
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("ledger block ({what})"))
@@ -219,14 +224,18 @@ pub(crate) struct DecodedRow {
     pub extra: Vec<Box<str>>,
 }
 
-/// Decodes the `rows` rows of a block, handing each to `each` in order.
+/// Decodes the `rows` rows of a block of an import with `extras` extra columns, handing each to
+/// `each` in order.
 pub(crate) fn decode_block(
     data: &[u8],
     rows: usize,
+    extras: usize,
     mut each: impl FnMut(DecodedRow) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let mut r = Reader { data, at: 0 };
-    let extras = usize::try_from(r.small()?).map_err(|_| corrupt("extra columns"))?;
+    if usize::try_from(r.small()?).ok() != Some(extras) {
+        return Err(corrupt("extra columns"));
+    }
     let mut time = 0_i64;
     for _ in 0..rows {
         let line = u32::try_from(r.small()?).map_err(|_| corrupt("line"))?;
@@ -402,12 +411,18 @@ impl LedgerTable {
             trade_txids.insert(text(r, 0)?);
         }
 
-        let count: i64 = conn.query_row(
-            "SELECT COALESCE(SUM(rows), 0) FROM ledger_blocks",
+        let (count, blocks): (i64, i64) = conn.query_row(
+            "SELECT COALESCE(SUM(rows), 0), COUNT(*) FROM ledger_blocks",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let count = usize::try_from(count).map_err(|_| corrupt("row count"))?;
+        let count = usize::try_from(count)
+            .map_err(|_| corrupt("row count"))?
+            .min(
+                usize::try_from(blocks)
+                    .unwrap_or(0)
+                    .saturating_mul(MAX_BLOCK_ROWS),
+            );
         let mut times = Vec::with_capacity(count);
         let mut kind_of = Vec::with_capacity(count);
         let mut entries = Vec::with_capacity(count);
@@ -418,12 +433,20 @@ impl LedgerTable {
         while let Some(r) = rows.next()? {
             let import = index_of(&import_at, &r.get(0)?, "import of a block")?;
             let first_id: i64 = r.get(1)?;
-            if usize::try_from(first_id - 1).ok() != Some(entries.len()) {
+            if first_id
+                .checked_sub(1)
+                .and_then(|i| usize::try_from(i).ok())
+                != Some(entries.len())
+            {
                 return Err(corrupt("ids not contiguous"));
             }
-            let n = usize::try_from(r.get::<_, i64>(2)?).map_err(|_| corrupt("rows"))?;
+            let n = usize::try_from(r.get::<_, i64>(2)?)
+                .ok()
+                .filter(|&n| n <= MAX_BLOCK_ROWS)
+                .ok_or_else(|| corrupt("rows"))?;
             let data = r.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?;
-            decode_block(data, n, |d| {
+            let extras = imports[import].extra_columns.len();
+            decode_block(data, n, extras, |d| {
                 Timestamp::from_ticks(d.time).map_err(|_| corrupt("time"))?;
                 times.push(d.time);
                 kind_of.push(u32::try_from(index_of(&kind_at, &d.kind, "kind")?).unwrap_or(0));
@@ -891,7 +914,7 @@ mod tests {
             prop_assert_eq!(block.rows(), rows.len());
             let data = block.finish();
             let mut back = Vec::new();
-            decode_block(&data, rows.len(), |d| {
+            decode_block(&data, rows.len(), 2, |d| {
                 back.push(d);
                 Ok(())
             })
@@ -934,7 +957,7 @@ mod tests {
             extra: &[],
         });
         let data = block.finish();
-        decode_block(&data, 1, |d| {
+        decode_block(&data, 1, 0, |d| {
             assert_eq!(d.amount.to_string(), "-0.0000");
             Ok(())
         })
@@ -955,12 +978,15 @@ mod tests {
         let data = block.finish();
         for cut in 0..data.len() {
             assert!(
-                decode_block(&data[..cut], 1, |_| Ok(())).is_err(),
+                decode_block(&data[..cut], 1, 1, |_| Ok(())).is_err(),
                 "cut at {cut}"
             );
         }
         let mut longer = data.clone();
         longer.push(0);
-        assert!(decode_block(&longer, 1, |_| Ok(())).is_err());
+        assert!(decode_block(&longer, 1, 1, |_| Ok(())).is_err());
+        // A block whose import has another number of extra columns.
+        assert!(decode_block(&data, 1, 2, |_| Ok(())).is_err());
+        assert!(decode_block(&data, 1, 1, |_| Ok(())).is_ok());
     }
 }

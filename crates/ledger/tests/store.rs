@@ -562,3 +562,40 @@ fn sampled_workspace() -> (tempfile::TempDir, Workspace) {
     .expect("import");
     (dir, ws)
 }
+
+/// Two handles on one workspace (the app and the CLI): what one imports, the other reviews and
+/// checks against at once, so an overlapping file imported through the other adds nothing twice.
+#[test]
+fn another_connections_import_is_seen_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ws.sqlite");
+    let mut app = Workspace::open(&path).expect("open");
+    let mut cli = Workspace::open(&path).expect("open");
+    let bytes = reference(ROYE);
+    let text = String::from_utf8(bytes.clone()).expect("utf-8");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let first: String = lines[..51].concat();
+    let overlap: String = [&lines[..1], &lines[41..]].concat().concat();
+    app.import(&[SourceFile {
+        name: "first.csv",
+        bytes: first.as_bytes(),
+    }])
+    .expect("import");
+    assert_eq!(app.page(&Filter::default(), 0, 1).expect("page").total, 50);
+    cli.import(&[SourceFile {
+        name: "whole.csv",
+        bytes: &bytes,
+    }])
+    .expect("import");
+    // The app's decoded rows are stale: it reads them again.
+    assert_eq!(app.page(&Filter::default(), 0, 1).expect("page").total, 106);
+    let outcome = app
+        .import(&[SourceFile {
+            name: "overlap.csv",
+            bytes: overlap.as_bytes(),
+        }])
+        .expect("import");
+    assert_eq!((outcome.files[0].added, outcome.files[0].present), (0, 66));
+    assert_eq!(cli.ledger_rows().expect("rows"), 106);
+    assert_eq!(cli.page(&Filter::default(), 0, 1).expect("page").total, 106);
+}
