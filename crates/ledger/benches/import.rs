@@ -9,6 +9,10 @@ use std::hint::black_box;
 use countersign_ledger::{ReadOptions, check, read_ledgers};
 use criterion::{Criterion, criterion_group, criterion_main};
 
+/// The allocator the CLI and the app run with (see their `main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/generate.rs"]
 #[allow(dead_code)]
 mod generate;
