@@ -1065,11 +1065,22 @@ impl LedgerReview {
                 std::io::Write::write_all(out, assertions.csv.as_bytes())?;
                 Ok(())
             })?;
+            // "at 2 month ends", "at the end of 2025-01-14", or both.
+            let months = assertions.month_ends();
+            let when: Vec<String> = (months > 0)
+                .then(|| format!("at {}", plural(months, "month end", "month ends")))
+                .into_iter()
+                .chain(
+                    assertions
+                        .partial_end()
+                        .map(|day| format!("at the end of {day}")),
+                )
+                .collect();
             Ok(ExportView {
                 message: format!(
-                    "Wrote {} at {} to {}.",
+                    "Wrote {} {} to {}.",
                     plural(assertions.lines, "balance", "balances"),
-                    plural(assertions.ends.len(), "month end", "month ends"),
+                    when.join(" and "),
                     path.display()
                 ),
                 path: path.display().to_string(),

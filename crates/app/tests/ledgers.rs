@@ -542,6 +542,32 @@ async fn balance_assertions_are_the_month_end_balances() {
     assert_eq!(written.rows, 1);
     let text = std::fs::read_to_string(&path).expect("read");
     assert!(text.starts_with("date,asset,wallet,balance\n2024-12-31,USDT,spot / main,"));
+    assert!(
+        written
+            .message
+            .starts_with("Wrote 1 balance at 1 month end to "),
+        "{}",
+        written.message
+    );
+
+    // A range that ends mid-month (one day): no month end, the day it ends on.
+    let one_day = LedgerFilter {
+        date: Some("2025-01-14".to_owned()),
+        ..only(&["USDT"])
+    };
+    let written = review
+        .export_balances(one_day, path.clone())
+        .await
+        .expect("export");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.starts_with("date,asset,wallet,balance\n2025-01-14,USDT,spot / main,"));
+    assert!(
+        written
+            .message
+            .starts_with("Wrote 1 balance at the end of 2025-01-14 to "),
+        "{}",
+        written.message
+    );
 }
 
 #[tokio::test]

@@ -988,6 +988,30 @@ pub struct BalanceAssertions {
     pub ends: Vec<Timestamp>,
 }
 
+impl BalanceAssertions {
+    /// How many of the period ends are month ends (the first instant of a month).
+    pub fn month_ends(&self) -> usize {
+        self.ends.iter().filter(|&&end| is_month_start(end)).count()
+    }
+
+    /// The last period end when it is not a month end (a range ending mid-month): the day its
+    /// assertions are dated, `YYYY-MM-DD`.
+    pub fn partial_end(&self) -> Option<String> {
+        let end = *self.ends.last()?;
+        if is_month_start(end) {
+            return None;
+        }
+        let at = Timestamp::from_ticks(end.ticks() - 1).unwrap_or(end);
+        at.to_csv_seconds().get(..10).map(str::to_owned)
+    }
+}
+
+/// Whether `t` is the first instant of a UTC month.
+fn is_month_start(t: Timestamp) -> bool {
+    t.ticks() % TICKS_PER_SECOND == 0
+        && period_start(Bucket::Month, t.unix_seconds()) == t.unix_seconds()
+}
+
 impl Workspace {
     /// The storage id of the row imported from `file` at `line` with this `txid`, or else of the
     /// row stored under `txid` (a duplicate's first is the one kept); `None` for a request row
