@@ -27,7 +27,7 @@ import {
   type FakeMember,
   type FakeOrg,
 } from "./fakeOrg";
-import { createFakeLedger, type DialogAnswers, type FakeLedgerData } from "./fakeLedger";
+import { createFakeLedger, type DialogAnswers, type FakeLedgerData, type LedgerCalls } from "./fakeLedger";
 import { HostError, type Host } from "./host";
 
 /**
@@ -56,6 +56,8 @@ export interface FakeHost extends Host {
   answerDialogs(answers: DialogAnswers): void;
   /** The files the Ledgers exports wrote, by path. */
   exportedFiles(): ReadonlyMap<string, string>;
+  /** How many dialogs were answered, imports and exports asked for, and locates answered. */
+  ledgerCalls(): LedgerCalls;
 }
 
 interface FakeRequest {

@@ -46,7 +46,16 @@ export type FakeLedgerHost = Pick<
   answerDialogs(answers: DialogAnswers): void;
   /** The files the exports wrote, by path. */
   exportedFiles(): ReadonlyMap<string, string>;
+  /** How many dialogs were answered, imports and exports asked for, and locates answered. */
+  ledgerCalls(): LedgerCalls;
 };
+
+export interface LedgerCalls {
+  dialogs: number;
+  imports: number;
+  exports: number;
+  locates: number;
+}
 
 /** What the fake OS dialogs answer. */
 export interface DialogAnswers {
@@ -269,6 +278,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
   const rowAt = (i: number): LedgerRowView => (demo ? demo.rows[i]! : syntheticRow(i));
   const all = (): LedgerRowView[] => Array.from({ length: count() }, (_, i) => rowAt(i));
   const selected = (filter: LedgerFilter): LedgerRowView[] => all().filter(predicate(filter));
+  const calls: LedgerCalls = { dialogs: 0, imports: 0, exports: 0, locates: 0 };
   const settled = (filter: LedgerFilter) => selected(filter).filter((r) => r.txid !== "");
 
   function report(): IntegrityView {
@@ -335,8 +345,9 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
   }
 
   return {
-    ledgerImport: (paths, acceptEdited) =>
-      settle(() => {
+    ledgerImport: (paths, acceptEdited) => {
+      calls.imports += 1;
+      return settle(() => {
         if (paths.length === 0) throw new HostError("invalid_input", "No file to import: drop ledgers or trades exports (.csv or .zip), or give their paths.");
         const bad = paths.find((p) => p.includes("bad"));
         if (bad !== undefined) {
@@ -391,7 +402,8 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
           total_rows: rows,
           failure: null,
         };
-      }),
+      });
+    },
 
     onLedgerImportProgress: (callback) => {
       const listener = (p: ImportProgress) => callback(p);
@@ -428,6 +440,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
 
     ledgerLocate: (filter, row) =>
       settle(() => {
+        calls.locates += 1;
         if (row.txid === "") return null;
         const rows = emptyFilter(filter) ? all() : selected(filter);
         const at = rows.findIndex((r) => r.txid === row.txid);
@@ -487,15 +500,25 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
         return points;
       }),
 
-    chooseImportFiles: () => settle(() => (dialogs.open ? [...dialogs.open] : null)),
+    chooseImportFiles: () =>
+      settle(() => {
+        calls.dialogs += 1;
+        return dialogs.open ? [...dialogs.open] : null;
+      }),
 
-    chooseSavePath: () => settle(() => dialogs.save ?? null),
+    chooseSavePath: () =>
+      settle(() => {
+        calls.dialogs += 1;
+        return dialogs.save ?? null;
+      }),
 
     answerDialogs: (answers) => {
       dialogs = { ...dialogs, ...answers };
     },
 
     exportedFiles: () => exported,
+
+    ledgerCalls: () => ({ ...calls }),
 
     ledgerTrades: (filter, offset, limit) =>
       settle(() => {
@@ -514,6 +537,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
 
     ledgerExportRows: (filter, path) =>
       settle(() => {
+        calls.exports += 1;
         if (!path.startsWith("/")) throw new HostError("invalid_input", `${path} is not a file path to export to: choose a file in the save dialog`);
         const rows = selected(filter);
         exported.set(path, ledgersCsv(rows));
@@ -522,6 +546,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
 
     ledgerExportBalances: (filter, path) =>
       settle(() => {
+        calls.exports += 1;
         if (!path.startsWith("/")) throw new HostError("invalid_input", `${path} is not a file path to export to: choose a file in the save dialog`);
         // Each chain's balance at the end of every month its settled rows span.
         const rows = settled({ ...NO_CHAIN_FILTER, assets: filter.assets, wallets: filter.wallets });

@@ -1,4 +1,4 @@
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { renderApp } from "../../test/app";
 import { createFakeHost } from "../../platform";
@@ -10,6 +10,12 @@ beforeEach(() => {
 });
 
 const rows = () => screen.queryAllByTestId("ledger-row");
+
+/** Some rows are shown (an empty table proves nothing), and each holds `text`. */
+function everyRowShows(text: string) {
+  expect(rows().length).toBeGreaterThan(0);
+  expect(rows().every((r) => within(r).getAllByText(text).length > 0)).toBe(true);
+}
 
 async function openLedgers(host = createFakeHost()) {
   const rendered = renderApp(host);
@@ -42,7 +48,7 @@ describe("Ledgers", { timeout: 20_000 }, () => {
     await waitFor(() => expect(highlighted).toHaveAttribute("aria-selected", "true"));
     // The table is narrowed to the broken chain.
     expect(screen.getByTestId("filter-asset")).toHaveValue("EUR");
-    await waitFor(() => expect(rows().every((r) => within(r).getAllByText("EUR").length > 0)).toBe(true));
+    await waitFor(() => everyRowShows("EUR"));
   });
 
   it("a filter narrows the table and the totals; a date it cannot read says why", async () => {
@@ -53,7 +59,7 @@ describe("Ledgers", { timeout: 20_000 }, () => {
 
     await user.selectOptions(screen.getByTestId("filter-asset"), "BTC");
     await waitFor(() => expect(rows().length).toBeLessThan(all));
-    for (const row of rows()) expect(within(row).getAllByText("BTC").length).toBeGreaterThan(0);
+    await waitFor(() => everyRowShows("BTC"));
     await waitFor(() => {
       const totals = screen.getAllByTestId("total-row");
       expect(totals.every((t) => t.dataset.keys?.startsWith("BTC/"))).toBe(true);
@@ -134,13 +140,17 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
   it("exports the filtered rows and month-end balances to the path chosen in the save dialog", async () => {
     const { user, host } = await openLedgers();
     await user.selectOptions(screen.getByTestId("filter-asset"), "BTC");
-    await waitFor(() => expect(rows().every((r) => within(r).getAllByText("BTC").length > 0)).toBe(true));
+    await waitFor(() => everyRowShows("BTC"));
     const shown = Number((await screen.findByRole("table", { name: "Ledger rows" })).getAttribute("aria-rowcount"));
     expect(shown).toBeGreaterThan(0);
 
-    // Cancelled: nothing written, nothing said.
+    // Cancelled: once the dialog has answered and its answer is handled, nothing was asked of
+    // the core, nothing written, nothing said.
     host.answerDialogs({ save: null });
     await user.click(screen.getByTestId("export-rows"));
+    await waitFor(() => expect(host.ledgerCalls().dialogs).toBe(1));
+    await act(async () => {});
+    expect(host.ledgerCalls().exports).toBe(0);
     expect(screen.queryByTestId("export-result")).toBeNull();
     expect(host.exportedFiles().size).toBe(0);
 
@@ -171,6 +181,9 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
     const { user } = await openLedgers(host);
     host.answerDialogs({ open: null });
     await user.click(screen.getByTestId("import-choose"));
+    await waitFor(() => expect(host.ledgerCalls().dialogs).toBe(1));
+    await act(async () => {});
+    expect(host.ledgerCalls().imports).toBe(0);
     expect(screen.queryByTestId("import-summary")).toBeNull();
     expect(screen.getByText("Nothing imported yet")).toBeInTheDocument();
 
@@ -180,6 +193,40 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
     expect(summary).toHaveTextContent("/home/me/ledgers.csv");
     expect(summary).toHaveTextContent("/home/me/trades.zip");
     await waitFor(() => expect(rows().length).toBeGreaterThan(10));
+  });
+
+  it("runs one import at a time: files dropped while one runs are not imported over it", async () => {
+    const host = createFakeHost({ ledger: "empty", latencyMs: 40 });
+    await openLedgers(host);
+    act(() => host.simulateDrop(["/home/me/first.csv"]));
+    act(() => host.simulateDrop(["/home/me/second.csv"]));
+    const summary = await screen.findByTestId("import-summary");
+    expect(summary).toHaveTextContent("/home/me/first.csv");
+    expect(summary).not.toHaveTextContent("/home/me/second.csv");
+    expect(host.ledgerCalls().imports).toBe(1);
+  });
+
+  it("drops a jump's answer that comes after the filter changed", async () => {
+    const host = createFakeHost({ latencyMs: 250 });
+    await openLedgers(host);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(10));
+    const locatesBefore = host.ledgerCalls().locates;
+    // The break's jump asks where its row is; the person picks another asset before the answer.
+    fireEvent.click(await screen.findByTestId("finding-break"));
+    fireEvent.change(screen.getByTestId("filter-asset"), { target: { value: "BTC" } });
+    expect(host.ledgerCalls().locates).toBe(locatesBefore);
+    await waitFor(() => expect(host.ledgerCalls().locates).toBe(locatesBefore + 1));
+    await act(async () => {});
+    // The late answer neither selects nor highlights a row, nor says the row is missing; the
+    // filter stays.
+    expect(screen.getByTestId("filter-asset")).toHaveValue("BTC");
+    await waitFor(() => {
+      expect(rows().length).toBeGreaterThan(3);
+      everyRowShows("BTC");
+    });
+    expect(rows().filter((r) => r.getAttribute("aria-selected") === "true")).toHaveLength(0);
+    expect(screen.getByTestId("ledgers-area").querySelector("[data-highlighted]")).toBeNull();
+    expect(screen.queryByText(/is not among the stored rows/)).toBeNull();
   });
 
   it("refuses an edited file, says how to accept it, and imports it with warnings when accepted", async () => {
