@@ -322,7 +322,7 @@ pub(crate) struct Entry {
 }
 
 /// Every stored ledger row, decoded, in review order (see the module docs).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct LedgerTable {
     pub chains: Vec<ChainName>,
     pub kinds: Vec<Kind>,
@@ -338,6 +338,19 @@ pub(crate) struct LedgerTable {
     settled_by_chain: Vec<Vec<u32>>,
     /// The `txid`s of stored trades: their ledger rows are trade legs.
     trade_txids: FxHashSet<CompactString>,
+}
+
+/// What the table holds, not every row of it (a workspace's `Debug` shows this).
+impl std::fmt::Debug for LedgerTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LedgerTable")
+            .field("rows", &self.entries.len())
+            .field("chains", &self.chains.len())
+            .field("kinds", &self.kinds.len())
+            .field("imports", &self.imports.len())
+            .field("trades", &self.trade_txids.len())
+            .finish()
+    }
 }
 
 fn index_of<K: std::hash::Hash + Eq>(

@@ -599,3 +599,53 @@ fn another_connections_import_is_seen_at_once() {
     assert_eq!(cli.ledger_rows().expect("rows"), 106);
     assert_eq!(cli.page(&Filter::default(), 0, 1).expect("page").total, 106);
 }
+
+/// An export newest first (rows in reverse time order) is reviewed oldest first: pages in time
+/// order, rows of one instant in storage order, balances as from the file in time order.
+#[test]
+fn a_file_newest_first_is_reviewed_in_time_order() {
+    let bytes = reference(ROYE);
+    let text = String::from_utf8(bytes.clone()).expect("utf-8");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let reversed: String = std::iter::once(lines[0])
+        .chain(lines[1..].iter().rev().copied())
+        .collect();
+    let (_dir, mut ws) = workspace();
+    ws.import(&[SourceFile {
+        name: "newest-first.csv",
+        bytes: reversed.as_bytes(),
+    }])
+    .expect("import");
+    let rows = ws
+        .page(&Filter::default(), 0, usize::MAX)
+        .expect("page")
+        .rows;
+    assert_eq!(rows.len(), 106);
+    assert!(
+        rows.windows(2)
+            .all(|w| (w[0].row.time, w[0].id) < (w[1].row.time, w[1].id))
+    );
+    let (_dir2, mut plain) = workspace();
+    plain
+        .import(&[SourceFile {
+            name: "plain.csv",
+            bytes: &bytes,
+        }])
+        .expect("import");
+    let at = at("2025-01-15 00:00:00");
+    assert_eq!(
+        ws.balance_at(at).expect("balance"),
+        plain.balance_at(at).expect("balance")
+    );
+    let mut txids: Vec<String> = rows.iter().map(|r| r.row.txid.to_string()).collect();
+    let mut expected: Vec<String> = plain
+        .page(&Filter::default(), 0, usize::MAX)
+        .expect("page")
+        .rows
+        .iter()
+        .map(|r| r.row.txid.to_string())
+        .collect();
+    txids.sort();
+    expected.sort();
+    assert_eq!(txids, expected);
+}
