@@ -1076,11 +1076,16 @@ impl LedgerReview {
                         .map(|day| format!("at the end of {day}")),
                 )
                 .collect();
+            // No period end: no row in the range to start a month from.
+            let when = if when.is_empty() {
+                "(no rows in that range)".to_owned()
+            } else {
+                when.join(" and ")
+            };
             Ok(ExportView {
                 message: format!(
-                    "Wrote {} {} to {}.",
+                    "Wrote {} {when} to {}.",
                     plural(assertions.lines, "balance", "balances"),
-                    when.join(" and "),
                     path.display()
                 ),
                 path: path.display().to_string(),

@@ -550,6 +550,20 @@ async fn balance_assertions_are_the_month_end_balances() {
         written.message
     );
 
+    // Chains without rows: nothing to assert, and the message says why.
+    let written = review
+        .export_balances(only(&["ETH"]), path.clone())
+        .await
+        .expect("export");
+    assert_eq!(written.rows, 0);
+    assert!(
+        written
+            .message
+            .starts_with("Wrote 0 balances (no rows in that range) to "),
+        "{}",
+        written.message
+    );
+
     // A range that ends mid-month (one day): no month end, the day it ends on.
     let one_day = LedgerFilter {
         date: Some("2025-01-14".to_owned()),

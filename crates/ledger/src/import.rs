@@ -1386,6 +1386,19 @@ mod tests {
         assert_eq!(err.line, Some(3));
     }
 
+    /// A cut looked for from inside a quoted field that holds line breaks lands after the row
+    /// that closes it, never inside the field.
+    #[test]
+    fn a_cut_from_inside_a_quoted_field_lands_after_its_row() {
+        let body = b"a,b\n1,\"x\ny\nz\"\n2,3\n";
+        let inside = body.iter().position(|&b| b == b'y').expect("y");
+        let at = split_point(body, inside).expect("a cut");
+        assert_eq!(&body[at..], b"2,3\n");
+        // From the start of a row, the cut is after that row.
+        let row = body.iter().position(|&b| b == b'2').expect("2");
+        assert_eq!(split_point(body, row), None, "no line after the last row");
+    }
+
     /// The later part hands its rows over in several chunks: the rows come out whole and in
     /// order, and a bad line after chunks were handed over is still the error.
     #[test]

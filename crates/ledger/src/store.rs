@@ -20,7 +20,8 @@
 //!   [`Workspace::totals`] answers without reading the rows.
 //!
 //! The files are read in full first (a large one in two parts at once); then, holding the write
-//! lock, they are checked with the rows stored, and the rows the check counts as new are
+//! lock (each file's SHA-256 looked up again, in case another connection imported it
+//! meanwhile), they are checked with the rows stored, and the rows the check counts as new are
 //! encoded into blocks and written, in one transaction: a bad line anywhere stores nothing. Into
 //! an empty workspace every row is new unless the check finds one twice, so the rows are written
 //! while the check runs on another thread; if it counts fewer, the writing is rolled back to a
@@ -530,19 +531,8 @@ impl Workspace {
         let mut seen: HashMap<String, String> = HashMap::new();
         for (i, source) in files.iter().enumerate() {
             let sha256 = hex(&Sha256::digest(source.bytes));
-            let earlier: Option<(String, i64)> = self
-                .conn
-                .query_row(
-                    "SELECT file, imported_at FROM imports WHERE sha256 = ?1 ORDER BY id LIMIT 1",
-                    [&sha256],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let status = match (earlier, seen.get(&sha256)) {
-                (Some((as_file, at)), _) => FileStatus::AlreadyImported {
-                    as_file,
-                    on: Timestamp::from_unix_seconds(at).unwrap_or(Timestamp::UNIX_EPOCH),
-                },
+            let status = match (imported_before(&self.conn, &sha256)?, seen.get(&sha256)) {
+                (Some(status), _) => status,
                 (None, Some(as_file)) => FileStatus::AlreadyImported {
                     as_file: as_file.clone(),
                     on: now,
@@ -573,8 +563,6 @@ impl Workspace {
             });
         }
 
-        // What earlier imports found, for the report of the whole workspace.
-        let earlier_findings = self.findings()?;
         let empty = self.ledger_rows()? == 0;
         // Into an empty store, a rollback journal holds next to nothing (new pages are not
         // journaled), where the WAL would take every page once more before the checkpoint
@@ -593,18 +581,15 @@ impl Workspace {
             now,
             progress,
         };
-        let report = import.run(&mut self.conn, empty);
-        // The rows to review are the stored ones now: decoded again when next asked for.
-        self.table = RefCell::new(None);
+        // The decoded rows, if current, spare decoding them again for the check; the rows to
+        // review are the stored ones after the import, decoded again when next asked for.
+        let cached = self.table.take();
+        let report = import.run(&mut self.conn, empty, cached);
         if bulk {
             self.conn
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
         }
-        let report = report?.map(|mut report| {
-            report.duplicates.splice(0..0, earlier_findings.0);
-            report.conflicts.splice(0..0, earlier_findings.1);
-            report
-        });
+        let report = report?;
         Ok(ImportOutcome {
             files: outcomes,
             report,
@@ -631,44 +616,7 @@ impl Workspace {
 
     /// The duplicates and conflicts every import found, in import order.
     fn findings(&self) -> Result<(Vec<Duplicate>, Vec<Conflict>), StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT kind, file, line, txid, first_file, first_line, first_txid, identical, columns
-             FROM findings ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
-        let (mut duplicates, mut conflicts) = (Vec::new(), Vec::new());
-        while let Some(r) = rows.next()? {
-            let kind: String = r.get(0)?;
-            let row = RowRef {
-                file: Arc::from(r.get::<_, String>(1)?.as_str()),
-                line: r.get(2)?,
-                txid: r.get(3)?,
-            };
-            let first = RowRef {
-                file: Arc::from(r.get::<_, String>(4)?.as_str()),
-                line: r.get(5)?,
-                txid: r.get(6)?,
-            };
-            if kind == "duplicate" {
-                duplicates.push(Duplicate {
-                    row,
-                    first,
-                    identical: r.get(7)?,
-                });
-            } else {
-                let columns: String = r.get(8)?;
-                conflicts.push(Conflict {
-                    row,
-                    first,
-                    columns: columns
-                        .split(',')
-                        .filter_map(LedgerColumn::from_header)
-                        .map(LedgerColumn::header)
-                        .collect(),
-                });
-            }
-        }
-        Ok((duplicates, conflicts))
+        findings(&self.conn)
     }
 
     /// Every import, oldest first.
@@ -709,6 +657,63 @@ impl Workspace {
         )?;
         Ok(to_usize(n))
     }
+}
+
+/// The duplicates and conflicts every import found, in import order.
+fn findings(conn: &Connection) -> Result<(Vec<Duplicate>, Vec<Conflict>), StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT kind, file, line, txid, first_file, first_line, first_txid, identical, columns
+         FROM findings ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let (mut duplicates, mut conflicts) = (Vec::new(), Vec::new());
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(0)?;
+        let row = RowRef {
+            file: Arc::from(r.get::<_, String>(1)?.as_str()),
+            line: r.get(2)?,
+            txid: r.get(3)?,
+        };
+        let first = RowRef {
+            file: Arc::from(r.get::<_, String>(4)?.as_str()),
+            line: r.get(5)?,
+            txid: r.get(6)?,
+        };
+        if kind == "duplicate" {
+            duplicates.push(Duplicate {
+                row,
+                first,
+                identical: r.get(7)?,
+            });
+        } else {
+            let columns: String = r.get(8)?;
+            conflicts.push(Conflict {
+                row,
+                first,
+                columns: columns
+                    .split(',')
+                    .filter_map(LedgerColumn::from_header)
+                    .map(LedgerColumn::header)
+                    .collect(),
+            });
+        }
+    }
+    Ok((duplicates, conflicts))
+}
+
+/// How the file with this SHA-256 was imported before, if it was.
+fn imported_before(conn: &Connection, sha256: &str) -> Result<Option<FileStatus>, StoreError> {
+    let earlier: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT file, imported_at FROM imports WHERE sha256 = ?1 ORDER BY id LIMIT 1",
+            [sha256],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(earlier.map(|(as_file, at)| FileStatus::AlreadyImported {
+        as_file,
+        on: Timestamp::from_unix_seconds(at).unwrap_or(Timestamp::UNIX_EPOCH),
+    }))
 }
 
 /// The current time, whole seconds (the import record's date).
@@ -1067,10 +1072,13 @@ impl Import<'_, '_> {
     /// Reads every new file, checks them with what is stored (stored first), then writes the
     /// rows the check counts as new, in one transaction. `empty`: nothing was stored when the
     /// import began.
+    /// `cached`: the workspace's decoded rows and the `data_version` they were read at, used
+    /// for the check if still current.
     fn run(
         &mut self,
         conn: &mut Connection,
         empty: bool,
+        cached: Option<(i64, Arc<LedgerTable>)>,
     ) -> Result<Option<IntegrityReport>, StoreError> {
         let mut ledgers: Vec<(usize, LedgersFile)> = Vec::new();
         let mut trades: Vec<(usize, TradesFile)> = Vec::new();
@@ -1104,10 +1112,35 @@ impl Import<'_, '_> {
             |r| r.get(0),
         )?;
         let empty = empty && stored_rows == 0;
+        // A file another connection imported since it was looked up is not imported again.
+        for i in ledgers
+            .iter()
+            .map(|&(i, _)| i)
+            .chain(trades.iter().map(|&(i, _)| i))
+            .collect::<Vec<_>>()
+        {
+            if let Some(status) = imported_before(&tx, &self.outcomes[i].sha256)? {
+                let outcome = &mut self.outcomes[i];
+                outcome.status = status;
+                outcome.kind = None;
+                outcome.rows = 0;
+                outcome.warnings.clear();
+            }
+        }
+        let imported =
+            |i: usize, outcomes: &[FileOutcome]| outcomes[i].status == FileStatus::Imported;
+        ledgers.retain(|&(i, _)| imported(i, self.outcomes));
+        trades.retain(|&(i, _)| imported(i, self.outcomes));
+        // What earlier imports found, for the report of the whole workspace.
+        let earlier_findings = findings(&tx)?;
         let mut all = if ledgers.is_empty() || empty {
             Vec::new()
         } else {
-            LedgerTable::load(&tx)?.stored_files()?
+            let version: i64 = tx.pragma_query_value(None, "data_version", |r| r.get(0))?;
+            match cached {
+                Some((at, table)) if at == version => table.stored_files()?,
+                _ => LedgerTable::load(&tx)?.stored_files()?,
+            }
         };
         let stored = all.len();
         let new_files: Vec<usize> = ledgers.iter().map(|&(i, _)| i).collect();
@@ -1177,7 +1210,11 @@ impl Import<'_, '_> {
         }
         self.store_trades(&tx, &trades)?;
         tx.commit()?;
-        Ok(checked)
+        Ok(checked.map(|mut report| {
+            report.duplicates.splice(0..0, earlier_findings.0);
+            report.conflicts.splice(0..0, earlier_findings.1);
+            report
+        }))
     }
 
     /// Writes the rows `rows` names (`total` of them), with progress; each file's in file order.

@@ -431,10 +431,11 @@ impl LedgerTable {
         )?;
         let count = usize::try_from(count)
             .map_err(|_| corrupt("row count"))?
+            // What blocks of this build hold at most: a damaged count reserves no more.
             .min(
                 usize::try_from(blocks)
                     .unwrap_or(0)
-                    .saturating_mul(MAX_BLOCK_ROWS),
+                    .saturating_mul(BLOCK_ROWS),
             );
         let mut times = Vec::with_capacity(count);
         let mut kind_of = Vec::with_capacity(count);

@@ -587,8 +587,8 @@ fn another_connections_import_is_seen_at_once() {
         bytes: &bytes,
     }])
     .expect("import");
-    // The app's decoded rows are stale: it reads them again.
-    assert_eq!(app.page(&Filter::default(), 0, 1).expect("page").total, 106);
+    // The app's decoded rows are stale: its import checks against the rows stored now, and
+    // its review reads them again.
     let outcome = app
         .import(&[SourceFile {
             name: "overlap.csv",
@@ -596,7 +596,19 @@ fn another_connections_import_is_seen_at_once() {
         }])
         .expect("import");
     assert_eq!((outcome.files[0].added, outcome.files[0].present), (0, 66));
+    assert_eq!(app.page(&Filter::default(), 0, 1).expect("page").total, 106);
     assert_eq!(cli.ledger_rows().expect("rows"), 106);
+    // The same bytes the other connection imported are not imported again.
+    let again = app
+        .import(&[SourceFile {
+            name: "whole again.csv",
+            bytes: &bytes,
+        }])
+        .expect("import");
+    assert!(matches!(
+        &again.files[0].status,
+        FileStatus::AlreadyImported { as_file, .. } if as_file == "whole.csv"
+    ));
     assert_eq!(cli.page(&Filter::default(), 0, 1).expect("page").total, 106);
 }
 
@@ -648,4 +660,36 @@ fn a_file_newest_first_is_reviewed_in_time_order() {
     txids.sort();
     expected.sort();
     assert_eq!(txids, expected);
+}
+
+/// The same file imported by another connection while this import was reading it: this one
+/// finds it under the write lock and imports nothing twice, neither the rows nor the record.
+#[test]
+fn a_file_imported_elsewhere_during_the_read_is_not_imported_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ws.sqlite");
+    let mut app = Workspace::open(&path).expect("open");
+    let mut cli = Workspace::open(&path).expect("open");
+    let bytes = reference(ROYE);
+    let source = [SourceFile {
+        name: "roye.csv",
+        bytes: &bytes,
+    }];
+    let mut raced = false;
+    let outcome = app
+        .import_with(&source, ReadOptions::default(), &mut |stage| {
+            if matches!(stage, ImportStage::Reading { .. }) && !raced {
+                raced = true;
+                cli.import(&source).expect("the other import");
+            }
+        })
+        .expect("import");
+    assert!(raced);
+    assert!(matches!(
+        &outcome.files[0].status,
+        FileStatus::AlreadyImported { as_file, .. } if as_file == "roye.csv"
+    ));
+    assert_eq!((outcome.files[0].rows, outcome.files[0].added), (0, 0));
+    assert_eq!(app.imports().expect("imports").len(), 1);
+    assert_eq!(app.ledger_rows().expect("rows"), 106);
 }

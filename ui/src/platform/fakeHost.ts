@@ -56,7 +56,7 @@ export interface FakeHost extends Host {
   answerDialogs(answers: DialogAnswers): void;
   /** The files the Ledgers exports wrote, by path. */
   exportedFiles(): ReadonlyMap<string, string>;
-  /** How many dialogs were answered, imports and exports asked for, and locates answered. */
+  /** How many dialogs were answered, and imports, exports and locates asked for and answered. */
   ledgerCalls(): LedgerCalls;
 }
 

@@ -46,15 +46,19 @@ export type FakeLedgerHost = Pick<
   answerDialogs(answers: DialogAnswers): void;
   /** The files the exports wrote, by path. */
   exportedFiles(): ReadonlyMap<string, string>;
-  /** How many dialogs were answered, imports and exports asked for, and locates answered. */
+  /** How many dialogs were answered, and imports, exports and locates asked for and answered. */
   ledgerCalls(): LedgerCalls;
 };
 
 export interface LedgerCalls {
+  /** Open and save dialogs answered. */
   dialogs: number;
+  /** Asked for (counted when called, before the fake's latency). */
   imports: number;
   exports: number;
   locates: number;
+  /** Locates answered (after the latency). */
+  locatesAnswered: number;
 }
 
 /** What the fake OS dialogs answer. */
@@ -278,7 +282,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
   const rowAt = (i: number): LedgerRowView => (demo ? demo.rows[i]! : syntheticRow(i));
   const all = (): LedgerRowView[] => Array.from({ length: count() }, (_, i) => rowAt(i));
   const selected = (filter: LedgerFilter): LedgerRowView[] => all().filter(predicate(filter));
-  const calls: LedgerCalls = { dialogs: 0, imports: 0, exports: 0, locates: 0 };
+  const calls: LedgerCalls = { dialogs: 0, imports: 0, exports: 0, locates: 0, locatesAnswered: 0 };
   const settled = (filter: LedgerFilter) => selected(filter).filter((r) => r.txid !== "");
 
   function report(): IntegrityView {
@@ -438,14 +442,16 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
         return { rows: rows.slice(offset, offset + Math.min(limit, 1000)), total: rows.length };
       }),
 
-    ledgerLocate: (filter, row) =>
-      settle(() => {
-        calls.locates += 1;
+    ledgerLocate: (filter, row) => {
+      calls.locates += 1;
+      return settle(() => {
+        calls.locatesAnswered += 1;
         if (row.txid === "") return null;
         const rows = emptyFilter(filter) ? all() : selected(filter);
         const at = rows.findIndex((r) => r.txid === row.txid);
         return at < 0 ? null : at;
-      }),
+      });
+    },
 
     ledgerTotals: (filter, by) =>
       settle(() => {
@@ -535,18 +541,19 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
         return { groups: page, total: groups.size };
       }),
 
-    ledgerExportRows: (filter, path) =>
-      settle(() => {
-        calls.exports += 1;
+    ledgerExportRows: (filter, path) => {
+      calls.exports += 1;
+      return settle(() => {
         if (!path.startsWith("/")) throw new HostError("invalid_input", `${path} is not a file path to export to: choose a file in the save dialog`);
         const rows = selected(filter);
         exported.set(path, ledgersCsv(rows));
         return { path, rows: rows.length, message: `Wrote ${rows.length} ${rows.length === 1 ? "row" : "rows"} to ${path} in the exchange's ledgers layout.` };
-      }),
+      });
+    },
 
-    ledgerExportBalances: (filter, path) =>
-      settle(() => {
-        calls.exports += 1;
+    ledgerExportBalances: (filter, path) => {
+      calls.exports += 1;
+      return settle(() => {
         if (!path.startsWith("/")) throw new HostError("invalid_input", `${path} is not a file path to export to: choose a file in the save dialog`);
         // Each chain's balance at the end of every month its settled rows span.
         const rows = settled({ ...NO_CHAIN_FILTER, assets: filter.assets, wallets: filter.wallets });
@@ -562,7 +569,8 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
         }
         exported.set(path, ["date,asset,wallet,balance", ...lines].join("\n") + "\n");
         return { path, rows: lines.length, message: `Wrote ${lines.length} balances at ${months.length} month ends to ${path}.` };
-      }),
+      });
+    },
 
     ledgerFacets: () =>
       settle(() => {
