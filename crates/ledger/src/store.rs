@@ -608,15 +608,10 @@ impl Workspace {
     pub fn check(&self) -> Result<IntegrityReport, StoreError> {
         let files = self.stored_files()?;
         let mut report = check::check(&files);
-        let (duplicates, conflicts) = self.findings()?;
+        let (duplicates, conflicts) = findings(&self.conn)?;
         report.duplicates = duplicates;
         report.conflicts = conflicts;
         Ok(report)
-    }
-
-    /// The duplicates and conflicts every import found, in import order.
-    fn findings(&self) -> Result<(Vec<Duplicate>, Vec<Conflict>), StoreError> {
-        findings(&self.conn)
     }
 
     /// Every import, oldest first.
@@ -1594,33 +1589,10 @@ mod legacy {
     /// which nothing stored refers to), with their extra columns by the import's column names;
     /// then drops the row table, its view and indexes. The monthly sums stay as they are.
     pub(super) fn rows_into_blocks(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
-        let mut files: Vec<(i64, LedgersFile)> = Vec::new();
-        let mut stmt = tx.prepare(
-            "SELECT id, file, columns, extra_columns FROM imports
-             WHERE kind = 'ledgers' ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let name: String = r.get(1)?;
-            let extra: String = r.get(3)?;
-            files.push((
-                r.get(0)?,
-                LedgersFile {
-                    file: Arc::from(name.as_str()),
-                    layout: None,
-                    columns: crate::import::LedgerColumns::from_bits(
-                        u16::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                    ),
-                    extra_columns: serde_json::from_str(&extra)
-                        .map_err(|_| StoreError::Corrupt(format!("extra columns {extra:?}")))?,
-                    rows: Vec::new(),
-                    warnings: Vec::new(),
-                    unknown: Vec::new(),
-                },
-            ));
-        }
-        drop(rows);
-        drop(stmt);
+        let files: Vec<(i64, LedgersFile)> = crate::table::ledger_imports(tx)?
+            .into_iter()
+            .map(|(id, import)| (id, import.empty_file()))
+            .collect();
         let file_at: HashMap<i64, usize> = files
             .iter()
             .enumerate()

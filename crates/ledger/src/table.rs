@@ -353,6 +353,47 @@ impl std::fmt::Debug for LedgerTable {
     }
 }
 
+/// Every ledgers import, oldest first, with its id.
+pub(crate) fn ledger_imports(conn: &Connection) -> Result<Vec<(i64, ImportFile)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, file, columns, extra_columns FROM imports
+         WHERE kind = 'ledgers' ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let name: String = r.get(1)?;
+        let bits: i64 = r.get(2)?;
+        let extra: String = r.get(3)?;
+        out.push((
+            r.get(0)?,
+            ImportFile {
+                name: Arc::from(name.as_str()),
+                columns: LedgerColumns::from_bits(u16::try_from(bits).unwrap_or(0)),
+                extra_columns: serde_json::from_str(&extra)
+                    .map_err(|_| StoreError::Corrupt(format!("extra columns {extra:?}")))?,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+impl ImportFile {
+    /// A ledgers file of this import holding no rows yet (no layout: the store keeps the
+    /// columns, not the header).
+    pub fn empty_file(&self) -> LedgersFile {
+        LedgersFile {
+            file: self.name.clone(),
+            layout: None,
+            columns: self.columns,
+            extra_columns: self.extra_columns.clone(),
+            rows: Vec::new(),
+            warnings: Vec::new(),
+            unknown: Vec::new(),
+        }
+    }
+}
+
 fn index_of<K: std::hash::Hash + Eq>(
     map: &FxHashMap<K, usize>,
     key: &K,
@@ -399,23 +440,9 @@ impl LedgerTable {
         }
         let mut imports = Vec::new();
         let mut import_at: FxHashMap<i64, usize> = FxHashMap::default();
-        let mut stmt = conn.prepare(
-            "SELECT id, file, columns, extra_columns FROM imports
-             WHERE kind = 'ledgers' ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let name: String = r.get(1)?;
-            let bits: i64 = r.get(2)?;
-            let extra: String = r.get(3)?;
+        for (id, import) in ledger_imports(conn)? {
             import_at.insert(id, imports.len());
-            imports.push(ImportFile {
-                name: Arc::from(name.as_str()),
-                columns: LedgerColumns::from_bits(u16::try_from(bits).unwrap_or(0)),
-                extra_columns: serde_json::from_str(&extra)
-                    .map_err(|_| StoreError::Corrupt(format!("extra columns {extra:?}")))?,
-            });
+            imports.push(import);
         }
         let mut trade_txids = FxHashSet::default();
         let mut stmt = conn.prepare("SELECT txid FROM trades")?;
@@ -626,13 +653,8 @@ impl LedgerTable {
             .imports
             .iter()
             .map(|i| LedgersFile {
-                file: i.name.clone(),
-                layout: None,
-                columns: i.columns,
                 extra_columns: Vec::new(),
-                rows: Vec::new(),
-                warnings: Vec::new(),
-                unknown: Vec::new(),
+                ..i.empty_file()
             })
             .collect();
         for &position in &self.position_of {
