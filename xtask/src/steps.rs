@@ -246,15 +246,16 @@ pub fn test() -> Result<()> {
         ]);
         run(c)
     })?;
+    // The owners' real exports are never in the repository; the tests against them run in
+    // addition to the fixtures' when they are found, and this says which.
+    let reference = reference_exports();
+    eprintln!("\n{}", reference_line(reference.as_deref(), false));
     s.step("Rust tests (real Secret Service)", || {
         // Keychain tests are #[ignore]d for plain `cargo test`; here the Secret Service exists.
-        run(with_keyring(&[
-            "cargo",
-            "test",
-            "--workspace",
-            "--",
-            "--include-ignored",
-        ])?)
+        let mut c = with_keyring(&["cargo", "test", "--workspace", "--", "--include-ignored"])?;
+        // The folder found here, or empty (skip): the tests then agree with this line.
+        c.env(REFERENCE_ENV, reference.as_deref().unwrap_or(Path::new("")));
+        run(c)
     })?;
     s.step(
         "third-party client library against the sandbox",
@@ -273,9 +274,44 @@ pub fn test() -> Result<()> {
     for (name, secs) in &s.passed {
         eprintln!("  ok  {secs:7.1}s  {name}");
     }
+    eprintln!("{}", reference_line(reference.as_deref(), true));
     eprintln!("total {:.0}s", started.elapsed().as_secs_f64());
     println!("xtask: {} passed, 0 failed", s.passed.len());
     Ok(())
+}
+
+/// The variable the ledger, app and CLI tests read for the owners' exports folder.
+const REFERENCE_ENV: &str = "COUNTERSIGN_REFERENCE_DIR";
+
+/// The owners' real exports (`shared/reference/kraken-exports/`, not ours to redistribute, so
+/// never in the repository): `$COUNTERSIGN_REFERENCE_DIR` when set (empty: none), else the folder
+/// beside the checkout or beside a folder above it, as the tests look for it
+/// (`crates/ledger/tests/support/locate.rs`).
+fn reference_exports() -> Option<PathBuf> {
+    match std::env::var_os(REFERENCE_ENV) {
+        Some(dir) if dir.is_empty() => None,
+        Some(dir) => Some(PathBuf::from(dir)).filter(|d| d.is_dir()),
+        None => root()
+            .ancestors()
+            .map(|a| a.join("shared/reference/kraken-exports"))
+            .find(|d| d.is_dir()),
+    }
+}
+
+/// Whether the tests against the owners' exports run (or ran, once the tests passed).
+fn reference_line(found: Option<&Path>, done: bool) -> String {
+    match (found, done) {
+        (Some(dir), false) => format!(
+            "reference exports: found at {}, the tests against them run too",
+            dir.display()
+        ),
+        (Some(dir), true) => format!(
+            "reference exports: found at {}, the tests against them ran",
+            dir.display()
+        ),
+        (None, false) => "reference exports: not beside this checkout, the tests against the owners' exports are skipped".to_owned(),
+        (None, true) => "reference exports: not beside this checkout, the tests against the owners' exports were skipped".to_owned(),
+    }
 }
 
 fn npm_ws(args: &[&str]) -> Result<()> {

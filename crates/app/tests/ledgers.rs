@@ -1,8 +1,9 @@
-//! The Ledgers area's core against real exports in `shared/reference/kraken-exports/` (read where
-//! they are, never copied into the repository): imports land whole or not at all, re-imports add
-//! nothing, and pages, totals, series and the jump to a break's row give the exported values;
-//! trades come with their legs and fees; exports written to real files read back with the
-//! crate's own reader and give the same totals; the report is made again only after an import.
+//! The Ledgers area's core on the project's fixtures (invented exports, in
+//! `crates/ledger/tests/fixtures/exports/`, see its README.md): imports land whole or not at all,
+//! re-imports add nothing, and pages, totals, series and the jump to a break's row give the
+//! exported values; trades come with their legs and fees; exports written to real files read back
+//! with the crate's own reader and give the same totals; the report is made again only after an
+//! import. The same on the owners' real exports is in `reference_ledgers.rs`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -15,32 +16,17 @@ use countersign_app::ledgers::{
 use countersign_ledger::{ReadOptions, read_ledgers};
 use rust_decimal::Decimal;
 
-const ROYE: &str = "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv";
-const ROYE_TRADES: &str = "real/royeharris_kraken-ledger-report_trades_2024-11_2025-01.csv";
+#[path = "../../ledger/tests/support/locate.rs"]
+mod locate;
 
-/// `shared/reference/kraken-exports/`: `$COUNTERSIGN_REFERENCE_DIR` when set, else the nearest
-/// `shared/reference/kraken-exports` beside the repository or any folder above it.
-fn reference_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("COUNTERSIGN_REFERENCE_DIR") {
-        return PathBuf::from(dir);
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|a| a.join("shared/reference/kraken-exports"))
-        .chain([PathBuf::from("/work/shared/reference/kraken-exports")])
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| manifest.join("../../../shared/reference/kraken-exports"))
-}
+/// The current layout (12 columns): EUR and USDC from November 2024 to January 2025, 50 rows
+/// (28 EUR, 22 USDC), CRLF as shipped.
+const LEDGERS: &str = "ledgers-12-2024-2025.csv";
+/// Its trades export (24 columns): the 13 trades of those rows.
+const TRADES: &str = "trades-24-2024-2025.csv";
 
-fn reference(path: &str) -> PathBuf {
-    let full = reference_dir().join(path);
-    assert!(
-        full.is_file(),
-        "reference export {} is missing; these tests need shared/ beside the repository",
-        full.display()
-    );
-    full
+fn fixture(name: &str) -> PathBuf {
+    locate::fixture_path(name)
 }
 
 fn review() -> (tempfile::TempDir, LedgerReview) {
@@ -74,11 +60,11 @@ async fn import_stores_every_row_once_and_reports_progress() {
         review.path(),
         dir.path().join("ledgers").join("default.sqlite")
     );
-    let roye = reference(ROYE);
+    let ledgers = fixture(LEDGERS);
     let seen: Arc<Mutex<Vec<ImportProgress>>> = Arc::default();
     let sink = Arc::clone(&seen);
     let summary = review
-        .import(vec![roye.clone()], false, move |p| {
+        .import(vec![ledgers.clone()], false, move |p| {
             sink.lock().expect("progress").push(p);
         })
         .await
@@ -87,8 +73,8 @@ async fn import_stores_every_row_once_and_reports_progress() {
     assert_eq!(summary.files.len(), 1);
     assert_eq!(summary.files[0].status, FileImportStatus::Imported);
     assert_eq!(summary.files[0].kind.as_deref(), Some("ledgers"));
-    assert_eq!((summary.files[0].rows, summary.files[0].added), (106, 106));
-    assert_eq!((summary.added, summary.total_rows), (106, 106));
+    assert_eq!((summary.files[0].rows, summary.files[0].added), (50, 50));
+    assert_eq!((summary.added, summary.total_rows), (50, 50));
     let stages = seen.lock().expect("progress").clone();
     assert!(
         matches!(
@@ -105,25 +91,25 @@ async fn import_stores_every_row_once_and_reports_progress() {
         stages.iter().any(|s| matches!(
             s,
             ImportProgress::Storing {
-                done: 106,
-                total: 106
+                done: 50,
+                total: 50
             }
         )),
         "{stages:?}"
     );
 
     // The same file again: recognised, nothing added.
-    let again = import(&review, &[&roye]).await;
+    let again = import(&review, &[&ledgers]).await;
     assert_eq!(again.files[0].status, FileImportStatus::AlreadyImported);
     assert_eq!(
         again.files[0].already_as.as_deref(),
-        Some(roye.display().to_string().as_str())
+        Some(ledgers.display().to_string().as_str())
     );
-    assert_eq!((again.added, again.total_rows), (0, 106));
+    assert_eq!((again.added, again.total_rows), (0, 50));
 
     let report = review.report().await.expect("report");
     assert!(report.holds, "{:?}", report.breaks);
-    assert_eq!(report.rows, 106);
+    assert_eq!(report.rows, 50);
     let chains: Vec<(&str, &str, &str)> = report
         .chains
         .iter()
@@ -132,8 +118,8 @@ async fn import_stores_every_row_once_and_reports_progress() {
     assert_eq!(
         chains,
         [
-            ("GBP", "spot / main", "1.2670"),
-            ("USDT", "spot / main", "0.81000012")
+            ("EUR", "spot / main", "8.7980"),
+            ("USDC", "spot / main", "62.05745847")
         ]
     );
 }
@@ -141,11 +127,11 @@ async fn import_stores_every_row_once_and_reports_progress() {
 #[tokio::test]
 async fn a_bad_file_stores_nothing_and_names_file_line_and_column() {
     let (dir, review) = review();
-    let roye = reference(ROYE);
-    let text = std::fs::read_to_string(&roye).expect("read");
+    let ledgers = fixture(LEDGERS);
+    let text = std::fs::read_to_string(&ledgers).expect("read");
     let bad = dir.path().join("bad.csv");
-    std::fs::write(&bad, text.replacen("150.0000", "15O.0000", 1)).expect("write");
-    let summary = import(&review, &[&roye, &bad]).await;
+    std::fs::write(&bad, text.replacen("120.0000", "12O.0000", 1)).expect("write");
+    let summary = import(&review, &[&ledgers, &bad]).await;
     let failure = summary.failure.expect("a failure");
     assert_eq!(failure.file, bad.display().to_string());
     assert_eq!(failure.line, Some(2));
@@ -160,7 +146,7 @@ async fn a_bad_file_stores_nothing_and_names_file_line_and_column() {
 
     // A path that does not exist: also nothing stored.
     let missing = dir.path().join("missing.csv");
-    let summary = import(&review, &[&roye, &missing]).await;
+    let summary = import(&review, &[&ledgers, &missing]).await;
     assert_eq!(
         summary.failure.map(|f| f.file),
         Some(missing.display().to_string())
@@ -171,28 +157,28 @@ async fn a_bad_file_stores_nothing_and_names_file_line_and_column() {
 #[tokio::test]
 async fn pages_totals_series_and_facets_give_the_exported_values() {
     let (_dir, review) = review();
-    import(&review, &[&reference(ROYE)]).await;
+    import(&review, &[&fixture(LEDGERS)]).await;
 
     let page = review
         .page(LedgerFilter::default(), 0, 5)
         .await
         .expect("page");
-    assert_eq!(page.total, 106);
+    assert_eq!(page.total, 50);
     assert_eq!(page.rows.len(), 5);
     let first = &page.rows[0];
     assert_eq!(first.line, 2);
-    assert_eq!(first.txid, "LOGPBH-3BGDO-7VXSZT");
-    assert_eq!(first.time, "2024-11-01 13:39:49");
-    assert_eq!(first.time_ms, 1_730_468_389_000);
+    assert_eq!(first.txid, "LRJ2DQ-DGPR7-WGD5J2");
+    assert_eq!(first.time, "2024-11-04 09:15:22");
+    assert_eq!(first.time_ms, 1_730_711_722_000);
     assert_eq!(
         (
             first.amount.as_str(),
             first.fee.as_str(),
             first.asset.as_str()
         ),
-        ("150.0000", "0", "GBP")
+        ("120.0000", "0", "EUR")
     );
-    assert_eq!(first.balance.as_deref(), Some("173.3730"));
+    assert_eq!(first.balance.as_deref(), Some("132.4810"));
     // Pages follow on from each other.
     let next = review
         .page(LedgerFilter::default(), 4, 2)
@@ -201,40 +187,41 @@ async fn pages_totals_series_and_facets_give_the_exported_values() {
     assert_eq!(next.rows[0], page.rows[4]);
 
     // Filters narrow the rows and the totals.
-    let gbp = review.page(only(&["GBP"]), 0, 200).await.expect("page");
-    assert_eq!((gbp.total, gbp.rows.len()), (58, 58));
+    let eur = review.page(only(&["EUR"]), 0, 200).await.expect("page");
+    assert_eq!((eur.total, eur.rows.len()), (28, 28));
     let totals = review
-        .totals(only(&["GBP"]), vec!["asset".to_owned()])
+        .totals(only(&["EUR"]), vec!["asset".to_owned()])
         .await
         .expect("totals");
     assert_eq!(totals.len(), 1);
-    assert_eq!(totals[0].keys, ["GBP"]);
-    assert_eq!(totals[0].count, 58);
+    assert_eq!(totals[0].keys, ["EUR"]);
+    assert_eq!(totals[0].count, 28);
     assert_eq!(
         (
             totals[0].amount.as_str(),
             totals[0].fee.as_str(),
             totals[0].net.as_str()
         ),
-        ("11.3518", "33.4578", "-22.1060")
+        ("3.7300", "7.4130", "-3.6830")
     );
     let deposits = LedgerFilter {
         types: vec!["deposit".to_owned()],
-        ..only(&["GBP"])
+        ..only(&["EUR"])
     };
     let by_type = review
         .totals(deposits, vec!["asset".to_owned(), "type".to_owned()])
         .await
         .expect("totals");
     assert_eq!(by_type.len(), 1);
-    assert_eq!(by_type[0].keys, ["GBP", "deposit"]);
-    assert_eq!(by_type[0].amount, "8880.4700");
+    assert_eq!(by_type[0].keys, ["EUR", "deposit"]);
+    assert_eq!(by_type[0].count, 11);
+    assert_eq!(by_type[0].amount, "3545.0000");
     let december = LedgerFilter {
         date: Some("2024-12".to_owned()),
         ..LedgerFilter::default()
     };
     let in_december = review.page(december, 0, 200).await.expect("page");
-    assert!(in_december.total > 0 && in_december.total < 106);
+    assert_eq!(in_december.total, 18);
     assert!(
         in_december
             .rows
@@ -259,7 +246,7 @@ async fn pages_totals_series_and_facets_give_the_exported_values() {
     // The balance at each month end.
     let series = review
         .series(
-            "GBP".to_owned(),
+            "EUR".to_owned(),
             "spot / main".to_owned(),
             SeriesBucket::Month,
         )
@@ -272,14 +259,14 @@ async fn pages_totals_series_and_facets_give_the_exported_values() {
     assert_eq!(
         points,
         [
-            (1_733_011_200, "2.7120"),
-            (1_735_689_600, "0.0385"),
-            (1_738_368_000, "1.2670")
+            (1_733_011_200, "3.5410"),
+            (1_735_689_600, "1.3980"),
+            (1_738_368_000, "8.7980")
         ]
     );
 
     let facets = review.facets().await.expect("facets");
-    assert_eq!(facets.assets, ["GBP", "USDT"]);
+    assert_eq!(facets.assets, ["EUR", "USDC"]);
     assert_eq!(facets.types, ["deposit", "trade", "withdrawal"]);
     assert_eq!(facets.wallets, ["spot / main"]);
 }
@@ -287,8 +274,8 @@ async fn pages_totals_series_and_facets_give_the_exported_values() {
 #[tokio::test]
 async fn a_break_locates_its_row_in_the_table() {
     let (dir, review) = review();
-    let text = std::fs::read_to_string(reference(ROYE)).expect("read");
-    // The second GBP deposit removed: the chain breaks at the row after it.
+    let text = std::fs::read_to_string(fixture(LEDGERS)).expect("read");
+    // The second EUR deposit removed: the chain breaks at the row after it.
     let tampered: String = text
         .split_inclusive('\n')
         .enumerate()
@@ -303,11 +290,11 @@ async fn a_break_locates_its_row_in_the_table() {
     let first = &report.breaks[0];
     assert_eq!(
         (first.asset.as_str(), first.gap.as_str()),
-        ("GBP", "200.0000")
+        ("EUR", "250.0000")
     );
     assert!(first.message.contains("missing"), "{}", first.message);
 
-    for filter in [LedgerFilter::default(), only(&["GBP"])] {
+    for filter in [LedgerFilter::default(), only(&["EUR"])] {
         let offset = review
             .locate(filter.clone(), first.row.clone())
             .await
@@ -319,7 +306,7 @@ async fn a_break_locates_its_row_in_the_table() {
     }
     // A filter that leaves the row out: not found.
     let located = review
-        .locate(only(&["USDT"]), first.row.clone())
+        .locate(only(&["USDC"]), first.row.clone())
         .await
         .expect("locate");
     assert_eq!(located, None);
@@ -328,10 +315,10 @@ async fn a_break_locates_its_row_in_the_table() {
 #[tokio::test]
 async fn every_row_is_located_at_its_place_in_the_table() {
     let (_dir, review) = review();
-    import(&review, &[&reference(ROYE)]).await;
+    import(&review, &[&fixture(LEDGERS)]).await;
     for filter in [
         LedgerFilter::default(),
-        only(&["USDT"]),
+        only(&["USDC"]),
         LedgerFilter {
             types: vec!["trade".to_owned()],
             ..LedgerFilter::default()
@@ -357,10 +344,10 @@ fn sum(values: impl Iterator<Item = Decimal>) -> Decimal {
 #[tokio::test]
 async fn exported_rows_read_back_in_the_exchange_layout_with_the_same_totals() {
     let (dir, review) = review();
-    import(&review, &[&reference(ROYE)]).await;
+    import(&review, &[&fixture(LEDGERS)]).await;
     for (filter, name, expected) in [
-        (LedgerFilter::default(), "all.csv", 106),
-        (only(&["GBP"]), "gbp.csv", 58),
+        (LedgerFilter::default(), "all.csv", 50),
+        (only(&["EUR"]), "eur.csv", 28),
         (
             LedgerFilter {
                 date: Some("2024-12".to_owned()),
@@ -368,7 +355,7 @@ async fn exported_rows_read_back_in_the_exchange_layout_with_the_same_totals() {
                 ..LedgerFilter::default()
             },
             "december-trades.csv",
-            18,
+            10,
         ),
     ] {
         let path = dir.path().join(name);
@@ -413,7 +400,7 @@ async fn exported_rows_read_back_in_the_exchange_layout_with_the_same_totals() {
     // The whole export imported elsewhere is the same workspace: same rows, same chains.
     let (_other_dir, other) = self::review();
     let again = import(&other, &[&dir.path().join("all.csv")]).await;
-    assert_eq!((again.failure, again.added), (None, 106));
+    assert_eq!((again.failure, again.added), (None, 50));
     let (a, b) = (
         review.report().await.expect("report"),
         other.report().await.expect("report"),
@@ -425,7 +412,7 @@ async fn exported_rows_read_back_in_the_exchange_layout_with_the_same_totals() {
 #[tokio::test]
 async fn an_export_needs_a_writable_absolute_path_and_leaves_no_half_file() {
     let (dir, review) = review();
-    import(&review, &[&reference(ROYE)]).await;
+    import(&review, &[&fixture(LEDGERS)]).await;
     let err = review
         .export_rows(LedgerFilter::default(), PathBuf::from("relative.csv"))
         .await
@@ -479,7 +466,7 @@ async fn an_export_needs_a_writable_absolute_path_and_leaves_no_half_file() {
 #[tokio::test]
 async fn balance_assertions_are_the_month_end_balances() {
     let (dir, review) = review();
-    import(&review, &[&reference(ROYE)]).await;
+    import(&review, &[&fixture(LEDGERS)]).await;
     let path = dir.path().join("balances.csv");
     let written = review
         .export_balances(LedgerFilter::default(), path.clone())
@@ -496,26 +483,27 @@ async fn balance_assertions_are_the_month_end_balances() {
         "{}",
         written.message
     );
-    // GBP's lines are the balance series at each month end.
+    // EUR's lines are the balance series at each month end.
     let series = review
         .series(
-            "GBP".to_owned(),
+            "EUR".to_owned(),
             "spot / main".to_owned(),
             SeriesBucket::Month,
         )
         .await
         .expect("series");
-    let gbp: Vec<String> = lines
+    let eur: Vec<String> = lines
         .iter()
-        .filter(|l| l.contains(",GBP,"))
+        .filter(|l| l.contains(",EUR,"))
         .map(|l| l.rsplit(',').next().unwrap_or_default().to_owned())
         .collect();
     let balances: Vec<String> = series.iter().map(|p| p.balance.clone()).collect();
-    assert_eq!(gbp, balances);
+    assert_eq!(eur, balances);
+    assert_eq!(eur, ["3.5410", "1.3980", "8.7980"]);
     assert_eq!(
         lines
             .iter()
-            .filter(|l| l.contains(",GBP,"))
+            .filter(|l| l.contains(",EUR,"))
             .map(|l| &l[..10])
             .collect::<Vec<_>>(),
         ["2024-11-30", "2024-12-31", "2025-01-31"]
@@ -533,7 +521,7 @@ async fn balance_assertions_are_the_month_end_balances() {
     // An asset filter narrows the chains; a date range the month ends.
     let december = LedgerFilter {
         date: Some("2024-12".to_owned()),
-        ..only(&["USDT"])
+        ..only(&["USDC"])
     };
     let written = review
         .export_balances(december, path.clone())
@@ -541,7 +529,10 @@ async fn balance_assertions_are_the_month_end_balances() {
         .expect("export");
     assert_eq!(written.rows, 1);
     let text = std::fs::read_to_string(&path).expect("read");
-    assert!(text.starts_with("date,asset,wallet,balance\n2024-12-31,USDT,spot / main,"));
+    assert_eq!(
+        text,
+        "date,asset,wallet,balance\n2024-12-31,USDC,spot / main,5.05652455\n"
+    );
     assert!(
         written
             .message
@@ -567,14 +558,17 @@ async fn balance_assertions_are_the_month_end_balances() {
     // A range that ends mid-month (one day): no month end, the day it ends on.
     let one_day = LedgerFilter {
         date: Some("2025-01-14".to_owned()),
-        ..only(&["USDT"])
+        ..only(&["USDC"])
     };
     let written = review
         .export_balances(one_day, path.clone())
         .await
         .expect("export");
     let text = std::fs::read_to_string(&path).expect("read");
-    assert!(text.starts_with("date,asset,wallet,balance\n2025-01-14,USDT,spot / main,"));
+    assert_eq!(
+        text,
+        "date,asset,wallet,balance\n2025-01-14,USDC,spot / main,0.32906341\n"
+    );
     assert!(
         written
             .message
@@ -588,15 +582,15 @@ async fn balance_assertions_are_the_month_end_balances() {
 async fn trades_come_with_their_legs_and_fees_a_page_at_a_time() {
     let (_dir, review) = review();
     // The ledgers alone: trade rows grouped by refid, no trades row yet.
-    import(&review, &[&reference(ROYE)]).await;
+    import(&review, &[&fixture(LEDGERS)]).await;
     let legs_only = review
         .trades(LedgerFilter::default(), 0, 200)
         .await
         .expect("trades");
-    assert!(legs_only.total > 0);
+    assert_eq!(legs_only.total, 13);
     assert!(legs_only.groups.iter().all(|g| g.trade.is_none()));
 
-    import(&review, &[&reference(ROYE_TRADES)]).await;
+    import(&review, &[&fixture(TRADES)]).await;
     let all = review
         .trades(LedgerFilter::default(), 0, 200)
         .await
@@ -604,11 +598,11 @@ async fn trades_come_with_their_legs_and_fees_a_page_at_a_time() {
     assert_eq!(all.total, all.groups.len());
     assert_eq!(all.total, legs_only.total);
     let first = &all.groups[0];
-    assert_eq!(first.refid, "TIIAWV-NWCDG-SZ4WV2");
+    assert_eq!(first.refid, "T54AST-NCGUU-A7FY4F");
     let trade = first.trade.as_ref().expect("the trades row");
     assert_eq!(
         (trade.pair.as_str(), trade.side.as_str(), trade.vol.as_str()),
-        ("USDT/GBP", "buy", "1909.00000000")
+        ("USDC/EUR", "buy", "1421.05263158")
     );
     assert_eq!(trade.ledgers.len(), 2);
     let mut legs: Vec<&str> = first.legs.iter().map(|l| l.txid.as_str()).collect();
@@ -619,7 +613,7 @@ async fn trades_come_with_their_legs_and_fees_a_page_at_a_time() {
     assert_eq!(first.fees.len(), 1);
     assert_eq!(
         (first.fees[0].asset.as_str(), first.fees[0].fee.as_str()),
-        ("GBP", "2.9560")
+        ("EUR", "2.7000")
     );
     for group in &all.groups {
         assert!(group.legs.iter().all(|l| l.refid == group.refid));
@@ -638,29 +632,31 @@ async fn trades_come_with_their_legs_and_fees_a_page_at_a_time() {
         .expect("trades");
     assert!(past.groups.is_empty());
 
-    // A filter selects legs: USDT's only.
-    let usdt = review
-        .trades(only(&["USDT"]), 0, 200)
+    // A filter selects legs: USDC's only (every trade has one, and pays its fee in USDC when
+    // it sells USDC: 4 of the 13).
+    let usdc = review
+        .trades(only(&["USDC"]), 0, 200)
         .await
         .expect("trades");
-    assert!(!usdt.groups.is_empty());
+    assert_eq!(usdc.groups.len(), 13);
     assert!(
-        usdt.groups
+        usdc.groups
             .iter()
-            .all(|g| g.legs.iter().all(|l| l.asset == "USDT"))
+            .all(|g| g.legs.iter().all(|l| l.asset == "USDC"))
     );
     assert!(
-        usdt.groups
+        usdc.groups
             .iter()
-            .all(|g| g.fees.iter().all(|f| f.asset == "USDT"))
+            .all(|g| g.fees.iter().all(|f| f.asset == "USDC"))
     );
+    assert_eq!(usdc.groups.iter().filter(|g| !g.fees.is_empty()).count(), 4);
 }
 
 #[tokio::test]
 async fn an_edited_file_is_refused_unless_accepted_and_the_message_says_how() {
     let (dir, review) = review();
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
-    bytes.extend(std::fs::read(reference(ROYE)).expect("read"));
+    bytes.extend(std::fs::read(fixture(LEDGERS)).expect("read"));
     let edited = dir.path().join("resaved.csv");
     std::fs::write(&edited, bytes).expect("write");
 
@@ -684,7 +680,7 @@ async fn an_edited_file_is_refused_unless_accepted_and_the_message_says_how() {
         .await
         .expect("import");
     assert_eq!(accepted.failure, None);
-    assert_eq!(accepted.added, 106);
+    assert_eq!(accepted.added, 50);
     assert!(
         accepted.files[0]
             .warnings
@@ -696,8 +692,8 @@ async fn an_edited_file_is_refused_unless_accepted_and_the_message_says_how() {
 
     // A file refused for another reason is not an edited one.
     let bad = dir.path().join("bad.csv");
-    let text = std::fs::read_to_string(reference(ROYE)).expect("read");
-    std::fs::write(&bad, text.replacen("150.0000", "15O.0000", 1)).expect("write");
+    let text = std::fs::read_to_string(fixture(LEDGERS)).expect("read");
+    std::fs::write(&bad, text.replacen("120.0000", "12O.0000", 1)).expect("write");
     let failure = import(&review, &[&bad]).await.failure.expect("refused");
     assert!(!failure.edited);
     assert!(!failure.message.contains("Accept edited"));
@@ -711,9 +707,9 @@ async fn the_report_is_made_again_only_after_an_import() {
     review.report().await.expect("report");
     assert_eq!(review.checks_run().await.expect("checks"), 1);
 
-    import(&review, &[&reference(ROYE)]).await;
+    import(&review, &[&fixture(LEDGERS)]).await;
     let full = review.report().await.expect("report");
-    assert_eq!(full.rows, 106);
+    assert_eq!(full.rows, 50);
     assert_eq!(review.checks_run().await.expect("checks"), 2);
     for _ in 0..3 {
         assert_eq!(review.report().await.expect("report"), full);
@@ -738,6 +734,6 @@ async fn the_report_is_made_again_only_after_an_import() {
     assert_eq!((summary.failure, summary.added), (None, 1));
     let after = review.report().await.expect("report");
     assert_eq!(review.checks_run().await.expect("checks"), 3);
-    assert_eq!(after.rows, 107);
+    assert_eq!(after.rows, 51);
     assert!(after.chains.iter().any(|c| c.asset == "ETH"));
 }

@@ -1,26 +1,19 @@
-//! `countersign ledger …` as a user runs it, on a real export (read from `shared/reference`,
-//! never copied into the repository) in a scratch workspace.
+//! `countersign ledger …` as a user runs it, on the project's 12-column fixture (invented, in
+//! `crates/ledger/tests/fixtures/exports/`) in a scratch workspace. The same on the owners' real
+//! export is in `reference_ledger.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_countersign");
-const ROYE: &str = "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv";
+#[path = "../../ledger/tests/support/locate.rs"]
+mod locate;
 
-/// `shared/reference/kraken-exports/` beside the repository (as the ledger crate's tests find it).
-fn reference(path: &str) -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = std::env::var_os("COUNTERSIGN_REFERENCE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            manifest
-                .ancestors()
-                .map(|a| a.join("shared/reference/kraken-exports"))
-                .chain([PathBuf::from("/work/shared/reference/kraken-exports")])
-                .find(|p| p.is_dir())
-        })
-        .expect("shared/reference/kraken-exports beside the repository");
-    dir.join(path)
+const BIN: &str = env!("CARGO_BIN_EXE_countersign");
+/// The current layout (12 columns): EUR and USDC from November 2024 to January 2025, 50 rows.
+const LEDGERS: &str = "ledgers-12-2024-2025.csv";
+
+fn fixture(name: &str) -> PathBuf {
+    locate::fixture_path(name)
 }
 
 fn ledger(db: &Path, args: &[&str]) -> Output {
@@ -54,7 +47,7 @@ fn path(p: &Path) -> &str {
 fn import_check_summary_balance_and_export_round_trip() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("ws.sqlite");
-    let file = reference(ROYE);
+    let file = fixture(LEDGERS);
 
     let out = ledger(&db, &["import", path(&file)]);
     assert!(
@@ -62,7 +55,11 @@ fn import_check_summary_balance_and_export_round_trip() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout(&out).contains("106 rows, 106 added, 0 already present"));
+    assert!(
+        stdout(&out).contains("50 rows, 50 added, 0 already present"),
+        "{}",
+        stdout(&out)
+    );
     assert!(stdout(&out).contains("every chain holds"));
 
     // The same file again: recognised, nothing added.
@@ -74,7 +71,7 @@ fn import_check_summary_balance_and_export_round_trip() {
         stdout(&again)
     );
     assert!(stdout(&again).contains("nothing added"));
-    assert!(stdout(&again).contains("holds 106 ledger rows"));
+    assert!(stdout(&again).contains("holds 50 ledger rows"));
 
     let check = ledger(&db, &["check", "--json"]);
     assert_eq!(check.status.code(), Some(0));
@@ -97,22 +94,27 @@ fn import_check_summary_balance_and_export_round_trip() {
     ));
     assert_eq!(summary["by"], serde_json::json!(["asset", "type"]));
     let rows = summary["rows"].as_array().expect("rows");
-    let gbp_trade = rows
+    let eur_trade = rows
         .iter()
-        .find(|r| r["asset"] == "GBP" && r["type"] == "trade")
-        .expect("GBP trade");
-    assert_eq!(gbp_trade["count"], 9);
-    assert_eq!(gbp_trade["amount"], "1367.9697");
-    assert_eq!(gbp_trade["fee"], "2.1132");
-    assert_eq!(gbp_trade["net"], "1365.8565");
+        .find(|r| r["asset"] == "EUR" && r["type"] == "trade")
+        .expect("EUR trade");
+    assert_eq!(eur_trade["count"], 5);
+    assert_eq!(eur_trade["amount"], "-814.0000");
+    assert_eq!(eur_trade["fee"], "3.0530");
+    assert_eq!(eur_trade["net"], "-817.0530");
+    assert_eq!(
+        rows.len(),
+        6,
+        "deposits, trades and withdrawals of both assets"
+    );
 
     let balance = json(&ledger(&db, &["balance", "--at", "2024-12-31", "--json"]));
     assert_eq!(balance["at"], "2024-12-31 23:59:59.9999");
     assert_eq!(
         balance["balances"],
         serde_json::json!([
-            {"asset": "GBP", "wallet": "spot / main", "balance": "0.0385"},
-            {"asset": "USDT", "wallet": "spot / main", "balance": "0.86269784"},
+            {"asset": "EUR", "wallet": "spot / main", "balance": "1.3980"},
+            {"asset": "USDC", "wallet": "spot / main", "balance": "5.05652455"},
         ])
     );
 
@@ -124,7 +126,7 @@ fn import_check_summary_balance_and_export_round_trip() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout(&out).contains("wrote 106 rows"));
+    assert!(stdout(&out).contains("wrote 50 rows"), "{}", stdout(&out));
     let fresh = dir.path().join("fresh.sqlite");
     assert!(
         ledger(&fresh, &["import", path(&exported)])
@@ -148,11 +150,11 @@ fn import_check_summary_balance_and_export_round_trip() {
     let text = std::fs::read_to_string(&assertions).expect("assertions");
     assert!(text.starts_with("date,asset,wallet,balance\n"));
     assert!(
-        text.contains("2024-12-31,GBP,spot / main,0.0385\n"),
+        text.contains("2024-12-31,EUR,spot / main,1.3980\n"),
         "{text}"
     );
     assert!(
-        text.contains("2025-01-31,USDT,spot / main,0.81000012\n"),
+        text.contains("2025-01-31,USDC,spot / main,62.05745847\n"),
         "{text}"
     );
 }
@@ -161,12 +163,12 @@ fn import_check_summary_balance_and_export_round_trip() {
 fn a_bad_file_imports_nothing_and_names_file_line_and_column() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("ws.sqlite");
-    let good = reference(ROYE);
+    let good = fixture(LEDGERS);
     let text = std::fs::read_to_string(&good).expect("read");
     let bad = dir.path().join("bad.csv");
     std::fs::write(
         &bad,
-        text.replacen("2024-11-01 13:44:05", "2024-11-31 13:44:05", 1),
+        text.replacen("2024-11-04 09:21:07", "2024-11-31 09:21:07", 1),
     )
     .expect("write");
     let out = ledger(&db, &["import", path(&good), path(&bad)]);
@@ -174,7 +176,7 @@ fn a_bad_file_imports_nothing_and_names_file_line_and_column() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!(
-            "{} line 3, column \"time\": \"2024-11-31 13:44:05\" is not an export time",
+            "{} line 3, column \"time\": \"2024-11-31 09:21:07\" is not an export time",
             bad.display()
         )),
         "{err}"
@@ -190,8 +192,8 @@ fn a_bad_file_imports_nothing_and_names_file_line_and_column() {
 fn check_names_the_row_after_a_deleted_one_and_exits_3() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("ws.sqlite");
-    let text = std::fs::read_to_string(reference(ROYE)).expect("read");
-    // Line 3 deleted: the GBP deposit of 200.0000 goes missing before the original line 4.
+    let text = std::fs::read_to_string(fixture(LEDGERS)).expect("read");
+    // Line 3 deleted: the EUR deposit of 250.0000 goes missing before the original line 4.
     let tampered: String = text
         .split_inclusive('\n')
         .enumerate()
@@ -221,8 +223,8 @@ fn check_names_the_row_after_a_deleted_one_and_exits_3() {
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).expect("JSON");
     assert_eq!(report["holds"], false);
     let first = &report["breaks"][0];
-    assert_eq!(first["asset"], "GBP");
+    assert_eq!(first["asset"], "EUR");
     assert_eq!(first["row"]["file"], name.as_str());
     assert_eq!(first["row"]["line"], 3);
-    assert_eq!(first["gap"], "200.0000");
+    assert_eq!(first["gap"], "250.0000");
 }

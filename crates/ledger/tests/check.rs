@@ -1,5 +1,7 @@
-//! The integrity check: the true facts of the real exports, and properties over generated
-//! consistent ledgers (what a missing, doubled or reordered row does to the report).
+//! The integrity check: the facts of the project's fixtures (invented exports with the
+//! peculiarities of real ones, see `fixtures/exports/README.md`), and properties over generated
+//! consistent ledgers (what a missing, doubled or reordered row does to the report). The same
+//! facts of the owners' real exports are in `reference_exports.rs`.
 
 mod support;
 
@@ -9,14 +11,18 @@ use countersign_ledger::{
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use support::reference;
+use support::{fixture, fixture_zip};
 
 fn ledgers(name: &str, bytes: &[u8]) -> LedgersFile {
     read_ledgers(name, bytes, ReadOptions::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn reference_ledgers(name: &str) -> LedgersFile {
-    ledgers(name, &reference(name))
+/// A ledgers fixture by its path, or the exchange's zip `<id>.zip` built from `zips/<id>/`.
+fn fixture_ledgers(name: &str) -> LedgersFile {
+    match name.strip_suffix(".zip") {
+        Some(id) => ledgers(name, &fixture_zip(id)),
+        None => ledgers(name, &fixture(name)),
+    }
 }
 
 fn dec(text: &str) -> Decimal {
@@ -44,60 +50,57 @@ fn assert_clean(name: &str, report: &IntegrityReport) {
 }
 
 #[test]
-fn real_exports_hold_in_every_chain() {
-    for name in [
-        "real/AlexanderLill_PP-Crypto-Parser_kraken_withdrawal_2021-11.csv",
-        "real/HagaiHargil_convert_bitcoin_formats_ledgers_2016-2019.csv",
-        "real/feelhip_portfolio_monitor_ledger_dir_ledgers.csv",
-        "real/feelhip_portfolio_monitor_ledgers_2021-02_staking.csv",
-        "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv",
-        "real/feelhip_zips/ledger_ECTU.zip",
-        "real/feelhip_zips/ledger_QBFU.zip",
-        "real/feelhip_zips/ledger_XDQK.zip",
-        "real/feelhip_zips/ledger_data.zip",
-        "synthetic/zhaow-de_zcrypto-kraken_window-1-ledgers.csv",
+fn every_ledgers_fixture_holds_in_every_chain() {
+    for (name, chains) in [
+        ("ledgers-9-2016-2018.csv", 9),
+        ("ledgers-10-2021-11-withdrawals.csv", 3),
+        ("ledgers-10-2021-02-lf.csv", 5),
+        ("ledgers-10-2021-02-staking-lf.csv", 4),
+        ("ledgers-11-2025.csv", 3),
+        ("ledgers-12-2024-2025.csv", 2),
+        ("ledgers-16-2026.csv", 6),
+        ("KXRT.zip", 6),
+        ("HNVA.zip", 6),
+        ("DQPE.zip", 6),
+        ("MBWF.zip", 5),
     ] {
-        let report = check(&[reference_ledgers(name)]);
+        let report = check(&[fixture_ledgers(name)]);
         assert_clean(name, &report);
         assert!(report.repeats.is_empty(), "{name}");
-        assert!(!report.chains.is_empty(), "{name}");
+        assert_eq!(report.chains.len(), chains, "{name}");
     }
 }
 
 #[test]
 fn current_layout_chains_open_and_close_where_the_file_says() {
-    let report = check(&[reference_ledgers(
-        "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv",
-    )]);
+    let report = check(&[fixture_ledgers("ledgers-12-2024-2025.csv")]);
     assert_eq!(
         balances(&report),
         vec![
             (
-                "GBP in spot / main".into(),
-                58,
-                dec("23.3730"),
-                dec("1.2670")
+                "EUR in spot / main".into(),
+                28,
+                dec("12.4810"),
+                dec("8.7980")
             ),
             (
-                "USDT in spot / main".into(),
-                48,
-                dec("1.34583122"),
-                dec("0.81000012")
+                "USDC in spot / main".into(),
+                22,
+                dec("0.73050214"),
+                dec("62.05745847")
             ),
         ]
     );
     assert!(report.requests.is_empty());
     assert!(report.flagged.is_empty());
-    assert_eq!(report.distinct.len(), 106);
+    assert_eq!(report.distinct.len(), 50);
 }
 
 /// Withdrawals listed twice under one refid: the request row is paired with its settled row, not
 /// taken for a duplicate, and not part of the chain.
 #[test]
-fn alexanderlill_requests_are_paired_not_duplicates() {
-    let report = check(&[reference_ledgers(
-        "real/AlexanderLill_PP-Crypto-Parser_kraken_withdrawal_2021-11.csv",
-    )]);
+fn withdrawal_requests_are_paired_not_duplicates() {
+    let report = check(&[fixture_ledgers("ledgers-10-2021-11-withdrawals.csv")]);
     assert!(report.duplicates.is_empty());
     let pairs: Vec<(u32, Option<u32>, &str)> = report
         .requests
@@ -123,43 +126,52 @@ fn alexanderlill_requests_are_paired_not_duplicates() {
     let btc = report.chain("BTC", "spot / main").expect("BTC chain");
     assert_eq!(
         (btc.rows, btc.opening, btc.closing),
-        (1, dec("0.0309160100"), dec("0.0000060100"))
+        (1, dec("0.0216623400"), dec("0.0000123400"))
     );
     assert_eq!(btc.spellings, vec!["XXBT"]);
 }
 
 #[test]
-fn hagaihargil_2016_to_2019_every_request_paired_every_chain_from_zero() {
-    let report = check(&[reference_ledgers(
-        "real/HagaiHargil_convert_bitcoin_formats_ledgers_2016-2019.csv",
-    )]);
-    assert_eq!(report.requests.len(), 26);
+fn from_2016_to_2018_every_request_paired_every_chain_from_zero() {
+    let report = check(&[fixture_ledgers("ledgers-9-2016-2018.csv")]);
+    assert_eq!(report.requests.len(), 10);
     assert_eq!(report.unpaired_requests().count(), 0);
     assert_eq!(report.chains.len(), 9);
     assert!(report.chains.iter().all(|c| c.opening.is_zero()));
     let btc = report.chain("BTC", "spot / main").expect("BTC");
-    assert_eq!((btc.rows, btc.closing), (52, dec("0.2076027300")));
+    assert_eq!((btc.rows, btc.closing), (10, dec("0.4235250000")));
     let eur = report.chain("EUR", "spot / main").expect("EUR");
-    assert_eq!((eur.rows, eur.closing), (41, dec("74.5230")));
-    // A request settled much later in the file is still paired by refid.
+    assert_eq!((eur.rows, eur.closing), (8, dec("42.9900")));
+    // The forks: credited by a transfer, a chain from zero of one row each.
+    for fork in ["BCH", "BSV"] {
+        let chain = report.chain(fork, "spot / main").expect("fork");
+        assert_eq!((chain.rows, chain.closing), (1, dec("0.0735250000")));
+    }
+    // A request settled a week and four rows later is still paired by refid.
     let late = report
         .requests
         .iter()
-        .find(|r| r.refid == "ACC6DVV-TUUKP4-LGWBX3")
+        .find(|r| r.refid == "ACCZAUV-VUPMAR-RHF5LQ")
         .expect("request");
     assert_eq!(
         (late.request.line, late.settled.as_ref().map(|s| s.line)),
-        (123, Some(158))
+        (39, Some(44))
     );
+    // Two requests before either is settled: each paired with its own.
+    let pairs: Vec<(u32, Option<u32>)> = report
+        .requests
+        .iter()
+        .filter(|r| r.request.line == 27 || r.request.line == 28)
+        .map(|r| (r.request.line, r.settled.as_ref().map(|s| s.line)))
+        .collect();
+    assert_eq!(pairs, vec![(27, Some(29)), (28, Some(30))]);
 }
 
-/// Staking deposits are requested under one refid (`RUI…`) and settled as `staking` under
+/// Staking rewards are requested under one refid (`RUI…`) and settled as `staking` under
 /// another (`ST…`): unpaired by refid, with the same-amount settled row as a hint.
 #[test]
-fn feelhip_staking_requests_are_unpaired_with_a_same_amount_hint() {
-    let report = check(&[reference_ledgers(
-        "real/feelhip_portfolio_monitor_ledger_dir_ledgers.csv",
-    )]);
+fn staking_requests_are_unpaired_with_a_same_amount_hint() {
+    let report = check(&[fixture_ledgers("ledgers-10-2021-02-lf.csv")]);
     let unpaired: Vec<(u32, Option<String>)> = report
         .unpaired_requests()
         .map(|r| {
@@ -172,9 +184,9 @@ fn feelhip_staking_requests_are_unpaired_with_a_same_amount_hint() {
     assert_eq!(
         unpaired,
         vec![
-            (2, Some("LNT5DQ-UQJQ2-HVRVTR".into())),
-            (4, Some("L7INFI-KL3EO-7QITNR".into())),
-            (12, Some("LKCQ5C-GRUTE-MQYGGN".into())),
+            (2, Some("L7RVDU-S5DUK-WEAFMH".into())),
+            (4, Some("LYD3GM-SB7ZR-4DOQBE".into())),
+            (12, Some("LXTS2Z-6HIE2-OZDZRG".into())),
         ]
     );
     let paired: Vec<_> = report
@@ -187,60 +199,92 @@ fn feelhip_staking_requests_are_unpaired_with_a_same_amount_hint() {
     assert!(
         report.requests[0]
             .to_string()
-            .ends_with("requested, not settled under this refid in these files; real/feelhip_portfolio_monitor_ledger_dir_ledgers.csv line 3 (LNT5DQ-UQJQ2-HVRVTR) has the same amount"),
+            .ends_with("requested, not settled under this refid in these files; ledgers-10-2021-02-lf.csv line 3 (L7RVDU-S5DUK-WEAFMH) has the same amount"),
         "{}",
         report.requests[0]
     );
 }
 
-/// Six exports of one account (2021), overlapping windows, two of them the same content with
-/// different line ends: merged, each entry counts once and the balances are the widest one's.
+/// A spot-to-staking transfer: a withdrawal and a deposit requested, settled as `transfer`
+/// rows (`spottostaking`, `stakingfromspot`) under the same refids: both paired.
 #[test]
-fn feelhip_overlapping_exports_merge_into_the_widest() {
+fn a_transfer_to_staking_pairs_both_requests() {
+    let report = check(&[fixture_ledgers("KXRT.zip")]);
+    let transfer: Vec<(u32, Option<u32>, &str)> = report
+        .requests
+        .iter()
+        .filter(|r| r.request.line == 8 || r.request.line == 9)
+        .map(|r| {
+            (
+                r.request.line,
+                r.settled.as_ref().map(|s| s.line),
+                r.asset.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(transfer, vec![(8, Some(10), "DOT"), (9, Some(11), "DOT.S")]);
+    let staked = report.chain("DOT.S", "spot / main").expect("DOT.S");
+    assert_eq!(
+        (staked.rows, staked.opening, staked.closing),
+        (8, dec("0"), dec("6.0370718700"))
+    );
+}
+
+/// Six exports of one account (2021), overlapping windows, one of them starting after the
+/// account's first deposit, two the same content with different line ends: merged, each entry
+/// counts once and the balances are the widest one's.
+#[test]
+fn overlapping_exports_merge_into_the_widest() {
     let names = [
-        "real/feelhip_zips/ledger_ECTU.zip",
-        "real/feelhip_zips/ledger_data.zip",
-        "real/feelhip_portfolio_monitor_ledgers_2021-02_staking.csv",
-        "real/feelhip_zips/ledger_QBFU.zip",
-        "real/feelhip_zips/ledger_XDQK.zip",
-        "real/feelhip_portfolio_monitor_ledger_dir_ledgers.csv",
+        "HNVA.zip",
+        "DQPE.zip",
+        "ledgers-10-2021-02-staking-lf.csv",
+        "KXRT.zip",
+        "MBWF.zip",
+        "ledgers-10-2021-02-lf.csv",
     ];
-    let files: Vec<LedgersFile> = names.iter().map(|n| reference_ledgers(n)).collect();
+    let files: Vec<LedgersFile> = names.iter().map(|n| fixture_ledgers(n)).collect();
     let merged = check(&files);
     assert_clean("merged", &merged);
-    let widest = check(&[reference_ledgers("real/feelhip_zips/ledger_QBFU.zip")]);
+    let widest = check(&[fixture_ledgers("KXRT.zip")]);
     assert_eq!(balances(&merged), balances(&widest));
     assert_eq!(
         merged.distinct.len(),
-        84,
-        "66 settled entries and 18 requests"
+        46,
+        "33 settled entries and 13 requests"
     );
     let total: usize = files.iter().map(|f| f.rows.len()).sum();
-    assert_eq!(merged.repeats.len(), total - 84);
-    assert_eq!(merged.requests.len(), 18);
-    assert_eq!(merged.unpaired_requests().count(), 10);
+    assert_eq!(total, 168);
+    assert_eq!(merged.repeats.len(), total - 46);
+    assert_eq!(merged.requests.len(), 13);
+    assert_eq!(merged.unpaired_requests().count(), 7);
+    // The window that starts after the first deposit opens its BTC chain at that deposit.
+    let later = check(&[fixture_ledgers("DQPE.zip")]);
+    let btc = later.chain("BTC", "spot / main").expect("BTC");
+    assert_eq!((btc.rows, btc.opening), (10, dec("0.0120000000")));
 }
 
 #[test]
-fn synthetic_2026_types_outside_the_documented_list_are_flagged() {
-    let report = check(&[reference_ledgers(
-        "synthetic/zhaow-de_zcrypto-kraken_window-1-ledgers.csv",
-    )]);
+fn types_outside_the_documented_list_are_flagged() {
+    let report = check(&[fixture_ledgers("ledgers-16-2026.csv")]);
     let flagged: Vec<(&str, usize, u32)> = report
         .flagged
         .iter()
         .map(|f| (f.value.as_str(), f.rows, f.first.line))
         .collect();
-    assert_eq!(flagged, vec![("collateralconversion", 6, 9)]);
+    assert_eq!(flagged, vec![("collateralconversion", 4, 10)]);
     assert_eq!(report.chains.len(), 6);
+    // The earn wallet is a chain of its own.
+    let earn = report.chain("ATOM", "earn / flexible").expect("earn");
+    assert_eq!((earn.rows, earn.closing), (3, dec("10.02162901")));
 }
 
 /// Rows written back in reverse: each second's rows come in the opposite order, which does not
 /// hold for the fills of one order, and the check finds the order that does.
 #[test]
-fn hagaihargil_reversed_still_holds_by_reordering_same_second_rows() {
-    let name = "real/HagaiHargil_convert_bitcoin_formats_ledgers_2016-2019.csv";
-    let file = reference_ledgers(name);
+fn reversed_still_holds_by_reordering_same_second_rows() {
+    let name = "ledgers-9-2016-2018.csv";
+    let file = fixture_ledgers(name);
     let forward = check(std::slice::from_ref(&file));
     assert!(forward.chains.iter().all(|c| c.reordered_seconds == 0));
     let mut rows: Vec<LedgerRow> = file.rows.iter().map(|r| r.row.clone()).collect();
@@ -250,8 +294,17 @@ fn hagaihargil_reversed_still_holds_by_reordering_same_second_rows() {
     let reversed = check(&[ledgers("reversed.csv", &csv)]);
     assert_clean("reversed", &reversed);
     assert_eq!(balances(&reversed), balances(&forward));
-    let reordered: usize = reversed.chains.iter().map(|c| c.reordered_seconds).sum();
-    assert!(reordered > 0, "some seconds needed another order");
+    // Three seconds hold several fills of one chain pair: ICN/ETH, MLN/BTC, BTC/EUR.
+    let reordered: Vec<(&str, usize)> = reversed
+        .chains
+        .iter()
+        .filter(|c| c.reordered_seconds > 0)
+        .map(|c| (c.key.asset.as_str(), c.reordered_seconds))
+        .collect();
+    assert_eq!(
+        reordered,
+        vec![("BTC", 2), ("ETH", 1), ("EUR", 1), ("ICN", 1), ("MLN", 1)]
+    );
 }
 
 // ---- generated ledgers ----

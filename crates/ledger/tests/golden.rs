@@ -1,112 +1,98 @@
-//! Byte-exact golden tests: real exports are read into rows and written back with the same
-//! layout; the bytes must equal what the exchange shipped (header and every row). This is what
-//! shows the writer reproduces the exchange's layout, quoting, number and time spelling.
+//! Byte-exact golden tests: the project's fixtures (exports in every layout, written as the
+//! exchange writes them; invented values, see `fixtures/exports/README.md`) are read into rows and
+//! written back with the same layout; the bytes must equal the file (header and every row). This
+//! is what shows the writer reproduces the exchange's layout, quoting, number and time spelling.
+//! The same runs on the owners' real exports in `reference_exports.rs`, when they are present.
 
 mod support;
 
 use countersign_ledger::{LedgerLayout, TradesLayout, write_ledgers_csv, write_trades_csv};
-use support::{as_shipped, raw_fields, read_ledgers, read_trades, reference, reference_zip_member};
-
-/// Asserts equal bytes, reporting the first differing line rather than two blobs.
-fn assert_same_bytes(name: &str, expected: &[u8], actual: &[u8]) {
-    if expected == actual {
-        return;
-    }
-    let expected = String::from_utf8_lossy(expected);
-    let actual = String::from_utf8_lossy(actual);
-    let mismatch = expected
-        .split_inclusive('\n')
-        .zip(actual.split_inclusive('\n'))
-        .enumerate()
-        .find(|(_, (e, a))| e != a);
-    match mismatch {
-        Some((i, (e, a))) => panic!(
-            "{name}: line {} differs\nexpected {e:?}\nwritten  {a:?}",
-            i + 1
-        ),
-        None => panic!(
-            "{name}: {} lines expected, {} written",
-            expected.lines().count(),
-            actual.lines().count()
-        ),
-    }
-}
-
-/// Reads `shipped`, checks its layout, writes its rows back and compares; returns the row count.
-fn ledgers_round_trip(name: &str, shipped: &[u8], expected: LedgerLayout) -> usize {
-    let (layout, rows) = read_ledgers(shipped);
-    assert_eq!(layout, expected, "{name}");
-    let mut written = Vec::new();
-    write_ledgers_csv(&rows, layout, &mut written).expect("write to a Vec");
-    assert_same_bytes(name, shipped, &written);
-    rows.len()
-}
-
-fn trades_round_trip(name: &str, shipped: &[u8], expected: TradesLayout) -> usize {
-    let (layout, rows) = read_trades(shipped);
-    assert_eq!(layout, expected, "{name}");
-    let mut written = Vec::new();
-    write_trades_csv(&rows, layout, &mut written).expect("write to a Vec");
-    assert_same_bytes(name, shipped, &written);
-    rows.len()
-}
+use support::{
+    FIXTURE_ZIPS, as_shipped, assert_same_bytes, fixture, fixture_zip, ledgers_round_trip,
+    raw_fields, read_ledgers, read_trades, trades_round_trip, zip_member,
+};
 
 #[test]
-fn ledgers_9_columns_2016_to_2019() {
-    let name = "real/HagaiHargil_convert_bitcoin_formats_ledgers_2016-2019.csv";
-    let rows = ledgers_round_trip(name, &reference(name), LedgerLayout::Columns9);
-    assert_eq!(rows, 176);
+fn ledgers_9_columns_2016_to_2018() {
+    let name = "ledgers-9-2016-2018.csv";
+    let rows = ledgers_round_trip(name, &fixture(name), LedgerLayout::Columns9);
+    assert_eq!(rows, 50);
 }
 
-/// The exchange's own zips (2021): the member bytes are the export exactly as shipped.
+/// The exchange's zips (2021): the member is the committed CSV exactly, and reproduced.
 #[test]
 fn ledgers_10_columns_from_the_exchanges_zips() {
-    for zip in ["ledger_ECTU", "ledger_QBFU", "ledger_XDQK", "ledger_data"] {
-        let path = format!("real/feelhip_zips/{zip}.zip");
-        let (member, bytes) = reference_zip_member(&path);
-        assert_eq!(member, "ledgers.csv", "{path}");
+    for (id, rows) in [("KXRT", 46), ("HNVA", 40), ("DQPE", 38), ("MBWF", 16)] {
+        let (member, bytes) = zip_member(&fixture_zip(id));
+        assert_eq!(member, "ledgers.csv", "{id}");
+        assert_eq!(bytes, fixture(&format!("zips/{id}/ledgers.csv")), "{id}");
         assert_eq!(
-            bytes,
-            reference(&format!("real/feelhip_zips/extracted/{zip}/ledgers.csv")),
-            "{path}: extracted copy"
+            ledgers_round_trip(id, &bytes, LedgerLayout::Columns10),
+            rows,
+            "{id}"
         );
-        assert!(ledgers_round_trip(&path, &bytes, LedgerLayout::Columns10) > 20);
     }
+    assert_eq!(
+        FIXTURE_ZIPS.len(),
+        5,
+        "four ledgers zips and one trades zip"
+    );
 }
 
-/// Request rows: empty `txid`, `""` balance, then the settled row under the same refid.
+/// Request rows: empty `txid`, `""` balance, then the settled row under the same refid. Two of
+/// the files are git copies with LF line ends, reproduced once the CR is put back.
 #[test]
 fn ledgers_10_columns_with_request_rows() {
-    for name in [
-        "real/AlexanderLill_PP-Crypto-Parser_kraken_withdrawal_2021-11.csv",
-        "real/feelhip_portfolio_monitor_ledger_dir_ledgers.csv",
-        "real/feelhip_portfolio_monitor_ledgers_2021-02_staking.csv",
+    for (name, rows, requests) in [
+        ("ledgers-10-2021-11-withdrawals.csv", 6, 3),
+        ("ledgers-10-2021-02-lf.csv", 16, 4),
+        ("ledgers-10-2021-02-staking-lf.csv", 12, 3),
     ] {
-        let shipped = as_shipped(&reference(name));
-        ledgers_round_trip(name, &shipped, LedgerLayout::Columns10);
-        let (_, rows) = read_ledgers(&shipped);
-        assert!(
-            rows.iter()
-                .any(|r| r.txid.is_empty() && r.balance.is_none()),
+        let shipped = as_shipped(&fixture(name));
+        assert_eq!(
+            ledgers_round_trip(name, &shipped, LedgerLayout::Columns10),
+            rows,
             "{name}"
         );
+        let (_, read) = read_ledgers(&shipped);
+        let request_rows = read
+            .iter()
+            .filter(|r| r.txid.is_empty() && r.balance.is_none())
+            .count();
+        assert_eq!(request_rows, requests, "{name}");
     }
+    // The LF copy is the February zip's member, re-saved.
+    assert_eq!(
+        as_shipped(&fixture("ledgers-10-2021-02-lf.csv")),
+        fixture("zips/MBWF/ledgers.csv")
+    );
+}
+
+/// No real 11-column file is known; the fixture is written as importers describe the layout.
+#[test]
+fn ledgers_11_columns() {
+    let name = "ledgers-11-2025.csv";
+    assert_eq!(
+        ledgers_round_trip(name, &fixture(name), LedgerLayout::Columns11),
+        12
+    );
 }
 
 #[test]
-fn ledgers_12_columns_2026() {
-    let name = "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv";
-    let rows = ledgers_round_trip(name, &as_shipped(&reference(name)), LedgerLayout::Columns12);
-    assert_eq!(rows, 106);
+fn ledgers_12_columns_the_current_layout() {
+    let name = "ledgers-12-2024-2025.csv";
+    let rows = ledgers_round_trip(name, &fixture(name), LedgerLayout::Columns12);
+    assert_eq!(rows, 50);
+    assert_eq!(LedgerLayout::CURRENT, LedgerLayout::Columns12);
 }
 
-/// No real 11-column file is among the references. The expectation is derived from the real
-/// 12-column file by deleting its `subclass` field from every raw line (quotes as shipped), and
-/// compared with the rows of that file written as 11 columns.
+/// The expectation is derived from the 12-column file by deleting its `subclass` field from
+/// every raw line (quotes as written), and compared with the rows of that file written as 11
+/// columns.
 #[test]
 fn ledgers_11_columns_are_the_12_without_subclass() {
-    let name = "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv";
-    let shipped = String::from_utf8(as_shipped(&reference(name))).expect("UTF-8");
+    let name = "ledgers-12-2024-2025.csv";
+    let shipped = String::from_utf8(fixture(name)).expect("UTF-8");
     let subclass = raw_fields(shipped.lines().next().expect("header"))
         .iter()
         .position(|f| f == "\"subclass\"")
@@ -125,59 +111,95 @@ fn ledgers_11_columns_are_the_12_without_subclass() {
     assert_same_bytes("11 from 12", expected.as_bytes(), &written);
 }
 
-/// Invented values in the 16-column layout its author copied from a real 2026 export.
+/// "All fields": the 12 plus USD valuations and the fee currency.
 #[test]
-fn ledgers_16_columns_synthetic() {
-    let name = "synthetic/zhaow-de_zcrypto-kraken_window-1-ledgers.csv";
-    ledgers_round_trip(name, &as_shipped(&reference(name)), LedgerLayout::Columns16);
+fn ledgers_16_columns() {
+    let name = "ledgers-16-2026.csv";
+    assert_eq!(
+        ledgers_round_trip(name, &fixture(name), LedgerLayout::Columns16),
+        25
+    );
 }
 
-/// The exchange's own zip (2021): bare empty position fields, fractional times.
+/// The old trades layout, no position columns; no real file is known.
+#[test]
+fn trades_13_columns() {
+    let name = "trades-13-2016-2018.csv";
+    assert_eq!(
+        trades_round_trip(name, &fixture(name), TradesLayout::Columns13),
+        14
+    );
+}
+
+/// The exchange's zip (2021): bare empty position fields, fractional times.
 #[test]
 fn trades_22_columns_from_the_exchanges_zip() {
-    let path = "real/feelhip_zips/ledger_UQHZ.zip";
-    let (member, bytes) = reference_zip_member(path);
+    let (member, bytes) = zip_member(&fixture_zip("TRZC"));
     assert_eq!(member, "trades.csv");
+    assert_eq!(bytes, fixture("zips/TRZC/trades.csv"));
     assert_eq!(
-        bytes,
-        reference("real/feelhip_zips/extracted/ledger_UQHZ/trades.csv")
+        trades_round_trip("TRZC", &bytes, TradesLayout::Columns22),
+        9
     );
-    assert_eq!(trades_round_trip(path, &bytes, TradesLayout::Columns22), 19);
 }
 
-/// The newest real trades export (2026), the CURRENT layout.
+/// The current layout: quoted empty position fields.
 #[test]
-fn trades_24_columns_2026() {
-    let name = "real/royeharris_kraken-ledger-report_trades_2024-11_2025-01.csv";
-    let shipped = as_shipped(&reference(name));
+fn trades_24_columns_the_current_layout() {
+    let name = "trades-24-2024-2025.csv";
     assert_eq!(
-        trades_round_trip(name, &shipped, TradesLayout::Columns24),
-        23
+        trades_round_trip(name, &fixture(name), TradesLayout::Columns24),
+        13
     );
     assert_eq!(TradesLayout::CURRENT, TradesLayout::Columns24);
 }
 
-/// The synthetic 24-column file pads every time fraction to `.1000`, which no real export does
-/// (real ones drop trailing zeros: `.783`); apart from that the bytes are reproduced.
+/// Position fields set: a closed position's figures, the closing trade ids, a `posttxid`.
 #[test]
-fn trades_24_columns_synthetic_apart_from_padded_fractions() {
-    let name = "synthetic/zhaow-de_zcrypto-kraken_window-1-trades.csv";
-    let shipped = String::from_utf8(as_shipped(&reference(name))).expect("UTF-8");
-    let expected = shipped.replace(".1000\"", ".1\"");
-    assert_ne!(
-        expected, shipped,
-        "the padding this test accounts for is gone"
+fn trades_24_columns_with_positions() {
+    let name = "trades-24-2026.csv";
+    assert_eq!(
+        trades_round_trip(name, &fixture(name), TradesLayout::Columns24),
+        7
     );
-    let (layout, rows) = read_trades(shipped.as_bytes());
+}
+
+/// A tool that re-saves the times with every fraction padded to four digits (`.5000`, which no
+/// export writes: they drop trailing zeros, `.5`): read, then written in the exchange's spelling.
+#[test]
+fn trades_24_columns_with_padded_fractions_are_written_as_the_exchange_does() {
+    let shipped = String::from_utf8(fixture("trades-24-2026.csv")).expect("UTF-8");
+    let time = 5;
+    let padded: String = shipped
+        .split_inclusive("\r\n")
+        .enumerate()
+        .map(|(i, line)| {
+            let mut fields = raw_fields(line.trim_end_matches("\r\n"));
+            if i > 0 {
+                let t = fields[time].trim_matches('"');
+                let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
+                fields[time] = format!("\"{whole}.{fraction:0<4}\"");
+            }
+            fields.join(",") + "\r\n"
+        })
+        .collect();
+    assert_ne!(
+        padded, shipped,
+        "some fraction was shorter than four digits"
+    );
+    let (layout, rows) = read_trades(padded.as_bytes());
     assert_eq!(layout, TradesLayout::Columns24);
     let mut written = Vec::new();
     write_trades_csv(&rows, layout, &mut written).expect("write to a Vec");
-    assert_same_bytes(name, expected.as_bytes(), &written);
+    assert_same_bytes("padded", shipped.as_bytes(), &written);
 }
 
+/// Importers name a 25-column variant with `costusd`; no real file is known.
 #[test]
-fn current_ledgers_layout_is_the_newest_real_one() {
-    let name = "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv";
-    let (layout, _) = read_ledgers(&as_shipped(&reference(name)));
-    assert_eq!(LedgerLayout::CURRENT, layout);
+fn trades_25_columns() {
+    let name = "trades-25-2025.csv";
+    assert_eq!(
+        trades_round_trip(name, &fixture(name), TradesLayout::Columns25),
+        2
+    );
 }

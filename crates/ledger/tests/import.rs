@@ -1,5 +1,7 @@
-//! Reading exports: every reference file, the round trip through the writer in every layout, and
-//! each kind of bad input with the exact message a user sees.
+//! Reading exports: every fixture (the project's own exports, invented, see
+//! `fixtures/exports/README.md`), the round trip through the writer in every layout, and each kind
+//! of bad input with the exact message a user sees. The owners' real exports are read in
+//! `reference_exports.rs`.
 
 mod support;
 
@@ -11,7 +13,7 @@ use countersign_ledger::{
     ReadOptions, Timestamp, TradeRow, TradesFile, TradesLayout, check, export_zip, read_export,
     read_ledgers, write_ledgers_csv, write_trades_csv,
 };
-use support::{reference, reference_dir};
+use support::{FIXTURE_ZIPS, fixture, fixture_zip, fixture_zip_member, fixtures_dir};
 
 fn strict() -> ReadOptions {
     ReadOptions::default()
@@ -49,17 +51,17 @@ fn data_lines(bytes: &[u8]) -> usize {
         - 1
 }
 
-/// Every `.csv` and `.zip` among the references, as paths relative to the reference folder.
-fn reference_files() -> Vec<String> {
-    let root = reference_dir();
+/// Every `.csv` among the fixtures, as paths relative to the fixtures folder.
+fn fixture_files() -> Vec<String> {
+    let root = fixtures_dir();
     let mut out = Vec::new();
     let mut folders = vec![root.clone()];
     while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("reference folder") {
+        for entry in std::fs::read_dir(&folder).expect("fixtures folder") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "csv" || e == "zip") {
+            } else if path.extension().is_some_and(|e| e == "csv") {
                 let relative = path.strip_prefix(&root).expect("under root");
                 out.push(relative.to_string_lossy().into_owned());
             }
@@ -69,19 +71,23 @@ fn reference_files() -> Vec<String> {
     out
 }
 
+/// Every fixture, and every zip built from one, reads whole: each line a row, numbered from 2,
+/// no warning, a known layout, the kind its name says.
 #[test]
-fn every_reference_file_imports_whole() {
-    let files = reference_files();
-    assert_eq!(files.len(), 18, "{files:?}");
-    for name in &files {
-        let bytes = reference(name);
+fn every_fixture_imports_whole() {
+    let files = fixture_files();
+    assert_eq!(files.len(), 16, "{files:?}");
+    let zips = FIXTURE_ZIPS.map(|(id, _, _)| format!("{id}.zip"));
+    for name in files.iter().chain(&zips) {
+        let (bytes, csv, member) = match name.strip_suffix(".zip") {
+            Some(id) => {
+                let (member, csv) = fixture_zip_member(id);
+                (fixture_zip(id), csv, member.to_owned())
+            }
+            None => (fixture(name), fixture(name), name.clone()),
+        };
         let export = read_export(name, &bytes, strict()).unwrap_or_else(|e| panic!("{e}"));
         assert!(export.warnings().is_empty(), "{name}");
-        let csv = if name.ends_with(".zip") {
-            support::reference_zip_member(name).1
-        } else {
-            bytes
-        };
         let (rows, lines, kind) = match &export {
             Export::Ledgers(f) => {
                 assert!(f.layout.is_some(), "{name}");
@@ -101,7 +107,7 @@ fn every_reference_file_imports_whole() {
             (2..).take(rows).collect::<Vec<u32>>(),
             "{name}: line numbers"
         );
-        let expected_kind = if name.contains("trades") || name.contains("UQHZ") {
+        let expected_kind = if member.contains("trades") {
             ExportKind::Trades
         } else {
             ExportKind::Ledgers
@@ -112,74 +118,82 @@ fn every_reference_file_imports_whole() {
 
 #[test]
 fn zip_names_its_member_and_reads_the_same_rows_as_the_extracted_csv() {
-    let zipped = ledgers(
-        "ledger_XDQK.zip",
-        &reference("real/feelhip_zips/ledger_XDQK.zip"),
-    );
-    assert_eq!(&*zipped.file, "ledger_XDQK.zip/ledgers.csv");
-    let plain = ledgers(
-        "ledgers.csv",
-        &reference("real/feelhip_zips/extracted/ledger_XDQK/ledgers.csv"),
-    );
+    let zipped = ledgers("MBWF.zip", &fixture_zip("MBWF"));
+    assert_eq!(&*zipped.file, "MBWF.zip/ledgers.csv");
+    let plain = ledgers("ledgers.csv", &fixture("zips/MBWF/ledgers.csv"));
     assert_eq!(zipped.rows, plain.rows);
     assert_eq!(zipped.layout, Some(LedgerLayout::Columns10));
+    assert_eq!(zipped.rows.len(), 16);
 }
 
 #[test]
 fn amounts_are_exact_and_assets_normalised_with_the_original_kept() {
-    let file = ledgers(
-        "ledgers.csv",
-        &reference("real/feelhip_portfolio_monitor_ledger_dir_ledgers.csv"),
-    );
-    let mana = &file.rows[5];
-    assert_eq!(mana.line, 7);
-    assert_eq!(mana.row.txid, "LNVY6A-PXY44-VYTHYW");
+    let file = ledgers("ledgers.csv", &fixture("ledgers-10-2021-02-lf.csv"));
+    // ADA bought onto a dust of 0.00000003 left by an earlier sale.
+    let ada = &file.rows[5];
+    assert_eq!(ada.line, 7);
+    assert_eq!(ada.row.txid, "LSTMQ4-6WK5Q-VOF2GI");
     assert_eq!(
-        mana.row.balance.map(|b| b.to_string()).as_deref(),
-        Some("1000.0000000500")
+        ada.row.balance.map(|b| b.to_string()).as_deref(),
+        Some("250.00000003")
     );
     let btc = &file.rows[4];
     assert_eq!(btc.row.asset, "XXBT");
     assert_eq!(btc.asset_code().normalized(), "BTC");
-    assert_eq!(btc.row.fee.to_string(), "0.0000165880");
+    assert_eq!(btc.row.fee.to_string(), "0.0000104000");
     let staked = &file.rows[1];
     assert_eq!(staked.row.asset, "DOT.S");
     assert_eq!(staked.asset_code().base, "DOT");
     assert_eq!(staked.asset_code().normalized(), "DOT.S");
+    let doge = &file.rows[7];
+    assert_eq!(doge.row.asset, "XXDG");
+    assert_eq!(doge.asset_code().normalized(), "DOGE");
+    assert_eq!(doge.row.amount.to_string(), "2500.00000000");
 }
 
 #[test]
 fn trades_fractional_times_and_lists() {
-    let file = trades(
-        "trades.csv",
-        &reference("real/royeharris_kraken-ledger-report_trades_2024-11_2025-01.csv"),
-    );
+    let file = trades("trades.csv", &fixture("trades-24-2024-2025.csv"));
     assert_eq!(file.layout, Some(TradesLayout::Columns24));
     let first = &file.rows[0].row;
     assert_eq!(
         first.time.to_csv_with_fraction(),
-        "2024-11-02 08:39:43.3077"
+        "2024-11-05 08:14:31.3077"
     );
     assert_eq!(
         first.ledgers,
-        vec!["L2JLEJ-3KZLD-NTEKCX", "L6X4XD-S7AXH-DCBFMA"]
+        vec!["LAZSVN-7Z3RB-O2ALNL", "LD2IKW-JGQH6-54GJGY"]
     );
     assert_eq!(first.posstatus, None);
     assert_eq!(first.cprice, None);
+    assert_eq!(first.trades, Vec::<String>::new());
+    // A fill that opened a position since closed: its position fields are read.
+    let file = trades("trades.csv", &fixture("trades-24-2026.csv"));
+    let opened = &file.rows[3].row;
+    assert_eq!(opened.posstatus.as_deref(), Some("closed"));
+    assert_eq!(
+        opened.cprice.map(|d| d.to_string()).as_deref(),
+        Some("4.25000000")
+    );
+    assert_eq!(opened.net.map(|d| d.to_string()).as_deref(), Some("1.4350"));
+    assert_eq!(opened.trades, vec!["TNNNGX-DCS2G-EZZUJS"]);
+    assert_eq!(opened.ledgers.len(), 3);
 }
 
-/// Every field of every real and synthetic ledgers row, written in each layout and read back:
-/// equal on the fields the layout carries, empty on the others.
+/// Every field of every ledgers row of the fixtures in four layouts, written in each layout and
+/// read back: equal on the fields the layout carries, empty on the others.
 #[test]
 fn ledgers_round_trip_through_the_writer_in_every_layout() {
     let mut rows: Vec<LedgerRow> = Vec::new();
     for name in [
-        "synthetic/zhaow-de_zcrypto-kraken_window-1-ledgers.csv",
-        "real/AlexanderLill_PP-Crypto-Parser_kraken_withdrawal_2021-11.csv",
-        "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv",
+        "ledgers-16-2026.csv",
+        "ledgers-10-2021-11-withdrawals.csv",
+        "ledgers-12-2024-2025.csv",
+        "ledgers-11-2025.csv",
+        "ledgers-9-2016-2018.csv",
     ] {
         rows.extend(
-            ledgers(name, &reference(name))
+            ledgers(name, &fixture(name))
                 .rows
                 .into_iter()
                 .map(|r| r.row),
@@ -236,18 +250,15 @@ fn carried(row: &LedgerRow, layout: LedgerLayout) -> LedgerRow {
 fn trades_round_trip_through_the_writer_in_every_layout() {
     let mut rows: Vec<TradeRow> = Vec::new();
     for name in [
-        "synthetic/zhaow-de_zcrypto-kraken_window-1-trades.csv",
-        "real/royeharris_kraken-ledger-report_trades_2024-11_2025-01.csv",
-        "real/feelhip_zips/extracted/ledger_UQHZ/trades.csv",
+        "trades-24-2026.csv",
+        "trades-24-2024-2025.csv",
+        "zips/TRZC/trades.csv",
+        "trades-13-2016-2018.csv",
+        "trades-25-2025.csv",
     ] {
-        rows.extend(
-            trades(name, &reference(name))
-                .rows
-                .into_iter()
-                .map(|r| r.row),
-        );
+        rows.extend(trades(name, &fixture(name)).rows.into_iter().map(|r| r.row));
     }
-    // A fill with a closed position, so the position columns carry values too.
+    // A fill with a closed position and a USD cost, so every position column carries a value.
     rows.push(TradeRow {
         posstatus: Some("closed".into()),
         cprice: Some("6.25".parse().expect("decimal")),
@@ -257,7 +268,7 @@ fn trades_round_trip_through_the_writer_in_every_layout() {
         cmargin: Some("2.5".parse().expect("decimal")),
         net: Some("-0.15".parse().expect("decimal")),
         cost_usd: Some("20.1".parse().expect("decimal")),
-        trades: vec!["TFX006-SYNTH-TRADES".into(), "TFX007-SYNTH-TRADES".into()],
+        trades: vec!["TQX4LM-2RDVA-7KP3ZE".into(), "TB6WNC-H5JTY-QE2MSA".into()],
         ..rows[0].clone()
     });
     for layout in TradesLayout::ALL {
@@ -304,10 +315,11 @@ fn trades_round_trip_through_the_writer_in_every_layout() {
     }
 }
 
-/// A small valid ledgers export in the current layout (CRLF), as text.
+/// A small valid ledgers export in the current layout (CRLF), as text: the first four rows of
+/// the 12-column fixture.
 fn current_csv() -> String {
-    let name = "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv";
-    let rows: Vec<LedgerRow> = ledgers(name, &reference(name))
+    let name = "ledgers-12-2024-2025.csv";
+    let rows: Vec<LedgerRow> = ledgers(name, &fixture(name))
         .rows
         .into_iter()
         .take(4)
@@ -385,8 +397,8 @@ fn missing_required_column_is_named() {
 fn wrong_field_count_is_named() {
     let mut csv = current_csv();
     csv = csv.replacen(
-        "\"spot / main\",150.0000",
-        "\"spot / main\",\"x\",150.0000",
+        "\"spot / main\",120.0000",
+        "\"spot / main\",\"x\",120.0000",
         1,
     );
     assert_eq!(
@@ -429,7 +441,7 @@ fn bom_is_refused_by_default_and_a_warning_when_accepted() {
     .expect("accepted");
     assert_eq!(accepted.rows.len(), 4);
     assert_eq!(accepted.layout, Some(LedgerLayout::Columns12));
-    assert_eq!(accepted.rows[0].row.txid, "LOGPBH-3BGDO-7VXSZT");
+    assert_eq!(accepted.rows[0].row.txid, "LRJ2DQ-DGPR7-WGD5J2");
     assert_eq!(accepted.warnings.len(), 1);
     assert_eq!(accepted.warnings[0].problem, ImportProblem::ByteOrderMark);
 }
@@ -495,20 +507,19 @@ fn a_file_cut_short_is_refused() {
 
 #[test]
 fn truncated_or_damaged_zip_is_refused() {
-    let zip = reference("real/feelhip_zips/ledger_XDQK.zip");
-    let message = error("ledger_XDQK.zip", &zip[..zip.len() / 2]);
+    let zip = fixture_zip("MBWF");
+    let message = error("MBWF.zip", &zip[..zip.len() / 2]);
     assert!(
-        message.starts_with("ledger_XDQK.zip: is not a readable zip (truncated or damaged): "),
+        message.starts_with("MBWF.zip: is not a readable zip (truncated or damaged): "),
         "{message}"
     );
-    // Central directory intact, compressed data damaged: the member fails its CRC.
+    // Central directory intact, member data damaged: the member fails its CRC.
     let mut damaged = zip.clone();
     damaged[60] ^= 0xff;
     damaged[61] ^= 0xff;
-    let message = error("ledger_XDQK.zip", &damaged);
+    let message = error("MBWF.zip", &damaged);
     assert!(
-        message
-            .starts_with("ledger_XDQK.zip: the zip member cannot be read (truncated or damaged): "),
+        message.starts_with("MBWF.zip: the zip member cannot be read (truncated or damaged): "),
         "{message}"
     );
 }
@@ -563,7 +574,7 @@ fn unknown_columns_are_kept_with_their_values() {
         vec![("note", "note 1"), ("tag", "")]
     );
     assert_eq!(file.rows[0].row.r#type, "deposit");
-    assert_eq!(file.rows[0].row.amount.to_string(), "150.0000");
+    assert_eq!(file.rows[0].row.amount.to_string(), "120.0000");
 }
 
 #[test]
@@ -587,14 +598,15 @@ fn unknown_type_is_kept_and_flagged_not_refused() {
 }
 
 #[test]
-fn every_reference_time_parses_including_fractions() {
-    let trades = trades(
-        "trades.csv",
-        &reference("real/feelhip_zips/extracted/ledger_UQHZ/trades.csv"),
-    );
+fn trades_times_parse_including_fractions() {
+    let trades = trades("trades.csv", &fixture("zips/TRZC/trades.csv"));
     assert_eq!(
         trades.rows[1].row.time.to_csv_with_fraction(),
-        "2021-01-09 01:29:11.6504"
+        "2021-01-06 09:40:51.6504"
+    );
+    assert_eq!(
+        trades.rows[0].row.time.to_csv_with_fraction(),
+        "2021-01-06 09:12:05.339"
     );
     // A ledgers time with a fraction (as some tools write it) is read, not refused.
     let csv = with_field(&current_csv(), 2, 2, "\"2016-10-20 17:35:30.1234\"");

@@ -1,5 +1,6 @@
-//! The workspace store and its queries, on real exports: imports land whole or not at all,
-//! re-imports and overlapping exports add nothing, and the queries agree with the check.
+//! The workspace store and its queries, on the project's fixtures (invented exports, see
+//! `fixtures/exports/README.md`): imports land whole or not at all, re-imports and overlapping
+//! exports add nothing, and the queries agree with the check.
 
 mod support;
 
@@ -11,10 +12,12 @@ use countersign_ledger::{
     write_ledgers_csv,
 };
 use rust_decimal::Decimal;
-use support::reference;
+use support::fixture;
 
-const ROYE: &str = "real/royeharris_kraken-ledger-report_ledgers_2024-11_2025-01.csv";
-const ROYE_TRADES: &str = "real/royeharris_kraken-ledger-report_trades_2024-11_2025-01.csv";
+/// The current layout: EUR and USDC over three months (50 rows, 28 EUR, 22 USDC).
+const LEDGERS: &str = "ledgers-12-2024-2025.csv";
+/// Its trades export: the 13 trades of those rows.
+const TRADES: &str = "trades-24-2024-2025.csv";
 
 fn workspace() -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -33,15 +36,15 @@ fn at(text: &str) -> Timestamp {
 #[test]
 fn import_is_idempotent_and_queries_match_the_check() {
     let (_dir, mut ws) = workspace();
-    let bytes = reference(ROYE);
+    let bytes = fixture(LEDGERS);
     let outcome = ws
         .import(&[SourceFile {
-            name: "roye.csv",
+            name: "ledgers.csv",
             bytes: &bytes,
         }])
         .expect("import");
-    assert_eq!(outcome.files[0].rows, 106);
-    assert_eq!(outcome.files[0].added, 106);
+    assert_eq!(outcome.files[0].rows, 50);
+    assert_eq!(outcome.files[0].added, 50);
     let report = outcome.report.expect("report");
     assert!(report.holds(), "{:?}", report.breaks);
 
@@ -54,7 +57,7 @@ fn import_is_idempotent_and_queries_match_the_check() {
         .expect("import");
     assert!(matches!(
         &again.files[0].status,
-        FileStatus::AlreadyImported { as_file, .. } if as_file == "roye.csv"
+        FileStatus::AlreadyImported { as_file, .. } if as_file == "ledgers.csv"
     ));
     assert!(again.files[0].to_string().contains("nothing added"));
     // The same rows in other bytes (other line ends): read, every row already present.
@@ -65,16 +68,16 @@ fn import_is_idempotent_and_queries_match_the_check() {
     };
     let overlap = ws
         .import(&[SourceFile {
-            name: "roye-lf.csv",
+            name: "ledgers-lf.csv",
             bytes: &lf,
         }])
         .expect("import");
-    assert_eq!((overlap.files[0].added, overlap.files[0].present), (0, 106));
-    assert_eq!(ws.ledger_rows().expect("count"), 106);
+    assert_eq!((overlap.files[0].added, overlap.files[0].present), (0, 50));
+    assert_eq!(ws.ledger_rows().expect("count"), 50);
     assert_eq!(ws.imports().expect("imports").len(), 2);
 
     // Balances at the end agree with the chains' closing balances.
-    let file = read_ledgers(ROYE, &bytes, Default::default()).expect("read");
+    let file = read_ledgers(LEDGERS, &bytes, Default::default()).expect("read");
     let direct = check(std::slice::from_ref(&file));
     let balances = ws.balance_at(at("2030-01-01 00:00:00")).expect("balances");
     assert_eq!(balances.len(), direct.chains.len());
@@ -132,24 +135,25 @@ fn import_is_idempotent_and_queries_match_the_check() {
     let _ = ws.totals(&text, &[Dimension::Month]).expect("text totals");
 
     // Pages: ordered by time, total counts every match.
-    let gbp = Filter {
-        assets: vec!["ZGBP".to_owned()],
+    // The legacy spelling of the asset selects the plain one.
+    let eur = Filter {
+        assets: vec!["ZEUR".to_owned()],
         ..Filter::default()
     };
-    let page = ws.page(&gbp, 0, 5).expect("page");
+    let page = ws.page(&eur, 0, 5).expect("page");
     assert_eq!(page.rows.len(), 5);
-    assert!(page.total > 5);
-    assert!(page.rows.iter().all(|r| r.asset == "GBP"));
+    assert_eq!(page.total, 28);
+    assert!(page.rows.iter().all(|r| r.asset == "EUR"));
     assert!(page.rows.windows(2).all(|w| w[0].row.time <= w[1].row.time));
-    assert_eq!(page.rows[0].file, "roye.csv");
+    assert_eq!(page.rows[0].file, "ledgers.csv");
     assert_eq!(page.rows[0].line, 2);
 
     // The series ends at the closing balance.
     let series = ws
-        .balance_series("GBP", "spot / main", Bucket::Month)
+        .balance_series("EUR", "spot / main", Bucket::Month)
         .expect("series");
     assert_eq!(series.len(), 3);
-    let closing = direct.chain("GBP", "spot / main").expect("chain").closing;
+    let closing = direct.chain("EUR", "spot / main").expect("chain").closing;
     assert_eq!(series.last().map(|p| p.balance), Some(closing));
 
     // Assertions: one line per chain.
@@ -162,7 +166,7 @@ fn import_is_idempotent_and_queries_match_the_check() {
     // Export round trip into a fresh workspace: same totals.
     let mut csv = Vec::new();
     let n = ws.export_csv(&Filter::default(), &mut csv).expect("export");
-    assert_eq!(n, 106);
+    assert_eq!(n, 50);
     let (_dir2, mut fresh) = workspace();
     fresh
         .import(&[SourceFile {
@@ -177,8 +181,8 @@ fn import_is_idempotent_and_queries_match_the_check() {
 #[test]
 fn trades_are_grouped_with_their_legs() {
     let (_dir, mut ws) = workspace();
-    let ledgers = reference(ROYE);
-    let trades = reference(ROYE_TRADES);
+    let ledgers = fixture(LEDGERS);
+    let trades = fixture(TRADES);
     let outcome = ws
         .import(&[
             SourceFile {
@@ -191,9 +195,10 @@ fn trades_are_grouped_with_their_legs() {
             },
         ])
         .expect("import");
-    assert_eq!(outcome.files[1].added, outcome.files[1].rows);
+    assert_eq!(outcome.files[1].rows, 13);
+    assert_eq!(outcome.files[1].added, 13);
     let groups = ws.trades_with_legs(&Filter::default()).expect("trades");
-    assert!(!groups.is_empty());
+    assert_eq!(groups.len(), 13);
     let with_trade = groups.iter().filter(|g| g.trade.is_some()).count();
     assert_eq!(with_trade, outcome.files[1].rows);
     for g in groups.iter().filter(|g| g.trade.is_some()) {
@@ -205,9 +210,9 @@ fn trades_are_grouped_with_their_legs() {
 #[test]
 fn a_bad_file_stores_nothing_and_names_the_line() {
     let (_dir, mut ws) = workspace();
-    let good = reference(ROYE);
+    let good = fixture(LEDGERS);
     let text = String::from_utf8(good.clone()).expect("utf8");
-    let bad = text.replacen("150.0000", "15O.0000", 1);
+    let bad = text.replacen("120.0000", "12O.0000", 1);
     let err = ws
         .import(&[
             SourceFile {
@@ -223,7 +228,7 @@ fn a_bad_file_stores_nothing_and_names_the_line() {
     assert!(matches!(err, StoreError::Import(_)));
     assert_eq!(
         err.to_string(),
-        "bad.csv line 2, column \"amount\": \"15O.0000\" is not a decimal number"
+        "bad.csv line 2, column \"amount\": \"12O.0000\" is not a decimal number"
     );
     assert_eq!(ws.ledger_rows().expect("count"), 0);
     assert!(ws.imports().expect("imports").is_empty());
@@ -232,9 +237,9 @@ fn a_bad_file_stores_nothing_and_names_the_line() {
 #[test]
 fn a_deleted_row_is_a_break_named_by_the_stored_check() {
     let (_dir, mut ws) = workspace();
-    let text = String::from_utf8(reference(ROYE)).expect("utf8");
+    let text = String::from_utf8(fixture(LEDGERS)).expect("utf8");
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    // Line 3 (the second GBP deposit) removed: line 4 of the original is now line 3.
+    // Line 3 (the second EUR deposit) removed: line 4 of the original is now line 3.
     let tampered: String = lines
         .iter()
         .enumerate()
@@ -250,16 +255,17 @@ fn a_deleted_row_is_a_break_named_by_the_stored_check() {
     assert!(!report.holds());
     let first = &report.breaks[0];
     assert_eq!(&*first.row.file, "tampered.csv");
-    assert_eq!(first.chain.asset, "GBP");
-    assert_eq!(first.gap(), dec("200.0000"));
+    assert_eq!(first.chain.asset, "EUR");
+    assert_eq!(first.row.line, 3);
+    assert_eq!(first.gap(), dec("250.0000"));
 }
 
 #[test]
 fn ranges_from_the_parser_filter_rows() {
     let (_dir, mut ws) = workspace();
-    let bytes = reference(ROYE);
+    let bytes = fixture(LEDGERS);
     ws.import(&[SourceFile {
-        name: "roye.csv",
+        name: "ledgers.csv",
         bytes: &bytes,
     }])
     .expect("import");
@@ -271,7 +277,7 @@ fn ranges_from_the_parser_filter_rows() {
         ..Filter::default()
     };
     let page = ws.page(&filter, 0, 200).expect("page");
-    assert!(page.total > 0);
+    assert_eq!(page.total, 21);
     assert!(
         page.rows
             .iter()
@@ -284,7 +290,7 @@ fn ranges_from_the_parser_filter_rows() {
 #[test]
 fn a_first_import_with_a_duplicate_and_an_overlap_stores_each_entry_once() {
     let (_dir, mut ws) = workspace();
-    let bytes = reference(ROYE);
+    let bytes = fixture(LEDGERS);
     let text = String::from_utf8(bytes.clone()).expect("utf-8");
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     // The third row twice; a second file with the header and the first ten rows.
@@ -309,9 +315,9 @@ fn a_first_import_with_a_duplicate_and_an_overlap_stores_each_entry_once() {
             .iter()
             .map(|f| (f.rows, f.added, f.present, f.duplicates))
             .collect::<Vec<_>>(),
-        vec![(107, 106, 0, 1), (10, 0, 10, 0)]
+        vec![(51, 50, 0, 1), (10, 0, 10, 0)]
     );
-    assert_eq!(ws.ledger_rows().expect("rows"), 106);
+    assert_eq!(ws.ledger_rows().expect("rows"), 50);
     // The rows written while the check ran were written again without the duplicate: the
     // storage ids run from 1 with no gap.
     let mut ids: Vec<i64> = ws
@@ -322,8 +328,8 @@ fn a_first_import_with_a_duplicate_and_an_overlap_stores_each_entry_once() {
         .map(|r| r.id)
         .collect();
     ids.sort_unstable();
-    assert_eq!(ids, (1..=106).collect::<Vec<i64>>());
-    let once = check(&[read_ledgers(ROYE, &bytes, Default::default()).expect("read")]);
+    assert_eq!(ids, (1..=50).collect::<Vec<i64>>());
+    let once = check(&[read_ledgers(LEDGERS, &bytes, Default::default()).expect("read")]);
     let stored = ws.check().expect("check");
     assert_eq!(stored.chains.len(), once.chains.len());
     for (a, b) in stored.chains.iter().zip(&once.chains) {
@@ -347,7 +353,7 @@ fn a_first_import_with_a_duplicate_and_an_overlap_stores_each_entry_once() {
         )
         .expect("totals");
     assert_eq!(from_months, from_rows);
-    assert_eq!(from_months.iter().map(|t| t.count).sum::<usize>(), 106);
+    assert_eq!(from_months.iter().map(|t| t.count).sum::<usize>(), 50);
 }
 
 /// A ledgers export of `rows` BTC deposits of 1 in the current layout, one a minute, the
@@ -501,7 +507,7 @@ proptest::proptest! {
     /// nothing, in the order of time then storage.
     #[test]
     fn a_filter_selects_what_its_parts_say(
-        assets in proptest::sample::subsequence(vec!["XBT", "XXBT", "EUR", "ETH", "DOT.S", "USDT", "NOPE"], 0..3),
+        assets in proptest::sample::subsequence(vec!["XBT", "XXBT", "EUR", "ETH", "DOT.S", "USDC", "NOPE"], 0..3),
         types in proptest::sample::subsequence(vec!["trade", "deposit", "withdrawal", "staking", "transfer", "spend"], 0..2),
         wallets in proptest::sample::subsequence(vec!["spot / main", "earn / flexible", "nowhere"], 0..2),
         text in proptest::option::of(proptest::sample::select(vec!["", "l", "TRADE", "eur", "-", "xbt", "q"])),
@@ -536,17 +542,17 @@ proptest::proptest! {
     }
 }
 
-/// Real exports of several layouts, assets and wallets in one workspace (read once per test
-/// case: a few hundred rows).
+/// Fixtures of several layouts, assets and wallets in one workspace (read once per test case:
+/// 137 rows).
 fn sampled_workspace() -> (tempfile::TempDir, Workspace) {
     let (dir, mut ws) = workspace();
     let files = [
-        ROYE,
-        "real/feelhip_portfolio_monitor_ledgers_2021-02_staking.csv",
-        "real/HagaiHargil_convert_bitcoin_formats_ledgers_2016-2019.csv",
-        "synthetic/zhaow-de_zcrypto-kraken_window-1-ledgers.csv",
+        LEDGERS,
+        "ledgers-10-2021-02-staking-lf.csv",
+        "ledgers-9-2016-2018.csv",
+        "ledgers-16-2026.csv",
     ];
-    let bytes: Vec<Vec<u8>> = files.iter().map(|f| reference(f)).collect();
+    let bytes: Vec<Vec<u8>> = files.iter().map(|f| fixture(f)).collect();
     let sources: Vec<SourceFile<'_>> = files
         .iter()
         .zip(&bytes)
@@ -571,17 +577,18 @@ fn another_connections_import_is_seen_at_once() {
     let path = dir.path().join("ws.sqlite");
     let mut app = Workspace::open(&path).expect("open");
     let mut cli = Workspace::open(&path).expect("open");
-    let bytes = reference(ROYE);
+    let bytes = fixture(LEDGERS);
     let text = String::from_utf8(bytes.clone()).expect("utf-8");
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let first: String = lines[..51].concat();
-    let overlap: String = [&lines[..1], &lines[41..]].concat().concat();
+    // The first 20 rows; then the header and rows 16 to the end, overlapping by five.
+    let first: String = lines[..21].concat();
+    let overlap: String = [&lines[..1], &lines[16..]].concat().concat();
     app.import(&[SourceFile {
         name: "first.csv",
         bytes: first.as_bytes(),
     }])
     .expect("import");
-    assert_eq!(app.page(&Filter::default(), 0, 1).expect("page").total, 50);
+    assert_eq!(app.page(&Filter::default(), 0, 1).expect("page").total, 20);
     cli.import(&[SourceFile {
         name: "whole.csv",
         bytes: &bytes,
@@ -595,9 +602,9 @@ fn another_connections_import_is_seen_at_once() {
             bytes: overlap.as_bytes(),
         }])
         .expect("import");
-    assert_eq!((outcome.files[0].added, outcome.files[0].present), (0, 66));
-    assert_eq!(app.page(&Filter::default(), 0, 1).expect("page").total, 106);
-    assert_eq!(cli.ledger_rows().expect("rows"), 106);
+    assert_eq!((outcome.files[0].added, outcome.files[0].present), (0, 35));
+    assert_eq!(app.page(&Filter::default(), 0, 1).expect("page").total, 50);
+    assert_eq!(cli.ledger_rows().expect("rows"), 50);
     // The same bytes the other connection imported are not imported again.
     let again = app
         .import(&[SourceFile {
@@ -609,14 +616,14 @@ fn another_connections_import_is_seen_at_once() {
         &again.files[0].status,
         FileStatus::AlreadyImported { as_file, .. } if as_file == "whole.csv"
     ));
-    assert_eq!(cli.page(&Filter::default(), 0, 1).expect("page").total, 106);
+    assert_eq!(cli.page(&Filter::default(), 0, 1).expect("page").total, 50);
 }
 
 /// An export newest first (rows in reverse time order) is reviewed oldest first: pages in time
 /// order, rows of one instant in storage order, balances as from the file in time order.
 #[test]
 fn a_file_newest_first_is_reviewed_in_time_order() {
-    let bytes = reference(ROYE);
+    let bytes = fixture(LEDGERS);
     let text = String::from_utf8(bytes.clone()).expect("utf-8");
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let reversed: String = std::iter::once(lines[0])
@@ -632,7 +639,7 @@ fn a_file_newest_first_is_reviewed_in_time_order() {
         .page(&Filter::default(), 0, usize::MAX)
         .expect("page")
         .rows;
-    assert_eq!(rows.len(), 106);
+    assert_eq!(rows.len(), 50);
     assert!(
         rows.windows(2)
             .all(|w| (w[0].row.time, w[0].id) < (w[1].row.time, w[1].id))
@@ -670,9 +677,9 @@ fn a_file_imported_elsewhere_during_the_read_is_not_imported_again() {
     let path = dir.path().join("ws.sqlite");
     let mut app = Workspace::open(&path).expect("open");
     let mut cli = Workspace::open(&path).expect("open");
-    let bytes = reference(ROYE);
+    let bytes = fixture(LEDGERS);
     let source = [SourceFile {
-        name: "roye.csv",
+        name: "ledgers.csv",
         bytes: &bytes,
     }];
     let mut raced = false;
@@ -687,9 +694,9 @@ fn a_file_imported_elsewhere_during_the_read_is_not_imported_again() {
     assert!(raced);
     assert!(matches!(
         &outcome.files[0].status,
-        FileStatus::AlreadyImported { as_file, .. } if as_file == "roye.csv"
+        FileStatus::AlreadyImported { as_file, .. } if as_file == "ledgers.csv"
     ));
     assert_eq!((outcome.files[0].rows, outcome.files[0].added), (0, 0));
     assert_eq!(app.imports().expect("imports").len(), 1);
-    assert_eq!(app.ledger_rows().expect("rows"), 106);
+    assert_eq!(app.ledger_rows().expect("rows"), 50);
 }

@@ -1,11 +1,13 @@
-//! The export zip: round trip through the `zip` reader, and the same shape as the exchange's.
+//! The export zip: round trip through the `zip` reader, and the same shape as the exchange's (as
+//! `support::exchange_zip` builds it from the facts of the owners' zips, which
+//! `reference_exports.rs` checks against those zips when they are present).
 
 mod support;
 
 use std::io::{Cursor, Read};
 
 use countersign_ledger::{ExportError, ExportKind, Timestamp, export_zip, write_ledgers_csv};
-use support::{read_ledgers, reference};
+use support::{fixture, fixture_zip, fixture_zip_created, read_ledgers};
 use zip::{CompressionMethod, ZipArchive};
 
 fn archive(bytes: Vec<u8>) -> ZipArchive<Cursor<Vec<u8>>> {
@@ -14,11 +16,10 @@ fn archive(bytes: Vec<u8>) -> ZipArchive<Cursor<Vec<u8>>> {
 
 #[test]
 fn round_trip_through_the_zip_reader() {
-    let name = "real/feelhip_zips/extracted/ledger_XDQK/ledgers.csv";
-    let (layout, rows) = read_ledgers(&reference(name));
+    let (layout, rows) = read_ledgers(&fixture("zips/MBWF/ledgers.csv"));
     let mut csv = Vec::new();
     write_ledgers_csv(&rows, layout, &mut csv).expect("write to a Vec");
-    let created = Timestamp::parse_csv("2021-02-12 05:31:16").expect("time");
+    let created = fixture_zip_created("MBWF");
 
     let mut ours = archive(export_zip(ExportKind::Ledgers, &csv, created).expect("zip"));
     assert_eq!(ours.len(), 1);
@@ -30,13 +31,13 @@ fn round_trip_through_the_zip_reader() {
     assert_eq!(unzipped, csv);
 }
 
-/// Ours and the exchange's ledger_XDQK.zip (made 2021-02-12 05:31:16) agree on everything but
-/// the deflate stream itself.
+/// Ours and the exchange's (the fixture MBWF.zip, made 2021-02-11 16:45:22, built as the exchange
+/// builds them) agree on everything but the deflate stream itself.
 #[test]
 fn same_shape_as_the_exchanges_zip() {
-    let mut theirs = archive(reference("real/feelhip_zips/ledger_XDQK.zip"));
-    let csv = reference("real/feelhip_zips/extracted/ledger_XDQK/ledgers.csv");
-    let created = Timestamp::parse_csv("2021-02-12 05:31:16").expect("time");
+    let mut theirs = archive(fixture_zip("MBWF"));
+    let csv = fixture("zips/MBWF/ledgers.csv");
+    let created = fixture_zip_created("MBWF");
     let mut ours = archive(export_zip(ExportKind::Ledgers, &csv, created).expect("zip"));
     assert_eq!(ours.len(), theirs.len());
     assert_eq!(ours.comment(), theirs.comment());
