@@ -35,14 +35,14 @@ const TEST_PACKAGES: &[&str] = &[
     "python3-venv",
 ];
 
-fn root() -> PathBuf {
+pub fn root() -> PathBuf {
     // xtask lives one level below the workspace root.
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn cmd(program: &str) -> Command {
+pub fn cmd(program: &str) -> Command {
     let mut c = Command::new(program);
     c.current_dir(root());
     c
@@ -70,7 +70,7 @@ fn run(mut c: Command) -> Result<()> {
     }
 }
 
-fn output(mut c: Command) -> Result<String> {
+pub fn output(mut c: Command) -> Result<String> {
     let what = describe(&c);
     let out = c
         .output()
@@ -226,7 +226,7 @@ pub fn test() -> Result<()> {
         c.args(["fmt", "--all", "--check"]);
         run(c)
     })?;
-    s.step("only src-tauri depends on tauri", check_tauri_dependents)?;
+    s.step("crate arrows follow parts.toml", crate::parts::check)?;
     s.step("TypeScript bindings match the Rust types", check_bindings)?;
     s.step("tsc --strict", || npm_ws(&["run", "typecheck", "-w", "ui"]))?;
     s.step("ESLint", || npm_ws(&["run", "lint", "-w", "ui"]))?;
@@ -337,30 +337,6 @@ fn with_keyring(argv: &[&str]) -> Result<Command> {
     c.args(argv);
     c.env("XDG_DATA_HOME", &keyring_home);
     Ok(c)
-}
-
-fn check_tauri_dependents() -> Result<()> {
-    let mut c = cmd("cargo");
-    c.args(["metadata", "--format-version", "1", "--no-deps"]);
-    let meta: serde_json::Value = serde_json::from_str(&output(c)?).map_err(|e| e.to_string())?;
-    let mut offenders = BTreeSet::new();
-    for pkg in meta["packages"].as_array().into_iter().flatten() {
-        let name = pkg["name"].as_str().unwrap_or_default();
-        if name == "countersign-desktop" {
-            continue;
-        }
-        for dep in pkg["dependencies"].as_array().into_iter().flatten() {
-            let dep_name = dep["name"].as_str().unwrap_or_default();
-            if dep_name == "tauri" || dep_name.starts_with("tauri-") {
-                offenders.insert(format!("{name} → {dep_name}"));
-            }
-        }
-    }
-    if offenders.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("only src-tauri may depend on tauri: {offenders:?}"))
-    }
 }
 
 fn check_bindings() -> Result<()> {

@@ -6,11 +6,12 @@ use countersign_bot::living::{Living, LivingConfig};
 use std::sync::Arc;
 
 use countersign_client::{OrgClient, StepUp};
+use countersign_keychain::Keychain;
 use countersign_kraken::Credentials;
 use countersign_org::view::{OrgView, RequestView};
 use countersign_org::{Policy, PolicyDiff, Preview, RequestPayload, Workflow};
 use countersign_sandbox::{RunningSandbox, Sandbox};
-use countersign_vault::{DecisionMirror, DeviceKey, Keychain, TotpSecret};
+use countersign_vault::{DecisionMirror, DeviceKey, TotpSecret};
 
 use crate::reveal::{
     CLIPBOARD_SECONDS, Clipboard as _, Revealed, SystemClipboard, copy_then_clear,
@@ -504,7 +505,7 @@ impl AppCore {
             .await
             .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
         {
-            Ok(()) | Err(countersign_vault::KeychainError::NotFound(_)) => {}
+            Ok(()) | Err(countersign_keychain::KeychainError::NotFound(_)) => {}
             Err(e) => return Err(CommandError::new(ErrorCode::Unavailable, e.to_string())),
         }
         if let Some(path) = &self.remote_config {

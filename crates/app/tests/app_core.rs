@@ -81,7 +81,7 @@ async fn a_remote_without_keychain_credentials_says_what_to_do() {
     let config = countersign_app::RemoteConfig {
         base_url: "http://127.0.0.1:9".into(),
     };
-    let keychain = countersign_vault::Keychain::new("countersign-test-missing");
+    let keychain = countersign_keychain::Keychain::new("countersign-test-missing");
     let err = AppCore::connect_remote(&config, &keychain)
         .await
         .expect_err("no credentials");
@@ -106,7 +106,7 @@ async fn a_configured_remote_is_used_with_the_key_from_the_keychain() {
         .into_iter()
         .find(|m| m.name == "Chloe Park")
         .expect("Chloe");
-    let keychain = countersign_vault::Keychain::default();
+    let keychain = countersign_keychain::Keychain::default();
     let creds = countersign_kraken::Credentials {
         api_key: chloe.api_key.clone(),
         api_secret: chloe.api_secret.clone(),
@@ -210,7 +210,7 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
     let id = outcome.request.id.clone();
     let entry = app.store_revealed_key(&id).await.expect("stored");
     let kept =
-        tokio::task::spawn_blocking(move || countersign_vault::Keychain::default().load(&entry))
+        tokio::task::spawn_blocking(move || countersign_keychain::Keychain::default().load(&entry))
             .await
             .expect("join")
             .expect("in the keychain");

@@ -7,8 +7,9 @@
 
 use countersign_app::AppCore;
 use countersign_app::ipc::{DemoMember, ErrorCode, SessionMode};
+use countersign_keychain::Keychain;
 use countersign_org::{Permissions, RequestPayload, RequestStatus};
-use countersign_vault::{Keychain, TotpSecret};
+use countersign_vault::TotpSecret;
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -229,7 +230,7 @@ async fn adding_a_remote_org_keeps_the_key_in_the_keychain_and_leaving_removes_i
         .unwrap();
     assert!(matches!(
         gone,
-        Err(countersign_vault::KeychainError::NotFound(_))
+        Err(countersign_keychain::KeychainError::NotFound(_))
     ));
     assert_eq!(
         app.leave_org().await.unwrap_err().code,

@@ -68,7 +68,7 @@ pub(crate) async fn credentials(base_url: &str) -> anyhow::Result<Credentials> {
         }
         (None, None) => {
             let profile = base_url.to_owned();
-            let keychain = countersign_vault::Keychain::default();
+            let keychain = countersign_keychain::Keychain::default();
             Ok(tokio::task::spawn_blocking(move || keychain.load(&profile)).await??)
         }
     }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Subcommand;
 use countersign_app::RemoteConfig;
+use countersign_keychain::Keychain;
 use countersign_kraken::{ApiSecret, Credentials};
-use countersign_vault::Keychain;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -73,7 +73,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 match tokio::task::spawn_blocking(move || Keychain::default().delete(&profile))
                     .await?
                 {
-                    Ok(()) | Err(countersign_vault::KeychainError::NotFound(_)) => {}
+                    Ok(()) | Err(countersign_keychain::KeychainError::NotFound(_)) => {}
                     Err(e) => return Err(e.into()),
                 }
             }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use countersign_vault::{DecisionMirror, DeviceKey, Keychain};
+use countersign_keychain::Keychain;
+use countersign_vault::{DecisionMirror, DeviceKey};
 
 /// `countersign device …`
 #[derive(Debug, Subcommand)]

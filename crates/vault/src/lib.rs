@@ -1,8 +1,6 @@
-//! Secrets and 2FA.
+//! Secrets and 2FA (the OS keychain that keeps the member's API key and this device's signing
+//! key is `countersign-keychain`).
 //!
-//! - [`Keychain`] (blocking; call it off async workers): member API credentials (`countersign_kraken::Credentials`) in the OS keychain (Secret Service
-//!   on Linux, Keychain on macOS, Credential Manager on Windows). There is no fallback: without a
-//!   usable keychain every call fails with a [`KeychainError`] that says what to install or unlock.
 //! - [`TotpSecret`]: an RFC 6238 authenticator secret (SHA-1, 6 digits, 30 s), with
 //!   [`TotpSecret::verify`] refusing replays and allowing one step of clock skew.
 //! - [`DeviceKey`]: the device's Ed25519 signing key; [`DevicePublicKey`] verifies its signatures.
@@ -13,12 +11,10 @@
 
 pub mod device;
 pub mod journal;
-mod keychain;
 pub mod mirror;
 mod totp;
 
 pub use device::{DeviceKey, DeviceKeyError, DevicePublicKey};
 pub use journal::{Chain, JournalEvent, JournalFault, JournalRecord, Verified};
-pub use keychain::{Keychain, KeychainError};
 pub use mirror::{DecisionMirror, MirrorError};
 pub use totp::{OtpRejection, STEP_SECONDS, TotpSecret};

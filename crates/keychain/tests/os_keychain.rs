@@ -2,8 +2,8 @@
 //! D-Bus session with an unlocked gnome-keyring; elsewhere run them with `--include-ignored` on a
 //! machine whose keychain is unlocked.
 
+use countersign_keychain::{Keychain, KeychainError};
 use countersign_kraken::{ApiSecret, Credentials};
-use countersign_vault::{Keychain, KeychainError};
 
 fn creds(key: &str, secret_byte: u8) -> Credentials {
     Credentials {
@@ -70,6 +70,6 @@ fn a_device_key_is_created_once_kept_and_forgotten_on_request() {
     keychain.delete_device_key(&profile).expect("cleanup");
     assert!(matches!(
         keychain.delete_device_key(&profile),
-        Err(countersign_vault::KeychainError::NotFound(_))
+        Err(countersign_keychain::KeychainError::NotFound(_))
     ));
 }
