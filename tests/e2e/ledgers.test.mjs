@@ -95,12 +95,13 @@ test("an export is imported, its broken chain is named, and the row is one click
   });
 });
 
-/** Calls a Tauri command in the window, as the UI's host does. */
+/** Calls a command of the core in the window, as the UI's host does (the core's commands are the
+ * `countersign` plugin's). */
 async function invoke(command, args) {
   // The answer crosses WebDriver as JSON text: a command's error object does not survive it as one.
   const answer = await browser.executeAsync(
     (command, args, done) => {
-      window.__TAURI_INTERNALS__.invoke(command, args).then(
+      window.__TAURI_INTERNALS__.invoke(`plugin:countersign|${command}`, args).then(
         (value) => done(JSON.stringify({ ok: true, value })),
         (error) => done(JSON.stringify({ ok: false, error })),
       );

@@ -3,7 +3,8 @@
 //! - `setup`: installs what is missing on a Debian/Ubuntu machine (system packages for building
 //!   and testing the desktop app, npm packages from the lock file, `tauri-driver`).
 //! - `run`: setup, then opens the desktop app on the embedded sandbox (`tauri dev`).
-//! - `test`: setup, then every gate and test in order — formatting, the tauri-dependency rule,
+//! - `test`: setup, then every gate and test in order — formatting, the crate arrows of
+//!   `parts.toml`,
 //!   TypeScript bindings drift, tsc, ESLint, the UI unit tests, clippy, every Rust test (with the
 //!   real Secret Service), the conformance test (a third-party client library for the exchange,
 //!   from PyPI at pinned versions in `target/conformance-venv`, unchanged, against a fresh sandbox
@@ -12,6 +13,8 @@
 //!   It stops at the first failure and ends with a summary line.
 //! - `bench`: the benchmarks with their targets (criterion; optimised builds).
 
+mod parts;
+mod source;
 mod steps;
 
 use std::process::ExitCode;

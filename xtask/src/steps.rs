@@ -353,6 +353,8 @@ fn check_bindings() -> Result<()> {
         "countersign-org",
         "-p",
         "countersign-app",
+        "-p",
+        "countersign-desktop",
         "export_bindings",
     ])
     .env("TS_RS_EXPORT_DIR", &fresh)
@@ -380,7 +382,7 @@ fn check_bindings() -> Result<()> {
         .map(|(n, _)| n.clone())
         .collect();
     Err(format!(
-        "ui/src/bindings is stale: missing {:?}, extra {:?}, changed {differ:?}; run `cargo test -p countersign-kraken -p countersign-org -p countersign-app export_bindings` and commit",
+        "ui/src/bindings is stale: missing {:?}, extra {:?}, changed {differ:?}; run `cargo test -p countersign-kraken -p countersign-org -p countersign-app -p countersign-desktop export_bindings` and commit",
         names(&want).difference(&names(&have)).collect::<Vec<_>>(),
         names(&have).difference(&names(&want)).collect::<Vec<_>>(),
     ))

@@ -5,7 +5,8 @@
 //! app.
 //!
 //! - [`Revealed`]: the key in memory, by the request that created it.
-//! - [`Clipboard`]: what the copy needs of an OS clipboard; [`SystemClipboard`] is the real one.
+//! - [`Clipboard`]: what the copy needs of an OS clipboard; [`SystemClipboard`] is the real one,
+//!   [`MemoryClipboard`] one in memory.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use countersign_org::view::RevealedKey;
 
 /// How long a copied secret stays on the clipboard.
-pub const CLIPBOARD_SECONDS: u64 = 30;
+pub const CLIPBOARD_SECONDS: u32 = 30;
 
 /// A revealed key, kept until forgotten.
 #[derive(Clone)]
@@ -89,10 +90,48 @@ impl std::fmt::Debug for SystemClipboard {
     }
 }
 
+/// A clipboard in this process's memory only (tests; flows run without a desktop session).
+/// It remembers whether the text was marked secret.
+#[derive(Default)]
+pub struct MemoryClipboard {
+    /// The text on it.
+    pub text: Option<String>,
+    /// Whether that text was put there marked secret.
+    pub secret: bool,
+}
+
+impl std::fmt::Debug for MemoryClipboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // It may hold a secret.
+        f.debug_struct("MemoryClipboard")
+            .field("holds_text", &self.text.is_some())
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+impl Clipboard for MemoryClipboard {
+    fn set_secret(&mut self, text: &str) -> Result<(), String> {
+        self.text = Some(text.to_owned());
+        self.secret = true;
+        Ok(())
+    }
+
+    fn text(&mut self) -> Option<String> {
+        self.text.clone()
+    }
+
+    fn clear(&mut self) -> Result<(), String> {
+        self.text = None;
+        self.secret = false;
+        Ok(())
+    }
+}
+
 /// Copies `secret` and clears the clipboard after `after`, unless something else was copied
 /// meanwhile (then it is left alone).
-pub fn copy_then_clear<C: Clipboard + 'static>(
-    clipboard: Arc<Mutex<C>>,
+pub fn copy_then_clear(
+    clipboard: Arc<Mutex<dyn Clipboard>>,
     secret: String,
     after: Duration,
 ) -> Result<(), String> {
@@ -115,31 +154,15 @@ pub fn copy_then_clear<C: Clipboard + 'static>(
 mod tests {
     use super::*;
 
-    #[derive(Default)]
-    struct Fake {
-        text: Option<String>,
-        secret: bool,
-    }
-
-    impl Clipboard for Fake {
-        fn set_secret(&mut self, text: &str) -> Result<(), String> {
-            self.text = Some(text.to_owned());
-            self.secret = true;
-            Ok(())
-        }
-        fn text(&mut self) -> Option<String> {
-            self.text.clone()
-        }
-        fn clear(&mut self) -> Result<(), String> {
-            self.text = None;
-            Ok(())
-        }
-    }
-
     #[tokio::test(start_paused = true)]
     async fn a_copied_secret_is_cleared_after_the_delay_unless_replaced() {
-        let c = Arc::new(Mutex::new(Fake::default()));
-        copy_then_clear(c.clone(), "s3cret".into(), Duration::from_secs(30)).expect("copy");
+        let c = Arc::new(Mutex::new(MemoryClipboard::default()));
+        copy_then_clear(
+            c.clone() as Arc<Mutex<dyn Clipboard>>,
+            "s3cret".into(),
+            Duration::from_secs(30),
+        )
+        .expect("copy");
         assert_eq!(c.lock().expect("lock").text.as_deref(), Some("s3cret"));
         assert!(
             c.lock().expect("lock").secret,
@@ -151,7 +174,12 @@ mod tests {
         assert_eq!(c.lock().expect("lock").text, None, "cleared after 30 s");
 
         // Something copied meanwhile is not the app's to clear.
-        copy_then_clear(c.clone(), "s3cret".into(), Duration::from_secs(30)).expect("copy");
+        copy_then_clear(
+            c.clone() as Arc<Mutex<dyn Clipboard>>,
+            "s3cret".into(),
+            Duration::from_secs(30),
+        )
+        .expect("copy");
         c.lock().expect("lock").text = Some("the user's own text".into());
         tokio::time::sleep(Duration::from_secs(31)).await;
         assert_eq!(

@@ -1,9 +1,18 @@
 //! The app's commands without a window, on the embedded sandbox: what the treasury officer's
 //! screen does, end to end through the real server.
 
-use countersign_app::AppCore;
-use countersign_app::ipc::{ErrorCode, RequestFilter, SessionMode};
+use countersign_app::ipc::{RequestFilter, SessionMode};
+use countersign_app::{
+    AppCore, Environment, ErrorCode, Target, approvals, keys, requests, sandbox,
+};
 use countersign_org::RequestStatus;
+
+/// The app on its embedded sandbox, with an in-memory keychain and clipboard.
+async fn sandbox_app(dir: &std::path::Path) -> AppCore {
+    AppCore::connect(Environment::in_memory(dir), Target::Sandbox)
+        .await
+        .expect("sandbox")
+}
 
 fn pending() -> RequestFilter {
     RequestFilter {
@@ -13,16 +22,17 @@ fn pending() -> RequestFilter {
 }
 
 #[tokio::test]
-#[ignore = "decisions are signed with a device key from the OS keychain; `cargo xtask test` provides a Secret Service"]
 async fn approve_switch_member_and_complete() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = AppCore::start_sandbox(dir.path()).await.expect("sandbox");
-    let session = app.session().await;
+    let app = sandbox_app(dir.path()).await;
+    let session = app.session().await.expect("session");
     assert_eq!(session.mode, SessionMode::Sandbox);
     assert_eq!(session.member.name, "Ben Ruiz");
     assert!(session.base_url.starts_with("http://127.0.0.1:"));
 
-    let members = app.sandbox_members().await.expect("demo members");
+    let members = sandbox::members(&app.org().await.expect("org"))
+        .await
+        .expect("demo members");
     assert!(members.len() >= 4);
     assert_eq!(members.iter().filter(|m| m.current).count(), 1);
     assert!(
@@ -37,55 +47,74 @@ async fn approve_switch_member_and_complete() {
             .expect("enrolled member")
     };
 
-    let list = app.list_requests(pending()).await.expect("list");
+    let list = approvals::list(&app.org().await.expect("org"), pending())
+        .await
+        .expect("list");
     let own = list
         .iter()
         .find(|r| r.initiator.name == "Ben Ruiz")
         .expect("own request");
-    let err = app
-        .approve(&own.id, &code_of("Ben Ruiz", &members))
-        .await
-        .expect_err("self approval");
+    let err = approvals::approve(
+        &app.org().await.expect("org"),
+        &own.id,
+        &code_of("Ben Ruiz", &members),
+    )
+    .await
+    .expect_err("self approval");
     assert_eq!(err.code, ErrorCode::SelfApproval);
 
     let target = list
         .iter()
         .find(|r| r.viewer.can_decide && r.approvals == 0 && r.initiator.name != "Chloe Park")
         .expect("decidable");
-    let after = app
-        .approve(&target.id, &code_of("Ben Ruiz", &members))
-        .await
-        .expect("approve");
+    let after = approvals::approve(
+        &app.org().await.expect("org"),
+        &target.id,
+        &code_of("Ben Ruiz", &members),
+    )
+    .await
+    .expect("approve");
     assert_eq!(after.approvals, 1);
 
     let chloe = members
         .iter()
         .find(|m| m.name == "Chloe Park")
         .expect("Chloe");
-    let session = app.switch_member(&chloe.id).await.expect("switch");
+    let session = sandbox::switch_member(&app.org().await.expect("org"), &chloe.id)
+        .await
+        .expect("switch");
     assert_eq!(session.member.name, "Chloe Park");
-    let members = app.sandbox_members().await.expect("demo members");
+    let org = app.org().await.expect("org");
+    let members = sandbox::members(&org).await.expect("demo members");
     assert!(members.iter().any(|m| m.current && m.name == "Chloe Park"));
-    let done = app
-        .approve(&target.id, &code_of("Chloe Park", &members))
+    let done = approvals::approve(&org, &target.id, &code_of("Chloe Park", &members))
         .await
         .expect("approve");
     assert_eq!(done.status, RequestStatus::Completed);
 
-    let err = app.approve(&target.id, "12345").await.expect_err("shape");
+    let err = approvals::approve(&org, &target.id, "12345")
+        .await
+        .expect_err("shape");
     assert_eq!(err.code, ErrorCode::InvalidInput);
 }
 
 #[tokio::test]
 async fn a_remote_without_keychain_credentials_says_what_to_do() {
-    let config = countersign_app::RemoteConfig {
-        base_url: "http://127.0.0.1:9".into(),
-    };
-    let keychain = countersign_keychain::Keychain::new("countersign-test-missing");
-    let err = AppCore::connect_remote(&config, &keychain)
-        .await
-        .expect_err("no credentials");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let err = AppCore::connect(
+        Environment::in_memory(dir.path()),
+        Target::Remote {
+            base_url: "http://127.0.0.1:9".into(),
+        },
+    )
+    .await
+    .expect_err("no credentials");
     assert_eq!(err.code, ErrorCode::Auth);
+    assert!(
+        err.message.contains("countersign remote add"),
+        "{}",
+        err.message
+    );
 }
 
 /// Remote mode: a sandbox served apart plays the remote org; the app finds it through the remote
@@ -126,10 +155,18 @@ async fn a_configured_remote_is_used_with_the_key_from_the_keychain() {
     .save(&config_path)
     .expect("save");
 
-    let app = AppCore::open(&dir.path().join("unused-sandbox"), Some(&config_path))
+    let env = countersign_app::Environment {
+        paths: countersign_app::DataPaths {
+            sandbox: Some(dir.path().join("unused-sandbox")),
+            remote_config: Some(config_path),
+            ..countersign_app::DataPaths::default()
+        },
+        ..Environment::in_memory(dir.path()).with_keychain(keychain.clone())
+    };
+    let app = AppCore::connect(env, Target::Configured)
         .await
         .expect("open remote");
-    let session = app.session().await;
+    let session = app.session().await.expect("session");
     assert_eq!(session.mode, SessionMode::Remote);
     assert_eq!(session.member.name, "Chloe Park");
     assert_eq!(session.base_url, remote.base_url);
@@ -137,9 +174,10 @@ async fn a_configured_remote_is_used_with_the_key_from_the_keychain() {
         !dir.path().join("unused-sandbox").exists(),
         "no embedded sandbox in remote mode"
     );
-    assert!(app.list_requests(pending()).await.expect("list").len() >= 5);
+    let org = app.org().await.expect("org");
+    assert!(approvals::list(&org, pending()).await.expect("list").len() >= 5);
     assert_eq!(
-        app.sandbox_members().await.expect_err("remote").code,
+        sandbox::members(&org).await.expect_err("remote").code,
         ErrorCode::Unavailable
     );
 
@@ -152,11 +190,10 @@ async fn a_configured_remote_is_used_with_the_key_from_the_keychain() {
 /// A service user created at once from the app comes back with its key pair, revealed once, and
 /// the key works against the server.
 #[tokio::test]
-#[ignore = "decisions are signed with a device key from the OS keychain; `cargo xtask test` provides a Secret Service"]
 async fn a_service_user_created_at_once_reveals_a_working_key() {
     use countersign_org::{ApiKeySpec, RequestPayload, Scope, Workflow};
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = AppCore::start_sandbox(dir.path()).await.expect("sandbox");
+    let app = sandbox_app(dir.path()).await;
     let code_of = |name: &str, ms: &[countersign_app::ipc::DemoMember]| {
         ms.iter()
             .find(|m| m.name == name)
@@ -164,16 +201,22 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
             .expect("enrolled member")
     };
     // Remove Manage Access's policy (Eve asks, Ada approves), so creation completes at once.
-    app.switch_member("m-eve").await.expect("Eve");
+    sandbox::switch_member(&app.org().await.expect("org"), "m-eve")
+        .await
+        .expect("Eve");
     let remove = RequestPayload::ChangePolicy {
         workflow: Workflow::ManageAccess,
         policy: None,
     };
-    let queued = app.submit(&remove, false, None).await.expect("submit");
-    app.switch_member("m-ada").await.expect("Ada");
-    let members = app.sandbox_members().await.expect("members");
-    let done = app
-        .approve(&queued.request.id, &code_of("Ada Okafor", &members))
+    let queued = requests::submit(&app.org().await.expect("org"), &remove, false, None)
+        .await
+        .expect("submit");
+    sandbox::switch_member(&app.org().await.expect("org"), "m-ada")
+        .await
+        .expect("Ada");
+    let org = app.org().await.expect("org");
+    let members = sandbox::members(&org).await.expect("members");
+    let done = approvals::approve(&org, &queued.request.id, &code_of("Ada Okafor", &members))
         .await
         .expect("approve");
     assert_eq!(done.status, RequestStatus::Completed);
@@ -185,7 +228,9 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
             ..ApiKeySpec::default()
         },
     };
-    let outcome = app.submit(&create, false, None).await.expect("create");
+    let outcome = requests::submit(&org, &create, false, None)
+        .await
+        .expect("create");
     assert_eq!(outcome.request.status, RequestStatus::Completed);
     let key = outcome.revealed.expect("the key is revealed once");
     assert!(
@@ -197,8 +242,8 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
         api_secret: countersign_kraken::ApiSecret::from_base64(&key.api_secret)
             .expect("base64 secret"),
     };
-    let bot = countersign_client::OrgClient::new(&app.session().await.base_url, creds.clone())
-        .expect("client");
+    let base_url = app.session().await.expect("session").base_url;
+    let bot = countersign_client::OrgClient::new(&base_url, creds.clone()).expect("client");
     match bot.me().await {
         Err(countersign_client::ClientError::Api(countersign_kraken::ApiError::Org(
             countersign_kraken::OrgRefusal::MembersOnly,
@@ -206,40 +251,47 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
         other => panic!("the revealed key should authenticate (as a service user): {other:?}"),
     }
 
-    // Stored in the OS keychain on request, then forgotten by the app: nothing can copy it again.
+    // Copied to the clipboard marked secret; stored in the keychain on request, then forgotten
+    // by the app: nothing can copy it again.
     let id = outcome.request.id.clone();
-    let entry = app.store_revealed_key(&id).await.expect("stored");
-    let kept =
-        tokio::task::spawn_blocking(move || countersign_keychain::Keychain::default().load(&entry))
-            .await
-            .expect("join")
-            .expect("in the keychain");
+    assert_eq!(
+        keys::copy_revealed_secret(&org, &id).await.expect("copied"),
+        30
+    );
+    let entry = keys::store_revealed_key(&org, &id).await.expect("stored");
+    assert_eq!(entry, format!("service-user:{base_url}:hedge-bot"));
+    let kept = app.env().keychain.load(&entry).expect("in the keychain");
     assert_eq!(kept.api_key, creds.api_key);
     assert_eq!(kept.api_secret.to_base64(), creds.api_secret.to_base64());
-    let again = app.copy_revealed_secret(&id).await.expect_err("forgotten");
-    assert_eq!(again.code, countersign_app::ipc::ErrorCode::NotFound);
+    let again = keys::copy_revealed_secret(&org, &id)
+        .await
+        .expect_err("forgotten");
+    assert_eq!(again.code, ErrorCode::NotFound);
 }
 
 #[tokio::test]
 async fn the_living_sandbox_switches_on_and_off() {
     let dir = tempfile::tempdir().expect("dir");
-    let app = AppCore::start_sandbox(dir.path()).await.expect("sandbox");
-    assert!(!app.living_sandbox().await.expect("state"));
-    assert!(app.set_living_sandbox(true).await.expect("on"));
+    let app = sandbox_app(dir.path()).await;
+    let org = app.org().await.expect("org");
+    assert!(!sandbox::living(&org).await.expect("state"));
+    assert!(sandbox::set_living(&org, true).await.expect("on"));
     assert!(
-        app.set_living_sandbox(true).await.expect("still on"),
+        sandbox::set_living(&org, true).await.expect("still on"),
         "switching on twice is harmless"
     );
-    assert!(app.living_sandbox().await.expect("state"));
-    assert!(!app.set_living_sandbox(false).await.expect("off"));
-    assert!(!app.living_sandbox().await.expect("state"));
+    assert!(sandbox::living(&org).await.expect("state"));
+    assert!(!sandbox::set_living(&org, false).await.expect("off"));
+    assert!(!sandbox::living(&org).await.expect("state"));
 }
 
 #[tokio::test]
 async fn a_locked_app_refuses_everything_until_the_members_code_unlocks_it() {
     let dir = tempfile::tempdir().expect("dir");
-    let app = AppCore::start_sandbox(dir.path()).await.expect("sandbox");
-    let members = app.sandbox_members().await.expect("members");
+    let app = sandbox_app(dir.path()).await;
+    let members = sandbox::members(&app.org().await.expect("org"))
+        .await
+        .expect("members");
     let ben = members
         .iter()
         .find(|m| m.current)
@@ -247,18 +299,15 @@ async fn a_locked_app_refuses_everything_until_the_members_code_unlocks_it() {
         .clone();
     app.lock();
     assert!(app.is_locked());
+    // No door opens while locked: not the Organization, not the ledgers.
     for refused in [
-        app.list_requests(countersign_app::ipc::RequestFilter::default())
-            .await
-            .map(|_| ())
-            .expect_err("locked"),
         app.org().await.map(|_| ()).expect_err("locked"),
-        app.sandbox_members().await.map(|_| ()).expect_err("locked"),
+        app.ledgers().map(|_| ()).expect_err("locked"),
     ] {
-        assert_eq!(refused.code, countersign_app::ipc::ErrorCode::Locked);
+        assert_eq!(refused.code, ErrorCode::Locked);
     }
     // The session itself stays readable (the lock screen names who is signed in).
-    assert_eq!(app.session().await.member.id, ben.id);
+    assert_eq!(app.session().await.expect("session").member.id, ben.id);
     let ben_code = ben.code.clone().expect("Ben is enrolled");
     let wrong = if ben_code == "000000" {
         "111111"
@@ -267,12 +316,15 @@ async fn a_locked_app_refuses_everything_until_the_members_code_unlocks_it() {
     };
     assert_eq!(
         app.unlock(wrong).await.expect_err("wrong code").code,
-        countersign_app::ipc::ErrorCode::InvalidOtp
+        ErrorCode::InvalidOtp
     );
     assert!(app.is_locked());
     app.unlock(&ben_code).await.expect("unlocked");
     assert!(!app.is_locked());
-    app.list_requests(countersign_app::ipc::RequestFilter::default())
-        .await
-        .expect("open again");
+    approvals::list(
+        &app.org().await.expect("open again"),
+        RequestFilter::default(),
+    )
+    .await
+    .expect("listed");
 }

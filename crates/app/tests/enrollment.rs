@@ -1,12 +1,14 @@
 //! Joining an Organization from the app: an invited member enrolls their authenticator (the
-//! `otpauth://` URI and its QR code), and a remote org is added with the member's key kept in the
-//! OS keychain, then left again. These use the real Secret Service (`cargo xtask test` runs
-//! them in a D-Bus session with gnome-keyring).
+//! `otpauth://` URI and its QR code), with an in-memory keychain; and a remote org is added with
+//! the member's key kept in the real OS keychain, then left again (`cargo xtask test` runs that
+//! one in a D-Bus session with gnome-keyring).
 
 #![allow(clippy::unwrap_used)]
 
-use countersign_app::AppCore;
-use countersign_app::ipc::{DemoMember, ErrorCode, SessionMode};
+use countersign_app::ipc::{DemoMember, SessionMode};
+use countersign_app::{
+    AppCore, DataPaths, Environment, ErrorCode, Target, approvals, orgs, requests, sandbox, trust,
+};
 use countersign_keychain::Keychain;
 use countersign_org::{Permissions, RequestPayload, RequestStatus};
 use countersign_vault::TotpSecret;
@@ -38,31 +40,40 @@ fn secret_of(uri: &str) -> TotpSecret {
 
 /// Eve invites `name` and Ada approves; returns the new member's id.
 async fn invite(app: &AppCore, name: &str) -> String {
-    app.switch_member("m-eve").await.unwrap();
+    sandbox::switch_member(&app.org().await.unwrap(), "m-eve")
+        .await
+        .unwrap();
     let invite = RequestPayload::InviteMember {
         name: name.into(),
         permissions: Permissions::none(),
         account: Default::default(),
     };
-    let queued = app.submit(&invite, false, None).await.unwrap();
-    app.switch_member("m-ada").await.unwrap();
-    let members = app.sandbox_members().await.unwrap();
-    let done = app
-        .approve(&queued.request.id, &code_of("Ada Okafor", &members))
+    let queued = requests::submit(&app.org().await.unwrap(), &invite, false, None)
+        .await
+        .unwrap();
+    sandbox::switch_member(&app.org().await.unwrap(), "m-ada")
+        .await
+        .unwrap();
+    let org = app.org().await.unwrap();
+    let members = sandbox::members(&org).await.unwrap();
+    let done = approvals::approve(&org, &queued.request.id, &code_of("Ada Okafor", &members))
         .await
         .unwrap();
     assert_eq!(done.status, RequestStatus::Completed);
     // Ada's device kept its own record of the approval, and the Organization's journal holds it.
-    let mirror = app.decision_mirror().await.unwrap();
+    let mirror = org.decision_mirror().unwrap();
     let text = std::fs::read_to_string(&mirror).unwrap();
     assert!(text.contains(&queued.request.id));
     assert_eq!(
         countersign_vault::journal::verify(&text).unwrap().decisions,
         1
     );
-    let (decisions, missing) = app.compare_mirror().await.unwrap();
-    assert_eq!((decisions, missing), (1, Vec::<String>::new()));
-    app.sandbox_members()
+    let compared = trust::compare_mirror(&org, None).await.unwrap();
+    assert_eq!(
+        (compared.decisions, compared.missing, compared.fault),
+        (1, Vec::<String>::new(), None)
+    );
+    sandbox::members(&org)
         .await
         .unwrap()
         .into_iter()
@@ -72,24 +83,28 @@ async fn invite(app: &AppCore, name: &str) -> String {
 }
 
 #[tokio::test]
-#[ignore = "enrollment registers a device key from the OS keychain; `cargo xtask test` provides a Secret Service"]
 async fn an_invited_member_enrolls_with_the_qr_code_and_can_then_unlock() {
     let dir = tempfile::tempdir().unwrap();
-    let app = AppCore::start_sandbox(dir.path()).await.unwrap();
+    let app = AppCore::connect(Environment::in_memory(dir.path()), Target::Sandbox)
+        .await
+        .unwrap();
     let frank = invite(&app, "Frank Li").await;
 
-    let members = app.sandbox_members().await.unwrap();
+    let members = sandbox::members(&app.org().await.unwrap()).await.unwrap();
     let listed = members.iter().find(|m| m.id == frank).unwrap();
     assert_eq!(listed.code, None, "no code to show before enrollment");
 
-    let session = app.switch_member(&frank).await.unwrap();
+    let session = sandbox::switch_member(&app.org().await.unwrap(), &frank)
+        .await
+        .unwrap();
     assert!(!session.totp_enrolled);
     assert_eq!(
         app.unlock("123456").await.unwrap_err().code,
         ErrorCode::NotEnrolled
     );
 
-    let enrollment = app.begin_enrollment().await.unwrap();
+    let org = app.org().await.unwrap();
+    let enrollment = trust::begin_enrollment(&org).await.unwrap();
     assert!(enrollment.otpauth_uri.starts_with("otpauth://totp/"));
     assert!(enrollment.otpauth_uri.contains("Frank%20Li"));
     assert!(enrollment.qr_svg.contains("<svg"), "an SVG QR code");
@@ -100,21 +115,30 @@ async fn an_invited_member_enrolls_with_the_qr_code_and_can_then_unlock() {
     let secret = secret_of(&enrollment.otpauth_uri);
 
     assert_eq!(
-        app.confirm_enrollment("12345").await.unwrap_err().code,
+        trust::confirm_enrollment(&org, "12345")
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidInput
     );
     let code = secret.code_at(unix_now());
     let wrong = if code == "000000" { "111111" } else { "000000" };
     assert_eq!(
-        app.confirm_enrollment(wrong).await.unwrap_err().code,
+        trust::confirm_enrollment(&org, wrong)
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidOtp
     );
-    let session = app.confirm_enrollment(&code).await.unwrap();
+    let session = trust::confirm_enrollment(&org, &code).await.unwrap();
     assert!(session.totp_enrolled);
-    assert_eq!(app.session().await.member.id, frank);
+    let now_open = app.session().await.unwrap();
+    assert_eq!(now_open.member.id, frank);
+    assert!(now_open.totp_enrolled, "the core's session says so too");
 
     // The sandbox now shows Frank's code, from the secret his authenticator holds.
-    let members = app.sandbox_members().await.unwrap();
+    let org = app.org().await.unwrap();
+    let members = sandbox::members(&org).await.unwrap();
     let now = unix_now();
     let shown = members
         .iter()
@@ -125,7 +149,7 @@ async fn an_invited_member_enrolls_with_the_qr_code_and_can_then_unlock() {
 
     // Once enrolled, there is nothing to enroll; the authenticator's next code unlocks the app.
     assert_eq!(
-        app.begin_enrollment().await.unwrap_err().code,
+        trust::begin_enrollment(&org).await.unwrap_err().code,
         ErrorCode::InvalidInput
     );
     app.lock();
@@ -153,24 +177,29 @@ async fn adding_a_remote_org_keeps_the_key_in_the_keychain_and_leaving_removes_i
 
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("remote.json");
-    let app = AppCore::open(&dir.path().join("sandbox"), Some(&config))
-        .await
-        .unwrap();
-    assert_eq!(app.session().await.mode, SessionMode::Sandbox);
+    // The real OS keychain, and the app's layout in a temporary folder.
+    let env = || Environment::in_memory(dir.path()).with_keychain(Keychain::default());
+    assert_eq!(
+        env().paths,
+        DataPaths {
+            remote_config: Some(config.clone()),
+            ..DataPaths::app(dir.path())
+        }
+    );
+    let app = AppCore::connect(env(), Target::Configured).await.unwrap();
+    assert_eq!(app.session().await.unwrap().mode, SessionMode::Sandbox);
 
     // A wrong secret: refused, and nothing is kept.
     let wrong = countersign_kraken::ApiSecret::from_base64(&creds.members[0].api_secret).unwrap();
-    let refused = app
-        .add_org_with_secret(&remote.base_url, &chloe.api_key, wrong)
+    let refused = orgs::add_and_switch(&app, &remote.base_url, &chloe.api_key, wrong)
         .await
         .unwrap_err();
     assert_eq!(refused.code, ErrorCode::Auth);
     assert!(!config.exists());
-    assert_eq!(app.session().await.mode, SessionMode::Sandbox);
+    assert_eq!(app.session().await.unwrap().mode, SessionMode::Sandbox);
 
     let url = format!("{}/", remote.base_url);
-    let session = app
-        .add_org_with_secret(&url, &chloe.api_key, secret.clone())
+    let session = orgs::add_and_switch(&app, &url, &chloe.api_key, secret.clone())
         .await
         .unwrap();
     assert_eq!(session.mode, SessionMode::Remote);
@@ -194,34 +223,36 @@ async fn adding_a_remote_org_keeps_the_key_in_the_keychain_and_leaving_removes_i
         "the config file holds the URL only"
     );
     // A device new to Chloe: not registered until she registers it with her code.
-    let status = app.device_status().await.unwrap();
+    let org = app.org().await.unwrap();
+    let status = trust::device_status(&org).await.unwrap();
     assert!(!status.registered);
     assert_eq!(
-        app.register_device("000000x").await.unwrap_err().code,
+        trust::register_device(&org, "000000x")
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidInput
     );
     let chloe_totp = TotpSecret::from_base32(&chloe.totp_secret).unwrap();
-    let registered = app
-        .register_device(&chloe_totp.code_at(unix_now()))
+    let registered = trust::register_device(&org, &chloe_totp.code_at(unix_now()))
         .await
         .unwrap();
-    assert_eq!(registered.public_key, status.public_key);
-    assert!(app.device_status().await.unwrap().registered);
+    assert_eq!(registered.status.public_key, status.public_key);
+    assert!(registered.new);
+    assert!(trust::device_status(&org).await.unwrap().registered);
 
     // The sandbox's demo members are gone with the sandbox.
     assert_eq!(
-        app.sandbox_members().await.unwrap_err().code,
+        sandbox::members(&org).await.unwrap_err().code,
         ErrorCode::Unavailable
     );
 
     // Reopening the app lands on the remote, from the keychain.
-    let reopened = AppCore::open(&dir.path().join("sandbox"), Some(&config))
-        .await
-        .unwrap();
-    assert_eq!(reopened.session().await.member.id, "m-chloe");
+    let reopened = AppCore::connect(env(), Target::Configured).await.unwrap();
+    assert_eq!(reopened.session().await.unwrap().member.id, "m-chloe");
     drop(reopened);
 
-    let session = app.leave_org().await.unwrap();
+    let session = orgs::leave(&app).await.unwrap();
     assert_eq!(session.mode, SessionMode::Sandbox);
     assert!(!config.exists());
     let profile = remote.base_url.clone();
@@ -233,7 +264,7 @@ async fn adding_a_remote_org_keeps_the_key_in_the_keychain_and_leaving_removes_i
         Err(countersign_keychain::KeychainError::NotFound(_))
     ));
     assert_eq!(
-        app.leave_org().await.unwrap_err().code,
+        orgs::leave(&app).await.unwrap_err().code,
         ErrorCode::Unavailable
     );
 }

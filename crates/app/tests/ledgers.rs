@@ -463,6 +463,35 @@ async fn an_export_needs_a_writable_absolute_path_and_leaves_no_half_file() {
     assert_eq!(names, ["ledgers"]);
 }
 
+/// A database the person placed (the CLI's `--db`): exports may go beside it, never onto it or
+/// its side files, whatever the spelling.
+#[tokio::test]
+async fn in_a_shared_folder_only_the_database_and_its_side_files_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let review = LedgerReview::new(dir.path().join("books.sqlite")).in_shared_folder();
+    import(&review, &[&fixture(LEDGERS)]).await;
+    for name in [
+        "books.sqlite",
+        "books.sqlite-wal",
+        "BOOKS.sqlite-shm",
+        "books.sqlite-journal",
+    ] {
+        let err = review
+            .export_rows(LedgerFilter::default(), dir.path().join(name))
+            .await
+            .expect_err("the database or a side file");
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{name}");
+        assert!(err.message.contains("own database"), "{}", err.message);
+    }
+    let beside = dir.path().join("books-export.csv");
+    let written = review
+        .export_rows(LedgerFilter::default(), beside.clone())
+        .await
+        .expect("beside the database");
+    assert_eq!(written.rows, 50);
+    assert!(beside.is_file());
+}
+
 #[tokio::test]
 async fn balance_assertions_are_the_month_end_balances() {
     let (dir, review) = review();

@@ -2,10 +2,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Subcommand;
-use countersign_client::{OrgClient, RequestFilter, StepUp};
-use countersign_kraken::{ApiSecret, Credentials};
+use countersign_app::approvals;
+use countersign_app::ipc::RequestFilter;
 use countersign_org::RequestPayload;
 use countersign_org::RequestStatus;
 use countersign_org::view::{ActorKind, RequestView};
@@ -52,58 +51,16 @@ enum Command {
     },
 }
 
-/// The member's key: `COUNTERSIGN_API_KEY` + `COUNTERSIGN_API_SECRET` for automation, otherwise
-/// the OS keychain entry for the base URL.
-pub(crate) async fn credentials(base_url: &str) -> anyhow::Result<Credentials> {
-    match (
-        std::env::var("COUNTERSIGN_API_KEY").ok(),
-        std::env::var("COUNTERSIGN_API_SECRET").ok(),
-    ) {
-        (Some(api_key), Some(secret)) => Ok(Credentials {
-            api_key,
-            api_secret: ApiSecret::from_base64(&secret).context("COUNTERSIGN_API_SECRET")?,
-        }),
-        (Some(_), None) | (None, Some(_)) => {
-            anyhow::bail!("set both COUNTERSIGN_API_KEY and COUNTERSIGN_API_SECRET, or neither")
-        }
-        (None, None) => {
-            let profile = base_url.to_owned();
-            let keychain = countersign_keychain::Keychain::default();
-            Ok(tokio::task::spawn_blocking(move || keychain.load(&profile)).await??)
-        }
-    }
-}
-
-pub(crate) fn base_url(explicit: Option<String>) -> anyhow::Result<String> {
-    if let Some(url) = explicit {
-        return Ok(url);
-    }
-    let path = countersign_app::RemoteConfig::default_path().context("no config directory")?;
-    countersign_app::RemoteConfig::load(&path)?
-        .map(|c| c.base_url)
-        .context("no org API given: pass --base-url URL (or set COUNTERSIGN_BASE_URL), or configure one with `countersign remote add`")
-}
-
-/// A signed-in client: the explicit base URL or the configured remote, with the member's key.
-/// Decisions it signs are kept in this device's mirror, shared with the desktop app.
-pub async fn connect(explicit: Option<String>) -> anyhow::Result<OrgClient> {
-    let base_url = base_url(explicit)?;
-    let client = OrgClient::new(&base_url, credentials(&base_url).await?)?;
-    Ok(match crate::trust::mirror(&base_url) {
-        Some(mirror) => client.with_mirror(mirror),
-        None => client,
-    })
-}
-
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let client = connect(args.base_url).await?;
+    let core = crate::session::connect(args.base_url).await?;
+    let org = core.org().await?;
     match args.command {
         Command::List { json, all } => {
             let filter = RequestFilter {
                 status: (!all).then_some(RequestStatus::Pending),
                 workflow: None,
             };
-            let requests = client.list_requests(filter).await?;
+            let requests = approvals::list(&org, filter).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&requests)?);
             } else {
@@ -111,22 +68,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Approve { id, otp } => {
-            let device = crate::trust::device_key(client.base_url()).await?;
-            let step_up = StepUp {
-                otp: &otp,
-                device: &device,
-            };
-            let r = client.approve(&id, step_up).await?;
+            let r = approvals::approve(&org, &id, &otp).await?;
             println!("{}", outcome(&r));
             print_digest(&r);
         }
         Command::Reject { id, otp, reason } => {
-            let device = crate::trust::device_key(client.base_url()).await?;
-            let step_up = StepUp {
-                otp: &otp,
-                device: &device,
-            };
-            let r = client.reject(&id, step_up, reason.as_deref()).await?;
+            let r = approvals::reject(&org, &id, &otp, reason.as_deref()).await?;
             println!("{}", outcome(&r));
             print_digest(&r);
         }

@@ -1,19 +1,16 @@
 //! `countersign keys probe`: which permissions a key actually has, found with calls that change
-//! nothing ([`countersign_client::probe`]), and whether they are enough for a purpose.
+//! nothing ([`countersign_app::keys::probe`]), and whether they are enough for a purpose.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use anyhow::Context as _;
 use clap::Subcommand;
 use clap::builder::PossibleValue;
-use countersign_client::probe::{Finding, Outcome, Purpose};
-use countersign_client::{ExchangeClient, KeyContext, KeyProbe, RateTier, probe_key};
+use countersign_app::keys::{self, Finding, KeyProbe, Outcome, Purpose, RateTier};
+use countersign_app::sandbox::DemoCredentials;
 use countersign_kraken::{ApiSecret, Credentials};
-use countersign_sandbox::DemoCredentials;
-
-use crate::approvals;
 
 /// Exit code when the key lacks something the purpose needs.
 pub const EXIT_NOT_MET: u8 = 3;
@@ -106,19 +103,13 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 async fn probe(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     let (base_url, creds) = key_source(&args).await?;
-    let limit = RateTier::from(args.tier).limit();
-    let key = match nonce_dir() {
-        Some(dir) => match KeyContext::persistent(creds.clone(), &dir, limit) {
-            Ok(k) => k,
-            Err(e) => {
-                tracing::warn!(error = %e, "nonces stay in memory for this run");
-                KeyContext::in_memory(creds, limit)
-            }
-        },
-        None => KeyContext::in_memory(creds, limit),
-    };
-    let client = ExchangeClient::new(&base_url, Arc::new(key))?;
-    let found = probe_key(&client).await?;
+    let found = keys::probe(
+        &crate::session::environment(),
+        &base_url,
+        creds,
+        args.tier.into(),
+    )
+    .await?;
     let verdict = args.purpose.map(|p| found.verdict(p.0));
     if args.json {
         let capabilities: serde_json::Map<String, serde_json::Value> = found
@@ -187,9 +178,10 @@ async fn key_source(args: &ProbeArgs) -> anyhow::Result<(String, Credentials)> {
         let base_url = args.base_url.clone().unwrap_or(file.base_url);
         return Ok((base_url, creds));
     }
-    let base_url = approvals::base_url(args.base_url.clone())?;
-    let creds = approvals::credentials(&base_url).await?;
-    Ok((base_url, creds))
+    let env = crate::session::environment();
+    let base_url = crate::session::base_url(&env, args.base_url.clone())?;
+    let env = crate::session::with_automation_keys(env, &base_url)?;
+    Ok((base_url.clone(), keys::member_key(&env, &base_url).await?))
 }
 
 fn read_demo(path: &Path) -> anyhow::Result<DemoCredentials> {
@@ -222,15 +214,10 @@ fn demo_key(file: &DemoCredentials, who: &str) -> Option<anyhow::Result<Credenti
     )
 }
 
-/// Where this key's nonces persist across runs (shared with other processes using the key).
-fn nonce_dir() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join("countersign").join("nonces"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use countersign_client::probe::{Capability, Probed};
+    use countersign_app::keys::{Capability, Probed};
     use countersign_kraken::Scope;
     use countersign_kraken::rest::Endpoint;
 

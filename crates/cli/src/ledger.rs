@@ -1,23 +1,22 @@
 //! `countersign ledger …`: offline review of the exchange's ledgers and trades exports in a local
 //! workspace (one SQLite database, `countersign_ledger::Workspace`).
 //!
-//! The workspace is `<data dir>/countersign/ledgers/<NAME>.sqlite` (`default` unless
-//! `--workspace NAME`), or the file `--db PATH`. Dates (`--from`, `--to`, `--at`) take every form
-//! of `countersign_ledger::DateRange::parse`, read against the system clock: `--from` starts
-//! where its date starts, `--to` and `--at` end where theirs ends (`--to 2025-01` includes
-//! January). Decimals are printed exactly as stored.
+//! Every command is a job of [`LedgerReview`], the one the desktop app's Ledgers area runs; this
+//! module parses and prints. The workspace is `<data dir>/countersign/ledgers/<NAME>.sqlite`
+//! (`default` unless `--workspace NAME`), or the file `--db PATH`. Dates (`--from`, `--to`,
+//! `--at`) take every form of `countersign_ledger::DateRange::parse`, read against the system
+//! clock: `--from` starts where its date starts, `--to` and `--at` end where theirs ends (`--to
+//! 2025-01` includes January). Decimals are printed exactly as stored.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Args as ClapArgs, Subcommand};
-use countersign_ledger::query::month_ends;
-use countersign_ledger::{
-    DateRange, Dimension, Filter, ImportStage, IntegrityReport, ReadOptions, SourceFile, Timestamp,
-    Workspace,
-};
+use countersign_app::LedgerReview;
+use countersign_app::ledgers::{ImportProgress, LedgerFilter};
+use countersign_ledger::Timestamp;
 use serde_json::{Value, json};
 
 /// Which workspace, and what to do in it.
@@ -107,37 +106,20 @@ struct FilterArgs {
 }
 
 impl FilterArgs {
-    fn filter(&self, now: Timestamp) -> anyhow::Result<Filter> {
-        let from = self
-            .from
-            .as_deref()
-            .map(|d| DateRange::parse(d, now).map(|r| r.from))
-            .transpose()
-            .context("--from")?;
-        let to = self
-            .to
-            .as_deref()
-            .map(|d| DateRange::parse(d, now).map(|r| r.to))
-            .transpose()
-            .context("--to")?;
-        Ok(Filter {
-            from,
-            to,
+    /// The filter the options describe (dates are read by the job, against its clock).
+    fn filter(&self) -> LedgerFilter {
+        LedgerFilter {
+            date: None,
+            from: self.from.clone(),
+            to: self.to.clone(),
             assets: self.assets.clone(),
             types: self.types.clone(),
             subtypes: self.subtypes.clone(),
             wallets: self.wallets.clone(),
             refid: self.refid.clone(),
             text: self.text.clone(),
-        })
+        }
     }
-}
-
-fn now() -> Timestamp {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    Timestamp::from_unix_seconds(seconds).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 fn db_path(args: &Args) -> anyhow::Result<PathBuf> {
@@ -155,47 +137,45 @@ fn db_path(args: &Args) -> anyhow::Result<PathBuf> {
         .join(format!("{name}.sqlite")))
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let path = db_path(&args)?;
-    let mut ws = Workspace::open(&path)
-        .with_context(|| format!("opening the ledger workspace {}", path.display()))?;
-    let now = now();
+    let review = match args.db {
+        // A database the person placed: exports may go beside it (never onto it).
+        Some(_) => LedgerReview::new(&path).in_shared_folder(),
+        None => LedgerReview::new(&path),
+    };
     match args.command {
         Command::Import {
             files,
             accept_edited,
-        } => import(&mut ws, &files, accept_edited),
-        Command::Check { json } => check(&ws, json),
-        Command::Summary { by, filter, json } => summary(&ws, &by, &filter.filter(now)?, json),
-        Command::Balance { at, json } => {
-            let at = match at {
-                Some(text) => {
-                    let range = DateRange::parse(&text, now).context("--at")?;
-                    Timestamp::from_ticks(range.to.ticks() - 1).unwrap_or(range.to)
-                }
-                None => now,
-            };
-            balance(&ws, at, json)
-        }
+        } => import(&review, files, accept_edited).await,
+        Command::Check { json } => check(&review, json).await,
+        Command::Summary { by, filter, json } => summary(&review, by, &filter, json).await,
+        Command::Balance { at, json } => balance(&review, at, json).await,
         Command::Export {
             filter,
             output,
             assertions,
-        } => export(&ws, &filter.filter(now)?, &output, assertions, now),
+        } => {
+            // The job writes only to an absolute path (the save dialog's kind).
+            let output =
+                std::path::absolute(&output).with_context(|| format!("{}", output.display()))?;
+            let written = if assertions {
+                review.export_balances(filter.filter(), output).await?
+            } else {
+                review.export_rows(filter.filter(), output).await?
+            };
+            println!("{}", written.message);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn import(ws: &mut Workspace, paths: &[PathBuf], accept_edited: bool) -> anyhow::Result<ExitCode> {
-    let mut contents = Vec::with_capacity(paths.len());
-    for path in paths {
-        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        contents.push((path.display().to_string(), bytes));
-    }
-    let sources: Vec<SourceFile<'_>> = contents
-        .iter()
-        .map(|(name, bytes)| SourceFile { name, bytes })
-        .collect();
-    let options = ReadOptions { accept_edited };
+async fn import(
+    review: &LedgerReview,
+    paths: Vec<PathBuf>,
+    accept_edited: bool,
+) -> anyhow::Result<ExitCode> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -204,18 +184,19 @@ fn import(ws: &mut Workspace, paths: &[PathBuf], accept_edited: bool) -> anyhow:
         );
         bar
     });
-    let mut progress = |stage: ImportStage| {
-        let Some(bar) = &bar else { return };
+    let shown = bar.clone();
+    let progress = move |stage: ImportProgress| {
+        let Some(bar) = &shown else { return };
         match stage {
-            ImportStage::Reading { index, files, name } => {
+            ImportProgress::Reading { index, files, name } => {
                 bar.set_length(files as u64);
                 bar.set_position(index as u64);
                 bar.set_message(format!("reading {name}"));
             }
-            ImportStage::Checking { rows } => {
+            ImportProgress::Checking { rows } => {
                 bar.set_message(format!("checking {rows} rows"));
             }
-            ImportStage::Storing { done, total } => {
+            ImportProgress::Storing { done, total } => {
                 bar.set_length(total as u64);
                 bar.set_position(done as u64);
                 bar.set_message("storing");
@@ -223,32 +204,33 @@ fn import(ws: &mut Workspace, paths: &[PathBuf], accept_edited: bool) -> anyhow:
         }
         bar.tick();
     };
-    let outcome = ws.import_with(&sources, options, &mut progress);
+    let summary = review.import(paths, accept_edited, progress).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let outcome = outcome?;
-    for file in &outcome.files {
-        println!("{file}");
+    let summary = summary?;
+    if let Some(failure) = summary.failure {
+        bail!("{}", failure.message);
+    }
+    for file in &summary.files {
+        println!("{}", file.message);
         for warning in &file.warnings {
             println!("  warning: {warning}");
         }
     }
     println!(
         "{} rows added; the workspace holds {} ledger rows ({})",
-        outcome.added(),
-        ws.ledger_rows()?,
-        ws.path().display()
+        summary.added,
+        summary.total_rows,
+        review.path().display()
     );
-    if let Some(report) = &outcome.report {
-        if report.holds() {
+    if let Some(check) = &summary.check {
+        if check.holds {
             println!("integrity: every chain holds");
         } else {
             println!(
                 "integrity: {} breaks, {} duplicates, {} conflicts (see `countersign ledger check`)",
-                report.breaks.len(),
-                report.duplicates.len(),
-                report.conflicts.len()
+                check.breaks, check.duplicates, check.conflicts
             );
         }
     }
@@ -283,82 +265,30 @@ fn table(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) {
     }
 }
 
-fn row_ref(r: &countersign_ledger::RowRef) -> Value {
-    json!({"file": &*r.file, "line": r.line, "txid": r.txid})
+/// Unix seconds as the exports spell a time (UTC).
+fn csv_time(unix_seconds: i64) -> String {
+    Timestamp::from_unix_seconds(unix_seconds)
+        .map(Timestamp::to_csv_seconds)
+        .unwrap_or_else(|_| unix_seconds.to_string())
 }
 
-fn report_json(report: &IntegrityReport) -> Value {
-    json!({
-        "holds": report.holds(),
-        "chains": report.chains.iter().map(|c| json!({
-            "asset": c.key.asset,
-            "wallet": c.key.wallet,
-            "spellings": c.spellings,
-            "rows": c.rows,
-            "opening": c.opening.to_string(),
-            "closing": c.closing.to_string(),
-            "from": c.from.to_csv_seconds(),
-            "to": c.to.to_csv_seconds(),
-        })).collect::<Vec<_>>(),
-        "breaks": report.breaks.iter().map(|b| json!({
-            "asset": b.chain.asset,
-            "wallet": b.chain.wallet,
-            "row": row_ref(&b.row),
-            "previous": row_ref(&b.previous),
-            "previous_balance": b.previous_balance.to_string(),
-            "amount": b.amount.to_string(),
-            "fee": b.fee.to_string(),
-            "expected": b.expected.to_string(),
-            "found": b.found.to_string(),
-            "gap": b.gap().to_string(),
-            "message": b.to_string(),
-        })).collect::<Vec<_>>(),
-        "duplicates": report.duplicates.iter().map(|d| json!({
-            "row": row_ref(&d.row),
-            "first": row_ref(&d.first),
-            "identical": d.identical,
-            "message": d.to_string(),
-        })).collect::<Vec<_>>(),
-        "conflicts": report.conflicts.iter().map(|c| json!({
-            "row": row_ref(&c.row),
-            "first": row_ref(&c.first),
-            "columns": c.columns,
-            "message": c.to_string(),
-        })).collect::<Vec<_>>(),
-        "requests": report.requests.len(),
-        "unpaired_requests": report.unpaired_requests().map(|r| json!({
-            "row": row_ref(&r.request),
-            "refid": r.refid,
-            "asset": r.asset,
-            "amount": r.amount.to_string(),
-            "message": r.to_string(),
-        })).collect::<Vec<_>>(),
-        "flagged": report.flagged.iter().map(|f| json!({
-            "column": f.column.header(),
-            "value": f.value,
-            "rows": f.rows,
-            "first": row_ref(&f.first),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn check(ws: &Workspace, json: bool) -> anyhow::Result<ExitCode> {
-    let report = ws.check()?;
+async fn check(review: &LedgerReview, json: bool) -> anyhow::Result<ExitCode> {
+    let report = review.report().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         let rows: Vec<Vec<String>> = report
             .chains
             .iter()
             .map(|c| {
                 vec![
-                    c.key.asset.clone(),
-                    c.key.wallet.clone(),
+                    c.asset.clone(),
+                    c.wallet.clone(),
                     c.rows.to_string(),
-                    c.opening.to_string(),
-                    c.closing.to_string(),
-                    c.from.to_csv_seconds(),
-                    c.to.to_csv_seconds(),
+                    c.opening.clone(),
+                    c.closing.clone(),
+                    csv_time(c.from),
+                    csv_time(c.to),
                 ]
             })
             .collect();
@@ -370,27 +300,21 @@ fn check(ws: &Workspace, json: bool) -> anyhow::Result<ExitCode> {
             &[false, false, true, true, true, false, false],
         );
         for b in &report.breaks {
-            println!("break: {b}");
+            println!("break: {}", b.message);
         }
         for d in &report.duplicates {
-            println!("duplicate: {d}");
+            println!("duplicate: {}", d.message);
         }
         for c in &report.conflicts {
-            println!("conflict: {c}");
+            println!("conflict: {}", c.message);
         }
-        for r in report.unpaired_requests() {
-            println!("request: {r}");
+        for r in &report.unpaired_requests {
+            println!("request: {}", r.message);
         }
         for f in &report.flagged {
-            println!(
-                "flagged: {} {:?} on {} rows, first {}",
-                f.column.header(),
-                f.value,
-                f.rows,
-                f.first
-            );
+            println!("flagged: {}", f.message);
         }
-        if report.holds() {
+        if report.holds {
             println!("every chain holds");
         } else {
             println!(
@@ -401,47 +325,47 @@ fn check(ws: &Workspace, json: bool) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    Ok(if report.holds() {
+    Ok(if report.holds {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(3)
     })
 }
 
-fn summary(ws: &Workspace, by: &[String], filter: &Filter, json: bool) -> anyhow::Result<ExitCode> {
-    let dimensions: Vec<Dimension> = by
-        .iter()
-        .map(|name| {
-            Dimension::from_name(name).with_context(|| {
-                format!("--by {name:?}: use asset, type, subtype, wallet or month")
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let totals = ws.totals(filter, &dimensions)?;
+async fn summary(
+    review: &LedgerReview,
+    by: Vec<String>,
+    filter: &FilterArgs,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let totals = review
+        .totals(filter.filter(), by.clone())
+        .await
+        .context("--by")?;
     if json {
         let rows: Vec<Value> = totals
             .iter()
             .map(|t| {
                 let mut row = serde_json::Map::new();
-                for (d, k) in dimensions.iter().zip(&t.keys) {
-                    row.insert(d.name().to_owned(), json!(k));
+                for (d, k) in by.iter().zip(&t.keys) {
+                    row.insert(d.clone(), json!(k));
                 }
                 row.insert("count".to_owned(), json!(t.count));
-                row.insert("amount".to_owned(), json!(t.amount.to_string()));
-                row.insert("fee".to_owned(), json!(t.fee.to_string()));
-                row.insert("net".to_owned(), json!(t.net.to_string()));
+                row.insert("amount".to_owned(), json!(t.amount));
+                row.insert("fee".to_owned(), json!(t.fee));
+                row.insert("net".to_owned(), json!(t.net));
                 Value::Object(row)
             })
             .collect();
         let out = json!({
-            "by": dimensions.iter().map(|d| d.name()).collect::<Vec<_>>(),
-            "from": filter.from.map(Timestamp::to_csv_with_fraction),
-            "to": filter.to.map(Timestamp::to_csv_with_fraction),
+            "by": by,
+            "from": filter.from,
+            "to": filter.to,
             "rows": rows,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        let mut header: Vec<&str> = dimensions.iter().map(|d| d.name()).collect();
+        let mut header: Vec<&str> = by.iter().map(String::as_str).collect();
         header.extend(["count", "amount", "fee", "net"]);
         let rows: Vec<Vec<String>> = totals
             .iter()
@@ -449,89 +373,40 @@ fn summary(ws: &Workspace, by: &[String], filter: &Filter, json: bool) -> anyhow
                 let mut row = t.keys.clone();
                 row.extend([
                     t.count.to_string(),
-                    t.amount.to_string(),
-                    t.fee.to_string(),
-                    t.net.to_string(),
+                    t.amount.clone(),
+                    t.fee.clone(),
+                    t.net.clone(),
                 ]);
                 row
             })
             .collect();
-        let mut numeric = vec![false; dimensions.len()];
+        let mut numeric = vec![false; by.len()];
         numeric.extend([true; 4]);
         table(&header, &rows, &numeric);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn balance(ws: &Workspace, at: Timestamp, json: bool) -> anyhow::Result<ExitCode> {
-    let balances = ws.balance_at(at)?;
+async fn balance(
+    review: &LedgerReview,
+    at: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let found = review.balances(at).await.context("--at")?;
     if json {
-        let out = json!({
-            "at": at.to_csv_with_fraction(),
-            "balances": balances.iter().map(|b| json!({
-                "asset": b.asset,
-                "wallet": b.wallet,
-                "balance": b.balance.to_string(),
-            })).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&found)?);
     } else {
-        println!("balances at {} UTC", at.to_csv_with_fraction());
-        let rows: Vec<Vec<String>> = balances
+        println!("balances at {} UTC", found.at);
+        let rows: Vec<Vec<String>> = found
+            .balances
             .iter()
-            .map(|b| vec![b.asset.clone(), b.wallet.clone(), b.balance.to_string()])
+            .map(|b| vec![b.asset.clone(), b.wallet.clone(), b.balance.clone()])
             .collect();
         table(
             &["asset", "wallet", "balance"],
             &rows,
             &[false, false, true],
         );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn export(
-    ws: &Workspace,
-    filter: &Filter,
-    output: &std::path::Path,
-    assertions: bool,
-    now: Timestamp,
-) -> anyhow::Result<ExitCode> {
-    let file =
-        std::fs::File::create(output).with_context(|| format!("creating {}", output.display()))?;
-    let mut out = std::io::BufWriter::new(file);
-    if assertions {
-        // Default range: the stored rows' first to last month.
-        let all = ws.page(&Filter::default(), 0, 1)?;
-        let from = match (filter.from, all.rows.first()) {
-            (Some(from), _) => from,
-            (None, Some(first)) => first.row.time,
-            (None, None) => now,
-        };
-        let to = match filter.to {
-            Some(to) => to,
-            None => {
-                let last = ws.page(&Filter::default(), all.total.saturating_sub(1), 1)?;
-                // The end of the last row's month.
-                last.rows
-                    .first()
-                    .map(|r| r.row.time.to_csv_seconds())
-                    .and_then(|t| DateRange::parse(t.get(..7)?, now).ok())
-                    .map_or(now, |month| month.to)
-            }
-        };
-        let ends = month_ends(from, to);
-        out.write_all(ws.balance_assertions(&ends)?.as_bytes())?;
-        out.flush()?;
-        println!(
-            "wrote balance assertions at {} period ends to {}",
-            ends.len(),
-            output.display()
-        );
-    } else {
-        let n = ws.export_csv(filter, &mut out)?;
-        out.flush()?;
-        println!("wrote {n} rows to {}", output.display());
     }
     Ok(ExitCode::SUCCESS)
 }

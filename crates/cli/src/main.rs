@@ -14,6 +14,7 @@ mod keys;
 mod ledger;
 mod remote;
 mod requests;
+mod session;
 mod trust;
 
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use countersign_app::sandbox;
 use countersign_kraken::ApiSecret;
 
 /// Countersign: approve exchange Organization requests, run the sandbox, debug signatures.
@@ -160,10 +162,22 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", explain(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, with a job's error in its own words and the lower layer's.
+fn explain(e: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in e.chain() {
+        match cause.downcast_ref::<countersign_app::CommandError>() {
+            Some(job) => parts.push(job.explained()),
+            None => parts.push(cause.to_string()),
+        }
+    }
+    parts.join(": ")
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -179,7 +193,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => serve(addr, data, demo_credentials, living).await,
         Command::Approvals(args) => approvals::run(args).await,
         Command::Requests { base_url, command } => {
-            requests::requests(&approvals::connect(base_url).await?, command).await
+            requests::requests(&session::connect(base_url).await?, command).await
         }
         Command::Preview {
             base_url,
@@ -189,7 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => {
             requests::preview(
-                &approvals::connect(base_url).await?,
+                &session::connect(base_url).await?,
                 kind,
                 execute,
                 as_member,
@@ -198,12 +212,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Policy { base_url, command } => {
-            requests::policy(&approvals::connect(base_url).await?, command).await
+            requests::policy(&session::connect(base_url).await?, command).await
         }
         Command::Keys { command } => keys::run(command).await,
         Command::Device { base_url, command } => trust::device(base_url, command).await,
         Command::Audit { base_url, command } => trust::audit(base_url, command).await,
-        Command::Ledger(args) => ledger::run(args),
+        Command::Ledger(args) => ledger::run(args).await,
         Command::Remote { command } => remote::run(command).await,
         Command::Sign {
             secret,
@@ -234,38 +248,27 @@ async fn serve(
             .join("countersign")
             .join("sandbox"),
     };
-    let sandbox = countersign_sandbox::Sandbox::open(&data)
-        .with_context(|| format!("opening the sandbox in {}", data.display()))?;
-    let running = sandbox
-        .serve(addr)
-        .await
-        .with_context(|| format!("listening on {addr}"))?;
+    let served = sandbox::serve(&session::environment(), &data, addr, living).await?;
     if let Some(path) = demo_credentials {
-        let creds = running.sandbox.demo_credentials(&running.base_url)?;
+        let creds = served.demo_credentials()?;
         write_private(&path, &serde_json::to_string_pretty(&creds)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let living = living
-        .then(|| countersign_bot::living::Living::start(&running, Default::default()))
-        .transpose()
-        .context("starting the living sandbox")?;
     eprintln!(
         "sandbox serving {} (data in {}){}; Ctrl-C to stop",
-        running.base_url,
+        served.running.base_url,
         data.display(),
-        if living.is_some() {
+        if served.living.is_some() {
             ", living: deposits arrive and rebalancer-bot sweeps"
         } else {
             ""
         }
     );
-    tokio::select! {
-        () = running.wait() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
-    if let Some(living) = living {
-        living.stop().await;
-    }
+    served
+        .run_until(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
     Ok(ExitCode::SUCCESS)
 }
 

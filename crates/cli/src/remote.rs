@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use countersign_app::RemoteConfig;
-use countersign_keychain::Keychain;
-use countersign_kraken::{ApiSecret, Credentials};
+use countersign_app::orgs;
+use countersign_kraken::ApiSecret;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -28,12 +27,8 @@ pub enum Command {
     Remove,
 }
 
-fn config_path() -> anyhow::Result<std::path::PathBuf> {
-    RemoteConfig::default_path().context("no config directory on this system")
-}
-
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
-    let path = config_path()?;
+    let env = crate::session::environment();
     match command {
         Command::Add { base_url, api_key } => {
             if std::io::stdin().is_terminal() {
@@ -42,42 +37,20 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
             let api_secret = ApiSecret::from_base64(line.trim()).context("the API secret")?;
-            let creds = Credentials {
-                api_key,
-                api_secret,
-            };
-            // Check the key works before storing anything.
-            let me = countersign_client::OrgClient::new(&base_url, creds.clone())?
-                .me()
+            let session = orgs::add(&env, &base_url, &api_key, api_secret)
                 .await
                 .with_context(|| format!("signing in to {base_url}"))?;
-            let profile = base_url.clone();
-            tokio::task::spawn_blocking(move || Keychain::default().store(&profile, &creds))
-                .await??;
-            RemoteConfig {
-                base_url: base_url.clone(),
-            }
-            .save(&path)?;
             println!(
                 "Signed in to {} as {}; the key is in the OS keychain.",
-                me.org_name, me.member.name
+                session.org_name, session.member.name
             );
         }
-        Command::Show => match RemoteConfig::load(&path)? {
-            Some(c) => println!("{}", c.base_url),
+        Command::Show => match orgs::configured(&env)? {
+            Some(base_url) => println!("{base_url}"),
             None => println!("No remote configured: the app runs on its embedded sandbox."),
         },
         Command::Remove => {
-            if let Some(c) = RemoteConfig::load(&path)? {
-                let profile = c.base_url.clone();
-                match tokio::task::spawn_blocking(move || Keychain::default().delete(&profile))
-                    .await?
-                {
-                    Ok(()) | Err(countersign_keychain::KeychainError::NotFound(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            RemoteConfig::remove(&path)?;
+            orgs::forget(&env).await?;
             println!("Remote removed.");
         }
     }

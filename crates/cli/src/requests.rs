@@ -1,16 +1,17 @@
 //! `countersign requests new|cancel|reveal`, `countersign preview`, `countersign policy
 //! diff|lock-check`: every workflow's requests from the command line, with the engine's preview.
 
-use std::collections::BTreeSet;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::Subcommand;
-use countersign_client::OrgClient;
-use countersign_org::view::OrgView;
+use countersign_app::keys::KeyDraft;
+use countersign_app::policies::{self, PolicyDraft};
+use countersign_app::requests::{self, Draft};
+use countersign_app::{AppCore, OrgAccess, trust};
 use countersign_org::{
-    AccountPermission, ApiKeySpec, KeySettings, MemberId, Permissions, Policy, Preview,
-    PreviewDecision, RequestPayload, Scope, ServiceUserId, Verdict, Workflow, WorkflowPermission,
+    AccountPermission, Preview, PreviewDecision, RequestPayload, Scope, Verdict, Workflow,
+    WorkflowPermission,
 };
 use rust_decimal::Decimal;
 
@@ -176,23 +177,6 @@ pub struct PolicyArgs {
     expires_after: Option<u64>,
 }
 
-impl PolicyArgs {
-    /// The policy asked for. A locked policy stays locked (locking is irreversible; locking
-    /// itself is `lock-policy`, which runs the lock check).
-    fn policy(&self, org: &OrgView) -> Policy {
-        let locked = org
-            .policies
-            .iter()
-            .any(|p| p.workflow == self.workflow && p.policy.is_some_and(|p| p.locked));
-        Policy {
-            always_require_approval: !self.allow_execute,
-            required_approvals: self.approvals,
-            locked,
-            expires_after: self.expires_after,
-        }
-    }
-}
-
 fn parse_workflow(s: &str) -> Result<Workflow, String> {
     Workflow::parse(s).ok_or_else(|| {
         format!(
@@ -240,110 +224,109 @@ fn parse_grant(s: &str) -> Result<(Workflow, WorkflowPermission), String> {
     Ok((parse_workflow(w)?, perm))
 }
 
-fn permissions(grants: &[(Workflow, WorkflowPermission)]) -> Permissions {
-    let mut p = Permissions::none();
-    for (w, perm) in grants {
-        p.grant(*w, *perm);
-    }
-    p
-}
-
-fn key_spec(k: &KeyArgs) -> ApiKeySpec {
-    ApiKeySpec {
-        scopes: k.scopes.iter().copied().collect::<BTreeSet<_>>(),
-        settings: KeySettings {
-            valid_until: k.valid_until,
-            query_from: k.query_from,
-            query_to: k.query_to,
-            websocket: k.websocket,
-            nonce_window: k.nonce_window,
-            ip_allowlist: k.ip_allowlist.clone(),
-        },
+impl KeyArgs {
+    fn draft(&self) -> KeyDraft {
+        KeyDraft {
+            scopes: self.scopes.clone(),
+            valid_until: self.valid_until,
+            query_from: self.query_from,
+            query_to: self.query_to,
+            websocket: self.websocket,
+            nonce_window: self.nonce_window,
+            ip_allowlist: self.ip_allowlist.clone(),
+        }
     }
 }
 
-/// Builds the payload; a withdrawal's address comes from the address book.
-fn payload(kind: &Kind, org: &OrgView) -> anyhow::Result<RequestPayload> {
-    Ok(match kind {
-        Kind::Withdrawal {
-            asset,
-            amount,
-            fee,
-            to,
-        } => {
-            let entry = org
-                .addresses
-                .iter()
-                .find(|a| a.key == *to)
-                .with_context(|| format!("no address-book entry named {to:?}"))?;
-            RequestPayload::Withdrawal {
+impl PolicyArgs {
+    fn draft(&self) -> PolicyDraft {
+        PolicyDraft {
+            workflow: self.workflow,
+            approvals: self.approvals,
+            allow_execute: self.allow_execute,
+            expires_after: self.expires_after,
+        }
+    }
+}
+
+impl Kind {
+    /// The request as the arguments describe it.
+    fn draft(&self) -> Draft {
+        match self {
+            Self::Withdrawal {
+                asset,
+                amount,
+                fee,
+                to,
+            } => Draft::Withdrawal {
                 asset: asset.clone(),
                 amount: *amount,
                 fee: *fee,
-                key: to.clone(),
-                address: entry.address.clone(),
-            }
+                to: to.clone(),
+            },
+            Self::InviteMember {
+                name,
+                grants,
+                account,
+            } => Draft::InviteMember {
+                name: name.clone(),
+                grants: grants.clone(),
+                account: account.clone(),
+            },
+            Self::RemoveMember { member } => Draft::RemoveMember {
+                member: member.clone(),
+            },
+            Self::ChangeMember {
+                member,
+                grants,
+                account,
+            } => Draft::ChangeMember {
+                member: member.clone(),
+                grants: grants.clone(),
+                account: account.clone(),
+            },
+            Self::CreateServiceUser { name, key } => Draft::CreateServiceUser {
+                name: name.clone(),
+                key: key.draft(),
+            },
+            Self::ChangeServiceUser { service_user, key } => Draft::ChangeServiceUser {
+                service_user: service_user.clone(),
+                key: key.draft(),
+            },
+            Self::RemoveServiceUser { service_user } => Draft::RemoveServiceUser {
+                service_user: service_user.clone(),
+            },
+            Self::ChangePolicy { policy } => Draft::ChangePolicy(policy.draft()),
+            Self::RemovePolicy { workflow } => Draft::RemovePolicy {
+                workflow: *workflow,
+            },
+            Self::LockPolicy { workflow } => Draft::LockPolicy {
+                workflow: *workflow,
+            },
+            Self::AddAddress {
+                key,
+                asset,
+                method,
+                address,
+            } => Draft::AddAddress {
+                key: key.clone(),
+                asset: asset.clone(),
+                method: method.clone(),
+                address: address.clone(),
+            },
+            Self::RelabelAddress { key, new_key } => Draft::RelabelAddress {
+                key: key.clone(),
+                new_key: new_key.clone(),
+            },
+            Self::RemoveAddress { key } => Draft::RemoveAddress { key: key.clone() },
         }
-        Kind::InviteMember {
-            name,
-            grants,
-            account,
-        } => RequestPayload::InviteMember {
-            name: name.clone(),
-            permissions: permissions(grants),
-            account: account.iter().copied().collect(),
-        },
-        Kind::RemoveMember { member } => RequestPayload::RemoveMember {
-            member: MemberId(member.clone()),
-        },
-        Kind::ChangeMember {
-            member,
-            grants,
-            account,
-        } => RequestPayload::ChangeMemberPermissions {
-            member: MemberId(member.clone()),
-            permissions: permissions(grants),
-            account: account.iter().copied().collect(),
-        },
-        Kind::CreateServiceUser { name, key } => RequestPayload::CreateServiceUser {
-            name: name.clone(),
-            key: key_spec(key),
-        },
-        Kind::ChangeServiceUser { service_user, key } => RequestPayload::ChangeServiceUserKey {
-            service_user: ServiceUserId(service_user.clone()),
-            key: key_spec(key),
-        },
-        Kind::RemoveServiceUser { service_user } => RequestPayload::RemoveServiceUser {
-            service_user: ServiceUserId(service_user.clone()),
-        },
-        Kind::ChangePolicy { policy } => RequestPayload::ChangePolicy {
-            workflow: policy.workflow,
-            policy: Some(policy.policy(org)),
-        },
-        Kind::RemovePolicy { workflow } => RequestPayload::ChangePolicy {
-            workflow: *workflow,
-            policy: None,
-        },
-        Kind::LockPolicy { workflow } => RequestPayload::LockPolicy {
-            workflow: *workflow,
-        },
-        Kind::AddAddress {
-            key,
-            asset,
-            method,
-            address,
-        } => RequestPayload::AddAddress {
-            key: key.clone(),
-            asset: asset.clone(),
-            method: method.clone(),
-            address: address.clone(),
-        },
-        Kind::RelabelAddress { key, new_key } => RequestPayload::RelabelAddress {
-            key: key.clone(),
-            new_key: new_key.clone(),
-        },
-        Kind::RemoveAddress { key } => RequestPayload::RemoveAddress { key: key.clone() },
-    })
+    }
+}
+
+/// The payload the arguments describe, filled in from the Organization as it is now.
+async fn payload(org: &OrgAccess<'_>, kind: &Kind) -> anyhow::Result<RequestPayload> {
+    let view = trust::org_view(org).await?;
+    Ok(kind.draft().payload(&view)?)
 }
 
 /// The preview in plain language: the decision, then each rule consulted.
@@ -461,7 +444,8 @@ pub enum PolicyCommand {
     },
 }
 
-pub async fn requests(client: &OrgClient, command: RequestsCommand) -> anyhow::Result<ExitCode> {
+pub async fn requests(core: &AppCore, command: RequestsCommand) -> anyhow::Result<ExitCode> {
+    let org = core.org().await?;
     match command {
         RequestsCommand::New {
             kind,
@@ -469,25 +453,16 @@ pub async fn requests(client: &OrgClient, command: RequestsCommand) -> anyhow::R
             otp,
             json,
         } => {
-            let org = client.org().await?;
-            let payload = payload(&kind, &org)?;
+            let payload = payload(&org, &kind).await?;
             if execute && otp.is_none() {
                 bail!("--execute is a decision: pass your current code with --otp");
             }
-            let device = match &otp {
-                Some(_) => Some(crate::trust::device_key(client.base_url()).await?),
-                None => None,
-            };
-            let step_up = otp
-                .as_deref()
-                .zip(device.as_ref())
-                .map(|(otp, device)| countersign_client::StepUp { otp, device });
-            let result = client
-                .submit(&payload, execute, step_up)
+            let result = requests::submit(&org, &payload, execute, otp.as_deref())
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(
-                        "{e} (run `countersign preview` with the same arguments to see why)"
+                        "{} (run `countersign preview` with the same arguments to see why)",
+                        e.explained()
                     )
                 })?;
             if json {
@@ -513,16 +488,11 @@ pub async fn requests(client: &OrgClient, command: RequestsCommand) -> anyhow::R
             }
         }
         RequestsCommand::Cancel { id, otp } => {
-            let device = crate::trust::device_key(client.base_url()).await?;
-            let step_up = countersign_client::StepUp {
-                otp: &otp,
-                device: &device,
-            };
-            let r = client.cancel(&id, step_up).await?;
+            let r = requests::cancel(&org, &id, &otp).await?;
             println!("{}: {}", r.id, r.status.as_str());
         }
         RequestsCommand::Reveal { id, otp } => {
-            let key = client.reveal(&id, &otp).await?;
+            let key = requests::reveal(&org, &id, &otp).await?;
             eprintln!("Shown once; store it now:");
             println!("api_key={}\napi_secret={}", key.api_key, key.api_secret);
         }
@@ -531,17 +501,15 @@ pub async fn requests(client: &OrgClient, command: RequestsCommand) -> anyhow::R
 }
 
 pub async fn preview(
-    client: &OrgClient,
+    core: &AppCore,
     kind: Kind,
     execute: bool,
     as_member: Option<String>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let org = client.org().await?;
-    let payload = payload(&kind, &org)?;
-    let p = client
-        .preview(&payload, execute, as_member.as_deref())
-        .await?;
+    let org = core.org().await?;
+    let payload = payload(&org, &kind).await?;
+    let p = requests::preview(&org, &payload, execute, as_member.as_deref()).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&p)?);
     } else {
@@ -550,13 +518,13 @@ pub async fn preview(
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn policy(client: &OrgClient, command: PolicyCommand) -> anyhow::Result<ExitCode> {
+pub async fn policy(core: &AppCore, command: PolicyCommand) -> anyhow::Result<ExitCode> {
+    let org = core.org().await?;
     match command {
         PolicyCommand::Diff { policy, json } => {
-            let org = client.org().await?;
-            let diff = client
-                .policy_diff(policy.workflow, Some(policy.policy(&org)))
-                .await?;
+            let view = trust::org_view(&org).await?;
+            let draft = policy.draft();
+            let diff = policies::diff(&org, draft.workflow, Some(draft.policy(&view))).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&diff)?);
                 return Ok(ExitCode::SUCCESS);
@@ -588,7 +556,7 @@ pub async fn policy(client: &OrgClient, command: PolicyCommand) -> anyhow::Resul
             as_member,
             json,
         } => {
-            let check = client.lock_check(workflow, as_member.as_deref()).await?;
+            let check = policies::lock_check(&org, workflow, as_member.as_deref()).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&check)?);
             } else {

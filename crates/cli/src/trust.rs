@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use countersign_keychain::Keychain;
-use countersign_vault::{DecisionMirror, DeviceKey};
+use countersign_app::trust;
 
 /// `countersign device …`
 #[derive(Debug, Subcommand)]
@@ -55,39 +54,18 @@ pub enum AuditCommand {
     },
 }
 
-/// Where the desktop app keeps this device's decision mirrors: the CLI writes to the same ones
-/// (`COUNTERSIGN_MIRROR_DIR` overrides it).
-fn mirror_dir() -> Option<PathBuf> {
-    std::env::var_os("COUNTERSIGN_MIRROR_DIR")
-        .map(PathBuf::from)
-        .or_else(|| dirs::data_dir().map(|d| d.join("dev.countersign.desktop").join("decisions")))
-}
-
-/// This device's decision mirror for the org API at `base_url`.
-pub fn mirror(base_url: &str) -> Option<DecisionMirror> {
-    mirror_dir().map(|dir| DecisionMirror::in_dir(&dir, base_url))
-}
-
-/// This device's signing key for `base_url`: `COUNTERSIGN_DEVICE_KEY` (base64 seed, for
-/// automation, like `COUNTERSIGN_API_SECRET`) or the OS keychain's, made on first use.
-pub async fn device_key(base_url: &str) -> anyhow::Result<DeviceKey> {
-    if let Ok(seed) = std::env::var("COUNTERSIGN_DEVICE_KEY") {
-        return DeviceKey::from_base64(&seed).context("COUNTERSIGN_DEVICE_KEY");
-    }
-    let profile = base_url.to_owned();
-    tokio::task::spawn_blocking(move || Keychain::default().device_key(&profile))
-        .await?
-        .context("this device's signing key")
-}
-
 pub async fn device(base_url: Option<String>, command: DeviceCommand) -> anyhow::Result<ExitCode> {
-    let base = crate::approvals::base_url(base_url)?;
-    let key = device_key(&base).await?;
     match command {
-        DeviceCommand::Show => println!("{}", key.public().to_base64()),
+        DeviceCommand::Show => {
+            let env = crate::session::environment();
+            let base = crate::session::base_url(&env, base_url.clone())?;
+            // No connection: the key is this device's, whether or not the org is reachable.
+            let env = crate::session::with_automation_keys(env, &base)?;
+            println!("{}", trust::device_public_key_for(&env, &base).await?);
+        }
         DeviceCommand::Enroll { otp: None } => {
-            let client = crate::approvals::connect(Some(base)).await?;
-            let enrollment = client.enroll_totp().await?;
+            let core = crate::session::connect(base_url).await?;
+            let enrollment = trust::begin_enrollment(&core.org().await?).await?;
             let qr = qrcode::QrCode::new(enrollment.otpauth_uri.as_bytes())
                 .context("drawing the QR code")?
                 .render::<qrcode::render::unicode::Dense1x2>()
@@ -101,16 +79,17 @@ pub async fn device(base_url: Option<String>, command: DeviceCommand) -> anyhow:
             println!("Then confirm with its first code: countersign device enroll --otp CODE");
         }
         DeviceCommand::Enroll { otp: Some(otp) } => {
-            let client = crate::approvals::connect(Some(base)).await?;
-            let registered = client.confirm_totp(&otp, &key.public()).await?;
+            let core = crate::session::connect(base_url).await?;
+            let org = core.org().await?;
+            trust::confirm_enrollment(&org, &otp).await?;
             println!(
                 "authenticator set up; this device is registered ({})",
-                registered.device_key
+                trust::device_public_key(&org).await?
             );
         }
         DeviceCommand::Register { otp } => {
-            let client = crate::approvals::connect(Some(base)).await?;
-            let registered = client.register_device(&key.public(), &otp).await?;
+            let core = crate::session::connect(base_url).await?;
+            let registered = trust::register_device(&core.org().await?, &otp).await?;
             println!(
                 "{} {}",
                 if registered.new {
@@ -118,7 +97,7 @@ pub async fn device(base_url: Option<String>, command: DeviceCommand) -> anyhow:
                 } else {
                     "already registered"
                 },
-                registered.device_key
+                registered.status.public_key
             );
         }
     }
@@ -128,54 +107,54 @@ pub async fn device(base_url: Option<String>, command: DeviceCommand) -> anyhow:
 pub async fn audit(base_url: Option<String>, command: AuditCommand) -> anyhow::Result<ExitCode> {
     match command {
         AuditCommand::Mirror { journal } => {
-            let base = crate::approvals::base_url(base_url.clone())?;
-            let mirror = mirror(&base).context("no data directory on this system")?;
-            let mine = match std::fs::read_to_string(mirror.path()) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-                Err(e) => {
-                    return Err(e).with_context(|| format!("reading {}", mirror.path().display()));
+            let journal = journal
+                .map(|path| -> anyhow::Result<String> {
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))
+                })
+                .transpose()?;
+            let found = match journal {
+                // Offline: this device's mirror against the journal given.
+                Some(journal) => {
+                    let env = crate::session::environment();
+                    let base = crate::session::base_url(&env, base_url)?;
+                    trust::compare_mirror_with(trust::mirror_for(&env, &base), journal).await?
                 }
-            };
-            let org = match journal {
-                Some(path) => std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?,
                 None => {
-                    crate::approvals::connect(Some(base))
-                        .await?
-                        .export_journal()
-                        .await?
+                    let core = crate::session::connect(base_url).await?;
+                    trust::compare_mirror(&core.org().await?, None).await?
                 }
             };
-            match countersign_vault::mirror::compare_mirror(&mine, &org) {
-                Ok(report) if report.missing.is_empty() => {
-                    println!(
-                        "{}: all {} decisions this device signed are in the Organization's journal, unchanged",
-                        mirror.path().display(),
-                        report.decisions
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Ok(report) => {
-                    for missing in &report.missing {
-                        eprintln!("{missing}");
-                    }
-                    eprintln!(
-                        "{} of {} decisions this device signed are missing from, or altered in, the Organization's journal",
-                        report.missing.len(),
-                        report.decisions
-                    );
-                    Ok(ExitCode::from(3))
-                }
-                Err(fault) => {
-                    eprintln!("{fault}");
-                    Ok(ExitCode::from(3))
-                }
+            let mirror = found
+                .mirror
+                .as_deref()
+                .context("no data directory on this system")?
+                .display()
+                .to_string();
+            if let Some(fault) = &found.fault {
+                eprintln!("{fault}");
+                return Ok(ExitCode::from(3));
             }
+            if found.missing.is_empty() {
+                println!(
+                    "{mirror}: all {} decisions this device signed are in the Organization's journal, unchanged",
+                    found.decisions
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            for missing in &found.missing {
+                eprintln!("{missing}");
+            }
+            eprintln!(
+                "{} of {} decisions this device signed are missing from, or altered in, the Organization's journal",
+                found.missing.len(),
+                found.decisions
+            );
+            Ok(ExitCode::from(3))
         }
         AuditCommand::Export { output } => {
-            let client = crate::approvals::connect(base_url).await?;
-            let lines = client.export_journal().await?;
+            let core = crate::session::connect(base_url).await?;
+            let lines = trust::export_journal(&core.org().await?).await?;
             match output {
                 Some(path) => std::fs::write(&path, &lines)
                     .with_context(|| format!("writing {}", path.display()))?,
@@ -186,7 +165,7 @@ pub async fn audit(base_url: Option<String>, command: AuditCommand) -> anyhow::R
         AuditCommand::Verify { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            match countersign_vault::journal::verify(&text) {
+            match trust::verify_journal(&text) {
                 Ok(v) => {
                     println!(
                         "{}: intact — {} records, {} signed decisions; head {}",

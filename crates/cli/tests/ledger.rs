@@ -126,7 +126,13 @@ fn import_check_summary_balance_and_export_round_trip() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout(&out).contains("wrote 50 rows"), "{}", stdout(&out));
+    // The app's own words: the CLI and the Ledgers area run the one export job.
+    assert!(
+        stdout(&out).contains("Wrote 50 rows to ")
+            && stdout(&out).contains("in the exchange's ledgers layout"),
+        "{}",
+        stdout(&out)
+    );
     let fresh = dir.path().join("fresh.sqlite");
     assert!(
         ledger(&fresh, &["import", path(&exported)])
@@ -153,6 +159,36 @@ fn import_check_summary_balance_and_export_round_trip() {
         text.contains("2024-12-31,EUR,spot / main,1.3980\n"),
         "{text}"
     );
+    assert!(
+        text.contains("2025-01-31,USDC,spot / main,62.05745847\n"),
+        "{text}"
+    );
+
+    // The filter holds for the assertions too, as in the app: only the chains it selects.
+    let usdc = dir.path().join("usdc-assertions.csv");
+    let out = ledger(
+        &db,
+        &[
+            "export",
+            "--assertions",
+            "--asset",
+            "USDC",
+            "-o",
+            path(&usdc),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&usdc).expect("assertions");
+    let assets: std::collections::BTreeSet<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').nth(1))
+        .collect();
+    assert_eq!(assets, ["USDC"].into_iter().collect(), "{text}");
     assert!(
         text.contains("2025-01-31,USDC,spot / main,62.05745847\n"),
         "{text}"

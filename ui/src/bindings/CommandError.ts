@@ -2,7 +2,7 @@
 import type { ErrorCode } from "./ErrorCode";
 
 /**
- * The one error shape that crosses the IPC boundary.
+ * The one error of every job, and the one shape that crosses the IPC boundary.
  */
 export type CommandError = { 
 /**

@@ -8,4 +8,8 @@ export type FlagView = {
 /**
  * `type` or `subtype`.
  */
-column: string, value: string, rows: number, first: RowRefView, };
+column: string, value: string, rows: number, first: RowRefView, 
+/**
+ * The flag in words.
+ */
+message: string, };

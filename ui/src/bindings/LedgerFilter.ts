@@ -10,6 +10,14 @@ export type LedgerFilter = {
  */
 date: string | null, 
 /**
+ * From the start of this date or period (same forms as `date`).
+ */
+from?: string, 
+/**
+ * To the end of this date or period (same forms as `date`).
+ */
+to?: string, 
+/**
  * Assets in any spelling (`XXBT`, `BTC`).
  */
 assets: Array<string>, types: Array<string>, subtypes: Array<string>, wallets: Array<string>, refid: string | null, 

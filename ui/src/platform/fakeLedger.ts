@@ -344,7 +344,9 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
       duplicates: demo.duplicates,
       conflicts: [],
       unpaired_requests,
-      flagged: earn ? [{ column: "subtype", value: "migration", rows: 1, first: ref(earn) }] : [],
+      flagged: earn
+        ? [{ column: "subtype", value: "migration", rows: 1, first: ref(earn), message: `subtype "migration" on 1 rows, first ${earn.file} line ${earn.line} (${earn.txid})` }]
+        : [],
     };
   }
 
@@ -360,6 +362,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
             added: 0,
             total_rows: count(),
             failure: { file: bad, line: 2, column: "amount", message: `${bad} line 2, column "amount": "15O.0000" is not a decimal number`, edited: false },
+            check: null,
           };
         }
         // A name with "resaved" stands for a file another program re-saved (it starts with a BOM).
@@ -377,6 +380,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
               message: `${resaved} line 1: ${bom}. If you re-saved it on purpose, import it again with “Accept edited files” on: it is read as it is, and each of these findings is listed as a warning.`,
               edited: true,
             },
+            check: null,
           };
         }
         paths.forEach((name, index) => progressListeners.forEach((l) => l({ stage: "reading", index, files: paths.length, name })));
@@ -405,6 +409,7 @@ export function createFakeLedger(data: FakeLedgerData, settle: <T>(work: () => T
           added: fresh ? rows : 0,
           total_rows: rows,
           failure: null,
+          check: fresh ? { holds: demo?.duplicates.length === 0, breaks: 0, duplicates: demo?.duplicates.length ?? 0, conflicts: 0 } : null,
         };
       });
     },

@@ -1,5 +1,6 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
+import { COMMAND_DOORS, PLUGIN } from "../bindings/commands";
 import type { RequestPayload } from "../bindings/RequestPayload";
 import type { Session } from "../bindings/Session";
 import { HostError, toHostError } from "./host";
@@ -43,11 +44,12 @@ describe("toHostError", () => {
 describe("tauriHost", () => {
   afterEach(() => clearMocks());
 
-  it("calls each command by its Rust name with the argument names Tauri expects", async () => {
+  it("calls each command of the core's plugin by its Rust name with the argument names Tauri expects", async () => {
     const calls: [string, unknown][] = [];
     mockIPC((command, args) => {
-      calls.push([command, args]);
-      return command === "list_requests" || command === "sandbox_members" ? [] : session;
+      const name = command.replace(`plugin:${PLUGIN}|`, "");
+      calls.push([name, args]);
+      return name === "list_requests" || name === "sandbox_members" ? [] : session;
     });
     const payload: RequestPayload = { kind: "lock_policy", workflow: "manage_access" };
 
@@ -63,6 +65,7 @@ describe("tauriHost", () => {
     await tauriHost.sandboxMembers();
     await tauriHost.switchMember("m-bob");
 
+    expect(calls.every(([name]) => Object.values(COMMAND_DOORS).some((door) => door.name === name))).toBe(true);
     expect(calls).toEqual([
       ["get_session", {}],
       ["list_requests", { filter: { status: "pending", workflow: null } }],

@@ -1,0 +1,263 @@
+//! Requests of every workflow: what one would do ([`preview`]), submitting it ([`submit`]),
+//! cancelling one's own ([`cancel`]) and revealing, once, a created service user's key
+//! ([`reveal`]). A [`Draft`] describes a request as a person does (an address-book entry's
+//! name, grants, a policy's numbers); [`Draft::payload`] fills it in from the Organization.
+
+use countersign_client::StepUp;
+use countersign_org::view::{OrgView, RequestView, RevealedKey};
+use countersign_org::{
+    AccountPermission, MemberId, Preview, RequestPayload, ServiceUserId, Workflow,
+    WorkflowPermission,
+};
+use rust_decimal::Decimal;
+
+use crate::core::OrgAccess;
+use crate::error::{CommandError, Otp};
+use crate::ipc::SubmitOutcome;
+use crate::keys::KeyDraft;
+use crate::policies::PolicyDraft;
+use crate::reveal::Revealed;
+use crate::{addresses, members};
+
+/// What submitting `payload` would do, and why (as `as_member` would submit it, if given).
+pub async fn preview(
+    org: &OrgAccess<'_>,
+    payload: &RequestPayload,
+    execute: bool,
+    as_member: Option<&str>,
+) -> Result<Preview, CommandError> {
+    Ok(org.client().preview(payload, execute, as_member).await?)
+}
+
+/// Submits a request. Executing at once is a decision and needs the member's code; a code given
+/// without executing steps up a request that completes at once anyway. When it creates a service
+/// user at once, the outcome carries the key pair for its one-time reveal, and the core keeps it
+/// for copying or storing ([`crate::keys`]).
+pub async fn submit(
+    org: &OrgAccess<'_>,
+    payload: &RequestPayload,
+    execute: bool,
+    otp: Option<&str>,
+) -> Result<SubmitOutcome, CommandError> {
+    let otp = otp.map(Otp::parse).transpose()?;
+    if execute && otp.is_none() {
+        return Err(CommandError::invalid(
+            "executing is a decision: enter your 2FA code",
+        ));
+    }
+    let device = match otp {
+        Some(_) => Some(org.device().await?),
+        None => None,
+    };
+    let step_up = otp.zip(device.as_deref()).map(|(otp, device)| StepUp {
+        otp: otp.as_str(),
+        device,
+    });
+    let result = org.decider().submit(payload, execute, step_up).await?;
+    // The reveal goes to the caller this once; the core keeps it for copy and store.
+    *org.core().revealed.lock().map_err(CommandError::internal)? =
+        result.revealed.as_ref().map(|key| Revealed {
+            request_id: result.request.id.clone(),
+            name: match payload {
+                RequestPayload::CreateServiceUser { name, .. } => name.clone(),
+                _ => String::new(),
+            },
+            key: key.clone(),
+        });
+    Ok(SubmitOutcome {
+        request: result.request,
+        preview: result.preview,
+        revealed: result.revealed,
+    })
+}
+
+/// Cancels the member's own pending request.
+pub async fn cancel(org: &OrgAccess<'_>, id: &str, otp: &str) -> Result<RequestView, CommandError> {
+    let otp = Otp::parse(otp)?;
+    let device = org.device().await?;
+    let step_up = StepUp {
+        otp: otp.as_str(),
+        device: &device,
+    };
+    Ok(org.decider().cancel(id, step_up).await?)
+}
+
+/// Reveals, once, the key of a service user created by the member's request (stepped up with
+/// the member's code).
+pub async fn reveal(org: &OrgAccess<'_>, id: &str, otp: &str) -> Result<RevealedKey, CommandError> {
+    let otp = Otp::parse(otp)?;
+    Ok(org.client().reveal(id, otp.as_str()).await?)
+}
+
+/// A request as a person describes it, before the Organization's current state fills it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Draft {
+    /// Initiate Withdrawal: to an address-book entry, by its name.
+    Withdrawal {
+        /// Asset code (`BTC`).
+        asset: String,
+        /// Amount.
+        amount: Decimal,
+        /// Fee charged on top.
+        fee: Decimal,
+        /// The address-book entry's name.
+        to: String,
+    },
+    /// Manage Access: invite a member with these permissions.
+    InviteMember {
+        /// Display name.
+        name: String,
+        /// Workflow permissions.
+        grants: Vec<(Workflow, WorkflowPermission)>,
+        /// Account permissions.
+        account: Vec<AccountPermission>,
+    },
+    /// Manage Access: remove a member.
+    RemoveMember {
+        /// Member id.
+        member: String,
+    },
+    /// Manage Access: replace a member's permissions.
+    ChangeMember {
+        /// Member id.
+        member: String,
+        /// The new workflow permissions (none: remove all).
+        grants: Vec<(Workflow, WorkflowPermission)>,
+        /// The new account permissions.
+        account: Vec<AccountPermission>,
+    },
+    /// Manage Access: create a service user and its API key.
+    CreateServiceUser {
+        /// Display name.
+        name: String,
+        /// Its key's scopes and settings.
+        key: KeyDraft,
+    },
+    /// Manage Access: replace a service user's key scopes and settings.
+    ChangeServiceUser {
+        /// Service user id.
+        service_user: String,
+        /// The new scopes and settings.
+        key: KeyDraft,
+    },
+    /// Manage Access: remove a service user.
+    RemoveServiceUser {
+        /// Service user id.
+        service_user: String,
+    },
+    /// Manage Policies: set a workflow's policy.
+    ChangePolicy(PolicyDraft),
+    /// Manage Policies: remove a workflow's policy.
+    RemovePolicy {
+        /// The workflow.
+        workflow: Workflow,
+    },
+    /// Manage Policies: lock a workflow's policy (irreversible).
+    LockPolicy {
+        /// The workflow.
+        workflow: Workflow,
+    },
+    /// Manage Addresses: add an entry.
+    AddAddress {
+        /// Its name.
+        key: String,
+        /// Asset code.
+        asset: String,
+        /// Withdrawal method.
+        method: String,
+        /// The destination.
+        address: String,
+    },
+    /// Manage Addresses: rename an entry.
+    RelabelAddress {
+        /// Current name.
+        key: String,
+        /// New name.
+        new_key: String,
+    },
+    /// Manage Addresses: remove an entry.
+    RemoveAddress {
+        /// Its name.
+        key: String,
+    },
+}
+
+impl Draft {
+    /// The request's payload, filled in from the Organization: a withdrawal's address from the
+    /// address book, a policy change keeping its workflow's lock.
+    pub fn payload(&self, org: &OrgView) -> Result<RequestPayload, CommandError> {
+        Ok(match self {
+            Self::Withdrawal {
+                asset,
+                amount,
+                fee,
+                to,
+            } => RequestPayload::Withdrawal {
+                asset: asset.clone(),
+                amount: *amount,
+                fee: *fee,
+                key: to.clone(),
+                address: addresses::entry(org, to)?.address.clone(),
+            },
+            Self::InviteMember {
+                name,
+                grants,
+                account,
+            } => RequestPayload::InviteMember {
+                name: name.clone(),
+                permissions: members::permissions(grants),
+                account: account.iter().copied().collect(),
+            },
+            Self::RemoveMember { member } => RequestPayload::RemoveMember {
+                member: MemberId(member.clone()),
+            },
+            Self::ChangeMember {
+                member,
+                grants,
+                account,
+            } => RequestPayload::ChangeMemberPermissions {
+                member: MemberId(member.clone()),
+                permissions: members::permissions(grants),
+                account: account.iter().copied().collect(),
+            },
+            Self::CreateServiceUser { name, key } => RequestPayload::CreateServiceUser {
+                name: name.clone(),
+                key: key.spec(),
+            },
+            Self::ChangeServiceUser { service_user, key } => RequestPayload::ChangeServiceUserKey {
+                service_user: ServiceUserId(service_user.clone()),
+                key: key.spec(),
+            },
+            Self::RemoveServiceUser { service_user } => RequestPayload::RemoveServiceUser {
+                service_user: ServiceUserId(service_user.clone()),
+            },
+            Self::ChangePolicy(draft) => RequestPayload::ChangePolicy {
+                workflow: draft.workflow,
+                policy: Some(draft.policy(org)),
+            },
+            Self::RemovePolicy { workflow } => RequestPayload::ChangePolicy {
+                workflow: *workflow,
+                policy: None,
+            },
+            Self::LockPolicy { workflow } => RequestPayload::LockPolicy {
+                workflow: *workflow,
+            },
+            Self::AddAddress {
+                key,
+                asset,
+                method,
+                address,
+            } => RequestPayload::AddAddress {
+                key: key.clone(),
+                asset: asset.clone(),
+                method: method.clone(),
+                address: address.clone(),
+            },
+            Self::RelabelAddress { key, new_key } => RequestPayload::RelabelAddress {
+                key: key.clone(),
+                new_key: new_key.clone(),
+            },
+            Self::RemoveAddress { key } => RequestPayload::RemoveAddress { key: key.clone() },
+        })
+    }
+}

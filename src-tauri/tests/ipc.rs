@@ -1,0 +1,151 @@
+//! Every command through Tauri's IPC, as the webview calls it: the mock runtime, the app's real
+//! context (so the window's capability and the plugin's generated permissions decide), and a
+//! core on the embedded sandbox with an in-memory keychain and clipboard.
+//!
+//! Each command must be dispatched, allowed and given arguments it can read (a refusal from the
+//! job itself is fine: it proves the call got through). Then, with the app locked, every command
+//! the lock refuses must answer `locked`, and the rest must not.
+
+use std::collections::BTreeMap;
+
+use countersign_app::{AppCore, Environment, Target};
+use countersign_desktop::commands::{self, Command, PLUGIN};
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::{InvokeRequest, WebviewWindow, WebviewWindowBuilder};
+
+/// An argument each command can read, by its name and type.
+fn sample(arg: &str, ts: &str) -> Value {
+    match (arg, ts) {
+        ("filter", "RequestFilter") => json!({ "status": null, "workflow": null }),
+        ("filter", "LedgerFilter") => json!({
+            "date": null, "assets": [], "types": [], "subtypes": [], "wallets": [],
+            "refid": null, "text": null
+        }),
+        ("id" | "requestId", _) => json!("R-NONE"),
+        ("otp", _) => json!("000000"),
+        ("reason", _) => json!("not ours"),
+        ("payload", _) => json!({ "kind": "remove_address", "key": "no-such-entry" }),
+        ("execute" | "on", _) => json!(false),
+        ("workflow", _) => json!("initiate_withdrawal"),
+        ("policy", _) => Value::Null,
+        ("memberId", _) => json!("m-ben"),
+        ("baseUrl", _) => json!("http://127.0.0.1:9"),
+        ("apiKey", _) => json!("KEY"),
+        ("paths", _) => json!([]),
+        ("acceptEdited", _) => json!(false),
+        ("offset", _) => json!(0),
+        ("limit", _) => json!(5),
+        ("row", _) => json!({ "file": "ledgers.csv", "line": 2, "txid": "" }),
+        ("by", _) => json!(["asset"]),
+        ("asset", _) => json!("BTC"),
+        ("wallet", _) => json!("spot / main"),
+        ("bucket", _) => json!("month"),
+        ("path", _) => json!("/nonexistent/countersign-ipc-test/out.csv"),
+        _ => panic!("no sample argument {arg}: {ts}; add one to this test"),
+    }
+}
+
+fn args(command: &Command) -> Value {
+    let mut args = serde_json::Map::new();
+    for (name, ts) in &command.args {
+        args.insert(name.clone(), sample(name, &ts.name));
+    }
+    Value::Object(args)
+}
+
+/// What the webview would get back: the command's output, or its rejection.
+fn call(webview: &WebviewWindow<MockRuntime>, name: &str, body: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: format!("plugin:{PLUGIN}|{name}"),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("url"),
+        body: InvokeBody::Json(body),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_owned(),
+    };
+    get_ipc_response(webview, request).map(|body| {
+        body.deserialize::<Value>()
+            .expect("a command's output is JSON")
+    })
+}
+
+/// The error code of a job's refusal; panics on anything else (a rejection by the IPC layer
+/// itself — unknown command, permission, arguments — is a plain string).
+fn code(name: &str, rejection: &Value) -> String {
+    rejection["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} was refused before it ran: {rejection}"))
+        .to_owned()
+}
+
+#[test]
+fn every_command_is_reachable_and_the_lock_refuses_exactly_the_guarded_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let core = tauri::async_runtime::block_on(AppCore::open(
+        Environment::in_memory(dir.path()),
+        Target::Sandbox,
+    ));
+    assert!(core.is_open(), "the sandbox opens");
+    let app = countersign_desktop::with_commands(mock_builder())
+        .manage(core)
+        .build(tauri::generate_context!())
+        .expect("the app builds");
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("the main window");
+
+    let declared = commands::commands();
+    assert_eq!(declared.len(), commands::COMMANDS.len());
+    let mut answered = BTreeMap::new();
+    for command in declared.iter().filter(|c| c.name != "lock_app") {
+        let outcome = call(&webview, command.name, args(command));
+        if let Err(rejection) = &outcome {
+            let code = code(command.name, rejection);
+            assert_ne!(code, "locked", "{} refused while unlocked", command.name);
+        }
+        answered.insert(command.name, outcome.is_ok());
+    }
+    for reached in [
+        "get_session",
+        "list_requests",
+        "get_org",
+        "sandbox_members",
+        "ledger_report",
+    ] {
+        assert_eq!(answered.get(reached), Some(&true), "{reached} answers");
+    }
+
+    call(&webview, "lock_app", json!({})).expect("locks");
+    assert_eq!(call(&webview, "app_locked", json!({})), Ok(json!(true)));
+    for command in &declared {
+        let outcome = call(&webview, command.name, args(command));
+        let locked = matches!(&outcome, Err(r) if code(command.name, r) == "locked");
+        assert_eq!(
+            locked,
+            command.door.locked_out(),
+            "{} while locked: {outcome:?}",
+            command.name
+        );
+    }
+}
+
+#[test]
+fn a_command_the_table_does_not_declare_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let core = tauri::async_runtime::block_on(AppCore::open(
+        Environment::in_memory(dir.path()),
+        Target::Sandbox,
+    ));
+    let app = countersign_desktop::with_commands(mock_builder())
+        .manage(core)
+        .build(tauri::generate_context!())
+        .expect("the app builds");
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("the main window");
+    let refused = call(&webview, "no_such_command", json!({})).expect_err("refused");
+    assert!(refused.is_string(), "refused by the IPC layer: {refused}");
+}

@@ -1,0 +1,194 @@
+// Generated from src-tauri/src/command_table.rs by `cargo test -p countersign-desktop export_commands`; do not edit.
+
+import type { DemoMember } from "./DemoMember";
+import type { DeviceStatus } from "./DeviceStatus";
+import type { Enrollment } from "./Enrollment";
+import type { ExportView } from "./ExportView";
+import type { ImportSummary } from "./ImportSummary";
+import type { IntegrityView } from "./IntegrityView";
+import type { LedgerFacets } from "./LedgerFacets";
+import type { LedgerFilter } from "./LedgerFilter";
+import type { OrgView } from "./OrgView";
+import type { PageView } from "./PageView";
+import type { Policy } from "./Policy";
+import type { PolicyDiff } from "./PolicyDiff";
+import type { Preview } from "./Preview";
+import type { RequestFilter } from "./RequestFilter";
+import type { RequestPayload } from "./RequestPayload";
+import type { RequestView } from "./RequestView";
+import type { RowRefView } from "./RowRefView";
+import type { SeriesBucket } from "./SeriesBucket";
+import type { SeriesPointView } from "./SeriesPointView";
+import type { Session } from "./Session";
+import type { SubmitOutcome } from "./SubmitOutcome";
+import type { TotalView } from "./TotalView";
+import type { TradesPageView } from "./TradesPageView";
+import type { Workflow } from "./Workflow";
+
+/** The plugin the commands belong to. */
+export const PLUGIN = "countersign";
+
+/** Every command of the core, as a typed function. */
+export interface Commands {
+  /** The signed-in session. When the session could not open at start, it is opened again first (the start error's "Try again"), and the OS lock watcher starts once it is open. */
+  getSession(): Promise<Session>;
+  /** Requests visible to the member, newest first. */
+  listRequests(filter: RequestFilter): Promise<Array<RequestView>>;
+  /** Approves with the member's current 2FA code. */
+  approveRequest(id: string, otp: string): Promise<RequestView>;
+  /** Rejects with the member's current 2FA code and an optional reason. */
+  rejectRequest(id: string, otp: string, reason: string | null): Promise<RequestView>;
+  /** The Organization: members, service users and their keys, policies, the address book. */
+  getOrg(): Promise<OrgView>;
+  /** What submitting `payload` as the signed-in member would do, and why. Changes nothing. */
+  previewRequest(payload: RequestPayload, execute: boolean): Promise<Preview>;
+  /** Submits a request; executing at once is a decision and needs the member's code. */
+  submitRequest(payload: RequestPayload, execute: boolean, otp: string | null): Promise<SubmitOutcome>;
+  /** Cancels the signed-in member's own pending request (needs a code). */
+  cancelRequest(id: string, otp: string): Promise<RequestView>;
+  /** What replacing a workflow's policy (none: removing it) would loosen or tighten. */
+  policyDiff(workflow: Workflow, policy: Policy | null): Promise<PolicyDiff>;
+  /** The sandbox's demo members with their current codes (sandbox mode only). */
+  sandboxMembers(): Promise<Array<DemoMember>>;
+  /** Signs in as another demo member (sandbox mode only). */
+  switchMember(memberId: string): Promise<Session>;
+  /** Whether the living sandbox runs (sandbox mode only). */
+  livingSandbox(): Promise<boolean>;
+  /** Switches the living sandbox on or off; its new state (sandbox mode only). */
+  setLivingSandbox(on: boolean): Promise<boolean>;
+  /** Copies a just-revealed service-user secret (kept in Rust) to the clipboard; the seconds until it is cleared. */
+  copyRevealedSecret(requestId: string): Promise<number>;
+  /** Stores a just-revealed key pair in the OS keychain and forgets it; the entry's name. */
+  storeRevealedKey(requestId: string): Promise<string>;
+  /** Forgets a just-revealed key (leaving the page). Works while locked: it only forgets. */
+  forgetRevealedKey(requestId: string): Promise<void>;
+  /** Locks the app: every org and ledger command fails with `locked` until unlocked. */
+  lockApp(): Promise<void>;
+  /** Unlocks with the signed-in member's current code. */
+  unlockApp(otp: string): Promise<void>;
+  /** Whether the app is locked. */
+  appLocked(): Promise<boolean>;
+  /** A new authenticator secret for the signed-in member: the otpauth URI and its QR code. */
+  beginEnrollment(): Promise<Enrollment>;
+  /** Confirms the authenticator with its first code (and registers this device). */
+  confirmEnrollment(otp: string): Promise<Session>;
+  /** Adds a remote Organization and switches to it. The API secret is read from the clipboard by the core; the page sends only the URL and the key. */
+  addOrg(baseUrl: string, apiKey: string): Promise<Session>;
+  /** Leaves the remote Organization (its key is deleted from the keychain) for the sandbox. */
+  leaveOrg(): Promise<Session>;
+  /** This device's signing key and whether it is registered to the signed-in member. */
+  deviceStatus(): Promise<DeviceStatus>;
+  /** Registers this device's signing key to the signed-in member with their current code. */
+  registerDevice(otp: string): Promise<DeviceStatus>;
+  /** Imports ledgers and trades exports (.csv or .zip) by path: every file or none. Progress goes out as `ledger-import-progress` events. */
+  ledgerImport(paths: Array<string>, acceptEdited: boolean | null): Promise<ImportSummary>;
+  /** The integrity check of everything stored. */
+  ledgerReport(): Promise<IntegrityView>;
+  /** `limit` rows from `offset` of those the filter selects (time order), and how many. */
+  ledgerPage(filter: LedgerFilter, offset: number, limit: number): Promise<PageView>;
+  /** Where a finding's row is among the rows the filter selects, if it is one of them. */
+  ledgerLocate(filter: LedgerFilter, row: RowRefView): Promise<number | null>;
+  /** Exact totals of the settled rows the filter selects, grouped by `by`. */
+  ledgerTotals(filter: LedgerFilter, by: Array<string>): Promise<Array<TotalView>>;
+  /** One chain's balance at the end of each period. */
+  ledgerSeries(asset: string, wallet: string, bucket: SeriesBucket): Promise<Array<SeriesPointView>>;
+  /** The values of the filter's dropdowns. */
+  ledgerFacets(): Promise<LedgerFacets>;
+  /** `limit` trade groups (each with its legs and fees) from `offset`, and how many. */
+  ledgerTrades(filter: LedgerFilter, offset: number, limit: number): Promise<TradesPageView>;
+  /** Writes the rows the filter selects to `path` (chosen in the save dialog) in the exchange's ledgers layout; the rows never come to the page. */
+  ledgerExportRows(filter: LedgerFilter, path: string): Promise<ExportView>;
+  /** Writes month-end balance assertions for the filter's chains to `path`. */
+  ledgerExportBalances(filter: LedgerFilter, path: string): Promise<ExportView>;
+}
+
+/** Calls `command` of the plugin with its named arguments. */
+export type Invoke = (command: string, args: Record<string, unknown>) => Promise<unknown>;
+
+/** The commands over `invoke` (the real one, or a test's). */
+export function commands(invoke: Invoke): Commands {
+  return {
+    getSession: () => invoke("plugin:countersign|get_session", {  }) as Promise<Session>,
+    listRequests: (filter: RequestFilter) => invoke("plugin:countersign|list_requests", { filter }) as Promise<Array<RequestView>>,
+    approveRequest: (id: string, otp: string) => invoke("plugin:countersign|approve_request", { id, otp }) as Promise<RequestView>,
+    rejectRequest: (id: string, otp: string, reason: string | null) => invoke("plugin:countersign|reject_request", { id, otp, reason }) as Promise<RequestView>,
+    getOrg: () => invoke("plugin:countersign|get_org", {  }) as Promise<OrgView>,
+    previewRequest: (payload: RequestPayload, execute: boolean) => invoke("plugin:countersign|preview_request", { payload, execute }) as Promise<Preview>,
+    submitRequest: (payload: RequestPayload, execute: boolean, otp: string | null) => invoke("plugin:countersign|submit_request", { payload, execute, otp }) as Promise<SubmitOutcome>,
+    cancelRequest: (id: string, otp: string) => invoke("plugin:countersign|cancel_request", { id, otp }) as Promise<RequestView>,
+    policyDiff: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|policy_diff", { workflow, policy }) as Promise<PolicyDiff>,
+    sandboxMembers: () => invoke("plugin:countersign|sandbox_members", {  }) as Promise<Array<DemoMember>>,
+    switchMember: (memberId: string) => invoke("plugin:countersign|switch_member", { memberId }) as Promise<Session>,
+    livingSandbox: () => invoke("plugin:countersign|living_sandbox", {  }) as Promise<boolean>,
+    setLivingSandbox: (on: boolean) => invoke("plugin:countersign|set_living_sandbox", { on }) as Promise<boolean>,
+    copyRevealedSecret: (requestId: string) => invoke("plugin:countersign|copy_revealed_secret", { requestId }) as Promise<number>,
+    storeRevealedKey: (requestId: string) => invoke("plugin:countersign|store_revealed_key", { requestId }) as Promise<string>,
+    forgetRevealedKey: (requestId: string) => invoke("plugin:countersign|forget_revealed_key", { requestId }) as Promise<void>,
+    lockApp: () => invoke("plugin:countersign|lock_app", {  }) as Promise<void>,
+    unlockApp: (otp: string) => invoke("plugin:countersign|unlock_app", { otp }) as Promise<void>,
+    appLocked: () => invoke("plugin:countersign|app_locked", {  }) as Promise<boolean>,
+    beginEnrollment: () => invoke("plugin:countersign|begin_enrollment", {  }) as Promise<Enrollment>,
+    confirmEnrollment: (otp: string) => invoke("plugin:countersign|confirm_enrollment", { otp }) as Promise<Session>,
+    addOrg: (baseUrl: string, apiKey: string) => invoke("plugin:countersign|add_org", { baseUrl, apiKey }) as Promise<Session>,
+    leaveOrg: () => invoke("plugin:countersign|leave_org", {  }) as Promise<Session>,
+    deviceStatus: () => invoke("plugin:countersign|device_status", {  }) as Promise<DeviceStatus>,
+    registerDevice: (otp: string) => invoke("plugin:countersign|register_device", { otp }) as Promise<DeviceStatus>,
+    ledgerImport: (paths: Array<string>, acceptEdited: boolean | null) => invoke("plugin:countersign|ledger_import", { paths, acceptEdited }) as Promise<ImportSummary>,
+    ledgerReport: () => invoke("plugin:countersign|ledger_report", {  }) as Promise<IntegrityView>,
+    ledgerPage: (filter: LedgerFilter, offset: number, limit: number) => invoke("plugin:countersign|ledger_page", { filter, offset, limit }) as Promise<PageView>,
+    ledgerLocate: (filter: LedgerFilter, row: RowRefView) => invoke("plugin:countersign|ledger_locate", { filter, row }) as Promise<number | null>,
+    ledgerTotals: (filter: LedgerFilter, by: Array<string>) => invoke("plugin:countersign|ledger_totals", { filter, by }) as Promise<Array<TotalView>>,
+    ledgerSeries: (asset: string, wallet: string, bucket: SeriesBucket) => invoke("plugin:countersign|ledger_series", { asset, wallet, bucket }) as Promise<Array<SeriesPointView>>,
+    ledgerFacets: () => invoke("plugin:countersign|ledger_facets", {  }) as Promise<LedgerFacets>,
+    ledgerTrades: (filter: LedgerFilter, offset: number, limit: number) => invoke("plugin:countersign|ledger_trades", { filter, offset, limit }) as Promise<TradesPageView>,
+    ledgerExportRows: (filter: LedgerFilter, path: string) => invoke("plugin:countersign|ledger_export_rows", { filter, path }) as Promise<ExportView>,
+    ledgerExportBalances: (filter: LedgerFilter, path: string) => invoke("plugin:countersign|ledger_export_balances", { filter, path }) as Promise<ExportView>,
+  };
+}
+
+/** Each command's name, and whether the app's lock refuses it. */
+export const COMMAND_DOORS = {
+  getSession: { name: "get_session", refusedWhileLocked: false },
+  listRequests: { name: "list_requests", refusedWhileLocked: true },
+  approveRequest: { name: "approve_request", refusedWhileLocked: true },
+  rejectRequest: { name: "reject_request", refusedWhileLocked: true },
+  getOrg: { name: "get_org", refusedWhileLocked: true },
+  previewRequest: { name: "preview_request", refusedWhileLocked: true },
+  submitRequest: { name: "submit_request", refusedWhileLocked: true },
+  cancelRequest: { name: "cancel_request", refusedWhileLocked: true },
+  policyDiff: { name: "policy_diff", refusedWhileLocked: true },
+  sandboxMembers: { name: "sandbox_members", refusedWhileLocked: true },
+  switchMember: { name: "switch_member", refusedWhileLocked: true },
+  livingSandbox: { name: "living_sandbox", refusedWhileLocked: true },
+  setLivingSandbox: { name: "set_living_sandbox", refusedWhileLocked: true },
+  copyRevealedSecret: { name: "copy_revealed_secret", refusedWhileLocked: true },
+  storeRevealedKey: { name: "store_revealed_key", refusedWhileLocked: true },
+  forgetRevealedKey: { name: "forget_revealed_key", refusedWhileLocked: false },
+  lockApp: { name: "lock_app", refusedWhileLocked: false },
+  unlockApp: { name: "unlock_app", refusedWhileLocked: false },
+  appLocked: { name: "app_locked", refusedWhileLocked: false },
+  beginEnrollment: { name: "begin_enrollment", refusedWhileLocked: true },
+  confirmEnrollment: { name: "confirm_enrollment", refusedWhileLocked: true },
+  addOrg: { name: "add_org", refusedWhileLocked: true },
+  leaveOrg: { name: "leave_org", refusedWhileLocked: true },
+  deviceStatus: { name: "device_status", refusedWhileLocked: true },
+  registerDevice: { name: "register_device", refusedWhileLocked: true },
+  ledgerImport: { name: "ledger_import", refusedWhileLocked: true },
+  ledgerReport: { name: "ledger_report", refusedWhileLocked: true },
+  ledgerPage: { name: "ledger_page", refusedWhileLocked: true },
+  ledgerLocate: { name: "ledger_locate", refusedWhileLocked: true },
+  ledgerTotals: { name: "ledger_totals", refusedWhileLocked: true },
+  ledgerSeries: { name: "ledger_series", refusedWhileLocked: true },
+  ledgerFacets: { name: "ledger_facets", refusedWhileLocked: true },
+  ledgerTrades: { name: "ledger_trades", refusedWhileLocked: true },
+  ledgerExportRows: { name: "ledger_export_rows", refusedWhileLocked: true },
+  ledgerExportBalances: { name: "ledger_export_balances", refusedWhileLocked: true },
+} as const satisfies Record<keyof Commands, { name: string; refusedWhileLocked: boolean }>;
+
+/** The events the core sends, by what they carry. */
+export const EVENTS = {
+  /** The core locked itself for the OS (payload: a LockReason). */
+  appLocked: "app-locked",
+  /** An import's progress (payload: an ImportProgress). */
+  ledgerImportProgress: "ledger-import-progress",
+} as const;
