@@ -61,7 +61,7 @@ impl DataPaths {
         Self {
             sandbox: Some(data_dir.join("sandbox")),
             decisions: Some(data_dir.join("decisions")),
-            ledgers: Some(crate::ledgers::LedgerReview::path_in(data_dir)),
+            ledgers: Some(data_dir.join("ledgers").join("default.sqlite")),
             remote_config: crate::RemoteConfig::default_path(),
             nonces: Some(data_dir.join("nonces")),
         }

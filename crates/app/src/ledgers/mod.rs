@@ -156,7 +156,9 @@ impl LedgerReview {
 
     /// Where the app's default workspace is: `<data_dir>/ledgers/default.sqlite`.
     pub fn path_in(data_dir: &Path) -> PathBuf {
-        data_dir.join("ledgers").join("default.sqlite")
+        crate::DataPaths::app(data_dir)
+            .ledgers
+            .unwrap_or_else(|| data_dir.join("ledgers").join("default.sqlite"))
     }
 
     /// The workspace database file.
