@@ -212,9 +212,35 @@ impl RequestPayload {
             Self::RemoveAddress { key } => format!("remove address-book entry {key}"),
             Self::Withdrawal {
                 asset, amount, key, ..
-            } => format!("withdraw {} {asset} to {key}", amount.normalize()),
+            } => format!("withdraw {} {asset} to {key}", grouped(*amount)),
         }
     }
+}
+
+/// An amount as people read it: trailing zeros dropped, thousands grouped with commas, every
+/// significant digit kept (`48000` → `48,000`, `1234.50` → `1,234.5`). The UI groups the same way.
+pub fn grouped(amount: Decimal) -> String {
+    let text = amount.normalize().to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (integer, fraction) = match digits.split_once('.') {
+        Some((integer, fraction)) => (integer, Some(fraction)),
+        None => (digits, None),
+    };
+    let mut out = String::from(sign);
+    for (i, digit) in integer.chars().enumerate() {
+        if i > 0 && (integer.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
 }
 
 /// Where a request stands. Every state but `Pending` is terminal and never changes again.

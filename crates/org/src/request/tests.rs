@@ -1028,3 +1028,18 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn amounts_read_as_the_ui_shows_them_grouped_and_trimmed() {
+    for (amount, shown) in [
+        (dec!(48000), "48,000"),
+        (dec!(250000.00), "250,000"),
+        (dec!(1234.50), "1,234.5"),
+        (dec!(0.00000001), "0.00000001"),
+        (dec!(999), "999"),
+        (dec!(1000), "1,000"),
+        (dec!(-1234567.891), "-1,234,567.891"),
+    ] {
+        assert_eq!(grouped(amount), shown, "{amount}");
+    }
+}
