@@ -1154,7 +1154,7 @@ pub(crate) fn persist_changes(
         match change {
             OrgChange::MemberAdded(m) => {
                 // Joins without an authenticator: they enroll their own (`EnrollTotp`).
-                insert_member(tx, m, "Invited member", &TotpSecret::generate())?;
+                insert_member(tx, m, "Invited member", &crate::ids::totp_secret())?;
                 tx.execute(
                     "UPDATE members SET totp_enrolled = 0 WHERE id = ?1",
                     [&m.id.0],

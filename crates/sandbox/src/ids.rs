@@ -1,20 +1,59 @@
-//! Identifiers and keys in the exchange's shapes.
+//! Identifiers, keys and secrets in the exchange's shapes, and where their randomness comes
+//! from: the OS, unless [`deterministic`] seeded it for this process (fixture recording), so
+//! the same script against a fresh sandbox makes the same ids, keys and TOTP secrets.
+
+use std::sync::{Mutex, PoisonError};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rand::Rng as _;
+use rand::{Rng, RngCore, SeedableRng as _};
+
+/// The seeded generator, when [`deterministic`] was called.
+static SEEDED: Mutex<Option<rand::rngs::StdRng>> = Mutex::new(None);
+
+/// From now on, every id, key and secret the sandbox makes in this process comes from a
+/// generator seeded with `seed` (never in a server anyone uses: it makes keys guessable).
+pub fn deterministic(seed: u64) {
+    *SEEDED.lock().unwrap_or_else(PoisonError::into_inner) =
+        Some(rand::rngs::StdRng::seed_from_u64(seed));
+}
+
+/// Runs `f` on the seeded generator if there is one, else on the OS-seeded thread generator.
+fn with_rng<T>(f: impl FnOnce(&mut dyn RngCore) -> T) -> T {
+    let mut seeded = SEEDED.lock().unwrap_or_else(PoisonError::into_inner);
+    match seeded.as_mut() {
+        Some(rng) => f(rng),
+        None => f(&mut rand::rng()),
+    }
+}
+
+/// `N` random bytes.
+pub(crate) fn bytes<const N: usize>() -> [u8; N] {
+    with_rng(|rng| {
+        let mut out = [0u8; N];
+        rng.fill_bytes(&mut out);
+        out
+    })
+}
+
+/// A new authenticator secret (160 bits).
+pub(crate) fn totp_secret() -> countersign_vault::TotpSecret {
+    countersign_vault::TotpSecret::from_bytes(&bytes::<20>())
+        .unwrap_or_else(|| unreachable!("160 bits is a valid secret length"))
+}
 
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// A reference id shaped like the exchange's (`AGBSO6T-UFMTTQ-I7KGS6`).
 pub(crate) fn refid() -> String {
-    let mut rng = rand::rng();
-    let mut group = |n: usize| -> String {
-        (0..n)
-            .map(|_| char::from(BASE32[rng.random_range(0..32)]))
-            .collect()
-    };
-    format!("{}-{}-{}", group(7), group(6), group(6))
+    with_rng(|rng| {
+        let mut group = |n: usize| -> String {
+            (0..n)
+                .map(|_| char::from(BASE32[rng.random_range(0..32)]))
+                .collect()
+        };
+        format!("{}-{}-{}", group(7), group(6), group(6))
+    })
 }
 
 /// A ledger entry id (`L4UESK-KG3EQ-UFO4T5`).
@@ -36,22 +75,21 @@ fn prefixed(first: char) -> String {
 
 /// An export id: four capital letters, as the exchange's (`TCJA`).
 pub(crate) fn export_id() -> String {
-    let mut rng = rand::rng();
-    (0..4)
-        .map(|_| char::from(b'A' + rng.random_range(0..26u8)))
-        .collect()
+    with_rng(|rng| {
+        (0..4)
+            .map(|_| char::from(b'A' + rng.random_range(0..26u8)))
+            .collect()
+    })
 }
 
 /// A public API key: 56 base64 characters, as the exchange issues.
 pub(crate) fn api_key() -> String {
-    let bytes: [u8; 42] = rand::rng().random();
-    STANDARD.encode(bytes)
+    STANDARD.encode(bytes::<42>())
 }
 
 /// A private API key: 64 random bytes.
 pub(crate) fn api_secret() -> countersign_kraken::ApiSecret {
-    let bytes: [u8; 64] = rand::rng().random();
-    countersign_kraken::ApiSecret::from_bytes(bytes.to_vec())
+    countersign_kraken::ApiSecret::from_bytes(bytes::<64>().to_vec())
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ use countersign_vault::TotpSecret;
 use serde::{Deserialize, Serialize};
 
 pub use db::StoreError;
+pub use ids::deterministic;
 
 /// Why a completed request could not be carried out; the whole decision is then rolled back.
 #[derive(Debug, thiserror::Error)]

@@ -31,7 +31,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
-use countersign_vault::{DevicePublicKey, JournalEvent, TotpSecret};
+use countersign_vault::{DevicePublicKey, JournalEvent};
 
 use crate::auth::{Caller, authenticate, internal};
 use crate::{Sandbox, db};
@@ -750,7 +750,7 @@ fn enroll_totp(sandbox: &Sandbox, caller: &Caller) -> Result<TotpEnrollment, Api
     if rec.totp_enrolled {
         return Err(ApiError::Org(OrgRefusal::AlreadyEnrolled));
     }
-    let secret = TotpSecret::generate();
+    let secret = crate::ids::totp_secret();
     db::set_pending_totp(&conn, &rec.member.id, &secret).map_err(internal)?;
     let org = db::org_name(&conn).map_err(internal)?;
     Ok(TotpEnrollment {

@@ -8,7 +8,6 @@ use countersign_org::{
     Permissions, Policy, RequestId, RequestPayload, Scope, ServiceUser, ServiceUserId, Workflow,
     WorkflowPermission as P,
 };
-use countersign_vault::TotpSecret;
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 
@@ -257,7 +256,7 @@ pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
             permissions: (spec.permissions)(),
             account: spec.account.iter().copied().collect(),
         };
-        db::insert_member(&tx, &member, spec.role, &TotpSecret::generate())?;
+        db::insert_member(&tx, &member, spec.role, &crate::ids::totp_secret())?;
         db::insert_key(
             &tx,
             &ids::api_key(),

@@ -417,7 +417,7 @@ pub(super) fn withdraw_cancel(sandbox: &Sandbox, caller: &Caller) -> Result<bool
 /// proves the key may have one).
 pub(super) fn websockets_token() -> WebSocketsToken {
     use base64::Engine as _;
-    let bytes: [u8; 30] = rand::random();
+    let bytes: [u8; 30] = crate::ids::bytes();
     WebSocketsToken {
         token: base64::engine::general_purpose::STANDARD.encode(bytes),
         expires: 900,
