@@ -6,14 +6,14 @@
 //! job itself is fine: it proves the call got through). Then, with the app locked, every command
 //! the lock refuses must answer `locked`, and the rest must not.
 
+mod support;
+
 use std::collections::BTreeMap;
 
-use countersign_app::{AppCore, Environment, Target};
-use countersign_desktop::commands::{self, Command, PLUGIN};
+use countersign_app::Environment;
+use countersign_desktop::commands::{self, Command};
 use serde_json::{Value, json};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
-use tauri::webview::{InvokeRequest, WebviewWindow, WebviewWindowBuilder};
+use support::Desktop;
 
 /// An argument each command can read, by its name and type.
 fn sample(arg: &str, ts: &str) -> Value {
@@ -55,23 +55,6 @@ fn args(command: &Command) -> Value {
     Value::Object(args)
 }
 
-/// What the webview would get back: the command's output, or its rejection.
-fn call(webview: &WebviewWindow<MockRuntime>, name: &str, body: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: format!("plugin:{PLUGIN}|{name}"),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("url"),
-        body: InvokeBody::Json(body),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_owned(),
-    };
-    get_ipc_response(webview, request).map(|body| {
-        body.deserialize::<Value>()
-            .expect("a command's output is JSON")
-    })
-}
-
 /// The error code of a job's refusal; panics on anything else (a rejection by the IPC layer
 /// itself — unknown command, permission, arguments — is a plain string).
 fn code(name: &str, rejection: &Value) -> String {
@@ -84,24 +67,14 @@ fn code(name: &str, rejection: &Value) -> String {
 #[test]
 fn every_command_is_reachable_and_the_lock_refuses_exactly_the_guarded_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let core = tauri::async_runtime::block_on(AppCore::open(
-        Environment::in_memory(dir.path()),
-        Target::Sandbox,
-    ));
-    assert!(core.is_open(), "the sandbox opens");
-    let app = countersign_desktop::with_commands(mock_builder())
-        .manage(core)
-        .build(tauri::generate_context!())
-        .expect("the app builds");
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("the main window");
+    let desktop = Desktop::on_sandbox(Environment::in_memory(dir.path()));
+    let call = |name: &str, args: Value| desktop.call(name, args);
 
     let declared = commands::commands();
     assert_eq!(declared.len(), commands::COMMANDS.len());
     let mut answered = BTreeMap::new();
     for command in declared.iter().filter(|c| c.name != "lock_app") {
-        let outcome = call(&webview, command.name, args(command));
+        let outcome = call(command.name, args(command));
         if let Err(rejection) = &outcome {
             let code = code(command.name, rejection);
             assert_ne!(code, "locked", "{} refused while unlocked", command.name);
@@ -118,10 +91,10 @@ fn every_command_is_reachable_and_the_lock_refuses_exactly_the_guarded_ones() {
         assert_eq!(answered.get(reached), Some(&true), "{reached} answers");
     }
 
-    call(&webview, "lock_app", json!({})).expect("locks");
-    assert_eq!(call(&webview, "app_locked", json!({})), Ok(json!(true)));
+    call("lock_app", json!({})).expect("locks");
+    assert_eq!(call("app_locked", json!({})), Ok(json!(true)));
     for command in &declared {
-        let outcome = call(&webview, command.name, args(command));
+        let outcome = call(command.name, args(command));
         let locked = matches!(&outcome, Err(r) if code(command.name, r) == "locked");
         assert_eq!(
             locked,
@@ -135,17 +108,9 @@ fn every_command_is_reachable_and_the_lock_refuses_exactly_the_guarded_ones() {
 #[test]
 fn a_command_the_table_does_not_declare_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let core = tauri::async_runtime::block_on(AppCore::open(
-        Environment::in_memory(dir.path()),
-        Target::Sandbox,
-    ));
-    let app = countersign_desktop::with_commands(mock_builder())
-        .manage(core)
-        .build(tauri::generate_context!())
-        .expect("the app builds");
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("the main window");
-    let refused = call(&webview, "no_such_command", json!({})).expect_err("refused");
+    let desktop = Desktop::on_sandbox(Environment::in_memory(dir.path()));
+    let refused = desktop
+        .call("no_such_command", json!({}))
+        .expect_err("refused");
     assert!(refused.is_string(), "refused by the IPC layer: {refused}");
 }

@@ -227,7 +227,10 @@ pub fn test() -> Result<()> {
         run(c)
     })?;
     s.step("crate arrows follow parts.toml", crate::parts::check)?;
-    s.step("TypeScript bindings match the Rust types", check_bindings)?;
+    s.step(
+        "TypeScript bindings and UI recordings match the Rust side",
+        check_bindings,
+    )?;
     s.step("tsc --strict", || npm_ws(&["run", "typecheck", "-w", "ui"]))?;
     s.step("ESLint", || npm_ws(&["run", "lint", "-w", "ui"]))?;
     s.step("UI unit tests (vitest)", || {
@@ -339,38 +342,31 @@ fn with_keyring(argv: &[&str]) -> Result<Command> {
     Ok(c)
 }
 
-fn check_bindings() -> Result<()> {
-    let committed = root().join("ui/src/bindings");
-    let fresh = std::env::temp_dir().join(format!("countersign-bindings-{}", std::process::id()));
+/// The files in `dir`, by name, with their bytes, sorted.
+fn files_in(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
+        files.push((entry.file_name().to_string_lossy().into_owned(), bytes));
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Runs `regenerate` into a scratch folder (through the environment variable `var`) and fails
+/// when what it wrote differs from the committed folder `committed`, naming the files and how to
+/// bring them up to date.
+fn check_generated(committed: &str, var: &str, mut regenerate: Command, how: &str) -> Result<()> {
+    let fresh = std::env::temp_dir().join(format!(
+        "countersign-{}-{}",
+        committed.replace('/', "-"),
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&fresh);
-    let mut c = cmd("cargo");
-    c.args([
-        "test",
-        "--quiet",
-        "-p",
-        "countersign-kraken",
-        "-p",
-        "countersign-org",
-        "-p",
-        "countersign-app",
-        "-p",
-        "countersign-desktop",
-        "export_bindings",
-    ])
-    .env("TS_RS_EXPORT_DIR", &fresh)
-    .stdout(Stdio::null());
-    run(c)?;
-    let list = |dir: &Path| -> Result<Vec<(String, Vec<u8>)>> {
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-            let entry = entry.map_err(|e| e.to_string())?;
-            let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
-            files.push((entry.file_name().to_string_lossy().into_owned(), bytes));
-        }
-        files.sort();
-        Ok(files)
-    };
-    let (want, have) = (list(&fresh)?, list(&committed)?);
+    regenerate.env(var, &fresh).stdout(Stdio::null());
+    run(regenerate)?;
+    let (want, have) = (files_in(&fresh)?, files_in(&root().join(committed))?);
     let _ = std::fs::remove_dir_all(&fresh);
     if want == have {
         return Ok(());
@@ -382,10 +378,50 @@ fn check_bindings() -> Result<()> {
         .map(|(n, _)| n.clone())
         .collect();
     Err(format!(
-        "ui/src/bindings is stale: missing {:?}, extra {:?}, changed {differ:?}; run `cargo test -p countersign-kraken -p countersign-org -p countersign-app -p countersign-desktop export_bindings` and commit",
+        "{committed} is stale: missing {:?}, extra {:?}, changed {differ:?}; run `{how}` and commit",
         names(&want).difference(&names(&have)).collect::<Vec<_>>(),
         names(&have).difference(&names(&want)).collect::<Vec<_>>(),
     ))
+}
+
+/// The TypeScript bindings (ts-rs types and the commands' client) and the UI tests' recordings
+/// of the real app are what the Rust side writes today.
+fn check_bindings() -> Result<()> {
+    let mut bindings = cmd("cargo");
+    bindings.args([
+        "test",
+        "--quiet",
+        "-p",
+        "countersign-kraken",
+        "-p",
+        "countersign-org",
+        "-p",
+        "countersign-app",
+        "-p",
+        "countersign-desktop",
+        "export_bindings",
+    ]);
+    check_generated(
+        "ui/src/bindings",
+        "TS_RS_EXPORT_DIR",
+        bindings,
+        "cargo test -p countersign-kraken -p countersign-org -p countersign-app -p countersign-desktop export_bindings",
+    )?;
+    let mut fixtures = cmd("cargo");
+    fixtures.args([
+        "test",
+        "--quiet",
+        "-p",
+        "countersign-desktop",
+        "--test",
+        "ui_fixtures",
+    ]);
+    check_generated(
+        "ui/src/fixtures",
+        "COUNTERSIGN_FIXTURES_DIR",
+        fixtures,
+        "cargo test -p countersign-desktop --test ui_fixtures",
+    )
 }
 
 /// Only the desktop build and the end-to-end tests (after `cargo xtask setup`): the quick loop

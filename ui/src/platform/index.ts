@@ -1,8 +1,7 @@
-import { createFakeHost } from "./fakeHost";
-import type { Host } from "./host";
+import { commands } from "../bindings/commands";
+import { HostError, type Host } from "./host";
 import { tauriHost } from "./tauriHost";
 
-export { createFakeHost, fakeAuthenticatorCode, type FakeHost, type FakeHostOptions } from "./fakeHost";
 export { HostError, toHostError, type Host } from "./host";
 export { HostProvider, useHost } from "./HostContext";
 
@@ -12,11 +11,21 @@ export function inTauri(): boolean {
 }
 
 /**
- * The host the app talks to: the Rust core inside Tauri; the in-memory fake in a plain browser,
- * or in Tauri when a development server runs with VITE_FAKE_HOST=1. A built app inside Tauri
- * always gets the real host.
+ * A host outside the app's window (the page opened in a plain browser): it has no core, so
+ * every call says how to open the app instead. Nothing here answers for the core.
  */
+const windowless: Host = {
+  ...commands(() =>
+    Promise.reject(new HostError("unavailable", "Countersign runs in its own window: start it with `cargo xtask run`.")),
+  ),
+  onLocked: () => () => undefined,
+  chooseImportFiles: () => Promise.resolve(null),
+  chooseSavePath: () => Promise.resolve(null),
+  onLedgerImportProgress: () => () => undefined,
+  onFilesDropped: () => () => undefined,
+};
+
+/** The host the app talks to: the Rust core inside Tauri, and none anywhere else. */
 export function selectHost(): Host {
-  const fakeRequested = import.meta.env.DEV && import.meta.env.VITE_FAKE_HOST === "1";
-  return inTauri() && !fakeRequested ? tauriHost : createFakeHost({ latencyMs: 150 });
+  return inTauri() ? tauriHost : windowless;
 }

@@ -1,33 +1,62 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { codeOf, findRow, renderApp, rowOf, signInAs } from "../../test/app";
+import type { RequestView } from "../../bindings/RequestView";
+import adminRecording from "../../fixtures/admin.json";
+import officerRecording from "../../fixtures/officer.json";
+import { answer, codeOf, findRow, renderOn, replay, rowOf, signInAs } from "../../test/replay";
+import type { Recording } from "../../test/replayHost";
+
+const admin = adminRecording as Recording;
+const officer = officerRecording as Recording;
+
+/** Ada's view once Eve asked for one request of each kind and the Manage Access policy changed. */
+const REVIEW = "access-policy-changed";
+const everything = answer<RequestView[]>(admin, REVIEW, "list_requests", { filter: { status: null, workflow: null } });
+
+/** The request of `kind` (and `workflow`, for policy changes) among everything Ada sees. */
+function requestOf(kind: string, workflow?: string): RequestView {
+  const found = everything.find(
+    (r) => r.payload.kind === kind && (workflow === undefined || ("workflow" in r.payload && r.payload.workflow === workflow)),
+  );
+  if (!found) throw new Error(`no ${kind} request`);
+  return found;
+}
+
+const creation = requestOf("create_service_user");
+const tighten = requestOf("change_policy", "initiate_withdrawal");
+const keyChange = requestOf("change_service_user_key");
+const address = requestOf("add_address");
+const withdrawal = everything.find((r) => r.initiator.name === "payout-bot") as RequestView;
+const own = everything.find((r) => r.initiator.name === "Ada Okafor") as RequestView;
 
 const detailOf = (id: string) => screen.getByRole("article", { name: `Request ${id}` });
 
+const review = () => renderOn(replay(admin, { state: REVIEW }));
+
 describe("Requests of every kind", () => {
   it("shows amount, asset and destination only for withdrawals; other kinds say what they do, with the workflow", async () => {
-    renderApp();
-    const bot = await findRow("req-1007");
+    review();
+    const bot = await findRow(creation.id);
     expect(bot).toHaveAttribute("data-kind", "create_service_user");
     expect(bot).toHaveTextContent("Create service user hedge-bot with 4 API permissions");
     expect(within(bot).getByText("Manage Access")).toBeInTheDocument();
     expect(bot.querySelector(".amount-value")).toBeNull();
     expect(bot.querySelector(".asset")).toBeNull();
 
-    const policy = await findRow("req-1008");
+    const policy = await findRow(tighten.id);
     expect(policy).toHaveTextContent("Set the Initiate Withdrawal policy to 3 approvals");
     expect(within(policy).getByText("Manage Policies")).toBeInTheDocument();
     expect(policy.querySelector(".amount-value")).toBeNull();
 
-    const withdrawal = await findRow("req-1006");
-    expect(withdrawal.querySelector(".amount-value")).toHaveTextContent("2.5");
-    expect(withdrawal.querySelector(".what")).toBeNull();
+    const money = await findRow(withdrawal.id);
+    expect(money.querySelector(".amount-value")).toHaveTextContent("48,000");
+    expect(money.querySelector(".what")).toBeNull();
   });
 
   it("renders a service user's creation: name, scopes by group with what they allow, and settings", async () => {
-    const { user } = renderApp();
-    await user.click(await findRow("req-1007"));
-    const detail = detailOf("req-1007");
+    const { user } = review();
+    await user.click(await findRow(creation.id));
+    const detail = detailOf(creation.id);
     expect(detail).toHaveTextContent("hedge-bot");
     expect(detail).not.toHaveTextContent("Amount");
     const scope = (name: string) => detail.querySelector(`[data-testid="scope"][data-scope="${name}"]`);
@@ -42,36 +71,38 @@ describe("Requests of every kind", () => {
   });
 
   it("renders a policy change as the proposed policy against the current one", async () => {
-    const { user } = renderApp();
-    await user.click(await findRow("req-1008"));
-    const compare = within(detailOf("req-1008")).getByTestId("policy-compare");
+    const { user } = review();
+    await user.click(await findRow(tighten.id));
+    const compare = within(detailOf(tighten.id)).getByTestId("policy-compare");
     expect(within(compare).getByRole("row", { name: /Required approvals/ })).toHaveTextContent(/Required approvals\s*2\s*3/);
-    expect(detailOf("req-1008")).toHaveTextContent("Tightens Required approvals: 2 → 3");
+    expect(detailOf(tighten.id)).toHaveTextContent("Tightens Required approvals: 2 → 3");
   });
 
   it("renders a key change with what it gains and loses, and address-book entries with key, asset and address", async () => {
-    const { user } = renderApp();
+    const { user } = review();
     await user.click(await screen.findByTestId("nav-requests"));
-    await user.click(await findRow("req-1010"));
-    const change = detailOf("req-1010");
+    await user.click(await findRow(keyChange.id));
+    const change = detailOf(keyChange.id);
     expect(await within(change).findByTestId("scope-diff")).toHaveTextContent("gains: Create & modify orders");
     expect(change).toHaveTextContent("payout-bot");
-    expect(within(change).getByTestId("key-settings")).toHaveTextContent(/was 203\.0\.113\.0\/24\s*2001:db8::\/48/);
+    expect(within(change).getByTestId("key-settings")).toHaveTextContent("2001:db8::/48");
 
-    await user.click(await findRow("req-1009"));
-    const address = detailOf("req-1009");
-    expect(address).toHaveTextContent("eur-payroll");
-    expect(address).toHaveTextContent("EUR");
-    expect(address).toHaveTextContent("DE89370400440532013000");
-    expect(address).toHaveTextContent("None required");
+    await user.click(await findRow(address.id));
+    const entry = detailOf(address.id);
+    expect(entry).toHaveTextContent("eur-savings");
+    expect(entry).toHaveTextContent("EUR");
+    expect(entry).toHaveTextContent("DE02120300000000202051");
+    expect(entry).toHaveTextContent("None required");
   });
 
   it("filters by workflow next to the status", async () => {
-    const { user } = renderApp();
+    const { user } = review();
     await user.click(await screen.findByTestId("nav-requests"));
-    await findRow("req-1001");
+    await findRow(address.id);
     await user.selectOptions(screen.getByRole("combobox", { name: "Workflow" }), "manage_policies");
-    await waitFor(() => expect(screen.getAllByTestId("request-row").map((r) => r.dataset.requestId)).toEqual(["req-1008"]));
+    const policies = everything.filter((r) => r.workflow === "manage_policies").map((r) => r.id);
+    expect(policies).toHaveLength(2);
+    await waitFor(() => expect(screen.getAllByTestId("request-row").map((r) => r.dataset.requestId)).toEqual(policies));
     await user.selectOptions(screen.getByRole("combobox", { name: "Workflow" }), "initiate_withdrawal");
     await waitFor(() => expect(screen.getAllByTestId("request-row")).toHaveLength(6));
     expect(screen.getAllByTestId("request-row").every((r) => r.dataset.kind === "withdrawal")).toBe(true);
@@ -80,76 +111,76 @@ describe("Requests of every kind", () => {
 
 describe("Why it is waiting", () => {
   it("gives the governing policy, approvals so far, who may still approve and the expiry", async () => {
-    const { user } = renderApp();
-    await user.click(await findRow("req-1006"));
-    const why = within(detailOf("req-1006")).getByTestId("why-waiting");
+    const { user } = review();
+    await user.click(await findRow(withdrawal.id));
+    const why = within(detailOf(withdrawal.id)).getByTestId("why-waiting");
     expect(why).toHaveTextContent("Initiate Withdrawal requires 2 approvals, always.");
     expect(why).toHaveTextContent("1 of 2 approvals so far; 1 more needed.");
-    expect(why).toHaveTextContent(/Bob Okafor.*approved/);
-    expect(within(why).getAllByTestId("still-eligible").map((e) => e.textContent)).toEqual(["Alice Moreau", "Carol Lindqvist"]);
+    expect(why).toHaveTextContent(/Chloe Park.*approved/);
+    expect(within(why).getAllByTestId("still-eligible").map((e) => e.textContent)).toEqual(["Ada Okafor", "Ben Ruiz"]);
     expect(why).toHaveTextContent("any one of them can reject");
-    expect(why).toHaveTextContent(/Expires .* \(in 2 d\) if still pending/);
+    expect(why).toHaveTextContent("It does not expire");
     expect(within(why).queryByTestId("policy-changed")).toBeNull();
   });
 
   it("flags a request whose workflow's policy changed since it was submitted", async () => {
-    const { user } = renderApp();
-    await user.click(await findRow("req-1007"));
-    const why = within(detailOf("req-1007")).getByTestId("why-waiting");
+    const { user } = review();
+    await user.click(await findRow(creation.id));
+    const why = within(detailOf(creation.id)).getByTestId("why-waiting");
     expect(within(why).getByTestId("policy-changed")).toHaveTextContent(
       "The policy changed since this was submitted; it still follows the policy it was submitted under.",
     );
-    expect(within(why).getByTestId("governing-policy")).toHaveTextContent("Manage Access requires 1 approval unless executed.");
-    expect(why).toHaveTextContent("Now: Manage Access requires 1 approval, always.");
+    expect(within(why).getByTestId("governing-policy")).toHaveTextContent("Manage Access requires 1 approval, always.");
+    expect(why).toHaveTextContent("Now: Manage Access requires 1 approval unless executed.");
     expect(why).toHaveTextContent("It does not expire");
-    expect(within(why).getAllByTestId("still-eligible").map((e) => e.textContent)).toEqual(["Alice Moreau", "Bob Okafor"]);
+    expect(within(why).getAllByTestId("still-eligible").map((e) => e.textContent)).toEqual(["Ada Okafor"]);
   });
 
   it("is not shown once a request is no longer pending", async () => {
-    const { user } = renderApp();
+    const { user } = review();
     await user.click(await screen.findByTestId("nav-requests"));
-    await user.click(await findRow("req-1003"));
-    expect(within(detailOf("req-1003")).queryByTestId("why-waiting")).toBeNull();
-    expect(detailOf("req-1003")).toHaveTextContent("Initiate Withdrawal requires 2 approvals, always (as submitted)");
+    const done = requestOf("change_policy", "manage_access");
+    await user.click(await findRow(done.id));
+    expect(within(detailOf(done.id)).queryByTestId("why-waiting")).toBeNull();
+    expect(detailOf(done.id)).toHaveTextContent("Manage Policies requires 1 approval, always (as submitted)");
   });
 });
 
 describe("Cancel request", () => {
   it("is offered only to the initiator of a pending request", async () => {
-    const { user } = renderApp();
-    await user.click(await findRow("req-1005"));
-    expect(within(detailOf("req-1005")).getByTestId("cancel-request")).toBeInTheDocument();
-    for (const other of ["req-1006", "req-1007", "req-1008"]) {
+    const { user } = renderOn(replay(admin, { state: REVIEW }));
+    await user.click(await findRow(own.id));
+    expect(within(detailOf(own.id)).getByTestId("cancel-request")).toBeInTheDocument();
+    for (const other of [withdrawal.id, creation.id, tighten.id]) {
       await user.click(await findRow(other));
       expect(within(detailOf(other)).queryByTestId("cancel-request")).toBeNull();
     }
     await user.click(screen.getByTestId("nav-requests"));
-    await user.click(await findRow("req-1010"));
-    expect(within(detailOf("req-1010")).queryByTestId("cancel-request")).toBeNull();
+    await user.click(await findRow(address.id));
+    expect(within(detailOf(address.id)).queryByTestId("cancel-request")).toBeNull();
 
-    await signInAs(user, "Carol Lindqvist");
+    await signInAs(user, "Eve Santos");
     await user.click(screen.getByTestId("nav-approvals"));
-    await user.click(await findRow("req-1008"));
-    expect(within(detailOf("req-1008")).getByTestId("cancel-request")).toBeInTheDocument();
-    await user.click(await findRow("req-1005"));
-    expect(within(detailOf("req-1005")).queryByTestId("cancel-request")).toBeNull();
+    await user.click(await findRow(tighten.id));
+    expect(within(detailOf(tighten.id)).getByTestId("cancel-request")).toBeInTheDocument();
   });
 
   it("asks for a code, refuses a wrong one, and cancels with the right one", async () => {
-    const { user } = renderApp();
-    await user.click(await findRow("req-1005"));
+    const pending = answer<RequestView[]>(officer, "start", "list_requests", { filter: { status: "pending", workflow: null } });
+    const mine = pending.find((r) => r.initiator.name === "Ben Ruiz") as RequestView;
+    const { user } = renderOn(replay(officer));
+    await user.click(await findRow(mine.id));
     await user.click(screen.getByTestId("cancel-request"));
-    const code = await codeOf("Alice Moreau");
-    const wrong = String((Number(code) + 500_000) % 1_000_000).padStart(6, "0");
-    await user.type(screen.getByTestId("otp-input"), wrong);
+    const code = await codeOf("Ben Ruiz");
+    await user.type(screen.getByTestId("otp-input"), code === "000000" ? "111111" : "000000");
     await user.click(screen.getByTestId("otp-submit"));
     expect(await screen.findByTestId("action-error")).toHaveAttribute("data-code", "invalid_otp");
-    expect(rowOf("req-1005")).not.toBeNull();
+    expect(rowOf(mine.id)).not.toBeNull();
 
     await user.type(screen.getByTestId("otp-input"), `${code}{Enter}`);
-    expect(await screen.findByTestId("action-ok")).toHaveTextContent("Cancelled req-1005");
-    await waitFor(() => expect(rowOf("req-1005")).toBeNull());
+    expect(await screen.findByTestId("action-ok")).toHaveTextContent(`Cancelled ${mine.id}`);
+    await waitFor(() => expect(rowOf(mine.id)).toBeNull());
     await user.click(screen.getByTestId("nav-requests"));
-    expect(await findRow("req-1005")).toHaveAttribute("data-status", "cancelled");
+    expect(await findRow(mine.id)).toHaveAttribute("data-status", "cancelled");
   });
 });

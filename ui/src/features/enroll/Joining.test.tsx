@@ -1,40 +1,22 @@
-import { render, screen, waitFor } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
+import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import { App } from "../../App";
-import { createFakeHost, fakeAuthenticatorCode, HostProvider, type Host } from "../../platform";
+import joiningRecording from "../../fixtures/joining.json";
+import type { Host } from "../../platform";
+import { renderOn, replay } from "../../test/replay";
+import type { Recording } from "../../test/replayHost";
 
-function renderApp(host: Host) {
-  const user = userEvent.setup();
-  render(
-    <HostProvider host={host}>
-      <App />
-    </HostProvider>,
-  );
-  return user;
-}
+const joining = joiningRecording as Recording;
 
-/** Invites `name` through the fake's Manage Access workflow and signs in as them. */
-async function invited(host: Host, name: string): Promise<string> {
-  const submitted = await host.submitRequest({ kind: "invite_member", name, permissions: { manage_access: [], manage_policies: [], manage_addresses: [], initiate_withdrawal: [] }, account: [] }, false, null);
-  for (const m of await host.sandboxMembers()) {
-    if (m.current || m.code === null) continue;
-    await host.switchMember(m.id);
-    const code = (await host.sandboxMembers()).find((x) => x.id === m.id)?.code ?? "";
-    const done = await host.approveRequest(submitted.request.id, code).catch(() => null);
-    if (done?.status === "completed") break;
-  }
-  const joined = (await host.sandboxMembers()).find((m) => m.name === name);
-  if (!joined) throw new Error(`${name} did not join`);
-  await host.switchMember(joined.id);
-  return joined.id;
+/** The arguments of the call in `state` that led to `next`: what the person typed there. */
+function typed(state: string, next: string): Record<string, unknown> {
+  const call = joining.states[state]?.calls.find((c) => c.next === next);
+  if (!call) throw new Error(`nothing in ${state} leads to ${next}`);
+  return call.args;
 }
 
 describe("Enrollment", () => {
   it("walks an invited member through the QR code before anything else, then opens the workspace", async () => {
-    const host = createFakeHost();
-    const id = await invited(host, "Frank Li");
-    const user = renderApp(host);
+    const { user } = renderOn(replay(joining, { state: "frank" }));
 
     expect(await screen.findByTestId("enroll-screen")).toHaveTextContent("Set up your authenticator");
     expect(screen.queryByTestId("request-row")).toBeNull();
@@ -52,8 +34,10 @@ describe("Enrollment", () => {
     await user.click(screen.getByTestId("confirm-enrollment"));
     expect(await screen.findByRole("alert")).toHaveAttribute("data-code", "invalid_otp");
 
+    // The code Frank's authenticator showed for that secret at that moment.
+    const { otp } = typed("frank", "frank-enrolled");
     await user.clear(screen.getByTestId("enroll-code"));
-    await user.type(screen.getByTestId("enroll-code"), fakeAuthenticatorCode(id, Date.now()));
+    await user.type(screen.getByTestId("enroll-code"), String(otp));
     await user.click(screen.getByTestId("confirm-enrollment"));
     await waitFor(() => expect(screen.queryByTestId("enroll-screen")).toBeNull());
     expect(await screen.findByTestId("needs-me-count")).toBeInTheDocument();
@@ -62,23 +46,24 @@ describe("Enrollment", () => {
 
 describe("Adding and leaving an org", () => {
   it("sends only the URL and the key; the secret is the core's to read from the clipboard", async () => {
-    const host = createFakeHost();
+    const host = replay(joining);
     const addOrg = vi.fn<Host["addOrg"]>((url, key) => host.addOrg(url, key));
-    const user = renderApp({ ...host, addOrg });
+    const { user } = renderOn({ ...host, addOrg });
+    const { baseUrl, apiKey } = typed("start", "remote");
 
     await user.click(await screen.findByTestId("open-add-org"));
     expect(screen.getByTestId("add-org")).toHaveTextContent("this window never sees it");
     expect(screen.getByTestId("add-org-submit")).toBeDisabled();
     await user.type(screen.getByTestId("add-org-url"), "ftp://nowhere");
-    await user.type(screen.getByTestId("add-org-key"), "AK-123");
+    await user.type(screen.getByTestId("add-org-key"), String(apiKey));
     await user.click(screen.getByTestId("add-org-submit"));
     expect(await screen.findByRole("alert")).toHaveAttribute("data-code", "invalid_input");
 
     await user.clear(screen.getByTestId("add-org-url"));
-    await user.type(screen.getByTestId("add-org-url"), "https://org.example.com/");
+    await user.type(screen.getByTestId("add-org-url"), String(baseUrl));
     await user.click(screen.getByTestId("add-org-submit"));
     await waitFor(() => expect(screen.queryByTestId("add-org")).toBeNull());
-    expect(addOrg).toHaveBeenLastCalledWith("https://org.example.com/", "AK-123");
+    expect(addOrg).toHaveBeenLastCalledWith(baseUrl, apiKey);
     expect(screen.queryByTestId("sandbox-badge")).toBeNull();
     expect(screen.queryByTestId("sandbox-panel")).toBeNull();
 
@@ -89,8 +74,8 @@ describe("Adding and leaving an org", () => {
     await user.click(screen.getByTestId("register-device"));
     expect(await screen.findByRole("alert")).toHaveAttribute("data-code", "invalid_otp");
     await user.clear(screen.getByTestId("register-device-code"));
-    const me = await host.getSession();
-    await user.type(screen.getByTestId("register-device-code"), fakeAuthenticatorCode(me.member.id, Date.now()));
+    const { otp } = typed("remote", "remote-registered");
+    await user.type(screen.getByTestId("register-device-code"), String(otp));
     await user.click(screen.getByTestId("register-device"));
     await waitFor(() => expect(screen.queryByTestId("device-banner")).toBeNull());
 

@@ -1,7 +1,16 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { renderApp } from "../../test/app";
-import { createFakeHost } from "../../platform";
+import ledgersRecording from "../../fixtures/ledgers.json";
+import type { Host } from "../../platform";
+import type { PageView } from "../../bindings/PageView";
+import type { TradesPageView } from "../../bindings/TradesPageView";
+import { answer, renderOn, replay } from "../../test/replay";
+import type { Recording, ReplayHost } from "../../test/replayHost";
+import { withRows } from "../../test/manyRows";
+
+const ledgers = ledgersRecording as Recording;
+
+const NO_FILTER = { date: null, assets: [], types: [], subtypes: [], wallets: [], refid: null, text: null };
 
 /** jsdom lays nothing out: give the table's scroll area a height, as a window would. */
 beforeEach(() => {
@@ -17,8 +26,9 @@ function everyRowShows(text: string) {
   expect(rows().every((r) => within(r).getAllByText(text).length > 0)).toBe(true);
 }
 
-async function openLedgers(host = createFakeHost()) {
-  const rendered = renderApp(host);
+/** The Ledgers area, by default with the exports imported (an EUR chain breaks). */
+async function openLedgers<H extends Host = ReplayHost>(host: H = replay(ledgers, { state: "imported" }) as unknown as H) {
+  const rendered = renderOn(host);
   await rendered.user.click(await screen.findByTestId("nav-ledgers"));
   await screen.findByTestId("integrity-report");
   return { ...rendered, host };
@@ -57,15 +67,15 @@ describe("Ledgers", { timeout: 20_000 }, () => {
     const all = rows().length;
     await waitFor(() => expect(screen.getAllByTestId("total-row").length).toBeGreaterThan(2));
 
-    await user.selectOptions(screen.getByTestId("filter-asset"), "BTC");
+    await user.selectOptions(screen.getByTestId("filter-asset"), "USDC");
     await waitFor(() => expect(rows().length).toBeLessThan(all));
-    await waitFor(() => everyRowShows("BTC"));
+    await waitFor(() => everyRowShows("USDC"));
     await waitFor(() => {
       const totals = screen.getAllByTestId("total-row");
-      expect(totals.every((t) => t.dataset.keys?.startsWith("BTC/"))).toBe(true);
+      expect(totals.every((t) => t.dataset.keys?.startsWith("USDC/"))).toBe(true);
     });
-    const deposits = screen.getAllByTestId("total-row").find((t) => t.dataset.keys === "BTC/deposit");
-    expect(deposits).toHaveTextContent("0.0500000000 BTC");
+    const deposits = screen.getAllByTestId("total-row").find((t) => t.dataset.keys === "USDC/deposit");
+    expect(deposits).toBeDefined();
 
     await user.type(screen.getByTestId("filter-date"), "last fortnight{Enter}");
     expect(await screen.findByTestId("filter-error")).toHaveTextContent("is not a date");
@@ -73,7 +83,9 @@ describe("Ledgers", { timeout: 20_000 }, () => {
   });
 
   it("renders only a window of a million rows, and j / k move through them", async () => {
-    const { user } = await openLedgers(createFakeHost({ ledger: { rows: 1_000_000 } }));
+    const template = answer<PageView>(ledgers, "imported", "ledger_page", { filter: NO_FILTER, offset: 0, limit: 200 }).rows[0];
+    if (!template) throw new Error("a recorded row");
+    const { user } = await openLedgers(withRows(replay(ledgers, { state: "imported" }), 1_000_000, template));
     const table = await screen.findByRole("table", { name: "Ledger rows" });
     await waitFor(() => expect(table).toHaveAttribute("aria-rowcount", "1000000"));
     await waitFor(() => expect(rows().length).toBeGreaterThan(10));
@@ -88,17 +100,17 @@ describe("Ledgers", { timeout: 20_000 }, () => {
   });
 
   it("imports dropped files with progress, and a bad file stores nothing and names its line and column", async () => {
-    const host = createFakeHost({ ledger: "empty" });
+    const host = replay(ledgers);
     await openLedgers(host);
     expect(await screen.findByText("Nothing imported yet")).toBeInTheDocument();
 
-    act(() => host.simulateDrop(["/tmp/bad-ledgers.csv"]));
+    act(() => host.simulateDrop(["/home/me/bad-ledgers.csv"]));
     const failure = await screen.findByTestId("import-failure");
     expect(failure).toHaveTextContent("Nothing was imported");
     expect(failure).toHaveTextContent("Line 2, column “amount”");
     expect(screen.getByText("Nothing imported yet")).toBeInTheDocument();
 
-    act(() => host.simulateDrop(["/tmp/ledgers.csv"]));
+    act(() => host.simulateDrop(["/home/me/ledgers.csv", "/home/me/trades.zip"]));
     expect(await screen.findByTestId("import-summary")).toHaveTextContent("rows added");
     await waitFor(() => expect(screen.queryByText("Nothing imported yet")).not.toBeInTheDocument());
     await waitFor(() => expect(rows().length).toBeGreaterThan(10));
@@ -106,26 +118,25 @@ describe("Ledgers", { timeout: 20_000 }, () => {
 });
 
 describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20_000 }, () => {
+  const trades = answer<TradesPageView>(ledgers, "imported", "ledger_trades", { filter: NO_FILTER, offset: 0, limit: 50 });
+
   it("lists trades grouped with their legs and fees, with or without the trades export's row", async () => {
     const { user } = await openLedgers();
     await user.click(screen.getByTestId("view-trades"));
     expect(screen.getByTestId("view-trades")).toHaveAttribute("aria-selected", "true");
     const groups = await screen.findAllByTestId("trade-group");
-    expect(groups).toHaveLength(2);
-    const [first, second] = groups as [HTMLElement, HTMLElement];
-    expect(first).toHaveAttribute("data-refid", "TQ3B7X-AAAAA-000001");
-    expect(first).toHaveTextContent("buy 0.1000000000 XXBTZEUR");
+    expect(groups).toHaveLength(13);
+    const [first] = groups as [HTMLElement];
+    expect(first).toHaveAttribute("data-refid", trades.groups[0]?.refid);
+    expect(first).toHaveTextContent("buy 1,421.05263158 USDC/EUR");
     expect(within(first).getAllByTestId("trade-leg")).toHaveLength(2);
-    expect(within(first).getByTestId("trade-fees")).toHaveTextContent("Fees: 14.40 EUR");
-    // The second trade's row is not in the workspace: its legs still group, and it says what to import.
-    expect(within(second).getByTestId("trade-without-row")).toHaveTextContent("import trades.csv");
-    expect(within(second).getAllByTestId("trade-leg")).toHaveLength(2);
-    expect(screen.getByTestId("trades-count")).toHaveTextContent("2 trades");
+    expect(within(first).getByTestId("trade-fees")).toHaveTextContent("Fees: 2.7000 EUR");
+    expect(screen.getByTestId("trades-count")).toHaveTextContent("13 trades");
 
-    // The filters apply: BTC's legs only, which paid no fee.
-    await user.selectOptions(screen.getByTestId("filter-asset"), "BTC");
-    await waitFor(() => expect(screen.getAllByTestId("trade-leg")).toHaveLength(2));
-    for (const fees of screen.getAllByTestId("trade-fees")) expect(fees).toHaveTextContent("No fee");
+    // The filters apply: USDC's legs only; the buys' fees were paid in EUR.
+    await user.selectOptions(screen.getByTestId("filter-asset"), "USDC");
+    await waitFor(() => expect(screen.getAllByTestId("trade-leg")).toHaveLength(13));
+    expect(within(screen.getAllByTestId("trade-group")[0] as HTMLElement).getByTestId("trade-fees")).toHaveTextContent("No fee");
 
     // No trade at all: the empty state says what would show.
     await user.selectOptions(screen.getByTestId("filter-type"), "deposit");
@@ -137,38 +148,46 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
     expect(screen.queryByTestId("ledger-trades")).toBeNull();
   });
 
+  it("says which trades have no row in the trades export: their legs still group", async () => {
+    const { user } = await openLedgers(replay(ledgers, { state: "ledgers-only" }));
+    await user.click(screen.getByTestId("view-trades"));
+    const [first] = await screen.findAllByTestId("trade-group");
+    expect(within(first as HTMLElement).getByTestId("trade-without-row")).toHaveTextContent("import trades.csv");
+    expect(within(first as HTMLElement).getAllByTestId("trade-leg")).toHaveLength(2);
+  });
+
   it("exports the filtered rows and month-end balances to the path chosen in the save dialog", async () => {
     const { user, host } = await openLedgers();
-    await user.selectOptions(screen.getByTestId("filter-asset"), "BTC");
-    await waitFor(() => everyRowShows("BTC"));
+    await user.selectOptions(screen.getByTestId("filter-asset"), "USDC");
+    await waitFor(() => everyRowShows("USDC"));
     const shown = Number((await screen.findByRole("table", { name: "Ledger rows" })).getAttribute("aria-rowcount"));
-    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBe(22);
 
     // Cancelled: once the dialog has answered and its answer is handled, nothing was asked of
     // the core, nothing written, nothing said.
     host.answerDialogs({ save: null });
     await user.click(screen.getByTestId("export-rows"));
-    await waitFor(() => expect(host.ledgerCalls().dialogs).toBe(1));
+    await waitFor(() => expect(host.dialogsAnswered()).toBe(1));
     await act(async () => {});
-    expect(host.ledgerCalls().exports).toBe(0);
+    expect(host.callCount("ledgerExportRows")).toBe(0);
     expect(screen.queryByTestId("export-result")).toBeNull();
     expect(host.exportedFiles().size).toBe(0);
 
-    host.answerDialogs({ save: "/home/me/btc.csv" });
+    host.answerDialogs({ save: "/home/me/usdc.csv" });
     await user.click(screen.getByTestId("export-rows"));
-    expect(await screen.findByTestId("export-result")).toHaveTextContent(`Wrote ${shown} rows to /home/me/btc.csv`);
-    const csv = host.exportedFiles().get("/home/me/btc.csv") ?? "";
+    expect(await screen.findByTestId("export-result")).toHaveTextContent(`Wrote ${shown} rows to /home/me/usdc.csv`);
+    const csv = host.exportedFiles().get("/home/me/usdc.csv") ?? "";
     const lines = csv.trimEnd().split("\r\n");
     expect(lines[0]).toBe('"txid","refid","time","type","subtype","aclass","subclass","asset","wallet","amount","fee","balance"');
     expect(lines).toHaveLength(shown + 1);
-    expect(lines.slice(1).every((l) => l.includes('"XXBT"'))).toBe(true);
+    expect(lines.slice(1).every((l) => l.includes('"USDC"'))).toBe(true);
 
     host.answerDialogs({ save: "/home/me/balances.csv" });
     await user.click(screen.getByTestId("export-balances"));
     expect(await screen.findByTestId("export-result")).toHaveTextContent(/Wrote \d+ balances at \d+ month ends to \/home\/me\/balances\.csv/);
     const balances = host.exportedFiles().get("/home/me/balances.csv") ?? "";
     expect(balances.startsWith("date,asset,wallet,balance\n")).toBe(true);
-    expect(balances.split("\n").slice(1, -1).every((l) => l.includes(",BTC,"))).toBe(true);
+    expect(balances.split("\n").slice(1, -1).every((l) => l.includes(",USDC,"))).toBe(true);
 
     // A path the core refuses: the error shows where the buttons are.
     host.answerDialogs({ save: "relative.csv" });
@@ -177,13 +196,13 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
   });
 
   it("imports the files chosen in the open dialog; cancelling imports nothing", async () => {
-    const host = createFakeHost({ ledger: "empty" });
+    const host = replay(ledgers);
     const { user } = await openLedgers(host);
     host.answerDialogs({ open: null });
     await user.click(screen.getByTestId("import-choose"));
-    await waitFor(() => expect(host.ledgerCalls().dialogs).toBe(1));
+    await waitFor(() => expect(host.dialogsAnswered()).toBe(1));
     await act(async () => {});
-    expect(host.ledgerCalls().imports).toBe(0);
+    expect(host.callCount("ledgerImport")).toBe(0);
     expect(screen.queryByTestId("import-summary")).toBeNull();
     expect(screen.getByText("Nothing imported yet")).toBeInTheDocument();
 
@@ -196,34 +215,35 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
   });
 
   it("runs one import at a time: files dropped while one runs are not imported over it", async () => {
-    const host = createFakeHost({ ledger: "empty", latencyMs: 40 });
+    const host = replay(ledgers, { latencyMs: 40 });
     await openLedgers(host);
-    act(() => host.simulateDrop(["/home/me/first.csv"]));
-    act(() => host.simulateDrop(["/home/me/second.csv"]));
+    act(() => host.simulateDrop(["/home/me/ledgers.csv", "/home/me/trades.zip"]));
+    act(() => host.simulateDrop(["/home/me/bad-ledgers.csv"]));
     const summary = await screen.findByTestId("import-summary");
-    expect(summary).toHaveTextContent("/home/me/first.csv");
-    expect(summary).not.toHaveTextContent("/home/me/second.csv");
-    expect(host.ledgerCalls().imports).toBe(1);
+    expect(summary).toHaveTextContent("/home/me/ledgers.csv");
+    expect(summary).not.toHaveTextContent("/home/me/bad-ledgers.csv");
+    expect(host.callCount("ledgerImport")).toBe(1);
   });
 
   it("drops a jump's answer that comes after the filter changed", async () => {
-    const host = createFakeHost({ latencyMs: 250 });
+    const host = replay(ledgers, { state: "imported", latencyMs: 250 });
     await openLedgers(host);
     await waitFor(() => expect(rows().length).toBeGreaterThan(10));
-    const before = host.ledgerCalls();
+    const asked = host.callCount("ledgerLocate");
+    const answered = host.answeredCount("ledgerLocate");
     // The break's jump asks where its row is; the person picks another asset before the answer.
     fireEvent.click(await screen.findByTestId("finding-break"));
-    expect(host.ledgerCalls().locates).toBe(before.locates + 1);
-    fireEvent.change(screen.getByTestId("filter-asset"), { target: { value: "BTC" } });
-    expect(host.ledgerCalls().locatesAnswered).toBe(before.locatesAnswered);
-    await waitFor(() => expect(host.ledgerCalls().locatesAnswered).toBe(before.locatesAnswered + 1));
+    expect(host.callCount("ledgerLocate")).toBe(asked + 1);
+    fireEvent.change(screen.getByTestId("filter-asset"), { target: { value: "USDC" } });
+    expect(host.answeredCount("ledgerLocate")).toBe(answered);
+    await waitFor(() => expect(host.answeredCount("ledgerLocate")).toBe(answered + 1));
     await act(async () => {});
     // The late answer neither selects nor highlights a row, nor says the row is missing; the
     // filter stays.
-    expect(screen.getByTestId("filter-asset")).toHaveValue("BTC");
+    expect(screen.getByTestId("filter-asset")).toHaveValue("USDC");
     await waitFor(() => {
       expect(rows().length).toBeGreaterThan(3);
-      everyRowShows("BTC");
+      everyRowShows("USDC");
     });
     expect(rows().filter((r) => r.getAttribute("aria-selected") === "true")).toHaveLength(0);
     expect(screen.getByTestId("ledgers-area").querySelector("[data-highlighted]")).toBeNull();
@@ -231,7 +251,7 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
   });
 
   it("refuses an edited file, says how to accept it, and imports it with warnings when accepted", async () => {
-    const host = createFakeHost({ ledger: "empty" });
+    const host = replay(ledgers);
     const { user } = await openLedgers(host);
     expect(screen.getByTestId("import-accept-edited")).not.toBeChecked();
     act(() => host.simulateDrop(["/home/me/resaved-ledgers.csv"]));
@@ -249,10 +269,10 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
   });
 
   it("typed paths import with the accept-edited option as ticked", async () => {
-    const host = createFakeHost({ ledger: "empty" });
+    const host = replay(ledgers);
     const { user } = await openLedgers(host);
     await user.click(screen.getByTestId("import-accept-edited"));
-    await user.type(screen.getByTestId("import-paths"), "/home/me/resaved.csv{Enter}");
+    await user.type(screen.getByTestId("import-paths"), "/home/me/resaved-ledgers.csv{Enter}");
     expect(await screen.findByTestId("import-summary")).toHaveTextContent("warning:");
     expect(screen.queryByTestId("import-failure")).toBeNull();
   });
@@ -260,17 +280,15 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
 
 describe("Ledgers without the Organization", { timeout: 20_000 }, () => {
   it("offers offline ledger review when the session cannot open, and the area works there", async () => {
-    const host = createFakeHost();
-    const unreachable = { code: "unavailable", message: "https://org.example: the organization server did not answer." };
-    const getSession = vi.fn<typeof host.getSession>().mockRejectedValue(unreachable);
-    const { user } = renderApp({ ...host, getSession });
+    const host = replay(ledgers, { state: "offline" });
+    const { user } = renderOn(host);
 
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("did not answer");
+    expect(alert).toHaveAttribute("data-code", "unavailable");
     await user.click(within(alert).getByTestId("review-offline"));
     const offline = await screen.findByTestId("offline-ledgers");
     expect(offline).toHaveTextContent("Offline ledger review");
-    expect(offline).toHaveTextContent("did not answer");
+    expect(offline).toHaveTextContent("cannot reach");
     expect(screen.queryByTestId("nav-ledgers")).toBeNull();
     const report = await screen.findByTestId("integrity-report");
     expect(await within(report).findByTestId("finding-break")).toBeInTheDocument();
@@ -278,7 +296,7 @@ describe("Ledgers without the Organization", { timeout: 20_000 }, () => {
 
     // Connecting again once the Organization answers brings the whole app back (the core opens
     // it again when asked for the session).
-    getSession.mockImplementation(() => host.getSession());
+    host.reach("offline-reachable");
     await user.click(screen.getByTestId("offline-retry"));
     expect(await screen.findByTestId("current-member")).toBeInTheDocument();
   });

@@ -1,8 +1,13 @@
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createFakeHost } from "../../platform";
-import { codeOf, findRow, renderApp } from "../../test/app";
+import type { RequestView } from "../../bindings/RequestView";
+import officerRecording from "../../fixtures/officer.json";
+import { answer, codeOf, findRow, renderOn, replay } from "../../test/replay";
+import type { Recording } from "../../test/replayHost";
 import { useIdle } from "./LockScreen";
+
+const officer = officerRecording as Recording;
+const [first] = answer<RequestView[]>(officer, "start", "list_requests", { filter: { status: "pending", workflow: null } });
 
 function IdleProbe({ onIdle }: { onIdle: () => void }) {
   useIdle(5, onIdle, true);
@@ -33,8 +38,8 @@ describe("locking", () => {
   });
 
   it("hides everything until the member's code unlocks it", async () => {
-    const { user, host } = renderApp();
-    const code = await codeOf("Alice Moreau");
+    const { user, host } = renderOn(replay(officer));
+    const code = await codeOf("Ben Ruiz");
     await user.click(await screen.findByTestId("lock-now"));
 
     expect(await screen.findByTestId("lock-screen")).toBeInTheDocument();
@@ -55,17 +60,14 @@ describe("locking", () => {
   });
 
   it("opens on the lock screen when the core is already locked (a reload while locked)", async () => {
-    const host = createFakeHost();
-    await host.lockApp();
-    renderApp(host);
+    renderOn(replay(officer, { state: "locked" }));
     expect(await screen.findByTestId("lock-screen")).toBeInTheDocument();
     expect(screen.queryByTestId("sandbox-panel")).toBeNull();
   });
 
   it.each(["screen_locked", "sleep"] as const)("locks when the OS reports %s, hiding the queue", async (reason) => {
-    const host = createFakeHost();
-    renderApp(host);
-    await findRow("req-1006");
+    const { host } = renderOn(replay(officer));
+    await findRow(first?.id ?? "");
 
     act(() => host.simulateSystemLock(reason));
 

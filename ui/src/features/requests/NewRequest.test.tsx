@@ -1,14 +1,21 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import { createFakeHost, type Host } from "../../platform";
-import { codeOf, findRow, renderApp } from "../../test/app";
+import newRequestRecording from "../../fixtures/new-request.json";
+import type { Host } from "../../platform";
+import { codeOf, findRow, renderOn, replay } from "../../test/replay";
+import type { Recording } from "../../test/replayHost";
 
-function spiedHost() {
-  const fake = createFakeHost();
-  const previewRequest = vi.fn<Host["previewRequest"]>((payload, execute) => fake.previewRequest(payload, execute));
-  const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp) => fake.submitRequest(payload, execute, otp));
-  return { host: { ...fake, previewRequest, submitRequest }, previewRequest, submitRequest };
+const recording = newRequestRecording as Recording;
+
+/** The app in `state` of the recording, with the preview and submit calls watched. */
+function spiedHost(state = "start") {
+  const host = replay(recording, { state });
+  const previewRequest = vi.fn<Host["previewRequest"]>((payload, execute) => host.previewRequest(payload, execute));
+  const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp) => host.submitRequest(payload, execute, otp));
+  return { host: { ...host, previewRequest, submitRequest }, previewRequest, submitRequest };
 }
+
+const renderApp = (host: Host = replay(recording)) => renderOn(host);
 
 async function openForm(user: ReturnType<typeof renderApp>["user"]): Promise<HTMLElement> {
   await user.click(await screen.findByTestId("open-new-request"));
@@ -19,7 +26,7 @@ describe("New request", () => {
   it("opens from the sandbox panel and offers all twelve kinds, by workflow", async () => {
     const { user } = renderApp();
     const form = await openForm(user);
-    expect(form).toHaveTextContent("New request as Alice Moreau");
+    expect(form).toHaveTextContent("New request as Ben Ruiz");
     const kind = within(form).getByTestId("new-request-kind");
     expect(within(kind).getAllByRole("option")).toHaveLength(12);
     expect(within(kind).getAllByRole("group").map((g) => g.getAttribute("label"))).toEqual([
@@ -35,22 +42,22 @@ describe("New request", () => {
     const { host, previewRequest, submitRequest } = spiedHost();
     const { user } = renderApp(host);
     const form = await openForm(user);
-    await user.selectOptions(within(form).getByTestId("draft-address"), "ops-wallet-eu");
-    expect(form).toHaveTextContent("0x52908400098527886E0F7030069857D2E4169EE7");
+    await user.selectOptions(within(form).getByTestId("draft-address"), "eth-treasury");
+    expect(form).toHaveTextContent("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
 
-    // A float would round this to 1234567.1234567892.
-    await user.type(within(form).getByTestId("draft-amount"), "1234567.123456789012");
+    // A float would round this to 12.345678901234567.
+    await user.type(within(form).getByTestId("draft-amount"), "12.345678901234567891");
     await user.clear(within(form).getByTestId("draft-fee"));
     await user.type(within(form).getByTestId("draft-fee"), "2.50");
     await user.click(within(form).getByTestId("new-request-preview"));
 
     const payload = {
       kind: "withdrawal",
-      asset: "USDT",
-      amount: "1234567.123456789012",
+      asset: "ETH",
+      amount: "12.345678901234567891",
       fee: "2.50",
-      key: "ops-wallet-eu",
-      address: "0x52908400098527886E0F7030069857D2E4169EE7",
+      key: "eth-treasury",
+      address: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
     };
     expect(previewRequest).toHaveBeenLastCalledWith(payload, false);
     const preview = await screen.findByTestId("preview");
@@ -62,7 +69,7 @@ describe("New request", () => {
     const outcome = await screen.findByTestId("submit-outcome");
     await user.click(within(outcome).getByRole("button", { name: `Open ${outcome.dataset.requestId}` }));
     const row = await findRow(outcome.dataset.requestId ?? "");
-    expect(within(row).getByText("1,234,567.123456789012")).toBeInTheDocument();
+    expect(within(row).getByText("12.345678901234567891")).toBeInTheDocument();
   });
 
   it("refuses to build what is not a plain positive decimal", async () => {
@@ -79,7 +86,7 @@ describe("New request", () => {
   });
 
   it("builds a service user's creation with its scopes and settings", async () => {
-    const { host, submitRequest } = spiedHost();
+    const { host, submitRequest } = spiedHost("eve");
     const { user } = renderApp(host);
     const form = await openForm(user);
     await user.selectOptions(within(form).getByTestId("new-request-kind"), "create_service_user");
@@ -128,27 +135,27 @@ describe("New request", () => {
   });
 
   it("builds a policy change from the current policy, keeping its lock", async () => {
-    const { host, previewRequest } = spiedHost();
+    const { host, previewRequest } = spiedHost("eve-access-locked");
     const { user } = renderApp(host);
     const form = await openForm(user);
     await user.selectOptions(within(form).getByTestId("new-request-kind"), "change_policy");
     expect(within(form).getByTestId("draft-required")).toHaveValue("2");
-    expect(within(form).getByTestId("draft-expires")).toHaveValue("72");
+    expect(within(form).getByTestId("draft-expires")).toHaveValue("");
     await user.clear(within(form).getByTestId("draft-required"));
     await user.type(within(form).getByTestId("draft-required"), "3");
-    await user.clear(within(form).getByTestId("draft-expires"));
+    await user.type(within(form).getByTestId("draft-expires"), "72");
     expect(within(form).getByTestId("policy-changes")).toHaveTextContent("Tightens Required approvals: 2 → 3");
-    expect(within(form).getByTestId("policy-changes")).toHaveTextContent("Loosens Pending requests expire: after 3 d → never");
+    expect(within(form).getByTestId("policy-changes")).toHaveTextContent("Tightens Pending requests expire: never → after 3 d");
     await user.click(within(form).getByTestId("new-request-preview"));
     expect(previewRequest).toHaveBeenLastCalledWith(
       {
         kind: "change_policy",
         workflow: "initiate_withdrawal",
-        policy: { always_require_approval: true, required_approvals: 3, locked: false, expires_after: null },
+        policy: { always_require_approval: true, required_approvals: 3, locked: false, expires_after: 259200 },
       },
       false,
     );
-    expect(await screen.findByTestId("preview")).toHaveTextContent("Queued for 1 approval from Carol Lindqvist");
+    expect(await screen.findByTestId("preview")).toHaveTextContent("Queued for 1 approval from Ada Okafor");
 
     await user.selectOptions(within(form).getByTestId("draft-workflow"), "manage_access");
     expect(within(form).getByTestId("draft-remove-policy")).toBeDisabled();
@@ -167,7 +174,7 @@ describe("New request", () => {
   });
 
   it("asks for a code to execute at once, and the change takes effect", async () => {
-    const { host, submitRequest } = spiedHost();
+    const { host, submitRequest } = spiedHost("ada");
     const { user } = renderApp(host);
     const form = await openForm(user);
     await user.selectOptions(within(form).getByTestId("new-request-kind"), "add_address");
@@ -179,7 +186,7 @@ describe("New request", () => {
     await user.click(within(form).getByTestId("new-request-submit"));
     expect(submitRequest).not.toHaveBeenCalled();
 
-    const code = await codeOf("Alice Moreau");
+    const code = await codeOf("Ada Okafor");
     await user.type(within(form).getByTestId("otp-input"), `${code}{Enter}`);
     const outcome = await screen.findByTestId("submit-outcome");
     expect(submitRequest).toHaveBeenCalledWith(
@@ -199,16 +206,16 @@ describe("New request", () => {
   it("shows why a submission is refused", async () => {
     const { user } = renderApp();
     const form = await openForm(user);
-    const dave = screen.getAllByTestId("demo-member").find((m) => m.dataset.memberName === "Dave Brennan");
-    await user.click(within(dave as HTMLElement).getByTestId("switch-member"));
-    await waitFor(() => expect(screen.getByTestId("current-member")).toHaveTextContent("Dave Brennan"));
+    const dev = screen.getAllByTestId("demo-member").find((m) => m.dataset.memberName === "Dev Malik");
+    await user.click(within(dev as HTMLElement).getByTestId("switch-member"));
+    await waitFor(() => expect(screen.getByTestId("current-member")).toHaveTextContent("Dev Malik"));
     const again = await screen.findByTestId("new-request");
     await user.type(within(again).getByTestId("draft-amount"), "1");
     await user.click(within(again).getByTestId("new-request-submit"));
     expect(await screen.findByTestId("action-error")).toHaveAttribute("data-code", "not_permitted");
     const preview = await screen.findByTestId("preview");
     expect(preview).toHaveAttribute("data-outcome", "not_permitted");
-    expect(preview).toHaveTextContent("Not permitted: Dave Brennan holds neither Initiate nor Execute on Initiate Withdrawal");
+    expect(preview).toHaveTextContent("Not permitted: Dev Malik holds neither Initiate nor Execute on Initiate Withdrawal");
     expect(form).not.toBeInTheDocument();
   });
 });

@@ -1,12 +1,16 @@
 import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { createFakeHost, HostError, type Host } from "../../platform";
-import { renderApp } from "../../test/app";
+import officerRecording from "../../fixtures/officer.json";
+import { HostError, type Host } from "../../platform";
+import { renderOn, replay } from "../../test/replay";
+import type { Recording } from "../../test/replayHost";
+
+const officer = officerRecording as Recording;
 
 describe("<SandboxPanel> living sandbox", () => {
   it("switches the living sandbox on and off through the host", async () => {
-    const host = createFakeHost();
-    const { user } = renderApp(host);
+    const host = replay(officer);
+    const { user } = renderOn(host);
     const toggle = await screen.findByTestId("living-sandbox");
     await waitFor(() => expect(toggle).toBeEnabled());
     expect(toggle).not.toBeChecked();
@@ -21,12 +25,13 @@ describe("<SandboxPanel> living sandbox", () => {
   });
 
   it("says why when the host refuses", async () => {
-    const base = createFakeHost();
+    // The living sandbox needs rebalancer-bot; a sandbox whose bot was removed refuses with these
+    // words (countersign_bot::living::LivingError::NoRebalancer).
     const host: Host = {
-      ...base,
+      ...replay(officer),
       setLivingSandbox: () => Promise.reject(new HostError("unavailable", "the sandbox has no su-rebalancer service user")),
     };
-    const { user } = renderApp(host);
+    const { user } = renderOn(host);
     const toggle = await screen.findByTestId("living-sandbox");
     await waitFor(() => expect(toggle).toBeEnabled());
     await user.click(toggle);

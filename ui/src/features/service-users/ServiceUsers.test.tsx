@@ -1,10 +1,17 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
+import type { OrgView } from "../../bindings/OrgView";
+import adminRecording from "../../fixtures/admin.json";
+import officerRecording from "../../fixtures/officer.json";
 import type { Host } from "../../platform";
-import { createFakeHost } from "../../platform";
-import { renderApp } from "../../test/app";
+import { answer, renderOn, replay } from "../../test/replay";
+import type { Recording } from "../../test/replayHost";
 
-async function openServiceUser(user: ReturnType<typeof renderApp>["user"], name: string): Promise<HTMLElement> {
+const admin = adminRecording as Recording;
+const officer = officerRecording as Recording;
+const org = answer<OrgView>(officer, "start", "get_org");
+
+async function openServiceUser(user: ReturnType<typeof renderOn>["user"], name: string): Promise<HTMLElement> {
   await user.click(await screen.findByTestId("nav-service-users"));
   const row = await waitFor(() => {
     const found = screen.getAllByTestId("service-user-row").find((r) => r.dataset.name === name);
@@ -23,17 +30,19 @@ const scopeIn = (root: HTMLElement, testId: string, scope: string) => {
 
 describe("Service users", () => {
   it("lists each service user with its scope count and when its key was last used", async () => {
-    const { user } = renderApp();
+    const { user } = renderOn(replay(officer));
     await user.click(await screen.findByTestId("nav-service-users"));
     const rows = await screen.findAllByTestId("service-user-row");
     expect(rows.map((r) => r.dataset.name)).toEqual(["payout-bot", "rebalancer-bot", "reporting-bot"]);
     expect(rows[0]).toHaveTextContent("2 of 10 scopes");
-    expect(rows[0]).toHaveTextContent("used 3 min ago");
+    expect(rows[1]).toHaveTextContent("3 of 10 scopes");
+    // The demo's keys have not been used since the sandbox started.
+    expect(org.service_users.every((s) => s.last_used === null)).toBe(true);
     expect(rows[2]).toHaveTextContent("never used");
   });
 
   it("shows granted and not-granted scopes in their groups, with the policy badge on Withdraw", async () => {
-    const { user } = renderApp();
+    const { user } = renderOn(replay(officer));
     const detail = await openServiceUser(user, "reporting-bot");
     const granted = Array.from(detail.querySelectorAll<HTMLElement>('[data-testid="scope"]'));
     expect(granted).toHaveLength(10);
@@ -58,32 +67,22 @@ describe("Service users", () => {
 
     const settings = within(detail).getByTestId("key-settings");
     expect(settings).toHaveTextContent(/Key expiration\s*Never/);
-    expect(settings).toHaveTextContent(/Query window\s*From .* to now/);
     expect(settings).toHaveTextContent(/WebSocket\s*No/);
-    expect(settings).toHaveTextContent("5,000 nonce units (5000 = 5 s with millisecond nonces)");
     expect(settings).toHaveTextContent(/IP allowlist\s*Any address/);
   });
 
   it("says a withdrawal is immediate when Initiate Withdrawal has no policy", async () => {
-    const fake = createFakeHost();
-    const host: Host = {
-      ...fake,
-      getOrg: async () => {
-        const org = await fake.getOrg();
-        return { ...org, policies: org.policies.map((p) => (p.workflow === "initiate_withdrawal" ? { ...p, policy: null } : p)) };
-      },
-    };
-    const { user } = renderApp(host);
+    const { user } = renderOn(replay(admin, { state: "no-withdrawal-policy" }));
     const detail = await openServiceUser(user, "payout-bot");
     expect(within(detail).getByTestId("scope-policy-badge")).toHaveTextContent("Immediate: no policy");
     expect(detail).toHaveTextContent("its withdrawals complete at once");
   });
 
   it("previews a change: the diff says what it gains and loses, the preview says what the request would do", async () => {
-    const fake = createFakeHost();
-    const previewRequest = vi.fn<Host["previewRequest"]>((payload, execute) => fake.previewRequest(payload, execute));
-    const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp) => fake.submitRequest(payload, execute, otp));
-    const { user } = renderApp({ ...fake, previewRequest, submitRequest });
+    const host = replay(admin, { state: "eve" });
+    const previewRequest = vi.fn<Host["previewRequest"]>((payload, execute) => host.previewRequest(payload, execute));
+    const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp) => host.submitRequest(payload, execute, otp));
+    const { user } = renderOn({ ...host, previewRequest, submitRequest });
     const detail = await openServiceUser(user, "reporting-bot");
     await user.click(within(detail).getByTestId("preview-change-open"));
     const panel = within(detail).getByTestId("preview-change");
@@ -106,22 +105,22 @@ describe("Service users", () => {
       service_user: "su-reporting",
       key: {
         scopes: ["funds_query", "funds_withdraw", "trades_query_closed", "ledger_query"],
-        settings: expect.objectContaining({ nonce_window: 5000, ip_allowlist: [] }) as unknown,
+        settings: expect.objectContaining({ nonce_window: 0, ip_allowlist: [] }) as unknown,
       },
     };
     expect(previewRequest).toHaveBeenCalledWith(payload, false);
     expect(preview).toHaveAttribute("data-outcome", "queued");
-    expect(preview).toHaveTextContent("Queued for 1 approval from Bob Okafor, Carol Lindqvist — any one can reject");
+    expect(preview).toHaveTextContent("Queued for 1 approval from Ada Okafor — any one can reject");
 
     await user.click(within(panel).getByTestId("key-change-submit"));
     expect(submitRequest).toHaveBeenCalledWith(payload, false, null);
     const outcome = await within(panel).findByTestId("submit-outcome");
     expect(outcome).toHaveAttribute("data-status", "pending");
-    expect(outcome).toHaveTextContent("Submitted req-1011: waiting for 1 approval.");
+    expect(outcome).toHaveTextContent(/Submitted [A-Z0-9-]+: waiting for 1 approval\./);
   });
 
   it("undoing a toggle leaves nothing to submit", async () => {
-    const { user } = renderApp();
+    const { user } = renderOn(replay(admin, { state: "eve" }));
     const detail = await openServiceUser(user, "payout-bot");
     await user.click(within(detail).getByTestId("preview-change-open"));
     const panel = within(detail).getByTestId("preview-change");
@@ -135,40 +134,43 @@ describe("Service users", () => {
 
 describe("Members and Policies", () => {
   it("shows each member's workflow permissions as a grid, with the Owner marked", async () => {
-    const { user } = renderApp();
+    const { user } = renderOn(replay(officer));
     await user.click(await screen.findByTestId("nav-members"));
     const rows = await screen.findAllByTestId("member-row");
-    expect(rows.map((r) => r.dataset.name)).toEqual(["Alice Moreau", "Bob Okafor", "Carol Lindqvist", "Dave Brennan"]);
+    expect(rows.map((r) => r.dataset.name)).toEqual(["Ada Okafor", "Ben Ruiz", "Chloe Park", "Dev Malik", "Eve Santos"]);
     expect(within(rows[0] as HTMLElement).getByText("Owner")).toBeInTheDocument();
     expect(within(rows[1] as HTMLElement).queryByText("Owner")).toBeNull();
 
-    await user.click(rows[1] as HTMLElement);
-    const detail = screen.getByRole("article", { name: "Member Bob Okafor" });
+    await user.click(rows[4] as HTMLElement);
+    const detail = screen.getByRole("article", { name: "Member Eve Santos" });
     const cells = Array.from(detail.querySelectorAll<HTMLElement>('[data-testid="permission"]'));
     expect(cells).toHaveLength(16);
     const granted = cells.filter((c) => c.dataset.granted === "true").map((c) => `${c.dataset.workflow}:${c.dataset.permission}`);
     expect(granted).toEqual([
       "manage_access:view",
+      "manage_access:initiate",
       "manage_access:approve",
+      "manage_policies:view",
+      "manage_policies:initiate",
+      "manage_policies:approve",
+      "manage_addresses:view",
+      "manage_addresses:initiate",
+      "manage_addresses:approve",
       "initiate_withdrawal:view",
-      "initiate_withdrawal:initiate",
-      "initiate_withdrawal:approve",
     ]);
   });
 
   it("shows each workflow's policy, lock, approvers and bus factor", async () => {
-    const { user } = renderApp();
+    const { user } = renderOn(replay(officer));
     await user.click(await screen.findByTestId("nav-policies"));
     const cards = await screen.findAllByTestId("policy-card");
     const card = (workflow: string) => cards.find((c) => c.dataset.workflow === workflow) as HTMLElement;
     expect(cards.map((c) => c.dataset.workflow)).toEqual(["manage_access", "manage_policies", "manage_addresses", "initiate_withdrawal"]);
 
-    expect(within(card("manage_access")).getByTestId("locked-badge")).toHaveTextContent("Locked");
-    expect(within(card("initiate_withdrawal")).queryByTestId("locked-badge")).toBeNull();
+    // No policy of the demo is locked yet.
+    expect(screen.queryAllByTestId("locked-badge")).toHaveLength(0);
     expect(card("initiate_withdrawal")).toHaveTextContent("Requires 2 approvals, always.");
-    expect(within(card("initiate_withdrawal")).getByTestId("approvers")).toHaveTextContent(
-      "Alice Moreau, Bob Okafor, Carol Lindqvist",
-    );
+    expect(within(card("initiate_withdrawal")).getByTestId("approvers")).toHaveTextContent("Ada Okafor, Ben Ruiz, Chloe Park");
     expect(within(card("initiate_withdrawal")).getByTestId("bus-factor")).toHaveTextContent(
       "1: one approver can be away and requests can still complete.",
     );
