@@ -13,6 +13,7 @@
 //!   It stops at the first failure and ends with a summary line.
 //! - `bench`: the benchmarks with their targets (criterion; optimised builds).
 
+mod command;
 mod parts;
 mod source;
 mod steps;

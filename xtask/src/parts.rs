@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::command::{Result, cmd, output, root};
 use crate::source::{outside_tests, rust_files};
-use crate::steps::{Result, cmd, output, root};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

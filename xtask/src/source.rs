@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::steps::Result;
+use crate::command::Result;
 
 /// Every `.rs` file under `dir`, sorted.
 pub fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {

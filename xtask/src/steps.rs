@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// An error that says which step failed.
-pub type Result<T> = std::result::Result<T, String>;
+use crate::command::{Result, cmd, describe, output, root, run};
 
 /// What `setup` must provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,55 +33,6 @@ const TEST_PACKAGES: &[&str] = &[
     // `python3 -m venv` for the conformance test's client library (tests/conformance/).
     "python3-venv",
 ];
-
-pub fn root() -> PathBuf {
-    // xtask lives one level below the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-}
-
-pub fn cmd(program: &str) -> Command {
-    let mut c = Command::new(program);
-    c.current_dir(root());
-    c
-}
-
-fn describe(c: &Command) -> String {
-    let mut s = c.get_program().to_string_lossy().into_owned();
-    for a in c.get_args() {
-        s.push(' ');
-        s.push_str(&a.to_string_lossy());
-    }
-    s
-}
-
-fn run(mut c: Command) -> Result<()> {
-    let what = describe(&c);
-    eprintln!("+ {what}");
-    let status = c
-        .status()
-        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{what}` failed ({status})"))
-    }
-}
-
-pub fn output(mut c: Command) -> Result<String> {
-    let what = describe(&c);
-    let out = c
-        .output()
-        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{what}` failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
 
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
