@@ -45,10 +45,9 @@ use rustc_hash::FxHashMap;
 use crate::asset;
 use crate::export::LedgersCsvWriter;
 use crate::ledger::{LedgerLayout, LedgerRow};
-use crate::store::{
-    StoreError, Workspace, decimal, month_label, month_start, optional_decimal, timestamp,
-};
-use crate::table::{Entry, LedgerTable};
+use crate::store::codec::{decimal, optional_decimal, timestamp};
+use crate::store::table::{Entry, LedgerTable};
+use crate::store::{StoreError, Workspace, month_label, month_start};
 use crate::time::{TICKS_PER_SECOND, Timestamp, civil_from_days, days_from_civil, days_in_month};
 use crate::trades::TradeRow;
 

@@ -31,7 +31,7 @@
 //!
 //! # Representation
 //!
-//! Ledger rows are stored in blocks (`ledger_blocks`, see the `table` module); what many rows
+//! Ledger rows are stored in blocks (`ledger_blocks`, see the `codec` module); what many rows
 //! share is stored once: the chain (normalised asset and wallet) in `ledger_chains`, and the kind
 //! (chain, type, subtype, asset class and subclass, the asset as spelled, fee currency) in
 //! `ledger_kinds`. Reviewing decodes them once into a table of rows the workspace keeps until
@@ -49,11 +49,13 @@
 //! The database runs in WAL mode with `synchronous=NORMAL`: a commit is atomic, and a power loss
 //! may lose at most the last committed import (never corrupt the file or keep part of one).
 
+pub(crate) mod codec;
+pub(crate) mod table;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 
 use compact_str::CompactString;
@@ -70,8 +72,9 @@ use crate::import::{
     read_export,
 };
 use crate::ledger::{LedgerColumn, LedgerRow};
-use crate::table::{BLOCK_ROWS, BlockEncoder, BlockRow, LedgerTable};
 use crate::time::{Timestamp, civil_from_days, days_from_civil};
+use codec::{BLOCK_ROWS, BlockEncoder, BlockRow, decimal, timestamp};
+use table::LedgerTable;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -269,7 +272,7 @@ const MIGRATIONS: &[Migration] = &[
          JOIN ledger_kinds k ON k.id = r.kind
          JOIN ledger_chains c ON c.id = r.chain;",
     ),
-    // 3: ledger rows in blocks (see the `table` module): the rows of 2 re-encoded in storage
+    // 3: ledger rows in blocks (see the `codec` module): the rows of 2 re-encoded in storage
     // order, then the row table, its view and its indexes dropped.
     Migration::Then(
         "CREATE TABLE ledger_blocks (
@@ -419,18 +422,6 @@ fn to_usize(v: i64) -> usize {
 
 fn to_i64(v: usize) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-pub(crate) fn decimal(text: &str) -> Result<Decimal, StoreError> {
-    Decimal::from_str(text).map_err(|_| StoreError::Corrupt(format!("decimal {text:?}")))
-}
-
-pub(crate) fn optional_decimal(text: Option<String>) -> Result<Option<Decimal>, StoreError> {
-    text.map(|t| decimal(&t)).transpose()
-}
-
-pub(crate) fn timestamp(ticks: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_ticks(ticks).map_err(|_| StoreError::Corrupt(format!("time {ticks}")))
 }
 
 /// The unix second the UTC month of `time` starts at.
@@ -1589,7 +1580,7 @@ mod legacy {
     /// which nothing stored refers to), with their extra columns by the import's column names;
     /// then drops the row table, its view and indexes. The monthly sums stay as they are.
     pub(super) fn rows_into_blocks(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
-        let files: Vec<(i64, LedgersFile)> = crate::table::ledger_imports(tx)?
+        let files: Vec<(i64, LedgersFile)> = super::table::ledger_imports(tx)?
             .into_iter()
             .map(|(id, import)| (id, import.empty_file()))
             .collect();
