@@ -8,10 +8,8 @@
 //! chain and the kind: type, subtype, asset class, asset as spelled, fee currency) is interned in
 //! `ledger_chains` and `ledger_kinds`, and held here once per chain and kind.
 //!
-//! A [`Selection`] (a [`Filter`] resolved against the table) walks the rows a filter selects in
-//! review order: the rows of the selected chains when an asset or wallet is asked for, else the
-//! time range of the whole order (found by binary search); kind-level conditions (type, subtype,
-//! asset, wallet, and text that matches them) are decided once per kind, not per row.
+//! The table answers by position (a row's place in review order); the `query` module's
+//! selections walk it.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -23,10 +21,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::StoreError;
 use super::codec::{BLOCK_ROWS, MAX_BLOCK_ROWS, corrupt, decode_block};
-use crate::asset;
 use crate::import::{ImportedLedgerRow, LedgerColumns, LedgersFile, UnknownValue, unknown_values};
 use crate::ledger::LedgerRow;
-use crate::query::Filter;
 use crate::time::Timestamp;
 
 /// A chain: the normalised asset and the wallet.
@@ -316,28 +312,34 @@ impl LedgerTable {
     }
 
     /// The time of the row at `position`, in ticks.
+    #[inline]
     pub fn ticks(&self, position: usize) -> i64 {
         self.times[position]
     }
 
     /// The time of the row at `position` (every stored time was checked when loaded).
+    #[inline]
     pub fn time(&self, position: usize) -> Timestamp {
         Timestamp::from_ticks(self.times[position]).unwrap_or(Timestamp::UNIX_EPOCH)
     }
 
     /// The index into [`LedgerTable::kinds`] of the row at `position`.
+    #[inline]
     pub fn kind_index(&self, position: usize) -> usize {
         self.kind_of[position] as usize
     }
 
+    #[inline]
     pub fn kind(&self, position: usize) -> &Kind {
         &self.kinds[self.kind_of[position] as usize]
     }
 
+    #[inline]
     pub fn chain(&self, position: usize) -> &ChainName {
         &self.chains[self.kind(position).chain]
     }
 
+    #[inline]
     pub fn entry(&self, position: usize) -> &Entry {
         &self.entries[position]
     }
@@ -357,6 +359,27 @@ impl LedgerTable {
         self.chains
             .iter()
             .position(|c| c.asset == asset && c.wallet == wallet)
+    }
+
+    /// The positions whose time is in `[from, to)` (a bound left out is open).
+    pub fn time_range(&self, from: Option<Timestamp>, to: Option<Timestamp>) -> Range<usize> {
+        let low = from.map_or(0, |f| self.times.partition_point(|&t| t < f.ticks()));
+        let high = to.map_or(self.times.len(), |t| {
+            self.times.partition_point(|&x| x < t.ticks())
+        });
+        low..high.max(low)
+    }
+
+    /// Positions of a chain's rows, ascending.
+    #[inline]
+    pub fn chain_positions(&self, chain: usize) -> &[u32] {
+        &self.by_chain[chain]
+    }
+
+    /// Whether `refid` is a stored trade's `txid` (its ledger rows are the trade's legs).
+    #[inline]
+    pub fn is_trade(&self, refid: &str) -> bool {
+        self.trade_txids.contains(refid)
     }
 
     /// Positions of a chain's settled rows (with a `txid`), ascending.
@@ -432,197 +455,5 @@ impl LedgerTable {
                 .collect();
         }
         Ok(files)
-    }
-
-    /// The rows `filter` selects, with time bounds `from` and `to` in place of its own.
-    pub fn select(
-        &self,
-        filter: &Filter,
-        from: Option<Timestamp>,
-        to: Option<Timestamp>,
-    ) -> Selection<'_> {
-        let assets: Vec<String> = filter
-            .assets
-            .iter()
-            .map(|a| asset::normalize(a).normalized())
-            .collect();
-        let chain_ok: Vec<bool> = self
-            .chains
-            .iter()
-            .map(|c| {
-                (assets.is_empty() || assets.iter().any(|a| c.asset == a.as_str()))
-                    && (filter.wallets.is_empty()
-                        || filter.wallets.iter().any(|w| c.wallet == w.as_str()))
-            })
-            .collect();
-        let text = filter
-            .text
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .map(str::to_ascii_lowercase);
-        // Per kind: whether its values pass, and whether the text is among them.
-        let kind_state: Vec<(bool, bool)> = self
-            .kinds
-            .iter()
-            .map(|k| {
-                let chain = &self.chains[k.chain];
-                let ok = chain_ok[k.chain]
-                    && (filter.types.is_empty()
-                        || filter.types.iter().any(|t| k.r#type == t.as_str()))
-                    && (filter.subtypes.is_empty()
-                        || filter.subtypes.iter().any(|t| k.subtype == t.as_str()));
-                let text_here = text.as_deref().is_some_and(|t| {
-                    [&k.r#type, &k.subtype, &k.asset, &chain.asset, &chain.wallet]
-                        .iter()
-                        .any(|v| contains_ignoring_ascii_case(v, t))
-                });
-                (ok, text_here)
-            })
-            .collect();
-        let chains = (!assets.is_empty() || !filter.wallets.is_empty()).then(|| {
-            chain_ok
-                .iter()
-                .enumerate()
-                .filter(|(_, ok)| **ok)
-                .map(|(c, _)| c)
-                .collect()
-        });
-        let low = from.map_or(0, |f| self.times.partition_point(|&t| t < f.ticks()));
-        let high = to.map_or(self.times.len(), |t| {
-            self.times.partition_point(|&x| x < t.ticks())
-        });
-        Selection {
-            table: self,
-            range: low..high.max(low),
-            chains,
-            kind_state,
-            refid: filter.refid.clone(),
-            text,
-            settled_only: false,
-            trade_legs: false,
-        }
-    }
-}
-
-/// Whether `needle` (ASCII lowercase) is in `hay`, ignoring ASCII case: SQL `LIKE '%needle%'`.
-fn contains_ignoring_ascii_case(hay: &str, needle: &str) -> bool {
-    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
-    needle.is_empty()
-        || hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// The rows a filter selects (see [`LedgerTable::select`]), walked in review order.
-pub(crate) struct Selection<'t> {
-    table: &'t LedgerTable,
-    /// Positions within the time bounds.
-    range: Range<usize>,
-    /// The chains an asset or wallet filter leaves, if one is set.
-    chains: Option<Vec<usize>>,
-    /// Per kind: passes the kind-level conditions; the text is among its values.
-    kind_state: Vec<(bool, bool)>,
-    refid: Option<String>,
-    /// ASCII lowercase.
-    text: Option<String>,
-    settled_only: bool,
-    trade_legs: bool,
-}
-
-impl Selection<'_> {
-    /// Only rows with a `txid` (request rows move no balance).
-    pub fn settled(mut self) -> Self {
-        self.settled_only = true;
-        self
-    }
-
-    /// Only trade legs: rows of type `trade`, or whose `refid` is a stored trade.
-    pub fn trade_legs(mut self) -> Self {
-        self.trade_legs = true;
-        self
-    }
-
-    /// Whether the row at `position` is selected.
-    pub fn matches(&self, position: usize) -> bool {
-        let t = self.table;
-        if !self.range.contains(&position) {
-            return false;
-        }
-        let kind = t.kind_of[position] as usize;
-        let (ok, text_in_kind) = self.kind_state[kind];
-        if !ok {
-            return false;
-        }
-        let e = &t.entries[position];
-        if self.settled_only && e.txid.is_empty() {
-            return false;
-        }
-        if self.refid.as_deref().is_some_and(|r| e.refid != r) {
-            return false;
-        }
-        if self.trade_legs && t.kinds[kind].r#type != "trade" && !t.trade_txids.contains(&e.refid) {
-            return false;
-        }
-        match &self.text {
-            Some(text) if !text_in_kind => {
-                contains_ignoring_ascii_case(&e.txid, text)
-                    || contains_ignoring_ascii_case(&e.refid, text)
-                    || e.extra
-                        .iter()
-                        .any(|v| contains_ignoring_ascii_case(v, text))
-            }
-            _ => true,
-        }
-    }
-
-    /// Calls `each` with the position of every selected row, in review order, until it returns
-    /// `false`.
-    pub fn walk(&self, mut each: impl FnMut(usize) -> bool) {
-        match &self.chains {
-            None => {
-                for p in self.range.clone() {
-                    if self.matches(p) && !each(p) {
-                        return;
-                    }
-                }
-            }
-            Some(chains) => {
-                let t = self.table;
-                let in_range = |c: usize| {
-                    let list = &t.by_chain[c];
-                    let lo = list.partition_point(|&p| (p as usize) < self.range.start);
-                    let hi = list.partition_point(|&p| (p as usize) < self.range.end);
-                    &list[lo..hi]
-                };
-                let merged: Vec<u32>;
-                let positions: &[u32] = match chains.as_slice() {
-                    [one] => in_range(*one),
-                    several => {
-                        let mut all: Vec<u32> = several
-                            .iter()
-                            .flat_map(|&c| in_range(c).iter().copied())
-                            .collect();
-                        all.sort_unstable();
-                        merged = all;
-                        &merged
-                    }
-                };
-                for &p in positions {
-                    if self.matches(p as usize) && !each(p as usize) {
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    /// Every selected position, in review order.
-    pub fn positions(&self) -> Vec<usize> {
-        let mut out = Vec::new();
-        self.walk(|p| {
-            out.push(p);
-            true
-        });
-        out
     }
 }
