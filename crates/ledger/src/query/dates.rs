@@ -208,7 +208,7 @@ pub(super) fn next_period(bucket: Bucket, start: i64) -> i64 {
 }
 
 /// The month ends (exclusive instants, first of the next month) within `[from, to]`, and `to`
-/// itself: the period ends of [`Workspace::balance_assertions`] by month.
+/// itself: the period ends of [`Workspace::balance_assertions`](crate::Workspace::balance_assertions) by month.
 pub fn month_ends(from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
     let mut out = Vec::new();
     let mut end = next_period(

@@ -12,8 +12,8 @@ use rustc_hash::FxHashMap;
 use super::Filter;
 use super::dates::{Bucket, next_period};
 use super::select::Selection;
-use crate::store::codec::decimal;
-use crate::store::{StoreError, Workspace, month_label, month_start};
+use crate::store::codec::{decimal, month_label, month_start};
+use crate::store::{StoreError, Workspace};
 use crate::time::{TICKS_PER_SECOND, Timestamp};
 
 /// What totals are grouped by.

@@ -24,7 +24,8 @@
 //! # Values in the tables
 //!
 //! Times are integer ticks ([`Timestamp::ticks`]); money outside blocks (the monthly sums, trades
-//! rows) is the decimal's text, read back exactly by [`decimal`].
+//! rows) is the decimal's text, read back exactly by [`decimal`]; a month (the monthly sums' key)
+//! is the unix second it starts at, UTC ([`month_start`]).
 
 use std::str::FromStr;
 
@@ -33,7 +34,7 @@ use rust_decimal::Decimal;
 
 use super::StoreError;
 use crate::ledger::LedgerRow;
-use crate::time::Timestamp;
+use crate::time::{Timestamp, civil_from_days, days_from_civil};
 
 /// Rows per block: large enough that a million rows are a few hundred blobs, small enough that
 /// a block is written while the next is encoded without holding much.
@@ -279,6 +280,19 @@ pub(crate) fn optional_decimal(text: Option<String>) -> Result<Option<Decimal>, 
 /// A time stored as ticks.
 pub(crate) fn timestamp(ticks: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_ticks(ticks).map_err(|_| StoreError::Corrupt(format!("time {ticks}")))
+}
+
+/// The unix second the UTC month of `time` starts at.
+pub(crate) fn month_start(time: Timestamp) -> i64 {
+    let days = time.unix_seconds().div_euclid(86_400);
+    let (year, month, _) = civil_from_days(days);
+    days_from_civil(year, month, 1) * 86_400
+}
+
+/// `YYYY-MM` of a month start (unix seconds).
+pub(crate) fn month_label(start: i64) -> String {
+    let (year, month, _) = civil_from_days(start.div_euclid(86_400));
+    format!("{year:04}-{month:02}")
 }
 
 #[cfg(test)]
