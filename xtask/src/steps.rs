@@ -166,17 +166,36 @@ impl Summary {
     }
 }
 
-/// Every gate and test.
-pub fn test() -> Result<()> {
-    let started = Instant::now();
-    let mut s = Summary { passed: Vec::new() };
-    s.step("setup", || setup(Need::Everything))?;
+/// The gates that read the sources and build nothing: formatting, the crate arrows of
+/// `parts.toml`, module cycles and file sizes (the first steps of [`test`]).
+fn static_gates(s: &mut Summary) -> Result<()> {
     s.step("cargo fmt --check", || {
         let mut c = cmd("cargo");
         c.args(["fmt", "--all", "--check"]);
         run(c)
     })?;
     s.step("crate arrows follow parts.toml", crate::parts::check)?;
+    s.step("no module cycle", crate::source::check_module_cycles)?;
+    s.step(
+        &format!("no source file over {} lines", crate::source::MAX_LINES),
+        crate::source::check_file_sizes,
+    )
+}
+
+/// Only the static gates: the quick check before a commit.
+pub fn check() -> Result<()> {
+    let mut s = Summary { passed: Vec::new() };
+    static_gates(&mut s)?;
+    println!("xtask: {} passed, 0 failed", s.passed.len());
+    Ok(())
+}
+
+/// Every gate and test.
+pub fn test() -> Result<()> {
+    let started = Instant::now();
+    let mut s = Summary { passed: Vec::new() };
+    s.step("setup", || setup(Need::Everything))?;
+    static_gates(&mut s)?;
     s.step("TypeScript bindings match the Rust types", check_bindings)?;
     s.step("tsc --strict", || npm_ws(&["run", "typecheck", "-w", "ui"]))?;
     s.step("ESLint", || npm_ws(&["run", "lint", "-w", "ui"]))?;
