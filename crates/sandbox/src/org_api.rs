@@ -21,14 +21,21 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 use countersign_kraken::{ApiError, Envelope, OrgRefusal};
-use countersign_org::view::{ActorRef, OrgView, RequestView, RevealedKey};
+use countersign_org::view::{OrgView, RequestView, RevealedKey};
 use countersign_org::{
     Actor, Context, Decision, DecisionKind, DecisionStatement, LockCheck, Member, MemberId, Org,
-    Policy, PolicyDiff, Preview, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
+    PolicyDiff, Preview, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
     Transition, Workflow, WorkflowPermission,
 };
+use countersign_orgapi::params::{
+    ConfirmTotpParams, GetRequestParams, ListRequestsParams, LockCheckParams, PolicyDiffParams,
+    PreviewParams, RegisterDeviceParams, RejectParams, RequestStepUp, Submission, VerifyCodeParams,
+};
+use countersign_orgapi::{
+    Call, CallName, CodeVerified, DeviceSignature, InvalidArgument, JournalExport, JsonText,
+    ListResult, MeResult, Otp, RegisteredDevice, SubmitResult, TotpEnrollment, call,
+};
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
 use countersign_vault::{DevicePublicKey, JournalEvent, TotpSecret};
@@ -41,33 +48,6 @@ pub fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .route("/0/org/{call}", post(org_call))
         .with_state(sandbox)
-}
-
-/// `Me`: who the key belongs to.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MeResult {
-    /// The Organization's name.
-    pub org_name: String,
-    /// The member.
-    pub member: ActorRef,
-    /// The device keys registered to them (base64), oldest first.
-    #[serde(default)]
-    pub devices: Vec<String>,
-    /// Whether they have set up their authenticator; until then every call that needs a code
-    /// is refused (`EOrg:2FA not enrolled`) and the app walks them through `EnrollTotp`.
-    #[serde(default = "enrolled_by_default")]
-    pub totp_enrolled: bool,
-}
-
-fn enrolled_by_default() -> bool {
-    true
-}
-
-/// `ListRequests`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ListResult {
-    /// Newest first.
-    pub requests: Vec<RequestView>,
 }
 
 async fn org_call(
@@ -84,32 +64,36 @@ async fn org_call(
             Ok(c) => c,
             Err(e) => return envelope_err(&e),
         };
-        match call.as_str() {
-            "Me" => respond(me(&sandbox, &caller)),
-            "Org" => respond(org_view(&sandbox, &caller)),
-            "Preview" => respond(preview(&sandbox, &caller)),
-            "Submit" => respond(submit(&sandbox, &caller)),
-            "Cancel" => respond(cancel(&sandbox, &caller)),
-            "Reveal" => respond(reveal(&sandbox, &caller)),
-            "PolicyDiff" => respond(policy_diff(&sandbox, &caller)),
-            "LockCheck" => respond(lock_check(&sandbox, &caller)),
-            "ListRequests" => respond(list(&sandbox, &caller)),
-            "GetRequest" => respond(get_one(&sandbox, &caller)),
-            "Approve" => respond(decide(&sandbox, &caller, Decision::Approve)),
-            "Reject" => respond(decide(&sandbox, &caller, Decision::Reject)),
-            "RegisterDevice" => respond(register_device(&sandbox, &caller)),
-            "ExportJournal" => respond(export_journal(&sandbox, &caller)),
-            "VerifyCode" => respond(verify_code(&sandbox, &caller)),
-            "EnrollTotp" => respond(enroll_totp(&sandbox, &caller)),
-            "ConfirmTotp" => respond(confirm_totp(&sandbox, &caller)),
-            _ => envelope_err(&ApiError::UnknownMethod),
+        let Some(name) = CallName::parse(&call) else {
+            return envelope_err(&ApiError::UnknownMethod);
+        };
+        let (s, c) = (&sandbox, &caller);
+        match name {
+            CallName::Me => respond::<call::Me>(me(s, c)),
+            CallName::Org => respond::<call::Org>(org_view(s, c)),
+            CallName::ListRequests => respond::<call::ListRequests>(list(s, c)),
+            CallName::GetRequest => respond::<call::GetRequest>(get_one(s, c)),
+            CallName::Preview => respond::<call::Preview>(preview(s, c)),
+            CallName::Submit => respond::<call::Submit>(submit(s, c)),
+            CallName::Approve => respond::<call::Approve>(decide(s, c, Decision::Approve)),
+            CallName::Reject => respond::<call::Reject>(decide(s, c, Decision::Reject)),
+            CallName::Cancel => respond::<call::Cancel>(cancel(s, c)),
+            CallName::Reveal => respond::<call::Reveal>(reveal(s, c)),
+            CallName::PolicyDiff => respond::<call::PolicyDiff>(policy_diff(s, c)),
+            CallName::LockCheck => respond::<call::LockCheck>(lock_check(s, c)),
+            CallName::RegisterDevice => respond::<call::RegisterDevice>(register_device(s, c)),
+            CallName::EnrollTotp => respond::<call::EnrollTotp>(enroll_totp(s, c)),
+            CallName::ConfirmTotp => respond::<call::ConfirmTotp>(confirm_totp(s, c)),
+            CallName::VerifyCode => respond::<call::VerifyCode>(verify_code(s, c)),
+            CallName::ExportJournal => respond::<call::ExportJournal>(export_journal(s, c)),
         }
     })
     .await
     .unwrap_or_else(|_| envelope_err(&ApiError::InternalError))
 }
 
-fn respond<T: Serialize>(r: Result<T, ApiError>) -> Response {
+/// The envelope of call `C`'s answer (typed, so a handler answers what the table says).
+fn respond<C: Call>(r: Result<C::Answer, ApiError>) -> Response {
     match r {
         Ok(v) => Json(Envelope::ok(v)).into_response(),
         Err(e) => envelope_err(&e),
@@ -118,6 +102,11 @@ fn respond<T: Serialize>(r: Result<T, ApiError>) -> Response {
 
 fn envelope_err(e: &ApiError) -> Response {
     Json(Envelope::<()>::err(e)).into_response()
+}
+
+/// A missing or malformed field: `EGeneral:Invalid arguments:<field>`.
+fn invalid(e: InvalidArgument) -> ApiError {
+    ApiError::InvalidArguments(Some(e.0.to_owned()))
 }
 
 /// The calling member; org calls are for members only.
@@ -177,14 +166,8 @@ fn me(sandbox: &Sandbox, caller: &Caller) -> Result<MeResult, ApiError> {
 }
 
 fn list(sandbox: &Sandbox, caller: &Caller) -> Result<ListResult, ApiError> {
-    let status = caller
-        .param("status")
-        .map(|s| RequestStatus::parse(s).ok_or(ApiError::InvalidArguments(Some("status".into()))))
-        .transpose()?;
-    let workflow = caller
-        .param("workflow")
-        .map(|s| Workflow::parse(s).ok_or(ApiError::InvalidArguments(Some("workflow".into()))))
-        .transpose()?;
+    let ListRequestsParams { status, workflow } =
+        ListRequestsParams::read(&caller.params).map_err(invalid)?;
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, sandbox.now())?;
     let rec = calling_member(&conn, caller)?;
@@ -202,13 +185,12 @@ fn list(sandbox: &Sandbox, caller: &Caller) -> Result<ListResult, ApiError> {
     Ok(ListResult { requests })
 }
 
+/// The calling member and request `id`, if it is in a workflow they may View.
 fn load_visible(
     conn: &Connection,
     caller: &Caller,
+    id: &str,
 ) -> Result<(db::MemberRecord, Request), ApiError> {
-    let id = caller
-        .param("id")
-        .ok_or(ApiError::InvalidArguments(Some("id".into())))?;
     let rec = calling_member(conn, caller)?;
     let request = db::request(conn, id)
         .map_err(internal)?
@@ -224,14 +206,15 @@ fn load_visible(
 fn get_one(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, sandbox.now())?;
-    let (rec, request) = load_visible(&conn, caller)?;
+    let GetRequestParams { id } = GetRequestParams::read(&caller.params).map_err(invalid)?;
+    let (rec, request) = load_visible(&conn, caller, &id)?;
     let org = db::load_org(&conn).map_err(internal)?;
     view(&conn, &org, &request, &rec.member, sandbox.now())
 }
 
 /// The member a what-if call (`Preview`, `LockCheck`) asks about: `as`, or the caller.
-fn as_member(caller: &Caller, org: &Org, me: &Member) -> Result<Actor, ApiError> {
-    match caller.param("as") {
+fn as_member(as_id: Option<&str>, org: &Org, me: &Member) -> Result<Actor, ApiError> {
+    match as_id {
         Some(id) => {
             let id = MemberId(id.to_owned());
             org.member(&id)
@@ -242,13 +225,6 @@ fn as_member(caller: &Caller, org: &Org, me: &Member) -> Result<Actor, ApiError>
     }
 }
 
-/// The call's `otp` field (every decision carries one).
-fn otp_param(caller: &Caller) -> Result<&str, ApiError> {
-    caller
-        .param("otp")
-        .ok_or(ApiError::InvalidArguments(Some("otp".into())))
-}
-
 /// Step-up: `otp` must be the member's current code (one step of skew), newer than the last
 /// code they spent — a code is accepted once. Spends it within `tx`, so a decision that fails
 /// later in the transaction does not burn it.
@@ -256,7 +232,7 @@ fn step_up(
     sandbox: &Sandbox,
     tx: &rusqlite::Transaction<'_>,
     rec: &db::MemberRecord,
-    otp: &str,
+    otp: &Otp,
 ) -> Result<(), ApiError> {
     let (now, now_ms) = (sandbox.now(), sandbox.now_ms());
     let member = rec.member.id.0.as_str();
@@ -267,10 +243,11 @@ fn step_up(
         .gate()
         .check_codes(member, now_ms)
         .map_err(|_| ApiError::Org(OrgRefusal::LockedOut))?;
-    let Ok(step) = rec
-        .totp
-        .verify(otp, u64::try_from(now).unwrap_or(0), rec.last_otp_step)
-    else {
+    let Ok(step) = rec.totp.verify(
+        otp.as_str(),
+        u64::try_from(now).unwrap_or(0),
+        rec.last_otp_step,
+    ) else {
         sandbox.gate().code_failed(member, now_ms);
         return Err(ApiError::Org(OrgRefusal::InvalidOtp));
     };
@@ -281,27 +258,12 @@ fn step_up(
 /// How far a signed decision's `at` may be from the server's clock, in seconds.
 pub const STATEMENT_WINDOW_SECONDS: i64 = 300;
 
-/// A decision's device signature: the `device_key`, `signature` and `at` fields.
-struct Signed {
-    device_key: String,
-    signature: String,
-    at: i64,
-}
-
-fn signed_param(caller: &Caller) -> Result<Signed, ApiError> {
-    let field = |name: &str| {
-        caller
-            .param(name)
-            .map(str::to_owned)
-            .ok_or_else(|| ApiError::InvalidArguments(Some(name.to_owned())))
-    };
-    Ok(Signed {
-        device_key: field("device_key")?,
-        signature: field("signature")?,
-        at: field("at")?
-            .parse()
-            .map_err(|_| ApiError::InvalidArguments(Some("at".into())))?,
-    })
+/// The signed statement's time (already checked to be decimal by `DeviceSignature::read`).
+fn statement_time(signed: &DeviceSignature) -> Result<i64, ApiError> {
+    signed
+        .at
+        .seconds()
+        .ok_or(ApiError::InvalidArguments(Some("at".into())))
 }
 
 /// Checks the member's device signature of `statement` against the device keys registered to
@@ -310,7 +272,7 @@ fn countersign(
     tx: &rusqlite::Transaction<'_>,
     member: &Member,
     statement: &DecisionStatement,
-    signed: &Signed,
+    signed: &DeviceSignature,
     status: RequestStatus,
     now: i64,
 ) -> Result<(), ApiError> {
@@ -378,20 +340,22 @@ fn refusal(v: &RuleViolation) -> ApiError {
 }
 
 fn decide(sandbox: &Sandbox, caller: &Caller, decision: Decision) -> Result<RequestView, ApiError> {
-    let otp = otp_param(caller)?;
+    Otp::read(&caller.params).map_err(invalid)?;
     // A reason is recorded with rejections only.
-    let reason = (decision == Decision::Reject)
-        .then(|| caller.param("reason").map(str::to_owned))
-        .flatten();
+    let reason = match decision {
+        Decision::Reject => RejectParams::read_reason(&caller.params).map_err(invalid)?,
+        Decision::Approve => None,
+    };
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, now)?;
-    let (rec, mut request) = load_visible(&conn, caller)?;
+    let RequestStepUp { id, otp } = RequestStepUp::read(&caller.params).map_err(invalid)?;
+    let (rec, mut request) = load_visible(&conn, caller, &id)?;
     // Rules first: a refused decision does not spend the member's code.
     request
         .check_can_decide(&rec.member, now)
         .map_err(|v| refusal(&v))?;
-    let signed = signed_param(caller)?;
+    let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
     let kind = match decision {
         Decision::Approve => DecisionKind::Approve,
         Decision::Reject => DecisionKind::Reject,
@@ -401,14 +365,14 @@ fn decide(sandbox: &Sandbox, caller: &Caller, decision: Decision) -> Result<Requ
         &request.payload,
         kind,
         &rec.member.id,
-        signed.at,
+        statement_time(&signed)?,
     );
     let transition = request
         .decide(&rec.member, decision, reason, now)
         .map_err(|v| refusal(&v))?;
 
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(sandbox, &tx, &rec, otp)?;
+    step_up(sandbox, &tx, &rec, &otp)?;
     db::record_decision(&tx, &request).map_err(internal)?;
     countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
     db::sign_decision(
@@ -503,21 +467,6 @@ fn org_view(sandbox: &Sandbox, caller: &Caller) -> Result<OrgView, ApiError> {
     Ok(OrgView::new(&org, |id| last_used.get(&id.0).copied()))
 }
 
-fn payload_param(caller: &Caller) -> Result<RequestPayload, ApiError> {
-    let text = caller
-        .param("payload")
-        .ok_or(ApiError::InvalidArguments(Some("payload".into())))?;
-    serde_json::from_str(text).map_err(|_| ApiError::InvalidArguments(Some("payload".into())))
-}
-
-fn flag(caller: &Caller, name: &str) -> Result<bool, ApiError> {
-    match caller.param(name) {
-        None | Some("false" | "0") => Ok(false),
-        Some("true" | "1") => Ok(true),
-        Some(_) => Err(ApiError::InvalidArguments(Some(name.to_owned()))),
-    }
-}
-
 fn context(conn: &Connection, payload: &RequestPayload) -> Result<Context, ApiError> {
     Ok(match payload {
         RequestPayload::Withdrawal { asset, .. } => Context {
@@ -528,12 +477,18 @@ fn context(conn: &Connection, payload: &RequestPayload) -> Result<Context, ApiEr
 }
 
 fn preview(sandbox: &Sandbox, caller: &Caller) -> Result<Preview, ApiError> {
-    let payload = payload_param(caller)?;
-    let execute = flag(caller, "execute")?;
+    let PreviewParams {
+        submission:
+            Submission {
+                payload: JsonText(payload),
+                execute,
+            },
+        as_member: as_id,
+    } = PreviewParams::read(&caller.params).map_err(invalid)?;
     let conn = sandbox.conn();
     let rec = calling_member(&conn, caller)?;
     let org = db::load_org(&conn).map_err(internal)?;
-    let actor = as_member(caller, &org, &rec.member)?;
+    let actor = as_member(as_id.as_deref(), &org, &rec.member)?;
     Ok(org.preview(
         &actor,
         &payload,
@@ -543,21 +498,11 @@ fn preview(sandbox: &Sandbox, caller: &Caller) -> Result<Preview, ApiError> {
     ))
 }
 
-/// `Submit`'s answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SubmitResult {
-    /// The new request.
-    pub request: RequestView,
-    /// Why it completed or was queued.
-    pub preview: Preview,
-    /// A created service user's key, revealed this once (only when the initiator's own call
-    /// completed it).
-    pub revealed: Option<RevealedKey>,
-}
-
 fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> {
-    let payload = payload_param(caller)?;
-    let execute = flag(caller, "execute")?;
+    let Submission {
+        payload: JsonText(payload),
+        execute,
+    } = Submission::read(&caller.params).map_err(invalid)?;
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     let rec = calling_member(&conn, caller)?;
@@ -585,16 +530,16 @@ fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> 
         if executed {
             // The request has no id until now: an execution at submission signs its content
             // with an empty request id.
-            let otp = otp_param(caller)?;
-            let signed = signed_param(caller)?;
+            let otp = Otp::read(&caller.params).map_err(invalid)?;
+            let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
             let statement = DecisionStatement::new(
                 "",
                 &request.payload,
                 DecisionKind::Execute,
                 &rec.member.id,
-                signed.at,
+                statement_time(&signed)?,
             );
-            step_up(sandbox, &tx, &rec, otp)?;
+            step_up(sandbox, &tx, &rec, &otp)?;
             countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
         }
         revealed = complete(&tx, &request, now)?.map(|k| RevealedKey {
@@ -620,24 +565,25 @@ fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult, ApiError> 
 }
 
 fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
-    let otp = otp_param(caller)?;
+    Otp::read(&caller.params).map_err(invalid)?;
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, now)?;
-    let (rec, mut request) = load_visible(&conn, caller)?;
-    let signed = signed_param(caller)?;
+    let RequestStepUp { id, otp } = RequestStepUp::read(&caller.params).map_err(invalid)?;
+    let (rec, mut request) = load_visible(&conn, caller, &id)?;
+    let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
     let statement = DecisionStatement::new(
         &request.id.0,
         &request.payload,
         DecisionKind::Cancel,
         &rec.member.id,
-        signed.at,
+        statement_time(&signed)?,
     );
     request
         .cancel(&rec.member.actor(), now)
         .map_err(|v| refusal(&v))?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(sandbox, &tx, &rec, otp)?;
+    step_up(sandbox, &tx, &rec, &otp)?;
     db::update_status(&tx, &request).map_err(internal)?;
     countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
     tx.commit().map_err(|e| internal(e.into()))?;
@@ -647,15 +593,15 @@ fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
 
 fn reveal(sandbox: &Sandbox, caller: &Caller) -> Result<RevealedKey, ApiError> {
     // Handing out a secret is stepped up like a decision.
-    let otp = otp_param(caller)?;
+    let RequestStepUp { id, otp } = RequestStepUp::read(&caller.params).map_err(invalid)?;
     let now = sandbox.now();
     let mut conn = sandbox.conn();
-    let (rec, request) = load_visible(&conn, caller)?;
+    let (rec, request) = load_visible(&conn, caller, &id)?;
     if request.initiator != rec.member.actor() {
         return Err(ApiError::Org(OrgRefusal::NotPermitted));
     }
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(sandbox, &tx, &rec, otp)?;
+    step_up(sandbox, &tx, &rec, &otp)?;
     let key = db::take_reveal(&tx, &request.id)
         .map_err(internal)?
         .ok_or(ApiError::Org(OrgRefusal::UnknownRequest))?;
@@ -678,18 +624,16 @@ fn reveal(sandbox: &Sandbox, caller: &Caller) -> Result<RevealedKey, ApiError> {
 /// `RegisterDevice` (`device_key`, `otp`): registers a device's public key to the calling
 /// member, stepped up like a decision. Decisions are accepted only from registered devices.
 fn register_device(sandbox: &Sandbox, caller: &Caller) -> Result<RegisteredDevice, ApiError> {
-    let otp = otp_param(caller)?;
-    let device_key = caller
-        .param("device_key")
-        .ok_or(ApiError::InvalidArguments(Some("device_key".into())))?;
-    DevicePublicKey::from_base64(device_key)
+    let RegisterDeviceParams { device_key, otp } =
+        RegisterDeviceParams::read(&caller.params).map_err(invalid)?;
+    DevicePublicKey::from_base64(&device_key)
         .map_err(|_| ApiError::InvalidArguments(Some("device_key".into())))?;
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     let rec = calling_member(&conn, caller)?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(sandbox, &tx, &rec, otp)?;
-    let registered = register_in(&tx, &rec.member.id, device_key, now)?;
+    step_up(sandbox, &tx, &rec, &otp)?;
+    let registered = register_in(&tx, &rec.member.id, &device_key, now)?;
     tx.commit().map_err(|e| internal(e.into()))?;
     Ok(registered)
 }
@@ -720,23 +664,14 @@ fn register_in(
     })
 }
 
-/// `RegisterDevice`'s answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RegisteredDevice {
-    /// The key, as registered.
-    pub device_key: String,
-    /// Whether this call registered it (`false`: it already was).
-    pub new: bool,
-}
-
 /// `VerifyCode` (`otp`): checks, and spends, the member's current code — what unlocking the app
 /// asks, so an unattended device opens only for its member. Wrong codes count toward the lockout.
 fn verify_code(sandbox: &Sandbox, caller: &Caller) -> Result<CodeVerified, ApiError> {
-    let otp = otp_param(caller)?;
+    let VerifyCodeParams { otp } = VerifyCodeParams::read(&caller.params).map_err(invalid)?;
     let mut conn = sandbox.conn();
     let rec = calling_member(&conn, caller)?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(sandbox, &tx, &rec, otp)?;
+    step_up(sandbox, &tx, &rec, &otp)?;
     tx.commit().map_err(|e| internal(e.into()))?;
     Ok(CodeVerified { verified: true })
 }
@@ -758,29 +693,14 @@ fn enroll_totp(sandbox: &Sandbox, caller: &Caller) -> Result<TotpEnrollment, Api
     })
 }
 
-/// `EnrollTotp`'s answer. Shown once; the server keeps the secret, as the exchange does.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct TotpEnrollment {
-    /// `otpauth://totp/…?secret=…`, for a QR code.
-    pub otpauth_uri: String,
-}
-
-impl std::fmt::Debug for TotpEnrollment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TotpEnrollment(<redacted>)")
-    }
-}
-
 /// `ConfirmTotp` (`otp`, `device_key`): the first code from the authenticator set up with
 /// `EnrollTotp`'s secret. It proves the member holds the secret, makes it their authenticator
 /// (that code is spent) and registers the device in one stepped-up call. Wrong codes count
 /// toward the lockout like any other.
 fn confirm_totp(sandbox: &Sandbox, caller: &Caller) -> Result<RegisteredDevice, ApiError> {
-    let otp = otp_param(caller)?;
-    let device_key = caller
-        .param("device_key")
-        .ok_or(ApiError::InvalidArguments(Some("device_key".into())))?;
-    DevicePublicKey::from_base64(device_key)
+    let ConfirmTotpParams { otp, device_key } =
+        ConfirmTotpParams::read(&caller.params).map_err(invalid)?;
+    DevicePublicKey::from_base64(&device_key)
         .map_err(|_| ApiError::InvalidArguments(Some("device_key".into())))?;
     let (now, now_ms) = (sandbox.now(), sandbox.now_ms());
     let mut conn = sandbox.conn();
@@ -797,30 +717,16 @@ fn confirm_totp(sandbox: &Sandbox, caller: &Caller) -> Result<RegisteredDevice, 
         .pending_totp
         .as_ref()
         .ok_or(ApiError::Org(OrgRefusal::NotEnrolled))?;
-    let Ok(step) = pending.verify(otp, u64::try_from(now).unwrap_or(0), None) else {
+    let Ok(step) = pending.verify(otp.as_str(), u64::try_from(now).unwrap_or(0), None) else {
         sandbox.gate().code_failed(member, now_ms);
         return Err(ApiError::Org(OrgRefusal::InvalidOtp));
     };
     sandbox.gate().code_passed(member);
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     db::confirm_totp(&tx, &rec.member.id, pending, step).map_err(internal)?;
-    let registered = register_in(&tx, &rec.member.id, device_key, now)?;
+    let registered = register_in(&tx, &rec.member.id, &device_key, now)?;
     tx.commit().map_err(|e| internal(e.into()))?;
     Ok(registered)
-}
-
-/// `VerifyCode`'s answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CodeVerified {
-    /// Always `true` (a wrong code is an error).
-    pub verified: bool,
-}
-
-/// `ExportJournal`'s answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JournalExport {
-    /// The whole journal as JSON Lines, oldest first; `countersign audit verify` checks it.
-    pub lines: String,
 }
 
 /// `ExportJournal`: the audit journal, for any member (an audit trail is for everyone who may be
@@ -834,22 +740,13 @@ fn export_journal(sandbox: &Sandbox, caller: &Caller) -> Result<JournalExport, A
     })
 }
 
-fn workflow_param(caller: &Caller) -> Result<Workflow, ApiError> {
-    caller
-        .param("workflow")
-        .and_then(Workflow::parse)
-        .ok_or(ApiError::InvalidArguments(Some("workflow".into())))
-}
-
 /// `PolicyDiff` (`workflow`, `policy` as JSON, absent or `null` to remove): what replacing the
 /// workflow's policy would change, and the pending requests left on an older snapshot.
 fn policy_diff(sandbox: &Sandbox, caller: &Caller) -> Result<PolicyDiff, ApiError> {
-    let workflow = workflow_param(caller)?;
-    let policy: Option<Policy> = match caller.param("policy") {
-        None => None,
-        Some(text) => serde_json::from_str(text)
-            .map_err(|_| ApiError::InvalidArguments(Some("policy".into())))?,
-    };
+    let PolicyDiffParams {
+        workflow,
+        policy: JsonText(policy),
+    } = PolicyDiffParams::read(&caller.params).map_err(invalid)?;
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, sandbox.now())?;
     let rec = calling_member(&conn, caller)?;
@@ -870,7 +767,10 @@ fn policy_diff(sandbox: &Sandbox, caller: &Caller) -> Result<PolicyDiff, ApiErro
 /// `LockCheck` (`workflow`, optional `as`): whether the workflow's policy could be locked by the
 /// caller (or by member `as`), and its bus factor.
 fn lock_check(sandbox: &Sandbox, caller: &Caller) -> Result<LockCheck, ApiError> {
-    let workflow = workflow_param(caller)?;
+    let LockCheckParams {
+        workflow,
+        as_member: as_id,
+    } = LockCheckParams::read(&caller.params).map_err(invalid)?;
     let conn = sandbox.conn();
     let rec = calling_member(&conn, caller)?;
     if !rec
@@ -881,6 +781,6 @@ fn lock_check(sandbox: &Sandbox, caller: &Caller) -> Result<LockCheck, ApiError>
         return Err(ApiError::Org(OrgRefusal::NotPermitted));
     }
     let org = db::load_org(&conn).map_err(internal)?;
-    let actor = as_member(caller, &org, &rec.member)?;
+    let actor = as_member(as_id.as_deref(), &org, &rec.member)?;
     Ok(org.lock_check(workflow, &actor))
 }
