@@ -15,6 +15,8 @@ pub mod exchange;
 pub mod gate;
 mod history;
 mod ids;
+mod lifecycle;
+pub mod market;
 pub mod org_api;
 pub mod seed;
 
@@ -181,7 +183,7 @@ impl Sandbox {
         asset: &str,
         amount: rust_decimal::Decimal,
     ) -> Result<String, ApplyError> {
-        let spec = exchange::market::asset(asset).ok_or(ApplyError::UnknownAsset)?;
+        let spec = market::asset(asset).ok_or(ApplyError::UnknownAsset)?;
         let refid = ids::refid();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
