@@ -5,7 +5,8 @@
 //!   only when safe ([`ExchangeError::OutcomeUnknown`] otherwise), errors in [`ExchangeError`].
 //! - [`OrgClient`]: typed org API calls (`me`, `org`, `list_requests`, `get_request`,
 //!   `preview`, `submit`, `approve`, `reject`, `cancel`, `reveal`), each signed with the
-//!   member's [`Credentials`] and a fresh nonce; errors in [`ClientError`].
+//!   member's [`Credentials`] and a fresh nonce; errors in [`ClientError`]. Each call's name,
+//!   form fields and answer are `countersign_orgapi`'s (the sandbox serves the same types).
 //! - [`KeyContext`]: what all calls with one key share in a process — [`Nonces`] (in memory,
 //!   [`NonceSource`], or persisted, [`NonceStore`]), the send turn, the [`RatePacer`].
 //! - [`NonceStore`]: per-key nonces persisted in a directory, increasing across tasks,
