@@ -15,8 +15,8 @@
 //! signature, any effect and the audit journal's records commit in one transaction. Preview and
 //! Submit run the same engine call.
 //!
-//! One module per family of calls: [`views`] (reads), [`submissions`], [`decisions`] and
-//! [`trust`]; [`stepup`] checks a decision's code and device signature for all of them. This
+//! One module per family of calls: `views` (reads), `submissions`, `decisions` and
+//! `trust`; `stepup` checks a decision's code and device signature for all of them. This
 //! module routes each [`CallName`] to its handler and holds what the handlers share (the calling
 //! member, a request as they see it). Names, fields and answers come from `countersign-orgapi`.
 
