@@ -5,10 +5,9 @@
 //! - `run`: setup, then opens the desktop app on the embedded sandbox (`tauri dev`).
 //! - `check`: the static gates alone, in seconds (they build nothing of the workspace) —
 //!   formatting, the crate arrows of `parts.toml`, no module cycle within a crate, no source file
-//!   over 800 lines outside its tests (`source.rs`; crates on its `PENDING` list are reported, not
-//!   failed). Worth running before every commit.
+//!   over 800 lines outside its tests (`source.rs`). Worth running before every commit.
 //! - `test`: setup, then every gate and test in order — the static gates of `check`,
-//!   TypeScript bindings drift, tsc, ESLint, the UI unit tests, clippy, every Rust test (with the
+//!   drift of the TypeScript bindings and of the UI tests' recordings of the app, tsc, ESLint, the UI unit tests, clippy, every Rust test (with the
 //!   real Secret Service), the conformance test (a third-party client library for the exchange,
 //!   from PyPI at pinned versions in `target/conformance-venv`, unchanged, against a fresh sandbox
 //!   served by the CLI; `tests/conformance/`), and the end-to-end test of the real app under Xvfb

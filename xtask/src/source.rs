@@ -10,8 +10,7 @@
 //! - [`rust_files`], [`outside_tests`]: the files and the code that ships, also read by `parts`.
 //!
 //! Both checks read every crate's `src/` (the crates, `src-tauri`, `xtask`) and leave out test
-//! files (`tests` folders, `tests.rs`) and test modules. Crates in [`PENDING`] are reported but
-//! do not fail them.
+//! files (`tests` folders, `tests.rs`) and test modules.
 //!
 //! # What the cycle check reads
 //!
@@ -37,15 +36,6 @@ use crate::command::{Result, root};
 
 /// The most lines a source file may have outside its tests.
 pub const MAX_LINES: usize = 800;
-
-/// Crates (by folder) whose module cycles and long files are being dealt with on another branch:
-/// what the checks find there is printed, and does not fail them. The branch that fixes a crate
-/// takes it off this list.
-pub const PENDING: &[(&str, &str)] = &[
-    // db.rs, exchange/trading.rs and org_api.rs are over the size, and org_api, exchange,
-    // history, seed, db and auth use one another.
-    ("crates/sandbox", "being split on branch wire-types"),
-];
 
 /// How deep a name is followed through re-exports (`pub use`) before the check gives up on it.
 const MAX_REEXPORTS: usize = 8;
@@ -109,22 +99,12 @@ fn shown(file: &Path) -> String {
         .to_string()
 }
 
-/// Fails with what `found` (problems by crate folder) holds outside [`PENDING`]; prints what it
-/// holds for a pending crate.
+/// Fails with every problem `found` (problems by crate folder) holds.
 fn verdict(what: &str, found: Vec<(String, Vec<String>)>) -> Result<()> {
-    let mut failing = Vec::new();
-    for (folder, problems) in found {
-        if problems.is_empty() {
-            continue;
-        }
-        match PENDING.iter().find(|(pending, _)| *pending == folder) {
-            Some((_, why)) => eprintln!(
-                "pending, not failing ({folder}: {why}):\n  {}",
-                problems.join("\n  ")
-            ),
-            None => failing.extend(problems),
-        }
-    }
+    let failing: Vec<String> = found
+        .into_iter()
+        .flat_map(|(_, problems)| problems)
+        .collect();
     if failing.is_empty() {
         Ok(())
     } else {
