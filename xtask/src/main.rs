@@ -1,11 +1,13 @@
-//! `cargo xtask <setup|run|test>`: the developer workflow and CI in one place.
+//! `cargo xtask <setup|run|check|test|bench|e2e>`: the developer workflow and CI in one place.
 //!
 //! - `setup`: installs what is missing on a Debian/Ubuntu machine (system packages for building
 //!   and testing the desktop app, npm packages from the lock file, `tauri-driver`).
 //! - `run`: setup, then opens the desktop app on the embedded sandbox (`tauri dev`).
-//! - `test`: setup, then every gate and test in order — formatting, the crate arrows of
-//!   `parts.toml`,
-//!   TypeScript bindings drift, tsc, ESLint, the UI unit tests, clippy, every Rust test (with the
+//! - `check`: the static gates alone, in seconds (they build nothing of the workspace) —
+//!   formatting, the crate arrows of `parts.toml`, no module cycle within a crate, no source file
+//!   over 800 lines outside its tests (`source.rs`). Worth running before every commit.
+//! - `test`: setup, then every gate and test in order — the static gates of `check`,
+//!   drift of the TypeScript bindings and of the UI tests' recordings of the app, tsc, ESLint, the UI unit tests, clippy, every Rust test (with the
 //!   real Secret Service), the conformance test (a third-party client library for the exchange,
 //!   from PyPI at pinned versions in `target/conformance-venv`, unchanged, against a fresh sandbox
 //!   served by the CLI; `tests/conformance/`), and the end-to-end test of the real app under Xvfb
@@ -13,6 +15,7 @@
 //!   It stops at the first failure and ends with a summary line.
 //! - `bench`: the benchmarks with their targets (criterion; optimised builds).
 
+mod command;
 mod parts;
 mod source;
 mod steps;
@@ -24,11 +27,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => steps::setup(steps::Need::Everything),
         Some("run") => steps::run_app(),
+        Some("check") => steps::check(),
         Some("test") => steps::test(),
         Some("bench") => steps::bench(),
         Some("e2e") => steps::e2e(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test|bench|e2e>");
+            eprintln!("usage: cargo xtask <setup|run|check|test|bench|e2e>");
             return ExitCode::from(2);
         }
     };

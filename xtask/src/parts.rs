@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::source::{outside_tests, rust_files};
-use crate::steps::{Result, cmd, output, root};
+use crate::command::{Result, cmd, output, root};
+use crate::source::{is_test_file, outside_tests, rust_files};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -218,9 +218,7 @@ fn scan(src: Option<&Path>, needles: &[String]) -> Result<Vec<(PathBuf, usize, S
     let mut found = Vec::new();
     let Some(src) = src else { return Ok(found) };
     for file in rust_files(src)? {
-        if file.components().any(|c| c.as_os_str() == "tests")
-            || file.file_name().is_some_and(|n| n == "tests.rs")
-        {
+        if is_test_file(&file) {
             continue;
         }
         let text =

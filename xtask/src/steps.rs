@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// An error that says which step failed.
-pub type Result<T> = std::result::Result<T, String>;
+use crate::command::{Result, cmd, describe, output, root, run};
 
 /// What `setup` must provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,55 +33,6 @@ const TEST_PACKAGES: &[&str] = &[
     // `python3 -m venv` for the conformance test's client library (tests/conformance/).
     "python3-venv",
 ];
-
-pub fn root() -> PathBuf {
-    // xtask lives one level below the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-}
-
-pub fn cmd(program: &str) -> Command {
-    let mut c = Command::new(program);
-    c.current_dir(root());
-    c
-}
-
-fn describe(c: &Command) -> String {
-    let mut s = c.get_program().to_string_lossy().into_owned();
-    for a in c.get_args() {
-        s.push(' ');
-        s.push_str(&a.to_string_lossy());
-    }
-    s
-}
-
-fn run(mut c: Command) -> Result<()> {
-    let what = describe(&c);
-    eprintln!("+ {what}");
-    let status = c
-        .status()
-        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{what}` failed ({status})"))
-    }
-}
-
-pub fn output(mut c: Command) -> Result<String> {
-    let what = describe(&c);
-    let out = c
-        .output()
-        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{what}` failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
 
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
@@ -216,17 +166,36 @@ impl Summary {
     }
 }
 
-/// Every gate and test.
-pub fn test() -> Result<()> {
-    let started = Instant::now();
-    let mut s = Summary { passed: Vec::new() };
-    s.step("setup", || setup(Need::Everything))?;
+/// The gates that read the sources and build nothing: formatting, the crate arrows of
+/// `parts.toml`, module cycles and file sizes (the first steps of [`test`]).
+fn static_gates(s: &mut Summary) -> Result<()> {
     s.step("cargo fmt --check", || {
         let mut c = cmd("cargo");
         c.args(["fmt", "--all", "--check"]);
         run(c)
     })?;
     s.step("crate arrows follow parts.toml", crate::parts::check)?;
+    s.step("no module cycle", crate::source::check_module_cycles)?;
+    s.step(
+        &format!("no source file over {} lines", crate::source::MAX_LINES),
+        crate::source::check_file_sizes,
+    )
+}
+
+/// Only the static gates: the quick check before a commit.
+pub fn check() -> Result<()> {
+    let mut s = Summary { passed: Vec::new() };
+    static_gates(&mut s)?;
+    println!("xtask: {} passed, 0 failed", s.passed.len());
+    Ok(())
+}
+
+/// Every gate and test.
+pub fn test() -> Result<()> {
+    let started = Instant::now();
+    let mut s = Summary { passed: Vec::new() };
+    s.step("setup", || setup(Need::Everything))?;
+    static_gates(&mut s)?;
     s.step(
         "TypeScript bindings and UI recordings match the Rust side",
         check_bindings,

@@ -5,7 +5,8 @@
 //!   only when safe ([`ExchangeError::OutcomeUnknown`] otherwise), errors in [`ExchangeError`].
 //! - [`OrgClient`]: typed org API calls (`me`, `org`, `list_requests`, `get_request`,
 //!   `preview`, `submit`, `approve`, `reject`, `cancel`, `reveal`), each signed with the
-//!   member's [`Credentials`] and a fresh nonce; errors in [`ClientError`].
+//!   member's [`Credentials`] and a fresh nonce; errors in [`ClientError`]. Each call's name,
+//!   form fields and answer are `countersign_orgapi`'s (the sandbox serves the same types).
 //! - [`KeyContext`]: what all calls with one key share in a process — [`Nonces`] (in memory,
 //!   [`NonceSource`], or persisted, [`NonceStore`]), the send turn, the [`RatePacer`].
 //! - [`NonceStore`]: per-key nonces persisted in a directory, increasing across tasks,
@@ -31,16 +32,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use countersign_kraken::{ApiError, Credentials, Envelope, HEADER_API_KEY, HEADER_API_SIGN};
-use countersign_org::view::{ActorRef, OrgView, RequestView, RevealedKey};
+use countersign_org::view::{OrgView, RequestView, RevealedKey};
 use countersign_org::{DecisionKind, DecisionStatement, MemberId};
 use countersign_org::{
     LockCheck, Policy, PolicyDiff, Preview, RequestPayload, RequestStatus, Workflow,
 };
+use countersign_orgapi::params::{
+    ConfirmTotpParams, GetRequestParams, ListRequestsParams, LockCheckParams, NoParams,
+    PolicyDiffParams, PreviewParams, RegisterDeviceParams, RejectParams, RequestStepUp,
+    SignedDecision, Submission, SubmitParams, VerifyCodeParams,
+};
+use countersign_orgapi::{Call, DeviceSignature, JsonText, Otp, StatementTime, call};
 use countersign_vault::{DecisionMirror, DeviceKey, DevicePublicKey};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use url::Url;
 
+pub use countersign_orgapi::{MeResult, RegisteredDevice, SubmitResult, TotpEnrollment};
 pub use exchange::{Answer, ClientOptions, ExchangeClient, ExchangeError, RetryPolicy};
 pub use key::{KeyContext, Nonces};
 pub use nonce::NonceSource;
@@ -88,40 +94,6 @@ impl From<NonceStoreError> for ClientError {
     }
 }
 
-/// `Me` answer.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Me {
-    /// The Organization's name.
-    pub org_name: String,
-    /// The member the key belongs to.
-    pub member: ActorRef,
-    /// The device keys registered to them (base64), oldest first.
-    #[serde(default)]
-    pub devices: Vec<String>,
-    /// Whether they have set up their authenticator (an invited member has not until they
-    /// enroll: [`OrgClient::enroll_totp`], then [`OrgClient::confirm_totp`]).
-    #[serde(default = "enrolled_by_default")]
-    pub totp_enrolled: bool,
-}
-
-fn enrolled_by_default() -> bool {
-    true
-}
-
-/// `EnrollTotp` answer: the new authenticator secret as an `otpauth://` URI. It carries the
-/// secret, so `Debug` hides it; show it once (a QR code) and drop it.
-#[derive(Clone, Deserialize)]
-pub struct TotpEnrollment {
-    /// `otpauth://totp/…?secret=…`
-    pub otpauth_uri: String,
-}
-
-impl std::fmt::Debug for TotpEnrollment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TotpEnrollment(<redacted>)")
-    }
-}
-
 /// A decision's step-up: the member's current code, and the device that signs the decision's
 /// statement (`countersign_org::DecisionStatement`).
 #[derive(Debug, Clone, Copy)]
@@ -130,47 +102,6 @@ pub struct StepUp<'a> {
     pub otp: &'a str,
     /// This device's signing key (its public half registered to the member).
     pub device: &'a DeviceKey,
-}
-
-/// `RegisterDevice` answer.
-#[derive(Debug, Clone, Deserialize)]
-pub struct RegisteredDevice {
-    /// The key, as registered.
-    pub device_key: String,
-    /// Whether this call registered it (`false`: it already was).
-    pub new: bool,
-}
-
-#[derive(Deserialize)]
-struct JournalAnswer {
-    lines: String,
-}
-
-/// `Submit` answer.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SubmitResult {
-    /// The new request.
-    pub request: RequestView,
-    /// Why it completed or was queued.
-    pub preview: Preview,
-    /// A created service user's key, when this call completed its creation.
-    pub revealed: Option<RevealedKey>,
-}
-
-fn payload_json(payload: &RequestPayload) -> Result<String, ClientError> {
-    serde_json::to_string(payload).map_err(|e| ClientError::Protocol {
-        url: String::new(),
-        message: e.to_string(),
-    })
-}
-
-fn bool_str(b: bool) -> &'static str {
-    if b { "true" } else { "false" }
-}
-
-#[derive(Deserialize)]
-struct ListAnswer {
-    requests: Vec<RequestView>,
 }
 
 /// Which requests to list.
@@ -197,10 +128,8 @@ pub struct OrgClient {
 /// A signed statement, its form fields, and what the mirror keeps of it.
 #[derive(Debug, Clone)]
 struct Signed {
-    fields: [(&'static str, String); 3],
+    fields: DeviceSignature,
     statement: DecisionStatement,
-    device_key: String,
-    signature: String,
 }
 
 impl OrgClient {
@@ -248,8 +177,8 @@ impl OrgClient {
     }
 
     /// Who the key belongs to.
-    pub async fn me(&self) -> Result<Me, ClientError> {
-        self.call("Me", &[]).await
+    pub async fn me(&self) -> Result<MeResult, ClientError> {
+        self.call::<call::Me>(&NoParams {}).await
     }
 
     /// Requests visible to the member, newest first.
@@ -257,25 +186,22 @@ impl OrgClient {
         &self,
         filter: RequestFilter,
     ) -> Result<Vec<RequestView>, ClientError> {
-        let mut params = Vec::new();
-        if let Some(s) = filter.status {
-            params.push(("status", s.as_str()));
-        }
-        if let Some(w) = filter.workflow {
-            params.push(("workflow", w.as_str()));
-        }
-        let answer: ListAnswer = self.call("ListRequests", &params).await?;
-        Ok(answer.requests)
+        let params = ListRequestsParams {
+            status: filter.status,
+            workflow: filter.workflow,
+        };
+        Ok(self.call::<call::ListRequests>(&params).await?.requests)
     }
 
     /// One request.
     pub async fn get_request(&self, id: &str) -> Result<RequestView, ClientError> {
-        self.call("GetRequest", &[("id", id)]).await
+        self.call::<call::GetRequest>(&GetRequestParams { id: id.to_owned() })
+            .await
     }
 
     /// The Organization: members, service users with their keys, policies, address book.
     pub async fn org(&self) -> Result<OrgView, ClientError> {
-        self.call("Org", &[]).await
+        self.call::<call::Org>(&NoParams {}).await
     }
 
     /// What submitting `payload` would do, and why (as `as_member` would submit it, if given).
@@ -285,12 +211,14 @@ impl OrgClient {
         execute: bool,
         as_member: Option<&str>,
     ) -> Result<Preview, ClientError> {
-        let json = payload_json(payload)?;
-        let mut params = vec![("payload", json.as_str()), ("execute", bool_str(execute))];
-        if let Some(m) = as_member {
-            params.push(("as", m));
-        }
-        self.call("Preview", &params).await
+        let params = PreviewParams {
+            submission: Submission {
+                payload: JsonText(payload.clone()),
+                execute,
+            },
+            as_member: as_member.map(str::to_owned),
+        };
+        self.call::<call::Preview>(&params).await
     }
 
     /// Submits a request; executing at once under a policy is a decision and needs a step-up
@@ -301,19 +229,24 @@ impl OrgClient {
         execute: bool,
         step_up: Option<StepUp<'_>>,
     ) -> Result<SubmitResult, ClientError> {
-        let json = payload_json(payload)?;
-        let mut params: Vec<(&str, String)> =
-            vec![("payload", json), ("execute", bool_str(execute).to_owned())];
+        let mut params = SubmitParams {
+            submission: Submission {
+                payload: JsonText(payload.clone()),
+                execute,
+            },
+            otp: None,
+            signed: None,
+        };
         let mut signed = None;
         if let Some(s) = step_up {
-            params.push(("otp", s.otp.to_owned()));
+            params.otp = Some(Otp::from(s.otp));
             let signature = self
                 .signature("", payload, DecisionKind::Execute, s.device)
                 .await?;
-            params.extend(signature.fields.clone());
+            params.signed = Some(signature.fields.clone());
             signed = Some(signature);
         }
-        let result: SubmitResult = self.call("Submit", &borrowed(&params)).await?;
+        let result = self.call::<call::Submit>(&params).await?;
         if let Some(signed) = signed {
             self.mirror(signed, result.request.status).await;
         }
@@ -322,8 +255,10 @@ impl OrgClient {
 
     /// Cancels the member's own pending request.
     pub async fn cancel(&self, id: &str, step_up: StepUp<'_>) -> Result<RequestView, ClientError> {
-        self.decide("Cancel", id, DecisionKind::Cancel, step_up, None)
-            .await
+        self.decide::<call::Cancel>(id, DecisionKind::Cancel, step_up, |on, signed| {
+            SignedDecision { on, signed }
+        })
+        .await
     }
 
     /// Registers this device's public key to the member, with their current code.
@@ -332,17 +267,17 @@ impl OrgClient {
         device: &DevicePublicKey,
         otp: &str,
     ) -> Result<RegisteredDevice, ClientError> {
-        self.call(
-            "RegisterDevice",
-            &[("device_key", device.to_base64().as_str()), ("otp", otp)],
-        )
-        .await
+        let params = RegisterDeviceParams {
+            device_key: device.to_base64(),
+            otp: Otp::from(otp),
+        };
+        self.call::<call::RegisterDevice>(&params).await
     }
 
     /// Starts 2FA enrollment for a member without an authenticator: a new secret, replacing any
     /// earlier unconfirmed one. Refused (`EOrg:2FA already enrolled`) once enrolled.
     pub async fn enroll_totp(&self) -> Result<TotpEnrollment, ClientError> {
-        self.call("EnrollTotp", &[]).await
+        self.call::<call::EnrollTotp>(&NoParams {}).await
     }
 
     /// Finishes enrollment with the authenticator's first code, registering `device` to the
@@ -352,24 +287,26 @@ impl OrgClient {
         otp: &str,
         device: &DevicePublicKey,
     ) -> Result<RegisteredDevice, ClientError> {
-        self.call(
-            "ConfirmTotp",
-            &[("otp", otp), ("device_key", device.to_base64().as_str())],
-        )
-        .await
+        let params = ConfirmTotpParams {
+            otp: Otp::from(otp),
+            device_key: device.to_base64(),
+        };
+        self.call::<call::ConfirmTotp>(&params).await
     }
 
     /// Checks (and spends) the member's current code: unlocking the app.
     pub async fn verify_code(&self, otp: &str) -> Result<(), ClientError> {
-        let _: serde_json::Value = self.call("VerifyCode", &[("otp", otp)]).await?;
+        let params = VerifyCodeParams {
+            otp: Otp::from(otp),
+        };
+        self.call::<call::VerifyCode>(&params).await?;
         Ok(())
     }
 
     /// The Organization's audit journal as JSON Lines (`countersign_vault::journal::verify`
     /// checks it).
     pub async fn export_journal(&self) -> Result<String, ClientError> {
-        let answer: JournalAnswer = self.call("ExportJournal", &[]).await?;
-        Ok(answer.lines)
+        Ok(self.call::<call::ExportJournal>(&NoParams {}).await?.lines)
     }
 
     async fn member_id(&self) -> Result<String, ClientError> {
@@ -402,14 +339,12 @@ impl OrgClient {
         let statement = DecisionStatement::new(request_id, payload, kind, &member, at);
         let signature = device.sign(&statement.digest());
         Ok(Signed {
-            fields: [
-                ("device_key", device.public().to_base64()),
-                ("signature", signature.clone()),
-                ("at", at.to_string()),
-            ],
+            fields: DeviceSignature {
+                device_key: device.public().to_base64(),
+                signature,
+                at: StatementTime::from_seconds(at),
+            },
             statement,
-            device_key: device.public().to_base64(),
-            signature,
         })
     }
 
@@ -423,8 +358,8 @@ impl OrgClient {
             mirror.record(
                 signed.statement.at,
                 &signed.statement,
-                &signed.device_key,
-                &signed.signature,
+                &signed.fields.device_key,
+                &signed.fields.signature,
                 &status,
             )
         })
@@ -436,26 +371,24 @@ impl OrgClient {
         }
     }
 
-    /// A signed decision on request `id`: the member signs the request as the server shows it.
-    async fn decide(
+    /// A signed decision on request `id`: the member signs the request as the server shows it;
+    /// `params` makes the call's fields from the step-up and the signature.
+    async fn decide<C: Call<Answer = RequestView>>(
         &self,
-        call: &str,
         id: &str,
         kind: DecisionKind,
         step_up: StepUp<'_>,
-        reason: Option<&str>,
+        params: impl FnOnce(RequestStepUp, DeviceSignature) -> C::Params,
     ) -> Result<RequestView, ClientError> {
         let request = self.get_request(id).await?;
-        let mut params: Vec<(&str, String)> =
-            vec![("id", id.to_owned()), ("otp", step_up.otp.to_owned())];
         let signed = self
             .signature(id, &request.payload, kind, step_up.device)
             .await?;
-        params.extend(signed.fields.clone());
-        if let Some(r) = reason {
-            params.push(("reason", r.to_owned()));
-        }
-        let view: RequestView = self.call(call, &borrowed(&params)).await?;
+        let on = RequestStepUp {
+            id: id.to_owned(),
+            otp: Otp::from(step_up.otp),
+        };
+        let view = self.call::<C>(&params(on, signed.fields.clone())).await?;
         self.mirror(signed, view.status).await;
         Ok(view)
     }
@@ -463,7 +396,11 @@ impl OrgClient {
     /// Reveals, once, the key of a service user created by the member's request (stepped up
     /// with the member's code).
     pub async fn reveal(&self, id: &str, otp: &str) -> Result<RevealedKey, ClientError> {
-        self.call("Reveal", &[("id", id), ("otp", otp)]).await
+        let params = RequestStepUp {
+            id: id.to_owned(),
+            otp: Otp::from(otp),
+        };
+        self.call::<call::Reveal>(&params).await
     }
 
     /// What replacing `workflow`'s policy with `policy` (`None`: removing it) would change.
@@ -472,15 +409,11 @@ impl OrgClient {
         workflow: Workflow,
         policy: Option<Policy>,
     ) -> Result<PolicyDiff, ClientError> {
-        let json = serde_json::to_string(&policy).map_err(|e| ClientError::Protocol {
-            url: String::new(),
-            message: e.to_string(),
-        })?;
-        self.call(
-            "PolicyDiff",
-            &[("workflow", workflow.as_str()), ("policy", json.as_str())],
-        )
-        .await
+        let params = PolicyDiffParams {
+            workflow,
+            policy: JsonText(policy),
+        };
+        self.call::<call::PolicyDiff>(&params).await
     }
 
     /// Whether `workflow`'s policy could be locked (by `as_member`, or the caller), and its bus factor.
@@ -489,17 +422,19 @@ impl OrgClient {
         workflow: Workflow,
         as_member: Option<&str>,
     ) -> Result<LockCheck, ClientError> {
-        let mut params = vec![("workflow", workflow.as_str())];
-        if let Some(m) = as_member {
-            params.push(("as", m));
-        }
-        self.call("LockCheck", &params).await
+        let params = LockCheckParams {
+            workflow,
+            as_member: as_member.map(str::to_owned),
+        };
+        self.call::<call::LockCheck>(&params).await
     }
 
     /// Approves a request with the member's current TOTP code.
     pub async fn approve(&self, id: &str, step_up: StepUp<'_>) -> Result<RequestView, ClientError> {
-        self.decide("Approve", id, DecisionKind::Approve, step_up, None)
-            .await
+        self.decide::<call::Approve>(id, DecisionKind::Approve, step_up, |on, signed| {
+            SignedDecision { on, signed }
+        })
+        .await
     }
 
     /// Rejects a request with the member's current TOTP code and an optional reason.
@@ -509,28 +444,36 @@ impl OrgClient {
         step_up: StepUp<'_>,
         reason: Option<&str>,
     ) -> Result<RequestView, ClientError> {
-        self.decide("Reject", id, DecisionKind::Reject, step_up, reason)
-            .await
+        let reason = reason.map(str::to_owned);
+        self.decide::<call::Reject>(id, DecisionKind::Reject, step_up, |on, signed| {
+            RejectParams { on, signed, reason }
+        })
+        .await
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        name: &str,
-        params: &[(&str, &str)],
-    ) -> Result<T, ClientError> {
-        let path = format!("/0/org/{name}");
+    /// Calls `C`: its fields after a fresh `nonce`, signed with the key, answered in the envelope.
+    async fn call<C: Call>(&self, params: &C::Params) -> Result<C::Answer, ClientError> {
+        let path = C::NAME.path();
         let url = self
             .base
             .join(&path)
             .map_err(|_| ClientError::BaseUrl(self.base.to_string()))?;
-        let _turn = self.key.turn.lock().await;
-        let nonce = self.key.nonces().next()?.to_string();
-        let mut fields: Vec<(&str, &str)> = vec![("nonce", &nonce)];
-        fields.extend_from_slice(params);
-        let body = serde_urlencoded::to_string(&fields).map_err(|e| ClientError::Protocol {
+        let fields = serde_urlencoded::to_string(params).map_err(|e| ClientError::Protocol {
             url: url.to_string(),
             message: e.to_string(),
         })?;
+        let _turn = self.key.turn.lock().await;
+        let nonce = self.key.nonces().next()?.to_string();
+        let mut body = serde_urlencoded::to_string([("nonce", nonce.as_str())]).map_err(|e| {
+            ClientError::Protocol {
+                url: url.to_string(),
+                message: e.to_string(),
+            }
+        })?;
+        if !fields.is_empty() {
+            body.push('&');
+            body.push_str(&fields);
+        }
         let creds = self.key.credentials();
         let sign = countersign_kraken::sign(&creds.api_secret, &path, &nonce, &body);
         let unreachable = |e: reqwest::Error| ClientError::Unreachable {
@@ -551,7 +494,7 @@ impl OrgClient {
             .await
             .map_err(unreachable)?;
         let bytes = response.bytes().await.map_err(unreachable)?;
-        let envelope: Envelope<T> =
+        let envelope: Envelope<C::Answer> =
             serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
                 url: url.to_string(),
                 message: e.to_string(),
@@ -565,9 +508,4 @@ impl OrgClient {
         }
         Ok(envelope.into_result()?)
     }
-}
-
-/// `(name, owned value)` pairs as the borrowed pairs `call` takes.
-fn borrowed<'a>(params: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
-    params.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

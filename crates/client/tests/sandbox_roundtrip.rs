@@ -262,7 +262,7 @@ async fn authentication_fails_with_the_exchange_strings() {
         api_secret: ApiSecret::from_base64(&h.creds.members[1].api_secret).expect("secret"),
         ..good.clone()
     };
-    let expect = |r: Result<countersign_client::Me, ClientError>, e: ApiError| match r {
+    let expect = |r: Result<countersign_client::MeResult, ClientError>, e: ApiError| match r {
         Err(ClientError::Api(got)) => assert_eq!(got, e),
         other => panic!("expected {e}, got {other:?}"),
     };

@@ -1,6 +1,6 @@
 //! The exchange's ledger and trades export format (no I/O: bytes go to a `Write` or a `Vec` and
 //! come from a slice, time is passed in), and the offline review store over it (SQLite: `store`
-//! writes the workspace file, and `table` reads its rows back into memory).
+//! writes the workspace file and reads its rows back into memory, which `query` reviews).
 //!
 //! - [`LedgerRow`], [`TradeRow`]: one line of `ledgers.csv` / `trades.csv`, holding every field any
 //!   layout has carried; money is [`rust_decimal::Decimal`] with the scale the exchange printed.
@@ -24,7 +24,7 @@
 //!   [`SourceFile`]s, checks them with what is stored and stores them in one transaction,
 //!   idempotently, returning an [`ImportOutcome`] ([`FileOutcome`] per file); [`Workspace::check`]
 //!   re-runs the check over everything stored. Rows are stored in blocks and reviewed from
-//!   memory (the crate-private `table` module).
+//!   memory (the store's crate-private `codec` and `table` modules).
 //! - [`query`]: a [`Filter`] (dates from [`DateRange::parse`], relative to a given now) over a
 //!   workspace: [`Workspace::page`] ([`Page`] of [`StoredRow`]s), [`Workspace::totals`] by
 //!   [`Dimension`] ([`TotalRow`], exact), [`Workspace::balance_at`], [`Workspace::balance_series`],
@@ -43,7 +43,6 @@ pub mod import;
 mod ledger;
 pub mod query;
 pub mod store;
-mod table;
 mod time;
 mod trades;
 

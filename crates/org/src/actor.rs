@@ -1,10 +1,13 @@
-//! Members, service users and the workflow permissions members hold.
+//! Who acts: [`Member`]s (holding [`Permissions`]) and [`ServiceUser`]s (acting through their
+//! API key), their ids, an [`Actor`] of either kind, and an [`ActorRef`] naming one for display.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-use crate::Workflow;
+use crate::permission::{AccountPermission, Permissions};
+use crate::scope::ApiKeySpec;
 
 /// A member's id (stable; names can change).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -26,126 +29,27 @@ pub enum Actor {
     ServiceUser(ServiceUserId),
 }
 
-/// What a member may do within one workflow.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
-)]
-#[ts(export)]
+/// Whether an actor is a person or a bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-pub enum WorkflowPermission {
-    /// See the workflow's requests.
-    View,
-    /// Create a request.
-    Initiate,
-    /// Review (approve or reject) others' requests.
-    Approve,
-    /// Complete a request at once when the policy allows it.
-    Execute,
+#[ts(export)]
+pub enum ActorKind {
+    /// A member.
+    Member,
+    /// A service user.
+    ServiceUser,
 }
 
-/// A member's workflow permissions. Additive: a new member holds none.
-///
-/// A bitset (one byte per workflow, one bit per permission): checking a permission is the hot
-/// path of every preview over a large Organization. On the wire it is a map of workflow to the
-/// permissions held on it: `{"initiate_withdrawal": ["view", "approve"], ...}`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Permissions([u8; 4]);
-
-/// The wire (and TypeScript) shape of [`Permissions`].
-#[doc(hidden)]
-#[derive(Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, rename = "Permissions")]
-pub struct PermissionsWire(BTreeMap<Workflow, Vec<WorkflowPermission>>);
-
-const PERMISSIONS: [WorkflowPermission; 4] = [
-    WorkflowPermission::View,
-    WorkflowPermission::Initiate,
-    WorkflowPermission::Approve,
-    WorkflowPermission::Execute,
-];
-
-fn slot(w: Workflow) -> usize {
-    match w {
-        Workflow::ManageAccess => 0,
-        Workflow::ManagePolicies => 1,
-        Workflow::ManageAddresses => 2,
-        Workflow::InitiateWithdrawal => 3,
-    }
-}
-
-fn bit(p: WorkflowPermission) -> u8 {
-    match p {
-        WorkflowPermission::View => 1,
-        WorkflowPermission::Initiate => 2,
-        WorkflowPermission::Approve => 4,
-        WorkflowPermission::Execute => 8,
-    }
-}
-
-impl Permissions {
-    /// No permissions at all.
-    pub fn none() -> Self {
-        Self::default()
-    }
-
-    /// Every permission on every workflow (the Owner's starting set).
-    pub fn all() -> Self {
-        Self([0b1111; 4])
-    }
-
-    /// Adds permissions on one workflow; returns `self` for chaining.
-    pub fn with(mut self, workflow: Workflow, perms: &[WorkflowPermission]) -> Self {
-        for perm in perms {
-            self.grant(workflow, *perm);
-        }
-        self
-    }
-
-    /// Grants one permission.
-    pub fn grant(&mut self, workflow: Workflow, perm: WorkflowPermission) {
-        self.0[slot(workflow)] |= bit(perm);
-    }
-
-    /// Whether the permission is held.
-    pub fn has(&self, workflow: Workflow, perm: WorkflowPermission) -> bool {
-        self.0[slot(workflow)] & bit(perm) != 0
-    }
-
-    /// The permissions held on one workflow, in order.
-    pub fn on(&self, workflow: Workflow) -> impl Iterator<Item = WorkflowPermission> + '_ {
-        PERMISSIONS
-            .into_iter()
-            .filter(move |p| self.has(workflow, *p))
-    }
-
-    fn to_wire(self) -> PermissionsWire {
-        PermissionsWire(
-            Workflow::ALL
-                .into_iter()
-                .map(|w| (w, self.on(w).collect::<Vec<_>>()))
-                .filter(|(_, ps)| !ps.is_empty())
-                .collect(),
-        )
-    }
-}
-
-impl Serialize for Permissions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_wire().serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Permissions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let wire = PermissionsWire::deserialize(d)?;
-        let mut p = Self::none();
-        for (w, perms) in wire.0 {
-            for perm in perms {
-                p.grant(w, perm);
-            }
-        }
-        Ok(p)
-    }
+/// Who did something: a member or a service user, by id and display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ActorRef {
+    /// Member or service user.
+    pub kind: ActorKind,
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
 }
 
 /// A person in the Organization.
@@ -161,7 +65,7 @@ pub struct Member {
     pub permissions: Permissions,
     /// Account permissions (Trade, Earn): they act at once and are never queued (spec §2).
     #[serde(default)]
-    pub account: BTreeSet<crate::AccountPermission>,
+    pub account: BTreeSet<AccountPermission>,
 }
 
 /// An API-only operator; what it may do is its API key's scopes.
@@ -172,7 +76,7 @@ pub struct ServiceUser {
     /// Display name (e.g. `rebalancer-bot`).
     pub name: String,
     /// Its API key's scopes and settings.
-    pub key: crate::ApiKeySpec,
+    pub key: ApiKeySpec,
 }
 
 impl Member {
@@ -186,33 +90,5 @@ impl ServiceUser {
     /// This service user as an [`Actor`].
     pub fn actor(&self) -> Actor {
         Actor::ServiceUser(self.id.clone())
-    }
-}
-
-#[cfg(test)]
-mod wire_tests {
-    use super::*;
-
-    #[test]
-    fn permissions_keep_their_wire_shape() {
-        let p = Permissions::none().with(
-            Workflow::InitiateWithdrawal,
-            &[WorkflowPermission::Approve, WorkflowPermission::View],
-        );
-        let json = serde_json::to_value(p).expect("serialise");
-        assert_eq!(
-            json,
-            serde_json::json!({"initiate_withdrawal": ["view", "approve"]})
-        );
-        let back: Permissions = serde_json::from_value(json).expect("parse");
-        assert_eq!(back, p);
-        assert_eq!(
-            serde_json::to_value(Permissions::none()).expect("serialise"),
-            serde_json::json!({})
-        );
-        let all: Permissions =
-            serde_json::from_value(serde_json::to_value(Permissions::all()).expect("s"))
-                .expect("p");
-        assert_eq!(all, Permissions::all());
     }
 }

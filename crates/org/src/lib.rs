@@ -15,10 +15,21 @@
 //! - [`DecisionStatement`]: what a member signs when deciding (request id, content hash,
 //!   decision, member, time), reduced to one digest.
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
+//!
+//! # Layers
+//!
+//! A module uses only modules below it. Plain data at the bottom: `permission` (workflows and
+//! the permissions held on them), `scope` (what an API key may do), `policy` (a policy and the
+//! diff of two), `actor` (members, service users, who did something). Then the rules over them:
+//! `request` (a request's lifecycle), `org` (the Organization and what completed requests do to
+//! it), and above both `policy_change`, `preview` (the decision procedure) and `statement`;
+//! `view` (what the org API shows) on top.
 
-pub(crate) mod actor;
+mod actor;
 mod org;
+pub(crate) mod permission;
 mod policy;
+mod policy_change;
 mod preview;
 mod request;
 mod scope;
@@ -27,16 +38,13 @@ mod statement;
 mod tests;
 pub mod view;
 
-pub use actor::{
-    Actor, Member, MemberId, Permissions, ServiceUser, ServiceUserId, WorkflowPermission,
+pub use actor::{Actor, Member, MemberId, ServiceUser, ServiceUserId};
+pub use org::{AddressEntry, Org, OrgChange, PayloadError};
+pub use permission::{
+    AccountPermission, Grant, Permissions, Workflow, WorkflowPermission, permission_diff,
 };
-pub use org::{
-    AccountPermission, AddressEntry, Grant, Org, OrgChange, PayloadError, permission_diff,
-    scope_diff,
-};
-pub use policy::{
-    Direction, LockCheck, Policy, PolicyDiff, PolicyFieldChange, diff as policy_field_diff,
-};
+pub use policy::{Direction, Policy, PolicyFieldChange, diff as policy_field_diff};
+pub use policy_change::{LockCheck, PolicyDiff};
 pub use preview::{
     Context, NAMED_APPROVERS, Preview, PreviewDecision, Refused, Submission, TraceStep, Verdict,
 };
@@ -44,6 +52,5 @@ pub use request::{
     Decision, DecisionRecord, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
     Transition,
 };
-pub use scope::{ApiKeySpec, KeySettings, KeySpecError, Scope, ScopeGroup, parse_cidr};
+pub use scope::{ApiKeySpec, KeySettings, KeySpecError, Scope, ScopeGroup, parse_cidr, scope_diff};
 pub use statement::{DecisionKind, DecisionStatement, content_hash};
-pub use view::Workflow;

@@ -1,29 +1,15 @@
 //! The Organization's state: members, service users, policies and the address book, and the
 //! effects completed requests have on it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::view::{ActorKind, ActorRef};
-use crate::{
-    Actor, ApiKeySpec, Member, MemberId, Permissions, Policy, RequestId, RequestPayload,
-    ServiceUser, ServiceUserId, Workflow, WorkflowPermission,
-};
-
-/// Account permissions: they act immediately and are never queued (spec §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum AccountPermission {
-    /// Trade.
-    Trade,
-    /// Allocate to Earn products.
-    EarnAllocate,
-    /// Deallocate from Earn products.
-    EarnDeallocate,
-}
+use crate::actor::{Actor, ActorKind, ActorRef, Member, MemberId, ServiceUser, ServiceUserId};
+use crate::permission::{Workflow, WorkflowPermission};
+use crate::policy::Policy;
+use crate::request::{RequestId, RequestPayload};
 
 /// An entry of the withdrawal address book, known by its `key` (name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -506,32 +492,4 @@ impl Org {
         };
         Ok(vec![change])
     }
-}
-
-/// Scopes a key gains and loses in a change, for the admin's diff.
-pub fn scope_diff(
-    before: &ApiKeySpec,
-    after: &ApiKeySpec,
-) -> (BTreeSet<crate::Scope>, BTreeSet<crate::Scope>) {
-    let gained = after.scopes.difference(&before.scopes).copied().collect();
-    let lost = before.scopes.difference(&after.scopes).copied().collect();
-    (gained, lost)
-}
-
-/// One workflow permission, as a pair.
-pub type Grant = (Workflow, WorkflowPermission);
-
-/// Permissions a member gains and loses in a change: `(gained, lost)`.
-pub fn permission_diff(before: &Permissions, after: &Permissions) -> (Vec<Grant>, Vec<Grant>) {
-    let pairs = |p: &Permissions| -> BTreeSet<(Workflow, WorkflowPermission)> {
-        Workflow::ALL
-            .into_iter()
-            .flat_map(|w| p.on(w).map(move |x| (w, x)))
-            .collect()
-    };
-    let (b, a) = (pairs(before), pairs(after));
-    (
-        a.difference(&b).copied().collect(),
-        b.difference(&a).copied().collect(),
-    )
 }

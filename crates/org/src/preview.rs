@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::view::ActorRef;
-use crate::{
-    Actor, Org, PayloadError, Policy, Request, RequestId, RequestPayload, RequestStatus, Scope,
-    Workflow, WorkflowPermission,
-};
+use crate::actor::{Actor, ActorRef, Member};
+use crate::org::{Org, PayloadError};
+use crate::permission::{Workflow, WorkflowPermission};
+use crate::policy::Policy;
+use crate::request::{Request, RequestId, RequestPayload, RequestStatus};
+use crate::scope::Scope;
 
 /// How many eligible approvers a preview names; it always counts them all.
 pub const NAMED_APPROVERS: usize = 20;
@@ -399,7 +400,7 @@ impl Org {
         // 4. The queue: who may approve, and can N ever be reached? Counting needs every
         // member; naming stops at NAMED_APPROVERS (by name), so a preview stays small and fast
         // in a large Organization.
-        let mut eligible: Vec<&crate::Member> = self
+        let mut eligible: Vec<&Member> = self
             .members
             .values()
             .filter(|m| {

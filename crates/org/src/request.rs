@@ -6,11 +6,10 @@ use ts_rs::TS;
 
 use std::collections::BTreeSet;
 
-use crate::view::ActorRef;
-use crate::{
-    AccountPermission, Actor, ApiKeySpec, Member, MemberId, Permissions, Policy, ServiceUserId,
-    Workflow, WorkflowPermission,
-};
+use crate::actor::{Actor, ActorRef, Member, MemberId, ServiceUserId};
+use crate::permission::{AccountPermission, Permissions, Workflow, WorkflowPermission};
+use crate::policy::Policy;
+use crate::scope::ApiKeySpec;
 
 /// A request's id (the exchange's `refid` for withdrawals).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -28,7 +27,7 @@ pub enum RequestPayload {
         /// Display name.
         name: String,
         /// Workflow permissions granted on joining.
-        #[ts(as = "crate::actor::PermissionsWire")]
+        #[ts(as = "crate::permission::PermissionsWire")]
         permissions: Permissions,
         /// Account permissions granted on joining (none when absent).
         #[serde(default)]
@@ -46,7 +45,7 @@ pub enum RequestPayload {
         #[ts(type = "string")]
         member: MemberId,
         /// The new permissions (replacing the old ones).
-        #[ts(as = "crate::actor::PermissionsWire")]
+        #[ts(as = "crate::permission::PermissionsWire")]
         permissions: Permissions,
         /// The new account permissions (replacing the old ones; none when absent).
         #[serde(default)]
@@ -306,7 +305,7 @@ pub enum Decision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRecord {
     /// Who decided (always a member).
-    pub member: crate::MemberId,
+    pub member: MemberId,
     /// What they decided.
     pub decision: Decision,
     /// When, unix seconds.

@@ -1,5 +1,6 @@
 //! API key settings and the key specification (scopes + settings), as in
-//! `shared/spec/organizations.md` §5. The scopes themselves are wire names: [`Scope`] lives in
+//! `shared/spec/organizations.md` §5, and what a change of key grants and takes away
+//! ([`scope_diff`]). The scopes themselves are wire names: [`Scope`] lives in
 //! `countersign-kraken` and is re-exported here.
 
 use std::collections::BTreeSet;
@@ -117,6 +118,13 @@ pub struct ApiKeySpec {
     pub scopes: BTreeSet<Scope>,
     /// Settings.
     pub settings: KeySettings,
+}
+
+/// Scopes a key gains and loses in a change, for the admin's diff.
+pub fn scope_diff(before: &ApiKeySpec, after: &ApiKeySpec) -> (BTreeSet<Scope>, BTreeSet<Scope>) {
+    let gained = after.scopes.difference(&before.scopes).copied().collect();
+    let lost = before.scopes.difference(&after.scopes).copied().collect();
+    (gained, lost)
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
-use crate::{MemberId, RequestPayload};
+use crate::actor::MemberId;
+use crate::request::RequestPayload;
 
 /// Which decision a statement records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

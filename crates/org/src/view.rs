@@ -4,80 +4,16 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{Actor, Decision, Member, Request, RequestPayload, RequestStatus};
+use crate::actor::{Actor, Member, ServiceUserId};
+use crate::org::{AddressEntry, Org};
+use crate::permission::{AccountPermission, Permissions, WorkflowPermission};
+use crate::policy::Policy;
+use crate::request::{Decision, Request, RequestPayload, RequestStatus};
+use crate::scope::ApiKeySpec;
 
-/// The four Organization workflows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum Workflow {
-    /// Members, permissions and service users.
-    ManageAccess,
-    /// Workflow policies.
-    ManagePolicies,
-    /// The withdrawal address book.
-    ManageAddresses,
-    /// Withdrawals.
-    InitiateWithdrawal,
-}
-
-impl Workflow {
-    /// Every workflow, in the spec's order.
-    pub const ALL: [Workflow; 4] = [
-        Self::ManageAccess,
-        Self::ManagePolicies,
-        Self::ManageAddresses,
-        Self::InitiateWithdrawal,
-    ];
-
-    /// The wire name (`initiate_withdrawal`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ManageAccess => "manage_access",
-            Self::ManagePolicies => "manage_policies",
-            Self::ManageAddresses => "manage_addresses",
-            Self::InitiateWithdrawal => "initiate_withdrawal",
-        }
-    }
-
-    /// The name people read (`Initiate Withdrawal`, ...).
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::ManageAccess => "Manage Access",
-            Self::ManagePolicies => "Manage Policies",
-            Self::ManageAddresses => "Manage Addresses",
-            Self::InitiateWithdrawal => "Initiate Withdrawal",
-        }
-    }
-
-    /// Parses a wire name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|w| w.as_str() == s)
-    }
-}
-
-/// Whether an actor is a person or a bot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum ActorKind {
-    /// A member.
-    Member,
-    /// A service user.
-    ServiceUser,
-}
-
-/// Who did something: a member or a service user, by id and display name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct ActorRef {
-    /// Member or service user.
-    pub kind: ActorKind,
-    /// Stable id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-}
+// The display shapes of other modules, here too for the API's users (`view::ActorRef`).
+pub use crate::actor::{ActorKind, ActorRef};
+pub use crate::permission::Workflow;
 
 /// One member's decision, as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -139,7 +75,7 @@ pub struct RequestView {
     /// What the viewer may do.
     pub viewer: Eligibility,
     /// The policy snapshotted at submission, which governs this request (`null`: none).
-    pub policy: Option<crate::Policy>,
+    pub policy: Option<Policy>,
     /// When it expires if still pending, unix seconds (`null`: never).
     #[ts(type = "number | null")]
     pub expires_at: Option<i64>,
@@ -158,12 +94,12 @@ impl RequestView {
         request: &Request,
         viewer: &Member,
         now: i64,
-        org: &crate::Org,
+        org: &Org,
         name_of: impl Fn(&Actor) -> ActorRef,
     ) -> Self {
         let current_policy = org.governing_policy(&request.payload);
         let still_eligible = if request.status == RequestStatus::Pending {
-            org.holders(request.workflow(), crate::WorkflowPermission::Approve)
+            org.holders(request.workflow(), WorkflowPermission::Approve)
                 .into_iter()
                 .filter(|m| request.check_can_decide(m, now).is_ok())
                 .map(|m| org.actor_ref(&m.actor()))
@@ -242,10 +178,10 @@ pub struct MemberView {
     /// Whether this is the Owner.
     pub is_owner: bool,
     /// Workflow permissions.
-    #[ts(as = "crate::actor::PermissionsWire")]
-    pub permissions: crate::Permissions,
+    #[ts(as = "crate::permission::PermissionsWire")]
+    pub permissions: Permissions,
     /// Account permissions (Trade, Earn Allocate, Earn Deallocate): immediate, never queued.
-    pub account: Vec<crate::AccountPermission>,
+    pub account: Vec<AccountPermission>,
 }
 
 /// A service user as the Service users area shows it.
@@ -257,7 +193,7 @@ pub struct ServiceUserView {
     /// Name.
     pub name: String,
     /// Its API key's scopes and settings.
-    pub key: crate::ApiKeySpec,
+    pub key: ApiKeySpec,
     /// When its key last signed a call, unix seconds (`null`: never).
     #[ts(type = "number | null")]
     pub last_used: Option<i64>,
@@ -270,7 +206,7 @@ pub struct PolicyView {
     /// The workflow.
     pub workflow: Workflow,
     /// Its policy (`null`: none — requests complete at once).
-    pub policy: Option<crate::Policy>,
+    pub policy: Option<Policy>,
     /// Members holding Approve on it.
     pub approvers: Vec<ActorRef>,
     /// How many approvers can be away before it can no longer complete anything.
@@ -290,12 +226,12 @@ pub struct OrgView {
     /// One entry per workflow, in the spec's order.
     pub policies: Vec<PolicyView>,
     /// The address book by key.
-    pub addresses: Vec<crate::AddressEntry>,
+    pub addresses: Vec<AddressEntry>,
 }
 
 impl OrgView {
     /// The view of `org`; `last_used` gives each service user's last key use.
-    pub fn new(org: &crate::Org, last_used: impl Fn(&crate::ServiceUserId) -> Option<i64>) -> Self {
+    pub fn new(org: &Org, last_used: impl Fn(&ServiceUserId) -> Option<i64>) -> Self {
         let mut members: Vec<MemberView> = org
             .members
             .values()
@@ -329,7 +265,7 @@ impl OrgView {
                 workflow: w,
                 policy: org.policy(w),
                 approvers: org
-                    .holders(w, crate::WorkflowPermission::Approve)
+                    .holders(w, WorkflowPermission::Approve)
                     .into_iter()
                     .map(|m| org.actor_ref(&m.actor()))
                     .collect(),

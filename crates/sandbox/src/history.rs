@@ -9,8 +9,8 @@
 use rust_decimal::Decimal;
 
 use crate::db::{self, LedgerEntry, SPOT_WALLET, StoreError};
-use crate::exchange::market::{self, PairSpec};
 use crate::ids;
+use crate::market::{self, PairSpec};
 
 /// A small deterministic generator (64-bit LCG, Knuth's constants): the same history every time.
 struct Dice(u64);

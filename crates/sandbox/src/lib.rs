@@ -8,6 +8,12 @@
 //! - [`RunningSandbox`]: a bound server on loopback with its base URL, for the app, the CLI and tests.
 //! - [`DemoCredentials`]: the demo members' and service users' keys and TOTP secrets, handed out
 //!   only on explicit opt-in (`--demo-credentials FILE`) or in-process to the app's sandbox panel.
+//!
+//! Modules use one another downward only (no cycle): the HTTP surfaces [`org_api`] and
+//! [`exchange`] sit on `lifecycle` (a request's life beyond one call: journal, complete, expire),
+//! [`auth`] and `db` (the store, one module per kind of row); [`seed`] writes the demo
+//! Organization and `history` its past, both through `db`; [`market`] (assets and pairs), [`gate`]
+//! (lockouts and the rate counter) and `ids` use nothing of the crate.
 
 pub mod auth;
 mod db;
@@ -15,6 +21,8 @@ pub mod exchange;
 pub mod gate;
 mod history;
 mod ids;
+mod lifecycle;
+pub mod market;
 pub mod org_api;
 pub mod seed;
 
@@ -182,7 +190,7 @@ impl Sandbox {
         asset: &str,
         amount: rust_decimal::Decimal,
     ) -> Result<String, ApplyError> {
-        let spec = exchange::market::asset(asset).ok_or(ApplyError::UnknownAsset)?;
+        let spec = market::asset(asset).ok_or(ApplyError::UnknownAsset)?;
         let refid = ids::refid();
         let mut conn = self.conn();
         let tx = conn.transaction()?;

@@ -98,23 +98,6 @@ fn members() -> [DemoMemberSpec; 5] {
     ]
 }
 
-/// The scopes of a member's own API key (used by the app and the CLI to call the org API).
-pub(crate) fn member_key() -> ApiKeySpec {
-    ApiKeySpec {
-        scopes: [
-            Scope::FundsQuery,
-            Scope::FundsAdd,
-            Scope::TradesQueryOpen,
-            Scope::TradesQueryClosed,
-            Scope::LedgerQuery,
-            Scope::ExportData,
-        ]
-        .into_iter()
-        .collect(),
-        ..ApiKeySpec::default()
-    }
-}
-
 const BOTS: &[(&str, &str, &[Scope])] = &[
     (
         "su-rebalancer",
@@ -262,7 +245,7 @@ pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
             &ids::api_key(),
             &ids::api_secret(),
             &member.actor(),
-            &member_key(),
+            &db::member_key(),
         )?;
         org.members.insert(member.id.clone(), member);
     }

@@ -29,11 +29,11 @@ use countersign_kraken::rest::{
 use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
 
-use super::market::{self, AssetSpec};
 use super::required;
 use super::trading::{request, spendable};
 use crate::auth::{Caller, internal};
 use crate::db::{self, StoreError};
+use crate::market::{self, AssetSpec};
 use crate::{ApplyError, Sandbox, ids};
 
 /// Smallest (de)allocation, in USD at reference prices.

@@ -19,9 +19,9 @@ use rusqlite::{OptionalExtension as _, params};
 use rust_decimal::Decimal;
 
 use super::ledger::Window;
-use super::market;
 use super::required;
 use crate::auth::{Caller, internal};
+use crate::market;
 use crate::{Sandbox, db};
 
 fn store(e: rusqlite::Error) -> ApiError {

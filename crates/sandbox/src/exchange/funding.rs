@@ -17,9 +17,9 @@ use countersign_kraken::{ApiError, FundingError};
 use countersign_org::{Context, RequestId, RequestPayload, RequestStatus, Verdict, Workflow};
 use rust_decimal::Decimal;
 
-use super::market::{self, AssetSpec};
 use super::{optional, required};
 use crate::auth::{Caller, internal};
+use crate::market::{self, AssetSpec};
 use crate::{Sandbox, db};
 
 /// The `asset` field, known to the sandbox.
@@ -306,9 +306,9 @@ pub(super) fn withdraw(sandbox: &Sandbox, caller: &Caller) -> Result<WithdrawRes
     let request = submission.request;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     db::insert_request(&tx, &request).map_err(internal)?;
-    crate::org_api::journal_submitted(&tx, &request, now)?;
+    crate::lifecycle::journal_submitted(&tx, &request, now)?;
     if request.status == RequestStatus::Completed {
-        crate::org_api::complete(&tx, &request, now)?;
+        crate::lifecycle::complete(&tx, &request, now)?;
     }
     tx.commit().map_err(|e| internal(e.into()))?;
     Ok(WithdrawResult {
@@ -325,7 +325,7 @@ pub(super) fn withdraw_status(
     let window = super::ledger::Window::of(caller);
     let now = sandbox.now();
     let mut conn = sandbox.conn();
-    crate::org_api::sweep_expired(&mut conn, now)?;
+    crate::lifecycle::sweep_expired(&mut conn, now)?;
     let requests = db::requests(&conn, &[Workflow::InitiateWithdrawal], None).map_err(internal)?;
     let mut out = Vec::new();
     for r in requests {
@@ -381,7 +381,7 @@ pub(super) fn withdraw_cancel(sandbox: &Sandbox, caller: &Caller) -> Result<bool
     let refid = required(caller, "refid")?;
     let now = sandbox.now();
     let mut conn = sandbox.conn();
-    crate::org_api::sweep_expired(&mut conn, now)?;
+    crate::lifecycle::sweep_expired(&mut conn, now)?;
     let mut request = db::request(&conn, refid)
         .map_err(internal)?
         .filter(

@@ -9,8 +9,8 @@ use rusqlite::types::Value;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
 
-use super::market;
 use crate::auth::{Caller, internal};
+use crate::market;
 use crate::{Sandbox, db};
 
 /// Entries per `Ledgers` page, as on the exchange.

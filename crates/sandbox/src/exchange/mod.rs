@@ -7,7 +7,8 @@
 //! (`otp`) — the per-key rate counter ([`crate::gate`]), and the permission the endpoint needs
 //! ([`Endpoint::requirement`]). Only then does the handler run.
 //!
-//! - [`market`]: assets and pairs, with names, fees and reference prices.
+//! - [`crate::market`]: assets and pairs, with names, fees and reference prices (shared with the
+//!   seed's history).
 //! - `funding`: balances, deposits, withdrawals (under the Organization's policy).
 //! - `ledger`: `Ledgers`, `QueryLedgers`, honouring the key's query window.
 //! - `export`: ledger and trades exports as the exchange's zip.
@@ -18,7 +19,6 @@ mod earn;
 mod export;
 mod funding;
 mod ledger;
-pub mod market;
 mod public;
 mod trading;
 

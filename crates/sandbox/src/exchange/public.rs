@@ -9,8 +9,8 @@ use countersign_kraken::{ApiError, Envelope, QueryError};
 use indexmap::IndexMap;
 use rust_decimal::Decimal;
 
-use super::market::{self, AssetSpec, PairSpec};
 use crate::Sandbox;
+use crate::market::{self, AssetSpec, PairSpec};
 
 pub(super) async fn call(
     State(sandbox): State<Sandbox>,

@@ -1,0 +1,112 @@
+//! Balances and the ledger: [`LedgerEntry`] lines posted per asset and wallet, each carrying the
+//! running balance, and movements that refuse to go negative.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rust_decimal::Decimal;
+
+use super::StoreError;
+
+pub(crate) fn set_balance(tx: &Connection, asset: &str, amount: Decimal) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO balances (asset, amount) VALUES (?1, ?2) ON CONFLICT(asset) DO UPDATE SET amount = excluded.amount",
+    )?
+    .execute(params![asset, amount.to_string()])?;
+    Ok(())
+}
+
+pub(crate) fn balance(conn: &Connection, asset: &str) -> Result<Decimal, StoreError> {
+    let s: Option<String> = conn
+        .prepare_cached("SELECT amount FROM balances WHERE asset = ?1")?
+        .query_row([asset], |r| r.get(0))
+        .optional()?;
+    s.map_or(Ok(Decimal::ZERO), |s| {
+        s.parse().map_err(|_| StoreError::Corrupt("balance"))
+    })
+}
+
+/// Every asset's spot balance, in one read.
+pub(crate) fn balances(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, Decimal>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT asset, amount FROM balances")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = std::collections::HashMap::new();
+    for row in rows {
+        let (asset, amount) = row?;
+        out.insert(
+            asset,
+            amount.parse().map_err(|_| StoreError::Corrupt("balance"))?,
+        );
+    }
+    Ok(out)
+}
+
+/// One ledger line as the exchange reports it: `balance = previous + amount - fee`, per asset and
+/// wallet.
+#[derive(Debug)]
+pub(crate) struct LedgerEntry<'a> {
+    pub refid: &'a str,
+    pub time: i64,
+    pub kind: &'a str,
+    pub subtype: &'a str,
+    pub asset: &'a str,
+    pub wallet: &'a str,
+    pub amount: Decimal,
+    pub fee: Decimal,
+    pub balance: Decimal,
+}
+
+/// The spot wallet, where balances live unless allocated to Earn.
+pub(crate) const SPOT_WALLET: &str = "spot / main";
+
+/// Posts a ledger entry and returns its ledger id.
+pub(crate) fn post_ledger(tx: &Connection, e: &LedgerEntry<'_>) -> Result<String, StoreError> {
+    let id = crate::ids::ledger_id();
+    tx.prepare_cached(
+        "INSERT INTO ledger (id, refid, time, type, subtype, asset, amount, fee, balance, aclass, wallet) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'currency', ?10)",
+    )?
+    .execute(params![
+        id,
+        e.refid,
+        e.time,
+        e.kind,
+        e.subtype,
+        e.asset,
+        e.amount.to_string(),
+        e.fee.to_string(),
+        e.balance.to_string(),
+        e.wallet
+    ])?;
+    Ok(id)
+}
+
+/// Moves `asset`'s spot balance by `amount - fee` and posts the entry; refuses to go negative.
+pub(crate) fn post_movement(
+    tx: &Connection,
+    refid: &str,
+    time: i64,
+    (kind, subtype): (&str, &str),
+    asset: &str,
+    amount: Decimal,
+    fee: Decimal,
+) -> Result<String, crate::ApplyError> {
+    let after = balance(tx, asset)? + amount - fee;
+    if after.is_sign_negative() {
+        return Err(crate::ApplyError::InsufficientFunds);
+    }
+    set_balance(tx, asset, after)?;
+    Ok(post_ledger(
+        tx,
+        &LedgerEntry {
+            refid,
+            time,
+            kind,
+            subtype,
+            asset,
+            wallet: SPOT_WALLET,
+            amount,
+            fee,
+            balance: after,
+        },
+    )?)
+}

@@ -1,0 +1,248 @@
+//! Requests and their decisions: inserting, reading (newest first), status changes, the device
+//! signatures' digests, and created keys held for their one-time reveal.
+
+use countersign_kraken::ApiSecret;
+use countersign_org::{
+    Decision, DecisionRecord, MemberId, Policy, Request, RequestId, RequestPayload, RequestStatus,
+    Workflow,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::keys::NewKey;
+use super::{StoreError, actor_from, actor_parts, json};
+
+/// Inserts a new request with its decisions.
+pub(crate) fn insert_request(tx: &Transaction<'_>, r: &Request) -> Result<(), StoreError> {
+    let (kind, id) = actor_parts(&r.initiator);
+    tx.execute(
+        "INSERT INTO requests (id, workflow, initiator_kind, initiator_id, payload, status, policy, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            r.id.0,
+            r.workflow().as_str(),
+            kind,
+            id,
+            json(&r.payload),
+            r.status.as_str(),
+            r.policy.as_ref().map(json),
+            r.created_at,
+            r.updated_at
+        ],
+    )?;
+    for (seq, d) in r.decisions.iter().enumerate() {
+        insert_decision(tx, &r.id, d, seq)?;
+    }
+    Ok(())
+}
+
+fn insert_decision(
+    tx: &Transaction<'_>,
+    id: &RequestId,
+    d: &DecisionRecord,
+    seq: usize,
+) -> Result<(), StoreError> {
+    let decision = match d.decision {
+        Decision::Approve => "approve",
+        Decision::Reject => "reject",
+    };
+    tx.execute(
+        "INSERT INTO decisions (request_id, member_id, decision, at, reason, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id.0, d.member.0, decision, d.at, d.reason, i64::try_from(seq).unwrap_or(i64::MAX)],
+    )?;
+    Ok(())
+}
+
+/// Persists a decided request: its status and its newest decision.
+pub(crate) fn record_decision(tx: &Transaction<'_>, r: &Request) -> Result<(), StoreError> {
+    let last = r
+        .decisions
+        .last()
+        .ok_or(StoreError::Corrupt("decision list"))?;
+    insert_decision(tx, &r.id, last, r.decisions.len() - 1)?;
+    tx.execute(
+        "UPDATE requests SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![r.id.0, r.status.as_str(), r.updated_at],
+    )?;
+    Ok(())
+}
+
+/// Stores the device signature of a member's decision on a request, with the statement's short
+/// digest that officers compare out of band.
+pub(crate) fn sign_decision(
+    conn: &Connection,
+    request: &RequestId,
+    member: &MemberId,
+    device_key: &str,
+    signature: &str,
+    digest: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE decisions SET device_key = ?3, signature = ?4, digest = ?5 WHERE request_id = ?1 AND member_id = ?2",
+        params![request.0, member.0, device_key, signature, digest],
+    )?;
+    Ok(())
+}
+
+/// The short digests of a request's signed decisions, by member id.
+pub(crate) fn decision_digests(
+    conn: &Connection,
+    request: &RequestId,
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT member_id, digest FROM decisions WHERE request_id = ?1 AND digest IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([&request.0], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+type RequestRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+);
+
+fn request_from_row(conn: &Connection, row: RequestRow) -> Result<Request, StoreError> {
+    let (id, kind, initiator_id, payload, status, policy, created_at, updated_at) = row;
+    let payload: RequestPayload =
+        serde_json::from_str(&payload).map_err(|_| StoreError::Corrupt("request payload"))?;
+    let policy: Option<Policy> = policy
+        .map(|p| serde_json::from_str(&p))
+        .transpose()
+        .map_err(|_| StoreError::Corrupt("policy snapshot"))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT member_id, decision, at, reason FROM decisions WHERE request_id = ?1 ORDER BY seq",
+    )?;
+    let decisions = stmt
+        .query_map([&id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?
+        .map(|row| {
+            let (member, decision, at, reason) = row?;
+            let decision = match decision.as_str() {
+                "approve" => Decision::Approve,
+                "reject" => Decision::Reject,
+                _ => return Err(StoreError::Corrupt("decision")),
+            };
+            Ok(DecisionRecord {
+                member: MemberId(member),
+                decision,
+                at,
+                reason,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Request {
+        id: RequestId(id),
+        initiator: actor_from(&kind, initiator_id)?,
+        payload,
+        status: RequestStatus::parse(&status).ok_or(StoreError::Corrupt("request status"))?,
+        policy,
+        decisions,
+        created_at,
+        updated_at,
+    })
+}
+
+const REQUEST_COLUMNS: &str =
+    "id, initiator_kind, initiator_id, payload, status, policy, created_at, updated_at";
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+pub(crate) fn request(conn: &Connection, id: &str) -> Result<Option<Request>, StoreError> {
+    let row = conn
+        .query_row(
+            &format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?1"),
+            [id],
+            read_row,
+        )
+        .optional()?;
+    row.map(|row| request_from_row(conn, row)).transpose()
+}
+
+/// Requests in the given workflows, optionally of one status, newest first.
+pub(crate) fn requests(
+    conn: &Connection,
+    workflows: &[Workflow],
+    status: Option<RequestStatus>,
+) -> Result<Vec<Request>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM requests WHERE (?1 IS NULL OR status = ?1) ORDER BY created_at DESC, id"
+    ))?;
+    let rows = stmt
+        .query_map([status.map(RequestStatus::as_str)], read_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let r = request_from_row(conn, row)?;
+        if workflows.contains(&r.workflow()) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Persists a status change that carries no new decision (cancel, expiry).
+pub(crate) fn update_status(tx: &Transaction<'_>, r: &Request) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE requests SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![r.id.0, r.status.as_str(), r.updated_at],
+    )?;
+    Ok(())
+}
+
+/// Keeps a created service user's key for its initiator's one-time reveal.
+pub(crate) fn store_reveal(
+    tx: &Transaction<'_>,
+    request: &RequestId,
+    key: &NewKey,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO reveals (request_id, api_key, secret) VALUES (?1, ?2, ?3)",
+        params![request.0, key.api_key, key.secret.to_base64()],
+    )?;
+    Ok(())
+}
+
+/// Takes (and forgets) a pending reveal: it can be read once.
+pub(crate) fn take_reveal(
+    tx: &Transaction<'_>,
+    request: &RequestId,
+) -> Result<Option<NewKey>, StoreError> {
+    let row: Option<(String, String)> = tx
+        .query_row(
+            "SELECT api_key, secret FROM reveals WHERE request_id = ?1",
+            [&request.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((api_key, secret)) = row else {
+        return Ok(None);
+    };
+    tx.execute("DELETE FROM reveals WHERE request_id = ?1", [&request.0])?;
+    Ok(Some(NewKey {
+        api_key,
+        secret: ApiSecret::from_base64(&secret).map_err(|_| StoreError::Corrupt("reveal"))?,
+    }))
+}

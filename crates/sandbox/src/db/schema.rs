@@ -1,0 +1,187 @@
+//! The store's schema and its migrations, in order; `PRAGMA user_version` counts how many ran.
+
+/// Schema migrations, in order; `PRAGMA user_version` counts how many have run.
+pub(super) const MIGRATIONS: &[&str] = &[
+    SCHEMA,
+    // 2: API key settings (spec §5); removed members and service users are kept (marked) so
+    //    history still names them; and secrets of created service users awaiting their one-time
+    //    reveal to the request's initiator.
+    "ALTER TABLE api_keys ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+     ALTER TABLE api_keys ADD COLUMN last_used INTEGER;
+     ALTER TABLE members ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE members ADD COLUMN account TEXT NOT NULL DEFAULT '[]';
+     ALTER TABLE service_users ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE reveals (
+         request_id TEXT PRIMARY KEY REFERENCES requests(id),
+         api_key TEXT NOT NULL,
+         secret TEXT NOT NULL
+     );",
+    // 3: the exchange's private API. The account's rate tier; a key's optional 2FA password
+    //    (server-side, like its secret); ledger entries gain aclass and wallet; members' keys
+    //    may read the account (balances, ledgers, orders, exports) — they never withdraw through
+    //    it, withdrawals by members go through the org API; exports, orders, trades and Earn.
+    "ALTER TABLE org ADD COLUMN rate_tier TEXT NOT NULL DEFAULT 'intermediate';
+     ALTER TABLE api_keys ADD COLUMN otp_password TEXT;
+     ALTER TABLE ledger ADD COLUMN aclass TEXT NOT NULL DEFAULT 'currency';
+     ALTER TABLE ledger ADD COLUMN wallet TEXT NOT NULL DEFAULT 'spot / main';
+     CREATE INDEX ledger_by_time ON ledger(time);
+     CREATE INDEX ledger_by_refid ON ledger(refid);
+     UPDATE api_keys SET scopes = '[\"funds_query\",\"funds_add\",\"trades_query_open\",\"trades_query_closed\",\"ledger_query\",\"export_data\"]'
+         WHERE owner_kind = 'member';
+     CREATE TABLE exports (
+         id TEXT PRIMARY KEY,
+         report TEXT NOT NULL CHECK (report IN ('ledgers', 'trades')),
+         description TEXT NOT NULL,
+         format TEXT NOT NULL,
+         fields TEXT NOT NULL,
+         starttm INTEGER NOT NULL,
+         endtm INTEGER NOT NULL,
+         created INTEGER NOT NULL,
+         status TEXT NOT NULL,
+         data BLOB
+     );
+     CREATE TABLE orders (
+         txid TEXT PRIMARY KEY,
+         pair TEXT NOT NULL,
+         side TEXT NOT NULL,
+         ordertype TEXT NOT NULL,
+         price TEXT NOT NULL,
+         volume TEXT NOT NULL,
+         vol_exec TEXT NOT NULL,
+         cost TEXT NOT NULL,
+         fee TEXT NOT NULL,
+         status TEXT NOT NULL,
+         userref INTEGER,
+         opentm INTEGER NOT NULL,
+         closetm INTEGER
+     );
+     CREATE INDEX orders_by_status ON orders(status, opentm);
+     CREATE TABLE trades (
+         txid TEXT PRIMARY KEY,
+         ordertxid TEXT NOT NULL REFERENCES orders(txid),
+         pair TEXT NOT NULL,
+         time INTEGER NOT NULL,
+         side TEXT NOT NULL,
+         ordertype TEXT NOT NULL,
+         price TEXT NOT NULL,
+         cost TEXT NOT NULL,
+         fee TEXT NOT NULL,
+         vol TEXT NOT NULL,
+         ledgers TEXT NOT NULL
+     );
+     CREATE TABLE earn_operations (
+         refid TEXT PRIMARY KEY,
+         kind TEXT NOT NULL CHECK (kind IN ('allocate', 'deallocate')),
+         strategy_id TEXT NOT NULL,
+         asset TEXT NOT NULL,
+         amount TEXT NOT NULL,
+         time INTEGER NOT NULL
+     );",
+    // 4: an order's client order id (`cl_ord_id`), unique among open orders as on the exchange.
+    "ALTER TABLE orders ADD COLUMN cl_ord_id TEXT;
+     CREATE UNIQUE INDEX open_orders_by_cl_ord_id ON orders(cl_ord_id)
+         WHERE status = 'open' AND cl_ord_id IS NOT NULL;",
+    // 5: the trust layer. Members' registered device keys; each decision's signature; and the
+    //    audit journal, hash-chained (`countersign_vault::journal`), appended in the same
+    //    transaction as what it records.
+    "CREATE TABLE devices (
+         member_id TEXT NOT NULL REFERENCES members(id),
+         device_key TEXT NOT NULL,
+         registered_at INTEGER NOT NULL,
+         PRIMARY KEY (member_id, device_key)
+     );
+     ALTER TABLE decisions ADD COLUMN device_key TEXT;
+     ALTER TABLE decisions ADD COLUMN signature TEXT;
+     ALTER TABLE decisions ADD COLUMN digest TEXT;
+     CREATE TABLE journal (
+         seq INTEGER PRIMARY KEY,
+         at INTEGER NOT NULL,
+         record TEXT NOT NULL
+     );",
+    // 6: 2FA enrollment. An invited member joins without an authenticator (`totp_enrolled` 0;
+    //    the `totp_secret` written at invitation is never revealed nor accepted) until they
+    //    confirm the secret `EnrollTotp` last generated for them (`pending_totp`).
+    "ALTER TABLE members ADD COLUMN totp_enrolled INTEGER NOT NULL DEFAULT 1;
+     ALTER TABLE members ADD COLUMN pending_totp TEXT;",
+];
+
+const SCHEMA: &str = r"
+CREATE TABLE org (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE members (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,                 -- unique among current members (the engine checks)
+    role TEXT NOT NULL,
+    is_owner INTEGER NOT NULL,
+    permissions TEXT NOT NULL,          -- JSON: {workflow: [permission]}
+    totp_secret TEXT NOT NULL,          -- base32; the sandbox plays the exchange and keeps it
+    last_otp_step INTEGER               -- newest TOTP step accepted: a code is accepted once
+);
+CREATE UNIQUE INDEX one_owner ON members(is_owner) WHERE is_owner = 1;
+CREATE TABLE service_users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL                  -- unique among current service users (the engine checks)
+);
+CREATE TABLE api_keys (
+    api_key TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,               -- base64; server-side, as the exchange keeps it
+    owner_kind TEXT NOT NULL CHECK (owner_kind IN ('member', 'service_user')),
+    owner_id TEXT NOT NULL,
+    scopes TEXT NOT NULL,               -- JSON array of wire permission names
+    nonce_window INTEGER NOT NULL DEFAULT 0,
+    highest_nonce INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE policies (
+    workflow TEXT PRIMARY KEY,
+    always_require_approval INTEGER NOT NULL,
+    required_approvals INTEGER NOT NULL CHECK (required_approvals >= 1),
+    locked INTEGER NOT NULL,
+    expires_after INTEGER
+);
+CREATE TABLE addresses (
+    key TEXT PRIMARY KEY,
+    asset TEXT NOT NULL,
+    method TEXT NOT NULL,
+    address TEXT NOT NULL,
+    verified INTEGER NOT NULL
+);
+CREATE TABLE balances (
+    asset TEXT PRIMARY KEY,
+    amount TEXT NOT NULL                -- decimal string
+);
+CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    initiator_kind TEXT NOT NULL,
+    initiator_id TEXT NOT NULL,
+    payload TEXT NOT NULL,              -- JSON RequestPayload
+    status TEXT NOT NULL,
+    policy TEXT,                        -- JSON Policy snapshot at submission
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX requests_by_status ON requests(status, created_at);
+CREATE TABLE decisions (
+    request_id TEXT NOT NULL REFERENCES requests(id),
+    member_id TEXT NOT NULL REFERENCES members(id),
+    decision TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    reason TEXT,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (request_id, member_id)
+);
+CREATE TABLE ledger (
+    id TEXT PRIMARY KEY,
+    refid TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    subtype TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    fee TEXT NOT NULL,
+    balance TEXT NOT NULL
+);
+";

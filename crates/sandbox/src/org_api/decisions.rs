@@ -1,0 +1,114 @@
+//! `Approve`, `Reject` and `Cancel`: the rules engine first (a refused decision spends no code),
+//! then the step-up and the device signature, then the decision, its effect and the journal in
+//! one transaction.
+
+use countersign_kraken::{ApiError, OrgRefusal};
+use countersign_org::view::RequestView;
+use countersign_org::{Decision, DecisionKind, DecisionStatement, RuleViolation, Transition};
+use countersign_orgapi::params::{RejectParams, RequestStepUp};
+use countersign_orgapi::{DeviceSignature, Otp};
+
+use crate::auth::{Caller, internal};
+use crate::{Sandbox, db};
+
+use super::stepup::{countersign, statement_time, step_up};
+use super::{invalid, load_visible, view};
+use crate::lifecycle::{complete, sweep_expired};
+
+pub(super) fn refusal(v: &RuleViolation) -> ApiError {
+    ApiError::Org(match v {
+        RuleViolation::NotPending(_) => OrgRefusal::NotPending,
+        RuleViolation::OwnRequest => OrgRefusal::SelfApproval,
+        RuleViolation::AlreadyDecided => OrgRefusal::AlreadyDecided,
+        RuleViolation::NotPermitted { .. } | RuleViolation::NotInitiator => {
+            OrgRefusal::NotPermitted
+        }
+    })
+}
+
+pub(super) fn decide(
+    sandbox: &Sandbox,
+    caller: &Caller,
+    decision: Decision,
+) -> Result<RequestView, ApiError> {
+    Otp::read(&caller.params).map_err(invalid)?;
+    // A reason is recorded with rejections only.
+    let reason = match decision {
+        Decision::Reject => RejectParams::read_reason(&caller.params).map_err(invalid)?,
+        Decision::Approve => None,
+    };
+    let now = sandbox.now();
+    let mut conn = sandbox.conn();
+    sweep_expired(&mut conn, now)?;
+    let RequestStepUp { id, otp } = RequestStepUp::read(&caller.params).map_err(invalid)?;
+    let (rec, mut request) = load_visible(&conn, caller, &id)?;
+    // Rules first: a refused decision does not spend the member's code.
+    request
+        .check_can_decide(&rec.member, now)
+        .map_err(|v| refusal(&v))?;
+    let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
+    let kind = match decision {
+        Decision::Approve => DecisionKind::Approve,
+        Decision::Reject => DecisionKind::Reject,
+    };
+    let statement = DecisionStatement::new(
+        &request.id.0,
+        &request.payload,
+        kind,
+        &rec.member.id,
+        statement_time(&signed)?,
+    );
+    let transition = request
+        .decide(&rec.member, decision, reason, now)
+        .map_err(|v| refusal(&v))?;
+
+    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    step_up(sandbox, &tx, &rec, &otp)?;
+    db::record_decision(&tx, &request).map_err(internal)?;
+    countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
+    db::sign_decision(
+        &tx,
+        &request.id,
+        &rec.member.id,
+        &signed.device_key,
+        &signed.signature,
+        &statement.short_digest(),
+    )
+    .map_err(internal)?;
+    if transition == Transition::Completed
+        && let Some(key) = complete(&tx, &request, now)?
+    {
+        // The approver completed it; the secret is kept for the initiator's one-time reveal.
+        db::store_reveal(&tx, &request.id, &key).map_err(internal)?;
+    }
+    tx.commit().map_err(|e| internal(e.into()))?;
+    let org = db::load_org(&conn).map_err(internal)?;
+    view(&conn, &org, &request, &rec.member, now)
+}
+
+pub(super) fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
+    Otp::read(&caller.params).map_err(invalid)?;
+    let now = sandbox.now();
+    let mut conn = sandbox.conn();
+    sweep_expired(&mut conn, now)?;
+    let RequestStepUp { id, otp } = RequestStepUp::read(&caller.params).map_err(invalid)?;
+    let (rec, mut request) = load_visible(&conn, caller, &id)?;
+    let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
+    let statement = DecisionStatement::new(
+        &request.id.0,
+        &request.payload,
+        DecisionKind::Cancel,
+        &rec.member.id,
+        statement_time(&signed)?,
+    );
+    request
+        .cancel(&rec.member.actor(), now)
+        .map_err(|v| refusal(&v))?;
+    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
+    step_up(sandbox, &tx, &rec, &otp)?;
+    db::update_status(&tx, &request).map_err(internal)?;
+    countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
+    tx.commit().map_err(|e| internal(e.into()))?;
+    let org = db::load_org(&conn).map_err(internal)?;
+    view(&conn, &org, &request, &rec.member, now)
+}

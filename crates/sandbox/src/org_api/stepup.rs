@@ -1,0 +1,88 @@
+//! A decision's proofs: the member's step-up code (accepted once; 5 wrong codes in a row lock
+//! the member's decisions for 15 minutes, see [`crate::gate`]) and the device signature of its
+//! [`countersign_org::DecisionStatement`], checked and journaled within the decision's
+//! transaction.
+
+use countersign_kraken::{ApiError, OrgRefusal};
+use countersign_org::{DecisionStatement, Member, RequestStatus};
+use countersign_orgapi::{DeviceSignature, Otp};
+
+use countersign_vault::{DevicePublicKey, JournalEvent};
+
+use crate::auth::internal;
+use crate::{Sandbox, db};
+
+/// Step-up: `otp` must be the member's current code (one step of skew), newer than the last
+/// code they spent — a code is accepted once. Spends it within `tx`, so a decision that fails
+/// later in the transaction does not burn it.
+pub(super) fn step_up(
+    sandbox: &Sandbox,
+    tx: &rusqlite::Transaction<'_>,
+    rec: &db::MemberRecord,
+    otp: &Otp,
+) -> Result<(), ApiError> {
+    let (now, now_ms) = (sandbox.now(), sandbox.now_ms());
+    let member = rec.member.id.0.as_str();
+    if !rec.totp_enrolled {
+        return Err(ApiError::Org(OrgRefusal::NotEnrolled));
+    }
+    sandbox
+        .gate()
+        .check_codes(member, now_ms)
+        .map_err(|_| ApiError::Org(OrgRefusal::LockedOut))?;
+    let Ok(step) = rec.totp.verify(
+        otp.as_str(),
+        u64::try_from(now).unwrap_or(0),
+        rec.last_otp_step,
+    ) else {
+        sandbox.gate().code_failed(member, now_ms);
+        return Err(ApiError::Org(OrgRefusal::InvalidOtp));
+    };
+    sandbox.gate().code_passed(member);
+    db::set_last_otp_step(tx, &rec.member.id, step).map_err(internal)
+}
+
+/// How far a signed decision's `at` may be from the server's clock, in seconds.
+pub const STATEMENT_WINDOW_SECONDS: i64 = 300;
+
+/// The signed statement's time (already checked to be decimal by `DeviceSignature::read`).
+pub(super) fn statement_time(signed: &DeviceSignature) -> Result<i64, ApiError> {
+    signed
+        .at
+        .seconds()
+        .ok_or(ApiError::InvalidArguments(Some("at".into())))
+}
+
+/// Checks the member's device signature of `statement` against the device keys registered to
+/// them, and journals the decision.
+pub(super) fn countersign(
+    tx: &rusqlite::Transaction<'_>,
+    member: &Member,
+    statement: &DecisionStatement,
+    signed: &DeviceSignature,
+    status: RequestStatus,
+    now: i64,
+) -> Result<(), ApiError> {
+    let refused = || ApiError::Org(OrgRefusal::InvalidSignature);
+    if (statement.at - now).abs() > STATEMENT_WINDOW_SECONDS {
+        return Err(refused());
+    }
+    let key = DevicePublicKey::from_base64(&signed.device_key).map_err(|_| refused())?;
+    if !key.verify(&statement.digest(), &signed.signature) {
+        return Err(refused());
+    }
+    if !db::device_registered(tx, &member.id, &signed.device_key).map_err(internal)? {
+        return Err(refused());
+    }
+    db::journal(
+        tx,
+        now,
+        JournalEvent::Decision {
+            statement: statement.clone(),
+            device_key: signed.device_key.clone(),
+            signature: signed.signature.clone(),
+            status: status.as_str().to_owned(),
+        },
+    )
+    .map_err(internal)
+}
