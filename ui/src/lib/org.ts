@@ -71,32 +71,12 @@ interface ScopeInfo {
 
 export const SCOPE_INFO: Record<Scope, ScopeInfo> = {
   funds_query: { label: "Query", group: "funds", allows: "View balances and funding status." },
-  funds_earn: {
-    label: "Earn",
-    group: "funds",
-    allows: "Allocate and deallocate Earn (staking and yield) products.",
-  },
-  funds_add: { label: "Deposit", group: "funds", allows: "Generate deposit addresses and view deposit history." },
-  funds_withdraw: {
-    label: "Withdraw",
-    group: "funds",
-    allows: "Submit withdrawal requests; queued for member approval when a policy governs Initiate Withdrawal.",
-  },
-  trades_query_open: {
-    label: "Query open orders & trades",
-    group: "orders_and_trades",
-    allows: "View open orders and active trades.",
-  },
-  trades_query_closed: {
-    label: "Query closed orders & trades",
-    group: "orders_and_trades",
-    allows: "View historical orders and completed trades.",
-  },
-  trades_modify: {
-    label: "Create & modify orders",
-    group: "orders_and_trades",
-    allows: "Place new orders and modify existing ones.",
-  },
+  funds_earn: { label: "Earn", group: "funds", allows: "Allocate and deallocate Earn (staking and yield) products." },
+  funds_add: { label: "Deposit", group: "funds", allows: "Generate deposit addresses, view deposit history." },
+  funds_withdraw: { label: "Withdraw", group: "funds", allows: "Submit withdrawal requests \u2014 queued for member approval when a policy governs Initiate Withdrawal." },
+  trades_query_open: { label: "Query open orders & trades", group: "orders_and_trades", allows: "View open orders and active trades." },
+  trades_query_closed: { label: "Query closed orders & trades", group: "orders_and_trades", allows: "View historical orders and completed trades." },
+  trades_modify: { label: "Create & modify orders", group: "orders_and_trades", allows: "Place new orders, modify existing ones." },
   trades_close: { label: "Cancel & close orders", group: "orders_and_trades", allows: "Cancel open orders, close positions." },
   ledger_query: { label: "Query ledger entries", group: "data", allows: "View transaction and ledger history." },
   export_data: { label: "Export data", group: "data", allows: "Export account data for reporting and reconciliation." },

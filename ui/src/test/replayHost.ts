@@ -5,7 +5,7 @@ import { HostError, toHostError, type Host } from "../platform/host";
 
 /**
  * A host that answers from a recording the Rust side made by driving the real app
- * (`src-tauri/tests/ui_fixtures.rs` writes `ui/src/fixtures/*.json`): every answer is one the
+ * (`src-tauri/tests/ui_fixtures/` writes `ui/src/fixtures/*.json`): every answer is one the
  * core gave, through the same IPC. No rule of the Organization or the ledger is written here:
  * a call the recording does not hold fails the test, and says where to record it.
  *
@@ -35,7 +35,7 @@ export interface RecordedState {
   calls: RecordedCall[];
 }
 
-/** What `ui_fixtures.rs` writes. */
+/** What `src-tauri/tests/ui_fixtures` writes. */
 export interface Recording {
   about: string;
   start: string;
@@ -121,7 +121,7 @@ export function createReplayHost(recording: Recording, options: ReplayHostOption
     if (call === undefined) {
       const what = `${name}(${JSON.stringify(args)}) in state "${current}"`;
       missed.push(what);
-      throw new HostError("internal", `No recording of ${what}: record it in src-tauri/tests/ui_fixtures.rs.`);
+      throw new HostError("internal", `No recording of ${what}: record it in src-tauri/tests/ui_fixtures/.`);
     }
     return call;
   }

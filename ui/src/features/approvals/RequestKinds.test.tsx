@@ -62,7 +62,7 @@ describe("Requests of every kind", () => {
     const scope = (name: string) => detail.querySelector(`[data-testid="scope"][data-scope="${name}"]`);
     expect(scope("trades_modify")).toHaveAttribute("data-granted", "true");
     expect(scope("trades_modify")).toHaveAttribute("data-group", "orders_and_trades");
-    expect(scope("trades_modify")).toHaveTextContent("Place new orders and modify existing ones.");
+    expect(scope("trades_modify")).toHaveTextContent("Place new orders, modify existing ones.");
     expect(scope("funds_withdraw")).toHaveAttribute("data-granted", "false");
     const settings = within(detail).getByTestId("key-settings");
     expect(settings).toHaveTextContent("198.51.100.7");

@@ -61,7 +61,7 @@ describe("Service users", () => {
     expect(withdraw).toHaveAttribute("data-granted", "false");
     expect(within(withdraw).getByRole("img", { name: "Not granted" })).toBeInTheDocument();
     expect(within(withdraw).getByTestId("scope-policy-badge")).toHaveTextContent("Governed by policy: queued for 2 approvals");
-    expect(withdraw).toHaveTextContent("Submit withdrawal requests; queued for member approval");
+    expect(withdraw).toHaveTextContent("Submit withdrawal requests — queued for member approval");
     expect(within(scopeIn(detail, "scope", "export_data")).getByRole("img", { name: "Granted" })).toBeInTheDocument();
     expect(detail.querySelectorAll('[data-testid="scope-policy-badge"]')).toHaveLength(1);
 

@@ -1,0 +1,217 @@
+//! The admin workbench: Eve Santos, the administrator, asks for a request of every workflow; Ada
+//! Okafor, the Owner, reviews them.
+
+use super::*;
+
+#[test]
+fn admin() {
+    let mut rec = Recording::new(
+        "admin",
+        "Eve Santos, the administrator, asks for a request of every workflow; Ada Okafor, the \
+         Owner, reviews them: a service user's creation, a key change, an address, policy \
+         changes (one of which changes the policy a pending request was submitted under).",
+        org_snapshot(),
+    );
+    {
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let hedge = json!({
+            "kind": "create_service_user",
+            "name": "hedge-bot",
+            "key": key(
+                &["funds_query", "trades_query_open", "trades_modify", "trades_close"],
+                true,
+                &["198.51.100.7"],
+            ),
+        });
+        s.query(
+            "preview_request",
+            json!({ "payload": hedge, "execute": false }),
+        )
+        .expect("preview");
+
+        s.act("submit_request", submit(&hedge, None), "eve-1")
+            .expect("queued");
+        let payout_key = json!({
+            "kind": "change_service_user_key",
+            "service_user": "su-payouts",
+            "key": key(&["funds_query", "funds_withdraw", "trades_modify"], false, &["2001:db8::/48"]),
+        });
+        s.act("submit_request", submit(&payout_key, None), "eve-2")
+            .expect("queued");
+        // Manage Addresses has no policy: the entry is added at once, stepped up with her code.
+        let code = s.code_of("m-eve");
+        let address = json!({
+            "kind": "add_address",
+            "key": "eur-savings",
+            "asset": "EUR",
+            "method": "SEPA",
+            "address": "DE02120300000000202051",
+        });
+        s.act("submit_request", submit(&address, Some(&code)), "eve-3")
+            .expect("added");
+        s.tick(30);
+        let tighten = json!({
+            "kind": "change_policy",
+            "workflow": "initiate_withdrawal",
+            "policy": policy(3, true),
+        });
+        s.act("submit_request", submit(&tighten, None), "eve-4")
+            .expect("queued");
+        let loosen = json!({
+            "kind": "change_policy",
+            "workflow": "manage_access",
+            "policy": policy(1, false),
+        });
+        s.act("submit_request", submit(&loosen, None), "eve-5")
+            .expect("queued");
+        s.act(
+            "switch_member",
+            json!({ "memberId": "m-ada" }),
+            "ada-review",
+        )
+        .expect("Ada");
+        // Ada approves the Manage Access policy change: the pending creation was submitted under
+        // the policy before, and says so.
+        let pending = s.pending();
+        let id = pending
+            .iter()
+            .find(|r| {
+                r["payload"]["kind"] == "change_policy"
+                    && r["payload"]["workflow"] == "manage_access"
+            })
+            .and_then(|r| r["id"].as_str())
+            .expect("the Manage Access change")
+            .to_owned();
+        let code = s.code_of("m-ada");
+        s.act(
+            "approve_request",
+            json!({ "id": id, "otp": code }),
+            "access-policy-changed",
+        )
+        .expect("approved");
+        for workflow in [
+            "manage_access",
+            "manage_policies",
+            "manage_addresses",
+            "initiate_withdrawal",
+        ] {
+            s.query("list_requests", filter(None, Some(workflow)))
+                .expect("listed");
+        }
+        // Eve, who asked, may cancel what she asked for.
+        s.act(
+            "switch_member",
+            json!({ "memberId": "m-eve" }),
+            "eve-review",
+        )
+        .expect("Eve");
+    }
+    {
+        // A service user created at once (Manage Access left without a policy): its key is
+        // revealed once, copied, stored in the keychain and then no longer kept.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let unguard =
+            json!({ "kind": "change_policy", "workflow": "manage_access", "policy": null });
+        let asked = s
+            .act(
+                "submit_request",
+                submit(&unguard, None),
+                "eve-asked-no-access-policy",
+            )
+            .expect("queued");
+        let id = asked["request"]["id"].as_str().expect("id").to_owned();
+        s.act(
+            "switch_member",
+            json!({ "memberId": "m-ada" }),
+            "ada-sees-no-access-policy",
+        )
+        .expect("Ada");
+        let code = s.code_of("m-ada");
+        s.act(
+            "approve_request",
+            json!({ "id": id, "otp": code }),
+            "no-access-policy",
+        )
+        .expect("approved");
+        let bot = json!({
+            "kind": "create_service_user",
+            "name": "hedge-bot",
+            "key": key(&["funds_query"], false, &[]),
+        });
+        let created = s
+            .act("submit_request", submit(&bot, None), "ada-created-bot")
+            .expect("created");
+        assert!(created["revealed"].is_object(), "{created}");
+        let id = created["request"]["id"].as_str().expect("id").to_owned();
+        s.query("copy_revealed_secret", json!({ "requestId": id }))
+            .expect("copied");
+        s.act(
+            "store_revealed_key",
+            json!({ "requestId": id }),
+            "bot-key-stored",
+        )
+        .expect("stored");
+        let refused = s.query("copy_revealed_secret", json!({ "requestId": id }));
+        assert_eq!(refused.expect_err("forgotten")["code"], "not_found");
+        s.query("forget_revealed_key", json!({ "requestId": id }))
+            .expect("forgotten");
+    }
+    {
+        // The reporting bot's key, previewed and submitted from its page: Withdraw in, Export
+        // data out.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let reporting = json!({
+            "kind": "change_service_user_key",
+            "service_user": "su-reporting",
+            "key": key(&["funds_query", "funds_withdraw", "trades_query_closed", "ledger_query"], false, &[]),
+        });
+        s.query(
+            "preview_request",
+            json!({ "payload": reporting, "execute": false }),
+        )
+        .expect("preview");
+        s.act(
+            "submit_request",
+            submit(&reporting, None),
+            "eve-asked-reporting-key",
+        )
+        .expect("queued");
+    }
+    {
+        // Without a policy on Initiate Withdrawal, a bot's withdrawal completes at once: Eve asks
+        // to remove it, Ada approves.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let remove =
+            json!({ "kind": "change_policy", "workflow": "initiate_withdrawal", "policy": null });
+        let asked = s
+            .act(
+                "submit_request",
+                submit(&remove, None),
+                "eve-asked-no-withdrawal-policy",
+            )
+            .expect("queued");
+        let id = asked["request"]["id"].as_str().expect("id").to_owned();
+        s.act(
+            "switch_member",
+            json!({ "memberId": "m-ada" }),
+            "ada-sees-no-withdrawal-policy",
+        )
+        .expect("Ada");
+        let code = s.code_of("m-ada");
+        s.act(
+            "approve_request",
+            json!({ "id": id, "otp": code }),
+            "no-withdrawal-policy",
+        )
+        .expect("approved");
+    }
+    rec.write();
+}
