@@ -44,14 +44,17 @@ test("a treasury officer approves a withdrawal and is refused their own", async 
     { timeout: 10_000, timeoutMsg: "the needs-me count did not drop" },
   );
 
-  // Their own request: refused with a clear error, and nothing changes.
+  // Their own request: no decision is offered, and the detail says why before any code is typed.
   const own = (await rows()).find((r) => r.initiator === me);
   assert.ok(own, `a withdrawal initiated by ${me}`);
-  await decide(own.id, await codeOf(me));
-  const error = await browser.$(sel("action-error"));
-  await error.waitForDisplayed({ timeout: 10_000 });
-  assert.equal(await error.getAttribute("data-code"), "self_approval");
-  assert.match(await error.getText(), /initiated this request/i);
+  await (await row(own.id)).click();
+  const approve = await browser.$(sel("approve"));
+  await approve.waitForDisplayed({ timeout: 5_000 });
+  assert.equal(await approve.isEnabled(), false, "Approve is disabled on the member's own request");
+  assert.equal(await (await browser.$(sel("reject"))).isEnabled(), false, "Reject is disabled too");
+  assert.match(await (await browser.$(".eligibility")).getText(), /initiated this request/i);
+  await browser.keys("a");
+  assert.equal(await (await browser.$(sel("otp-input"))).isExisting(), false, "the shortcut opens no prompt");
   assert.equal(await (await row(own.id)).getAttribute("data-approvals"), own.approvals);
 
   await browser.saveScreenshot(join(artifacts, "approvals.png"));

@@ -97,18 +97,22 @@ describe("Approvals", () => {
     expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^4$/);
   });
 
-  it("shows the self_approval error beside the prompt", async () => {
+  it("offers no decision on the member's own request: Approve and Reject disabled, the reason beside them", async () => {
     const { user } = renderApp();
     await user.click(await findRow(own.id));
-    expect(screen.getByRole("article", { name: `Request ${own.id}` })).toHaveTextContent(
-      "You initiated this request; a member can never approve or reject their own request",
-    );
-    await decide(user, own.id, "approve", await codeOf("Ben Ruiz"));
-
-    const error = await screen.findByTestId("action-error");
-    expect(error).toHaveAttribute("data-code", "self_approval");
-    expect(error).toHaveTextContent("You initiated this request; another member must approve it.");
-    expect(screen.getByTestId("otp-input")).toBeInTheDocument();
+    const detail = screen.getByRole("article", { name: `Request ${own.id}` });
+    const reason = "You initiated this request; a member can never approve or reject their own request";
+    expect(detail).toHaveTextContent(reason);
+    for (const button of ["approve", "reject"]) {
+      expect(within(detail).getByTestId(button)).toBeDisabled();
+      expect(within(detail).getByTestId(button)).toHaveAccessibleDescription(reason);
+    }
+    // Neither the buttons nor their shortcuts open a prompt: no code is typed for nothing.
+    await user.keyboard("a");
+    await user.keyboard("r");
+    expect(screen.queryByTestId("otp-input")).toBeNull();
+    // Cancelling it stays offered: it is the initiator's to withdraw.
+    expect(within(detail).getByTestId("cancel-request")).toBeEnabled();
     expect(rowOf(own.id)).toHaveAttribute("data-approvals", "0/2");
   });
 

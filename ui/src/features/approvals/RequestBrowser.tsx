@@ -117,7 +117,9 @@ export function RequestBrowser(props: RequestBrowserProps) {
         }
         case "a":
         case "r":
-          if (selected?.status !== "pending") return;
+          // Only what the member may decide: their own request, one they decided, one outside
+          // their permissions opens no prompt (the detail says why).
+          if (selected?.status !== "pending" || !selected.viewer.can_decide) return;
           setPrompt({ requestId: selected.id, action: event.key === "a" ? "approve" : "reject" });
           break;
         case "/":

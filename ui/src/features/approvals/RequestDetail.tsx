@@ -1,3 +1,4 @@
+import { useId } from "react";
 import { DecisionList } from "./DecisionList";
 import type { RequestView } from "../../bindings/RequestView";
 import { ActorName } from "../../components/ActorName";
@@ -25,6 +26,7 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
   const pending = request.status === "pending";
   const missing = request.required_approvals - request.approvals;
   const mine = request.initiator.kind === "member" && request.initiator.id === session?.member.id;
+  const eligibilityId = useId();
 
   return (
     <article className="detail" aria-label={`Request ${request.id}`}>
@@ -96,7 +98,7 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
 
       {pending && (
         <>
-          <p className={viewer.can_decide ? "eligibility eligible" : "eligibility"}>
+          <p id={eligibilityId} className={viewer.can_decide ? "eligibility eligible" : "eligibility"}>
             {viewer.can_decide
               ? `You may approve or reject this request; ${missing > 0 ? `${plural(missing, "more approval")} needed.` : "it is ready to complete."}`
               : (viewer.why_not ?? "You cannot decide on this request.")}
@@ -106,6 +108,8 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
               type="button"
               className="primary"
               data-testid="approve"
+              disabled={!viewer.can_decide}
+              aria-describedby={viewer.can_decide ? undefined : eligibilityId}
               aria-keyshortcuts="a"
               aria-expanded={prompt === "approve"}
               onClick={() => onPrompt("approve")}
@@ -115,6 +119,8 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
             <button
               type="button"
               data-testid="reject"
+              disabled={!viewer.can_decide}
+              aria-describedby={viewer.can_decide ? undefined : eligibilityId}
               aria-keyshortcuts="r"
               aria-expanded={prompt === "reject"}
               onClick={() => onPrompt("reject")}
