@@ -151,7 +151,12 @@ fn year_number(text: &str) -> Option<i64> {
 /// Days since 1970-01-01 of `YYYY-MM-DD`.
 fn parse_day(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    // Digits only: `str::parse` would also take a sign (`2025-+1-15`).
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !b[5..7].iter().chain(&b[8..10]).all(u8::is_ascii_digit)
+    {
         return None;
     }
     let y = year_number(&text[..4])?;
@@ -295,6 +300,17 @@ mod tests {
             "1969",
             "soon",
         ] {
+            assert!(
+                DateRange::parse(bad, at("2025-03-15 00:00:00")).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_a_signed_month_or_day() {
+        // `+1` reads as a number but is not how a date is written.
+        for bad in ["2025-+1-15", "2025-01-+5"] {
             assert!(
                 DateRange::parse(bad, at("2025-03-15 00:00:00")).is_err(),
                 "{bad}"
