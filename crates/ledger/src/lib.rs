@@ -68,5 +68,5 @@ pub use store::{
     FileOutcome, FileStatus, ImportOutcome, ImportRecord, ImportStage, SourceFile, StoreError,
     Workspace,
 };
-pub use time::{TICKS_PER_SECOND, TimeError, Timestamp, civil_from_days};
+pub use time::{TICKS_PER_SECOND, TimeError, Timestamp};
 pub use trades::{TradeRow, TradesColumn, TradesLayout};
