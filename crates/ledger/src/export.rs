@@ -17,12 +17,12 @@
 use std::io::{self, Cursor, Write};
 
 use chrono::{Datelike, Timelike};
+use countersign_kraken::Timestamp;
 use rust_decimal::Decimal;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use crate::ledger::{LedgerColumn, LedgerLayout, LedgerRow};
-use crate::time::Timestamp;
 use crate::trades::{TradeRow, TradesColumn, TradesLayout};
 
 /// Which export a file is: the AddExport `report` and the single member of its zip.

@@ -8,8 +8,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, TimeDelta, Weekday};
-
-use crate::time::{TICKS_PER_SECOND, Timestamp};
+use countersign_kraken::{TICKS_PER_SECOND, Timestamp};
 
 /// A half-open UTC range of instants, `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,11 +31,11 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, NaiveTime};
 use compact_str::CompactString;
+use countersign_kraken::Timestamp;
 use rust_decimal::Decimal;
 
 use super::StoreError;
 use crate::ledger::LedgerRow;
-use crate::time::Timestamp;
 
 /// Rows per block: large enough that a million rows are a few hundred blobs, small enough that
 /// a block is written while the next is encoded without holding much.

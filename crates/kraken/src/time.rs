@@ -1,18 +1,26 @@
 //! [`Timestamp`]: an instant as the exchange keeps it, unix time in ten-thousandths of a second,
-//! and its two CSV spellings.
+//! and its spellings.
 //!
-//! The exchange's API reports times as unix seconds with four decimals (`1730536783.3077`); the
-//! exports print them in UTC as `YYYY-MM-DD HH:MM:SS`, ledgers truncated to the second and trades
-//! with the fraction (trailing zeros dropped: `08:39:43.3077`, `15:38:52.783`). Both are derived
-//! from the same stored value, so nothing is lost between the API, the ledger and the trades file.
-//! Calendar work (dates, months, weekdays, display) is chrono's, on [`Timestamp::utc`].
+//! The exchange's API writes times as unix seconds with up to four decimals, as a JSON number or
+//! a string (`1730536783.3077`, `"1688669085"`): that is the type's serde, `Display` and
+//! `FromStr`. The ledgers and trades exports print them in UTC as `YYYY-MM-DD HH:MM:SS`, ledgers
+//! truncated to the second and trades with the fraction (trailing zeros dropped:
+//! `08:39:43.3077`, `15:38:52.783`): [`Timestamp::to_csv_seconds`],
+//! [`Timestamp::to_csv_with_fraction`], [`Timestamp::parse_csv`]. The REST results, the exports
+//! and the review store hold this one type, so nothing is lost between the API, the ledger and
+//! the trades file. Calendar work (dates, months, weekdays, display) is chrono's, on
+//! [`Timestamp::utc`]; nothing here reads a clock.
 
+use std::fmt;
 use std::fmt::Write as _;
+use std::str::FromStr;
 
-use chrono::format::{Fixed, Item, Numeric, Pad, Parsed};
+use chrono::format::{Item, Numeric, Pad, Parsed};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// Sub-second resolution of a [`Timestamp`]: the exchange's four decimals.
 pub const TICKS_PER_SECOND: i64 = 10_000;
@@ -23,7 +31,7 @@ const NANOS_PER_TICK: i64 = 100_000;
 /// Last second the four-digit year of the CSV can spell: 9999-12-31 23:59:59 UTC.
 const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
 
-/// The exports' `YYYY-MM-DD HH:MM:SS[.f]` as chrono's parser items.
+/// The exports' `YYYY-MM-DD HH:MM:SS` (before any fraction) as chrono's parser items.
 const CSV_ITEMS: &[Item<'static>] = &[
     Item::Numeric(Numeric::Year, Pad::Zero),
     Item::Literal("-"),
@@ -36,15 +44,17 @@ const CSV_ITEMS: &[Item<'static>] = &[
     Item::Numeric(Numeric::Minute, Pad::Zero),
     Item::Literal(":"),
     Item::Numeric(Numeric::Second, Pad::Zero),
-    Item::Fixed(Fixed::Nanosecond),
 ];
 
 /// An instant in unix time with the exchange's ten-thousandth-of-a-second precision.
 ///
 /// Invariant: between 1970-01-01 00:00:00 and 9999-12-31 23:59:59.9999 UTC, the range the
 /// exports' `YYYY-MM-DD HH:MM:SS` spelling can express; constructors refuse anything else, so
-/// rendering never fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// rendering never fails. An integer count, so exact and ordered without floats.
+///
+/// Serialises as the API writes it: a JSON integer when whole, a number with its decimals
+/// otherwise; reads a number or a string. The default is the epoch (the API's `0`, "none").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
     ticks: i64,
 }
@@ -61,6 +71,9 @@ pub enum TimeError {
     /// Not `YYYY-MM-DD HH:MM:SS` with an optional `.f` of one to four digits, or not a real date.
     #[error("not an export time (YYYY-MM-DD HH:MM:SS[.ffff]): {0:?}")]
     Malformed(String),
+    /// Not a non-negative decimal number of unix seconds, the API's spelling.
+    #[error("not a unix timestamp: {0:?}")]
+    NotUnixSeconds(String),
 }
 
 impl Timestamp {
@@ -151,22 +164,28 @@ impl Timestamp {
     /// second has not been seen and is assumed to follow the same rule.
     pub fn to_csv_with_fraction(self) -> String {
         let mut out = self.to_csv_seconds();
-        let fraction = self.ticks % TICKS_PER_SECOND;
-        if fraction != 0 {
-            let digits = format!("{fraction:04}");
+        if let Some(digits) = self.fraction_digits() {
             // `write!` to a String cannot fail.
-            let _ = write!(out, ".{}", digits.trim_end_matches('0'));
+            let _ = write!(out, ".{digits}");
         }
         out
+    }
+
+    /// The fraction's four digits with trailing zeros dropped (`3077`, `783`, `0059`); none on a
+    /// whole second. Both the API's and the trades export's spelling end so.
+    fn fraction_digits(self) -> Option<String> {
+        let fraction = self.ticks % TICKS_PER_SECOND;
+        (fraction != 0).then(|| format!("{fraction:04}").trim_end_matches('0').to_owned())
     }
 
     /// Reads either CSV spelling: `YYYY-MM-DD HH:MM:SS` with an optional fraction of one to four
     /// digits, UTC.
     ///
-    /// Once per row of an import. chrono parses it (with its items built once, not a format
-    /// string read per row): 90–125 ns a time against 20–35 ns for the hand-written scanner it
-    /// replaced, about 70 ms of CPU per million rows over the import's two threads, which the
-    /// import bench (1,000,000 rows, read 0.45–0.78 s between runs) does not show.
+    /// Once per row of an import. chrono parses the date and time (its items built once, not a
+    /// format string read per row) in 90–150 ns, about four times the hand-written scanner it
+    /// replaced (20–35 ns): some 0.1 s of CPU per million rows, shared by the import's two
+    /// threads, which the import bench does not show (1,000,000 rows, read: 0.69 s with the
+    /// scanner, 0.48 s with chrono; the difference is the shared machine's noise).
     pub fn parse_csv(text: &str) -> Result<Self, TimeError> {
         let malformed = || TimeError::Malformed(text.to_owned());
         let (whole, fraction) = match text.split_once('.') {
@@ -185,21 +204,110 @@ impl Timestamp {
         if !shaped {
             return Err(malformed());
         }
-        if fraction.is_some_and(|f| f.len() > 4) {
-            return Err(TimeError::TooPrecise(text.to_owned()));
-        }
         let mut parsed = Parsed::new();
-        chrono::format::parse(&mut parsed, text, CSV_ITEMS.iter()).map_err(|_| malformed())?;
+        chrono::format::parse(&mut parsed, whole, CSV_ITEMS.iter()).map_err(|_| malformed())?;
         let t = parsed
             .to_naive_datetime_with_offset(0)
             .map_err(|_| malformed())?
             .and_utc();
-        // chrono reads `:60` as a leap second, a second nanosecond count the exports never write.
-        let sub = i64::from(t.timestamp_subsec_nanos()) / NANOS_PER_TICK;
-        if sub >= TICKS_PER_SECOND {
+        // chrono reads `:60` as a leap second (a nanosecond count past one second), which the
+        // exports never write.
+        if t.timestamp_subsec_nanos() != 0 {
             return Err(malformed());
         }
+        // The fraction is ticks, not chrono's nanoseconds: one to four digits, never rounded.
+        let sub = match fraction {
+            None => 0,
+            Some(f) if f.len() > 4 => return Err(TimeError::TooPrecise(text.to_owned())),
+            Some(f) if !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit()) => {
+                let scale = 10_i64.pow(4 - u32::try_from(f.len()).map_err(|_| malformed())?);
+                f.parse::<i64>().map_err(|_| malformed())? * scale
+            }
+            Some(_) => return Err(malformed()),
+        };
         Self::from_ticks(t.timestamp() * TICKS_PER_SECOND + sub)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// Unix seconds as the API writes them: `1688464484.1787`, `1688464484.1`, or `1688464484`
+    /// when whole.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.fraction_digits() {
+            Some(digits) => write!(f, "{}.{digits}", self.unix_seconds()),
+            None => write!(f, "{}", self.unix_seconds()),
+        }
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimeError;
+
+    /// Reads unix seconds with any number of decimals, rounded to four (what the API may send;
+    /// [`Timestamp::from_decimal_seconds`] refuses a fifth instead).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let not_unix = || TimeError::NotUnixSeconds(s.to_owned());
+        let d = Decimal::from_str(s.trim()).map_err(|_| not_unix())?;
+        if d.is_sign_negative() {
+            return Err(not_unix());
+        }
+        let ticks = d
+            .round_dp(4)
+            .checked_mul(Decimal::from(TICKS_PER_SECOND))
+            .ok_or_else(not_unix)?;
+        Self::from_ticks(ticks.trunc().to_i64().ok_or(TimeError::OutOfRange)?)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.ticks % TICKS_PER_SECOND == 0 {
+            return s.serialize_i64(self.unix_seconds());
+        }
+        // Parsing the exact decimal text gives the nearest double, which JSON writers print back
+        // as the same shortest text; no arithmetic happens on the float.
+        let text = self.to_string();
+        let n: f64 = text.parse().map_err(serde::ser::Error::custom)?;
+        s.serialize_f64(n)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TimestampVisitor)
+    }
+}
+
+/// Reads unix seconds from a JSON number or string (the wire's optional and string-typed
+/// fields build on it).
+pub(crate) struct TimestampVisitor;
+
+impl Visitor<'_> for TimestampVisitor {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unix seconds as a number or string")
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
+        let seconds = i64::try_from(v).map_err(|_| E::custom(TimeError::OutOfRange))?;
+        Timestamp::from_unix_seconds(seconds).map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Timestamp, E> {
+        if v < 0 {
+            return Err(E::custom(TimeError::NotUnixSeconds(v.to_string())));
+        }
+        Timestamp::from_unix_seconds(v).map_err(E::custom)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Timestamp, E> {
+        // `Display` for f64 prints the shortest text that reads back as `v`, never an exponent.
+        Timestamp::from_str(&v.to_string()).map_err(E::custom)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
+        Timestamp::from_str(v).map_err(E::custom)
     }
 }
 
@@ -282,6 +390,37 @@ mod tests {
     }
 
     #[test]
+    fn api_times_keep_four_decimals_exactly() {
+        for text in [
+            "1688464484.1787",
+            "1546992921.777",
+            "1373750306.9819",
+            "0",
+            "1688014586",
+        ] {
+            let t: Timestamp = serde_json::from_str(text).expect("parse");
+            assert_eq!(t.to_string(), text);
+            assert_eq!(serde_json::to_string(&t).expect("write"), text);
+        }
+        let t: Timestamp = serde_json::from_str("1688464484.1787").expect("parse");
+        assert_eq!(t.ticks(), 16_884_644_841_787);
+        assert_eq!(t.unix_seconds(), 1_688_464_484);
+        let s: Timestamp = serde_json::from_str("\"1688669085\"").expect("string");
+        assert_eq!(
+            s,
+            Timestamp::from_unix_seconds(1_688_669_085).expect("time")
+        );
+        assert!(serde_json::from_str::<Timestamp>("-1").is_err());
+        assert!(
+            Timestamp::from_unix_seconds(1).expect("time")
+                < Timestamp::from_ticks(10_001).expect("time")
+        );
+        // More decimals than four are rounded, as the API's readers always have.
+        let t: Timestamp = serde_json::from_str("\"1688464484.17875\"").expect("rounded");
+        assert_eq!(t.ticks(), 16_884_644_841_788);
+    }
+
+    #[test]
     fn refuses_what_is_not_an_export_time() {
         for bad in [
             "",
@@ -308,6 +447,18 @@ mod tests {
             Timestamp::from_unix_seconds(MAX_UNIX_SECONDS + 1),
             Err(TimeError::OutOfRange)
         );
+    }
+
+    #[test]
+    fn the_date_is_checked_before_the_fraction() {
+        assert!(matches!(
+            Timestamp::parse_csv("2023-02-29 08:39:43.12345"),
+            Err(TimeError::Malformed(_))
+        ));
+        assert!(matches!(
+            Timestamp::parse_csv("2024-11-02 08:39:43.abcde"),
+            Err(TimeError::TooPrecise(_))
+        ));
     }
 
     #[test]
