@@ -10,6 +10,9 @@
 //!   do next; [`Messages`] splits an `error` array into errors and [`ApiWarning`]s.
 //! - [`RateTier`], [`RateLimit`]: the per-key call counter by verification tier.
 //! - [`Scope`]: an API key permission by its wire name (`funds_withdraw`, ...).
+//! - [`Timestamp`]: an instant as the exchange keeps it (ten-thousandths of a second), with the
+//!   API's spelling (unix seconds) and the exports' (`YYYY-MM-DD HH:MM:SS[.ffff]` UTC); the one
+//!   time type of the REST results, the exports and the review store.
 //! - [`rest`]: every private endpoint ([`rest::Endpoint`], with its permission, rate cost and
 //!   retry safety) and its request and result types, shared by the client and the sandbox.
 
@@ -20,6 +23,7 @@ mod rate;
 pub mod rest;
 mod scope;
 mod sign;
+mod time;
 
 pub use envelope::Envelope;
 pub use error::{
@@ -29,6 +33,7 @@ pub use nonce::{NonceCheck, NonceWindow};
 pub use rate::{RateLimit, RateTier};
 pub use scope::{Scope, ScopeGroup};
 pub use sign::{ApiSecret, Credentials, SecretError, sign, verify_signature};
+pub use time::{TICKS_PER_SECOND, TimeError, Timestamp};
 
 /// HTTP header carrying the public API key.
 pub const HEADER_API_KEY: &str = "API-Key";

@@ -16,12 +16,13 @@
 
 use std::io::{self, Cursor, Write};
 
+use chrono::{Datelike, Timelike};
+use countersign_kraken::Timestamp;
 use rust_decimal::Decimal;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use crate::ledger::{LedgerColumn, LedgerLayout, LedgerRow};
-use crate::time::Timestamp;
 use crate::trades::{TradeRow, TradesColumn, TradesLayout};
 
 /// Which export a file is: the AddExport `report` and the single member of its zip.
@@ -248,17 +249,17 @@ pub fn export_zip(
     csv: &[u8],
     created: Timestamp,
 ) -> Result<Vec<u8>, ExportError> {
-    let c = created.civil();
+    let t = created.utc();
     let out_of_range = || ExportError::TimeOutOfZipRange(created.to_csv_seconds());
-    let part = |v: i64| u8::try_from(v).map_err(|_| out_of_range());
-    let year = u16::try_from(c.year).map_err(|_| out_of_range())?;
+    let part = |v: u32| u8::try_from(v).map_err(|_| out_of_range());
+    let year = u16::try_from(t.year()).map_err(|_| out_of_range())?;
     let modified = zip::DateTime::from_date_and_time(
         year,
-        part(c.month)?,
-        part(c.day)?,
-        part(c.hour)?,
-        part(c.minute)?,
-        part(c.second)?,
+        part(t.month())?,
+        part(t.day())?,
+        part(t.hour())?,
+        part(t.minute())?,
+        part(t.second())?,
     )
     .map_err(|_| out_of_range())?;
     let options = SimpleFileOptions::default()

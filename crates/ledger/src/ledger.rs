@@ -2,9 +2,8 @@
 //! exchange has shipped, [`LedgerLayout`].
 
 use compact_str::CompactString;
+use countersign_kraken::Timestamp;
 use rust_decimal::Decimal;
-
-use crate::time::Timestamp;
 
 /// One line of a ledgers export: one asset's balance change in one wallet.
 ///

@@ -30,7 +30,8 @@
 //!   [`Dimension`] ([`TotalRow`], exact), [`Workspace::balance_at`], [`Workspace::balance_series`],
 //!   [`Workspace::trades_with_legs`] ([`TradeGroup`]), [`Workspace::export_csv`] and
 //!   [`Workspace::balance_assertions`].
-//! - [`Timestamp`]: unix time in the exchange's ten-thousandths of a second.
+//! - [`Timestamp`] (the exchange's instant, from `countersign-kraken`, which the REST results
+//!   hold too): unix time in ten-thousandths of a second, with the exports' time spellings.
 //! - [`asset`]: asset codes, legacy (`XXBT`) and plain (`BTC`), and balance suffixes (`DOT28.S`).
 //!
 //! The sandbox writes exports with this crate; importers read them with it, and the CLI and the
@@ -43,7 +44,6 @@ pub mod import;
 mod ledger;
 pub mod query;
 pub mod store;
-mod time;
 mod trades;
 
 pub use asset::{AssetCode, AssetSuffix};
@@ -52,6 +52,7 @@ pub use check::{
     Request, RowIndex, RowRef, check,
 };
 pub use compact_str::CompactString;
+pub use countersign_kraken::{TICKS_PER_SECOND, TimeError, Timestamp};
 pub use export::{
     ExportError, ExportKind, LedgersCsvWriter, export_zip, write_ledgers_csv, write_trades_csv,
 };
@@ -68,5 +69,4 @@ pub use store::{
     FileOutcome, FileStatus, ImportOutcome, ImportRecord, ImportStage, SourceFile, StoreError,
     Workspace,
 };
-pub use time::{TICKS_PER_SECOND, TimeError, Timestamp, civil_from_days};
 pub use trades::{TradeRow, TradesColumn, TradesLayout};

@@ -1,9 +1,8 @@
 //! The trades export: [`TradeRow`], its columns [`TradesColumn`] and the column sets the exchange
 //! has shipped, [`TradesLayout`].
 
+use countersign_kraken::Timestamp;
 use rust_decimal::Decimal;
-
-use crate::time::Timestamp;
 
 /// One line of a trades export: one fill of an order.
 ///

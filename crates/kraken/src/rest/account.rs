@@ -6,7 +6,8 @@ use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::wire::{self, Timestamp, wire_enum};
+use super::wire::{self, wire_enum};
+use crate::Timestamp;
 
 /// Request of `Balance` (and its `BalanceEx` twin below).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::wire::{self, Timestamp, wire_enum};
+use super::wire::{self, wire_enum};
+use crate::Timestamp;
 
 /// Request of `DepositMethods`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

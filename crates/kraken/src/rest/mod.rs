@@ -11,8 +11,7 @@
 //!   [`TransferStatus`], [`WithdrawAddress`], deposits), Earn ([`EarnStrategy`],
 //!   [`EarnAllocations`]), trading ([`AddOrderRequest`], [`OrderInfo`], [`TradeInfo`]) and
 //!   public data ([`TimeResult`], [`AssetInfo`], [`AssetPairInfo`]).
-//! - [`Timestamp`]: result times (JSON numbers with up to 4 decimals) as integer
-//!   ten-thousandths of a second.
+//! - Result times are [`crate::Timestamp`] (JSON numbers with up to 4 decimals, or strings).
 //!
 //! Money is `rust_decimal::Decimal`, written as a decimal string and read from a string or a
 //! number (the official examples show both). Optional fields are skipped when `None` and read as
@@ -36,7 +35,6 @@ pub use endpoint::{Endpoint, Requirement};
 pub use funding::*;
 pub use public::*;
 pub use trading::*;
-pub use wire::{Timestamp, TimestampError};
 
 /// A request to a private endpoint, tied to the endpoint and the `result` it answers with.
 ///

@@ -4,7 +4,8 @@ use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::wire::{self, Timestamp, wire_enum};
+use super::wire::{self, wire_enum};
+use crate::Timestamp;
 
 wire_enum! {
     /// Order direction.

@@ -1,6 +1,6 @@
-//! Wire encodings shared by the REST types: [`Timestamp`], money as decimal strings, JSON numbers
-//! read into `Decimal` without float arithmetic, lenient request scalars, and the `wire_enum!`
-//! macro for string enums that keep unknown values.
+//! Wire encodings shared by the REST types: money as decimal strings, JSON numbers read into
+//! `Decimal` without float arithmetic, optional and string-typed [`Timestamp`]s, lenient request
+//! scalars, and the `wire_enum!` macro for string enums that keep unknown values.
 //!
 //! Results are parsed leniently (a decimal may arrive as a string or a number, as the official
 //! examples show both) and written strictly (money always as a decimal string). Request scalars
@@ -14,136 +14,7 @@ use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-/// Ten-thousandths of a second in one second: the exchange writes times with up to 4 decimals.
-const TICKS_PER_SEC: u64 = 10_000;
-
-/// A point in time as the exchange writes it in results: unix seconds with up to four decimals,
-/// as a JSON number (`1688464484.1787`).
-///
-/// Held as an integer count of ten-thousandths of a second, so it is exact and ordered without
-/// floats. Serialises as an integer when whole and as a number with its decimals otherwise.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(u64);
-
-/// A time that is not unix seconds with at most four decimals.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a unix timestamp: {0:?}")]
-pub struct TimestampError(String);
-
-impl Timestamp {
-    /// Whole unix seconds.
-    pub const fn from_secs(secs: u64) -> Self {
-        Self(secs.saturating_mul(TICKS_PER_SEC))
-    }
-
-    /// Unix milliseconds (the sub-ten-thousandth part is dropped).
-    pub const fn from_millis(ms: u64) -> Self {
-        Self(ms.saturating_mul(10))
-    }
-
-    /// Ten-thousandths of a second since the epoch.
-    pub const fn from_ten_thousandths(ticks: u64) -> Self {
-        Self(ticks)
-    }
-
-    /// Ten-thousandths of a second since the epoch.
-    pub const fn ten_thousandths(self) -> u64 {
-        self.0
-    }
-
-    /// Whole seconds since the epoch (rounded down).
-    pub const fn secs(self) -> u64 {
-        self.0 / TICKS_PER_SEC
-    }
-
-    /// Milliseconds since the epoch (rounded down).
-    pub const fn millis(self) -> u64 {
-        self.0 / 10
-    }
-
-    fn is_whole(self) -> bool {
-        self.0.is_multiple_of(TICKS_PER_SEC)
-    }
-}
-
-impl fmt::Display for Timestamp {
-    /// `1688464484.1787`, `1688464484.1`, or `1688464484` when whole.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = self.0 / TICKS_PER_SEC;
-        let frac = self.0 % TICKS_PER_SEC;
-        if frac == 0 {
-            return write!(f, "{secs}");
-        }
-        let digits = format!("{frac:04}");
-        write!(f, "{secs}.{}", digits.trim_end_matches('0'))
-    }
-}
-
-impl FromStr for Timestamp {
-    type Err = TimestampError;
-
-    /// Parses unix seconds with any number of decimals, rounding to four.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || TimestampError(s.to_owned());
-        let d = Decimal::from_str(s.trim()).map_err(|_| err())?;
-        if d.is_sign_negative() {
-            return Err(err());
-        }
-        let ticks = d
-            .round_dp(4)
-            .checked_mul(Decimal::from(TICKS_PER_SEC))
-            .ok_or_else(err)?;
-        u64::try_from(ticks.trunc()).map(Self).map_err(|_| err())
-    }
-}
-
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.is_whole() {
-            return s.serialize_u64(self.secs());
-        }
-        // Parsing the exact decimal text gives the nearest double, which JSON writers print back
-        // as the same shortest text; no arithmetic happens on the float.
-        let text = self.to_string();
-        let n: f64 = text.parse().map_err(serde::ser::Error::custom)?;
-        s.serialize_f64(n)
-    }
-}
-
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TimestampVisitor)
-    }
-}
-
-struct TimestampVisitor;
-
-impl Visitor<'_> for TimestampVisitor {
-    type Value = Timestamp;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("unix seconds as a number or string")
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
-        Ok(Timestamp::from_secs(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Timestamp, E> {
-        u64::try_from(v)
-            .map(Timestamp::from_secs)
-            .map_err(|_| E::custom(TimestampError(v.to_string())))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Timestamp, E> {
-        // `Display` for f64 prints the shortest text that reads back as `v`, never an exponent.
-        Timestamp::from_str(&v.to_string()).map_err(E::custom)
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
-        Timestamp::from_str(v).map_err(E::custom)
-    }
-}
+use crate::time::{Timestamp, TimestampVisitor};
 
 /// `Decimal` read from a JSON string or number without float arithmetic.
 pub(crate) struct DecimalVisitor;
@@ -652,29 +523,6 @@ pub(crate) use wire_enum;
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
-
-    #[test]
-    fn timestamps_keep_four_decimals_exactly() {
-        for text in [
-            "1688464484.1787",
-            "1546992921.777",
-            "1373750306.9819",
-            "0",
-            "1688014586",
-        ] {
-            let t: Timestamp = serde_json::from_str(text).expect("parse");
-            assert_eq!(t.to_string(), text);
-            assert_eq!(serde_json::to_string(&t).expect("write"), text);
-        }
-        let t: Timestamp = serde_json::from_str("1688464484.1787").expect("parse");
-        assert_eq!(t.ten_thousandths(), 16_884_644_841_787);
-        assert_eq!(t.secs(), 1_688_464_484);
-        assert_eq!(t.millis(), 1_688_464_484_178);
-        let s: Timestamp = serde_json::from_str("\"1688669085\"").expect("string");
-        assert_eq!(s, Timestamp::from_secs(1_688_669_085));
-        assert!(serde_json::from_str::<Timestamp>("-1").is_err());
-        assert!(Timestamp::from_secs(1) < Timestamp::from_ten_thousandths(10_001));
-    }
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Form {

@@ -6,10 +6,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+use countersign_kraken::Timestamp;
 use rust_decimal::Decimal;
 
 use crate::ledger::LedgerColumn;
-use crate::time::Timestamp;
 
 /// Where a row is: its file, line and `txid` (empty for a request row).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

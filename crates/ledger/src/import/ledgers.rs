@@ -322,7 +322,7 @@ mod tests {
 
     use super::*;
     use crate::import::{Export, ReadOptions, read_csv_parts};
-    use crate::time::Timestamp;
+    use countersign_kraken::Timestamp;
 
     fn rows(n: usize) -> Vec<LedgerRow> {
         (0..n)

@@ -10,11 +10,11 @@
 use std::str::FromStr;
 
 use compact_str::CompactString;
+use countersign_kraken::{TimeError, Timestamp};
 use rust_decimal::Decimal;
 
 use super::ReadOptions;
 use super::problem::{ImportError, ImportProblem, ImportWarning, LineEnd};
-use crate::time::{TimeError, Timestamp};
 
 /// Errors of one file, so each site names only line, column and problem.
 pub(super) struct Site<'a> {

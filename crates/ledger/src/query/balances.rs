@@ -1,6 +1,7 @@
 //! Balances: a chain's balance at an instant (see the `query` module docs for which row's), every
 //! chain's, a chain's series by period, and balance assertions as CSV.
 
+use countersign_kraken::{TICKS_PER_SECOND, Timestamp};
 use rust_decimal::Decimal;
 
 use super::Filter;
@@ -9,7 +10,6 @@ use super::select::Selection;
 use crate::asset;
 use crate::store::table::Entry;
 use crate::store::{StoreError, Workspace};
-use crate::time::{TICKS_PER_SECOND, Timestamp};
 
 /// A chain's balance at an instant.
 #[derive(Debug, Clone, PartialEq, Eq)]

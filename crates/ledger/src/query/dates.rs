@@ -3,12 +3,12 @@
 //! [`month_ends`] of assertions.
 //!
 //! Every range is half-open, `[from, to)`, in UTC; nothing here reads a clock (`now` is passed).
+//! The calendar (months, weeks from Monday, leap years) is chrono's.
 
 use std::fmt;
 
-use crate::time::{TICKS_PER_SECOND, Timestamp, civil_from_days, days_from_civil, days_in_month};
-
-const SECONDS_PER_DAY: i64 = 86_400;
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, TimeDelta, Weekday};
+use countersign_kraken::{TICKS_PER_SECOND, Timestamp};
 
 /// A half-open UTC range of instants, `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,18 +24,25 @@ pub struct DateRange {
 )]
 pub struct DateError(pub String);
 
-fn day(days: i64) -> Option<Timestamp> {
-    Timestamp::from_unix_seconds(days.checked_mul(SECONDS_PER_DAY)?).ok()
+/// The first of the month `n` months after `date`'s month (before it when `n` is negative).
+fn month_start_after(date: NaiveDate, n: i32) -> Option<NaiveDate> {
+    let first = date.with_day(1)?;
+    let months = Months::new(n.unsigned_abs());
+    if n < 0 {
+        first.checked_sub_months(months)
+    } else {
+        first.checked_add_months(months)
+    }
 }
 
-fn days_of(year: i64, month: i64, day: i64) -> i64 {
-    days_from_civil(year, month, day)
+/// The first instant of a UTC day, if there is such a day and a [`Timestamp`] can hold it.
+fn start_of(date: Option<NaiveDate>) -> Option<Timestamp> {
+    Timestamp::start_of_day(date?).ok()
 }
 
-/// (year, month) `n` months after `year`-`month`.
-pub(super) fn add_months(year: i64, month: i64, n: i64) -> (i64, i64) {
-    let index = year * 12 + (month - 1) + n;
-    (index.div_euclid(12), index.rem_euclid(12) + 1)
+/// The Monday starting `date`'s week.
+fn monday_of(date: NaiveDate) -> Option<NaiveDate> {
+    date.week(Weekday::Mon).checked_first_day()
 }
 
 impl DateRange {
@@ -47,39 +54,49 @@ impl DateRange {
             .map(str::to_ascii_lowercase)
             .collect();
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let today = now.unix_seconds().div_euclid(SECONDS_PER_DAY);
-        let (year, month, _) = civil_from_days(today);
-        let days = |from: i64, to: i64| -> Result<Self, DateError> {
+        let today = now.date();
+        let year = today.year();
+        // From the start of one UTC day to the start of another.
+        let days = |from: Option<NaiveDate>, to: Option<NaiveDate>| -> Result<Self, DateError> {
             Ok(Self {
-                from: day(from).ok_or_else(error)?,
-                to: day(to).ok_or_else(error)?,
+                from: start_of(from).ok_or_else(error)?,
+                to: start_of(to).ok_or_else(error)?,
             })
         };
-        let months = |(y1, m1): (i64, i64), (y2, m2): (i64, i64)| {
-            days(days_of(y1, m1, 1), days_of(y2, m2, 1))
+        // `count` whole months from the first of `year`-`month`.
+        let months = |year: i32, month: u32, count: u32| {
+            let first = NaiveDate::from_ymd_opt(year, month, 1);
+            days(
+                first,
+                first.and_then(|f| f.checked_add_months(Months::new(count))),
+            )
         };
-        let monday = today - (today + 3).rem_euclid(7);
+        let monday = monday_of(today);
+        let monday_after = |weeks: i64| monday?.checked_add_signed(TimeDelta::weeks(weeks));
         match words.as_slice() {
-            ["today"] => return days(today, today + 1),
-            ["yesterday"] => return days(today - 1, today),
-            ["this", "week"] => return days(monday, monday + 7),
-            ["last", "week"] => return days(monday - 7, monday),
-            ["this", "month"] => return months((year, month), add_months(year, month, 1)),
-            ["last", "month"] => return months(add_months(year, month, -1), (year, month)),
-            ["this", "year"] => return months((year, 1), (year + 1, 1)),
-            ["last", "year"] => return months((year - 1, 1), (year, 1)),
+            ["today"] => return days(Some(today), today.succ_opt()),
+            ["yesterday"] => return days(today.pred_opt(), Some(today)),
+            ["this", "week"] => return days(monday, monday_after(1)),
+            ["last", "week"] => return days(monday_after(-1), monday),
+            ["this", "month"] => return months(year, today.month(), 1),
+            ["last", "month"] => {
+                return days(month_start_after(today, -1), month_start_after(today, 0));
+            }
+            ["this", "year"] => return months(year, 1, 12),
+            ["last", "year"] => return months(year - 1, 1, 12),
             ["ytd"] => {
+                let first = NaiveDate::from_ymd_opt(year, 1, 1);
                 return Ok(Self {
-                    from: day(days_of(year, 1, 1)).ok_or_else(error)?,
+                    from: start_of(first).ok_or_else(error)?,
                     to: now,
                 });
             }
             ["last", n, "days" | "day"] => {
-                let n: i64 = n.parse().map_err(|_| error())?;
+                let n: u64 = n.parse().map_err(|_| error())?;
                 if !(1..=100_000).contains(&n) {
                     return Err(error());
                 }
-                return days(today - (n - 1), today + 1);
+                return days(today.checked_sub_days(Days::new(n - 1)), today.succ_opt());
             }
             [q] | [q, _] | [_, q] if quarter(q).is_some() => {
                 let quarter = quarter(q).ok_or_else(error)?;
@@ -91,31 +108,25 @@ impl DateRange {
                     }
                     _ => return Err(error()),
                 };
-                let first = (quarter - 1) * 3 + 1;
-                return months((y, first), add_months(y, first, 3));
+                return months(y, (quarter - 1) * 3 + 1, 3);
             }
             [_] | [_, _] => {}
             _ => return Err(error()),
         }
         let text = text.trim();
         if let Some(y) = year_number(text) {
-            return months((y, 1), (y + 1, 1));
+            return months(y, 1, 12);
         }
-        let number = |s: &str| -> Option<i64> {
-            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| s.parse().ok())
-                .flatten()
-        };
         if text.len() == 7 && text.as_bytes()[4] == b'-' {
             let y = year_number(&text[..4]).ok_or_else(error)?;
-            let m = number(&text[5..])
+            let m = digits(&text[5..])
                 .filter(|m| (1..=12).contains(m))
                 .ok_or_else(error)?;
-            return months((y, m), add_months(y, m, 1));
+            return months(y, m, 1);
         }
         if text.len() == 10 {
             let d = parse_day(text).ok_or_else(error)?;
-            return days(d, d + 1);
+            return days(Some(d), d.succ_opt());
         }
         // An instant: `2025-01-31T12:00:00Z`, or the export's `2025-01-31 12:00:00`.
         let instant = text
@@ -131,7 +142,7 @@ impl DateRange {
     }
 }
 
-fn quarter(word: &str) -> Option<i64> {
+fn quarter(word: &str) -> Option<u32> {
     match word {
         "q1" => Some(1),
         "q2" => Some(2),
@@ -141,26 +152,32 @@ fn quarter(word: &str) -> Option<i64> {
     }
 }
 
-fn year_number(text: &str) -> Option<i64> {
-    (text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()))
+/// A number of ASCII digits only (no sign, no space).
+fn digits(text: &str) -> Option<u32> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
         .then(|| text.parse().ok())
         .flatten()
+}
+
+fn year_number(text: &str) -> Option<i32> {
+    (text.len() == 4)
+        .then(|| digits(text))
+        .flatten()
+        .and_then(|y| i32::try_from(y).ok())
         .filter(|y| *y >= 1970)
 }
 
-/// Days since 1970-01-01 of `YYYY-MM-DD`.
-fn parse_day(text: &str) -> Option<i64> {
+/// The date `YYYY-MM-DD`.
+fn parse_day(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let y = year_number(&text[..4])?;
-    let m: i64 = text[5..7].parse().ok().filter(|m| (1..=12).contains(m))?;
-    let d: i64 = text[8..10]
-        .parse()
-        .ok()
-        .filter(|d| *d >= 1 && *d <= days_in_month(y, m))?;
-    Some(days_of(y, m, d))
+    NaiveDate::from_ymd_opt(
+        year_number(&text[..4])?,
+        digits(&text[5..7])?,
+        digits(&text[8..10])?,
+    )
 }
 
 impl fmt::Display for DateRange {
@@ -183,28 +200,47 @@ pub enum Bucket {
     Month,
 }
 
-pub(super) fn period_start(bucket: Bucket, seconds: i64) -> i64 {
-    let days = seconds.div_euclid(SECONDS_PER_DAY);
-    match bucket {
-        Bucket::Day => days * SECONDS_PER_DAY,
-        Bucket::Week => (days - (days + 3).rem_euclid(7)) * SECONDS_PER_DAY,
-        Bucket::Month => {
-            let (y, m, _) = civil_from_days(days);
-            days_of(y, m, 1) * SECONDS_PER_DAY
-        }
-    }
+/// The UTC date of a unix second. Every second a [`Timestamp`] holds has one; the fallback
+/// (1970-01-01) is never taken.
+fn date_of(seconds: i64) -> NaiveDate {
+    DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
 }
 
+/// The unix second a UTC day starts at.
+fn seconds_of(date: NaiveDate) -> i64 {
+    date.and_time(NaiveTime::MIN).and_utc().timestamp()
+}
+
+/// The unix second the period of `bucket` holding unix second `seconds` starts at.
+pub(super) fn period_start(bucket: Bucket, seconds: i64) -> i64 {
+    let date = date_of(seconds);
+    let start = match bucket {
+        Bucket::Day => Some(date),
+        Bucket::Week => monday_of(date),
+        Bucket::Month => date.with_day(1),
+    };
+    // Every day has a Monday on or before it and a first of its month within chrono's range.
+    seconds_of(start.unwrap_or(date))
+}
+
+/// The unix second the period after the one starting at `start` starts at; `i64::MAX` beyond
+/// chrono's calendar (year 262,143), which no [`Timestamp`] reaches.
 pub(super) fn next_period(bucket: Bucket, start: i64) -> i64 {
-    match bucket {
-        Bucket::Day => start + SECONDS_PER_DAY,
-        Bucket::Week => start + 7 * SECONDS_PER_DAY,
-        Bucket::Month => {
-            let (y, m, _) = civil_from_days(start.div_euclid(SECONDS_PER_DAY));
-            let (y, m) = add_months(y, m, 1);
-            days_of(y, m, 1) * SECONDS_PER_DAY
+    let next = match bucket {
+        Bucket::Day | Bucket::Week => {
+            let length = match bucket {
+                Bucket::Week => TimeDelta::weeks(1),
+                _ => TimeDelta::days(1),
+            };
+            DateTime::from_timestamp(start, 0)
+                .and_then(|t| t.checked_add_signed(length))
+                .map(|t| t.timestamp())
         }
-    }
+        Bucket::Month => month_start_after(date_of(start), 1).map(seconds_of),
+    };
+    next.unwrap_or(i64::MAX)
 }
 
 /// The month ends (exclusive instants, first of the next month) within `[from, to]`, and `to`
@@ -295,6 +331,17 @@ mod tests {
             "1969",
             "soon",
         ] {
+            assert!(
+                DateRange::parse(bad, at("2025-03-15 00:00:00")).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_a_signed_month_or_day() {
+        // `+1` reads as a number but is not how a date is written.
+        for bad in ["2025-+1-15", "2025-01-+5"] {
             assert!(
                 DateRange::parse(bad, at("2025-03-15 00:00:00")).is_err(),
                 "{bad}"

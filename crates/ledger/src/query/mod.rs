@@ -45,8 +45,9 @@ mod rows;
 mod select;
 mod totals;
 
+use countersign_kraken::Timestamp;
+
 use crate::asset;
-use crate::time::Timestamp;
 
 pub use balances::{Balance, BalanceAssertions, SeriesPoint};
 pub use dates::{Bucket, DateError, DateRange, month_ends};

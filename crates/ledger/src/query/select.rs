@@ -6,9 +6,10 @@
 
 use std::ops::Range;
 
+use countersign_kraken::Timestamp;
+
 use super::Filter;
 use crate::store::table::LedgerTable;
-use crate::time::Timestamp;
 
 /// Whether `needle` (ASCII lowercase) is in `hay`, ignoring ASCII case: SQL `LIKE '%needle%'`.
 fn contains_ignoring_ascii_case(hay: &str, needle: &str) -> bool {

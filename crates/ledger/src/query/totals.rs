@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use countersign_kraken::{TICKS_PER_SECOND, Timestamp};
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 use rust_decimal::Decimal;
@@ -14,7 +15,6 @@ use super::dates::{Bucket, next_period};
 use super::select::Selection;
 use crate::store::codec::{decimal, month_label, month_start};
 use crate::store::{StoreError, Workspace};
-use crate::time::{TICKS_PER_SECOND, Timestamp};
 
 /// What totals are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -29,12 +29,13 @@
 
 use std::str::FromStr;
 
+use chrono::{DateTime, Datelike, NaiveTime};
 use compact_str::CompactString;
+use countersign_kraken::Timestamp;
 use rust_decimal::Decimal;
 
 use super::StoreError;
 use crate::ledger::LedgerRow;
-use crate::time::{Timestamp, civil_from_days, days_from_civil};
 
 /// Rows per block: large enough that a million rows are a few hundred blobs, small enough that
 /// a block is written while the next is encoded without holding much.
@@ -284,15 +285,19 @@ pub(crate) fn timestamp(ticks: i64) -> Result<Timestamp, StoreError> {
 
 /// The unix second the UTC month of `time` starts at.
 pub(crate) fn month_start(time: Timestamp) -> i64 {
-    let days = time.unix_seconds().div_euclid(86_400);
-    let (year, month, _) = civil_from_days(days);
-    days_from_civil(year, month, 1) * 86_400
+    let date = time.date();
+    // Every month has a first day.
+    let first = date.with_day(1).unwrap_or(date);
+    first.and_time(NaiveTime::MIN).and_utc().timestamp()
 }
 
 /// `YYYY-MM` of a month start (unix seconds).
 pub(crate) fn month_label(start: i64) -> String {
-    let (year, month, _) = civil_from_days(start.div_euclid(86_400));
-    format!("{year:04}-{month:02}")
+    // Stored months come from `month_start`, within chrono's range; the fallback is 1970-01.
+    DateTime::from_timestamp(start, 0)
+        .unwrap_or_default()
+        .format("%Y-%m")
+        .to_string()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use countersign_kraken::Timestamp;
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
@@ -17,7 +18,6 @@ use super::{
 use crate::check::{self, IntegrityReport, RowIndex, RowRef};
 use crate::export::ExportKind;
 use crate::import::{Export, LedgersFile, ReadOptions, TradesFile, read_export};
-use crate::time::Timestamp;
 
 impl Workspace {
     /// Imports files with default [`ReadOptions`] and no progress display.

@@ -69,12 +69,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use countersign_kraken::Timestamp;
 use rusqlite::Connection;
 
 use crate::check::{self, IntegrityReport};
 use crate::export::ExportKind;
 use crate::import::{ImportError, ImportWarning, LedgersFile};
-use crate::time::Timestamp;
 use table::LedgerTable;
 
 /// Why the store failed.

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use countersign_kraken::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 
@@ -13,7 +14,6 @@ use crate::check::{Conflict, Duplicate, IntegrityReport, RowRef};
 use crate::export::ExportKind;
 use crate::import::{LedgersFile, TradesFile};
 use crate::ledger::LedgerColumn;
-use crate::time::Timestamp;
 
 impl Workspace {
     /// Every import, oldest first.

@@ -397,7 +397,7 @@ mod tests {
 
     use super::*;
     use crate::store::{SourceFile, Workspace};
-    use crate::time::Timestamp;
+    use countersign_kraken::Timestamp;
 
     #[test]
     fn money_packs_and_reads_back_exactly_with_its_scale() {

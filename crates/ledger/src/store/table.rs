@@ -15,6 +15,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use compact_str::CompactString;
+use countersign_kraken::Timestamp;
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -23,7 +24,6 @@ use super::StoreError;
 use super::codec::{BLOCK_ROWS, MAX_BLOCK_ROWS, corrupt, decode_block};
 use crate::import::{ImportedLedgerRow, LedgerColumns, LedgersFile, UnknownValue, unknown_values};
 use crate::ledger::LedgerRow;
-use crate::time::Timestamp;
 
 /// A chain: the normalised asset and the wallet.
 #[derive(Debug)]

@@ -7,10 +7,9 @@
 //! in the store until removed.
 
 use countersign_kraken::rest::{
-    AddExportResult, ExportFormat, ExportReport, ExportState, ExportStatusEntry,
-    RemoveExportResult, Timestamp,
+    AddExportResult, ExportFormat, ExportReport, ExportState, ExportStatusEntry, RemoveExportResult,
 };
-use countersign_kraken::{ApiError, QueryError};
+use countersign_kraken::{ApiError, QueryError, Timestamp};
 use countersign_ledger::{
     ExportKind, LedgerLayout, LedgerRow, TradeRow, TradesLayout, write_ledgers_csv,
     write_trades_csv,
@@ -33,8 +32,8 @@ fn num(s: &str) -> Result<Decimal, ApiError> {
         .map_err(|_| internal(db::StoreError::Corrupt("export decimal")))
 }
 
-fn stamp(secs: i64) -> Result<countersign_ledger::Timestamp, ApiError> {
-    countersign_ledger::Timestamp::from_unix_seconds(secs).map_err(|_| ApiError::InternalError)
+fn stamp(secs: i64) -> Result<Timestamp, ApiError> {
+    Timestamp::from_unix_seconds(secs).map_err(|_| ApiError::InternalError)
 }
 
 /// How the exchange classes an asset in its exports.
@@ -236,7 +235,7 @@ pub(super) fn status(
             "SELECT id, description, starttm, endtm, created, status FROM exports WHERE report = ?1 ORDER BY created DESC, rowid DESC",
         )
         .map_err(store)?;
-    let at = |s: i64| Timestamp::from_secs(u64::try_from(s).unwrap_or(0));
+    let at = |s: i64| Timestamp::from_unix_seconds(s).unwrap_or_default();
     let rows = stmt
         .query_map([kind.report_name()], |r| {
             Ok((

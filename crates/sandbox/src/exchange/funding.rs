@@ -9,11 +9,11 @@
 
 use countersign_kraken::rest::{
     BalanceExEntry, BalanceExResult, BalanceResult, DepositAddress, DepositMethod,
-    DepositStatusEntry, DepositStatusResult, Limit, Timestamp, TransferStatus, TransferStatusProp,
+    DepositStatusEntry, DepositStatusResult, Limit, TransferStatus, TransferStatusProp,
     WebSocketsToken, WithdrawAddress, WithdrawInfo, WithdrawMethod, WithdrawResult,
     WithdrawStatusEntry, WithdrawStatusResult,
 };
-use countersign_kraken::{ApiError, FundingError};
+use countersign_kraken::{ApiError, FundingError, Timestamp};
 use countersign_org::{Context, RequestId, RequestPayload, RequestStatus, Verdict, Workflow};
 use rust_decimal::Decimal;
 
@@ -111,7 +111,7 @@ pub(super) fn deposit_addresses(caller: &Caller) -> Result<Vec<DepositAddress>, 
     }
     Ok(vec![DepositAddress {
         address: a.deposit_address.to_owned(),
-        expiretm: Timestamp::from_secs(0),
+        expiretm: Timestamp::UNIX_EPOCH,
         new: Some(false),
         tag: None,
         memo: None,
@@ -160,7 +160,7 @@ pub(super) fn deposit_status(
             info: Some(a.deposit_address.to_owned()),
             amount: a.scale(decimal(&amount)?),
             fee: Some(a.scale(decimal(&fee)?)),
-            time: Timestamp::from_secs(u64::try_from(time).unwrap_or(0)),
+            time: Timestamp::from_unix_seconds(time).unwrap_or_default(),
             status: TransferStatus::Success,
             status_prop: None,
             originators: None,
@@ -365,7 +365,7 @@ pub(super) fn withdraw_status(
             info: Some(address.clone()),
             amount: a.scale(*amount),
             fee: Some(a.scale(*fee)),
-            time: Timestamp::from_secs(u64::try_from(r.created_at).unwrap_or(0)),
+            time: Timestamp::from_unix_seconds(r.created_at).unwrap_or_default(),
             status,
             status_prop,
             key: Some(key.clone()),

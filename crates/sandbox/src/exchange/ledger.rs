@@ -1,10 +1,8 @@
 //! `Ledgers` and `QueryLedgers`: the account's ledger, newest first, 50 entries a page, limited to
 //! the calling key's query window (`query_from` / `query_to`).
 
-use countersign_kraken::ApiError;
-use countersign_kraken::rest::{
-    LedgerEntry, LedgerType, LedgersResult, QueryLedgersResult, Timestamp,
-};
+use countersign_kraken::rest::{LedgerEntry, LedgerType, LedgersResult, QueryLedgersResult};
+use countersign_kraken::{ApiError, Timestamp};
 use rusqlite::types::Value;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
@@ -115,7 +113,7 @@ fn to_wire(row: Row) -> Result<(String, LedgerEntry), ApiError> {
         id,
         LedgerEntry {
             refid,
-            time: Timestamp::from_secs(u64::try_from(time).unwrap_or(0)),
+            time: Timestamp::from_unix_seconds(time).unwrap_or_default(),
             r#type: LedgerType::parse(&kind),
             subtype: Some(subtype),
             aclass,

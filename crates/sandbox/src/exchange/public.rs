@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Json, Response};
+use chrono::DateTime;
 use countersign_kraken::rest::{AssetInfo, AssetPairInfo, FeeTier, TimeResult};
 use countersign_kraken::{ApiError, Envelope, QueryError};
 use indexmap::IndexMap;
@@ -36,26 +37,14 @@ pub(super) async fn call(
     }
 }
 
-/// `Time`: unix seconds and the exchange's RFC 1123 rendering (`Thu, 06 Jul 23 18:50:48 +0000`).
+/// `Time`: unix seconds and the exchange's RFC 1123 rendering (`Thu, 06 Jul 23 18:50:48 +0000`,
+/// a two-digit year).
 pub(crate) fn time(now: i64) -> TimeResult {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = now.div_euclid(86_400);
-    let secs = now.rem_euclid(86_400);
-    let (y, m, d) = countersign_ledger::civil_from_days(days);
-    let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
-    let month = MONTHS[usize::try_from(m - 1).unwrap_or(0)];
+    // The sandbox's clock is after 1970 and far inside chrono's range; the fallback is the epoch.
+    let at = DateTime::from_timestamp(now, 0).unwrap_or_default();
     TimeResult {
         unixtime: u64::try_from(now).unwrap_or(0),
-        rfc1123: format!(
-            "{weekday}, {d:02} {month} {:02} {:02}:{:02}:{:02} +0000",
-            y.rem_euclid(100),
-            secs / 3600,
-            secs % 3600 / 60,
-            secs % 60
-        ),
+        rfc1123: at.format("%a, %d %b %y %H:%M:%S +0000").to_string(),
     }
 }
 

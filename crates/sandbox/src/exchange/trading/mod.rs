@@ -32,8 +32,8 @@ pub(super) use queries::{closed_orders, open_orders, trades_history};
 
 use std::collections::HashMap;
 
-use countersign_kraken::ApiError;
-use countersign_kraken::rest::{OrderSide, Timestamp};
+use countersign_kraken::rest::OrderSide;
+use countersign_kraken::{ApiError, Timestamp};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -66,7 +66,7 @@ fn num(s: &str) -> Result<Decimal, ApiError> {
 }
 
 fn stamp(secs: i64) -> Timestamp {
-    Timestamp::from_secs(u64::try_from(secs).unwrap_or(0))
+    Timestamp::from_unix_seconds(secs).unwrap_or_default()
 }
 
 /// `d` rounded to `dp` decimals and written with exactly that many.

@@ -1,12 +1,12 @@
 //! Reading orders and trades back (`OpenOrders`, `ClosedOrders`, `TradesHistory`): rows as the
 //! exchange shows them, time bounds given as times or ids, and pages of [`PAGE`].
 
-use countersign_kraken::ApiError;
 use countersign_kraken::rest::{
     ClosedOrdersRequest, ClosedOrdersResult, OpenOrdersRequest, OpenOrdersResult, OrderDescr,
-    OrderInfo, OrderSide, OrderStatus, OrderType, Timestamp, TradeInfo, TradesHistoryRequest,
+    OrderInfo, OrderSide, OrderStatus, OrderType, TradeInfo, TradesHistoryRequest,
     TradesHistoryResult,
 };
+use countersign_kraken::{ApiError, Timestamp};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension as _, params};
 use rust_decimal::Decimal;
@@ -115,8 +115,8 @@ fn order_info(
             status,
             opentm: stamp(row.opentm),
             closetm: row.closetm.map(stamp),
-            starttm: Timestamp::from_secs(0),
-            expiretm: Timestamp::from_secs(0),
+            starttm: Timestamp::UNIX_EPOCH,
+            expiretm: Timestamp::UNIX_EPOCH,
             descr: OrderDescr {
                 pair: Some(pair.altname.to_owned()),
                 r#type: Some(side.clone()),
