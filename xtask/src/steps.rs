@@ -402,7 +402,31 @@ pub fn e2e() -> Result<()> {
     end_to_end()
 }
 
+/// `cargo xtask screens`: builds the app and takes every area's screenshot at 1360×860 and
+/// 1024×640, light and dark, into `target/screens/` (`tests/e2e/screens.mjs`), to be looked at.
+pub fn screens() -> Result<()> {
+    let mut c = cmd("npx");
+    c.args(["tauri", "build", "--debug", "--no-bundle"]);
+    run(c)?;
+    let out = target_dir().join("screens");
+    with_app(
+        &["node", "tests/e2e/screens.mjs"],
+        &[("COUNTERSIGN_SCREENS", &out)],
+    )?;
+    eprintln!("screens: {}", out.display());
+    Ok(())
+}
+
 fn end_to_end() -> Result<()> {
+    with_app(
+        &["node", "--test", "--test-concurrency=1", "tests/e2e/"],
+        &[],
+    )
+}
+
+/// Runs `command` (a node script driving the built app over WebDriver) under Xvfb, in a private
+/// D-Bus session with a keyring and a hermetic home, with `env` added.
+fn with_app(command: &[&str], env: &[(&str, &Path)]) -> Result<()> {
     // Where `tauri build` put it: cargo's target dir, which CARGO_TARGET_DIR may move.
     let app = target_dir().join("debug").join("countersign-desktop");
     if !app.is_file() {
@@ -425,7 +449,7 @@ fn end_to_end() -> Result<()> {
     let artifacts = root().join("target/e2e");
     std::fs::create_dir_all(&artifacts).map_err(|e| e.to_string())?;
     // xvfb-run -a picks a free display and stops the server with the command.
-    let keyring = with_keyring(&["node", "--test", "--test-concurrency=1", "tests/e2e/"])?;
+    let keyring = with_keyring(command)?;
     let mut c = cmd("xvfb-run");
     c.args(["-a", "-s", "-screen 0 1440x900x24 -nolisten tcp"])
         .arg(keyring.get_program())
@@ -443,6 +467,9 @@ fn end_to_end() -> Result<()> {
         .env("COUNTERSIGN_CLI", &cli)
         .env("TAURI_DRIVER", &driver)
         .env("COUNTERSIGN_E2E_ARTIFACTS", &artifacts);
+    for (k, v) in env {
+        c.env(k, v);
+    }
     let result = run(c);
     let _ = std::fs::remove_dir_all(&home);
     result

@@ -17,7 +17,7 @@ export function TopBar({ session, onShowShortcuts, onLock, idle, onAddOrg, onLea
   return (
     <header className="top-bar">
       <span className="app-name">Countersign</span>
-      <span className="org-name" title={session.base_url}>
+      <span className="org-name" title={`${session.org_name} · ${session.base_url}`}>
         {session.org_name}
       </span>
       {session.mode === "sandbox" && (

@@ -60,13 +60,19 @@ export function SandboxPanel({ onSwitched, onNewRequest, newRequestOpen }: Sandb
       <h2 id="sandbox-title">Sandbox — demo members</h2>
       <p className="muted">Demo codes for this sandbox only. Approve with the signed-in member's code.</p>
       <div className="sandbox-actions">
-        <button type="button" data-testid="open-new-request" aria-pressed={newRequestOpen} onClick={onNewRequest}>
+        <button
+          type="button"
+          data-testid="open-new-request"
+          aria-pressed={newRequestOpen}
+          title="Any of the 12 kinds: preview what the rules would do, then submit."
+          onClick={onNewRequest}
+        >
           New request{session ? ` as ${session.member.name}` : ""}…
         </button>
         <p className="muted">Any of the 12 kinds: preview what the rules would do, then submit.</p>
       </div>
       <div className="sandbox-actions">
-        <label className="living-toggle">
+        <label className="living-toggle" title="Customer deposits arrive in the BTC hot wallet and rebalancer-bot sweeps the excess to cold storage; each sweep joins the approval queue.">
           <input
             type="checkbox"
             data-testid="living-sandbox"

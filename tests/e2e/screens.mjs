@@ -1,0 +1,104 @@
+// Screenshots of every area of the real app on the demo sandbox, at the two window sizes we design
+// for (1360×860 and 1024×640), in the light and the dark theme, for a person to look at after a
+// change: `cargo xtask screens` writes them to target/screens/<area>-<width>x<height>-<theme>.png.
+// Not a test (node --test does not pick it up): it asserts only that each screen could be reached.
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { browser, codeOf, row, rows, sel, startApp } from "./support.mjs";
+
+const out = process.env.COUNTERSIGN_SCREENS ?? join(process.env.COUNTERSIGN_E2E_ARTIFACTS, "screens");
+mkdirSync(out, { recursive: true });
+
+const SIZES = [
+  [1360, 860],
+  [1024, 640],
+];
+
+/** WebKitGTK takes `prefers-color-scheme` from the GTK theme the app starts with. */
+const THEMES = { light: "Adwaita", dark: "Adwaita:dark" };
+
+/** Each screen: how to reach it from anywhere, and when it has settled. */
+const SCREENS = [
+  [
+    "approvals-own",
+    async () => {
+      await (await browser.$(sel("nav-approvals"))).click();
+      await browser.waitUntil(async () => (await rows()).length >= 1, { timeout: 15_000 });
+      const me = await (await browser.$(sel("current-member"))).getText();
+      const own = (await rows()).find((r) => r.initiator === me);
+      if (own) await (await row(own.id)).click();
+      await (await browser.$(sel("approve"))).waitForDisplayed({ timeout: 5_000 });
+    },
+  ],
+  [
+    "approvals-prompt",
+    async () => {
+      const bot = (await rows()).find((r) => r.initiator === "rebalancer-bot");
+      if (!bot) throw new Error("no request by rebalancer-bot");
+      await (await row(bot.id)).click();
+      await (await browser.$(sel("approve"))).click();
+      await (await browser.$(sel("otp-input"))).waitForDisplayed({ timeout: 5_000 });
+    },
+  ],
+  [
+    "requests",
+    async () => {
+      await browser.keys("Escape");
+      await (await browser.$(sel("nav-requests"))).click();
+      await browser.waitUntil(async () => (await rows()).length >= 1, { timeout: 15_000 });
+    },
+  ],
+  [
+    "service-users",
+    async () => {
+      await (await browser.$(sel("nav-service-users"))).click();
+      const bot = await browser.$(`${sel("service-user-row")}[data-name="rebalancer-bot"]`);
+      await bot.waitForDisplayed({ timeout: 10_000 });
+      await bot.click();
+      await (await browser.$(`${sel("scope")}[data-scope="funds_withdraw"]`)).waitForDisplayed({ timeout: 10_000 });
+    },
+  ],
+  [
+    "members",
+    async () => {
+      await (await browser.$(sel("nav-members"))).click();
+      await browser.waitUntil(async () => /Owner/.test(await (await browser.$("main")).getText()), { timeout: 10_000 });
+    },
+  ],
+  [
+    "policies",
+    async () => {
+      await (await browser.$(sel("nav-policies"))).click();
+      await browser.waitUntil(async () => /bus factor/i.test(await (await browser.$("main")).getText()), { timeout: 10_000 });
+    },
+  ],
+  [
+    "ledgers",
+    async () => {
+      await (await browser.$(sel("nav-ledgers"))).click();
+      await browser.pause(500);
+    },
+  ],
+];
+
+for (const [theme, gtk] of Object.entries(THEMES)) {
+  process.env.GTK_THEME = gtk;
+  const app = await startApp(`screens-${theme}`);
+  try {
+    // The demo codes show once the sandbox has started: the app is ready.
+    await codeOf("Ben Ruiz");
+    await browser.waitUntil(async () => (await rows()).length >= 1, { timeout: 30_000 });
+    for (const [width, height] of SIZES) {
+      await browser.setWindowSize(width, height);
+      for (const [name, reach] of SCREENS) {
+        await reach();
+        await browser.pause(300);
+        const file = join(out, `${name}-${width}x${height}-${theme}.png`);
+        await browser.saveScreenshot(file);
+        console.log(file);
+      }
+    }
+  } finally {
+    await app.stop();
+  }
+}
