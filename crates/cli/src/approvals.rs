@@ -30,6 +30,14 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// One request in full: what it asks, what it would change, who decided.
+    Show {
+        /// The request id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Approve a request with your current 2FA code.
     Approve {
         /// The request id.
@@ -67,6 +75,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 print_table(&requests, now());
             }
         }
+        Command::Show { id, json } => {
+            let r = approvals::get(&org, &id).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", render_request(&r));
+            }
+        }
         Command::Approve { id, otp } => {
             let r = approvals::approve(&org, &id, &otp).await?;
             println!("{}", outcome(&r));
@@ -79,6 +95,33 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A request in plain language: the outcome line, what it would change (while pending), each
+/// decision, and whether the viewer may decide.
+fn render_request(r: &RequestView) -> String {
+    let mut out = format!("{}\n", outcome(r));
+    out.push_str(&crate::requests::render_changes(&r.changes));
+    for d in &r.decisions {
+        out.push_str(&format!(
+            "  {} {}{}\n",
+            d.member.name,
+            match d.decision {
+                countersign_org::Decision::Approve => "approved",
+                countersign_org::Decision::Reject => "rejected",
+            },
+            d.reason
+                .as_deref()
+                .map(|why| format!(": {why}"))
+                .unwrap_or_default()
+        ));
+    }
+    match (&r.viewer.can_decide, &r.viewer.why_not) {
+        (true, _) => out.push_str("You may approve or reject it.\n"),
+        (false, Some(why)) => out.push_str(&format!("You may not decide it: {why}\n")),
+        (false, None) => {}
+    }
+    out
 }
 
 /// Prints the short digest of the decision just signed, for comparing out of band.

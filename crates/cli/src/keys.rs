@@ -1,5 +1,7 @@
 //! `countersign keys probe`: which permissions a key actually has, found with calls that change
 //! nothing ([`countersign_app::keys::probe`]), and whether they are enough for a purpose.
+//! `countersign keys diff`: what replacing a service user's key would loosen or tighten, from
+//! the engine's preview.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +29,25 @@ pub enum Command {
     /// it needs, 4 when something it needs could not be tested, 1 when the probe could not run
     /// (invalid key, signature or nonce, lockout, rate limit, unreachable).
     Probe(ProbeArgs),
+    /// What replacing a service user's key with the one given would loosen or tighten, line by
+    /// line, and what the Manage Access request would do. Nothing is submitted.
+    Diff(DiffArgs),
+}
+
+/// The service user and the key it would have.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The org API base URL (default: the configured remote).
+    #[arg(long, env = "COUNTERSIGN_BASE_URL")]
+    base_url: Option<String>,
+    /// Service user id.
+    #[arg(long)]
+    service_user: String,
+    #[command(flatten)]
+    key: crate::requests::KeyArgs,
+    /// Print the change lines as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Which key, where, and for what.
@@ -98,7 +119,31 @@ impl From<Tier> for RateTier {
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Probe(args) => probe(args).await,
+        Command::Diff(args) => diff(args).await,
     }
+}
+
+async fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    use countersign_app::requests::{self, Draft};
+    let core = crate::session::connect(args.base_url).await?;
+    let org = core.org().await?;
+    let view = countersign_app::trust::org_view(&org).await?;
+    let payload = Draft::ChangeServiceUser {
+        service_user: args.service_user,
+        key: args.key.draft(),
+    }
+    .payload(&view)?;
+    let preview = requests::preview(&org, &payload, false, None).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&preview.changes)?);
+    } else if let countersign_org::PreviewDecision::NotPermitted { reason } = &preview.decision {
+        println!("Not permitted: {reason}");
+    } else if preview.changes.is_empty() {
+        println!("No change: the key already has these scopes and settings.");
+    } else {
+        print!("{}", crate::requests::render_changes(&preview.changes));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn probe(args: ProbeArgs) -> anyhow::Result<ExitCode> {

@@ -10,8 +10,8 @@ use countersign_app::policies::{self, PolicyDraft};
 use countersign_app::requests::{self, Draft};
 use countersign_app::{AppCore, OrgAccess, trust};
 use countersign_org::{
-    AccountPermission, Preview, PreviewDecision, RequestPayload, Scope, Verdict, Workflow,
-    WorkflowPermission,
+    AccountPermission, ChangeLine, Direction, Preview, PreviewDecision, RequestPayload, Scope,
+    Verdict, Workflow, WorkflowPermission,
 };
 use rust_decimal::Decimal;
 
@@ -225,7 +225,8 @@ fn parse_grant(s: &str) -> Result<(Workflow, WorkflowPermission), String> {
 }
 
 impl KeyArgs {
-    fn draft(&self) -> KeyDraft {
+    /// The key as the arguments set it.
+    pub(crate) fn draft(&self) -> KeyDraft {
         KeyDraft {
             scopes: self.scopes.clone(),
             valid_until: self.valid_until,
@@ -329,7 +330,29 @@ async fn payload(org: &OrgAccess<'_>, kind: &Kind) -> anyhow::Result<RequestPayl
     Ok(kind.draft().payload(&view)?)
 }
 
-/// The preview in plain language: the decision, then each rule consulted.
+/// A change diff, a line each: `+` loosening, `-` tightening, `~` neither; `!` marks a warning.
+/// Empty when nothing changes.
+pub fn render_changes(changes: &[ChangeLine]) -> String {
+    if changes.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("Changes:\n");
+    for c in changes {
+        let mark = match c.direction {
+            Some(Direction::Loosening) => "+ looser ",
+            Some(Direction::Tightening) => "- tighter",
+            None => "~        ",
+        };
+        out.push_str(&format!(
+            "  {mark} {}{}\n",
+            c.text,
+            if c.warning { "  (WARNING)" } else { "" }
+        ));
+    }
+    out
+}
+
+/// The preview in plain language: the decision, what it changes, then each rule consulted.
 pub fn render_preview(p: &Preview) -> String {
     let mut out = String::new();
     match &p.decision {
@@ -359,6 +382,7 @@ pub fn render_preview(p: &Preview) -> String {
             out.push_str(&format!("Decision: not permitted: {reason}\n"))
         }
     }
+    out.push_str(&render_changes(&p.changes));
     out.push_str("Why:\n");
     for (i, step) in p.trace.iter().enumerate() {
         let mark = match step.verdict {

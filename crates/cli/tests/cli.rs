@@ -373,3 +373,92 @@ fn without_a_keychain_the_error_says_what_to_install_and_nothing_falls_back_to_a
         "no key kept in a file instead"
     );
 }
+
+#[test]
+fn keys_diff_shows_the_change_and_approvers_read_the_same_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_server, creds) = serve(dir.path());
+    // reporting-bot holds funds_query, ledger_query, export_data and trades_query_closed, from
+    // any address. The change gains Withdraw, drops two scopes and pins it to one network.
+    let key_args = [
+        "--service-user",
+        "su-reporting",
+        "--scopes",
+        "funds_query,ledger_query,funds_withdraw",
+        "--ip",
+        "10.0.0.0/8",
+    ];
+    let out = run_as(
+        &creds,
+        "Eve Santos",
+        "keys",
+        &[&["diff"][..], &key_args].concat(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Changes:",
+            "  + looser  gains Withdraw (funds_withdraw) — each withdrawal queued for 2 approvals under the current policy",
+            "  - tighter loses Query closed orders & trades (trades_query_closed)",
+            "  - tighter loses Export data (export_data)",
+            "  - tighter IP allow-list narrowed from any address to 10.0.0.0/8",
+        ],
+        "{text}"
+    );
+
+    // Submitted, the pending request carries the same lines for the approver.
+    let out = run_as(
+        &creds,
+        "Eve Santos",
+        "requests",
+        &[&["new", "change-service-user", "--json"][..], &key_args].concat(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let submitted: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let id = submitted["request"]["id"].as_str().expect("id");
+    assert_eq!(submitted["request"]["status"], "pending");
+    let out = as_member(&creds, "Ada Okafor", &["show", id]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in &lines {
+        assert!(shown.contains(line), "{line:?} missing from\n{shown}");
+    }
+    assert!(shown.contains("You may approve or reject it."), "{shown}");
+
+    // A nonce window above the cap is refused, naming the field and the limit.
+    let out = run_as(
+        &creds,
+        "Eve Santos",
+        "keys",
+        &[
+            "diff",
+            "--service-user",
+            "su-reporting",
+            "--scopes",
+            "funds_query",
+            "--nonce-window",
+            "60001",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("nonce_window 60001 is above the limit of 60000 nonce units"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -12,6 +12,8 @@
 //!   refuse with a [`RuleViolation`].
 //! - [`Org::policy_diff`], [`Org::lock_check`], [`Org::bus_factor`]: what a policy change or lock
 //!   would do.
+//! - [`Org::change_diff`]: what a request would change, line by line, each line loosening or
+//!   tightening ([`ChangeLine`]; a key's lines from [`key_diff`]).
 //! - [`DecisionStatement`]: what a member signs when deciding (request id, content hash,
 //!   decision, member, time), reduced to one digest.
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
@@ -22,10 +24,11 @@
 //! the permissions held on them), `scope` (what an API key may do), `policy` (a policy and the
 //! diff of two), `actor` (members, service users, who did something). Then the rules over them:
 //! `request` (a request's lifecycle), `org` (the Organization and what completed requests do to
-//! it), and above both `policy_change`, `preview` (the decision procedure) and `statement`;
+//! it), and above both `change` (the change diff), `policy_change`, `preview` (the decision procedure) and `statement`;
 //! `view` (what the org API shows) on top.
 
 mod actor;
+mod change;
 mod org;
 pub(crate) mod permission;
 mod policy;
@@ -39,6 +42,7 @@ mod tests;
 pub mod view;
 
 pub use actor::{Actor, Member, MemberId, ServiceUser, ServiceUserId};
+pub use change::{ChangeLine, key_diff};
 pub use org::{AddressEntry, Org, OrgChange, PayloadError};
 pub use permission::{
     AccountPermission, Grant, Permissions, Workflow, WorkflowPermission, permission_diff,
@@ -52,5 +56,8 @@ pub use request::{
     Decision, DecisionRecord, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
     Transition,
 };
-pub use scope::{ApiKeySpec, KeySettings, KeySpecError, Scope, ScopeGroup, parse_cidr, scope_diff};
+pub use scope::{
+    ApiKeySpec, KeySettings, KeySpecError, MAX_NONCE_WINDOW, Scope, ScopeGroup, allowlist_beyond,
+    parse_cidr, scope_diff, wide_allowlist_entries,
+};
 pub use statement::{DecisionKind, DecisionStatement, content_hash};

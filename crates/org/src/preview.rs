@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::actor::{Actor, ActorRef, Member};
+use crate::change::ChangeLine;
 use crate::org::{Org, PayloadError};
 use crate::permission::{Workflow, WorkflowPermission};
 use crate::policy::Policy;
@@ -78,6 +79,10 @@ pub struct Preview {
     pub trace: Vec<TraceStep>,
     /// Inputs the preview lacks for a full answer (e.g. the available balance).
     pub missing: Vec<String>,
+    /// What the request would change, line by line ([`Org::change_diff`]); empty for a
+    /// withdrawal and when it is not permitted.
+    #[serde(default)]
+    pub changes: Vec<ChangeLine>,
 }
 
 /// What the engine cannot know by itself, supplied when available.
@@ -115,7 +120,7 @@ pub struct Refused {
     /// What is missing, in plain words.
     pub reason: String,
     /// The full preview, with the failing step.
-    pub preview: Preview,
+    pub preview: Box<Preview>,
 }
 
 fn not_permitted(mut trace: Trace, rule: &str, reason: String, missing: Vec<String>) -> Preview {
@@ -124,6 +129,7 @@ fn not_permitted(mut trace: Trace, rule: &str, reason: String, missing: Vec<Stri
         decision: PreviewDecision::NotPermitted { reason },
         trace: trace.0,
         missing,
+        changes: Vec::new(),
     }
 }
 
@@ -300,6 +306,12 @@ impl Org {
             trace.push("lock.check", Verdict::Pass, check.summary());
         }
 
+        // What it would change; what deserves a warning is also a step of the trace.
+        let changes = self.change_diff(payload);
+        for change in changes.iter().filter(|c| c.warning) {
+            trace.push("change.warning", Verdict::Warn, change.text.clone());
+        }
+
         // 3. The governing policy decides the path.
         let policy = self.governing_policy(payload);
         let Some(policy) = policy else {
@@ -315,6 +327,7 @@ impl Org {
                 decision: PreviewDecision::CompletesImmediately,
                 trace: trace.0,
                 missing,
+                changes,
             };
         };
         if let RequestPayload::ChangePolicy {
@@ -365,6 +378,7 @@ impl Org {
                     decision: PreviewDecision::CompletesImmediately,
                     trace: trace.0,
                     missing,
+                    changes,
                 };
             }
             Actor::Member(_) if execute && !can_execute => {
@@ -479,6 +493,7 @@ impl Org {
             },
             trace: trace.0,
             missing,
+            changes,
         }
     }
 
@@ -498,7 +513,7 @@ impl Org {
             PreviewDecision::NotPermitted { reason } => {
                 return Err(Refused {
                     reason: reason.clone(),
-                    preview,
+                    preview: Box::new(preview),
                 });
             }
             PreviewDecision::CompletesImmediately => RequestStatus::Completed,

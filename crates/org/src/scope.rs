@@ -54,6 +54,12 @@ pub enum KeySpecError {
         /// `query_to`.
         to: i64,
     },
+    /// The nonce window is above [`MAX_NONCE_WINDOW`].
+    #[error("nonce_window {value} is above the limit of {MAX_NONCE_WINDOW} nonce units")]
+    NonceWindowTooLarge {
+        /// The value asked for.
+        value: u64,
+    },
     /// A time is negative.
     #[error("{field} must be 0 (unset) or a unix time, not {value}")]
     NegativeTime {
@@ -63,6 +69,10 @@ pub enum KeySpecError {
         value: i64,
     },
 }
+
+/// The largest nonce window a key may have, in nonce units: 60 s with millisecond nonces. A
+/// wider window lets an old signed request through after a newer one, so it stays bounded.
+pub const MAX_NONCE_WINDOW: u64 = 60_000;
 
 /// Parses `addr` or `addr/prefix` (IPv4 prefix ≤ 32, IPv6 ≤ 128).
 pub fn parse_cidr(entry: &str) -> Option<(IpAddr, u8)> {
@@ -97,6 +107,11 @@ impl KeySettings {
                 to: self.query_to,
             });
         }
+        if self.nonce_window > MAX_NONCE_WINDOW {
+            return Err(KeySpecError::NonceWindowTooLarge {
+                value: self.nonce_window,
+            });
+        }
         for (index, entry) in self.ip_allowlist.iter().enumerate() {
             if parse_cidr(entry).is_none() {
                 return Err(KeySpecError::BadAllowlistEntry {
@@ -107,6 +122,105 @@ impl KeySettings {
         }
         Ok(())
     }
+}
+
+/// An allow-list entry as an inclusive range of one address family (IPv4 addresses are kept
+/// apart from IPv6 ones: `family` is 4 or 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct IpRange {
+    family: u8,
+    first: u128,
+    last: u128,
+}
+
+fn range(entry: &str) -> Option<IpRange> {
+    let (ip, prefix) = parse_cidr(entry)?;
+    let (family, bits, value) = match ip {
+        IpAddr::V4(v4) => (4, 32, u128::from(u32::from(v4))),
+        IpAddr::V6(v6) => (6, 128, u128::from(v6)),
+    };
+    let host_bits = bits - u32::from(prefix);
+    let mask = if host_bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    };
+    Some(IpRange {
+        family,
+        first: value & !mask,
+        last: value | mask,
+    })
+}
+
+/// The addresses an allow-list admits, as merged ranges; `None` when it admits any address
+/// (an empty list). Entries that do not parse admit nothing (validation names them).
+fn admitted(list: &[String]) -> Option<Vec<IpRange>> {
+    if list.is_empty() {
+        return None;
+    }
+    let mut ranges: Vec<IpRange> = list.iter().filter_map(|e| range(e)).collect();
+    ranges.sort();
+    let mut merged: Vec<IpRange> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match merged.last_mut() {
+            Some(m) if m.family == r.family && r.first <= m.last.saturating_add(1) => {
+                m.last = m.last.max(r.last);
+            }
+            _ => merged.push(r),
+        }
+    }
+    Some(merged)
+}
+
+/// Whether `r` lies wholly inside the merged ranges `within` (`None`: any address).
+fn covered(r: IpRange, within: Option<&[IpRange]>) -> bool {
+    within.is_none_or(|ranges| {
+        ranges
+            .iter()
+            .any(|m| m.family == r.family && m.first <= r.first && r.last <= m.last)
+    })
+}
+
+/// The entries of `list` admitting some address that `other` does not admit, in `list`'s order.
+/// An empty `list` (any address) against a non-empty `other` yields `["any address"]`.
+pub fn allowlist_beyond(list: &[String], other: &[String]) -> Vec<String> {
+    let within = admitted(other);
+    if list.is_empty() {
+        return if within.is_none() {
+            Vec::new()
+        } else {
+            vec!["any address".to_owned()]
+        };
+    }
+    list.iter()
+        .filter(|e| range(e).is_some_and(|r| !covered(r, within.as_deref())))
+        .cloned()
+        .collect()
+}
+
+/// Allow-list entries wide enough to be worth a warning: every address of a family
+/// (`0.0.0.0/0`, `::/0`), or a range wider than a /8 (IPv4) or a /32 (IPv6). Each with why.
+pub fn wide_allowlist_entries(list: &[String]) -> Vec<(String, String)> {
+    list.iter()
+        .filter_map(|entry| {
+            let (ip, prefix) = parse_cidr(entry)?;
+            let (limit, family) = if ip.is_ipv4() {
+                (8, "IPv4")
+            } else {
+                (32, "IPv6")
+            };
+            if prefix == 0 {
+                Some((entry.clone(), format!("admits every {family} address")))
+            } else if prefix < limit {
+                Some((
+                    entry.clone(),
+                    format!("admits a range wider than a /{limit} ({family})"),
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// A service user's API key: what it may do and under which settings. The secret is not here.
@@ -160,6 +274,74 @@ mod tests {
             Err(KeySpecError::BadAllowlistEntry {
                 index: 1,
                 entry: "nope".into()
+            })
+        );
+    }
+
+    #[test]
+    fn allowlist_coverage_is_by_address_not_by_text() {
+        let l = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        // Two halves cover the whole /8; the /8 covers each half.
+        assert!(
+            allowlist_beyond(&l(&["10.0.0.0/8"]), &l(&["10.0.0.0/9", "10.128.0.0/9"])).is_empty()
+        );
+        assert!(allowlist_beyond(&l(&["10.0.0.0/9"]), &l(&["10.0.0.0/8"])).is_empty());
+        assert_eq!(
+            allowlist_beyond(&l(&["10.0.0.0/7", "10.1.2.3"]), &l(&["10.0.0.0/8"])),
+            ["10.0.0.0/7"]
+        );
+        // Families are apart: an IPv6 range never covers an IPv4 address.
+        assert_eq!(
+            allowlist_beyond(&l(&["10.0.0.1"]), &l(&["::/0"])),
+            ["10.0.0.1"]
+        );
+        // Empty means any address.
+        assert_eq!(
+            allowlist_beyond(&l(&[]), &l(&["10.0.0.0/8"])),
+            ["any address"]
+        );
+        assert!(allowlist_beyond(&l(&[]), &l(&[])).is_empty());
+        assert!(allowlist_beyond(&l(&["0.0.0.0/0", "::/0"]), &l(&[])).is_empty());
+        // Host bits in an entry do not matter: 10.1.2.3/8 is 10.0.0.0/8.
+        assert!(allowlist_beyond(&l(&["10.1.2.3/8"]), &l(&["10.0.0.0/8"])).is_empty());
+    }
+
+    #[test]
+    fn wide_entries_are_named_with_why() {
+        let list: Vec<String> = [
+            "0.0.0.0/0",
+            "::/0",
+            "10.0.0.0/7",
+            "10.0.0.0/8",
+            "2001:db8::/31",
+            "2001:db8::/32",
+            "192.0.2.1",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let wide: Vec<String> = wide_allowlist_entries(&list)
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect();
+        assert_eq!(wide, ["0.0.0.0/0", "::/0", "10.0.0.0/7", "2001:db8::/31"]);
+    }
+
+    #[test]
+    fn nonce_window_is_capped() {
+        let at_cap = KeySettings {
+            nonce_window: MAX_NONCE_WINDOW,
+            ..KeySettings::default()
+        };
+        assert_eq!(at_cap.validate(), Ok(()));
+        let above = KeySettings {
+            nonce_window: MAX_NONCE_WINDOW + 1,
+            ..KeySettings::default()
+        };
+        assert_eq!(
+            above.validate(),
+            Err(KeySpecError::NonceWindowTooLarge {
+                value: MAX_NONCE_WINDOW + 1
             })
         );
     }

@@ -85,6 +85,10 @@ pub struct RequestView {
     /// Pending: the members who may still approve or reject it (Approve on its workflow, not the
     /// initiator, not yet decided), by name.
     pub still_eligible: Vec<ActorRef>,
+    /// Pending: what it would change in the Organization as it is now, line by line, as its
+    /// initiator saw before submitting ([`Org::change_diff`]). Empty once decided.
+    #[serde(default)]
+    pub changes: Vec<crate::ChangeLine>,
 }
 
 impl RequestView {
@@ -156,6 +160,11 @@ impl RequestView {
             policy_changed: request.status == RequestStatus::Pending
                 && request.policy != current_policy,
             still_eligible,
+            changes: if request.status == RequestStatus::Pending {
+                org.change_diff(&request.payload)
+            } else {
+                Vec::new()
+            },
         }
     }
 }

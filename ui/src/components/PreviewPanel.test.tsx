@@ -15,7 +15,7 @@ const trace: Preview["trace"] = [
 
 describe("<PreviewPanel>", () => {
   it("says a request completes immediately", () => {
-    render(<PreviewPanel preview={{ decision: { outcome: "completes_immediately" }, trace: [trace[0]!], missing: [] }} />);
+    render(<PreviewPanel preview={{ decision: { outcome: "completes_immediately" }, trace: [trace[0]!], missing: [], changes: [] }} />);
     const preview = screen.getByTestId("preview");
     expect(preview).toHaveAttribute("data-outcome", "completes_immediately");
     expect(preview).toHaveTextContent("Completes immediately");
@@ -30,6 +30,7 @@ describe("<PreviewPanel>", () => {
           decision: { outcome: "queued", required_approvals: 2, eligible_count: 2, eligible_approvers: [ada, chloe], reachable: true },
           trace,
           missing: [],
+        changes: [],
         }}
       />,
     );
@@ -46,6 +47,7 @@ describe("<PreviewPanel>", () => {
           decision: { outcome: "queued", required_approvals: 1, eligible_count: 22, eligible_approvers: [ada, chloe], reachable: true },
           trace: [],
           missing: [],
+        changes: [],
         }}
       />,
     );
@@ -59,6 +61,7 @@ describe("<PreviewPanel>", () => {
           decision: { outcome: "queued", required_approvals: 2, eligible_count: 1, eligible_approvers: [ada], reachable: false },
           trace,
           missing: [],
+        changes: [],
         }}
       />,
     );
@@ -74,6 +77,7 @@ describe("<PreviewPanel>", () => {
           decision: { outcome: "not_permitted", reason: "Dev Malik holds neither Initiate nor Execute on Manage Access" },
           trace: [{ rule: "initiator.permission", verdict: "fail", detail: "Dev Malik holds neither Initiate nor Execute on Manage Access" }],
           missing: [],
+        changes: [],
         }}
       />,
     );
@@ -89,6 +93,7 @@ describe("<PreviewPanel>", () => {
           decision: { outcome: "queued", required_approvals: 2, eligible_count: 1, eligible_approvers: [ada], reachable: false },
           trace,
           missing: ["the available BTC balance (whether funds suffice is checked when it completes)"],
+          changes: [],
         }}
       />,
     );

@@ -2,6 +2,7 @@ import type { Preview } from "../bindings/Preview";
 import type { PreviewDecision } from "../bindings/PreviewDecision";
 import type { Verdict } from "../bindings/Verdict";
 import { capitalise, plural } from "../lib/org";
+import { ChangeList } from "./ChangeList";
 
 const VERDICTS: Record<Verdict, { icon: string; label: string }> = {
   pass: { icon: "✓", label: "Passes" },
@@ -47,6 +48,7 @@ export function PreviewPanel({ preview, title = "Preview" }: { preview: Preview;
           expires.
         </p>
       )}
+      <ChangeList changes={preview.changes} />
       <ol className="trace" aria-label="Rules consulted, in order">
         {preview.trace.map((step, index) => (
           <li

@@ -3,35 +3,13 @@ import type { Policy } from "../bindings/Policy";
 import type { RequestView } from "../bindings/RequestView";
 import {
   busFactorText,
-  describeScopeDiff,
   formatDuration,
   policySentence,
-  scopeDiff,
   whatOf,
   withPermission,
 } from "./org";
 
 const twoAlways: Policy = { always_require_approval: true, required_approvals: 2, locked: false, expires_after: null };
-
-describe("scope diff", () => {
-  it("says what a key gains and loses, with Withdraw's governance under the current policy", () => {
-    const diff = scopeDiff(["funds_query", "export_data"], ["funds_withdraw", "funds_query"]);
-    expect(diff).toEqual({ gains: ["funds_withdraw"], loses: ["export_data"] });
-    expect(describeScopeDiff(diff, twoAlways)).toBe(
-      "gains: Withdraw — queued for 2 approvals under the current policy; loses: Export data",
-    );
-    expect(describeScopeDiff(diff, null)).toBe(
-      "gains: Withdraw — immediate: Initiate Withdrawal has no policy; loses: Export data",
-    );
-  });
-
-  it("lists several in the spec's order, and says when nothing changes", () => {
-    const diff = scopeDiff([], ["ledger_query", "trades_modify", "funds_query"]);
-    expect(describeScopeDiff(diff, twoAlways)).toBe("gains: Query, Create & modify orders, Query ledger entries");
-    expect(describeScopeDiff(scopeDiff(["funds_withdraw"], []), twoAlways)).toBe("loses: Withdraw");
-    expect(describeScopeDiff(scopeDiff(["funds_query"], ["funds_query"]), twoAlways)).toBe("no change");
-  });
-});
 
 describe("policies in words", () => {
   it("reads as the spec does", () => {

@@ -104,41 +104,10 @@ export function sortScopes(scopes: Iterable<Scope>): Scope[] {
   return SCOPES.filter((s) => set.has(s));
 }
 
-export interface ScopeDiff {
-  gains: Scope[];
-  loses: Scope[];
-}
-
-export function scopeDiff(before: readonly Scope[], after: readonly Scope[]): ScopeDiff {
-  return {
-    gains: sortScopes(after.filter((s) => !before.includes(s))),
-    loses: sortScopes(before.filter((s) => !after.includes(s))),
-  };
-}
-
 /** "queued for 2 approvals" or "immediate: no policy", for what a withdrawal by a key would do. */
 export function withdrawalGovernance(policy: Policy | null): string {
   if (policy === null) return "immediate: no policy";
   return `queued for ${plural(policy.required_approvals, "approval")}`;
-}
-
-/**
- * "gains: Withdraw — queued for 2 approvals under the current policy; loses: Export data", or
- * "no change".
- */
-export function describeScopeDiff(diff: ScopeDiff, withdrawalPolicy: Policy | null): string {
-  const name = (scope: Scope) =>
-    governedByPolicy(scope)
-      ? `${SCOPE_INFO[scope].label} — ${
-          withdrawalPolicy === null
-            ? "immediate: Initiate Withdrawal has no policy"
-            : `${withdrawalGovernance(withdrawalPolicy)} under the current policy`
-        }`
-      : SCOPE_INFO[scope].label;
-  const parts: string[] = [];
-  if (diff.gains.length > 0) parts.push(`gains: ${diff.gains.map(name).join(", ")}`);
-  if (diff.loses.length > 0) parts.push(`loses: ${diff.loses.map((s) => SCOPE_INFO[s].label).join(", ")}`);
-  return parts.length === 0 ? "no change" : parts.join("; ");
 }
 
 export const KIND_LABELS: Record<RequestKind, string> = {

@@ -739,7 +739,7 @@ mod properties {
                             reason: refused.reason.clone()
                         }
                     );
-                    prop_assert_eq!(&refused.preview, &preview);
+                    prop_assert_eq!(&*refused.preview, &preview);
                 }
                 Ok(s) => {
                     prop_assert_eq!(&s.preview, &preview);

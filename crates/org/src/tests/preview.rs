@@ -288,7 +288,7 @@ fn insufficient_funds_is_not_permitted_when_the_balance_is_known() {
             &short,
         )
         .expect_err("refused");
-    assert_eq!(r.preview, p);
+    assert_eq!(*r.preview, p);
     let exact = Context {
         available: Some(dec!(0.5001)),
     };
@@ -318,7 +318,7 @@ fn lock_preview_runs_the_lock_check_before_the_policy() {
 }
 
 /// Every rule the trace may name, in the order the procedure consults them.
-const ORDER: [&str; 20] = [
+const ORDER: [&str; 21] = [
     "initiator.exists",
     "initiator.permission",
     "service_user.workflow",
@@ -330,6 +330,7 @@ const ORDER: [&str; 20] = [
     "lock.precondition",
     "lock.reachable",
     "lock.check",
+    "change.warning",
     "policy.none",
     "policy.required_approvals",
     "service_user.never_executes",
@@ -373,13 +374,16 @@ pub(crate) fn assert_trace_shape(p: &Preview) {
         }
     }
     // policy.locked may appear as the refusal (after payload.valid's position) or as the deciding
-    // step of a locked change; everything else follows ORDER.
-    let ordered: Vec<usize> = p
+    // step of a locked change; change.warning repeats, once per warning; everything else
+    // follows ORDER.
+    let mut ordered: Vec<usize> = p
         .trace
         .iter()
         .filter(|t| t.rule != "policy.locked")
         .map(|t| pos(&t.rule))
         .collect();
+    let warning = pos("change.warning");
+    ordered.dedup_by(|a, b| a == b && *a == warning);
     assert!(
         ordered.windows(2).all(|w| w[0] < w[1]),
         "out of order: {:?}",
@@ -444,7 +448,7 @@ fn submit_does_what_preview_decides() {
                         seen.insert(expected.as_str());
                     }
                     Err(refused) => {
-                        assert_eq!(refused.preview, p);
+                        assert_eq!(*refused.preview, p);
                         assert_eq!(
                             p.decision,
                             PreviewDecision::NotPermitted {

@@ -10,11 +10,9 @@ import { PermissionGrid } from "../../components/PermissionGrid";
 import { ScopeList } from "../../components/ScopeList";
 import { useOrg } from "../../lib/contexts";
 import {
-  describeScopeDiff,
   expiryWords,
   policyOf,
   policySentence,
-  scopeDiff,
   withdrawalGovernance,
   WORKFLOW_LABELS,
 } from "../../lib/org";
@@ -197,11 +195,6 @@ export function PayloadBody({ payload }: { payload: RequestPayload }) {
       return (
         <section className="payload-body">
           <h3>New API key scopes</h3>
-          {current && (
-            <p className="diff-line" data-testid="scope-diff">
-              {describeScopeDiff(scopeDiff(current.scopes, payload.key.scopes), withdrawalPolicy ?? null)}
-            </p>
-          )}
           <ScopeList granted={payload.key.scopes} before={current?.scopes} withdrawBadge={withdrawBadge} explainGrantedOnly />
           <h3>Key settings</h3>
           <KeySettingsView settings={payload.key.settings} before={current?.settings} />

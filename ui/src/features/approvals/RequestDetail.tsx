@@ -7,6 +7,7 @@ import { useSession } from "../../lib/contexts";
 import { KIND_LABELS, plural, policySentence, WORKFLOW_LABELS } from "../../lib/org";
 import { formatAge } from "../../lib/time";
 import { DecisionPrompt, type RequestAction } from "./DecisionPrompt";
+import { ChangeList } from "../../components/ChangeList";
 import { PayloadBody, PayloadFacts } from "./PayloadDetail";
 import { StatusTag } from "./StatusTag";
 import { WhyWaiting } from "./WhyWaiting";
@@ -77,6 +78,7 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
         )}
       </dl>
 
+      {pending && <ChangeList changes={request.changes} title="What it changes, against the Organization now" />}
       <PayloadBody payload={request.payload} />
 
       {pending ? (

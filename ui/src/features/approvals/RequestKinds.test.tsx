@@ -83,7 +83,12 @@ describe("Requests of every kind", () => {
     await user.click(await screen.findByTestId("nav-requests"));
     await user.click(await findRow(keyChange.id));
     const change = detailOf(keyChange.id);
-    expect(await within(change).findByTestId("scope-diff")).toHaveTextContent("gains: Create & modify orders");
+    // The approver reads the change as the engine computes it, the same lines its initiator saw.
+    const lines = await within(change).findAllByTestId("change-line");
+    expect(lines.map((l) => [l.dataset.direction, l.textContent])).toEqual(
+      keyChange.changes.map((c) => [c.direction ?? "none", expect.stringContaining(c.text.slice(1)) as unknown]),
+    );
+    expect(lines[0]).toHaveTextContent("Loosens" + "Gains Create & modify orders (trades_modify)");
     expect(change).toHaveTextContent("payout-bot");
     expect(within(change).getByTestId("key-settings")).toHaveTextContent("2001:db8::/48");
 

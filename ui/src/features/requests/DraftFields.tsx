@@ -7,10 +7,8 @@ import { KeySettingsView } from "../../components/KeySettingsView";
 import { PermissionGrid } from "../../components/PermissionGrid";
 import { ScopeList } from "../../components/ScopeList";
 import {
-  describeScopeDiff,
   policyOf,
   policySentence,
-  scopeDiff,
   sortScopes,
   withdrawalGovernance,
   withPermission,
@@ -116,11 +114,6 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
       <>
         <fieldset className="subfields">
           <legend>Scopes</legend>
-          {before && (
-            <p className="diff-line" data-testid="scope-diff">
-              {describeScopeDiff(scopeDiff(before, draft.scopes), withdrawalPolicy)}
-            </p>
-          )}
           <ScopeList
             granted={draft.scopes}
             before={before}

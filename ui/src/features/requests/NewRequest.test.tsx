@@ -216,6 +216,13 @@ describe("New request", () => {
     const preview = await screen.findByTestId("preview");
     expect(preview).toHaveAttribute("data-outcome", "not_permitted");
     expect(preview).toHaveTextContent("Not permitted: Dev Malik holds neither Initiate nor Execute on Initiate Withdrawal");
+    // Refused once, it is not offered again: Submit is disabled with the preview's reason beside it.
+    const submit = within(again).getByTestId("new-request-submit");
+    expect(submit).toBeDisabled();
+    expect(submit).toHaveAccessibleDescription("Not permitted: Dev Malik holds neither Initiate nor Execute on Initiate Withdrawal");
+    // Changing the draft clears the refusal: the new draft has not been previewed.
+    await user.type(within(again).getByTestId("draft-amount"), "0");
+    expect(within(again).getByTestId("new-request-submit")).toBeEnabled();
     expect(form).not.toBeInTheDocument();
   });
 });

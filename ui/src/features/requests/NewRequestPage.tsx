@@ -83,6 +83,12 @@ function NewRequest({ org, stale, onSubmitted, onOpenRequest }: NewRequestPagePr
   }
 
   const workflow = KIND_WORKFLOW[draft.kind];
+  // The preview of this very draft (any change clears it) refusing it: Submit is not offered,
+  // and the preview's reason stands beside it.
+  const refusal =
+    result !== null && "preview" in result && result.preview.decision.outcome === "not_permitted"
+      ? result.preview.decision.reason
+      : null;
   return (
     <div className="new-request-page">
       <section className="new-request" data-testid="new-request" aria-labelledby="new-request-title">
@@ -149,11 +155,17 @@ function NewRequest({ org, stale, onSubmitted, onOpenRequest }: NewRequestPagePr
             type="button"
             className="primary"
             data-testid="new-request-submit"
-            disabled={built.payload === undefined || busy !== null || askCode}
+            disabled={built.payload === undefined || busy !== null || askCode || refusal !== null}
+            aria-describedby={refusal !== null ? "new-request-refusal" : undefined}
             onClick={() => (execute ? setAskCode(true) : void submit(null))}
           >
             {busy === "submit" && !askCode ? "Submitting…" : execute ? "Submit and execute…" : "Submit"}
           </button>
+          {refusal !== null && (
+            <span className="hint" id="new-request-refusal" data-testid="submit-refusal">
+              Not permitted: {refusal}
+            </span>
+          )}
         </div>
         {askCode && (
           <CodePrompt

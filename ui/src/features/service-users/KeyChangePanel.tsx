@@ -1,5 +1,4 @@
 import { useState } from "react";
-import type { Policy } from "../../bindings/Policy";
 import type { Preview } from "../../bindings/Preview";
 import type { RequestPayload } from "../../bindings/RequestPayload";
 import type { Scope } from "../../bindings/Scope";
@@ -8,12 +7,11 @@ import type { SubmitOutcome } from "../../bindings/SubmitOutcome";
 import { PreviewPanel } from "../../components/PreviewPanel";
 import { ScopeList } from "../../components/ScopeList";
 import { SubmitOutcomeView } from "../../components/SubmitOutcomeView";
-import { describeScopeDiff, scopeDiff, sortScopes } from "../../lib/org";
+import { sortScopes } from "../../lib/org";
 import { toHostError, useHost, type HostError } from "../../platform";
 
 interface KeyChangePanelProps {
   user: ServiceUserView;
-  withdrawalPolicy: Policy | null;
   /** The badge on Withdraw, as in the key's scopes above. */
   withdrawBadge: string;
   onSubmitted: () => void;
@@ -24,7 +22,7 @@ interface KeyChangePanelProps {
  * Toggle scopes locally and see what the change would do before it is submitted: the diff
  * (gains / loses) and the preview of the Manage Access request it creates.
  */
-export function KeyChangePanel({ user, withdrawalPolicy, withdrawBadge, onSubmitted, onOpenRequest }: KeyChangePanelProps) {
+export function KeyChangePanel({ user, withdrawBadge, onSubmitted, onOpenRequest }: KeyChangePanelProps) {
   const host = useHost();
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState<Scope[]>(() => sortScopes(user.key.scopes));
@@ -33,8 +31,10 @@ export function KeyChangePanel({ user, withdrawalPolicy, withdrawBadge, onSubmit
   const [busy, setBusy] = useState<"preview" | "submit" | null>(null);
   const [error, setError] = useState<HostError | null>(null);
 
-  const diff = scopeDiff(user.key.scopes, draft);
-  const changed = diff.gains.length > 0 || diff.loses.length > 0;
+  const changed = sortScopes(user.key.scopes).join() !== draft.join();
+  // The preview of this very draft (it is cleared on every toggle) refusing it: Submit is not
+  // offered, and the preview's reason stands beside it.
+  const refusal = preview?.decision.outcome === "not_permitted" ? preview.decision.reason : null;
   const payload: RequestPayload = {
     kind: "change_service_user_key",
     service_user: user.id,
@@ -105,8 +105,10 @@ export function KeyChangePanel({ user, withdrawalPolicy, withdrawBadge, onSubmit
         compact
         testId="scope-toggle"
       />
-      <p className={changed ? "diff-line" : "diff-line muted"} data-testid="scope-diff">
-        {changed ? describeScopeDiff(diff, withdrawalPolicy) : "No change yet: tick or untick a scope."}
+      <p className="diff-line muted" data-testid="scope-diff-hint">
+        {changed
+          ? "Preview to see what the change loosens or tightens, and what the request would go through."
+          : "No change yet: tick or untick a scope."}
       </p>
       <div className="actions">
         <button
@@ -121,11 +123,17 @@ export function KeyChangePanel({ user, withdrawalPolicy, withdrawBadge, onSubmit
           type="button"
           className="primary"
           data-testid="key-change-submit"
-          disabled={!changed || busy !== null}
+          disabled={!changed || busy !== null || refusal !== null}
+          aria-describedby={refusal !== null ? `change-refusal-${user.id}` : undefined}
           onClick={() => void run("submit")}
         >
           {busy === "submit" ? "Submitting…" : "Submit for approval"}
         </button>
+        {refusal !== null && (
+          <span className="hint" id={`change-refusal-${user.id}`} data-testid="submit-refusal">
+            Not permitted: {refusal}
+          </span>
+        )}
       </div>
       {error && (
         <p className="action-error" role="alert" data-testid="action-error" data-code={error.code}>

@@ -59,7 +59,6 @@ export function ServiceUserDetail({ user, policies, now, onSubmitted, onOpenRequ
 
       <KeyChangePanel
         user={user}
-        withdrawalPolicy={withdrawalPolicy}
         withdrawBadge={withdrawBadgeText(policies)}
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}

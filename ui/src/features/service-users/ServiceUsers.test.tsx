@@ -90,9 +90,7 @@ describe("Service users", () => {
 
     await user.click(within(panel).getByRole("checkbox", { name: "Withdraw" }));
     await user.click(within(panel).getByRole("checkbox", { name: "Export data" }));
-    expect(within(panel).getByTestId("scope-diff")).toHaveTextContent(
-      "gains: Withdraw — queued for 2 approvals under the current policy; loses: Export data",
-    );
+    expect(within(panel).getByTestId("scope-diff-hint")).toHaveTextContent("Preview to see what the change loosens or tightens");
     expect(scopeIn(panel, "scope-toggle", "funds_withdraw")).toHaveTextContent("gains");
     expect(scopeIn(panel, "scope-toggle", "export_data")).toHaveTextContent("loses");
     // What the key holds now is unchanged until the change completes.
@@ -111,6 +109,12 @@ describe("Service users", () => {
     expect(previewRequest).toHaveBeenCalledWith(payload, false);
     expect(preview).toHaveAttribute("data-outcome", "queued");
     expect(preview).toHaveTextContent("Queued for 1 approval from Ada Okafor — any one can reject");
+    // The diff is the engine's: each line loosening or tightening, with Withdraw's consequence.
+    const lines = within(preview).getAllByTestId("change-line");
+    expect(lines.map((l) => [l.dataset.direction, l.textContent])).toEqual([
+      ["loosening", "LoosensGains Withdraw (funds_withdraw) — each withdrawal queued for 2 approvals under the current policy"],
+      ["tightening", "TightensLoses Export data (export_data)"],
+    ]);
 
     await user.click(within(panel).getByTestId("key-change-submit"));
     expect(submitRequest).toHaveBeenCalledWith(payload, false, null);
@@ -125,9 +129,9 @@ describe("Service users", () => {
     await user.click(within(detail).getByTestId("preview-change-open"));
     const panel = within(detail).getByTestId("preview-change");
     await user.click(within(panel).getByRole("checkbox", { name: "Withdraw" }));
-    expect(within(panel).getByTestId("scope-diff")).toHaveTextContent("loses: Withdraw");
+    expect(within(panel).getByTestId("key-change-submit")).toBeEnabled();
     await user.click(within(panel).getByRole("checkbox", { name: "Withdraw" }));
-    expect(within(panel).getByTestId("scope-diff")).toHaveTextContent("No change yet");
+    expect(within(panel).getByTestId("scope-diff-hint")).toHaveTextContent("No change yet");
     expect(within(panel).getByTestId("key-change-submit")).toBeDisabled();
   });
 });
