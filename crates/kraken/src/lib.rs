@@ -29,7 +29,7 @@ pub use envelope::Envelope;
 pub use error::{
     ApiError, ApiWarning, ErrorCategory, FundingError, Messages, OrderError, OrgRefusal, QueryError,
 };
-pub use nonce::{NonceCheck, NonceWindow};
+pub use nonce::{MAX_NONCE_WINDOW, NonceCheck, NonceWindow};
 pub use rate::{RateLimit, RateTier};
 pub use scope::{Scope, ScopeGroup};
 pub use sign::{ApiSecret, Credentials, SecretError, sign, verify_signature};

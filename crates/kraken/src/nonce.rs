@@ -1,5 +1,10 @@
 //! The nonce rule: strictly increasing per key, with an optional window below the highest seen.
 
+/// The largest nonce window a key may have, in nonce units: 60 s with millisecond nonces. A wider
+/// window lets an old signed request in after a newer one, so it stays bounded. **(extension)**:
+/// the exchange publishes no cap; the sandbox and the Organization's rules enforce this one.
+pub const MAX_NONCE_WINDOW: u64 = 60_000;
+
 /// The per-key nonce state the server keeps: the highest nonce accepted so far and the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NonceWindow {

@@ -169,16 +169,23 @@ fn settings_diff(b: &KeySettings, a: &KeySettings, created: bool, out: &mut Vec<
         ));
     }
     if a.query_to != b.query_to {
-        let w = |t: i64| if t == 0 { "now".to_owned() } else { when(t) };
+        // `query_to` is exclusive: entries before it.
+        let w = |t: i64| {
+            if t == 0 {
+                "up to now".to_owned()
+            } else {
+                format!("before {}", when(t))
+            }
+        };
         let tightens = b.query_to == 0 || (a.query_to != 0 && a.query_to < b.query_to);
         out.push(line(
             "query_to",
             if tightens { TIGHTENS } else { LOOSENS },
             if created {
-                format!("queries see entries up to {}", w(a.query_to))
+                format!("queries see entries {}", w(a.query_to))
             } else {
                 format!(
-                    "queries see entries up to {} instead of up to {}",
+                    "queries see entries {} instead of {}",
                     w(a.query_to),
                     w(b.query_to)
                 )

@@ -70,9 +70,7 @@ pub enum KeySpecError {
     },
 }
 
-/// The largest nonce window a key may have, in nonce units: 60 s with millisecond nonces. A
-/// wider window lets an old signed request through after a newer one, so it stays bounded.
-pub const MAX_NONCE_WINDOW: u64 = 60_000;
+pub use countersign_kraken::MAX_NONCE_WINDOW;
 
 /// Parses `addr` or `addr/prefix` (IPv4 prefix ≤ 32, IPv6 ≤ 128).
 pub fn parse_cidr(entry: &str) -> Option<(IpAddr, u8)> {

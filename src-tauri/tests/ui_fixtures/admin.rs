@@ -184,6 +184,65 @@ fn admin() {
         .expect("queued");
     }
     {
+        // The Service users area's editors: a new service user with every setting set, a
+        // change opening a key to every IPv4 address (warned), and a removal.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let audit = json!({
+            "kind": "create_service_user",
+            "name": "audit-bot",
+            "key": {
+                "scopes": ["ledger_query", "export_data"],
+                "settings": {
+                    // 2027-01-31 00:00 UTC; entries from 2026-01-01 through 2026-06-30 (UTC).
+                    "valid_until": 1_801_353_600, "query_from": 1_767_225_600,
+                    "query_to": 1_782_864_000, "websocket": false, "nonce_window": 5000,
+                    "ip_allowlist": ["203.0.113.0/24"],
+                },
+            },
+        });
+        s.query(
+            "preview_request",
+            json!({ "payload": audit, "execute": false }),
+        )
+        .expect("preview");
+        s.act(
+            "submit_request",
+            submit(&audit, None),
+            "eve-asked-audit-bot",
+        )
+        .expect("queued");
+    }
+    {
+        // Each editor starts from the Organization as seeded.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let open_payouts = json!({
+            "kind": "change_service_user_key",
+            "service_user": "su-payouts",
+            "key": key(&["funds_query", "funds_withdraw"], false, &["0.0.0.0/0"]),
+        });
+        s.query(
+            "preview_request",
+            json!({ "payload": open_payouts, "execute": false }),
+        )
+        .expect("preview");
+        let remove = json!({ "kind": "remove_service_user", "service_user": "su-reporting" });
+        s.query(
+            "preview_request",
+            json!({ "payload": remove, "execute": false }),
+        )
+        .expect("preview");
+        s.act(
+            "submit_request",
+            submit(&remove, None),
+            "eve-asked-remove-reporting",
+        )
+        .expect("queued");
+    }
+    {
         // Without a policy on Initiate Withdrawal, a bot's withdrawal completes at once: Eve asks
         // to remove it, Ada approves.
         let mut s = rec.session();

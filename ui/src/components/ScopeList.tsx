@@ -1,3 +1,4 @@
+import { SCOPE_ENDPOINTS } from "../bindings/keyCatalog";
 import type { Scope } from "../bindings/Scope";
 import { governedByPolicy, SCOPE_GROUP_LABELS, SCOPE_GROUPS, SCOPE_INFO, SCOPES } from "../lib/org";
 
@@ -14,8 +15,21 @@ interface ScopeListProps {
   compact?: boolean;
   /** Says what a scope allows only where it is granted or changes (for reviewing a request). */
   explainGrantedOnly?: boolean;
+  /** Lists the exchange endpoints each scope unlocks (from the table the sandbox enforces). */
+  showEndpoints?: boolean;
   /** The test id of each item: "scope" for what a key holds, "scope-toggle" for a draft. */
   testId?: string;
+}
+
+/** "Balance, WithdrawInfo (with Withdraw), WithdrawStatus (or Query ledger entries)": what a scope unlocks. */
+export function endpointsText(scope: Scope): string {
+  const labels = (scopes: readonly Scope[]) => scopes.map((s) => SCOPE_INFO[s].label).join(", ");
+  const unlocks = SCOPE_ENDPOINTS[scope].map((e) => {
+    if (e.with.length > 0) return `${e.endpoint} (with ${labels(e.with)})`;
+    if (e.or.length > 0) return `${e.endpoint} (or ${labels(e.or)})`;
+    return e.endpoint;
+  });
+  return unlocks.length === 0 ? "Unlocks no endpoint by itself" : `Unlocks ${unlocks.join(", ")}`;
 }
 
 /** An API key's scopes in the exchange's groups (Funds, Orders & trades, Data), each with what it allows. */
@@ -26,6 +40,7 @@ export function ScopeList({
   withdrawBadge,
   compact = false,
   explainGrantedOnly = false,
+  showEndpoints = false,
   testId = "scope",
 }: ScopeListProps) {
   return (
@@ -52,6 +67,11 @@ export function ScopeList({
                     {change && <span className={`change change-${change}`}>{change}</span>}
                   </span>
                   {!compact && (!explainGrantedOnly || on || change) && <span className="scope-allows">{info.allows}</span>}
+                  {showEndpoints && (
+                    <span className="scope-endpoints" data-testid="scope-endpoints">
+                      {endpointsText(scope)}
+                    </span>
+                  )}
                 </span>
               );
               return (

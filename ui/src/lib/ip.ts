@@ -14,11 +14,3 @@ export function isAddressOrRange(entry: string): boolean {
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v4 ? 32 : 128);
 }
-
-/** An allowlist typed one entry a line (or comma-separated), without blanks. */
-export function parseAllowlist(text: string): string[] {
-  return text
-    .split(/[\n,]/)
-    .map((e) => e.trim())
-    .filter((e) => e !== "");
-}

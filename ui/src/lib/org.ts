@@ -5,6 +5,7 @@
  */
 import type { Permissions } from "../bindings/Permissions";
 import type { Policy } from "../bindings/Policy";
+import type { OrgView } from "../bindings/OrgView";
 import type { PolicyView } from "../bindings/PolicyView";
 import type { RequestPayload } from "../bindings/RequestPayload";
 import type { RequestView } from "../bindings/RequestView";
@@ -211,3 +212,14 @@ export function samePolicy(a: Policy | null, b: Policy | null): boolean {
 
 /** "after 3 d" or "never". */
 export const expiryWords = (seconds: number | null) => (seconds === null ? "never" : `after ${formatDuration(seconds)}`);
+
+/**
+ * Why `memberId` may not start a request on `workflow` (neither Initiate nor Execute held), or
+ * null when they may. Only for offering a button or not: the core's preview decides.
+ */
+export function initiateBlocker(org: OrgView, memberId: string | undefined, workflow: Workflow): string | null {
+  const member = org.members.find((m) => m.id === memberId);
+  if (member === undefined) return "Sign in as a member of the Organization to start a request.";
+  const held = (p: WorkflowPermission) => hasPermission(member.permissions, workflow, p);
+  return held("initiate") || held("execute") ? null : `You hold neither Initiate nor Execute on ${WORKFLOW_LABELS[workflow]}.`;
+}

@@ -38,18 +38,26 @@ export function formatUntil(unixSeconds: number, nowMs: number): string {
   return `in ${Math.floor(hours / 24)} d`;
 }
 
-/** A unix time as the value of a date input ("2025-03-14", the user's zone); "" for 0 (unset). */
-export function toDateInput(unixSeconds: number): string {
-  if (unixSeconds === 0) return "";
-  const d = new Date(unixSeconds * 1000);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+/** A unix time as a UTC date input's value ("2027-01-31"); "" for 0 (unset). Key settings are UTC, as the engine states them. */
+export function toUtcDateInput(unixSeconds: number): string {
+  return unixSeconds === 0 ? "" : new Date(unixSeconds * 1000).toISOString().slice(0, 10);
 }
 
-/** A date input's value as unix seconds at the start of that day in the user's zone; 0 for "". */
-export function fromDateInput(value: string): number {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return 0;
-  const [, y = "", m = "", d = ""] = match;
-  return Math.floor(new Date(Number(y), Number(m) - 1, Number(d)).getTime() / 1000);
+/** A UTC date input's value as the unix time of that day's start; 0 when empty or not a date. */
+export function fromUtcDateInput(value: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return 0;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
+}
+
+/** A unix time as a UTC datetime-local input's value ("2027-01-31T12:00"); "" for 0 (unset). */
+export function toUtcDateTimeInput(unixSeconds: number): string {
+  return unixSeconds === 0 ? "" : new Date(unixSeconds * 1000).toISOString().slice(0, 16);
+}
+
+/** A UTC datetime-local input's value as unix seconds; 0 when empty or not a time. */
+export function fromUtcDateTimeInput(value: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value)) return 0;
+  const ms = Date.parse(`${value}:00Z`);
+  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
 }

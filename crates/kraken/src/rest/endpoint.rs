@@ -366,4 +366,76 @@ mod tests {
             assert_eq!(e.retry_safe(), !unsafe_to_repeat.contains(&e), "{e}");
         }
     }
+
+    /// Writes `keyCatalog.ts` beside the ts-rs bindings: for each scope, the endpoints it
+    /// unlocks, from [`Endpoint::requirement`] (the table the sandbox enforces), with the scopes
+    /// also needed or admitted instead; the endpoints the WebSocket setting unlocks; and the
+    /// nonce window's cap. The key editor reads it: one source, no second list. Named
+    /// `export_bindings_*` so the bindings' drift check runs it.
+    #[test]
+    fn export_bindings_key_catalog() {
+        use std::fmt::Write as _;
+        let dir = std::env::var("TS_RS_EXPORT_DIR").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/bindings").to_owned()
+        });
+        let list = |scopes: &[Scope]| {
+            scopes
+                .iter()
+                .map(|s| format!("\"{}\"", s.wire_name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut out = String::from(
+            "// Generated from countersign-kraken's endpoint table (`Endpoint::requirement`, which the sandbox\n\
+             // enforces) by `cargo test -p countersign-kraken export_bindings`. Do not edit.\n\n\
+             import type { Scope } from \"./Scope\";\n\n\
+             /** A private endpoint a scope unlocks: with `with` also granted, or `or` instead of it. */\n\
+             export interface ScopeEndpoint {\n  endpoint: string;\n  with: readonly Scope[];\n  or: readonly Scope[];\n}\n\n\
+             /** For each scope, the private endpoints it unlocks, in the table's order. */\n\
+             export const SCOPE_ENDPOINTS: Record<Scope, readonly ScopeEndpoint[]> = {\n",
+        );
+        for scope in Scope::ALL {
+            let _ = writeln!(out, "  {}: [", scope.wire_name());
+            for e in Endpoint::ALL {
+                let (with, or): (Vec<Scope>, Vec<Scope>) = match e.requirement() {
+                    Requirement::AllOf(need) if need.contains(&scope) => (
+                        need.iter().copied().filter(|s| *s != scope).collect(),
+                        Vec::new(),
+                    ),
+                    Requirement::AnyOf(alt) if alt.contains(&scope) => (
+                        Vec::new(),
+                        alt.iter().copied().filter(|s| *s != scope).collect(),
+                    ),
+                    _ => continue,
+                };
+                let _ = writeln!(
+                    out,
+                    "    {{ endpoint: \"{}\", with: [{}], or: [{}] }},",
+                    e.name(),
+                    list(&with),
+                    list(&or)
+                );
+            }
+            out.push_str("  ],\n");
+        }
+        out.push_str("};\n\n/** The private endpoints the key's WebSocket setting unlocks. */\n");
+        let ws: Vec<String> = Endpoint::ALL
+            .into_iter()
+            .filter(|e| e.requirement() == Requirement::WebSocket)
+            .map(|e| format!("\"{}\"", e.name()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "export const WEBSOCKET_ENDPOINTS: readonly string[] = [{}];\n",
+            ws.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "/** The largest nonce window a key may have, in nonce units (60 s with millisecond nonces). */\n\
+             export const MAX_NONCE_WINDOW = {};",
+            crate::MAX_NONCE_WINDOW
+        );
+        std::fs::create_dir_all(&dir).expect("bindings folder");
+        std::fs::write(format!("{dir}/keyCatalog.ts"), out).expect("write keyCatalog.ts");
+    }
 }

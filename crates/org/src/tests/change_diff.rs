@@ -96,6 +96,18 @@ fn lines_say_what_changes_in_words() {
         texts(&expiring, &at_noon),
         ["expires 2027-01-31 12:00 UTC instead of 2027-01-31"]
     );
+    let window = spec(KeySettings {
+        query_from: JAN_1_2026,
+        query_to: JAN_31_2027,
+        ..KeySettings::default()
+    });
+    assert_eq!(
+        texts(&never, &window),
+        [
+            "queries see entries from 2026-01-01 instead of from the beginning",
+            "queries see entries before 2027-01-31 instead of up to now"
+        ]
+    );
     let office = spec(KeySettings {
         ip_allowlist: ips(&["10.0.0.0/8"]),
         ..KeySettings::default()

@@ -3,20 +3,18 @@ import { PolicyChangeList } from "../../components/PolicyChangeList";
 import type { ChangeEvent, ReactNode } from "react";
 import type { OrgView } from "../../bindings/OrgView";
 import type { Workflow } from "../../bindings/Workflow";
-import { KeySettingsView } from "../../components/KeySettingsView";
 import { PermissionGrid } from "../../components/PermissionGrid";
-import { ScopeList } from "../../components/ScopeList";
 import {
   policyOf,
   policySentence,
-  sortScopes,
   withdrawalGovernance,
   withPermission,
   WORKFLOW_LABELS,
   WORKFLOWS,
 } from "../../lib/org";
 import { findAddress, findMember, findServiceUser } from "../../lib/orgLookup";
-import { fromDateInput, toDateInput } from "../../lib/time";
+import type { ApiKeySpec } from "../../bindings/ApiKeySpec";
+import { KeyEditor } from "../service-users/KeyEditor";
 import { buildPayload, withMember, withServiceUser, withWorkflow, type Draft } from "./draft";
 
 interface DraftFieldsProps {
@@ -105,70 +103,9 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
     </Field>
   );
 
-  const keyEditor = (before: Draft["scopes"] | undefined) => {
-    const current = before && findServiceUser(org, draft.serviceUserId)?.key;
-    const built = buildPayload(draft, org).payload;
-    const newSettings =
-      built?.kind === "create_service_user" || built?.kind === "change_service_user_key" ? built.key.settings : undefined;
-    return (
-      <>
-        <fieldset className="subfields">
-          <legend>Scopes</legend>
-          <ScopeList
-            granted={draft.scopes}
-            before={before}
-            withdrawBadge={withdrawBadge}
-            compact
-            testId="scope-toggle"
-            onToggle={(scope, on) =>
-              set({ scopes: sortScopes(on ? [...draft.scopes, scope] : draft.scopes.filter((s) => s !== scope)) })
-            }
-          />
-        </fieldset>
-        <details className="subfields">
-          <summary>Key settings</summary>
-          <div className="settings-fields">
-            <Field label="Key expires on" hint="Empty: never.">
-              <input
-                type="date"
-                value={toDateInput(draft.settings.valid_until)}
-                onChange={(e) => set({ settings: { ...draft.settings, valid_until: fromDateInput(e.target.value) } })}
-              />
-            </Field>
-            <Field label="Queries from" hint="Empty: no start.">
-              <input
-                type="date"
-                value={toDateInput(draft.settings.query_from)}
-                onChange={(e) => set({ settings: { ...draft.settings, query_from: fromDateInput(e.target.value) } })}
-              />
-            </Field>
-            <Field label="Queries until" hint="Empty: no end.">
-              <input
-                type="date"
-                value={toDateInput(draft.settings.query_to)}
-                onChange={(e) => set({ settings: { ...draft.settings, query_to: fromDateInput(e.target.value) } })}
-              />
-            </Field>
-            <Field label="Nonce window" hint="Nonce units (5000 = 5 s with millisecond nonces).">
-              <input inputMode="numeric" value={draft.nonceText} onChange={(e) => set({ nonceText: e.target.value })} />
-            </Field>
-            <label className="check-field">
-              <input
-                type="checkbox"
-                checked={draft.settings.websocket}
-                onChange={(e) => set({ settings: { ...draft.settings, websocket: e.target.checked } })}
-              />
-              Allow WebSocket connections
-            </label>
-            <Field label="IP allowlist" hint="One address or CIDR range a line; empty: any address.">
-              <textarea rows={2} value={draft.allowlistText} onChange={(e) => set({ allowlistText: e.target.value })} />
-            </Field>
-          </div>
-        </details>
-        {current && newSettings && <KeySettingsView settings={newSettings} before={current.settings} />}
-      </>
-    );
-  };
+  const keyEditor = (before: ApiKeySpec | undefined) => (
+    <KeyEditor draft={draft.key} onChange={(key) => set({ key })} before={before} withdrawBadge={withdrawBadge} idPrefix="draft-key" />
+  );
 
   switch (draft.kind) {
     case "invite_member":
@@ -213,7 +150,7 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
       return (
         <>
           {serviceUserSelect}
-          {keyEditor(findServiceUser(org, draft.serviceUserId)?.key.scopes ?? [])}
+          {keyEditor(findServiceUser(org, draft.serviceUserId)?.key)}
         </>
       );
     case "remove_service_user":

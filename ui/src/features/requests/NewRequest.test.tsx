@@ -93,11 +93,13 @@ describe("New request", () => {
     await user.type(within(form).getByTestId("draft-name"), "hedge-bot-2");
     await user.click(within(form).getByRole("checkbox", { name: "Create & modify orders" }));
     await user.click(within(form).getByRole("checkbox", { name: "Query" }));
-    await user.click(within(form).getByText("Key settings"));
-    await user.click(within(form).getByRole("checkbox", { name: "Allow WebSocket connections" }));
-    await user.type(within(form).getByRole("textbox", { name: /IP allowlist/ }), "10.0.0.0/8{Enter}2001:db8::1");
-    await user.clear(within(form).getByRole("textbox", { name: /Nonce window/ }));
-    await user.type(within(form).getByRole("textbox", { name: /Nonce window/ }), "5000");
+    await user.click(within(form).getByRole("switch", { name: "Allow WebSocket tokens" }));
+    await user.click(within(form).getByTestId("draft-key-ip-add"));
+    await user.type(within(form).getByRole("textbox", { name: "IP allow-list entry 1" }), "10.0.0.0/8");
+    await user.click(within(form).getByTestId("draft-key-ip-add"));
+    await user.type(within(form).getByRole("textbox", { name: "IP allow-list entry 2" }), "2001:db8::1");
+    await user.click(within(form).getByRole("button", { name: "5 s" }));
+    expect(within(form).getByRole("spinbutton", { name: "Nonce window, in nonce units" })).toHaveValue(5000);
     await user.click(within(form).getByTestId("new-request-submit"));
 
     expect(submitRequest).toHaveBeenCalledWith(
@@ -129,9 +131,35 @@ describe("New request", () => {
     const form = await openForm(user);
     await user.selectOptions(within(form).getByTestId("new-request-kind"), "create_service_user");
     await user.type(within(form).getByTestId("draft-name"), "x-bot");
-    await user.click(within(form).getByText("Key settings"));
-    await user.type(within(form).getByRole("textbox", { name: /IP allowlist/ }), "10.0.0.300");
-    expect(within(form).getByTestId("new-request-problem")).toHaveTextContent("“10.0.0.300” is not an IPv4/IPv6 address or CIDR range.");
+    await user.click(within(form).getByTestId("draft-key-ip-add"));
+    await user.type(within(form).getByRole("textbox", { name: "IP allow-list entry 1" }), "10.0.0.0/8");
+    await user.click(within(form).getByTestId("draft-key-ip-add"));
+    const second = within(form).getByRole("textbox", { name: "IP allow-list entry 2" });
+    await user.type(second, "10.0.0.300");
+    // Named beside the entry as it is typed, and in the form's problem, with its place.
+    expect(second).toHaveAttribute("aria-invalid", "true");
+    expect(second).toHaveAccessibleDescription("“10.0.0.300” is not an IPv4/IPv6 address or CIDR range");
+    expect(within(form).getByRole("textbox", { name: "IP allow-list entry 1" })).toHaveAttribute("aria-invalid", "false");
+    expect(within(form).getByTestId("new-request-problem")).toHaveTextContent(
+      "IP allow-list entry 2 (“10.0.0.300”) is not an IPv4/IPv6 address or CIDR range.",
+    );
+    expect(within(form).getByTestId("new-request-submit")).toBeDisabled();
+  });
+
+  it("caps the nonce window where the server does, and names the limit", async () => {
+    const { user } = renderApp();
+    const form = await openForm(user);
+    await user.selectOptions(within(form).getByTestId("new-request-kind"), "create_service_user");
+    await user.type(within(form).getByTestId("draft-name"), "x-bot");
+    const nonce = within(form).getByRole("spinbutton", { name: "Nonce window, in nonce units" });
+    expect(nonce).toHaveAttribute("max", "60000");
+    await user.clear(nonce);
+    await user.type(nonce, "60001");
+    expect(within(form).getByTestId("new-request-problem")).toHaveTextContent(
+      "Nonce window: at most 60,000 nonce units (60 s with millisecond nonces).",
+    );
+    await user.click(within(form).getByRole("button", { name: "60 s (the most)" }));
+    expect(within(form).queryByTestId("new-request-problem")).not.toBeInTheDocument();
   });
 
   it("builds a policy change from the current policy, keeping its lock", async () => {

@@ -4,16 +4,14 @@ import type { AccountPermission } from "../../bindings/AccountPermission";
  * host is decided here and tested without a browser. Amounts stay strings from the keyboard to
  * the host: nothing here parses money.
  */
-import type { KeySettings } from "../../bindings/KeySettings";
 import type { OrgView } from "../../bindings/OrgView";
 import type { Permissions } from "../../bindings/Permissions";
 import type { RequestPayload } from "../../bindings/RequestPayload";
-import type { Scope } from "../../bindings/Scope";
 import type { Workflow } from "../../bindings/Workflow";
-import { isAddressOrRange, parseAllowlist } from "../../lib/ip";
 import { isDecimal, isPositiveDecimal } from "../../lib/money";
-import { policyOf, sortScopes, type RequestKind } from "../../lib/org";
+import { policyOf, type RequestKind } from "../../lib/org";
 import { findAddress, findMember, findServiceUser } from "../../lib/orgLookup";
+import { buildKey, keyDraftOf, type KeyDraft } from "../service-users/keyDraft";
 
 export interface Draft {
   kind: RequestKind;
@@ -27,13 +25,8 @@ export interface Draft {
   account: AccountPermission[];
   /** change_service_user_key, remove_service_user. */
   serviceUserId: string;
-  /** create_service_user, change_service_user_key. */
-  scopes: Scope[];
-  settings: KeySettings;
-  /** The IP allowlist as typed, one entry a line. */
-  allowlistText: string;
-  /** The nonce window as typed. */
-  nonceText: string;
+  /** create_service_user, change_service_user_key: the key as the key editor holds it. */
+  key: KeyDraft;
   /** change_policy, lock_policy. */
   workflow: Workflow;
   removePolicy: boolean;
@@ -51,15 +44,6 @@ export interface Draft {
   fee: string;
 }
 
-export const NO_SETTINGS: KeySettings = {
-  valid_until: 0,
-  query_from: 0,
-  query_to: 0,
-  websocket: false,
-  nonce_window: 0,
-  ip_allowlist: [],
-};
-
 const BLANK: Draft = {
   kind: "withdrawal",
   name: "",
@@ -67,10 +51,7 @@ const BLANK: Draft = {
   permissions: {},
   account: [],
   serviceUserId: "",
-  scopes: [],
-  settings: NO_SETTINGS,
-  allowlistText: "",
-  nonceText: "0",
+  key: keyDraftOf(undefined),
   workflow: "initiate_withdrawal",
   removePolicy: false,
   requiredText: "1",
@@ -93,16 +74,7 @@ export function withMember(draft: Draft, org: OrgView, memberId: string): Draft 
 
 /** The fields that follow a service user: its key's current scopes and settings. */
 export function withServiceUser(draft: Draft, org: OrgView, serviceUserId: string): Draft {
-  const key = findServiceUser(org, serviceUserId)?.key;
-  const settings = key?.settings ?? NO_SETTINGS;
-  return {
-    ...draft,
-    serviceUserId,
-    scopes: sortScopes(key?.scopes ?? []),
-    settings,
-    allowlistText: settings.ip_allowlist.join("\n"),
-    nonceText: String(settings.nonce_window),
-  };
+  return { ...draft, serviceUserId, key: keyDraftOf(findServiceUser(org, serviceUserId)?.key) };
 }
 
 /** The fields that follow a workflow: its current policy, to edit from. */
@@ -152,17 +124,6 @@ export type Built = { payload: RequestPayload; problem?: undefined } | { payload
 
 const problem = (text: string): Built => ({ problem: text });
 
-function buildSettings(draft: Draft): KeySettings | string {
-  const nonce = draft.nonceText.trim();
-  if (!/^\d+$/.test(nonce)) return "Enter the nonce window as a whole number of nonce units (0 or more).";
-  const ips = parseAllowlist(draft.allowlistText);
-  const bad = ips.find((ip) => !isAddressOrRange(ip));
-  if (bad !== undefined) return `“${bad}” is not an IPv4/IPv6 address or CIDR range.`;
-  const { query_from: from, query_to: to } = draft.settings;
-  if (from > 0 && to > 0 && to < from) return "The query end date is before its start date.";
-  return { ...draft.settings, nonce_window: Number(nonce), ip_allowlist: ips };
-}
-
 /** The payload the draft describes, or what is missing before it can be previewed. */
 export function buildPayload(draft: Draft, org: OrgView): Built {
   switch (draft.kind) {
@@ -186,23 +147,15 @@ export function buildPayload(draft: Draft, org: OrgView): Built {
       };
     case "create_service_user": {
       if (draft.name.trim() === "") return problem("Enter the service user's name.");
-      const settings = buildSettings(draft);
-      if (typeof settings === "string") return problem(settings);
-      return {
-        payload: { kind: "create_service_user", name: draft.name.trim(), key: { scopes: sortScopes(draft.scopes), settings } },
-      };
+      const built = buildKey(draft.key);
+      if (built.key === undefined) return problem(built.problem);
+      return { payload: { kind: "create_service_user", name: draft.name.trim(), key: built.key } };
     }
     case "change_service_user_key": {
       if (draft.serviceUserId === "") return problem("Choose a service user.");
-      const settings = buildSettings(draft);
-      if (typeof settings === "string") return problem(settings);
-      return {
-        payload: {
-          kind: "change_service_user_key",
-          service_user: draft.serviceUserId,
-          key: { scopes: sortScopes(draft.scopes), settings },
-        },
-      };
+      const built = buildKey(draft.key);
+      if (built.key === undefined) return problem(built.problem);
+      return { payload: { kind: "change_service_user_key", service_user: draft.serviceUserId, key: built.key } };
     }
     case "remove_service_user":
       if (draft.serviceUserId === "") return problem("Choose a service user.");

@@ -5,12 +5,16 @@ import { ScopeList } from "../../components/ScopeList";
 import { Timestamp } from "../../components/Timestamp";
 import { policyOf, SCOPES, withdrawalGovernance } from "../../lib/org";
 import { formatAge } from "../../lib/time";
+import { useState } from "react";
+import { RequestActions } from "../../components/RequestActions";
 import { KeyChangePanel } from "./KeyChangePanel";
 
 interface ServiceUserDetailProps {
   user: ServiceUserView;
   policies: PolicyView[];
   now: number;
+  /** Why the member may not start a Manage Access request, if so: changes are not offered. */
+  blocked: string | null;
   onSubmitted: () => void;
   onOpenRequest: (id: string) => void;
 }
@@ -21,7 +25,7 @@ export function withdrawBadgeText(policies: readonly PolicyView[]): string {
   return policy === null ? "Immediate: no policy" : `Governed by policy: ${withdrawalGovernance(policy)}`;
 }
 
-export function ServiceUserDetail({ user, policies, now, onSubmitted, onOpenRequest }: ServiceUserDetailProps) {
+export function ServiceUserDetail({ user, policies, now, blocked, onSubmitted, onOpenRequest }: ServiceUserDetailProps) {
   const withdrawalPolicy = policyOf(policies, "initiate_withdrawal");
   const withdraws = user.key.scopes.includes("funds_withdraw");
   return (
@@ -60,9 +64,61 @@ export function ServiceUserDetail({ user, policies, now, onSubmitted, onOpenRequ
       <KeyChangePanel
         user={user}
         withdrawBadge={withdrawBadgeText(policies)}
+        blocked={blocked}
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
+      <RemovePanel user={user} blocked={blocked} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />
     </article>
+  );
+}
+
+/** Remove the service user (its key stops working), previewed as the Manage Access request it is. */
+function RemovePanel({
+  user,
+  blocked,
+  onSubmitted,
+  onOpenRequest,
+}: {
+  user: ServiceUserView;
+  blocked: string | null;
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  if (!open) {
+    return (
+      <section className="change-panel collapsed">
+        <button
+          type="button"
+          className="danger-quiet"
+          data-testid="remove-service-user-open"
+          disabled={blocked !== null}
+          title={blocked ?? undefined}
+          onClick={() => setOpen(true)}
+        >
+          Remove {user.name}…
+        </button>
+      </section>
+    );
+  }
+  return (
+    <section className="change-panel" data-testid="remove-service-user" aria-label={`Remove ${user.name}`}>
+      <div className="change-panel-head">
+        <h3>Remove {user.name}</h3>
+        <button type="button" className="quiet" onClick={() => setOpen(false)}>
+          Close
+        </button>
+      </div>
+      <p className="muted">Once the request completes, its key stops working at once. Its past requests stay in the history.</p>
+      <RequestActions
+        payload={{ kind: "remove_service_user", service_user: user.id }}
+        testPrefix="remove-service-user"
+        previewTitle="Preview of the Manage Access request"
+        submitLabel="Submit the removal"
+        onSubmitted={onSubmitted}
+        onOpenRequest={onOpenRequest}
+      />
+    </section>
   );
 }

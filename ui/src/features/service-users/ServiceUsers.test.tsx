@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { OrgView } from "../../bindings/OrgView";
 import adminRecording from "../../fixtures/admin.json";
@@ -87,10 +87,11 @@ describe("Service users", () => {
     await user.click(within(detail).getByTestId("preview-change-open"));
     const panel = within(detail).getByTestId("preview-change");
     expect(within(panel).getByTestId("key-change-preview")).toBeDisabled();
+    expect(within(panel).getByTestId("key-change-submit")).toHaveAccessibleDescription("No change yet: edit a scope or a setting.");
 
     await user.click(within(panel).getByRole("checkbox", { name: "Withdraw" }));
     await user.click(within(panel).getByRole("checkbox", { name: "Export data" }));
-    expect(within(panel).getByTestId("scope-diff-hint")).toHaveTextContent("Preview to see what the change loosens or tightens");
+    expect(within(panel).queryByTestId("key-change-why")).not.toBeInTheDocument();
     expect(scopeIn(panel, "scope-toggle", "funds_withdraw")).toHaveTextContent("gains");
     expect(scopeIn(panel, "scope-toggle", "export_data")).toHaveTextContent("loses");
     // What the key holds now is unchanged until the change completes.
@@ -131,8 +132,100 @@ describe("Service users", () => {
     await user.click(within(panel).getByRole("checkbox", { name: "Withdraw" }));
     expect(within(panel).getByTestId("key-change-submit")).toBeEnabled();
     await user.click(within(panel).getByRole("checkbox", { name: "Withdraw" }));
-    expect(within(panel).getByTestId("scope-diff-hint")).toHaveTextContent("No change yet");
+    expect(within(panel).getByTestId("key-change-why")).toHaveTextContent("No change yet: edit a scope or a setting.");
     expect(within(panel).getByTestId("key-change-submit")).toBeDisabled();
+  });
+});
+
+describe("Service users: the editors", () => {
+  const lineTexts = (root: HTMLElement) =>
+    within(root)
+      .getAllByTestId("change-line")
+      .map((l) => [l.dataset.direction, l.dataset.warning === "true", l.textContent]);
+
+  it("creates a service user with every setting set, and shows what it would do before submitting", async () => {
+    const { user } = renderOn(replay(admin, { state: "eve" }));
+    await user.click(await screen.findByTestId("nav-service-users"));
+    await user.click(await screen.findByTestId("new-service-user-open"));
+    const panel = screen.getByTestId("new-service-user");
+    expect(within(panel).getByTestId("new-service-user-submit")).toHaveAccessibleDescription("Name: enter the service user's name.");
+    await user.type(within(panel).getByTestId("new-service-user-name"), "audit-bot");
+    await user.click(within(panel).getByRole("checkbox", { name: "Query ledger entries" }));
+    await user.click(within(panel).getByRole("checkbox", { name: "Export data" }));
+    // Each scope names the endpoints it unlocks, from the table the sandbox enforces.
+    expect(scopeIn(panel, "scope-toggle", "export_data")).toHaveTextContent(
+      "Unlocks AddExport, ExportStatus, RetrieveExport, RemoveExport",
+    );
+    expect(scopeIn(panel, "scope-toggle", "ledger_query")).toHaveTextContent("WithdrawStatus (or Withdraw)");
+    await user.click(within(panel).getByTestId("new-key-expiry-on"));
+    fireEvent.change(within(panel).getByTestId("new-key-expiry-at"), { target: { value: "2027-01-31T00:00" } });
+    fireEvent.change(within(panel).getByTestId("new-key-window-from"), { target: { value: "2026-01-01" } });
+    fireEvent.change(within(panel).getByTestId("new-key-window-to"), { target: { value: "2026-06-30" } });
+    await user.click(within(panel).getByRole("button", { name: "5 s" }));
+    await user.click(within(panel).getByTestId("new-key-ip-add"));
+    await user.type(within(panel).getByRole("textbox", { name: "IP allow-list entry 1" }), "203.0.113.0/24");
+
+    await user.click(within(panel).getByTestId("new-service-user-preview"));
+    const preview = await within(panel).findByTestId("preview");
+    expect(preview).toHaveAttribute("data-outcome", "queued");
+    expect(lineTexts(preview)).toEqual([
+      ["loosening", false, "LoosensGains Query ledger entries (ledger_query)"],
+      ["loosening", false, "LoosensGains Export data (export_data)"],
+      ["tightening", false, "TightensExpires 2027-01-31"],
+      ["tightening", false, "TightensQueries see entries from 2026-01-01 on"],
+      ["tightening", false, "TightensQueries see entries before 2026-07-01"],
+      ["loosening", false, "LoosensAccepts a nonce up to 5000 below the highest seen"],
+      ["tightening", false, "TightensWorks only from 203.0.113.0/24"],
+    ]);
+    await user.click(within(panel).getByTestId("new-service-user-submit"));
+    const outcome = await within(panel).findByTestId("submit-outcome");
+    expect(outcome).toHaveAttribute("data-status", "pending");
+  });
+
+  it("warns before a key is opened to every IPv4 address", async () => {
+    const { user } = renderOn(replay(admin, { state: "eve" }));
+    const detail = await openServiceUser(user, "payout-bot");
+    await user.click(within(detail).getByTestId("preview-change-open"));
+    const panel = within(detail).getByTestId("preview-change");
+    await user.click(within(panel).getByTestId("key-su-payouts-ip-add"));
+    await user.type(within(panel).getByRole("textbox", { name: "IP allow-list entry 1" }), "0.0.0.0/0");
+    await user.click(within(panel).getByTestId("key-change-preview"));
+    const preview = await within(panel).findByTestId("preview");
+    expect(lineTexts(preview)).toEqual([
+      ["tightening", false, "TightensIP allow-list narrowed from any address to 0.0.0.0/0"],
+      ["loosening", true, "Loosens! IP allow-list entry 0.0.0.0/0 admits every IPv4 address"],
+    ]);
+    const warned = within(preview)
+      .getAllByTestId("trace-step")
+      .filter((s) => s.dataset.verdict === "warn");
+    expect(warned.map((s) => s.dataset.rule)).toEqual(["change.warning"]);
+    // A warning is not a refusal: it may still be submitted.
+    expect(within(panel).getByTestId("key-change-submit")).toBeEnabled();
+  });
+
+  it("removes a service user through a Manage Access request", async () => {
+    const { user } = renderOn(replay(admin, { state: "eve" }));
+    const detail = await openServiceUser(user, "reporting-bot");
+    await user.click(within(detail).getByTestId("remove-service-user-open"));
+    const panel = within(detail).getByTestId("remove-service-user");
+    await user.click(within(panel).getByTestId("remove-service-user-preview"));
+    const preview = await within(panel).findByTestId("preview");
+    expect(lineTexts(preview)).toEqual([["tightening", false, "TightensIts key stops working: every scope is withdrawn"]]);
+    await user.click(within(panel).getByTestId("remove-service-user-submit"));
+    expect(await within(panel).findByTestId("submit-outcome")).toHaveAttribute("data-status", "pending");
+  });
+
+  it("offers no editor to a member who may not start a Manage Access request, and says why", async () => {
+    const { user } = renderOn(replay(officer));
+    const detail = await openServiceUser(user, "payout-bot");
+    const create = screen.getByTestId("new-service-user-open");
+    expect(create).toBeDisabled();
+    expect(create).toHaveAccessibleDescription("You hold neither Initiate nor Execute on Manage Access.");
+    expect(within(detail).getByTestId("preview-change-open")).toBeDisabled();
+    expect(within(detail).getByTestId("preview-change-open")).toHaveAccessibleDescription(
+      "You hold neither Initiate nor Execute on Manage Access.",
+    );
+    expect(within(detail).getByTestId("remove-service-user-open")).toBeDisabled();
   });
 });
 

@@ -1,11 +1,14 @@
-import { useMemo, useRef, type ReactNode } from "react";
+import { useMemo, useRef, useState, type ReactNode } from "react";
 import type { OrgView } from "../../bindings/OrgView";
 import type { ServiceUserView } from "../../bindings/ServiceUserView";
 import { useListKeys } from "../../lib/useListKeys";
 import { useNow } from "../../lib/usePolled";
 import { formatAge } from "../../lib/time";
 import { WithOrg } from "../org/OrgState";
-import { ServiceUserDetail } from "./ServiceUserDetail";
+import { useSession } from "../../lib/contexts";
+import { initiateBlocker } from "../../lib/org";
+import { NewServiceUserPanel } from "./NewServiceUserPanel";
+import { ServiceUserDetail, withdrawBadgeText } from "./ServiceUserDetail";
 
 interface ServiceUsersAreaProps {
   selectedId: string | undefined;
@@ -33,6 +36,9 @@ function ServiceUsers({
   onOpenRequest,
 }: ServiceUsersAreaProps & { org: OrgView; stale: ReactNode }) {
   const now = useNow(15_000);
+  const session = useSession();
+  const blocked = initiateBlocker(org, session?.member.id, "manage_access");
+  const [creating, setCreating] = useState(false);
   const listPane = useRef<HTMLDivElement>(null);
   const users = org.service_users;
   const selected = users.find((u) => u.id === selectedId) ?? users[0];
@@ -46,31 +52,65 @@ function ServiceUsers({
           {users.length === 1 ? "1 service user" : `${users.length} service users`}: API-only operators, each with one key.
         </p>
         {stale}
+        <div className="list-actions">
+          <button
+            type="button"
+            data-testid="new-service-user-open"
+            disabled={blocked !== null}
+            aria-describedby={blocked !== null ? "new-service-user-blocked" : undefined}
+            onClick={() => setCreating(true)}
+          >
+            New service user…
+          </button>
+          {blocked !== null && (
+            <span className="hint" id="new-service-user-blocked">
+              {blocked}
+            </span>
+          )}
+        </div>
         {users.length === 0 ? (
           <div className="empty">
             <p className="empty-title">No service users yet</p>
-            <p>Create one with a Manage Access request (New request → Create a service user); it appears here once completed.</p>
+            <p>Create one with New service user: a Manage Access request; it appears here once completed.</p>
           </div>
         ) : (
           <ul className="entity-list" aria-label="Service users">
             {users.map((user) => (
               <li key={user.id}>
-                <ServiceUserRow user={user} now={now} selected={user.id === selected?.id} onSelect={onSelect} />
+                <ServiceUserRow
+                  user={user}
+                  now={now}
+                  selected={!creating && user.id === selected?.id}
+                  onSelect={(id) => {
+                    setCreating(false);
+                    onSelect(id);
+                  }}
+                />
               </li>
             ))}
           </ul>
         )}
       </div>
       <div className="detail-pane">
-        {selected && (
+        {creating ? (
+          <NewServiceUserPanel
+            withdrawBadge={withdrawBadgeText(org.policies)}
+            onClose={() => setCreating(false)}
+            onSubmitted={onSubmitted}
+            onOpenRequest={onOpenRequest}
+          />
+        ) : (
+          selected && (
           <ServiceUserDetail
             key={selected.id}
             user={selected}
             policies={org.policies}
             now={now}
+            blocked={blocked}
             onSubmitted={onSubmitted}
             onOpenRequest={onOpenRequest}
           />
+          )
         )}
       </div>
     </div>

@@ -1,0 +1,112 @@
+import { useState } from "react";
+import type { Preview } from "../bindings/Preview";
+import type { RequestPayload } from "../bindings/RequestPayload";
+import type { SubmitOutcome } from "../bindings/SubmitOutcome";
+import { toHostError, useHost, type HostError } from "../platform";
+import { PreviewPanel } from "./PreviewPanel";
+import { SubmitOutcomeView } from "./SubmitOutcomeView";
+
+interface RequestActionsProps {
+  /** The request the editor describes; absent while `problem` says what is missing. */
+  payload: RequestPayload | undefined;
+  /** What stops the draft from being a request, naming the field. */
+  problem?: string;
+  /** Nothing to submit yet (e.g. no change from what is there). */
+  idle?: string;
+  /** Test ids: `<testPrefix>-preview`, `<testPrefix>-submit`. */
+  testPrefix: string;
+  previewTitle: string;
+  submitLabel?: string;
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
+}
+
+/**
+ * Preview and Submit for an editor's request, under its workflow's policy. A preview belongs to
+ * the draft it was asked for: any change clears it. When it refuses, Submit is not offered, and
+ * the preview's reason stands beside it.
+ */
+export function RequestActions({
+  payload,
+  problem,
+  idle,
+  testPrefix,
+  previewTitle,
+  submitLabel = "Submit for approval",
+  onSubmitted,
+  onOpenRequest,
+}: RequestActionsProps) {
+  const host = useHost();
+  // A preview and an error belong to the draft they were asked for (by its JSON): a changed
+  // draft shows neither.
+  const key = JSON.stringify(payload ?? null);
+  const [previewed, setPreviewed] = useState<{ key: string; preview: Preview } | null>(null);
+  const [failed, setFailed] = useState<{ key: string; error: HostError } | null>(null);
+  const [outcome, setOutcome] = useState<SubmitOutcome | null>(null);
+  const [busy, setBusy] = useState<"preview" | "submit" | null>(null);
+  const preview = previewed?.key === key ? previewed.preview : null;
+  const error = failed?.key === key ? failed.error : null;
+  const setPreview = (p: Preview | null) => setPreviewed(p === null ? null : { key, preview: p });
+  const setError = (e: HostError | null) => setFailed(e === null ? null : { key, error: e });
+
+  const refusal = preview?.decision.outcome === "not_permitted" ? preview.decision.reason : null;
+  const blocked = payload === undefined || idle !== undefined;
+
+  async function run(action: "preview" | "submit") {
+    if (payload === undefined) return;
+    setBusy(action);
+    setError(null);
+    try {
+      if (action === "preview") {
+        setPreview(await host.previewRequest(payload, false));
+        setOutcome(null);
+      } else {
+        setOutcome(await host.submitRequest(payload, false, null));
+        setPreview(null);
+        onSubmitted();
+      }
+    } catch (failure) {
+      setError(toHostError(failure));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const why = refusal !== null ? `Not permitted: ${refusal}` : (problem ?? idle);
+  return (
+    <>
+      <div className="actions">
+        <button
+          type="button"
+          data-testid={`${testPrefix}-preview`}
+          disabled={blocked || busy !== null}
+          onClick={() => void run("preview")}
+        >
+          {busy === "preview" ? "Previewing…" : "Preview"}
+        </button>
+        <button
+          type="button"
+          className="primary"
+          data-testid={`${testPrefix}-submit`}
+          disabled={blocked || busy !== null || refusal !== null}
+          aria-describedby={why !== undefined ? `${testPrefix}-why` : undefined}
+          onClick={() => void run("submit")}
+        >
+          {busy === "submit" ? "Submitting…" : submitLabel}
+        </button>
+        {why !== undefined && (
+          <span className="hint" id={`${testPrefix}-why`} data-testid={refusal !== null ? "submit-refusal" : `${testPrefix}-why`}>
+            {why}
+          </span>
+        )}
+      </div>
+      {error && (
+        <p className="action-error" role="alert" data-testid="action-error" data-code={error.code}>
+          {error.message}
+        </p>
+      )}
+      {preview && <PreviewPanel preview={preview} title={previewTitle} />}
+      {outcome && <SubmitOutcomeView outcome={outcome} onOpenRequest={onOpenRequest} />}
+    </>
+  );
+}
