@@ -50,6 +50,10 @@ commands! {
     org fn living_sandbox() -> bool = |org| sandbox::living(&org).await;
     /// Switches the living sandbox on or off; its new state (sandbox mode only).
     org fn set_living_sandbox(on: bool) -> bool = |org| sandbox::set_living(&org, on).await;
+    /// Reveals, once, the key of a service user the member's request created (stepped up with
+    /// their code); the core keeps it for copying or storing.
+    org fn reveal_created_key(request_id: String, otp: String) -> RevealedKey =
+        |org| requests::reveal(&org, &request_id, &otp).await;
     /// Copies a just-revealed service-user secret (kept in Rust) to the clipboard; the seconds
     /// until it is cleared.
     org fn copy_revealed_secret(request_id: String) -> u32 =

@@ -12,7 +12,7 @@ use countersign_org::{
 use rust_decimal::Decimal;
 
 use crate::core::OrgAccess;
-use crate::error::{CommandError, Otp};
+use crate::error::{CommandError, ErrorCode, Otp};
 use crate::ipc::SubmitOutcome;
 use crate::keys::KeyDraft;
 use crate::policies::PolicyDraft;
@@ -83,10 +83,40 @@ pub async fn cancel(org: &OrgAccess<'_>, id: &str, otp: &str) -> Result<RequestV
 }
 
 /// Reveals, once, the key of a service user created by the member's request (stepped up with
-/// the member's code).
+/// the member's code). The core keeps it, as it does a key revealed at submission, for copying
+/// with auto-clear or storing in the keychain ([`crate::keys`]).
 pub async fn reveal(org: &OrgAccess<'_>, id: &str, otp: &str) -> Result<RevealedKey, CommandError> {
     let otp = Otp::parse(otp)?;
-    Ok(org.client().reveal(id, otp.as_str()).await?)
+    let name = match org.client().get_request(id).await?.payload {
+        RequestPayload::CreateServiceUser { name, .. } => name,
+        _ => {
+            return Err(CommandError::invalid(format!(
+                "{id} does not create a service user: there is no key to reveal"
+            )));
+        }
+    };
+    // The org API answers "unknown request" when nothing waits; here the request is known.
+    let key = org
+        .client()
+        .reveal(id, otp.as_str())
+        .await
+        .map_err(CommandError::from)
+        .map_err(|e| match e.code {
+            ErrorCode::NotFound => CommandError {
+                message: format!(
+                    "nothing to reveal: the key {id} created was already revealed (a key is shown once), \
+                     or the request has not completed"
+                ),
+                ..e
+            },
+            _ => e,
+        })?;
+    *org.core().revealed.lock().map_err(CommandError::internal)? = Some(Revealed {
+        request_id: id.to_owned(),
+        name,
+        key: key.clone(),
+    });
+    Ok(key)
 }
 
 /// A request as a person describes it, before the Organization's current state fills it in.

@@ -190,8 +190,15 @@ async fn creating_a_service_user_queues_then_reveals_its_secret_once_to_the_init
         ApiError::Org(OrgRefusal::UnknownRequest)
     );
 
+    assert!(
+        !submitted.request.key_to_reveal,
+        "nothing waits while pending"
+    );
     let done = ada.approve(&id, &ada_code()).await.expect("approve");
     assert_eq!(done.status, RequestStatus::Completed);
+    // The key waits for its initiator: her view says so, the approver's does not.
+    assert!(!done.key_to_reveal, "not to the approver");
+    assert!(eve.get_request(&id).await.expect("get").key_to_reveal);
     org.advance(30);
     assert_eq!(
         refusal(ada.reveal(&id, &ada_code()).await),
@@ -203,6 +210,10 @@ async fn creating_a_service_user_queues_then_reveals_its_secret_once_to_the_init
     );
     let key = eve.reveal(&id, &eve_code()).await.expect("reveal");
     assert_eq!(key.api_key.len(), 56);
+    assert!(
+        !eve.get_request(&id).await.expect("get").key_to_reveal,
+        "revealed: no longer offered"
+    );
     org.advance(30);
     assert_eq!(
         refusal(eve.reveal(&id, &eve_code()).await),

@@ -89,6 +89,11 @@ pub struct RequestView {
     /// initiator saw before submitting ([`Org::change_diff`]). Empty once decided.
     #[serde(default)]
     pub changes: Vec<crate::ChangeLine>,
+    /// A completed service-user creation whose key waits for its one-time reveal, shown to its
+    /// initiator only **(extension)**: they may call `Reveal` once. False otherwise, and once
+    /// revealed.
+    #[serde(default)]
+    pub key_to_reveal: bool,
 }
 
 impl RequestView {
@@ -165,6 +170,7 @@ impl RequestView {
             } else {
                 Vec::new()
             },
+            key_to_reveal: false,
         }
     }
 }

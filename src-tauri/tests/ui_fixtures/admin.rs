@@ -184,6 +184,71 @@ fn admin() {
         .expect("queued");
     }
     {
+        // A queued creation, approved: its initiator reveals the key once, from the request,
+        // stepped up with her code; copies it, stores it; a second reveal is refused.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let vault = json!({
+            "kind": "create_service_user",
+            "name": "vault-bot",
+            "key": key(&["funds_query"], false, &[]),
+        });
+        let asked = s
+            .act(
+                "submit_request",
+                submit(&vault, None),
+                "eve-asked-vault-bot",
+            )
+            .expect("queued");
+        let id = asked["request"]["id"].as_str().expect("id").to_owned();
+        s.act(
+            "switch_member",
+            json!({ "memberId": "m-ada" }),
+            "ada-sees-vault-bot",
+        )
+        .expect("Ada");
+        let code = s.code_of("m-ada");
+        s.act(
+            "approve_request",
+            json!({ "id": id, "otp": code }),
+            "vault-bot-created",
+        )
+        .expect("approved");
+        s.act(
+            "switch_member",
+            json!({ "memberId": "m-eve" }),
+            "eve-may-reveal",
+        )
+        .expect("Eve");
+        let code = s.code_of("m-eve");
+        let revealed = s
+            .act(
+                "reveal_created_key",
+                json!({ "requestId": id, "otp": code }),
+                "eve-revealed",
+            )
+            .expect("revealed");
+        assert!(revealed["api_secret"].is_string(), "{revealed}");
+        s.query("copy_revealed_secret", json!({ "requestId": id }))
+            .expect("copied");
+        s.act(
+            "store_revealed_key",
+            json!({ "requestId": id }),
+            "vault-key-stored",
+        )
+        .expect("stored");
+        s.query("forget_revealed_key", json!({ "requestId": id }))
+            .expect("forgotten");
+        s.tick(30);
+        let code = s.code_of("m-eve");
+        let again = s.query(
+            "reveal_created_key",
+            json!({ "requestId": id, "otp": code }),
+        );
+        assert!(again.is_err(), "a key is revealed once");
+    }
+    {
         // The Service users area's editors: a new service user with every setting set, a
         // change opening a key to every IPv4 address (warned), and a removal.
         let mut s = rec.session();

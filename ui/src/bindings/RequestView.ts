@@ -82,4 +82,10 @@ still_eligible: Array<ActorRef>,
  * Pending: what it would change in the Organization as it is now, line by line, as its
  * initiator saw before submitting ([`Org::change_diff`]). Empty once decided.
  */
-changes: Array<ChangeLine>, };
+changes: Array<ChangeLine>, 
+/**
+ * A completed service-user creation whose key waits for its one-time reveal, shown to its
+ * initiator only **(extension)**: they may call `Reveal` once. False otherwise, and once
+ * revealed.
+ */
+key_to_reveal: boolean, };

@@ -16,6 +16,7 @@ import type { Preview } from "./Preview";
 import type { RequestFilter } from "./RequestFilter";
 import type { RequestPayload } from "./RequestPayload";
 import type { RequestView } from "./RequestView";
+import type { RevealedKey } from "./RevealedKey";
 import type { RowRefView } from "./RowRefView";
 import type { SeriesBucket } from "./SeriesBucket";
 import type { SeriesPointView } from "./SeriesPointView";
@@ -56,6 +57,8 @@ export interface Commands {
   livingSandbox(): Promise<boolean>;
   /** Switches the living sandbox on or off; its new state (sandbox mode only). */
   setLivingSandbox(on: boolean): Promise<boolean>;
+  /** Reveals, once, the key of a service user the member's request created (stepped up with their code); the core keeps it for copying or storing. */
+  revealCreatedKey(requestId: string, otp: string): Promise<RevealedKey>;
   /** Copies a just-revealed service-user secret (kept in Rust) to the clipboard; the seconds until it is cleared. */
   copyRevealedSecret(requestId: string): Promise<number>;
   /** Stores a just-revealed key pair in the OS keychain and forgets it; the entry's name. */
@@ -121,6 +124,7 @@ export function commands(invoke: Invoke): Commands {
     switchMember: (memberId: string) => invoke("plugin:countersign|switch_member", { memberId }) as Promise<Session>,
     livingSandbox: () => invoke("plugin:countersign|living_sandbox", {  }) as Promise<boolean>,
     setLivingSandbox: (on: boolean) => invoke("plugin:countersign|set_living_sandbox", { on }) as Promise<boolean>,
+    revealCreatedKey: (requestId: string, otp: string) => invoke("plugin:countersign|reveal_created_key", { requestId, otp }) as Promise<RevealedKey>,
     copyRevealedSecret: (requestId: string) => invoke("plugin:countersign|copy_revealed_secret", { requestId }) as Promise<number>,
     storeRevealedKey: (requestId: string) => invoke("plugin:countersign|store_revealed_key", { requestId }) as Promise<string>,
     forgetRevealedKey: (requestId: string) => invoke("plugin:countersign|forget_revealed_key", { requestId }) as Promise<void>,
@@ -161,6 +165,7 @@ export const COMMAND_DOORS = {
   switchMember: { name: "switch_member", refusedWhileLocked: true },
   livingSandbox: { name: "living_sandbox", refusedWhileLocked: true },
   setLivingSandbox: { name: "set_living_sandbox", refusedWhileLocked: true },
+  revealCreatedKey: { name: "reveal_created_key", refusedWhileLocked: true },
   copyRevealedSecret: { name: "copy_revealed_secret", refusedWhileLocked: true },
   storeRevealedKey: { name: "store_revealed_key", refusedWhileLocked: true },
   forgetRevealedKey: { name: "forget_revealed_key", refusedWhileLocked: false },

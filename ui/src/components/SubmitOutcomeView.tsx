@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import type { RevealedKey } from "../bindings/RevealedKey";
 import type { SubmitOutcome } from "../bindings/SubmitOutcome";
 import { plural } from "../lib/org";
 import { toHostError, useHost } from "../platform";
@@ -22,29 +23,37 @@ export function SubmitOutcomeView({ outcome, onOpenRequest }: { outcome: SubmitO
           Open {outcome.request.id}
         </button>
       </p>
-      {outcome.revealed !== null && (
-        <div className="callout" data-testid="key-issued">
-          <p>
-            <strong>Store this key now: its secret is shown once and kept nowhere.</strong> Leaving this page forgets it.
-          </p>
-          <dl className="facts">
-            <div className="fact">
-              <dt>API key</dt>
-              <dd>
-                <code data-testid="revealed-api-key">{outcome.revealed.api_key}</code>
-              </dd>
-            </div>
-            <div className="fact">
-              <dt>API secret</dt>
-              <dd>
-                <code data-testid="revealed-api-secret">{outcome.revealed.api_secret}</code>
-              </dd>
-            </div>
-          </dl>
-          <RevealActions requestId={outcome.request.id} />
-        </div>
-      )}
+      {outcome.revealed !== null && <RevealedKeyView requestId={outcome.request.id} revealed={outcome.revealed} />}
       <PreviewPanel preview={outcome.preview} title="Why" />
+    </div>
+  );
+}
+
+/**
+ * A created key, shown this once: its public half and its secret, with copy (auto-cleared) and
+ * store-in-keychain acting on the copy the core kept. Leaving the page forgets it.
+ */
+export function RevealedKeyView({ requestId, revealed }: { requestId: string; revealed: RevealedKey }) {
+  return (
+    <div className="callout" data-testid="key-issued">
+      <p>
+        <strong>Store this key now: its secret is shown once and kept nowhere.</strong> Leaving this page forgets it.
+      </p>
+      <dl className="facts">
+        <div className="fact">
+          <dt>API key</dt>
+          <dd>
+            <code data-testid="revealed-api-key">{revealed.api_key}</code>
+          </dd>
+        </div>
+        <div className="fact">
+          <dt>API secret</dt>
+          <dd>
+            <code data-testid="revealed-api-secret">{revealed.api_secret}</code>
+          </dd>
+        </div>
+      </dl>
+      <RevealActions requestId={requestId} />
     </div>
   );
 }

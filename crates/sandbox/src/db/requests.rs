@@ -225,6 +225,18 @@ pub(crate) fn store_reveal(
     Ok(())
 }
 
+/// Whether a created key waits for its one-time reveal.
+pub(crate) fn reveal_waits(conn: &Connection, request: &RequestId) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM reveals WHERE request_id = ?1",
+            [&request.0],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// Takes (and forgets) a pending reveal: it can be read once.
 pub(crate) fn take_reveal(
     tx: &Transaction<'_>,

@@ -158,6 +158,13 @@ fn view(
     for d in &mut view.decisions {
         d.digest = digests.get(&d.member.id).cloned();
     }
+    view.key_to_reveal = r.status == countersign_org::RequestStatus::Completed
+        && r.initiator == viewer.actor()
+        && matches!(
+            r.payload,
+            countersign_org::RequestPayload::CreateServiceUser { .. }
+        )
+        && db::reveal_waits(conn, &r.id).map_err(internal)?;
     Ok(view)
 }
 

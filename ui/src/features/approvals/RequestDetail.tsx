@@ -1,4 +1,5 @@
-import { useId } from "react";
+import { useId, useState } from "react";
+import type { RevealedKey } from "../../bindings/RevealedKey";
 import { DecisionList } from "./DecisionList";
 import type { RequestView } from "../../bindings/RequestView";
 import { ActorName } from "../../components/ActorName";
@@ -10,6 +11,7 @@ import { DecisionPrompt, type RequestAction } from "./DecisionPrompt";
 import { ChangeList } from "../../components/ChangeList";
 import { PayloadBody, PayloadFacts } from "./PayloadDetail";
 import { StatusTag } from "./StatusTag";
+import { RevealPanel } from "./RevealPanel";
 import { WhyWaiting } from "./WhyWaiting";
 
 interface RequestDetailProps {
@@ -28,6 +30,10 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
   const missing = request.required_approvals - request.approvals;
   const mine = request.initiator.kind === "member" && request.initiator.id === session?.member.id;
   const eligibilityId = useId();
+  // A key revealed here stays on screen (for copying or storing) after the request stops
+  // offering it; it belongs to this request only.
+  const [revealedFor, setRevealedFor] = useState<{ id: string; key: RevealedKey } | null>(null);
+  const revealed = revealedFor?.id === request.id ? revealedFor.key : null;
 
   return (
     <article className="detail" aria-label={`Request ${request.id}`}>
@@ -96,6 +102,10 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
             <DecisionList decisions={request.decisions} now={now} />
           )}
         </>
+      )}
+
+      {(request.key_to_reveal || revealed !== null) && (
+        <RevealPanel request={request} revealed={revealed} onRevealed={(key) => setRevealedFor({ id: request.id, key })} />
       )}
 
       {pending && (

@@ -189,3 +189,38 @@ describe("Cancel request", () => {
     expect(await findRow(mine.id)).toHaveAttribute("data-status", "cancelled");
   });
 });
+
+describe("Reveal a created key", () => {
+  it("lets the initiator reveal a created key once, stepped up, then copy or store it", async () => {
+    const REVEAL = "eve-may-reveal";
+    const created = answer<RequestView[]>(admin, REVEAL, "list_requests", { filter: { status: null, workflow: null } }).find(
+      (r) => r.payload.kind === "create_service_user" && r.key_to_reveal,
+    );
+    if (!created) throw new Error("the recording has a key to reveal");
+    const { user } = renderOn(replay(admin, { state: REVEAL }));
+    await user.click(await screen.findByTestId("nav-requests"));
+    await user.click(await findRow(created.id));
+    const detail = detailOf(created.id);
+    await user.click(within(detail).getByTestId("reveal-key"));
+    const code = await codeOf("Eve Santos");
+    await user.type(within(detail).getByTestId("otp-input"), `${code}{Enter}`);
+    const issued = await within(detail).findByTestId("key-issued");
+    expect(within(issued).getByTestId("revealed-api-secret").textContent).not.toBe("");
+    await user.click(within(issued).getByTestId("copy-secret"));
+    expect(await within(issued).findByTestId("reveal-status")).toHaveTextContent("the clipboard is cleared in 30 s");
+    await user.click(within(issued).getByTestId("store-key"));
+    await waitFor(() => expect(within(issued).getByTestId("reveal-status")).toHaveTextContent("Stored in the OS keychain"));
+  });
+
+  it("offers no reveal once the key was revealed, nor to anyone but the initiator", async () => {
+    const stored = answer<RequestView[]>(admin, "vault-key-stored", "list_requests", { filter: { status: null, workflow: null } });
+    const vault = stored.find((r) => r.payload.kind === "create_service_user" && r.payload.name === "vault-bot");
+    expect(vault?.key_to_reveal).toBe(false);
+    const adaSees = answer<RequestView[]>(admin, "vault-bot-created", "list_requests", { filter: { status: null, workflow: null } });
+    expect(adaSees.find((r) => r.id === vault?.id)?.key_to_reveal).toBe(false);
+    const { user } = renderOn(replay(admin, { state: "vault-key-stored" }));
+    await user.click(await screen.findByTestId("nav-requests"));
+    await user.click(await findRow(vault?.id ?? ""));
+    expect(within(detailOf(vault?.id ?? "")).queryByTestId("reveal-key")).not.toBeInTheDocument();
+  });
+});
