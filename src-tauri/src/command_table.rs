@@ -32,6 +32,10 @@ commands! {
     /// What submitting `payload` as the signed-in member would do, and why. Changes nothing.
     org fn preview_request(payload: RequestPayload, execute: bool) -> Preview =
         |org| requests::preview(&org, &payload, execute, None).await;
+    /// What `initiator` (a member, or a service user through the exchange's API) submitting
+    /// `payload` would do, and why: a what-if. Changes nothing.
+    org fn preview_as(payload: RequestPayload, initiator: String) -> Preview =
+        |org| requests::preview(&org, &payload, false, Some(&initiator)).await;
     /// Submits a request; executing at once is a decision and needs the member's code.
     org fn submit_request(payload: RequestPayload, execute: bool, otp: Option<String>) -> SubmitOutcome =
         |org| requests::submit(&org, &payload, execute, otp.as_deref()).await;

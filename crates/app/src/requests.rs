@@ -19,7 +19,8 @@ use crate::policies::PolicyDraft;
 use crate::reveal::Revealed;
 use crate::{addresses, members};
 
-/// What submitting `payload` would do, and why (as `as_member` would submit it, if given).
+/// What submitting `payload` would do, and why (as `as_member` would submit it, if given: a
+/// member's id, or a service user's, for what one of its withdrawals would go through).
 pub async fn preview(
     org: &OrgAccess<'_>,
     payload: &RequestPayload,

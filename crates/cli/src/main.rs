@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod approvals;
 mod keys;
 mod ledger;
+mod org;
 mod remote;
 mod requests;
 mod session;
@@ -61,12 +62,21 @@ enum Command {
         /// Preview executing it at once.
         #[arg(long, global = true)]
         execute: bool,
-        /// Preview as this member (id) would submit it.
+        /// Preview as this member would submit it, or as this service user would send it (an
+        /// id: `m-eve`, `su-payouts`).
         #[arg(long = "as", global = true)]
         as_member: Option<String>,
         /// Print JSON.
         #[arg(long, global = true)]
         json: bool,
+    },
+    /// The Organization: members, service users with their keys, policies, the address book.
+    Org {
+        /// The org API base URL (default: the configured remote).
+        #[arg(long, env = "COUNTERSIGN_BASE_URL", global = true)]
+        base_url: Option<String>,
+        #[command(subcommand)]
+        command: org::Command,
     },
     /// Policies: diff a change, check a lock.
     Policy {
@@ -210,6 +220,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 json,
             )
             .await
+        }
+        Command::Org { base_url, command } => {
+            org::run(&session::connect(base_url).await?, command).await
         }
         Command::Policy { base_url, command } => {
             requests::policy(&session::connect(base_url).await?, command).await

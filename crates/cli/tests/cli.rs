@@ -462,3 +462,57 @@ fn keys_diff_shows_the_change_and_approvers_read_the_same_lines() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn org_show_lists_members_service_users_policies_and_addresses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_server, creds) = serve(dir.path());
+    let out = run_as(&creds, "Ben Ruiz", "org", &["show"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "Members (5):",
+        "  Ada Okafor (m-ada), Owner",
+        "Service users (3):",
+        "  payout-bot (su-payouts): funds_query, funds_withdraw",
+        "    expires: never; query window: none; WebSocket: not allowed; nonce window: 0 nonce units; IP allow-list: any address",
+        "  Initiate Withdrawal: 2 approvals, always",
+        "Address book (",
+        "  cold-storage-1: BTC via Bitcoin to bc1q9h6yzs4r7vqmf8a3l5n0k2d6c4x8e7w2t5y9u3",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+    }
+    let out = run_as(&creds, "Ben Ruiz", "org", &["show", "--json"]);
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(view["service_users"].as_array().map(Vec::len), Some(3));
+
+    // A bot's withdrawal, previewed as the bot would send it.
+    let out = run_as(
+        &creds,
+        "Ben Ruiz",
+        "preview",
+        &[
+            "withdrawal",
+            "--asset",
+            "BTC",
+            "--amount",
+            "2",
+            "--to",
+            "cold-storage-1",
+            "--as",
+            "su-payouts",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Decision: queued for 2 approvals"), "{text}");
+    assert!(text.contains("(service_user.never_executes)"), "{text}");
+}

@@ -125,6 +125,58 @@ async fn the_org_view_lists_members_service_users_and_policies() {
 }
 
 #[tokio::test]
+async fn a_bots_withdrawal_is_previewed_as_the_bot_would_send_it() {
+    let org = Org::start().await;
+    let (ben, _) = org.as_member("Ben");
+    let withdrawal = RequestPayload::Withdrawal {
+        asset: "BTC".into(),
+        amount: "2".parse().expect("amount"),
+        fee: "0".parse().expect("fee"),
+        key: "cold-storage-1".into(),
+        address: "bc1q9h6yzs4r7vqmf8a3l5n0k2d6c4x8e7w2t5y9u3".into(),
+    };
+    // payout-bot holds Withdraw: queued under Initiate Withdrawal's policy, never executed.
+    let p = ben
+        .preview(&withdrawal, false, Some("su-payouts"))
+        .await
+        .expect("preview");
+    assert!(
+        matches!(
+            p.decision,
+            PreviewDecision::Queued {
+                required_approvals: 2,
+                ..
+            }
+        ),
+        "{p:?}"
+    );
+    let rules: Vec<&str> = p.trace.iter().map(|s| s.rule.as_str()).collect();
+    assert!(rules.contains(&"service_user.scope"), "{rules:?}");
+    assert!(rules.contains(&"service_user.never_executes"), "{rules:?}");
+    assert!(
+        !rules.contains(&"invariant.no_self_approval"),
+        "a bot is no approver"
+    );
+    // reporting-bot lacks it: refused, naming the scope.
+    let p = ben
+        .preview(&withdrawal, false, Some("su-reporting"))
+        .await
+        .expect("preview");
+    let PreviewDecision::NotPermitted { reason } = p.decision else {
+        panic!("refused: {p:?}");
+    };
+    assert_eq!(
+        reason,
+        "reporting-bot's API key lacks the Withdraw permission (funds_withdraw)"
+    );
+    // Neither a member nor a service user: the field is named.
+    assert_eq!(
+        refusal(ben.preview(&withdrawal, false, Some("su-nobody")).await),
+        ApiError::InvalidArguments(Some("as".into()))
+    );
+}
+
+#[tokio::test]
 async fn without_a_policy_an_address_is_added_at_once_and_the_preview_said_so() {
     let org = Org::start().await;
     let (eve, _) = org.as_member("Eve");

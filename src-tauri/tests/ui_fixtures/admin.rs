@@ -294,6 +294,16 @@ fn admin() {
             json!({ "payload": open_payouts, "execute": false }),
         )
         .expect("preview");
+        // What payout-bot's withdrawal of 2 BTC to cold-storage-1 would go through.
+        let bot_withdrawal = json!({
+            "kind": "withdrawal", "asset": "BTC", "amount": "2", "fee": "0",
+            "key": "cold-storage-1", "address": "bc1q9h6yzs4r7vqmf8a3l5n0k2d6c4x8e7w2t5y9u3",
+        });
+        s.query(
+            "preview_as",
+            json!({ "payload": bot_withdrawal, "initiator": "su-payouts" }),
+        )
+        .expect("preview");
         let remove = json!({ "kind": "remove_service_user", "service_user": "su-reporting" });
         s.query(
             "preview_request",

@@ -43,6 +43,8 @@ export interface Commands {
   getOrg(): Promise<OrgView>;
   /** What submitting `payload` as the signed-in member would do, and why. Changes nothing. */
   previewRequest(payload: RequestPayload, execute: boolean): Promise<Preview>;
+  /** What `initiator` (a member, or a service user through the exchange's API) submitting `payload` would do, and why: a what-if. Changes nothing. */
+  previewAs(payload: RequestPayload, initiator: string): Promise<Preview>;
   /** Submits a request; executing at once is a decision and needs the member's code. */
   submitRequest(payload: RequestPayload, execute: boolean, otp: string | null): Promise<SubmitOutcome>;
   /** Cancels the signed-in member's own pending request (needs a code). */
@@ -117,6 +119,7 @@ export function commands(invoke: Invoke): Commands {
     rejectRequest: (id: string, otp: string, reason: string | null) => invoke("plugin:countersign|reject_request", { id, otp, reason }) as Promise<RequestView>,
     getOrg: () => invoke("plugin:countersign|get_org", {  }) as Promise<OrgView>,
     previewRequest: (payload: RequestPayload, execute: boolean) => invoke("plugin:countersign|preview_request", { payload, execute }) as Promise<Preview>,
+    previewAs: (payload: RequestPayload, initiator: string) => invoke("plugin:countersign|preview_as", { payload, initiator }) as Promise<Preview>,
     submitRequest: (payload: RequestPayload, execute: boolean, otp: string | null) => invoke("plugin:countersign|submit_request", { payload, execute, otp }) as Promise<SubmitOutcome>,
     cancelRequest: (id: string, otp: string) => invoke("plugin:countersign|cancel_request", { id, otp }) as Promise<RequestView>,
     policyDiff: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|policy_diff", { workflow, policy }) as Promise<PolicyDiff>,
@@ -158,6 +161,7 @@ export const COMMAND_DOORS = {
   rejectRequest: { name: "reject_request", refusedWhileLocked: true },
   getOrg: { name: "get_org", refusedWhileLocked: true },
   previewRequest: { name: "preview_request", refusedWhileLocked: true },
+  previewAs: { name: "preview_as", refusedWhileLocked: true },
   submitRequest: { name: "submit_request", refusedWhileLocked: true },
   cancelRequest: { name: "cancel_request", refusedWhileLocked: true },
   policyDiff: { name: "policy_diff", refusedWhileLocked: true },

@@ -186,7 +186,19 @@ fn load_visible(
     Ok((rec, request))
 }
 
-/// The member a what-if call (`Preview`, `LockCheck`) asks about: `as`, or the caller.
+/// Who a `Preview` asks about: `as` (a current member, or a service user, whose withdrawals a
+/// member may preview before the bot sends one **(extension)**), or the caller.
+fn as_initiator(as_id: Option<&str>, org: &Org, me: &Member) -> Result<Actor, ApiError> {
+    if let Some(id) = as_id {
+        let bot = countersign_org::ServiceUserId(id.to_owned());
+        if org.service_users.contains_key(&bot) {
+            return Ok(Actor::ServiceUser(bot));
+        }
+    }
+    as_member(as_id, org, me)
+}
+
+/// The member a what-if call (`LockCheck`) asks about: `as`, or the caller.
 fn as_member(as_id: Option<&str>, org: &Org, me: &Member) -> Result<Actor, ApiError> {
     match as_id {
         Some(id) => {

@@ -16,7 +16,7 @@ use crate::auth::{Caller, internal};
 use crate::{Sandbox, db};
 
 use super::stepup::{countersign, statement_time, step_up};
-use super::{as_member, calling_member, invalid, load_visible, view};
+use super::{as_initiator, calling_member, invalid, load_visible, view};
 use crate::lifecycle::{complete, journal_submitted};
 
 pub(super) fn context(conn: &Connection, payload: &RequestPayload) -> Result<Context, ApiError> {
@@ -40,7 +40,7 @@ pub(super) fn preview(sandbox: &Sandbox, caller: &Caller) -> Result<Preview, Api
     let conn = sandbox.conn();
     let rec = calling_member(&conn, caller)?;
     let org = db::load_org(&conn).map_err(internal)?;
-    let actor = as_member(as_id.as_deref(), &org, &rec.member)?;
+    let actor = as_initiator(as_id.as_deref(), &org, &rec.member)?;
     Ok(org.preview(
         &actor,
         &payload,

@@ -1,3 +1,4 @@
+import type { AddressEntry } from "../../bindings/AddressEntry";
 import type { PolicyView } from "../../bindings/PolicyView";
 import type { ServiceUserView } from "../../bindings/ServiceUserView";
 import { KeySettingsView } from "../../components/KeySettingsView";
@@ -7,11 +8,14 @@ import { policyOf, SCOPES, withdrawalGovernance } from "../../lib/org";
 import { formatAge } from "../../lib/time";
 import { useState } from "react";
 import { RequestActions } from "../../components/RequestActions";
+import { BotWithdrawalPreview } from "./BotWithdrawalPreview";
 import { KeyChangePanel } from "./KeyChangePanel";
 
 interface ServiceUserDetailProps {
   user: ServiceUserView;
   policies: PolicyView[];
+  /** The address book, for previewing one of the bot's withdrawals. */
+  addresses: readonly AddressEntry[];
   now: number;
   /** Why the member may not start a Manage Access request, if so: changes are not offered. */
   blocked: string | null;
@@ -25,7 +29,7 @@ export function withdrawBadgeText(policies: readonly PolicyView[]): string {
   return policy === null ? "Immediate: no policy" : `Governed by policy: ${withdrawalGovernance(policy)}`;
 }
 
-export function ServiceUserDetail({ user, policies, now, blocked, onSubmitted, onOpenRequest }: ServiceUserDetailProps) {
+export function ServiceUserDetail({ user, policies, addresses, now, blocked, onSubmitted, onOpenRequest }: ServiceUserDetailProps) {
   const withdrawalPolicy = policyOf(policies, "initiate_withdrawal");
   const withdraws = user.key.scopes.includes("funds_withdraw");
   return (
@@ -61,6 +65,7 @@ export function ServiceUserDetail({ user, policies, now, blocked, onSubmitted, o
       <h3>Key settings</h3>
       <KeySettingsView settings={user.key.settings} />
 
+      {withdraws && <BotWithdrawalPreview user={user} addresses={addresses} />}
       <KeyChangePanel
         user={user}
         withdrawBadge={withdrawBadgeText(policies)}

@@ -203,6 +203,25 @@ describe("Service users: the editors", () => {
     expect(within(panel).getByTestId("key-change-submit")).toBeEnabled();
   });
 
+  it("previews a bot's withdrawal as the bot would send it", async () => {
+    const { user } = renderOn(replay(admin, { state: "eve" }));
+    const detail = await openServiceUser(user, "payout-bot");
+    await user.click(within(detail).getByTestId("bot-withdrawal-open"));
+    const panel = within(detail).getByTestId("bot-withdrawal");
+    expect(within(panel).getByTestId("bot-withdrawal-preview")).toBeDisabled();
+    await user.selectOptions(within(panel).getByTestId("bot-withdrawal-to"), "cold-storage-1");
+    await user.type(within(panel).getByTestId("bot-withdrawal-amount"), "2");
+    await user.click(within(panel).getByTestId("bot-withdrawal-preview"));
+    const preview = await within(panel).findByTestId("preview");
+    expect(preview).toHaveAttribute("data-outcome", "queued");
+    expect(preview).toHaveTextContent("Queued for 2 approvals");
+    const rules = within(preview)
+      .getAllByTestId("trace-step")
+      .map((s) => s.dataset.rule);
+    expect(rules).toContain("service_user.scope");
+    expect(rules).toContain("service_user.never_executes");
+  });
+
   it("removes a service user through a Manage Access request", async () => {
     const { user } = renderOn(replay(admin, { state: "eve" }));
     const detail = await openServiceUser(user, "reporting-bot");

@@ -105,6 +105,7 @@ function ServiceUsers({
             key={selected.id}
             user={selected}
             policies={org.policies}
+            addresses={org.addresses}
             now={now}
             blocked={blocked}
             onSubmitted={onSubmitted}
