@@ -52,7 +52,10 @@ function totp(secretBase32) {
 
 /** Opens the New request page, picks `kind`, lets `fill` set the fields, submits; returns the outcome. */
 async function submitRequest(kind, fill) {
-  await (await browser.$(sel("open-new-request"))).click();
+  await (await browser.$(sel("nav-requests"))).click();
+  const open = await browser.$(sel("new-request-open"));
+  await open.waitForDisplayed({ timeout: 10_000 });
+  await open.click();
   const kindSelect = await browser.$(sel("new-request-kind"));
   await kindSelect.waitForDisplayed({ timeout: 10_000 });
   await kindSelect.selectByAttribute("value", kind);

@@ -154,11 +154,7 @@ export function App() {
             <EnrollScreen key={session.member.id} session={session} onEnrolled={setSession} />
           )}
           {sandbox && (
-            <SandboxPanel
-              onSwitched={setSession}
-              onNewRequest={() => setRoute({ area: "new-request", id: undefined })}
-              newRequestOpen={route.area === "new-request"}
-            />
+            <SandboxPanel onSwitched={setSession} />
           )}
         </div>
         {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}

@@ -9,6 +9,7 @@ import { PoliciesArea } from "./features/policies/PoliciesArea";
 import { NewRequestPage } from "./features/requests/NewRequestPage";
 import { ServiceUsersArea } from "./features/service-users/ServiceUsersArea";
 import { OrgContext } from "./lib/contexts";
+import { isRequestKind } from "./lib/org";
 import type { Route } from "./lib/route";
 import { usePolled } from "./lib/usePolled";
 import { useHost } from "./platform";
@@ -37,7 +38,15 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
   let area;
   switch (route.area) {
     case "approvals":
-      area = <ApprovalsArea pending={pending} selectedId={route.id} onSelect={select} onDecided={submitted} />;
+      area = (
+        <ApprovalsArea
+          pending={pending}
+          selectedId={route.id}
+          onSelect={select}
+          onDecided={submitted}
+          onNewWithdrawal={() => onRoute({ area: "new-request", id: "withdrawal" })}
+        />
+      );
       break;
     case "requests":
       area = (
@@ -50,7 +59,14 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
       );
       break;
     case "new-request":
-      area = <NewRequestPage onSubmitted={submitted} onOpenRequest={openRequest} />;
+      area = (
+        <NewRequestPage
+          key={route.id ?? "any"}
+          initialKind={isRequestKind(route.id) ? route.id : undefined}
+          onSubmitted={submitted}
+          onOpenRequest={openRequest}
+        />
+      );
       break;
     case "service-users":
       area = <ServiceUsersArea selectedId={route.id} onSelect={select} onSubmitted={submitted} onOpenRequest={openRequest} />;

@@ -223,3 +223,8 @@ export function initiateBlocker(org: OrgView, memberId: string | undefined, work
   const held = (p: WorkflowPermission) => hasPermission(member.permissions, workflow, p);
   return held("initiate") || held("execute") ? null : `You hold neither Initiate nor Execute on ${WORKFLOW_LABELS[workflow]}.`;
 }
+
+/** Whether `value` names a request kind (a route's id, say). */
+export function isRequestKind(value: string | undefined): value is RequestKind {
+  return value !== undefined && (KINDS as readonly string[]).includes(value);
+}

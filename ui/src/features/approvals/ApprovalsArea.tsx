@@ -1,4 +1,6 @@
 import type { RequestView } from "../../bindings/RequestView";
+import { useOrg, useSession } from "../../lib/contexts";
+import { initiateBlocker } from "../../lib/org";
 import type { Polled } from "../../lib/usePolled";
 import { RequestBrowser } from "./RequestBrowser";
 
@@ -7,11 +9,18 @@ interface ApprovalsAreaProps {
   selectedId: string | undefined;
   onSelect: (id: string) => void;
   onDecided: () => void;
+  /** Opens the new-withdrawal form. */
+  onNewWithdrawal: () => void;
 }
 
 /** Pending requests of every kind, with the ones that need the viewer marked. */
-export function ApprovalsArea({ pending, selectedId, onSelect, onDecided }: ApprovalsAreaProps) {
+export function ApprovalsArea({ pending, selectedId, onSelect, onDecided, onNewWithdrawal }: ApprovalsAreaProps) {
   const rows = pending.data;
+  const org = useOrg()?.data;
+  const session = useSession();
+  // Offered only to a member who may start one; the reason otherwise (while the Organization
+  // loads, it waits).
+  const blocked = org === undefined ? "Loading the Organization…" : initiateBlocker(org, session?.member.id, "initiate_withdrawal");
   const needsMe = rows?.filter((r) => r.viewer.can_decide).length ?? 0;
   return (
     <RequestBrowser
@@ -27,6 +36,20 @@ export function ApprovalsArea({ pending, selectedId, onSelect, onDecided }: Appr
       selectedId={selectedId}
       onSelect={onSelect}
       onDecided={onDecided}
+      filters={
+        <>
+          <button
+            type="button"
+            data-testid="new-withdrawal-open"
+            disabled={blocked !== null}
+            title={blocked ?? "Withdraw to an address-book entry: preview what the rules would do, then submit."}
+            onClick={onNewWithdrawal}
+          >
+            New withdrawal…
+          </button>
+          {blocked !== null && org !== undefined && <span className="hint">{blocked}</span>}
+        </>
+      }
       caption={
         rows !== undefined &&
         rows.length > 0 && (

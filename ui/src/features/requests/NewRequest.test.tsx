@@ -18,12 +18,25 @@ function spiedHost(state = "start") {
 const renderApp = (host: Host = replay(recording)) => renderOn(host);
 
 async function openForm(user: ReturnType<typeof renderApp>["user"]): Promise<HTMLElement> {
-  await user.click(await screen.findByTestId("open-new-request"));
+  await user.click(await screen.findByTestId("nav-requests"));
+  await user.click(await screen.findByTestId("new-request-open"));
   return screen.findByTestId("new-request");
 }
 
 describe("New request", () => {
-  it("opens from the sandbox panel and offers all twelve kinds, by workflow", async () => {
+  it("starts a withdrawal from Approvals, and the sandbox panel keeps only what is the sandbox's own", async () => {
+    const { user } = renderApp();
+    const panel = await screen.findByTestId("sandbox-panel");
+    expect(within(panel).queryByRole("button", { name: /New request/ })).not.toBeInTheDocument();
+    const start = await screen.findByTestId("new-withdrawal-open");
+    await waitFor(() => expect(start).toBeEnabled());
+    await user.click(start);
+    const form = await screen.findByTestId("new-request");
+    expect(within(form).getByTestId("new-request-kind")).toHaveValue("withdrawal");
+    expect(window.location.hash).toBe("#/new-request/withdrawal");
+  });
+
+  it("opens from the Requests area and offers all twelve kinds, by workflow", async () => {
     const { user } = renderApp();
     const form = await openForm(user);
     expect(form).toHaveTextContent("New request as Ben Ruiz");

@@ -13,6 +13,8 @@ import { buildPayload, initialDraft, type Draft } from "./draft";
 import { DraftFields } from "./DraftFields";
 
 interface NewRequestPageProps {
+  /** The kind to start with (a withdrawal when absent). */
+  initialKind?: RequestKind;
   /** After a submission: refresh what shows requests and the Organization. */
   onSubmitted: () => void;
   onOpenRequest: (id: string) => void;
@@ -25,10 +27,16 @@ export function NewRequestPage(props: NewRequestPageProps) {
 
 type Result = { preview: Preview } | { outcome: SubmitOutcome } | null;
 
-function NewRequest({ org, stale, onSubmitted, onOpenRequest }: NewRequestPageProps & { org: OrgView; stale: ReactNode }) {
+function NewRequest({
+  org,
+  stale,
+  initialKind,
+  onSubmitted,
+  onOpenRequest,
+}: NewRequestPageProps & { org: OrgView; stale: ReactNode }) {
   const host = useHost();
   const session = useSession();
-  const [draft, setDraft] = useState<Draft>(() => initialDraft("withdrawal", org));
+  const [draft, setDraft] = useState<Draft>(() => initialDraft(initialKind ?? "withdrawal", org));
   const [execute, setExecute] = useState(false);
   const [askCode, setAskCode] = useState(false);
   const [busy, setBusy] = useState<"preview" | "submit" | null>(null);

@@ -1,7 +1,6 @@
 import { useCallback, useState } from "react";
 import type { Session } from "../../bindings/Session";
 import { ErrorState } from "../../components/ErrorState";
-import { useSession } from "../../lib/contexts";
 import { usePolled } from "../../lib/usePolled";
 import { toHostError, useHost, type HostError } from "../../platform";
 
@@ -10,15 +9,14 @@ const CODE_PERIOD_SECONDS = 30;
 
 interface SandboxPanelProps {
   onSwitched: (session: Session) => void;
-  /** Opens the New request form (in the Requests area). */
-  onNewRequest: () => void;
-  newRequestOpen: boolean;
 }
 
-/** Sandbox only: the demo members, their current codes, signing in as one of them, and starting a request as them. */
-export function SandboxPanel({ onSwitched, onNewRequest, newRequestOpen }: SandboxPanelProps) {
+/**
+ * Sandbox only, and only what is the sandbox's own: the demo members, their current codes,
+ * signing in as one of them, and the living sandbox. Requests start from the area they belong to.
+ */
+export function SandboxPanel({ onSwitched }: SandboxPanelProps) {
   const host = useHost();
-  const session = useSession();
   const load = useCallback(() => host.sandboxMembers(), [host]);
   const members = usePolled(load, 1000);
   const [switching, setSwitching] = useState<string | null>(null);
@@ -59,18 +57,6 @@ export function SandboxPanel({ onSwitched, onNewRequest, newRequestOpen }: Sandb
     <aside className="sandbox-panel" data-testid="sandbox-panel" aria-labelledby="sandbox-title">
       <h2 id="sandbox-title">Sandbox — demo members</h2>
       <p className="muted">Demo codes for this sandbox only. Approve with the signed-in member's code.</p>
-      <div className="sandbox-actions">
-        <button
-          type="button"
-          data-testid="open-new-request"
-          aria-pressed={newRequestOpen}
-          title="Any of the 12 kinds: preview what the rules would do, then submit."
-          onClick={onNewRequest}
-        >
-          New request{session ? ` as ${session.member.name}` : ""}…
-        </button>
-        <p className="muted">Any of the 12 kinds: preview what the rules would do, then submit.</p>
-      </div>
       <div className="sandbox-actions">
         <label className="living-toggle" title="Customer deposits arrive in the BTC hot wallet and rebalancer-bot sweeps the excess to cold storage; each sweep joins the approval queue.">
           <input
