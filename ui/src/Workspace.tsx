@@ -72,7 +72,7 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
       area = <ServiceUsersArea selectedId={route.id} onSelect={select} onSubmitted={submitted} onOpenRequest={openRequest} />;
       break;
     case "members":
-      area = <MembersArea selectedId={route.id} onSelect={select} />;
+      area = <MembersArea selectedId={route.id} onSelect={select} onSubmitted={submitted} onOpenRequest={openRequest} />;
       break;
     case "policies":
       area = <PoliciesArea />;

@@ -334,7 +334,7 @@ impl Org {
                 "member",
                 TIGHTENS,
                 format!(
-                    "{} leaves the Organization with every permission",
+                    "{} leaves the Organization: every permission they hold ends",
                     self.actor_ref(&Actor::Member(member.clone())).name
                 ),
             )],

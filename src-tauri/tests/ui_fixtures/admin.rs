@@ -318,6 +318,47 @@ fn admin() {
         .expect("queued");
     }
     {
+        // The Members area's editors: an invitation, a change that leaves Initiate Withdrawal
+        // one approver short for its approvers' own requests (warned), a removal.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let frank = json!({
+            "kind": "invite_member",
+            "name": "Frank Li",
+            "permissions": { "initiate_withdrawal": ["view", "approve"] },
+            "account": [],
+        });
+        s.query(
+            "preview_request",
+            json!({ "payload": frank, "execute": false }),
+        )
+        .expect("preview");
+        let remove_dev = json!({ "kind": "remove_member", "member": "m-dev" });
+        s.query(
+            "preview_request",
+            json!({ "payload": remove_dev, "execute": false }),
+        )
+        .expect("preview");
+        let chloe = json!({
+            "kind": "change_member_permissions",
+            "member": "m-chloe",
+            "permissions": { "initiate_withdrawal": ["view", "initiate", "execute"] },
+            "account": ["trade"],
+        });
+        s.query(
+            "preview_request",
+            json!({ "payload": chloe, "execute": false }),
+        )
+        .expect("preview");
+        s.act(
+            "submit_request",
+            submit(&chloe, None),
+            "eve-asked-chloe-change",
+        )
+        .expect("queued");
+    }
+    {
         // Without a policy on Initiate Withdrawal, a bot's withdrawal completes at once: Eve asks
         // to remove it, Ada approves.
         let mut s = rec.session();

@@ -1,15 +1,28 @@
 import { AccountPermissions } from "../../components/AccountPermissions";
-import { useMemo, useRef, type ReactNode } from "react";
+import { useMemo, useRef, useState, type ReactNode } from "react";
 import type { MemberView } from "../../bindings/MemberView";
 import type { OrgView } from "../../bindings/OrgView";
 import { PermissionGrid } from "../../components/PermissionGrid";
-import { hasPermission, PERMISSION_HELP, PERMISSION_LABELS, WORKFLOW_LABELS, WORKFLOW_PERMISSIONS, WORKFLOWS } from "../../lib/org";
+import { useSession } from "../../lib/contexts";
+import {
+  hasPermission,
+  initiateBlocker,
+  PERMISSION_HELP,
+  PERMISSION_LABELS,
+  WORKFLOW_LABELS,
+  WORKFLOW_PERMISSIONS,
+  WORKFLOWS,
+} from "../../lib/org";
 import { useListKeys } from "../../lib/useListKeys";
 import { WithOrg } from "../org/OrgState";
+import { ChangeMemberPanel, InviteMemberPanel, RemoveMemberPanel } from "./MemberEditors";
 
 interface MembersAreaProps {
   selectedId: string | undefined;
   onSelect: (id: string) => void;
+  /** After a change was submitted: refresh what shows requests and the Organization. */
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
 }
 
 /** The people of the Organization and their workflow permissions. */
@@ -22,8 +35,18 @@ function approves(member: MemberView): string {
   return workflows.length === 0 ? "Approves nothing" : `Approves ${workflows.map((w) => WORKFLOW_LABELS[w]).join(", ")}`;
 }
 
-function Members({ org, stale, selectedId, onSelect }: MembersAreaProps & { org: OrgView; stale: ReactNode }) {
+function Members({
+  org,
+  stale,
+  selectedId,
+  onSelect,
+  onSubmitted,
+  onOpenRequest,
+}: MembersAreaProps & { org: OrgView; stale: ReactNode }) {
   const listPane = useRef<HTMLDivElement>(null);
+  const session = useSession();
+  const blocked = initiateBlocker(org, session?.member.id, "manage_access");
+  const [inviting, setInviting] = useState(false);
   const members = org.members;
   const selected = members.find((m) => m.id === selectedId) ?? members[0];
   const ids = useMemo(() => members.map((m) => m.id), [members]);
@@ -36,6 +59,22 @@ function Members({ org, stale, selectedId, onSelect }: MembersAreaProps & { org:
           {members.length} members. Permissions are additive: a member starts with none.
         </p>
         {stale}
+        <div className="list-actions">
+          <button
+            type="button"
+            data-testid="invite-member-open"
+            disabled={blocked !== null}
+            aria-describedby={blocked !== null ? "invite-member-blocked" : undefined}
+            onClick={() => setInviting(true)}
+          >
+            Invite a member…
+          </button>
+          {blocked !== null && (
+            <span className="hint" id="invite-member-blocked">
+              {blocked}
+            </span>
+          )}
+        </div>
         <ul className="entity-list" aria-label="Members">
           {members.map((m) => (
             <li key={m.id}>
@@ -45,8 +84,11 @@ function Members({ org, stale, selectedId, onSelect }: MembersAreaProps & { org:
                 data-testid="member-row"
                 data-list-id={m.id}
                 data-name={m.name}
-                aria-current={m.id === selected?.id ? "true" : undefined}
-                onClick={() => onSelect(m.id)}
+                aria-current={!inviting && m.id === selected?.id ? "true" : undefined}
+                onClick={() => {
+                  setInviting(false);
+                  onSelect(m.id);
+                }}
               >
                 <span className="entity-name">
                   {m.name}
@@ -59,7 +101,8 @@ function Members({ org, stale, selectedId, onSelect }: MembersAreaProps & { org:
         </ul>
       </div>
       <div className="detail-pane">
-        {selected && (
+        {inviting && <InviteMemberPanel onClose={() => setInviting(false)} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />}
+        {!inviting && selected && (
           <article className="detail" aria-label={`Member ${selected.name}`}>
             <h2 className="summary">
               {selected.name}
@@ -83,6 +126,16 @@ function Members({ org, stale, selectedId, onSelect }: MembersAreaProps & { org:
             <p className="muted">
               A member can never approve their own request, and counts once toward a policy's approvals.
             </p>
+            {blocked === null ? (
+              <>
+                <ChangeMemberPanel key={`change-${selected.id}`} member={selected} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />
+                <RemoveMemberPanel key={`remove-${selected.id}`} member={selected} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />
+              </>
+            ) : (
+              <p className="hint" data-testid="member-changes-blocked">
+                Changing members: {blocked}
+              </p>
+            )}
           </article>
         )}
       </div>

@@ -1,0 +1,165 @@
+import { useState } from "react";
+import type { AccountPermission } from "../../bindings/AccountPermission";
+import type { MemberView } from "../../bindings/MemberView";
+import type { Permissions } from "../../bindings/Permissions";
+import { AccountPermissions } from "../../components/AccountPermissions";
+import { PermissionGrid } from "../../components/PermissionGrid";
+import { RequestActions } from "../../components/RequestActions";
+import { withPermission, WORKFLOW_PERMISSIONS, WORKFLOWS } from "../../lib/org";
+
+interface EditorProps {
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
+}
+
+/** Two permission sets are the same grants (both are kept in canonical order). */
+function samePermissions(a: Permissions, b: Permissions): boolean {
+  return WORKFLOWS.every((w) => WORKFLOW_PERMISSIONS.every((p) => (a[w]?.includes(p) ?? false) === (b[w]?.includes(p) ?? false)));
+}
+
+const sameAccount = (a: readonly AccountPermission[], b: readonly AccountPermission[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * Invite a person: their name and what they may do on joining, previewed as the Manage Access
+ * request it is (with what it would let them do alone).
+ */
+export function InviteMemberPanel({ onClose, onSubmitted, onOpenRequest }: EditorProps & { onClose: () => void }) {
+  const [name, setName] = useState("");
+  const [permissions, setPermissions] = useState<Permissions>({});
+  const [account, setAccount] = useState<AccountPermission[]>([]);
+  const problem = name.trim() === "" ? "Name: enter the new member's name." : undefined;
+  return (
+    <article className="detail" data-testid="invite-member" aria-labelledby="invite-member-title">
+      <div className="change-panel-head">
+        <h2 id="invite-member-title">Invite a member</h2>
+        <button type="button" className="quiet" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <p className="muted">
+        Inviting is a Manage Access request: it follows that workflow's policy. The person joins with these permissions and
+        sets up their authenticator on first sign-in.
+      </p>
+      <label className="field">
+        <span>Name</span>
+        <input data-testid="invite-member-name" value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <PermissionGrid
+        caption="Permissions on joining"
+        permissions={permissions}
+        onChange={(w, p, on) => setPermissions(withPermission(permissions, w, p, on))}
+      />
+      <AccountPermissions account={account} onChange={setAccount} />
+      <RequestActions
+        payload={problem === undefined ? { kind: "invite_member", name: name.trim(), permissions, account } : undefined}
+        problem={problem}
+        testPrefix="invite-member"
+        previewTitle="Preview of the Manage Access request"
+        submitLabel="Submit the invitation"
+        onSubmitted={onSubmitted}
+        onOpenRequest={onOpenRequest}
+      />
+    </article>
+  );
+}
+
+/**
+ * Change a member's permissions in the grid, the changes marked against what they hold, and see
+ * the engine's diff before submitting: what they gain and lose, and whether a workflow is left
+ * short of approvers or someone could complete one alone.
+ */
+export function ChangeMemberPanel({ member, onSubmitted, onOpenRequest }: EditorProps & { member: MemberView }) {
+  const [open, setOpen] = useState(false);
+  const [permissions, setPermissions] = useState<Permissions>(member.permissions);
+  const [account, setAccount] = useState<AccountPermission[]>(member.account);
+  const changed = !samePermissions(permissions, member.permissions) || !sameAccount(account, member.account);
+  if (!open) {
+    return (
+      <section className="change-panel collapsed">
+        <button type="button" data-testid="change-member-open" onClick={() => setOpen(true)}>
+          Change permissions…
+        </button>
+      </section>
+    );
+  }
+  return (
+    <section className="change-panel" data-testid="change-member" aria-label={`Change ${member.name}'s permissions`}>
+      <div className="change-panel-head">
+        <h3>Change {member.name}'s permissions</h3>
+        <button
+          type="button"
+          className="quiet"
+          onClick={() => {
+            setOpen(false);
+            setPermissions(member.permissions);
+            setAccount(member.account);
+          }}
+        >
+          Close
+        </button>
+      </div>
+      <PermissionGrid
+        caption="New permissions (marked: what changes)"
+        permissions={permissions}
+        before={member.permissions}
+        onChange={(w, p, on) => setPermissions(withPermission(permissions, w, p, on))}
+      />
+      <AccountPermissions account={account} onChange={setAccount} />
+      <RequestActions
+        payload={changed ? { kind: "change_member_permissions", member: member.id, permissions, account } : undefined}
+        idle={changed ? undefined : "No change yet: tick or untick a permission."}
+        testPrefix="change-member"
+        previewTitle="Preview of the Manage Access request"
+        onSubmitted={onSubmitted}
+        onOpenRequest={onOpenRequest}
+      />
+    </section>
+  );
+}
+
+/** Remove a member (never the Owner), previewed as the Manage Access request it is. */
+export function RemoveMemberPanel({ member, onSubmitted, onOpenRequest }: EditorProps & { member: MemberView }) {
+  const [open, setOpen] = useState(false);
+  const ownerWhy = member.is_owner ? "The Owner cannot be removed from the Organization." : null;
+  if (!open) {
+    return (
+      <section className="change-panel collapsed">
+        <button
+          type="button"
+          className="danger-quiet"
+          data-testid="remove-member-open"
+          disabled={ownerWhy !== null}
+          aria-describedby={ownerWhy !== null ? `remove-why-${member.id}` : undefined}
+          onClick={() => setOpen(true)}
+        >
+          Remove {member.name}…
+        </button>
+        {ownerWhy !== null && (
+          <span className="hint" id={`remove-why-${member.id}`}>
+            {" "}
+            {ownerWhy}
+          </span>
+        )}
+      </section>
+    );
+  }
+  return (
+    <section className="change-panel" data-testid="remove-member" aria-label={`Remove ${member.name}`}>
+      <div className="change-panel-head">
+        <h3>Remove {member.name}</h3>
+        <button type="button" className="quiet" onClick={() => setOpen(false)}>
+          Close
+        </button>
+      </div>
+      <RequestActions
+        payload={{ kind: "remove_member", member: member.id }}
+        testPrefix="remove-member"
+        previewTitle="Preview of the Manage Access request"
+        submitLabel="Submit the removal"
+        onSubmitted={onSubmitted}
+        onOpenRequest={onOpenRequest}
+      />
+    </section>
+  );
+}
