@@ -5,7 +5,7 @@
 //   TAURI_DRIVER               the tauri-driver binary
 //   COUNTERSIGN_E2E_ARTIFACTS  where screenshots and logs go
 import { spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { remote } from "webdriverio";
@@ -71,13 +71,40 @@ export async function startApp(name) {
     browser,
     logPath,
     async stop() {
-      await browser?.deleteSession().catch(() => {});
+      const closed = browser?.deleteSession().catch(() => {});
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000))]);
       const exited = new Promise((resolve) => driver.once("exit", resolve));
       driver.kill();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      // An app the driver could not close outlives it, holding the driver's output pipes open,
+      // and this process would wait on them forever: end it, and let go of the pipes.
+      killStray(appBin);
+      driver.stdout.destroy();
+      driver.stderr.destroy();
       await new Promise((resolve) => log.end(resolve));
     },
   };
+}
+
+/** Kills every process still running `binary` (Linux: read from /proc), reporting each. */
+function killStray(binary) {
+  const target = realpathSync(binary);
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let exe;
+    try {
+      exe = readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      continue;
+    }
+    if (exe === target || exe === `${target} (deleted)`) {
+      console.error(`the app (pid ${pid}) outlived its WebDriver session; killing it`);
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }
 }
 
 export const sel = (testid, extra = "") => `[data-testid="${testid}"]${extra}`;
