@@ -1,5 +1,6 @@
 import { useCallback } from "react";
 import { NavRail } from "./components/NavRail";
+import { AddressesArea } from "./features/addresses/AddressesArea";
 import { ApprovalsArea } from "./features/approvals/ApprovalsArea";
 import { REFRESH_MS } from "./features/approvals/refresh";
 import { RequestsArea } from "./features/approvals/RequestsArea";
@@ -73,6 +74,9 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
       break;
     case "members":
       area = <MembersArea selectedId={route.id} onSelect={select} onSubmitted={submitted} onOpenRequest={openRequest} />;
+      break;
+    case "addresses":
+      area = <AddressesArea selectedId={route.id} onSelect={select} onSubmitted={submitted} onOpenRequest={openRequest} />;
       break;
     case "policies":
       area = <PoliciesArea />;

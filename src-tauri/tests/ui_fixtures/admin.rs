@@ -359,6 +359,28 @@ fn admin() {
         .expect("queued");
     }
     {
+        // The Addresses area's editors: an entry added, one renamed (a pending withdrawal names
+        // it), one removed; Manage Addresses has no policy, so each completes at once.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let add = json!({
+            "kind": "add_address", "key": "sol-treasury", "asset": "SOL", "method": "Solana",
+            "address": "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM",
+        });
+        let rename = json!({
+            "kind": "relabel_address", "key": "cold-storage-2", "new_key": "cold-storage-archive",
+        });
+        let remove = json!({ "kind": "remove_address", "key": "eth-treasury" });
+        for payload in [&add, &rename, &remove] {
+            s.query(
+                "preview_request",
+                json!({ "payload": payload, "execute": false }),
+            )
+            .expect("preview");
+        }
+    }
+    {
         // Without a policy on Initiate Withdrawal, a bot's withdrawal completes at once: Eve asks
         // to remove it, Ada approves.
         let mut s = rec.session();

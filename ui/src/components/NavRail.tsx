@@ -9,6 +9,7 @@ interface NavRailProps {
 const OTHER_AREAS: [area: Area, label: string, testId: string][] = [
   ["service-users", "Service users", "nav-service-users"],
   ["members", "Members", "nav-members"],
+  ["addresses", "Addresses", "nav-addresses"],
   ["policies", "Policies", "nav-policies"],
   ["ledgers", "Ledgers", "nav-ledgers"],
 ];

@@ -1,7 +1,24 @@
 /** The part of the UI state kept in the URL hash, so a reload returns to the same place: "#/requests/req-1006". */
-export type Area = "approvals" | "requests" | "new-request" | "service-users" | "members" | "policies" | "ledgers";
+export type Area =
+  | "approvals"
+  | "requests"
+  | "new-request"
+  | "service-users"
+  | "members"
+  | "addresses"
+  | "policies"
+  | "ledgers";
 
-const AREAS: readonly Area[] = ["approvals", "requests", "new-request", "service-users", "members", "policies", "ledgers"];
+const AREAS: readonly Area[] = [
+  "approvals",
+  "requests",
+  "new-request",
+  "service-users",
+  "members",
+  "addresses",
+  "policies",
+  "ledgers",
+];
 
 export interface Route {
   area: Area;
