@@ -4,7 +4,7 @@
 // Not a test (node --test does not pick it up): it asserts only that each screen could be reached.
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
-import { browser, codeOf, row, rows, sel, startApp } from "./support.mjs";
+import { browser, codeOf, row, rows, sel, startApp, switchTo } from "./support.mjs";
 
 const out = process.env.COUNTERSIGN_SCREENS ?? join(process.env.COUNTERSIGN_E2E_ARTIFACTS, "screens");
 mkdirSync(out, { recursive: true });
@@ -22,6 +22,7 @@ const SCREENS = [
   [
     "approvals-own",
     async () => {
+      await signedInAs("Ben Ruiz");
       await (await browser.$(sel("nav-approvals"))).click();
       await browser.waitUntil(async () => (await rows()).length >= 1, { timeout: 15_000 });
       const me = await (await browser.$(sel("current-member"))).getText();
@@ -79,7 +80,63 @@ const SCREENS = [
       await browser.pause(500);
     },
   ],
+  // The admin's editors, as Eve Santos (Manage Access, Policies and Addresses).
+  [
+    "service-user-editor",
+    async () => {
+      await signedInAs("Eve Santos");
+      await (await browser.$(sel("nav-service-users"))).click();
+      const bot = await browser.$(`${sel("service-user-row")}[data-name="payout-bot"]`);
+      await bot.waitForDisplayed({ timeout: 10_000 });
+      await bot.click();
+      await (await browser.$(sel("preview-change-open"))).click();
+      await (await browser.$(sel("key-su-payouts-ip-add"))).click();
+      await (await browser.$('[aria-label="IP allow-list entry 1"]')).setValue("0.0.0.0/0");
+      await (await browser.$(sel("key-change-preview"))).click();
+      const preview = await browser.$(sel("preview"));
+      await preview.waitForDisplayed({ timeout: 10_000 });
+      await preview.scrollIntoView();
+    },
+  ],
+  [
+    "new-service-user",
+    async () => {
+      await (await browser.$(sel("new-service-user-open"))).click();
+      await (await browser.$(sel("new-service-user"))).waitForDisplayed({ timeout: 10_000 });
+    },
+  ],
+  [
+    "member-editor",
+    async () => {
+      await (await browser.$(sel("nav-members"))).click();
+      const chloe = await browser.$(`${sel("member-row")}[data-name="Chloe Park"]`);
+      await chloe.waitForDisplayed({ timeout: 10_000 });
+      await chloe.click();
+      await (await browser.$(sel("change-member-open"))).click();
+      await (await browser.$('[aria-label="Approve on Initiate Withdrawal"]')).click();
+      await (await browser.$(sel("change-member-preview"))).click();
+      const preview = await browser.$(sel("preview"));
+      await preview.waitForDisplayed({ timeout: 10_000 });
+      await preview.scrollIntoView();
+    },
+  ],
+  [
+    "addresses",
+    async () => {
+      await (await browser.$(sel("nav-addresses"))).click();
+      const entry = await browser.$(`${sel("address-row")}[data-name="cold-storage-2"]`);
+      await entry.waitForDisplayed({ timeout: 10_000 });
+      await entry.click();
+      await (await browser.$(sel("relabel-address-open"))).click();
+      await (await browser.$(sel("pending-users"))).waitForDisplayed({ timeout: 10_000 });
+    },
+  ],
 ];
+
+/** Signs in as `name` through the sandbox panel, unless already. */
+async function signedInAs(name) {
+  if ((await (await browser.$(sel("current-member"))).getText()) !== name) await switchTo(name);
+}
 
 for (const [theme, gtk] of Object.entries(THEMES)) {
   process.env.GTK_THEME = gtk;

@@ -16,6 +16,7 @@ interface RequestActionsProps {
   /** Test ids: `<testPrefix>-preview`, `<testPrefix>-submit`. */
   testPrefix: string;
   previewTitle: string;
+  /** The Submit button's words; by default they follow the preview (for approval, or at once). */
   submitLabel?: string;
   onSubmitted: () => void;
   onOpenRequest: (id: string) => void;
@@ -32,7 +33,7 @@ export function RequestActions({
   idle,
   testPrefix,
   previewTitle,
-  submitLabel = "Submit for approval",
+  submitLabel,
   onSubmitted,
   onOpenRequest,
 }: RequestActionsProps) {
@@ -72,6 +73,13 @@ export function RequestActions({
     }
   }
 
+  const label =
+    submitLabel ??
+    (preview?.decision.outcome === "queued"
+      ? "Submit for approval"
+      : preview?.decision.outcome === "completes_immediately"
+        ? "Submit: completes at once"
+        : "Submit");
   const why = refusal !== null ? `Not permitted: ${refusal}` : (problem ?? idle);
   return (
     <>
@@ -92,7 +100,7 @@ export function RequestActions({
           aria-describedby={why !== undefined ? `${testPrefix}-why` : undefined}
           onClick={() => void run("submit")}
         >
-          {busy === "submit" ? "Submitting…" : submitLabel}
+          {busy === "submit" ? "Submitting…" : label}
         </button>
         {why !== undefined && (
           <span className="hint" id={`${testPrefix}-why`} data-testid={refusal !== null ? "submit-refusal" : `${testPrefix}-why`}>

@@ -26,8 +26,8 @@ export function TopBar({ session, onShowShortcuts, onLock, idle, onAddOrg, onLea
         </span>
       )}
       <span className="spacer" />
-      <span className="signed-in">
-        Signed in as{" "}
+      <span className="signed-in" title={`Signed in as ${session.member.name}`}>
+        <span className="signed-in-label">Signed in as </span>
         <strong data-testid="current-member">{session.member.name}</strong>
       </span>
       {session.mode === "sandbox" ? (

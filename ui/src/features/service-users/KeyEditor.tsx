@@ -29,6 +29,46 @@ function Setting({ label, hint, children, id }: { label: string; hint?: ReactNod
   );
 }
 
+/**
+ * One end of the query window: "no limit" with a button to set one, or a UTC date with a button
+ * to clear it (an empty date input would show a placeholder date that reads like a value).
+ */
+function WindowEnd({
+  label,
+  unset,
+  testId,
+  value,
+  onSet,
+  start,
+}: {
+  label: string;
+  unset: string;
+  testId: string;
+  value: string;
+  onSet: (dayStart: number) => void;
+  start: () => number;
+}) {
+  if (value === "") {
+    return (
+      <span className="inline-field">
+        <span className="muted">{unset}</span>
+        <button type="button" className="preset" data-testid={`${testId}-set`} onClick={() => onSet(start())}>
+          Set…
+        </button>
+      </span>
+    );
+  }
+  return (
+    <label className="inline-field">
+      {label}
+      <input type="date" data-testid={testId} value={value} onChange={(e) => onSet(fromUtcDateInput(e.target.value))} />
+      <button type="button" className="quiet" aria-label={`Clear ${label.toLowerCase()}`} onClick={() => onSet(0)}>
+        ✕
+      </button>
+    </label>
+  );
+}
+
 interface KeyEditorProps {
   draft: KeyDraft;
   onChange: (next: KeyDraft) => void;
@@ -112,27 +152,23 @@ export function KeyEditor({ draft, onChange, before, withdrawBadge, idPrefix }: 
           label="Query window"
           hint="UTC dates. Ledger and history queries return only entries inside it; empty: no limit on that side."
         >
-          <label className="inline-field">
-            From
-            <input
-              type="date"
-              data-testid={id("window-from")}
-              value={toUtcDateInput(from)}
-              onChange={(e) => settings({ query_from: fromUtcDateInput(e.target.value) })}
-            />
-          </label>
-          <label className="inline-field">
-            through
-            <input
-              type="date"
-              data-testid={id("window-to")}
-              value={to === 0 ? "" : toUtcDateInput(to - DAY)}
-              onChange={(e) => {
-                const day = fromUtcDateInput(e.target.value);
-                settings({ query_to: day === 0 ? 0 : day + DAY });
-              }}
-            />
-          </label>
+          <WindowEnd
+            label="From"
+            unset="From the beginning"
+            testId={id("window-from")}
+            value={from === 0 ? "" : toUtcDateInput(from)}
+            onSet={(day) => settings({ query_from: day })}
+            start={() => Math.floor(Date.now() / 1000 / DAY - 365) * DAY}
+          />
+          <WindowEnd
+            label="through"
+            unset="up to now"
+            testId={id("window-to")}
+            value={to === 0 ? "" : toUtcDateInput(to - DAY)}
+            // `query_to` is exclusive: the day after the last one included.
+            onSet={(day) => settings({ query_to: day === 0 ? 0 : day + DAY })}
+            start={() => Math.floor(Date.now() / 1000 / DAY) * DAY}
+          />
         </Setting>
 
         <Setting id={id("websocket")} label="WebSocket" hint={`Unlocks ${WEBSOCKET_ENDPOINTS.join(", ")}: a token for the streaming API.`}>

@@ -159,7 +159,9 @@ describe("Service users: the editors", () => {
     expect(scopeIn(panel, "scope-toggle", "ledger_query")).toHaveTextContent("WithdrawStatus (or Withdraw)");
     await user.click(within(panel).getByTestId("new-key-expiry-on"));
     fireEvent.change(within(panel).getByTestId("new-key-expiry-at"), { target: { value: "2027-01-31T00:00" } });
+    await user.click(within(panel).getByTestId("new-key-window-from-set"));
     fireEvent.change(within(panel).getByTestId("new-key-window-from"), { target: { value: "2026-01-01" } });
+    await user.click(within(panel).getByTestId("new-key-window-to-set"));
     fireEvent.change(within(panel).getByTestId("new-key-window-to"), { target: { value: "2026-06-30" } });
     await user.click(within(panel).getByRole("button", { name: "5 s" }));
     await user.click(within(panel).getByTestId("new-key-ip-add"));
