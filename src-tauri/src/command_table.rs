@@ -45,6 +45,9 @@ commands! {
     /// What replacing a workflow's policy (none: removing it) would loosen or tighten.
     org fn policy_diff(workflow: Workflow, policy: Option<Policy>) -> PolicyDiff =
         |org| policies::diff(&org, workflow, policy).await;
+    /// The workflow's whole request history replayed under `policy` (none: no policy).
+    org fn replay_policy(workflow: Workflow, policy: Option<Policy>) -> Replay =
+        |org| policies::replay(&org, workflow, policy).await;
     /// The sandbox's demo members with their current codes (sandbox mode only).
     org fn sandbox_members() -> Vec<DemoMember> = |org| sandbox::members(&org).await;
     /// Signs in as another demo member (sandbox mode only).

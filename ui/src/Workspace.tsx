@@ -79,7 +79,7 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
       area = <AddressesArea selectedId={route.id} onSelect={select} onSubmitted={submitted} onOpenRequest={openRequest} />;
       break;
     case "policies":
-      area = <PoliciesArea />;
+      area = <PoliciesArea onSubmitted={submitted} onOpenRequest={openRequest} />;
       break;
     case "ledgers":
       area = <LedgersArea />;

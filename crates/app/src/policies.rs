@@ -1,8 +1,10 @@
 //! Policies: what a change would loosen or tighten ([`diff`]), whether one could be locked
-//! ([`lock_check`]), and a policy as a person sets it ([`PolicyDraft`]).
+//! ([`lock_check`]), what the Organization's history would have come to under it ([`replay`]),
+//! and a policy as a person sets it ([`PolicyDraft`]).
 
+use countersign_client::RequestFilter;
 use countersign_org::view::OrgView;
-use countersign_org::{LockCheck, Policy, PolicyDiff, Workflow};
+use countersign_org::{LockCheck, PastRequest, Policy, PolicyDiff, Replay, Workflow};
 
 use crate::core::OrgAccess;
 use crate::error::CommandError;
@@ -25,6 +27,30 @@ pub async fn lock_check(
     as_member: Option<&str>,
 ) -> Result<LockCheck, CommandError> {
     Ok(org.client().lock_check(workflow, as_member).await?)
+}
+
+/// `workflow`'s whole request history, as the member may see it, replayed under `policy`
+/// (`None`: no policy). Read through the org API's request list, so it works against any
+/// Organization; the engine replays it ([`countersign_org::replay`]).
+pub async fn replay(
+    org: &OrgAccess<'_>,
+    workflow: Workflow,
+    policy: Option<Policy>,
+) -> Result<Replay, CommandError> {
+    let history = org
+        .client()
+        .list_requests(RequestFilter {
+            status: None,
+            workflow: Some(workflow),
+        })
+        .await?;
+    let past: Vec<PastRequest> = history.iter().rev().map(PastRequest::from).collect();
+    Ok(countersign_org::replay(
+        &past,
+        workflow,
+        policy,
+        (org.env().clock)() / 1000,
+    ))
 }
 
 /// A workflow's policy as a person sets it.

@@ -330,6 +330,14 @@ async fn payload(org: &OrgAccess<'_>, kind: &Kind) -> anyhow::Result<RequestPayl
     Ok(kind.draft().payload(&view)?)
 }
 
+/// `text` with its first letter upper-case.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
 /// A change diff, a line each: `+` loosening, `-` tightening, `~` neither; `!` marks a warning.
 /// Empty when nothing changes.
 pub fn render_changes(changes: &[ChangeLine]) -> String {
@@ -454,6 +462,15 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The workflow's whole request history replayed under the policy given: how many past
+    /// requests would have completed at once, after their approvals, never reached N, ...
+    Replay {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Whether a workflow's policy can be locked, and its bus factor.
     LockCheck {
         /// The workflow.
@@ -545,6 +562,27 @@ pub async fn preview(
 pub async fn policy(core: &AppCore, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     let org = core.org().await?;
     match command {
+        PolicyCommand::Replay { policy, json } => {
+            let view = trust::org_view(&org).await?;
+            let draft = policy.draft();
+            let replayed =
+                policies::replay(&org, draft.workflow, Some(draft.policy(&view))).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&replayed)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("{}", capitalise(&replayed.summary()));
+            for (outcome, ids) in &replayed.outcomes {
+                println!("  {outcome:?}: {}", ids.join(", "));
+            }
+            if !replayed.changed.is_empty() {
+                println!(
+                    "{} would have come out otherwise than they did: {}",
+                    replayed.changed.len(),
+                    replayed.changed.join(", ")
+                );
+            }
+        }
         PolicyCommand::Diff { policy, json } => {
             let view = trust::org_view(&org).await?;
             let draft = policy.draft();

@@ -516,3 +516,67 @@ fn org_show_lists_members_service_users_policies_and_addresses() {
     assert!(text.contains("Decision: queued for 2 approvals"), "{text}");
     assert!(text.contains("(service_user.never_executes)"), "{text}");
 }
+
+#[test]
+fn policy_replay_counts_the_history_under_a_draft() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_server, creds) = serve(dir.path());
+    // The seeded history: Initiate Withdrawal requests pending and decided under 2 approvals.
+    let args = |n: &str| {
+        vec![
+            "replay".to_owned(),
+            "--workflow".into(),
+            "initiate_withdrawal".into(),
+            "--approvals".into(),
+            n.into(),
+            "--json".into(),
+        ]
+    };
+    let replay = |n: &str| -> serde_json::Value {
+        let a = args(n);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let out = run_as(&creds, "Ben Ruiz", "policy", &refs);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let current = replay("2");
+    let total = current["total"].as_u64().expect("total");
+    assert!(total > 0, "{current}");
+    assert_eq!(
+        current["changed"].as_array().map(Vec::len),
+        Some(0),
+        "under the policy in force, nothing comes out otherwise: {current}"
+    );
+    let counted: usize = current["outcomes"]
+        .as_object()
+        .expect("outcomes")
+        .values()
+        .map(|ids| ids.as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(counted as u64, total, "every request is counted once");
+    // Asking one approval: whatever waited with one approval would have completed.
+    let one = replay("1");
+    assert_eq!(one["total"], current["total"]);
+
+    let out = run_as(
+        &creds,
+        "Ben Ruiz",
+        "policy",
+        &[
+            "replay",
+            "--workflow",
+            "initiate_withdrawal",
+            "--approvals",
+            "3",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!("Of {total} past Initiate Withdrawal requests, ")),
+        "{text}"
+    );
+}

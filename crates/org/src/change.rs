@@ -341,10 +341,22 @@ impl Org {
             P::ChangePolicy { workflow, policy } => policy_diff(self.policy(*workflow), *policy)
                 .into_iter()
                 .map(|c| {
+                    let what = match c.field.as_str() {
+                        "required_approvals" => "required approvals",
+                        "always_require_approval" => "always require approval",
+                        "expires_after" => "pending requests expire",
+                        "locked" => "locked",
+                        _ => "policy",
+                    };
                     line(
                         &format!("policy.{}", c.field),
                         Some(c.direction),
-                        format!("{}: {} instead of {}", workflow.label(), c.to, c.from),
+                        format!(
+                            "{} {what}: {} instead of {}",
+                            workflow.label(),
+                            c.to,
+                            c.from
+                        ),
                     )
                 })
                 .collect(),

@@ -14,6 +14,7 @@
 //!   would do.
 //! - [`Org::change_diff`]: what a request would change, line by line, each line loosening or
 //!   tightening ([`ChangeLine`]; a key's lines from [`key_diff`]).
+//! - [`replay`]: a workflow's request history replayed under a draft policy ([`Replay`]).
 //! - [`DecisionStatement`]: what a member signs when deciding (request id, content hash,
 //!   decision, member, time), reduced to one digest.
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
@@ -25,7 +26,7 @@
 //! diff of two), `actor` (members, service users, who did something). Then the rules over them:
 //! `request` (a request's lifecycle), `org` (the Organization and what completed requests do to
 //! it), and above both `change` (the change diff), `policy_change`, `preview` (the decision procedure) and `statement`;
-//! `view` (what the org API shows) on top.
+//! `view` (what the org API shows) on top, and `replay` (over requests and their views) above it.
 
 mod actor;
 mod change;
@@ -34,6 +35,7 @@ pub(crate) mod permission;
 mod policy;
 mod policy_change;
 mod preview;
+mod replay;
 mod request;
 mod scope;
 mod statement;
@@ -52,6 +54,7 @@ pub use policy_change::{LockCheck, PolicyDiff};
 pub use preview::{
     Context, NAMED_APPROVERS, Preview, PreviewDecision, Refused, Submission, TraceStep, Verdict,
 };
+pub use replay::{PastRequest, Replay, ReplayOutcome, replay, replay_one};
 pub use request::{
     Decision, DecisionRecord, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
     Transition,

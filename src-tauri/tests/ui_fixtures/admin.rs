@@ -381,6 +381,26 @@ fn admin() {
         }
     }
     {
+        // The Policies area's editor on Initiate Withdrawal: as in force, then N 1, then
+        // Execute allowed; each draft's diff and the history replayed under it, live.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        for draft in [policy(2, true), policy(1, true), policy(1, false)] {
+            let args = json!({ "workflow": "initiate_withdrawal", "policy": draft });
+            s.query("policy_diff", args.clone()).expect("diff");
+            s.query("replay_policy", args).expect("replay");
+        }
+        let loosen = json!({
+            "kind": "change_policy", "workflow": "initiate_withdrawal", "policy": policy(1, false),
+        });
+        s.query(
+            "preview_request",
+            json!({ "payload": loosen, "execute": false }),
+        )
+        .expect("preview");
+    }
+    {
         // Without a policy on Initiate Withdrawal, a bot's withdrawal completes at once: Eve asks
         // to remove it, Ada approves.
         let mut s = rec.session();

@@ -13,6 +13,7 @@ import type { PageView } from "./PageView";
 import type { Policy } from "./Policy";
 import type { PolicyDiff } from "./PolicyDiff";
 import type { Preview } from "./Preview";
+import type { Replay } from "./Replay";
 import type { RequestFilter } from "./RequestFilter";
 import type { RequestPayload } from "./RequestPayload";
 import type { RequestView } from "./RequestView";
@@ -51,6 +52,8 @@ export interface Commands {
   cancelRequest(id: string, otp: string): Promise<RequestView>;
   /** What replacing a workflow's policy (none: removing it) would loosen or tighten. */
   policyDiff(workflow: Workflow, policy: Policy | null): Promise<PolicyDiff>;
+  /** The workflow's whole request history replayed under `policy` (none: no policy). */
+  replayPolicy(workflow: Workflow, policy: Policy | null): Promise<Replay>;
   /** The sandbox's demo members with their current codes (sandbox mode only). */
   sandboxMembers(): Promise<Array<DemoMember>>;
   /** Signs in as another demo member (sandbox mode only). */
@@ -123,6 +126,7 @@ export function commands(invoke: Invoke): Commands {
     submitRequest: (payload: RequestPayload, execute: boolean, otp: string | null) => invoke("plugin:countersign|submit_request", { payload, execute, otp }) as Promise<SubmitOutcome>,
     cancelRequest: (id: string, otp: string) => invoke("plugin:countersign|cancel_request", { id, otp }) as Promise<RequestView>,
     policyDiff: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|policy_diff", { workflow, policy }) as Promise<PolicyDiff>,
+    replayPolicy: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|replay_policy", { workflow, policy }) as Promise<Replay>,
     sandboxMembers: () => invoke("plugin:countersign|sandbox_members", {  }) as Promise<Array<DemoMember>>,
     switchMember: (memberId: string) => invoke("plugin:countersign|switch_member", { memberId }) as Promise<Session>,
     livingSandbox: () => invoke("plugin:countersign|living_sandbox", {  }) as Promise<boolean>,
@@ -165,6 +169,7 @@ export const COMMAND_DOORS = {
   submitRequest: { name: "submit_request", refusedWhileLocked: true },
   cancelRequest: { name: "cancel_request", refusedWhileLocked: true },
   policyDiff: { name: "policy_diff", refusedWhileLocked: true },
+  replayPolicy: { name: "replay_policy", refusedWhileLocked: true },
   sandboxMembers: { name: "sandbox_members", refusedWhileLocked: true },
   switchMember: { name: "switch_member", refusedWhileLocked: true },
   livingSandbox: { name: "living_sandbox", refusedWhileLocked: true },

@@ -892,6 +892,22 @@ mod properties {
         /// The invariants every request must keep at all times.
         fn check(&self) -> Result<(), TestCaseError> {
             for (i, r) in self.requests.iter().enumerate() {
+                // Replayed under the policy it was submitted under (its snapshot), its record
+                // comes to what happened (a pending request past its expiry, not yet marked,
+                // replays as expired).
+                let replayed = crate::replay_one(&crate::PastRequest::from(r), r.policy, self.now);
+                let due = r.status == RequestStatus::Pending
+                    && r.expires_at().is_some_and(|at| self.now >= at);
+                if due {
+                    prop_assert_eq!(replayed, crate::ReplayOutcome::Expired, "{:?}", r);
+                } else {
+                    prop_assert!(
+                        crate::ReplayOutcome::recorded(r.status).contains(&replayed),
+                        "replayed as {:?}: {:?}",
+                        replayed,
+                        r
+                    );
+                }
                 let deciders: BTreeSet<&MemberId> = r.decisions.iter().map(|d| &d.member).collect();
                 prop_assert_eq!(
                     deciders.len(),

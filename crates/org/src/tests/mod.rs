@@ -10,4 +10,5 @@ mod permissions;
 mod policies;
 mod policy_change;
 pub(crate) mod preview;
+mod replay;
 mod service_users;

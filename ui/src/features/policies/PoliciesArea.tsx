@@ -1,9 +1,17 @@
 import type { PolicyView } from "../../bindings/PolicyView";
-import { busFactorText, expiryWords, plural, WORKFLOW_LABELS } from "../../lib/org";
+import { useSession } from "../../lib/contexts";
+import { busFactorText, expiryWords, initiateBlocker, plural, WORKFLOW_LABELS } from "../../lib/org";
 import { WithOrg } from "../org/OrgState";
+import { PolicyEditor } from "./PolicyEditor";
 
-/** Each workflow's policy, who approves under it, and how many approvers can be away. */
-export function PoliciesArea() {
+interface PoliciesAreaProps {
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
+}
+
+/** Each workflow's policy, who approves under it, and how many approvers can be away; and its editor. */
+export function PoliciesArea({ onSubmitted, onOpenRequest }: PoliciesAreaProps) {
+  const session = useSession();
   return (
     <WithOrg what="the policies">
       {(org, stale) => (
@@ -14,7 +22,13 @@ export function PoliciesArea() {
           {stale}
           <div className="cards">
             {org.policies.map((view) => (
-              <PolicyCard key={view.workflow} view={view} />
+              <PolicyCard
+                key={view.workflow}
+                view={view}
+                blocked={initiateBlocker(org, session?.member.id, "manage_policies")}
+                onSubmitted={onSubmitted}
+                onOpenRequest={onOpenRequest}
+              />
             ))}
           </div>
         </div>
@@ -23,7 +37,17 @@ export function PoliciesArea() {
   );
 }
 
-function PolicyCard({ view }: { view: PolicyView }) {
+function PolicyCard({
+  view,
+  blocked,
+  onSubmitted,
+  onOpenRequest,
+}: {
+  view: PolicyView;
+  blocked: string | null;
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
+}) {
   const { policy, approvers, bus_factor: busFactor } = view;
   const fragile = busFactor === 0;
   return (
@@ -76,6 +100,11 @@ function PolicyCard({ view }: { view: PolicyView }) {
           {busFactorText(busFactor)}
         </p>
       </div>
+      {blocked === null ? (
+        <PolicyEditor view={view} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />
+      ) : (
+        <p className="hint">Changing policies: {blocked}</p>
+      )}
     </section>
   );
 }

@@ -1,0 +1,180 @@
+import { useEffect, useState } from "react";
+import type { Policy } from "../../bindings/Policy";
+import type { PolicyView } from "../../bindings/PolicyView";
+import type { Replay } from "../../bindings/Replay";
+import type { ReplayOutcome } from "../../bindings/ReplayOutcome";
+import { PolicyChangeList } from "../../components/PolicyChangeList";
+import { RequestActions } from "../../components/RequestActions";
+import { plural, WORKFLOW_LABELS } from "../../lib/org";
+import { useHost } from "../../platform";
+
+const OUTCOME_WORDS: Record<ReplayOutcome, string> = {
+  at_once: "would have completed at once",
+  completed: "would have completed after their approvals",
+  never_reached_n: "would never have reached N",
+  rejected: "would have been rejected",
+  expired: "would have expired",
+  cancelled: "would have been cancelled",
+  pending: "would still wait",
+};
+
+interface PolicyEditorProps {
+  view: PolicyView;
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
+}
+
+/**
+ * Edit a workflow's policy: N, whether it always requires approval (else a member holding
+ * Execute completes at once), and how long a request may wait. Beside it, as the draft changes:
+ * what it loosens or tightens, and the Organization's whole history replayed under it, each
+ * count opening its list. Submitting is the Manage Policies request, previewed.
+ */
+export function PolicyEditor({ view, onSubmitted, onOpenRequest }: PolicyEditorProps) {
+  const current = view.policy;
+  const [open, setOpen] = useState(false);
+  const [requiredText, setRequiredText] = useState(String(current?.required_approvals ?? 1));
+  const [always, setAlways] = useState(current?.always_require_approval ?? true);
+  const [expiresHours, setExpiresHours] = useState(current?.expires_after == null ? "" : String(current.expires_after / 3600));
+  const required = /^\d+$/.test(requiredText.trim()) ? Number(requiredText.trim()) : NaN;
+  const hours = expiresHours.trim();
+  const problem =
+    !Number.isInteger(required) || required < 1
+      ? "Required approvals: a whole number, at least 1."
+      : hours !== "" && (!/^\d+(\.\d+)?$/.test(hours) || Number(hours) <= 0)
+        ? "Expiry: a number of hours above 0, or empty for never."
+        : undefined;
+  const draft: Policy | undefined =
+    problem === undefined
+      ? {
+          always_require_approval: always,
+          required_approvals: required,
+          locked: current?.locked ?? false,
+          expires_after: hours === "" ? null : Math.round(Number(hours) * 3600),
+        }
+      : undefined;
+  const same =
+    draft !== undefined &&
+    current !== null &&
+    draft.required_approvals === current.required_approvals &&
+    draft.always_require_approval === current.always_require_approval &&
+    draft.expires_after === current.expires_after;
+
+  if (!open) {
+    return (
+      <button type="button" data-testid="edit-policy-open" onClick={() => setOpen(true)}>
+        {current === null ? "Set a policy…" : "Edit the policy…"}
+      </button>
+    );
+  }
+  return (
+    <section className="change-panel" data-testid="policy-editor" aria-label={`Edit the ${WORKFLOW_LABELS[view.workflow]} policy`}>
+      <div className="change-panel-head">
+        <h3>Edit the {WORKFLOW_LABELS[view.workflow]} policy</h3>
+        <button type="button" className="quiet" onClick={() => setOpen(false)}>
+          Close
+        </button>
+      </div>
+      <div className="field-row">
+        <label className="field">
+          <span>Required approvals (N)</span>
+          <input
+            type="number"
+            min={1}
+            data-testid="policy-required"
+            value={requiredText}
+            onChange={(e) => setRequiredText(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          <span>Pending requests expire after (hours)</span>
+          <input
+            inputMode="decimal"
+            data-testid="policy-expires"
+            placeholder="never"
+            value={expiresHours}
+            onChange={(e) => setExpiresHours(e.target.value)}
+          />
+        </label>
+      </div>
+      <label className="check-field">
+        <input type="checkbox" data-testid="policy-always" checked={always} onChange={(e) => setAlways(e.target.checked)} />
+        <span>
+          Always require approval
+          <span className="hint"> — off: a member holding Execute completes a request at once</span>
+        </span>
+      </label>
+      {draft !== undefined && (
+        <>
+          <PolicyChangeList workflow={view.workflow} policy={draft} emptyText="The draft is the policy in force." testId="policy-changes" />
+          <ReplaySummary workflow={view.workflow} policy={draft} onOpenRequest={onOpenRequest} />
+        </>
+      )}
+      <RequestActions
+        payload={draft !== undefined && !same ? { kind: "change_policy", workflow: view.workflow, policy: draft } : undefined}
+        problem={problem}
+        idle={same ? "No change yet: edit N, the expiry or whether approval is always required." : undefined}
+        testPrefix="policy-change"
+        previewTitle="Preview of the Manage Policies request"
+        onSubmitted={onSubmitted}
+        onOpenRequest={onOpenRequest}
+      />
+    </section>
+  );
+}
+
+/** The workflow's history replayed under `policy`, by the core: a count per outcome, each opening its list. */
+function ReplaySummary({
+  workflow,
+  policy,
+  onOpenRequest,
+}: {
+  workflow: PolicyView["workflow"];
+  policy: Policy;
+  onOpenRequest: (id: string) => void;
+}) {
+  const host = useHost();
+  const [replayed, setReplayed] = useState<{ key: string; replay: Replay } | null>(null);
+  const key = JSON.stringify(policy);
+  useEffect(() => {
+    let live = true;
+    host.replayPolicy(workflow, policy).then(
+      (replay) => live && setReplayed({ key, replay }),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+    // `key` stands for `policy` (a fresh object on every render).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [host, workflow, key]);
+  const replay = replayed?.key === key ? replayed.replay : null;
+  if (replay === null) return <p className="muted">Replaying the history…</p>;
+  const entries = Object.entries(replay.outcomes) as [ReplayOutcome, string[]][];
+  return (
+    <div className="replay" data-testid="policy-replay">
+      <p className="label">
+        Of {plural(replay.total, `past ${WORKFLOW_LABELS[workflow]} request`)} under this draft
+        {replay.changed.length > 0 ? ` (${replay.changed.length} would have come out otherwise)` : ""}:
+      </p>
+      <ul>
+        {entries.map(([outcome, ids]) => (
+          <li key={outcome} data-testid="replay-outcome" data-outcome={outcome}>
+            <details>
+              <summary>
+                <strong>{ids.length}</strong> {OUTCOME_WORDS[outcome]}
+              </summary>
+              <span className="replay-ids">
+                {ids.map((id) => (
+                  <button key={id} type="button" className="link" onClick={() => onOpenRequest(id)}>
+                    {id}
+                  </button>
+                ))}
+              </span>
+            </details>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
