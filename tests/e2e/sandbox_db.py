@@ -2,6 +2,8 @@
 
   sandbox_db.py secrets DB        prints {"api_secrets": [...], "totp_secrets": [...]} as JSON:
                                   the secrets the sandbox keeps server-side, as the exchange does
+  sandbox_db.py key DB MEMBER_ID  prints {"api_key", "api_secret"} of a demo member's org API key
+                                  (for driving the CLI beside the app)
   sandbox_db.py scan DB PATTERNS  PATTERNS is a JSON file [{"label", "hex"}]; prints the list of
                                   {"label", "table", "column"} where a pattern's bytes
                                   occur in a cell (text or blob), in every table of the database
@@ -23,6 +25,16 @@ def secrets(path):
     totp = [r[0] for r in db.execute("SELECT totp_secret FROM members")]
     totp += [r[0] for r in db.execute("SELECT pending_totp FROM members WHERE pending_totp IS NOT NULL")]
     print(json.dumps({"api_secrets": api, "totp_secrets": totp}))
+
+
+def key(path, member_id):
+    db = connect(path)
+    row = db.execute(
+        "SELECT api_key, secret FROM api_keys WHERE owner_kind = 'member' AND owner_id = ?", (member_id,)
+    ).fetchone()
+    if row is None:
+        sys.exit(f"no key for {member_id}")
+    print(json.dumps({"api_key": row[0], "api_secret": row[1]}))
 
 
 def scan(path, patterns_file):
@@ -50,6 +62,8 @@ def scan(path, patterns_file):
 if __name__ == "__main__":
     if sys.argv[1] == "secrets":
         secrets(sys.argv[2])
+    elif sys.argv[1] == "key":
+        key(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "scan":
         scan(sys.argv[2], sys.argv[3])
     else:

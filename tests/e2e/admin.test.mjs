@@ -1,0 +1,194 @@
+// End to end, the admin workbench in the real app: Eve Santos creates a service user with an IP
+// allow-list and a query window from the Service users area; Ada Okafor approves; Eve reveals
+// the key in the app; that key then works against the sandbox's exchange API with its settings
+// enforced (a call from outside the list is refused, ledgers stop at the window). Then a policy
+// is edited in the Policies area, and the replay's counts are the engine's (the CLI's).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHash, createHmac } from "node:crypto";
+import { request } from "node:http";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { codeOf, decide, row, sel, startApp, switchTo } from "./support.mjs";
+
+let app;
+let browser;
+
+before(async () => {
+  app = await startApp("admin");
+  browser = app.browser;
+});
+
+after(async () => {
+  await app?.stop();
+});
+
+/** Sets an input's value as a person typing would, for React (date inputs take no keys reliably). */
+async function setInput(selector, value) {
+  const input = await browser.$(selector);
+  await input.waitForDisplayed({ timeout: 10_000 });
+  await browser.execute(
+    (el, v) => {
+      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+      setter.call(el, v);
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    input,
+    value,
+  );
+}
+
+async function click(testid, extra = "") {
+  const el = await browser.$(sel(testid, extra));
+  await el.waitForDisplayed({ timeout: 10_000 });
+  await el.click();
+}
+
+/** A private call to the sandbox's exchange API, signed as the exchange signs, from `localAddress`. */
+function privateCall(baseUrl, key, secret, endpoint, params, localAddress) {
+  const path = `/0/private/${endpoint}`;
+  const nonce = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
+  const body = new URLSearchParams({ nonce, ...params }).toString();
+  const digest = createHash("sha256").update(nonce + body).digest();
+  const sign = createHmac("sha512", Buffer.from(secret, "base64"))
+    .update(Buffer.concat([Buffer.from(path), digest]))
+    .digest("base64");
+  const url = new URL(path, baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: "POST",
+        localAddress,
+        headers: {
+          "API-Key": key,
+          "API-Sign": sign,
+          "Content-Type": "application/x-www-form-urlencoded",
+          "Content-Length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (c) => (text += c));
+        res.on("end", () => resolve(JSON.parse(text)));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const DAY = 86_400;
+
+test("an admin creates a service user, another approves, the creator reveals the key, and its settings hold at the exchange API", async () => {
+  await (await browser.$(sel("current-member"))).waitForDisplayed({ timeout: 30_000 });
+  const baseUrl = (await (await browser.$(".org-name")).getAttribute("title")).split(" · ")[1];
+  assert.match(baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+
+  // 1. Eve creates audit-bot: ledger entries, from this machine only, from 100 to 60 days ago
+  // (the sandbox's history spans 120 days, newest first: an unenforced end would show).
+  await switchTo("Eve Santos");
+  await click("nav-service-users");
+  await click("new-service-user-open");
+  await setInput(sel("new-service-user-name"), "audit-bot");
+  await click("scope-toggle", '[data-scope="ledger_query"] input');
+  await click("new-key-window-from-set");
+  const today = Math.floor(Date.now() / 1000 / DAY) * DAY;
+  const from = today - 100 * DAY;
+  const to = today - 60 * DAY;
+  await setInput(sel("new-key-window-from"), new Date(from * 1000).toISOString().slice(0, 10));
+  await click("new-key-window-to-set");
+  // The last day included is the day before `to` (`query_to` is exclusive).
+  await setInput(sel("new-key-window-to"), new Date((to - DAY) * 1000).toISOString().slice(0, 10));
+  await click("new-key-ip-add");
+  await setInput('[aria-label="IP allow-list entry 1"]', "127.0.0.1");
+  await click("new-service-user-preview");
+  const preview = await browser.$(sel("preview"));
+  await preview.waitForDisplayed({ timeout: 10_000 });
+  const lines = await browser.$$(sel("change-line"));
+  const texts = [];
+  for (const l of lines) texts.push(await l.getText());
+  assert.ok(texts.some((t) => t.includes("Works only from 127.0.0.1")), texts.join("\n"));
+  assert.ok(texts.some((t) => t.includes("Queries see entries from")), texts.join("\n"));
+  await click("new-service-user-submit");
+  const outcome = await browser.$(sel("submit-outcome"));
+  await outcome.waitForDisplayed({ timeout: 10_000 });
+  assert.equal(await outcome.getAttribute("data-status"), "pending");
+  const id = await outcome.getAttribute("data-request-id");
+
+  // 2. Ada approves it.
+  await switchTo("Ada Okafor");
+  await click("nav-approvals");
+  await browser.waitUntil(async () => (await row(id)).isExisting(), { timeout: 15_000 });
+  await decide(id, await codeOf("Ada Okafor"));
+  await browser.waitUntil(async () => !(await (await row(id)).isExisting()), {
+    timeout: 15_000,
+    timeoutMsg: "the creation did not complete",
+  });
+
+  // 3. Eve reveals the key in the app, once.
+  await switchTo("Eve Santos");
+  await click("nav-requests");
+  await (await row(id)).waitForDisplayed({ timeout: 15_000 });
+  await (await row(id)).click();
+  await click("reveal-key");
+  const otp = await browser.$(sel("otp-input"));
+  await otp.waitForDisplayed({ timeout: 5_000 });
+  await otp.setValue(await codeOf("Eve Santos"));
+  await click("otp-submit");
+  const issued = await browser.$(sel("key-issued"));
+  await issued.waitForDisplayed({ timeout: 10_000 });
+  const apiKey = await (await browser.$(sel("revealed-api-key"))).getText();
+  const apiSecret = await (await browser.$(sel("revealed-api-secret"))).getText();
+  assert.ok(apiKey.length > 20 && apiSecret.length > 20);
+
+  // 4. The key works against the exchange API, with its settings enforced.
+  const outside = await privateCall(baseUrl, apiKey, apiSecret, "Ledgers", {}, "127.0.0.2");
+  assert.deepEqual(outside.error, ["EGeneral:Permission denied"], JSON.stringify(outside));
+  const inside = await privateCall(baseUrl, apiKey, apiSecret, "Ledgers", {}, "127.0.0.1");
+  assert.deepEqual(inside.error, [], JSON.stringify(inside));
+  const times = Object.values(inside.result.ledger).map((e) => Number(e.time));
+  assert.ok(times.length > 0, "some entries fall inside the window");
+  assert.ok(
+    times.every((t) => t >= from && t < to),
+    `every entry is inside the window [${from}, ${to}): ${Math.min(...times)} .. ${Math.max(...times)}`,
+  );
+  const balance = await privateCall(baseUrl, apiKey, apiSecret, "Balance", {}, "127.0.0.1");
+  assert.deepEqual(balance.error, ["EGeneral:Permission denied"], "no funds_query scope");
+
+  // 5. A policy edited in the editor: the replay's counts are the engine's, as the CLI reports them.
+  await click("nav-policies");
+  const card = `${sel("policy-card")}[data-workflow="initiate_withdrawal"]`;
+  const open = await browser.$(`${card} ${sel("edit-policy-open")}`);
+  await open.waitForDisplayed({ timeout: 10_000 });
+  await open.click();
+  await setInput(`${card} ${sel("policy-required")}`, "1");
+  await (await browser.$(`${card} ${sel("replay-outcome")}`)).waitForDisplayed({ timeout: 10_000 });
+  await browser.pause(500);
+  const shown = {};
+  for (const o of await browser.$$(`${card} ${sel("replay-outcome")}`)) {
+    shown[await o.getAttribute("data-outcome")] = Number(await (await o.$("strong")).getText());
+  }
+  const cli = process.env.COUNTERSIGN_CLI;
+  const engine = JSON.parse(
+    execFileSync(
+      cli,
+      ["policy", "replay", "--workflow", "initiate_withdrawal", "--approvals", "1", "--json"],
+      { env: { ...process.env, COUNTERSIGN_BASE_URL: baseUrl, ...eveKey() } },
+    ).toString(),
+  );
+  const counted = Object.fromEntries(Object.entries(engine.outcomes).map(([o, ids]) => [o, ids.length]));
+  assert.deepEqual(shown, counted);
+});
+
+/** Eve's org API key, for the CLI, from the app's sandbox database (the sandbox holds demo keys). */
+function eveKey() {
+  const dataDir = join(process.env.XDG_DATA_HOME ?? join(process.env.HOME, ".local/share"), "dev.countersign.desktop");
+  const db = join(dataDir, "sandbox", "sandbox.sqlite3");
+  const helper = fileURLToPath(new URL("./sandbox_db.py", import.meta.url));
+  const key = JSON.parse(execFileSync("python3", [helper, "key", db, "m-eve"], { encoding: "utf8" }));
+  return { COUNTERSIGN_API_KEY: key.api_key, COUNTERSIGN_API_SECRET: key.api_secret };
+}
