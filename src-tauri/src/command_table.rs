@@ -48,6 +48,10 @@ commands! {
     /// The workflow's whole request history replayed under `policy` (none: no policy).
     org fn replay_policy(workflow: Workflow, policy: Option<Policy>) -> Replay =
         |org| policies::replay(&org, workflow, policy).await;
+    /// `policy` for `workflow` tried on a sample request by each possible initiator, with the
+    /// draft's lock readiness and bus factor.
+    org fn simulate_policy(workflow: Workflow, policy: Option<Policy>) -> Simulation =
+        |org| policies::simulate(&org, workflow, policy).await;
     /// The sandbox's demo members with their current codes (sandbox mode only).
     org fn sandbox_members() -> Vec<DemoMember> = |org| sandbox::members(&org).await;
     /// Signs in as another demo member (sandbox mode only).

@@ -22,7 +22,7 @@ use countersign_app::{
     AppCore, CommandError, approvals, keys, orgs, policies, requests, sandbox, trust,
 };
 use countersign_org::view::{OrgView, RequestView, RevealedKey};
-use countersign_org::{Policy, PolicyDiff, Preview, Replay, RequestPayload, Workflow};
+use countersign_org::{Policy, PolicyDiff, Preview, Replay, RequestPayload, Simulation, Workflow};
 use tauri::{AppHandle, Runtime, State};
 
 /// The plugin the commands belong to: the webview calls `plugin:countersign|<name>`.

@@ -182,6 +182,24 @@ test("an admin creates a service user, another approves, the creator reveals the
   );
   const counted = Object.fromEntries(Object.entries(engine.outcomes).map(([o, ids]) => [o, ids.length]));
   assert.deepEqual(shown, counted);
+
+  // The simulator's rows are the engine's for the same draft.
+  const samples = [];
+  for (const r of await browser.$$(`${card} ${sel("sample-row")}`)) {
+    samples.push([await r.getAttribute("data-initiator"), await r.getAttribute("data-execute"), await r.getAttribute("data-draft")]);
+  }
+  const simulated = JSON.parse(
+    execFileSync(
+      cli,
+      ["policy", "simulate", "--workflow", "initiate_withdrawal", "--approvals", "1", "--json"],
+      { env: { ...process.env, COUNTERSIGN_BASE_URL: baseUrl, ...eveKey() } },
+    ).toString(),
+  );
+  assert.ok(samples.length > 0);
+  assert.deepEqual(
+    samples,
+    simulated.samples.map((r) => [r.initiator.name, String(r.execute), r.draft]),
+  );
 });
 
 /** Eve's org API key, for the CLI, from the app's sandbox database (the sandbox holds demo keys). */

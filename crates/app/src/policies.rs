@@ -1,10 +1,11 @@
 //! Policies: what a change would loosen or tighten ([`diff`]), whether one could be locked
 //! ([`lock_check`]), what the Organization's history would have come to under it ([`replay`]),
+//! how sample requests would come out under it ([`simulate`]),
 //! and a policy as a person sets it ([`PolicyDraft`]).
 
 use countersign_client::RequestFilter;
 use countersign_org::view::OrgView;
-use countersign_org::{LockCheck, PastRequest, Policy, PolicyDiff, Replay, Workflow};
+use countersign_org::{LockCheck, PastRequest, Policy, PolicyDiff, Replay, Simulation, Workflow};
 
 use crate::core::OrgAccess;
 use crate::error::CommandError;
@@ -51,6 +52,20 @@ pub async fn replay(
         policy,
         (org.env().clock)() / 1000,
     ))
+}
+
+/// `policy` for `workflow` tried on a sample request by each possible initiator, now and under
+/// the draft, with the draft's lock readiness and bus factor. The engine runs on the
+/// Organization as the org API shows it, so it works against any Organization.
+pub async fn simulate(
+    org: &OrgAccess<'_>,
+    workflow: Workflow,
+    policy: Option<Policy>,
+) -> Result<Simulation, CommandError> {
+    let view = org.client().org().await?;
+    Ok(view
+        .to_org()
+        .simulate(workflow, policy, (org.env().clock)() / 1000))
 }
 
 /// A workflow's policy as a person sets it.

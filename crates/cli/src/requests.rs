@@ -471,6 +471,15 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The policy given tried on a sample request by each member or service user who could
+    /// send one, decided now and under it, with its lock readiness and bus factor.
+    Simulate {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Whether a workflow's policy can be locked, and its bus factor.
     LockCheck {
         /// The workflow.
@@ -562,6 +571,35 @@ pub async fn preview(
 pub async fn policy(core: &AppCore, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     let org = core.org().await?;
     match command {
+        PolicyCommand::Simulate { policy, json } => {
+            let view = trust::org_view(&org).await?;
+            let draft = policy.draft();
+            let sim = policies::simulate(&org, draft.workflow, Some(draft.policy(&view))).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&sim)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let words = |o: countersign_org::SampleOutcome, n: u32| match o {
+                countersign_org::SampleOutcome::AtOnce => "completes at once".to_owned(),
+                countersign_org::SampleOutcome::Queued => format!("queued for {n}"),
+                countersign_org::SampleOutcome::Unreachable => {
+                    format!("queued for {n}, unreachable")
+                }
+                countersign_org::SampleOutcome::NotPermitted => "not permitted".to_owned(),
+            };
+            for r in &sim.samples {
+                println!(
+                    "{:<24} {:<26} now: {:<28} draft: {}",
+                    r.initiator.name,
+                    if r.execute { "(asking to execute)" } else { "" },
+                    words(r.now, r.now_approvals),
+                    words(r.draft, r.draft_approvals)
+                );
+            }
+            if let Some(lock) = &sim.lock {
+                println!("{}", capitalise(&lock.summary()));
+            }
+        }
         PolicyCommand::Replay { policy, json } => {
             let view = trust::org_view(&org).await?;
             let draft = policy.draft();

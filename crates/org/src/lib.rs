@@ -14,7 +14,9 @@
 //!   would do.
 //! - [`Org::change_diff`]: what a request would change, line by line, each line loosening or
 //!   tightening ([`ChangeLine`]; a key's lines from [`key_diff`]).
-//! - [`replay`]: a workflow's request history replayed under a draft policy ([`Replay`]).
+//! - [`replay`]: a workflow's request history replayed under a draft policy ([`Replay`]);
+//!   [`Org::simulate`]: a draft tried on sample requests by each possible initiator
+//!   ([`Simulation`]), with its lock readiness and bus factor.
 //! - [`DecisionStatement`]: what a member signs when deciding (request id, content hash,
 //!   decision, member, time), reduced to one digest.
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
@@ -38,6 +40,7 @@ mod preview;
 mod replay;
 mod request;
 mod scope;
+mod simulate;
 mod statement;
 #[cfg(test)]
 mod tests;
@@ -63,4 +66,5 @@ pub use scope::{
     ApiKeySpec, KeySettings, KeySpecError, MAX_NONCE_WINDOW, Scope, ScopeGroup, allowlist_beyond,
     parse_cidr, scope_diff, wide_allowlist_entries,
 };
+pub use simulate::{SampleOutcome, SampleRow, Simulation};
 pub use statement::{DecisionKind, DecisionStatement, content_hash};

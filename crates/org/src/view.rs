@@ -295,6 +295,56 @@ impl OrgView {
             addresses: org.addresses.values().cloned().collect(),
         }
     }
+
+    /// The Organization this view shows, for the engine's what-ifs on the caller's side (the
+    /// policy simulator): the view carries every member, service user, policy and address.
+    pub fn to_org(&self) -> Org {
+        Org {
+            name: self.name.clone(),
+            members: self
+                .members
+                .iter()
+                .map(|m| {
+                    let id = crate::MemberId(m.id.clone());
+                    (
+                        id.clone(),
+                        crate::Member {
+                            id,
+                            name: m.name.clone(),
+                            is_owner: m.is_owner,
+                            permissions: m.permissions,
+                            account: m.account.iter().copied().collect(),
+                        },
+                    )
+                })
+                .collect(),
+            service_users: self
+                .service_users
+                .iter()
+                .map(|s| {
+                    let id = ServiceUserId(s.id.clone());
+                    (
+                        id.clone(),
+                        crate::ServiceUser {
+                            id,
+                            name: s.name.clone(),
+                            key: s.key.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            policies: self
+                .policies
+                .iter()
+                .filter_map(|p| p.policy.map(|policy| (p.workflow, policy)))
+                .collect(),
+            addresses: self
+                .addresses
+                .iter()
+                .map(|a| (a.key.clone(), a.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// A created service user's key pair, revealed once to the request's initiator (the `Reveal` and

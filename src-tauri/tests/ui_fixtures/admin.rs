@@ -389,6 +389,7 @@ fn admin() {
         for draft in [policy(2, true), policy(1, true), policy(1, false)] {
             let args = json!({ "workflow": "initiate_withdrawal", "policy": draft });
             s.query("policy_diff", args.clone()).expect("diff");
+            s.query("simulate_policy", args.clone()).expect("simulate");
             s.query("replay_policy", args).expect("replay");
         }
         let loosen = json!({

@@ -22,6 +22,7 @@ import type { RowRefView } from "./RowRefView";
 import type { SeriesBucket } from "./SeriesBucket";
 import type { SeriesPointView } from "./SeriesPointView";
 import type { Session } from "./Session";
+import type { Simulation } from "./Simulation";
 import type { SubmitOutcome } from "./SubmitOutcome";
 import type { TotalView } from "./TotalView";
 import type { TradesPageView } from "./TradesPageView";
@@ -54,6 +55,8 @@ export interface Commands {
   policyDiff(workflow: Workflow, policy: Policy | null): Promise<PolicyDiff>;
   /** The workflow's whole request history replayed under `policy` (none: no policy). */
   replayPolicy(workflow: Workflow, policy: Policy | null): Promise<Replay>;
+  /** `policy` for `workflow` tried on a sample request by each possible initiator, with the draft's lock readiness and bus factor. */
+  simulatePolicy(workflow: Workflow, policy: Policy | null): Promise<Simulation>;
   /** The sandbox's demo members with their current codes (sandbox mode only). */
   sandboxMembers(): Promise<Array<DemoMember>>;
   /** Signs in as another demo member (sandbox mode only). */
@@ -127,6 +130,7 @@ export function commands(invoke: Invoke): Commands {
     cancelRequest: (id: string, otp: string) => invoke("plugin:countersign|cancel_request", { id, otp }) as Promise<RequestView>,
     policyDiff: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|policy_diff", { workflow, policy }) as Promise<PolicyDiff>,
     replayPolicy: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|replay_policy", { workflow, policy }) as Promise<Replay>,
+    simulatePolicy: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|simulate_policy", { workflow, policy }) as Promise<Simulation>,
     sandboxMembers: () => invoke("plugin:countersign|sandbox_members", {  }) as Promise<Array<DemoMember>>,
     switchMember: (memberId: string) => invoke("plugin:countersign|switch_member", { memberId }) as Promise<Session>,
     livingSandbox: () => invoke("plugin:countersign|living_sandbox", {  }) as Promise<boolean>,
@@ -170,6 +174,7 @@ export const COMMAND_DOORS = {
   cancelRequest: { name: "cancel_request", refusedWhileLocked: true },
   policyDiff: { name: "policy_diff", refusedWhileLocked: true },
   replayPolicy: { name: "replay_policy", refusedWhileLocked: true },
+  simulatePolicy: { name: "simulate_policy", refusedWhileLocked: true },
   sandboxMembers: { name: "sandbox_members", refusedWhileLocked: true },
   switchMember: { name: "switch_member", refusedWhileLocked: true },
   livingSandbox: { name: "living_sandbox", refusedWhileLocked: true },

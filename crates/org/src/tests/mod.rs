@@ -12,3 +12,4 @@ mod policy_change;
 pub(crate) mod preview;
 mod replay;
 mod service_users;
+mod simulate;

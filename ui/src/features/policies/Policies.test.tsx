@@ -51,6 +51,20 @@ describe("Policies: the editor", () => {
     expect(within(editor).getByTestId("policy-replay")).toHaveTextContent(`Of ${engine.total} past Initiate Withdrawal requests`);
     expect(within(editor).getByTestId("policy-changes")).toHaveTextContent("Loosens Required approvals: 2 → 1");
 
+    // The simulator: Chloe holds Execute; with Execute allowed, her sample completes at once.
+    await waitFor(() => {
+      const chloe = within(editor)
+        .getAllByTestId("sample-row")
+        .find((r) => r.dataset.initiator === "Chloe Park" && r.dataset.execute === "true");
+      expect([chloe?.dataset.now, chloe?.dataset.draft]).toEqual(["queued", "at_once"]);
+    });
+    const bots = within(editor)
+      .getAllByTestId("sample-row")
+      .filter((r) => r.textContent?.includes("(bot)"));
+    expect(bots.length).toBeGreaterThan(0);
+    for (const bot of bots) expect(bot.dataset.draft).toBe("queued");
+    expect(within(editor).getByTestId("draft-lock")).toHaveTextContent("Lock readiness: it could be locked.");
+
     await user.click(within(editor).getByTestId("policy-change-preview"));
     const preview = await within(editor).findByTestId("preview");
     const warned = within(preview)

@@ -3,9 +3,11 @@ import type { Policy } from "../../bindings/Policy";
 import type { PolicyView } from "../../bindings/PolicyView";
 import type { Replay } from "../../bindings/Replay";
 import type { ReplayOutcome } from "../../bindings/ReplayOutcome";
+import type { SampleOutcome } from "../../bindings/SampleOutcome";
+import type { Simulation } from "../../bindings/Simulation";
 import { PolicyChangeList } from "../../components/PolicyChangeList";
 import { RequestActions } from "../../components/RequestActions";
-import { plural, WORKFLOW_LABELS } from "../../lib/org";
+import { busFactorText, plural, WORKFLOW_LABELS } from "../../lib/org";
 import { useHost } from "../../platform";
 
 const OUTCOME_WORDS: Record<ReplayOutcome, string> = {
@@ -107,6 +109,7 @@ export function PolicyEditor({ view, onSubmitted, onOpenRequest }: PolicyEditorP
       {draft !== undefined && (
         <>
           <PolicyChangeList workflow={view.workflow} policy={draft} emptyText="The draft is the policy in force." testId="policy-changes" />
+          <SimulationTable workflow={view.workflow} policy={draft} />
           <ReplaySummary workflow={view.workflow} policy={draft} onOpenRequest={onOpenRequest} />
         </>
       )}
@@ -123,6 +126,99 @@ export function PolicyEditor({ view, onSubmitted, onOpenRequest }: PolicyEditorP
   );
 }
 
+/** The result of asking the core for `policy`'s `what`, kept with the draft it was asked for. */
+function useForDraft<T>(ask: () => Promise<T>, key: string): T | null {
+  const [answered, setAnswered] = useState<{ key: string; value: T } | null>(null);
+  useEffect(() => {
+    let live = true;
+    ask().then(
+      (value) => live && setAnswered({ key, value }),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+    // `key` stands for what `ask` asks about (a fresh closure on every render).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return answered?.key === key ? answered.value : null;
+}
+
+function sampleWords(outcome: SampleOutcome, approvals: number): string {
+  switch (outcome) {
+    case "at_once":
+      return "Completes at once";
+    case "queued":
+      return `Queued for ${plural(approvals, "approval")}`;
+    case "unreachable":
+      return `Queued for ${plural(approvals, "approval")}: can never complete`;
+    case "not_permitted":
+      return "Not permitted";
+  }
+}
+
+/**
+ * The draft tried on a sample request by each member or service user who could send one, decided
+ * by the core now and under the draft; then whether it could be locked, and its bus factor.
+ */
+function SimulationTable({ workflow, policy }: { workflow: PolicyView["workflow"]; policy: Policy }) {
+  const host = useHost();
+  const sim: Simulation | null = useForDraft(() => host.simulatePolicy(workflow, policy), `${workflow}|${JSON.stringify(policy)}`);
+  if (sim === null) return <p className="muted">Trying the draft on sample requests…</p>;
+  return (
+    <div className="simulation" data-testid="policy-simulation">
+      {sim.samples.length > 0 && (
+        <table className="compare">
+          <caption>A sample request by each possible initiator</caption>
+          <thead>
+            <tr>
+              <th scope="col">Initiator</th>
+              <th scope="col">Now</th>
+              <th scope="col">Under the draft</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sim.samples.map((r) => (
+              <tr
+                key={`${r.initiator.id}-${r.execute}`}
+                data-testid="sample-row"
+                data-initiator={r.initiator.name}
+                data-execute={r.execute ? "true" : "false"}
+                data-now={r.now}
+                data-draft={r.draft}
+                className={r.now === r.draft && r.now_approvals === r.draft_approvals ? undefined : "changed"}
+              >
+                <th scope="row">
+                  {r.initiator.name}
+                  {r.initiator.kind === "service_user" ? " (bot)" : ""}
+                  {r.execute ? <span className="muted"> asking to execute</span> : null}
+                </th>
+                <td>{sampleWords(r.now, r.now_approvals)}</td>
+                <td>{sampleWords(r.draft, r.draft_approvals)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {sim.lock && (
+        <p className={sim.lock.reachable && sim.lock.precondition_holds ? "muted" : "warning"} data-testid="draft-lock">
+          Lock readiness:{" "}
+          {lockWords(sim.lock)} Bus factor {busFactorText(sim.lock.bus_factor)}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The draft's lock readiness in a sentence (the core's `LockCheck`). */
+function lockWords(lock: NonNullable<Simulation["lock"]>): string {
+  if (!lock.precondition_holds) return "it could not be locked: no other member holds Approve on Manage Policies.";
+  if (!lock.reachable) {
+    return `once locked it could never complete anything: ${plural(lock.required_approvals, "approval")} required, ${plural(lock.approvers.length, "member")} holding Approve.`;
+  }
+  return "it could be locked.";
+}
+
 /** The workflow's history replayed under `policy`, by the core: a count per outcome, each opening its list. */
 function ReplaySummary({
   workflow,
@@ -134,21 +230,7 @@ function ReplaySummary({
   onOpenRequest: (id: string) => void;
 }) {
   const host = useHost();
-  const [replayed, setReplayed] = useState<{ key: string; replay: Replay } | null>(null);
-  const key = JSON.stringify(policy);
-  useEffect(() => {
-    let live = true;
-    host.replayPolicy(workflow, policy).then(
-      (replay) => live && setReplayed({ key, replay }),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-    // `key` stands for `policy` (a fresh object on every render).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [host, workflow, key]);
-  const replay = replayed?.key === key ? replayed.replay : null;
+  const replay: Replay | null = useForDraft(() => host.replayPolicy(workflow, policy), `${workflow}|${JSON.stringify(policy)}`);
   if (replay === null) return <p className="muted">Replaying the history…</p>;
   const entries = Object.entries(replay.outcomes) as [ReplayOutcome, string[]][];
   return (
