@@ -121,6 +121,19 @@ const SCREENS = [
     },
   ],
   [
+    "policy-editor",
+    async () => {
+      await (await browser.$(sel("nav-policies"))).click();
+      const card = `${sel("policy-card")}[data-workflow="initiate_withdrawal"]`;
+      const open = await browser.$(`${card} ${sel("edit-policy-open")}`);
+      await open.waitForDisplayed({ timeout: 10_000 });
+      await open.click();
+      await (await browser.$(`${card} ${sel("policy-always")}`)).click();
+      await (await browser.$(`${card} ${sel("sample-row")}`)).waitForDisplayed({ timeout: 10_000 });
+      await (await browser.$(`${card} ${sel("policy-simulation")}`)).scrollIntoView();
+    },
+  ],
+  [
     "addresses",
     async () => {
       await (await browser.$(sel("nav-addresses"))).click();

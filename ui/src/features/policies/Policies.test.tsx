@@ -50,6 +50,13 @@ describe("Policies: the editor", () => {
     expect(engine.total).toBeGreaterThan(0);
     expect(within(editor).getByTestId("policy-replay")).toHaveTextContent(`Of ${engine.total} past Initiate Withdrawal requests`);
     expect(within(editor).getByTestId("policy-changes")).toHaveTextContent("Loosens Required approvals: 2 → 1");
+    // The six pending withdrawals keep the policy they were submitted under, and say so.
+    const pending = answer<{ affected_pending: string[] }>(admin, "eve", "policy_diff", {
+      workflow: "initiate_withdrawal",
+      policy: policy(1, false),
+    }).affected_pending;
+    expect(pending.length).toBeGreaterThan(0);
+    expect(within(editor).getByTestId("policy-affected-pending")).toHaveTextContent(pending.join(", "));
 
     // The simulator: Chloe holds Execute; with Execute allowed, her sample completes at once.
     await waitFor(() => {

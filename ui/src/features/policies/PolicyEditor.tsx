@@ -108,7 +108,13 @@ export function PolicyEditor({ view, onSubmitted, onOpenRequest }: PolicyEditorP
       </label>
       {draft !== undefined && (
         <>
-          <PolicyChangeList workflow={view.workflow} policy={draft} emptyText="The draft is the policy in force." testId="policy-changes" />
+          <PolicyChangeList
+            workflow={view.workflow}
+            policy={draft}
+            emptyText="The draft is the policy in force."
+            testId="policy-changes"
+            showPending
+          />
           <SimulationTable workflow={view.workflow} policy={draft} />
           <ReplaySummary workflow={view.workflow} policy={draft} onOpenRequest={onOpenRequest} />
         </>
