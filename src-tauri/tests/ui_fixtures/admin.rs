@@ -392,6 +392,11 @@ fn admin() {
             s.query("simulate_policy", args.clone()).expect("simulate");
             s.query("replay_policy", args).expect("replay");
         }
+        s.query(
+            "preview_request",
+            json!({ "payload": { "kind": "lock_policy", "workflow": "initiate_withdrawal" }, "execute": false }),
+        )
+        .expect("preview");
         let loosen = json!({
             "kind": "change_policy", "workflow": "initiate_withdrawal", "policy": policy(1, false),
         });

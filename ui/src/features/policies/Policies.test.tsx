@@ -84,6 +84,26 @@ describe("Policies: the editor", () => {
     ]);
   });
 
+  it("locks a policy through its own previewed request, with the lock checks", async () => {
+    const { user } = renderOn(replay(admin, { state: "eve" }));
+    await user.click(await screen.findByTestId("nav-policies"));
+    const card = await waitFor(() => {
+      const found = screen.getAllByTestId("policy-card").find((c) => c.dataset.workflow === "initiate_withdrawal");
+      if (!found) throw new Error("no Initiate Withdrawal card");
+      return found;
+    });
+    await user.click(within(card).getByTestId("lock-policy-open"));
+    const panel = within(card).getByTestId("lock-policy");
+    expect(panel).toHaveTextContent("Locking is irreversible");
+    await user.click(within(panel).getByTestId("lock-policy-preview"));
+    const preview = await within(panel).findByTestId("preview");
+    const rules = within(preview)
+      .getAllByTestId("trace-step")
+      .map((s) => s.dataset.rule);
+    expect(rules).toContain("lock.check");
+    expect(within(preview).getByTestId("change-line")).toHaveTextContent("locked for good");
+  });
+
   it("offers no editor to whoever may not start a Manage Policies request", async () => {
     const { user } = renderOn(replay(officer));
     await user.click(await screen.findByTestId("nav-policies"));

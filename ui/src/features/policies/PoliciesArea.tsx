@@ -2,7 +2,7 @@ import type { PolicyView } from "../../bindings/PolicyView";
 import { useSession } from "../../lib/contexts";
 import { busFactorText, expiryWords, initiateBlocker, plural, WORKFLOW_LABELS } from "../../lib/org";
 import { WithOrg } from "../org/OrgState";
-import { PolicyEditor } from "./PolicyEditor";
+import { LockPolicyPanel, PolicyEditor } from "./PolicyEditor";
 
 interface PoliciesAreaProps {
   onSubmitted: () => void;
@@ -101,7 +101,10 @@ function PolicyCard({
         </p>
       </div>
       {blocked === null ? (
-        <PolicyEditor view={view} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />
+        <div className="card-actions">
+          <PolicyEditor view={view} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />
+          <LockPolicyPanel view={view} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />
+        </div>
       ) : (
         <p className="hint">Changing policies: {blocked}</p>
       )}

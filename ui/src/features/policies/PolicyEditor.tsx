@@ -266,3 +266,40 @@ function ReplaySummary({
     </div>
   );
 }
+
+/**
+ * Lock the workflow's policy: its own Manage Policies request, irreversible, previewed with the
+ * lock checks (another member holding Approve on Manage Policies; N reachable once locked).
+ */
+export function LockPolicyPanel({ view, onSubmitted, onOpenRequest }: PolicyEditorProps) {
+  const [open, setOpen] = useState(false);
+  if (view.policy === null || view.policy.locked) return null;
+  if (!open) {
+    return (
+      <button type="button" className="danger-quiet" data-testid="lock-policy-open" onClick={() => setOpen(true)}>
+        Lock the policy…
+      </button>
+    );
+  }
+  return (
+    <section className="change-panel" data-testid="lock-policy" aria-label={`Lock the ${WORKFLOW_LABELS[view.workflow]} policy`}>
+      <div className="change-panel-head">
+        <h3>Lock the {WORKFLOW_LABELS[view.workflow]} policy</h3>
+        <button type="button" className="quiet" onClick={() => setOpen(false)}>
+          Close
+        </button>
+      </div>
+      <p className="warning">
+        Locking is irreversible: once locked, the policy can only be changed through approval, and never unlocked or
+        removed.
+      </p>
+      <RequestActions
+        payload={{ kind: "lock_policy", workflow: view.workflow }}
+        testPrefix="lock-policy"
+        previewTitle="Preview of the Manage Policies request"
+        onSubmitted={onSubmitted}
+        onOpenRequest={onOpenRequest}
+      />
+    </section>
+  );
+}
