@@ -3,6 +3,7 @@ import type { AddressEntry } from "../../bindings/AddressEntry";
 import type { OrgView } from "../../bindings/OrgView";
 import type { RequestView } from "../../bindings/RequestView";
 import { Amount } from "../../components/Amount";
+import { ChangePanel, Offer } from "../../components/ChangePanel";
 import { RequestActions } from "../../components/RequestActions";
 import { Timestamp } from "../../components/Timestamp";
 import { useSession } from "../../lib/contexts";
@@ -71,20 +72,7 @@ function Addresses({
         </p>
         {stale}
         <div className="list-actions">
-          <button
-            type="button"
-            data-testid="add-address-open"
-            disabled={blocked !== null}
-            aria-describedby={blocked !== null ? "add-address-blocked" : undefined}
-            onClick={() => setAdding(true)}
-          >
-            Add an address…
-          </button>
-          {blocked !== null && (
-            <span className="hint" id="add-address-blocked">
-              {blocked}
-            </span>
-          )}
+          <Offer testId="add-address-open" label="Add an address…" blocked={blocked} onClick={() => setAdding(true)} />
         </div>
         <ul className="entity-list" aria-label="Address book">
           {entries.map((a) => (
@@ -236,28 +224,17 @@ function RelabelPanel({
   onSubmitted: () => void;
   onOpenRequest: (id: string) => void;
 }) {
-  const [open, setOpen] = useState(false);
   const [newKey, setNewKey] = useState("");
-  if (!open) {
-    return (
-      <section className="change-panel collapsed">
-        <button type="button" data-testid="relabel-address-open" onClick={() => setOpen(true)}>
-          Rename…
-        </button>
-        <span className="muted"> Withdrawals name an entry: renaming changes the name they must use.</span>
-      </section>
-    );
-  }
   const trimmed = newKey.trim();
   const problem = trimmed === "" ? "New name: enter it." : trimmed === entry.key ? "New name: it is the current one." : undefined;
   return (
-    <section className="change-panel" data-testid="relabel-address" aria-label={`Rename ${entry.key}`}>
-      <div className="change-panel-head">
-        <h3>Rename {entry.key}</h3>
-        <button type="button" className="quiet" onClick={() => setOpen(false)}>
-          Close
-        </button>
-      </div>
+    <ChangePanel
+      testId="relabel-address"
+      openLabel="Rename…"
+      title={`Rename ${entry.key}`}
+      hint="Withdrawals name an entry: renaming changes the name they must use."
+      onClose={() => setNewKey("")}
+    >
       <label className="field">
         <span>New name</span>
         <input data-testid="relabel-address-name" value={newKey} onChange={(e) => setNewKey(e.target.value)} />
@@ -271,7 +248,7 @@ function RelabelPanel({
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </section>
+    </ChangePanel>
   );
 }
 
@@ -286,24 +263,8 @@ function RemoveAddressPanel({
   onSubmitted: () => void;
   onOpenRequest: (id: string) => void;
 }) {
-  const [open, setOpen] = useState(false);
-  if (!open) {
-    return (
-      <section className="change-panel collapsed">
-        <button type="button" className="danger-quiet" data-testid="remove-address-open" onClick={() => setOpen(true)}>
-          Remove {entry.key}…
-        </button>
-      </section>
-    );
-  }
   return (
-    <section className="change-panel" data-testid="remove-address" aria-label={`Remove ${entry.key}`}>
-      <div className="change-panel-head">
-        <h3>Remove {entry.key}</h3>
-        <button type="button" className="quiet" onClick={() => setOpen(false)}>
-          Close
-        </button>
-      </div>
+    <ChangePanel testId="remove-address" openLabel={`Remove ${entry.key}…`} title={`Remove ${entry.key}`} danger>
       <PendingUsers entry={entry} pending={pending} />
       <RequestActions
         payload={{ kind: "remove_address", key: entry.key }}
@@ -313,6 +274,6 @@ function RemoveAddressPanel({
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </section>
+    </ChangePanel>
   );
 }

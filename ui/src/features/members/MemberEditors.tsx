@@ -3,6 +3,7 @@ import type { AccountPermission } from "../../bindings/AccountPermission";
 import type { MemberView } from "../../bindings/MemberView";
 import type { Permissions } from "../../bindings/Permissions";
 import { AccountPermissions } from "../../components/AccountPermissions";
+import { ChangePanel } from "../../components/ChangePanel";
 import { PermissionGrid } from "../../components/PermissionGrid";
 import { RequestActions } from "../../components/RequestActions";
 import { withPermission, WORKFLOW_PERMISSIONS, WORKFLOWS } from "../../lib/org";
@@ -70,35 +71,19 @@ export function InviteMemberPanel({ onClose, onSubmitted, onOpenRequest }: Edito
  * short of approvers or someone could complete one alone.
  */
 export function ChangeMemberPanel({ member, onSubmitted, onOpenRequest }: EditorProps & { member: MemberView }) {
-  const [open, setOpen] = useState(false);
   const [permissions, setPermissions] = useState<Permissions>(member.permissions);
   const [account, setAccount] = useState<AccountPermission[]>(member.account);
   const changed = !samePermissions(permissions, member.permissions) || !sameAccount(account, member.account);
-  if (!open) {
-    return (
-      <section className="change-panel collapsed">
-        <button type="button" data-testid="change-member-open" onClick={() => setOpen(true)}>
-          Change permissions…
-        </button>
-      </section>
-    );
-  }
   return (
-    <section className="change-panel" data-testid="change-member" aria-label={`Change ${member.name}'s permissions`}>
-      <div className="change-panel-head">
-        <h3>Change {member.name}'s permissions</h3>
-        <button
-          type="button"
-          className="quiet"
-          onClick={() => {
-            setOpen(false);
-            setPermissions(member.permissions);
-            setAccount(member.account);
-          }}
-        >
-          Close
-        </button>
-      </div>
+    <ChangePanel
+      testId="change-member"
+      openLabel="Change permissions…"
+      title={`Change ${member.name}'s permissions`}
+      onClose={() => {
+        setPermissions(member.permissions);
+        setAccount(member.account);
+      }}
+    >
       <PermissionGrid
         caption="New permissions (marked: what changes)"
         permissions={permissions}
@@ -114,44 +99,20 @@ export function ChangeMemberPanel({ member, onSubmitted, onOpenRequest }: Editor
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </section>
+    </ChangePanel>
   );
 }
 
 /** Remove a member (never the Owner), previewed as the Manage Access request it is. */
 export function RemoveMemberPanel({ member, onSubmitted, onOpenRequest }: EditorProps & { member: MemberView }) {
-  const [open, setOpen] = useState(false);
-  const ownerWhy = member.is_owner ? "The Owner cannot be removed from the Organization." : null;
-  if (!open) {
-    return (
-      <section className="change-panel collapsed">
-        <button
-          type="button"
-          className="danger-quiet"
-          data-testid="remove-member-open"
-          disabled={ownerWhy !== null}
-          aria-describedby={ownerWhy !== null ? `remove-why-${member.id}` : undefined}
-          onClick={() => setOpen(true)}
-        >
-          Remove {member.name}…
-        </button>
-        {ownerWhy !== null && (
-          <span className="hint" id={`remove-why-${member.id}`}>
-            {" "}
-            {ownerWhy}
-          </span>
-        )}
-      </section>
-    );
-  }
   return (
-    <section className="change-panel" data-testid="remove-member" aria-label={`Remove ${member.name}`}>
-      <div className="change-panel-head">
-        <h3>Remove {member.name}</h3>
-        <button type="button" className="quiet" onClick={() => setOpen(false)}>
-          Close
-        </button>
-      </div>
+    <ChangePanel
+      testId="remove-member"
+      openLabel={`Remove ${member.name}…`}
+      title={`Remove ${member.name}`}
+      blocked={member.is_owner ? "The Owner cannot be removed from the Organization." : null}
+      danger
+    >
       <RequestActions
         payload={{ kind: "remove_member", member: member.id }}
         testPrefix="remove-member"
@@ -160,6 +121,6 @@ export function RemoveMemberPanel({ member, onSubmitted, onOpenRequest }: Editor
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </section>
+    </ChangePanel>
   );
 }

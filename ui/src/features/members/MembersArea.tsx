@@ -14,6 +14,7 @@ import {
   WORKFLOWS,
 } from "../../lib/org";
 import { useListKeys } from "../../lib/useListKeys";
+import { Offer } from "../../components/ChangePanel";
 import { WithOrg } from "../org/OrgState";
 import { ChangeMemberPanel, InviteMemberPanel, RemoveMemberPanel } from "./MemberEditors";
 
@@ -60,20 +61,7 @@ function Members({
         </p>
         {stale}
         <div className="list-actions">
-          <button
-            type="button"
-            data-testid="invite-member-open"
-            disabled={blocked !== null}
-            aria-describedby={blocked !== null ? "invite-member-blocked" : undefined}
-            onClick={() => setInviting(true)}
-          >
-            Invite a member…
-          </button>
-          {blocked !== null && (
-            <span className="hint" id="invite-member-blocked">
-              {blocked}
-            </span>
-          )}
+          <Offer testId="invite-member-open" label="Invite a member…" blocked={blocked} onClick={() => setInviting(true)} />
         </div>
         <ul className="entity-list" aria-label="Members">
           {members.map((m) => (

@@ -24,7 +24,7 @@ async function openEditor(user: ReturnType<typeof renderOn>["user"]): Promise<HT
     return found;
   });
   await user.click(within(card).getByTestId("edit-policy-open"));
-  return within(card).getByTestId("policy-editor");
+  return within(card).getByTestId("edit-policy");
 }
 
 describe("Policies: the editor", () => {

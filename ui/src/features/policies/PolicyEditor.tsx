@@ -5,6 +5,7 @@ import type { Replay } from "../../bindings/Replay";
 import type { ReplayOutcome } from "../../bindings/ReplayOutcome";
 import type { SampleOutcome } from "../../bindings/SampleOutcome";
 import type { Simulation } from "../../bindings/Simulation";
+import { ChangePanel } from "../../components/ChangePanel";
 import { PolicyChangeList } from "../../components/PolicyChangeList";
 import { RequestActions } from "../../components/RequestActions";
 import { busFactorText, plural, WORKFLOW_LABELS } from "../../lib/org";
@@ -34,7 +35,6 @@ interface PolicyEditorProps {
  */
 export function PolicyEditor({ view, onSubmitted, onOpenRequest }: PolicyEditorProps) {
   const current = view.policy;
-  const [open, setOpen] = useState(false);
   const [requiredText, setRequiredText] = useState(String(current?.required_approvals ?? 1));
   const [always, setAlways] = useState(current?.always_require_approval ?? true);
   const [expiresHours, setExpiresHours] = useState(current?.expires_after == null ? "" : String(current.expires_after / 3600));
@@ -62,21 +62,18 @@ export function PolicyEditor({ view, onSubmitted, onOpenRequest }: PolicyEditorP
     draft.always_require_approval === current.always_require_approval &&
     draft.expires_after === current.expires_after;
 
-  if (!open) {
-    return (
-      <button type="button" data-testid="edit-policy-open" onClick={() => setOpen(true)}>
-        {current === null ? "Set a policy…" : "Edit the policy…"}
-      </button>
-    );
-  }
   return (
-    <section className="change-panel" data-testid="policy-editor" aria-label={`Edit the ${WORKFLOW_LABELS[view.workflow]} policy`}>
-      <div className="change-panel-head">
-        <h3>Edit the {WORKFLOW_LABELS[view.workflow]} policy</h3>
-        <button type="button" className="quiet" onClick={() => setOpen(false)}>
-          Close
-        </button>
-      </div>
+    <ChangePanel
+      testId="edit-policy"
+      openLabel={current === null ? "Set a policy…" : "Edit the policy…"}
+      title={`Edit the ${WORKFLOW_LABELS[view.workflow]} policy`}
+      bare
+      onClose={() => {
+        setRequiredText(String(current?.required_approvals ?? 1));
+        setAlways(current?.always_require_approval ?? true);
+        setExpiresHours(current?.expires_after == null ? "" : String(current.expires_after / 3600));
+      }}
+    >
       <div className="field-row">
         <label className="field">
           <span>Required approvals (N)</span>
@@ -128,7 +125,7 @@ export function PolicyEditor({ view, onSubmitted, onOpenRequest }: PolicyEditorP
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </section>
+    </ChangePanel>
   );
 }
 
@@ -272,23 +269,15 @@ function ReplaySummary({
  * lock checks (another member holding Approve on Manage Policies; N reachable once locked).
  */
 export function LockPolicyPanel({ view, onSubmitted, onOpenRequest }: PolicyEditorProps) {
-  const [open, setOpen] = useState(false);
   if (view.policy === null || view.policy.locked) return null;
-  if (!open) {
-    return (
-      <button type="button" className="danger-quiet" data-testid="lock-policy-open" onClick={() => setOpen(true)}>
-        Lock the policy…
-      </button>
-    );
-  }
   return (
-    <section className="change-panel" data-testid="lock-policy" aria-label={`Lock the ${WORKFLOW_LABELS[view.workflow]} policy`}>
-      <div className="change-panel-head">
-        <h3>Lock the {WORKFLOW_LABELS[view.workflow]} policy</h3>
-        <button type="button" className="quiet" onClick={() => setOpen(false)}>
-          Close
-        </button>
-      </div>
+    <ChangePanel
+      testId="lock-policy"
+      openLabel="Lock the policy…"
+      title={`Lock the ${WORKFLOW_LABELS[view.workflow]} policy`}
+      bare
+      danger
+    >
       <p className="warning">
         Locking is irreversible: once locked, the policy can only be changed through approval, and never unlocked or
         removed.
@@ -300,6 +289,6 @@ export function LockPolicyPanel({ view, onSubmitted, onOpenRequest }: PolicyEdit
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </section>
+    </ChangePanel>
   );
 }

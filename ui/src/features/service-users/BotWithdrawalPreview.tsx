@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { AddressEntry } from "../../bindings/AddressEntry";
 import type { Preview } from "../../bindings/Preview";
 import type { ServiceUserView } from "../../bindings/ServiceUserView";
+import { ChangePanel } from "../../components/ChangePanel";
 import { PreviewPanel } from "../../components/PreviewPanel";
 import { isPositiveDecimal } from "../../lib/money";
 import { toHostError, useHost, type HostError } from "../../platform";
@@ -13,7 +14,6 @@ import { toHostError, useHost, type HostError } from "../../platform";
  */
 export function BotWithdrawalPreview({ user, addresses }: { user: ServiceUserView; addresses: readonly AddressEntry[] }) {
   const host = useHost();
-  const [open, setOpen] = useState(false);
   const [to, setTo] = useState(addresses[0]?.key ?? "");
   const [amount, setAmount] = useState("");
   const [previewed, setPreviewed] = useState<{ draft: string; preview: Preview } | null>(null);
@@ -23,17 +23,6 @@ export function BotWithdrawalPreview({ user, addresses }: { user: ServiceUserVie
   const preview = previewed?.draft === draft ? previewed.preview : null;
   const problem =
     entry === undefined ? "Choose a destination from the address book." : isPositiveDecimal(amount) ? null : "Enter an amount above 0.";
-
-  if (!open) {
-    return (
-      <section className="change-panel collapsed">
-        <button type="button" data-testid="bot-withdrawal-open" onClick={() => setOpen(true)}>
-          Preview a withdrawal by {user.name}…
-        </button>
-        <span className="muted"> What one of its withdrawals would go through, and why, before it sends one.</span>
-      </section>
-    );
-  }
 
   async function run() {
     if (entry === undefined || problem !== null) return;
@@ -47,13 +36,12 @@ export function BotWithdrawalPreview({ user, addresses }: { user: ServiceUserVie
   }
 
   return (
-    <section className="change-panel" data-testid="bot-withdrawal" aria-label={`A withdrawal by ${user.name}`}>
-      <div className="change-panel-head">
-        <h3>A withdrawal by {user.name}</h3>
-        <button type="button" className="quiet" onClick={() => setOpen(false)}>
-          Close
-        </button>
-      </div>
+    <ChangePanel
+      testId="bot-withdrawal"
+      openLabel={`Preview a withdrawal by ${user.name}…`}
+      title={`A withdrawal by ${user.name}`}
+      hint="What one of its withdrawals would go through, and why, before it sends one."
+    >
       <div className="field-row">
         <label className="field">
           <span>To</span>
@@ -98,6 +86,6 @@ export function BotWithdrawalPreview({ user, addresses }: { user: ServiceUserVie
         </p>
       )}
       {preview && <PreviewPanel preview={preview} title={`If ${user.name} sent it`} />}
-    </section>
+    </ChangePanel>
   );
 }

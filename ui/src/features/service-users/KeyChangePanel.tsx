@@ -1,5 +1,6 @@
 import { useState } from "react";
 import type { ServiceUserView } from "../../bindings/ServiceUserView";
+import { ChangePanel } from "../../components/ChangePanel";
 import { RequestActions } from "../../components/RequestActions";
 import { buildKey, keyChanged, keyDraftOf } from "./keyDraft";
 import { KeyEditor } from "./KeyEditor";
@@ -19,46 +20,18 @@ interface KeyChangePanelProps {
  * the engine's diff (what loosens, what tightens) and the preview of the Manage Access request.
  */
 export function KeyChangePanel({ user, withdrawBadge, blocked, onSubmitted, onOpenRequest }: KeyChangePanelProps) {
-  const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState(() => keyDraftOf(user.key));
   const built = buildKey(draft);
   const changed = keyChanged(draft, user.key);
-
-  if (!open) {
-    return (
-      <section className="change-panel collapsed">
-        <button
-          type="button"
-          data-testid="preview-change-open"
-          disabled={blocked !== null}
-          aria-describedby={blocked !== null ? `change-blocked-${user.id}` : undefined}
-          onClick={() => setOpen(true)}
-        >
-          Change the key…
-        </button>
-        <span className="muted" id={`change-blocked-${user.id}`}>
-          {" "}
-          {blocked ?? "Edit scopes and settings, see what loosens or tightens and what the Manage Access request would do, then submit."}
-        </span>
-      </section>
-    );
-  }
-
   return (
-    <section className="change-panel" data-testid="preview-change" aria-labelledby={`change-${user.id}`}>
-      <div className="change-panel-head">
-        <h3 id={`change-${user.id}`}>Change {user.name}'s key</h3>
-        <button
-          type="button"
-          className="quiet"
-          onClick={() => {
-            setOpen(false);
-            setDraft(keyDraftOf(user.key));
-          }}
-        >
-          Close
-        </button>
-      </div>
+    <ChangePanel
+      testId="preview-change"
+      openLabel="Change the key…"
+      title={`Change ${user.name}'s key`}
+      blocked={blocked}
+      hint="Edit scopes and settings, see what loosens or tightens and what the Manage Access request would do, then submit."
+      onClose={() => setDraft(keyDraftOf(user.key))}
+    >
       <KeyEditor draft={draft} onChange={setDraft} before={user.key} withdrawBadge={withdrawBadge} idPrefix={`key-${user.id}`} />
       <RequestActions
         payload={
@@ -71,6 +44,6 @@ export function KeyChangePanel({ user, withdrawBadge, blocked, onSubmitted, onOp
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </section>
+    </ChangePanel>
   );
 }

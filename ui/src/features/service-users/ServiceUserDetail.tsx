@@ -6,7 +6,7 @@ import { ScopeList } from "../../components/ScopeList";
 import { Timestamp } from "../../components/Timestamp";
 import { policyOf, SCOPES, withdrawalGovernance } from "../../lib/org";
 import { formatAge } from "../../lib/time";
-import { useState } from "react";
+import { ChangePanel } from "../../components/ChangePanel";
 import { RequestActions } from "../../components/RequestActions";
 import { BotWithdrawalPreview } from "./BotWithdrawalPreview";
 import { KeyChangePanel } from "./KeyChangePanel";
@@ -90,31 +90,8 @@ function RemovePanel({
   onSubmitted: () => void;
   onOpenRequest: (id: string) => void;
 }) {
-  const [open, setOpen] = useState(false);
-  if (!open) {
-    return (
-      <section className="change-panel collapsed">
-        <button
-          type="button"
-          className="danger-quiet"
-          data-testid="remove-service-user-open"
-          disabled={blocked !== null}
-          title={blocked ?? undefined}
-          onClick={() => setOpen(true)}
-        >
-          Remove {user.name}…
-        </button>
-      </section>
-    );
-  }
   return (
-    <section className="change-panel" data-testid="remove-service-user" aria-label={`Remove ${user.name}`}>
-      <div className="change-panel-head">
-        <h3>Remove {user.name}</h3>
-        <button type="button" className="quiet" onClick={() => setOpen(false)}>
-          Close
-        </button>
-      </div>
+    <ChangePanel testId="remove-service-user" openLabel={`Remove ${user.name}…`} title={`Remove ${user.name}`} blocked={blocked} danger>
       <p className="muted">Once the request completes, its key stops working at once. Its past requests stay in the history.</p>
       <RequestActions
         payload={{ kind: "remove_service_user", service_user: user.id }}
@@ -124,6 +101,6 @@ function RemovePanel({
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </section>
+    </ChangePanel>
   );
 }

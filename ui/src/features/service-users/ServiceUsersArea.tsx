@@ -4,6 +4,7 @@ import type { ServiceUserView } from "../../bindings/ServiceUserView";
 import { useListKeys } from "../../lib/useListKeys";
 import { useNow } from "../../lib/usePolled";
 import { formatAge } from "../../lib/time";
+import { Offer } from "../../components/ChangePanel";
 import { WithOrg } from "../org/OrgState";
 import { useSession } from "../../lib/contexts";
 import { initiateBlocker } from "../../lib/org";
@@ -53,20 +54,7 @@ function ServiceUsers({
         </p>
         {stale}
         <div className="list-actions">
-          <button
-            type="button"
-            data-testid="new-service-user-open"
-            disabled={blocked !== null}
-            aria-describedby={blocked !== null ? "new-service-user-blocked" : undefined}
-            onClick={() => setCreating(true)}
-          >
-            New service user…
-          </button>
-          {blocked !== null && (
-            <span className="hint" id="new-service-user-blocked">
-              {blocked}
-            </span>
-          )}
+          <Offer testId="new-service-user-open" label="New service user…" blocked={blocked} onClick={() => setCreating(true)} />
         </div>
         {users.length === 0 ? (
           <div className="empty">
