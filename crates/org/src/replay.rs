@@ -40,35 +40,57 @@ pub struct PastRequest {
     pub status: RequestStatus,
 }
 
+impl PastRequest {
+    /// From a record's parts. Executed means completed at submission under a policy: with no
+    /// decision, only its initiator's Execute could have completed it.
+    fn of(
+        id: &str,
+        workflow: Workflow,
+        by_service_user: bool,
+        status: RequestStatus,
+        policy: Option<Policy>,
+        decisions: Vec<(Decision, i64)>,
+        created_at: i64,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            workflow,
+            by_service_user,
+            executed: status == RequestStatus::Completed
+                && policy.is_some()
+                && decisions.is_empty(),
+            decisions,
+            created_at,
+            status,
+        }
+    }
+}
+
 impl From<&Request> for PastRequest {
     fn from(r: &Request) -> Self {
-        Self {
-            id: r.id.0.clone(),
-            workflow: r.workflow(),
-            by_service_user: matches!(r.initiator, Actor::ServiceUser(_)),
-            executed: r.status == RequestStatus::Completed
-                && r.policy.is_some()
-                && r.decisions.is_empty(),
-            decisions: r.decisions.iter().map(|d| (d.decision, d.at)).collect(),
-            created_at: r.created_at,
-            status: r.status,
-        }
+        Self::of(
+            &r.id.0,
+            r.workflow(),
+            matches!(r.initiator, Actor::ServiceUser(_)),
+            r.status,
+            r.policy,
+            r.decisions.iter().map(|d| (d.decision, d.at)).collect(),
+            r.created_at,
+        )
     }
 }
 
 impl From<&RequestView> for PastRequest {
     fn from(r: &RequestView) -> Self {
-        Self {
-            id: r.id.clone(),
-            workflow: r.workflow,
-            by_service_user: r.initiator.kind == ActorKind::ServiceUser,
-            executed: r.status == RequestStatus::Completed
-                && r.policy.is_some()
-                && r.decisions.is_empty(),
-            decisions: r.decisions.iter().map(|d| (d.decision, d.at)).collect(),
-            created_at: r.created_at,
-            status: r.status,
-        }
+        Self::of(
+            &r.id,
+            r.workflow,
+            r.initiator.kind == ActorKind::ServiceUser,
+            r.status,
+            r.policy,
+            r.decisions.iter().map(|d| (d.decision, d.at)).collect(),
+            r.created_at,
+        )
     }
 }
 

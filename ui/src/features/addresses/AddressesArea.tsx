@@ -1,14 +1,14 @@
-import { useCallback, useMemo, useRef, useState, type ReactNode } from "react";
+import { useCallback, useState, type ReactNode } from "react";
 import type { AddressEntry } from "../../bindings/AddressEntry";
 import type { OrgView } from "../../bindings/OrgView";
 import type { RequestView } from "../../bindings/RequestView";
 import { Amount } from "../../components/Amount";
 import { ChangePanel, Offer } from "../../components/ChangePanel";
+import { EntityBrowser } from "../../components/EntityBrowser";
 import { RequestActions } from "../../components/RequestActions";
 import { Timestamp } from "../../components/Timestamp";
 import { useSession } from "../../lib/contexts";
 import { initiateBlocker } from "../../lib/org";
-import { useListKeys } from "../../lib/useListKeys";
 import { usePolled } from "../../lib/usePolled";
 import { useHost } from "../../platform";
 import { StatusTag } from "../approvals/StatusTag";
@@ -58,65 +58,64 @@ function Addresses({
   const history = usePolled(loadHistory, 10_000);
   const blocked = initiateBlocker(org, session?.member.id, "manage_addresses");
   const [adding, setAdding] = useState(false);
-  const listPane = useRef<HTMLDivElement>(null);
   const entries = org.addresses;
   const selected = entries.find((a) => a.key === selectedId) ?? entries[0];
-  const ids = useMemo(() => entries.map((a) => a.key), [entries]);
-  useListKeys(ids, selected?.key, onSelect, listPane);
 
   return (
-    <div className="browser entity-browser">
-      <div className="list-pane" ref={listPane}>
-        <p className="caption list-caption">
-          {entries.length === 1 ? "1 entry" : `${entries.length} entries`}: withdrawals go only to these, by name.
-        </p>
-        {stale}
-        <div className="list-actions">
-          <Offer testId="add-address-open" label="Add an address…" blocked={blocked} onClick={() => setAdding(true)} />
-        </div>
-        <ul className="entity-list" aria-label="Address book">
-          {entries.map((a) => (
-            <li key={a.key}>
-              <button
-                type="button"
-                className="entity-row"
-                data-testid="address-row"
-                data-list-id={a.key}
-                data-name={a.key}
-                aria-current={!adding && a.key === selected?.key ? "true" : undefined}
-                onClick={() => {
-                  setAdding(false);
-                  onSelect(a.key);
-                }}
-              >
-                <span className="entity-name">{a.key}</span>
-                <span className="entity-meta">
-                  {a.asset} · {a.method}
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      </div>
-      <div className="detail-pane">
-        {adding && <AddAddressPanel onClose={() => setAdding(false)} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />}
-        {!adding && selected && (
-          <AddressDetail
-            key={selected.key}
-            entry={selected}
-            history={history.data}
-            blocked={blocked}
-            onSubmitted={() => {
-              onSubmitted();
-              void history.refresh();
-            }}
-            onOpenRequest={onOpenRequest}
-          />
-        )}
-      </div>
-    </div>
+    <EntityBrowser
+      label="Address book"
+      items={entries}
+      idOf={entryKey}
+      nameOf={entryKey}
+      rowTestId="address-row"
+      row={(a) => (
+        <>
+          <span className="entity-name">{a.key}</span>
+          <span className="entity-meta">
+            {a.asset} · {a.method}
+          </span>
+        </>
+      )}
+      selectedId={adding ? undefined : selected?.key}
+      onSelect={(key) => {
+        setAdding(false);
+        onSelect(key);
+      }}
+      head={
+        <>
+          <p className="caption list-caption">
+            {entries.length === 1 ? "1 entry" : `${entries.length} entries`}: withdrawals go only to these, by name.
+          </p>
+          {stale}
+          <div className="list-actions">
+            <Offer testId="add-address-open" label="Add an address…" blocked={blocked} onClick={() => setAdding(true)} />
+          </div>
+        </>
+      }
+      detail={
+        adding ? (
+          <AddAddressPanel onClose={() => setAdding(false)} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />
+        ) : (
+          selected && (
+            <AddressDetail
+              key={selected.key}
+              entry={selected}
+              history={history.data}
+              blocked={blocked}
+              onSubmitted={() => {
+                onSubmitted();
+                void history.refresh();
+              }}
+              onOpenRequest={onOpenRequest}
+            />
+          )
+        )
+      }
+    />
   );
 }
+
+const entryKey = (a: AddressEntry) => a.key;
 
 function AddressDetail({
   entry,

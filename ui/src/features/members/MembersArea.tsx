@@ -1,5 +1,5 @@
 import { AccountPermissions } from "../../components/AccountPermissions";
-import { useMemo, useRef, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import type { MemberView } from "../../bindings/MemberView";
 import type { OrgView } from "../../bindings/OrgView";
 import { PermissionGrid } from "../../components/PermissionGrid";
@@ -13,8 +13,8 @@ import {
   WORKFLOW_PERMISSIONS,
   WORKFLOWS,
 } from "../../lib/org";
-import { useListKeys } from "../../lib/useListKeys";
 import { Offer } from "../../components/ChangePanel";
+import { EntityBrowser } from "../../components/EntityBrowser";
 import { WithOrg } from "../org/OrgState";
 import { ChangeMemberPanel, InviteMemberPanel, RemoveMemberPanel } from "./MemberEditors";
 
@@ -44,51 +44,44 @@ function Members({
   onSubmitted,
   onOpenRequest,
 }: MembersAreaProps & { org: OrgView; stale: ReactNode }) {
-  const listPane = useRef<HTMLDivElement>(null);
   const session = useSession();
   const blocked = initiateBlocker(org, session?.member.id, "manage_access");
   const [inviting, setInviting] = useState(false);
   const members = org.members;
   const selected = members.find((m) => m.id === selectedId) ?? members[0];
-  const ids = useMemo(() => members.map((m) => m.id), [members]);
-  useListKeys(ids, selected?.id, onSelect, listPane);
 
   return (
-    <div className="browser entity-browser">
-      <div className="list-pane" ref={listPane}>
-        <p className="caption list-caption">
-          {members.length} members. Permissions are additive: a member starts with none.
-        </p>
-        {stale}
-        <div className="list-actions">
-          <Offer testId="invite-member-open" label="Invite a member…" blocked={blocked} onClick={() => setInviting(true)} />
-        </div>
-        <ul className="entity-list" aria-label="Members">
-          {members.map((m) => (
-            <li key={m.id}>
-              <button
-                type="button"
-                className="entity-row"
-                data-testid="member-row"
-                data-list-id={m.id}
-                data-name={m.name}
-                aria-current={!inviting && m.id === selected?.id ? "true" : undefined}
-                onClick={() => {
-                  setInviting(false);
-                  onSelect(m.id);
-                }}
-              >
-                <span className="entity-name">
-                  {m.name}
-                  {m.is_owner && <span className="badge badge-owner">Owner</span>}
-                </span>
-                <span className="entity-meta wide">{approves(m)}</span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      </div>
-      <div className="detail-pane">
+    <EntityBrowser
+      label="Members"
+      items={members}
+      idOf={memberId}
+      nameOf={memberName}
+      rowTestId="member-row"
+      row={(m) => (
+        <>
+          <span className="entity-name">
+            {m.name}
+            {m.is_owner && <span className="badge badge-owner">Owner</span>}
+          </span>
+          <span className="entity-meta wide">{approves(m)}</span>
+        </>
+      )}
+      selectedId={inviting ? undefined : selected?.id}
+      onSelect={(id) => {
+        setInviting(false);
+        onSelect(id);
+      }}
+      head={
+        <>
+          <p className="caption list-caption">{members.length} members. Permissions are additive: a member starts with none.</p>
+          {stale}
+          <div className="list-actions">
+            <Offer testId="invite-member-open" label="Invite a member…" blocked={blocked} onClick={() => setInviting(true)} />
+          </div>
+        </>
+      }
+      detail={
+        <>
         {inviting && <InviteMemberPanel onClose={() => setInviting(false)} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />}
         {!inviting && selected && (
           <article className="detail" aria-label={`Member ${selected.name}`}>
@@ -126,7 +119,11 @@ function Members({
             )}
           </article>
         )}
-      </div>
-    </div>
+        </>
+      }
+    />
   );
 }
+
+const memberId = (m: MemberView) => m.id;
+const memberName = (m: MemberView) => m.name;
