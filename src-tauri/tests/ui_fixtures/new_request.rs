@@ -163,5 +163,20 @@ fn new_request() {
         )
         .expect("preview");
     }
+    {
+        // Ben may withdraw, but not more than the BTC there is: the preview refuses it.
+        let mut s = rec.session();
+        let too_much = json!({
+            "kind": "withdrawal", "asset": "BTC", "amount": "1000000", "fee": "0",
+            "key": "cold-storage-1", "address": "bc1q9h6yzs4r7vqmf8a3l5n0k2d6c4x8e7w2t5y9u3",
+        });
+        let p = s
+            .query(
+                "preview_request",
+                json!({ "payload": too_much, "execute": false }),
+            )
+            .expect("preview");
+        assert_eq!(p["decision"]["outcome"], "not_permitted", "{p}");
+    }
     rec.write();
 }

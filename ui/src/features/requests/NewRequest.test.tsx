@@ -244,26 +244,41 @@ describe("New request", () => {
     );
   });
 
-  it("shows why a submission is refused", async () => {
+  it("offers no Submit to a member who may not start the request, and says why before anything is typed", async () => {
     const { user } = renderApp();
     const form = await openForm(user);
     const dev = screen.getAllByTestId("demo-member").find((m) => m.dataset.memberName === "Dev Malik");
     await user.click(within(dev as HTMLElement).getByTestId("switch-member"));
     await waitFor(() => expect(screen.getByTestId("current-member")).toHaveTextContent("Dev Malik"));
     const again = await screen.findByTestId("new-request");
+    const submit = within(again).getByTestId("new-request-submit");
+    expect(submit).toBeDisabled();
+    expect(submit).toHaveAccessibleDescription("You hold neither Initiate nor Execute on Initiate Withdrawal.");
+    // A preview stays possible (a what-if), and the engine says the same.
     await user.type(within(again).getByTestId("draft-amount"), "1");
-    await user.click(within(again).getByTestId("new-request-submit"));
-    expect(await screen.findByTestId("action-error")).toHaveAttribute("data-code", "not_permitted");
+    await user.click(within(again).getByTestId("new-request-preview"));
     const preview = await screen.findByTestId("preview");
     expect(preview).toHaveAttribute("data-outcome", "not_permitted");
     expect(preview).toHaveTextContent("Not permitted: Dev Malik holds neither Initiate nor Execute on Initiate Withdrawal");
-    // Refused once, it is not offered again: Submit is disabled with the preview's reason beside it.
-    const submit = within(again).getByTestId("new-request-submit");
-    expect(submit).toBeDisabled();
-    expect(submit).toHaveAccessibleDescription("Not permitted: Dev Malik holds neither Initiate nor Execute on Initiate Withdrawal");
-    // Changing the draft clears the refusal: the new draft has not been previewed.
-    await user.type(within(again).getByTestId("draft-amount"), "0");
-    expect(within(again).getByTestId("new-request-submit")).toBeEnabled();
     expect(form).not.toBeInTheDocument();
+  });
+
+  it("disables Submit once the preview refuses the draft, until the draft changes", async () => {
+    const { user } = renderApp();
+    const form = await openForm(user);
+    await user.type(within(form).getByTestId("draft-amount"), "1000000");
+    await user.click(within(form).getByTestId("new-request-preview"));
+    const preview = await screen.findByTestId("preview");
+    expect(preview).toHaveAttribute("data-outcome", "not_permitted");
+    const submit = within(form).getByTestId("new-request-submit");
+    expect(submit).toBeDisabled();
+    const reason = preview.querySelector('[data-rule="funds.available"]')?.textContent ?? "";
+    expect(reason).toMatch(/BTC is available; the withdrawal needs 1000000 BTC/);
+    expect(submit.getAttribute("aria-describedby")).not.toBeNull();
+    expect(within(form).getByTestId("submit-refusal")).toHaveTextContent(/^Not permitted: .* BTC is available/);
+    // Changing the draft clears the refusal: the new draft has not been previewed.
+    await user.clear(within(form).getByTestId("draft-amount"));
+    await user.type(within(form).getByTestId("draft-amount"), "1");
+    expect(within(form).getByTestId("new-request-submit")).toBeEnabled();
   });
 });

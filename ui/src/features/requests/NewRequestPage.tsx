@@ -6,7 +6,15 @@ import { CodePrompt } from "../../components/CodePrompt";
 import { PreviewPanel } from "../../components/PreviewPanel";
 import { SubmitOutcomeView } from "../../components/SubmitOutcomeView";
 import { useSession } from "../../lib/contexts";
-import { KIND_LABELS, KIND_WORKFLOW, KINDS, WORKFLOW_LABELS, WORKFLOWS, type RequestKind } from "../../lib/org";
+import {
+  initiateBlocker,
+  KIND_LABELS,
+  KIND_WORKFLOW,
+  KINDS,
+  WORKFLOW_LABELS,
+  WORKFLOWS,
+  type RequestKind,
+} from "../../lib/org";
 import { toHostError, useHost, type HostError } from "../../platform";
 import { WithOrg } from "../org/OrgState";
 import { buildPayload, initialDraft, type Draft } from "./draft";
@@ -93,10 +101,14 @@ function NewRequest({
   const workflow = KIND_WORKFLOW[draft.kind];
   // The preview of this very draft (any change clears it) refusing it: Submit is not offered,
   // and the preview's reason stands beside it.
+  // A member who may not start a request of this workflow is told so before anything is typed;
+  // otherwise the preview of this very draft may refuse it. Either way Submit is not offered.
+  const blocked = initiateBlocker(org, session?.member.id, workflow);
   const refusal =
-    result !== null && "preview" in result && result.preview.decision.outcome === "not_permitted"
-      ? result.preview.decision.reason
-      : null;
+    blocked ??
+    (result !== null && "preview" in result && result.preview.decision.outcome === "not_permitted"
+      ? `Not permitted: ${result.preview.decision.reason}`
+      : null);
   return (
     <div className="new-request-page">
       <section className="new-request" data-testid="new-request" aria-labelledby="new-request-title">
@@ -171,7 +183,7 @@ function NewRequest({
           </button>
           {refusal !== null && (
             <span className="hint" id="new-request-refusal" data-testid="submit-refusal">
-              Not permitted: {refusal}
+              {refusal}
             </span>
           )}
         </div>
