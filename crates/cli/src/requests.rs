@@ -429,6 +429,9 @@ pub enum RequestsCommand {
         /// Your current TOTP code (needed with --execute).
         #[arg(long, global = true)]
         otp: Option<String>,
+        /// Only show what it would do and change (as `countersign preview`); submit nothing.
+        #[arg(long, global = true, conflicts_with = "otp")]
+        preview: bool,
         /// Print JSON.
         #[arg(long, global = true)]
         json: bool,
@@ -501,9 +504,19 @@ pub async fn requests(core: &AppCore, command: RequestsCommand) -> anyhow::Resul
             kind,
             execute,
             otp,
+            preview,
             json,
         } => {
             let payload = payload(&org, &kind).await?;
+            if preview {
+                let p = requests::preview(&org, &payload, execute, None).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&p)?);
+                } else {
+                    print!("{}", render_preview(&p));
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             if execute && otp.is_none() {
                 bail!("--execute is a decision: pass your current code with --otp");
             }

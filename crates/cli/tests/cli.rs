@@ -413,6 +413,38 @@ fn keys_diff_shows_the_change_and_approvers_read_the_same_lines() {
         "{text}"
     );
 
+    // `requests new ... --preview` shows the same, and submits nothing.
+    let out = run_as(
+        &creds,
+        "Eve Santos",
+        "requests",
+        &[&["new", "change-service-user", "--preview"][..], &key_args].concat(),
+    );
+    let previewed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        previewed.starts_with("Decision: queued for 1 approval"),
+        "{previewed}"
+    );
+    for line in &lines {
+        assert!(
+            previewed.contains(line),
+            "{line:?} missing from\n{previewed}"
+        );
+    }
+    let pending = as_member(&creds, "Ada Okafor", &["list", "--json"]);
+    let pending: serde_json::Value = serde_json::from_slice(&pending.stdout).expect("json");
+    assert!(
+        pending.as_array().is_some_and(|rs| rs
+            .iter()
+            .all(|r| r["payload"]["kind"] != "change_service_user_key")),
+        "a preview submits nothing"
+    );
+
     // Submitted, the pending request carries the same lines for the approver.
     let out = run_as(
         &creds,
