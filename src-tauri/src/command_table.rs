@@ -65,6 +65,9 @@ commands! {
     /// their code); the core keeps it for copying or storing.
     org fn reveal_created_key(request_id: String, otp: String) -> RevealedKey =
         |org| requests::reveal(&org, &request_id, &otp).await;
+    /// What a service user's key did at the exchange API: endpoints, refusals, addresses.
+    org fn key_usage(service_user: String) -> KeyUsage =
+        |org| keys::usage(&org, &service_user).await;
     /// Copies a just-revealed service-user secret (kept in Rust) to the clipboard; the seconds
     /// until it is cleared.
     org fn copy_revealed_secret(request_id: String) -> u32 =

@@ -21,7 +21,7 @@ use countersign_app::ledgers::{
 use countersign_app::{
     AppCore, CommandError, approvals, keys, orgs, policies, requests, sandbox, trust,
 };
-use countersign_org::view::{OrgView, RequestView, RevealedKey};
+use countersign_org::view::{KeyUsage, OrgView, RequestView, RevealedKey};
 use countersign_org::{Policy, PolicyDiff, Preview, Replay, RequestPayload, Simulation, Workflow};
 use tauri::{AppHandle, Runtime, State};
 

@@ -31,7 +31,7 @@ fn sample(arg: &str, ts: &str) -> Value {
         ("workflow", _) => json!("initiate_withdrawal"),
         ("policy", _) => Value::Null,
         ("memberId", _) => json!("m-ben"),
-        ("initiator", _) => json!("su-payouts"),
+        ("initiator" | "serviceUser", _) => json!("su-payouts"),
         ("baseUrl", _) => json!("http://127.0.0.1:9"),
         ("apiKey", _) => json!("KEY"),
         ("paths", _) => json!([]),

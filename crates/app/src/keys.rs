@@ -118,6 +118,15 @@ pub fn forget_revealed_key(core: &AppCore, request_id: &str) -> Result<(), Comma
     Ok(())
 }
 
+/// What service user `service_user`'s key did at the exchange API: endpoints called, refusals
+/// by cause, addresses called from (the org API's `KeyUsage`, an extension).
+pub async fn usage(
+    org: &OrgAccess<'_>,
+    service_user: &str,
+) -> Result<countersign_org::view::KeyUsage, CommandError> {
+    Ok(org.client().key_usage(service_user).await?)
+}
+
 pub use countersign_client::RateTier;
 pub use countersign_client::probe::{Capability, Finding, KeyProbe, Outcome, Probed, Purpose};
 

@@ -1,7 +1,8 @@
 //! `countersign keys probe`: which permissions a key actually has, found with calls that change
 //! nothing ([`countersign_app::keys::probe`]), and whether they are enough for a purpose.
 //! `countersign keys diff`: what replacing a service user's key would loosen or tighten, from
-//! the engine's preview.
+//! the engine's preview. `countersign keys usage`: what a service user's key did at the
+//! exchange API, from the org API's record.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +33,19 @@ pub enum Command {
     /// What replacing a service user's key with the one given would loosen or tighten, line by
     /// line, and what the Manage Access request would do. Nothing is submitted.
     Diff(DiffArgs),
+    /// What a service user's key did at the exchange API: each endpoint it called (how often,
+    /// last when), each cause its calls were refused for, each address it called from.
+    Usage {
+        /// The org API base URL (default: the configured remote).
+        #[arg(long, env = "COUNTERSIGN_BASE_URL")]
+        base_url: Option<String>,
+        /// Service user id.
+        #[arg(long)]
+        service_user: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The service user and the key it would have.
@@ -120,7 +134,61 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Probe(args) => probe(args).await,
         Command::Diff(args) => diff(args).await,
+        Command::Usage {
+            base_url,
+            service_user,
+            json,
+        } => usage(base_url, &service_user, json).await,
     }
+}
+
+async fn usage(
+    base_url: Option<String>,
+    service_user: &str,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let core = crate::session::connect(base_url).await?;
+    let org = core.org().await?;
+    let used = keys::usage(&org, service_user).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&used)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let when = |t: i64| {
+        countersign_kraken::Timestamp::from_unix_seconds(t).map_or_else(
+            |_| t.to_string(),
+            |ts| ts.utc().format("%Y-%m-%d %H:%M UTC").to_string(),
+        )
+    };
+    if used.endpoints.is_empty() && used.refusals.is_empty() {
+        println!("{service_user}'s key has not been used.");
+    }
+    for e in &used.endpoints {
+        println!(
+            "{:<24} {:>8} calls, last {}",
+            e.endpoint,
+            e.calls,
+            when(e.last_at)
+        );
+    }
+    for r in &used.refusals {
+        println!(
+            "refused ({}){:>width$} times, last {}",
+            r.cause.as_str(),
+            r.refusals,
+            when(r.last_at),
+            width = 14usize.saturating_sub(r.cause.as_str().len())
+        );
+    }
+    for a in &used.addresses {
+        println!(
+            "from {:<19} {:>8} calls, last {}",
+            a.address,
+            a.calls,
+            when(a.last_at)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {

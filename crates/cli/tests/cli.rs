@@ -472,6 +472,23 @@ fn keys_diff_shows_the_change_and_approvers_read_the_same_lines() {
     }
     assert!(shown.contains("You may approve or reject it."), "{shown}");
 
+    // Its key's use, as the sandbox recorded it: never used yet.
+    let out = run_as(
+        &creds,
+        "Eve Santos",
+        "keys",
+        &["usage", "--service-user", "su-reporting"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "su-reporting's key has not been used.\n"
+    );
+
     // A nonce window above the cap is refused, naming the field and the limit.
     let out = run_as(
         &creds,

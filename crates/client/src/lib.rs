@@ -429,6 +429,18 @@ impl OrgClient {
         self.call::<call::LockCheck>(&params).await
     }
 
+    /// What service user `service_user`'s key did at the exchange API: endpoints called,
+    /// refusals by cause, addresses called from.
+    pub async fn key_usage(
+        &self,
+        service_user: &str,
+    ) -> Result<countersign_org::view::KeyUsage, ClientError> {
+        let params = countersign_orgapi::params::KeyUsageParams {
+            service_user: service_user.to_owned(),
+        };
+        self.call::<call::KeyUsage>(&params).await
+    }
+
     /// Approves a request with the member's current TOTP code.
     pub async fn approve(&self, id: &str, step_up: StepUp<'_>) -> Result<RequestView, ClientError> {
         self.decide::<call::Approve>(id, DecisionKind::Approve, step_up, |on, signed| {

@@ -365,3 +365,94 @@ impl std::fmt::Debug for RevealedKey {
             .finish_non_exhaustive()
     }
 }
+
+/// Why a key's call was refused, as the key's usage record counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RefusalCause {
+    /// The key lacks the endpoint's scope.
+    Scope,
+    /// The call came from outside the key's IP allow-list.
+    Ip,
+    /// The key had expired.
+    Expiry,
+    /// The nonce was not above the key's highest (within its window).
+    Nonce,
+}
+
+impl RefusalCause {
+    /// The wire name (`scope`, `ip`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scope => "scope",
+            Self::Ip => "ip",
+            Self::Expiry => "expiry",
+            Self::Nonce => "nonce",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Scope, Self::Ip, Self::Expiry, Self::Nonce]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// Calls of one endpoint by a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EndpointUse {
+    /// The endpoint's name (`Ledgers`, `Earn/Allocate`).
+    pub endpoint: String,
+    /// Calls answered.
+    #[ts(type = "number")]
+    pub calls: u64,
+    /// The last one, unix seconds.
+    #[ts(type = "number")]
+    pub last_at: i64,
+}
+
+/// Refusals of a key's calls for one cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RefusalCount {
+    /// Why.
+    pub cause: RefusalCause,
+    /// How many.
+    #[ts(type = "number")]
+    pub refusals: u64,
+    /// The last one, unix seconds.
+    #[ts(type = "number")]
+    pub last_at: i64,
+}
+
+/// Calls answered from one address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AddressUse {
+    /// The caller's IP address.
+    pub address: String,
+    /// Calls answered from it.
+    #[ts(type = "number")]
+    pub calls: u64,
+    /// The last one, unix seconds.
+    #[ts(type = "number")]
+    pub last_at: i64,
+}
+
+/// What a service user's key did at the exchange API: each endpoint it called, each cause its
+/// calls were refused for, and the addresses it called from **(extension)**.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct KeyUsage {
+    /// The service user.
+    pub service_user: String,
+    /// Endpoints called, by name.
+    pub endpoints: Vec<EndpointUse>,
+    /// Refusals, by cause.
+    pub refusals: Vec<RefusalCount>,
+    /// Addresses called from, by address.
+    pub addresses: Vec<AddressUse>,
+}

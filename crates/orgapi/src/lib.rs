@@ -129,6 +129,8 @@ calls! {
     PolicyDiff(crate::params::PolicyDiffParams) -> countersign_org::PolicyDiff;
     /// Whether a workflow's policy could be locked, and its bus factor.
     LockCheck(crate::params::LockCheckParams) -> countersign_org::LockCheck;
+    /// What a service user's key did at the exchange API (extension).
+    KeyUsage(crate::params::KeyUsageParams) -> countersign_org::view::KeyUsage;
     /// Registers a device's signing key to the member (step-up).
     RegisterDevice(crate::params::RegisterDeviceParams) -> crate::answers::RegisteredDevice;
     /// Starts setting up the member's authenticator.

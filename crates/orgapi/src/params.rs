@@ -251,6 +251,22 @@ impl LockCheckParams {
     }
 }
 
+/// `KeyUsage`: the service user whose key's use is asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyUsageParams {
+    /// The service user's id.
+    pub service_user: String,
+}
+
+impl KeyUsageParams {
+    /// `service_user`.
+    pub fn read(fields: &impl Fields) -> Result<Self, InvalidArgument> {
+        Ok(Self {
+            service_user: form::required(fields, "service_user")?,
+        })
+    }
+}
+
 /// `RegisterDevice`: the device's public key and the member's code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterDeviceParams {

@@ -98,6 +98,13 @@ pub fn authenticate(
         }
         Err(_) => {
             gate.key_failed(api_key, now_ms);
+            db::record_refusal(
+                &conn,
+                api_key,
+                countersign_org::view::RefusalCause::Nonce,
+                sandbox.now(),
+            )
+            .map_err(internal)?;
             return Err(ApiError::InvalidNonce);
         }
     }

@@ -391,3 +391,102 @@ async fn every_endpoint_needs_exactly_its_scopes() {
         }
     }
 }
+
+#[tokio::test]
+async fn each_keys_use_is_recorded_and_served_to_members_who_view_manage_access() {
+    let h = Harness::start().await;
+    // payout-bot holds funds_query and funds_withdraw.
+    let bot = h.bot("su-payouts");
+    ok(&h.private(&bot, "Balance", &[]).await);
+    ok(&h.private(&bot, "Balance", &[]).await);
+    assert_eq!(
+        err(&h.private(&bot, "Ledgers", &[]).await),
+        "EGeneral:Permission denied"
+    );
+    let reused = h.next_nonce();
+    ok(&h.private_with_nonce(&bot, "BalanceEx", reused, &[]).await);
+    assert_eq!(
+        err(&h.private_with_nonce(&bot, "BalanceEx", reused, &[]).await),
+        "EAPI:Invalid nonce"
+    );
+    let settings = KeySettings {
+        ip_allowlist: vec!["10.0.0.0/8".into()],
+        ..KeySettings::default()
+    };
+    h.sandbox()
+        .operator_set_key_spec(
+            &bot.api_key,
+            &spec(&[Scope::FundsQuery, Scope::FundsWithdraw], settings),
+        )
+        .unwrap();
+    assert_eq!(
+        err(&h.private(&bot, "Balance", &[]).await),
+        "EGeneral:Permission denied"
+    );
+
+    // Eve views Manage Access: she gets the record.
+    let usage = h
+        .org(
+            "m-eve",
+            "KeyUsage",
+            &[("service_user", "su-payouts")],
+            false,
+        )
+        .await;
+    let usage = ok(&usage);
+    let calls: Vec<(String, u64)> = usage["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["endpoint"].as_str().unwrap().to_owned(),
+                e["calls"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [("Balance".to_owned(), 2), ("BalanceEx".to_owned(), 1)]
+    );
+    let refusals: Vec<(String, u64)> = usage["refusals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["cause"].as_str().unwrap().to_owned(),
+                r["refusals"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        [
+            ("ip".to_owned(), 1),
+            ("nonce".to_owned(), 1),
+            ("scope".to_owned(), 1)
+        ]
+    );
+    assert_eq!(usage["addresses"][0]["address"], "127.0.0.1");
+    assert_eq!(usage["addresses"][0]["calls"], 3);
+
+    // Ben does not view Manage Access; an unknown service user is named.
+    assert_eq!(
+        err(&h
+            .org(
+                "m-ben",
+                "KeyUsage",
+                &[("service_user", "su-payouts")],
+                false
+            )
+            .await),
+        "EOrg:Not permitted"
+    );
+    assert_eq!(
+        err(&h
+            .org("m-eve", "KeyUsage", &[("service_user", "su-nobody")], false)
+            .await),
+        "EGeneral:Invalid arguments:service_user"
+    );
+}

@@ -6,6 +6,7 @@ import type { Enrollment } from "./Enrollment";
 import type { ExportView } from "./ExportView";
 import type { ImportSummary } from "./ImportSummary";
 import type { IntegrityView } from "./IntegrityView";
+import type { KeyUsage } from "./KeyUsage";
 import type { LedgerFacets } from "./LedgerFacets";
 import type { LedgerFilter } from "./LedgerFilter";
 import type { OrgView } from "./OrgView";
@@ -67,6 +68,8 @@ export interface Commands {
   setLivingSandbox(on: boolean): Promise<boolean>;
   /** Reveals, once, the key of a service user the member's request created (stepped up with their code); the core keeps it for copying or storing. */
   revealCreatedKey(requestId: string, otp: string): Promise<RevealedKey>;
+  /** What a service user's key did at the exchange API: endpoints, refusals, addresses. */
+  keyUsage(serviceUser: string): Promise<KeyUsage>;
   /** Copies a just-revealed service-user secret (kept in Rust) to the clipboard; the seconds until it is cleared. */
   copyRevealedSecret(requestId: string): Promise<number>;
   /** Stores a just-revealed key pair in the OS keychain and forgets it; the entry's name. */
@@ -136,6 +139,7 @@ export function commands(invoke: Invoke): Commands {
     livingSandbox: () => invoke("plugin:countersign|living_sandbox", {  }) as Promise<boolean>,
     setLivingSandbox: (on: boolean) => invoke("plugin:countersign|set_living_sandbox", { on }) as Promise<boolean>,
     revealCreatedKey: (requestId: string, otp: string) => invoke("plugin:countersign|reveal_created_key", { requestId, otp }) as Promise<RevealedKey>,
+    keyUsage: (serviceUser: string) => invoke("plugin:countersign|key_usage", { serviceUser }) as Promise<KeyUsage>,
     copyRevealedSecret: (requestId: string) => invoke("plugin:countersign|copy_revealed_secret", { requestId }) as Promise<number>,
     storeRevealedKey: (requestId: string) => invoke("plugin:countersign|store_revealed_key", { requestId }) as Promise<string>,
     forgetRevealedKey: (requestId: string) => invoke("plugin:countersign|forget_revealed_key", { requestId }) as Promise<void>,
@@ -180,6 +184,7 @@ export const COMMAND_DOORS = {
   livingSandbox: { name: "living_sandbox", refusedWhileLocked: true },
   setLivingSandbox: { name: "set_living_sandbox", refusedWhileLocked: true },
   revealCreatedKey: { name: "reveal_created_key", refusedWhileLocked: true },
+  keyUsage: { name: "key_usage", refusedWhileLocked: true },
   copyRevealedSecret: { name: "copy_revealed_secret", refusedWhileLocked: true },
   storeRevealedKey: { name: "store_revealed_key", refusedWhileLocked: true },
   forgetRevealedKey: { name: "forget_revealed_key", refusedWhileLocked: false },

@@ -16,6 +16,7 @@ mod members;
 mod org;
 mod requests;
 mod schema;
+mod usage;
 
 pub(crate) use journal::*;
 pub(crate) use keys::*;
@@ -23,6 +24,7 @@ pub(crate) use ledger::*;
 pub(crate) use members::*;
 pub(crate) use org::*;
 pub(crate) use requests::*;
+pub(crate) use usage::*;
 
 use schema::MIGRATIONS;
 

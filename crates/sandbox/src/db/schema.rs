@@ -103,6 +103,29 @@ pub(super) const MIGRATIONS: &[&str] = &[
     //    confirm the secret `EnrollTotp` last generated for them (`pending_totp`).
     "ALTER TABLE members ADD COLUMN totp_enrolled INTEGER NOT NULL DEFAULT 1;
      ALTER TABLE members ADD COLUMN pending_totp TEXT;",
+    // 7: each key's use of the exchange API, for least privilege: calls answered per endpoint,
+    //    refusals per cause, addresses called from (each a count and the last time).
+    "CREATE TABLE key_calls (
+         api_key TEXT NOT NULL,
+         endpoint TEXT NOT NULL,
+         calls INTEGER NOT NULL,
+         last_at INTEGER NOT NULL,
+         PRIMARY KEY (api_key, endpoint)
+     );
+     CREATE TABLE key_refusals (
+         api_key TEXT NOT NULL,
+         cause TEXT NOT NULL,
+         refusals INTEGER NOT NULL,
+         last_at INTEGER NOT NULL,
+         PRIMARY KEY (api_key, cause)
+     );
+     CREATE TABLE key_addresses (
+         api_key TEXT NOT NULL,
+         address TEXT NOT NULL,
+         calls INTEGER NOT NULL,
+         last_at INTEGER NOT NULL,
+         PRIMARY KEY (api_key, address)
+     );",
 ];
 
 const SCHEMA: &str = r"

@@ -30,6 +30,9 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use countersign_kraken::rest::{Endpoint, Requirement};
+use countersign_org::view::RefusalCause;
+
+use crate::db;
 use countersign_kraken::{ApiError, Envelope};
 use countersign_org::parse_cidr;
 use serde::Serialize;
@@ -69,6 +72,16 @@ async fn private_call(
             Ok(c) => c,
             Err(e) => return envelope_err(&e),
         };
+        // What the key did, for the Organization's least-privilege review.
+        if let Err(e) = db::record_call(
+            &sandbox.conn(),
+            &caller.key.api_key,
+            endpoint.name(),
+            &peer.to_string(),
+            sandbox.now(),
+        ) {
+            return envelope_err(&crate::auth::internal(e));
+        }
         match dispatch(&sandbox, &caller, endpoint) {
             Ok(Reply::Json(v)) => Json(Envelope::ok(v)).into_response(),
             Ok(Reply::Zip(bytes)) => (
@@ -138,13 +151,22 @@ fn admit(
 ) -> Result<Caller, ApiError> {
     let settings = &caller.key.spec.settings;
     let now = sandbox.now();
+    let refused = |cause: RefusalCause, error: ApiError| match db::record_refusal(
+        &sandbox.conn(),
+        &caller.key.api_key,
+        cause,
+        now,
+    ) {
+        Ok(()) => error,
+        Err(e) => crate::auth::internal(e),
+    };
     // An expired key is disabled: it no longer authenticates.
     if settings.valid_until > 0 && now >= settings.valid_until {
-        return Err(ApiError::InvalidKey);
+        return Err(refused(RefusalCause::Expiry, ApiError::InvalidKey));
     }
     if !settings.ip_allowlist.is_empty() && !settings.ip_allowlist.iter().any(|e| in_range(peer, e))
     {
-        return Err(ApiError::PermissionDenied);
+        return Err(refused(RefusalCause::Ip, ApiError::PermissionDenied));
     }
     // A key with 2FA signs `otp` with the body; missing or wrong, the exchange answers as for a
     // bad signature.
@@ -173,7 +195,7 @@ fn admit(
         Requirement::WebSocket => settings.websocket,
     };
     if !allowed {
-        return Err(ApiError::PermissionDenied);
+        return Err(refused(RefusalCause::Scope, ApiError::PermissionDenied));
     }
     Ok(caller)
 }

@@ -31,7 +31,7 @@ pub use stepup::STATEMENT_WINDOW_SECONDS;
 use decisions::{cancel, decide};
 use submissions::{preview, reveal, submit};
 use trust::{confirm_totp, enroll_totp, export_journal, register_device, verify_code};
-use views::{get_one, list, lock_check, me, org_view, policy_diff};
+use views::{get_one, key_usage, list, lock_check, me, org_view, policy_diff};
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
@@ -88,6 +88,7 @@ async fn org_call(
             CallName::Reveal => respond::<call::Reveal>(reveal(s, c)),
             CallName::PolicyDiff => respond::<call::PolicyDiff>(policy_diff(s, c)),
             CallName::LockCheck => respond::<call::LockCheck>(lock_check(s, c)),
+            CallName::KeyUsage => respond::<call::KeyUsage>(key_usage(s, c)),
             CallName::RegisterDevice => respond::<call::RegisterDevice>(register_device(s, c)),
             CallName::EnrollTotp => respond::<call::EnrollTotp>(enroll_totp(s, c)),
             CallName::ConfirmTotp => respond::<call::ConfirmTotp>(confirm_totp(s, c)),

@@ -109,3 +109,25 @@ pub(super) fn lock_check(sandbox: &Sandbox, caller: &Caller) -> Result<LockCheck
     let actor = as_member(as_id.as_deref(), &org, &rec.member)?;
     Ok(org.lock_check(workflow, &actor))
 }
+
+/// `KeyUsage`: what a service user's key did at the exchange API. Needs View on Manage Access.
+pub(super) fn key_usage(
+    sandbox: &Sandbox,
+    caller: &Caller,
+) -> Result<countersign_org::view::KeyUsage, ApiError> {
+    let countersign_orgapi::params::KeyUsageParams { service_user } =
+        countersign_orgapi::params::KeyUsageParams::read(&caller.params).map_err(invalid)?;
+    let conn = sandbox.conn();
+    let rec = calling_member(&conn, caller)?;
+    if !rec
+        .member
+        .permissions
+        .has(Workflow::ManageAccess, WorkflowPermission::View)
+    {
+        return Err(ApiError::Org(OrgRefusal::NotPermitted));
+    }
+    let key = db::service_user_key(&conn, &service_user)
+        .map_err(internal)?
+        .ok_or(ApiError::InvalidArguments(Some("service_user".into())))?;
+    db::usage(&conn, &key, &service_user).map_err(internal)
+}
