@@ -5,7 +5,7 @@
 //   TAURI_DRIVER               the tauri-driver binary
 //   COUNTERSIGN_E2E_ARTIFACTS  where screenshots and logs go
 import { spawn } from "node:child_process";
-import { createWriteStream, readdirSync, readlinkSync, realpathSync } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { remote } from "webdriverio";
@@ -58,37 +58,66 @@ export async function startApp(name) {
     if (Date.now() > deadline) throw new Error("tauri-driver did not start listening");
     await new Promise((r) => setTimeout(r, 100));
   }
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port,
-    logLevel: "warn",
-    capabilities: {
-      "wdio:enforceWebDriverClassic": true,
-      "tauri:options": { application: appBin },
-    },
-  });
+  /** Ends the driver, whatever outlives it, and the log; this process then waits on nothing. */
+  async function release() {
+    const exited = new Promise((resolve) => driver.once("exit", resolve));
+    driver.kill();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    // An app the driver could not close outlives it (so can the web driver it started), holding
+    // the driver's output pipes open, and this process would wait on them forever: end them,
+    // and let go of the pipes.
+    killStray(appBin);
+    killStray("/usr/bin/WebKitWebDriver", port + 1);
+    driver.stdout.destroy();
+    driver.stderr.destroy();
+    await new Promise((resolve) => log.end(resolve));
+  }
+  // tauri-driver starts the web driver on the first session request; on a loaded machine that
+  // request can fail before it listens. Try again, twice; then give up cleanly.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      browser = await remote({
+        hostname: "127.0.0.1",
+        port,
+        logLevel: "warn",
+        connectionRetryCount: 0,
+        capabilities: {
+          "wdio:enforceWebDriverClassic": true,
+          "tauri:options": { application: appBin },
+        },
+      });
+      break;
+    } catch (failure) {
+      if (attempt === 3) {
+        await release();
+        throw failure;
+      }
+      console.error(`no WebDriver session (attempt ${attempt}): ${failure.message}; trying again`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
   return {
     browser,
     logPath,
     async stop() {
       const closed = browser?.deleteSession().catch(() => {});
       await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000))]);
-      const exited = new Promise((resolve) => driver.once("exit", resolve));
-      driver.kill();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      // An app the driver could not close outlives it, holding the driver's output pipes open,
-      // and this process would wait on them forever: end it, and let go of the pipes.
-      killStray(appBin);
-      driver.stdout.destroy();
-      driver.stderr.destroy();
-      await new Promise((resolve) => log.end(resolve));
+      await release();
     },
   };
 }
 
-/** Kills every process still running `binary` (Linux: read from /proc), reporting each. */
-function killStray(binary) {
-  const target = realpathSync(binary);
+/**
+ * Kills every process still running `binary` (Linux: read from /proc), reporting each; with
+ * `port`, only those started with it among their arguments.
+ */
+function killStray(binary, port) {
+  let target;
+  try {
+    target = realpathSync(binary);
+  } catch {
+    return;
+  }
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     let exe;
     try {
@@ -96,8 +125,17 @@ function killStray(binary) {
     } catch {
       continue;
     }
+    if (port !== undefined) {
+      let args = "";
+      try {
+        args = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        continue;
+      }
+      if (!args.includes(`--port=${port}`)) continue;
+    }
     if (exe === target || exe === `${target} (deleted)`) {
-      console.error(`the app (pid ${pid}) outlived its WebDriver session; killing it`);
+      console.error(`${binary} (pid ${pid}) outlived its WebDriver session; killing it`);
       try {
         process.kill(Number(pid), "SIGKILL");
       } catch {
