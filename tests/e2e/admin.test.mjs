@@ -159,6 +159,20 @@ test("an admin creates a service user, another approves, the creator reveals the
   const balance = await privateCall(baseUrl, apiKey, apiSecret, "Balance", {}, "127.0.0.1");
   assert.deepEqual(balance.error, ["EGeneral:Permission denied"], "no funds_query scope");
 
+  // Its record, in the app: Ledgers used (ledger_query), refusals by cause, nothing to tighten.
+  await click("nav-service-users");
+  // The Organization refreshes every 10 s: the new service user shows by then.
+  const auditRow = await browser.$(sel("service-user-row", '[data-name="audit-bot"]'));
+  await auditRow.waitForDisplayed({ timeout: 25_000 });
+  await auditRow.click();
+  await click("key-usage-open");
+  const ledgerUse = await browser.$(`${sel("scope-use")}[data-scope="ledger_query"]`);
+  await ledgerUse.waitForDisplayed({ timeout: 10_000 });
+  assert.equal(await ledgerUse.getAttribute("data-used"), "true");
+  const refusals = await (await browser.$(sel("key-refusals"))).getText();
+  assert.match(refusals, /came from outside the IP allow-list/);
+  assert.match(refusals, /lacked the endpoint's scope/);
+
   // 5. A policy edited in the editor: the replay's counts are the engine's, as the CLI reports them.
   await click("nav-policies");
   const card = `${sel("policy-card")}[data-workflow="initiate_withdrawal"]`;

@@ -9,7 +9,7 @@ use crate::org::{AddressEntry, Org};
 use crate::permission::{AccountPermission, Permissions, WorkflowPermission};
 use crate::policy::Policy;
 use crate::request::{Decision, Request, RequestPayload, RequestStatus};
-use crate::scope::ApiKeySpec;
+use crate::scope::{ApiKeySpec, Scope};
 
 // The display shapes of other modules, here too for the API's users (`view::ActorRef`).
 pub use crate::actor::{ActorKind, ActorRef};
@@ -442,6 +442,18 @@ pub struct AddressUse {
     pub last_at: i64,
 }
 
+/// When a key last used one of its scopes: the last answered call of an endpoint the scope
+/// unlocks (alone, with another scope, or as one of its alternatives).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ScopeUse {
+    /// The scope.
+    pub scope: Scope,
+    /// The last such call, unix seconds (`null`: never).
+    #[ts(type = "number | null")]
+    pub last_at: Option<i64>,
+}
+
 /// What a service user's key did at the exchange API: each endpoint it called, each cause its
 /// calls were refused for, and the addresses it called from **(extension)**.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -455,4 +467,33 @@ pub struct KeyUsage {
     pub refusals: Vec<RefusalCount>,
     /// Addresses called from, by address.
     pub addresses: Vec<AddressUse>,
+    /// Each scope the key holds, with when it was last used (from the endpoint table the
+    /// exchange API enforces), in the scopes' order.
+    pub scopes: Vec<ScopeUse>,
+}
+
+impl KeyUsage {
+    /// Each of `granted` with the last answered call of an endpoint it unlocks, from `endpoints`.
+    pub fn scope_use(
+        granted: &std::collections::BTreeSet<Scope>,
+        endpoints: &[EndpointUse],
+    ) -> Vec<ScopeUse> {
+        use countersign_kraken::rest::{Endpoint, Requirement};
+        granted
+            .iter()
+            .map(|scope| ScopeUse {
+                scope: *scope,
+                last_at: endpoints
+                    .iter()
+                    .filter(|e| {
+                        Endpoint::parse(&e.endpoint).is_some_and(|ep| match ep.requirement() {
+                            Requirement::AllOf(s) | Requirement::AnyOf(s) => s.contains(scope),
+                            Requirement::WebSocket => false,
+                        })
+                    })
+                    .map(|e| e.last_at)
+                    .max(),
+            })
+            .collect()
+    }
 }

@@ -468,6 +468,26 @@ async fn each_keys_use_is_recorded_and_served_to_members_who_view_manage_access(
             ("scope".to_owned(), 1)
         ]
     );
+    // Each scope the key holds, by the endpoints it unlocks: Balance needs funds_query; nothing
+    // called needed funds_withdraw.
+    let scopes: Vec<(String, bool)> = usage["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["scope"].as_str().unwrap().to_owned(),
+                !s["last_at"].is_null(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            ("funds_query".to_owned(), true),
+            ("funds_withdraw".to_owned(), false)
+        ]
+    );
     assert_eq!(usage["addresses"][0]["address"], "127.0.0.1");
     assert_eq!(usage["addresses"][0]["calls"], 3);
 

@@ -294,6 +294,9 @@ fn admin() {
             json!({ "payload": open_payouts, "execute": false }),
         )
         .expect("preview");
+        // payout-bot's key's record: not used since the sandbox started.
+        s.query("key_usage", json!({ "serviceUser": "su-payouts" }))
+            .expect("usage");
         // What payout-bot's withdrawal of 2 BTC to cold-storage-1 would go through.
         let bot_withdrawal = json!({
             "kind": "withdrawal", "asset": "BTC", "amount": "2", "fee": "0",

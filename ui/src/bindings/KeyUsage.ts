@@ -2,6 +2,7 @@
 import type { AddressUse } from "./AddressUse";
 import type { EndpointUse } from "./EndpointUse";
 import type { RefusalCount } from "./RefusalCount";
+import type { ScopeUse } from "./ScopeUse";
 
 /**
  * What a service user's key did at the exchange API: each endpoint it called, each cause its
@@ -23,4 +24,9 @@ refusals: Array<RefusalCount>,
 /**
  * Addresses called from, by address.
  */
-addresses: Array<AddressUse>, };
+addresses: Array<AddressUse>, 
+/**
+ * Each scope the key holds, with when it was last used (from the endpoint table the
+ * exchange API enforces), in the scopes' order.
+ */
+scopes: Array<ScopeUse>, };

@@ -42,11 +42,12 @@ pub(crate) fn record_refusal(
     Ok(())
 }
 
-/// The usage record of `api_key`, for `service_user`.
+/// The usage record of `api_key`, for `service_user`, whose key holds `granted`.
 pub(crate) fn usage(
     conn: &Connection,
     api_key: &str,
     service_user: &str,
+    granted: &std::collections::BTreeSet<countersign_org::Scope>,
 ) -> Result<KeyUsage, StoreError> {
     let count = |v: i64| u64::try_from(v).unwrap_or(0);
     let mut stmt = conn.prepare_cached(
@@ -96,6 +97,7 @@ pub(crate) fn usage(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(KeyUsage {
         service_user: service_user.to_owned(),
+        scopes: KeyUsage::scope_use(granted, &endpoints),
         endpoints,
         refusals,
         addresses,

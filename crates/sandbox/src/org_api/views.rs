@@ -129,5 +129,8 @@ pub(super) fn key_usage(
     let key = db::service_user_key(&conn, &service_user)
         .map_err(internal)?
         .ok_or(ApiError::InvalidArguments(Some("service_user".into())))?;
-    db::usage(&conn, &key, &service_user).map_err(internal)
+    let record = db::key(&conn, &key)
+        .map_err(internal)?
+        .ok_or(ApiError::InvalidArguments(Some("service_user".into())))?;
+    db::usage(&conn, &key, &service_user, &record.spec.scopes).map_err(internal)
 }

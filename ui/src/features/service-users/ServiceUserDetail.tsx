@@ -10,6 +10,7 @@ import { ChangePanel } from "../../components/ChangePanel";
 import { RequestActions } from "../../components/RequestActions";
 import { BotWithdrawalPreview } from "./BotWithdrawalPreview";
 import { KeyChangePanel } from "./KeyChangePanel";
+import { UsagePanel } from "./UsagePanel";
 
 interface ServiceUserDetailProps {
   user: ServiceUserView;
@@ -65,6 +66,7 @@ export function ServiceUserDetail({ user, policies, addresses, now, blocked, onS
       <h3>Key settings</h3>
       <KeySettingsView settings={user.key.settings} />
 
+      <UsagePanel user={user} now={now} blocked={blocked} onSubmitted={onSubmitted} onOpenRequest={onOpenRequest} />
       {withdraws && <BotWithdrawalPreview user={user} addresses={addresses} />}
       <KeyChangePanel
         user={user}

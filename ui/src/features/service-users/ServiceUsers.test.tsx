@@ -224,6 +224,22 @@ describe("Service users: the editors", () => {
     expect(rules).toContain("service_user.never_executes");
   });
 
+  it("shows what the key did, scope by scope, from the org API's record", async () => {
+    const { user } = renderOn(replay(admin, { state: "eve" }));
+    const detail = await openServiceUser(user, "payout-bot");
+    await user.click(within(detail).getByTestId("key-usage-open"));
+    const record = await within(detail).findByTestId("key-usage-record");
+    expect(
+      within(record)
+        .getAllByTestId("scope-use")
+        .map((r) => [r.dataset.scope, r.textContent]),
+    ).toEqual([
+      ["funds_query", "Query never used"],
+      ["funds_withdraw", "Withdraw never used"],
+    ]);
+    expect(within(record).getByTestId("no-advice")).toHaveTextContent("The key has not been used");
+  });
+
   it("removes a service user through a Manage Access request", async () => {
     const { user } = renderOn(replay(admin, { state: "eve" }));
     const detail = await openServiceUser(user, "reporting-bot");
