@@ -89,3 +89,22 @@ export function ChangePanel({ testId, openLabel, title, blocked, hint, danger, b
     </section>
   );
 }
+
+/**
+ * A new thing being made in an area's detail pane (a service user, a member, an address): its
+ * heading and Close around the editor.
+ */
+export function NewPanel({ testId, title, onClose, children }: { testId: string; title: string; onClose: () => void; children: ReactNode }) {
+  const heading = useId();
+  return (
+    <article className="detail" data-testid={testId} aria-labelledby={heading}>
+      <div className="change-panel-head">
+        <h2 id={heading}>{title}</h2>
+        <button type="button" className="quiet" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {children}
+    </article>
+  );
+}

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { NewPanel } from "../../components/ChangePanel";
 import { RequestActions } from "../../components/RequestActions";
 
 interface AddAddressPanelProps {
@@ -23,13 +24,7 @@ export function AddAddressPanel({ onClose, onSubmitted, onOpenRequest }: AddAddr
             ? "Address: enter the destination."
             : undefined;
   return (
-    <article className="detail" data-testid="add-address" aria-labelledby="add-address-title">
-      <div className="change-panel-head">
-        <h2 id="add-address-title">Add an address</h2>
-        <button type="button" className="quiet" onClick={onClose}>
-          Close
-        </button>
-      </div>
+    <NewPanel testId="add-address" title="Add an address" onClose={onClose}>
       <p className="muted">Adding is a Manage Addresses request: it follows that workflow's policy. A new entry starts unverified.</p>
       <div className="field-row">
         <label className="field">
@@ -58,6 +53,6 @@ export function AddAddressPanel({ onClose, onSubmitted, onOpenRequest }: AddAddr
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </article>
+    </NewPanel>
   );
 }

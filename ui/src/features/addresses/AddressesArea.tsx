@@ -212,17 +212,20 @@ function PendingUsers({ entry, pending }: { entry: AddressEntry; pending: Reques
   );
 }
 
+/** What the address book's change panels take: the entry, the pending withdrawals naming it. */
+interface EntryPanelProps {
+  entry: AddressEntry;
+  pending: RequestView[];
+  onSubmitted: () => void;
+  onOpenRequest: (id: string) => void;
+}
+
 function RelabelPanel({
   entry,
   pending,
   onSubmitted,
   onOpenRequest,
-}: {
-  entry: AddressEntry;
-  pending: RequestView[];
-  onSubmitted: () => void;
-  onOpenRequest: (id: string) => void;
-}) {
+}: EntryPanelProps) {
   const [newKey, setNewKey] = useState("");
   const trimmed = newKey.trim();
   const problem = trimmed === "" ? "New name: enter it." : trimmed === entry.key ? "New name: it is the current one." : undefined;
@@ -256,12 +259,7 @@ function RemoveAddressPanel({
   pending,
   onSubmitted,
   onOpenRequest,
-}: {
-  entry: AddressEntry;
-  pending: RequestView[];
-  onSubmitted: () => void;
-  onOpenRequest: (id: string) => void;
-}) {
+}: EntryPanelProps) {
   return (
     <ChangePanel testId="remove-address" openLabel={`Remove ${entry.key}…`} title={`Remove ${entry.key}`} danger>
       <PendingUsers entry={entry} pending={pending} />

@@ -3,7 +3,7 @@ import type { AccountPermission } from "../../bindings/AccountPermission";
 import type { MemberView } from "../../bindings/MemberView";
 import type { Permissions } from "../../bindings/Permissions";
 import { AccountPermissions } from "../../components/AccountPermissions";
-import { ChangePanel } from "../../components/ChangePanel";
+import { ChangePanel, NewPanel } from "../../components/ChangePanel";
 import { PermissionGrid } from "../../components/PermissionGrid";
 import { RequestActions } from "../../components/RequestActions";
 import { withPermission, WORKFLOW_PERMISSIONS, WORKFLOWS } from "../../lib/org";
@@ -31,13 +31,7 @@ export function InviteMemberPanel({ onClose, onSubmitted, onOpenRequest }: Edito
   const [account, setAccount] = useState<AccountPermission[]>([]);
   const problem = name.trim() === "" ? "Name: enter the new member's name." : undefined;
   return (
-    <article className="detail" data-testid="invite-member" aria-labelledby="invite-member-title">
-      <div className="change-panel-head">
-        <h2 id="invite-member-title">Invite a member</h2>
-        <button type="button" className="quiet" onClick={onClose}>
-          Close
-        </button>
-      </div>
+    <NewPanel testId="invite-member" title="Invite a member" onClose={onClose}>
       <p className="muted">
         Inviting is a Manage Access request: it follows that workflow's policy. The person joins with these permissions and
         sets up their authenticator on first sign-in.
@@ -61,7 +55,7 @@ export function InviteMemberPanel({ onClose, onSubmitted, onOpenRequest }: Edito
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </article>
+    </NewPanel>
   );
 }
 

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { NewPanel } from "../../components/ChangePanel";
 import { RequestActions } from "../../components/RequestActions";
 import { buildKey, keyDraftOf } from "./keyDraft";
 import { KeyEditor } from "./KeyEditor";
@@ -20,13 +21,7 @@ export function NewServiceUserPanel({ withdrawBadge, onClose, onSubmitted, onOpe
   const built = buildKey(draft);
   const problem = name.trim() === "" ? "Name: enter the service user's name." : built.problem;
   return (
-    <article className="detail" data-testid="new-service-user" aria-labelledby="new-service-user-title">
-      <div className="change-panel-head">
-        <h2 id="new-service-user-title">New service user</h2>
-        <button type="button" className="quiet" onClick={onClose}>
-          Close
-        </button>
-      </div>
+    <NewPanel testId="new-service-user" title="New service user" onClose={onClose}>
       <p className="muted">
         An API-only operator with one key. Creating it is a Manage Access request: it follows that workflow's policy, and the
         key is shown once, to you, when it completes.
@@ -44,6 +39,6 @@ export function NewServiceUserPanel({ withdrawBadge, onClose, onSubmitted, onOpe
         onSubmitted={onSubmitted}
         onOpenRequest={onOpenRequest}
       />
-    </article>
+    </NewPanel>
   );
 }
