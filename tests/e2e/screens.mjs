@@ -99,6 +99,14 @@ const SCREENS = [
     },
   ],
   [
+    "key-usage",
+    async () => {
+      await (await browser.$(sel("key-usage-open"))).click();
+      await (await browser.$(sel("key-usage-record"))).waitForDisplayed({ timeout: 10_000 });
+      await (await browser.$(sel("key-usage-record"))).scrollIntoView();
+    },
+  ],
+  [
     "new-service-user",
     async () => {
       await (await browser.$(sel("new-service-user-open"))).click();
