@@ -68,6 +68,13 @@ commands! {
     /// What a service user's key did at the exchange API: endpoints, refusals, addresses.
     org fn key_usage(service_user: String) -> KeyUsage =
         |org| keys::usage(&org, &service_user).await;
+    /// Switches a service user's key off at once (an emergency stop, with a reason and the
+    /// member's code); the stop in force.
+    org fn stop_key(service_user: String, reason: String, otp: String) -> StopView =
+        |org| stops::stop_key(&org, &service_user, &reason, &otp).await;
+    /// Freezes every withdrawal at once (an emergency stop); the freeze in force.
+    org fn freeze_withdrawals(reason: String, otp: String) -> StopView =
+        |org| stops::freeze_withdrawals(&org, &reason, &otp).await;
     /// Copies a just-revealed service-user secret (kept in Rust) to the clipboard; the seconds
     /// until it is cleared.
     org fn copy_revealed_secret(request_id: String) -> u32 =

@@ -19,9 +19,9 @@ use countersign_app::ledgers::{
     SeriesBucket, SeriesPointView, TotalView, TradesPageView,
 };
 use countersign_app::{
-    AppCore, CommandError, approvals, keys, orgs, policies, requests, sandbox, trust,
+    AppCore, CommandError, approvals, keys, orgs, policies, requests, sandbox, stops, trust,
 };
-use countersign_org::view::{KeyUsage, OrgView, RequestView, RevealedKey};
+use countersign_org::view::{KeyUsage, OrgView, RequestView, RevealedKey, StopView};
 use countersign_org::{Policy, PolicyDiff, Preview, Replay, RequestPayload, Simulation, Workflow};
 use tauri::{AppHandle, Runtime, State};
 

@@ -9,6 +9,7 @@ import { MembersArea } from "./features/members/MembersArea";
 import { PoliciesArea } from "./features/policies/PoliciesArea";
 import { NewRequestPage } from "./features/requests/NewRequestPage";
 import { ServiceUsersArea } from "./features/service-users/ServiceUsersArea";
+import { StopBanner } from "./features/stops/StopBanner";
 import { OrgContext } from "./lib/contexts";
 import { isRequestKind } from "./lib/org";
 import type { Route } from "./lib/route";
@@ -89,7 +90,14 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
   return (
     <OrgContext.Provider value={org}>
       <NavRail area={route.area} needsMe={needsMe} onNavigate={(next) => onRoute({ area: next, id: undefined })} />
-      <main className="main">{area}</main>
+      <main className="main">
+        <StopBanner
+          org={org.data}
+          onOpenServiceUser={(id) => onRoute({ area: "service-users", id })}
+          onLiftFreeze={() => onRoute({ area: "new-request", id: "resume_withdrawals" })}
+        />
+        {area}
+      </main>
     </OrgContext.Provider>
   );
 }

@@ -128,6 +128,11 @@ impl From<ClientError> for CommandError {
                     ErrorCode::InvalidInput,
                     "Your authenticator is already set up.".to_owned(),
                 ),
+                OrgRefusal::Stopped => (
+                    ErrorCode::NotPermitted,
+                    "An emergency stop keeps this request from being approved until it is lifted; it may still be rejected."
+                        .to_owned(),
+                ),
             },
             ClientError::Api(api) => match api.category() {
                 countersign_kraken::ErrorCategory::Auth | countersign_kraken::ErrorCategory::Nonce => {

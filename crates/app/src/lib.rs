@@ -7,6 +7,7 @@
 //!   and [`requests::Draft`], a request as a person describes it;
 //! - [`keys`] (a service user's key, its one-time reveal), [`members`], [`addresses`],
 //!   [`policies`]: what each admin area needs to build and check its requests;
+//! - [`stops`]: emergency stops, pulled at once by one member;
 //! - [`trust`]: this device's signing key, enrollment, the audit journal and the decision
 //!   mirror; [`orgs`]: adding and leaving a remote org; [`sandbox`]: the demo Organization;
 //! - [`ledgers`]: the offline review of ledger exports ([`LedgerReview`]).
@@ -38,6 +39,7 @@ pub mod policies;
 pub mod requests;
 pub mod reveal;
 pub mod sandbox;
+pub mod stops;
 pub mod system_lock;
 pub mod trust;
 

@@ -176,6 +176,13 @@ pub enum Draft {
         /// Service user id.
         service_user: String,
     },
+    /// Manage Access: switch a stopped service user's key back on.
+    ResumeServiceUser {
+        /// Service user id.
+        service_user: String,
+    },
+    /// Manage Policies: lift the withdrawal freeze.
+    ResumeWithdrawals,
     /// Manage Policies: set a workflow's policy.
     ChangePolicy(PolicyDraft),
     /// Manage Policies: remove a workflow's policy.
@@ -262,6 +269,10 @@ impl Draft {
             Self::RemoveServiceUser { service_user } => RequestPayload::RemoveServiceUser {
                 service_user: ServiceUserId(service_user.clone()),
             },
+            Self::ResumeServiceUser { service_user } => RequestPayload::ResumeServiceUser {
+                service_user: ServiceUserId(service_user.clone()),
+            },
+            Self::ResumeWithdrawals => RequestPayload::ResumeWithdrawals,
             Self::ChangePolicy(draft) => RequestPayload::ChangePolicy {
                 workflow: draft.workflow,
                 policy: Some(draft.policy(org)),

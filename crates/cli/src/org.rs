@@ -1,13 +1,14 @@
 //! `countersign org show`: the Organization as the admin workbench shows it — members and their
 //! permissions, service users with their keys' scopes and settings, policies with their
-//! approvers and bus factor, and the address book — from the same org view the app reads.
+//! approvers and bus factor, and the address book — from the same org view the app reads; and
+//! the emergency stops, `countersign org stop-key` and `countersign org freeze-withdrawals`.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use countersign_app::{AppCore, trust};
-use countersign_org::view::OrgView;
+use countersign_app::{AppCore, stops, trust};
+use countersign_org::view::{OrgView, StopView};
 use countersign_org::{AccountPermission, KeySettings, Workflow, WorkflowPermission};
 
 #[derive(Debug, Subcommand)]
@@ -17,6 +18,30 @@ pub enum Command {
         /// Print the org view as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Switch a service user's key off now: every call it signs is refused. Needs Approve on
+    /// Manage Access; no approval is waited for. Switching it back on is a request
+    /// (`requests new resume-key`).
+    StopKey {
+        /// Service user id.
+        service_user: String,
+        /// Why, shown to every member.
+        #[arg(long)]
+        reason: String,
+        /// Your current 2FA code.
+        #[arg(long)]
+        otp: String,
+    },
+    /// Freeze every withdrawal of the Organization now: none is submitted or completes. Needs
+    /// Approve on Manage Access or on Initiate Withdrawal. Lifting it is a request
+    /// (`requests new resume-withdrawals`).
+    FreezeWithdrawals {
+        /// Why, shown to every member.
+        #[arg(long)]
+        reason: String,
+        /// Your current 2FA code.
+        #[arg(long)]
+        otp: String,
     },
 }
 
@@ -30,6 +55,18 @@ pub async fn run(core: &AppCore, command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", render(&view));
             }
+        }
+        Command::StopKey {
+            service_user,
+            reason,
+            otp,
+        } => {
+            let stop = stops::stop_key(&org, &service_user, &reason, &otp).await?;
+            println!("{service_user}'s key is stopped {}", stop_words(&stop));
+        }
+        Command::FreezeWithdrawals { reason, otp } => {
+            let stop = stops::freeze_withdrawals(&org, &reason, &otp).await?;
+            println!("Withdrawals are frozen {}", stop_words(&stop));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -99,9 +136,18 @@ fn settings_words(s: &KeySettings) -> Vec<String> {
     ]
 }
 
+/// "by Ada Okafor at 2026-12-07 11:45 UTC: leaked in a log".
+fn stop_words(stop: &StopView) -> String {
+    format!("by {} at {}: {}", stop.by.name, utc(stop.at), stop.reason)
+}
+
 /// The Organization in plain text, a section per part.
 fn render(view: &OrgView) -> String {
-    let mut out = format!("{}\n\nMembers ({}):\n", view.name, view.members.len());
+    let mut out = format!("{}\n\n", view.name);
+    if let Some(stop) = &view.withdrawals_frozen {
+        let _ = writeln!(out, "WITHDRAWALS FROZEN {}\n", stop_words(stop));
+    }
+    let _ = writeln!(out, "Members ({}):", view.members.len());
     for m in &view.members {
         let _ = writeln!(
             out,
@@ -135,6 +181,9 @@ fn render(view: &OrgView) -> String {
                 scopes.join(", ")
             }
         );
+        if let Some(stop) = &s.stopped {
+            let _ = writeln!(out, "    KEY STOPPED {}", stop_words(stop));
+        }
         let _ = writeln!(out, "    {}", settings_words(&s.key.settings).join("; "));
         let _ = writeln!(
             out,

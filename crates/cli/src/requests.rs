@@ -85,6 +85,14 @@ pub enum Kind {
         #[arg(long)]
         service_user: String,
     },
+    /// Manage Access: switch a stopped service user's key back on (lifts its emergency stop).
+    ResumeKey {
+        /// Service user id.
+        #[arg(long)]
+        service_user: String,
+    },
+    /// Manage Policies: lift the withdrawal freeze (an emergency stop).
+    ResumeWithdrawals,
     /// Manage Policies: set a workflow's policy.
     ChangePolicy {
         #[command(flatten)]
@@ -297,6 +305,10 @@ impl Kind {
             Self::RemoveServiceUser { service_user } => Draft::RemoveServiceUser {
                 service_user: service_user.clone(),
             },
+            Self::ResumeKey { service_user } => Draft::ResumeServiceUser {
+                service_user: service_user.clone(),
+            },
+            Self::ResumeWithdrawals => Draft::ResumeWithdrawals,
             Self::ChangePolicy { policy } => Draft::ChangePolicy(policy.draft()),
             Self::RemovePolicy { workflow } => Draft::RemovePolicy {
                 workflow: *workflow,

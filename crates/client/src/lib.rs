@@ -441,6 +441,37 @@ impl OrgClient {
         self.call::<call::KeyUsage>(&params).await
     }
 
+    /// Switches service user `service_user`'s key off at once, with `reason` (an emergency
+    /// stop, stepped up with the member's code). A stop already in force is answered as it
+    /// stands.
+    pub async fn stop_key(
+        &self,
+        service_user: &str,
+        reason: &str,
+        otp: &str,
+    ) -> Result<countersign_org::view::StopView, ClientError> {
+        let params = countersign_orgapi::params::StopKeyParams {
+            service_user: service_user.to_owned(),
+            reason: reason.to_owned(),
+            otp: Otp::from(otp),
+        };
+        self.call::<call::StopKey>(&params).await
+    }
+
+    /// Freezes every withdrawal of the Organization at once, with `reason` (an emergency stop,
+    /// stepped up with the member's code). A freeze already in force is answered as it stands.
+    pub async fn freeze_withdrawals(
+        &self,
+        reason: &str,
+        otp: &str,
+    ) -> Result<countersign_org::view::StopView, ClientError> {
+        let params = countersign_orgapi::params::FreezeWithdrawalsParams {
+            reason: reason.to_owned(),
+            otp: Otp::from(otp),
+        };
+        self.call::<call::FreezeWithdrawals>(&params).await
+    }
+
     /// Approves a request with the member's current TOTP code.
     pub async fn approve(&self, id: &str, step_up: StepUp<'_>) -> Result<RequestView, ClientError> {
         self.decide::<call::Approve>(id, DecisionKind::Approve, step_up, |on, signed| {

@@ -105,10 +105,13 @@ pub enum OrgRefusal {
     NotEnrolled,
     /// `EOrg:2FA already enrolled` — enrollment is for a member without an authenticator.
     AlreadyEnrolled,
+    /// `EOrg:Stopped` — an emergency stop in force (a stopped key, or the withdrawal freeze)
+    /// keeps this request from being approved or completing until it is lifted.
+    Stopped,
 }
 
 impl OrgRefusal {
-    const ALL: [OrgRefusal; 11] = [
+    const ALL: [OrgRefusal; 12] = [
         Self::SelfApproval,
         Self::AlreadyDecided,
         Self::NotPending,
@@ -120,6 +123,7 @@ impl OrgRefusal {
         Self::LockedOut,
         Self::NotEnrolled,
         Self::AlreadyEnrolled,
+        Self::Stopped,
     ];
 
     /// The description after `EOrg:`.
@@ -136,6 +140,7 @@ impl OrgRefusal {
             Self::LockedOut => "Locked out",
             Self::NotEnrolled => "2FA not enrolled",
             Self::AlreadyEnrolled => "2FA already enrolled",
+            Self::Stopped => "Stopped",
         }
     }
 }

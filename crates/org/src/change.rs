@@ -385,6 +385,39 @@ impl Org {
                 TIGHTENS,
                 format!("withdrawals may no longer go to {key}"),
             )],
+            P::ResumeServiceUser { service_user } => {
+                let name = self
+                    .actor_ref(&Actor::ServiceUser(service_user.clone()))
+                    .name;
+                let why = self
+                    .stops
+                    .keys
+                    .get(service_user)
+                    .map(|s| self.stop_words(s))
+                    .unwrap_or_default();
+                vec![line(
+                    "stop",
+                    LOOSENS,
+                    format!(
+                        "{name}'s API key works again, with its scopes and settings unchanged (stopped {why})"
+                    ),
+                )]
+            }
+            P::ResumeWithdrawals => {
+                let why = self
+                    .stops
+                    .withdrawals
+                    .as_ref()
+                    .map(|s| self.stop_words(s))
+                    .unwrap_or_default();
+                vec![line(
+                    "stop",
+                    LOOSENS,
+                    format!(
+                        "withdrawals may be submitted and completed again, under their policy (frozen {why})"
+                    ),
+                )]
+            }
         };
         out.extend(self.consequences(payload));
         out

@@ -17,6 +17,8 @@
 //! - [`replay`]: a workflow's request history replayed under a draft policy ([`Replay`]);
 //!   [`Org::simulate`]: a draft tried on sample requests by each possible initiator
 //!   ([`Simulation`]), with its lock readiness and bus factor.
+//! - [`Org::emergency_stop`]: a member switches a service user's key off, or freezes every
+//!   withdrawal, at once ([`Stop`], [`StopTarget`]); lifting it is a request under the policy.
 //! - [`DecisionStatement`]: what a member signs when deciding (request id, content hash,
 //!   decision, member, time), reduced to one digest.
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
@@ -25,13 +27,16 @@
 //!
 //! A module uses only modules below it. Plain data at the bottom: `permission` (workflows and
 //! the permissions held on them), `scope` (what an API key may do), `policy` (a policy and the
-//! diff of two), `actor` (members, service users, who did something). Then the rules over them:
-//! `request` (a request's lifecycle), `org` (the Organization and what completed requests do to
-//! it), and above both `change` (the change diff), `policy_change`, `preview` (the decision procedure) and `statement`;
-//! `view` (what the org API shows) on top, and `replay` (over requests and their views) above it.
+//! diff of two), `actor` (members, service users, who did something), `stop` (emergency stops
+//! in force). Then the rules over them: `request` (a request's lifecycle), `org` (the
+//! Organization and what completed requests do to it), and above both `emergency` (the stops'
+//! rules), `change` (the change diff), `policy_change`, `preview` (the decision procedure) and
+//! `statement`; `view` (what the org API shows) on top, and `replay` (over requests and their
+//! views) above it.
 
 mod actor;
 mod change;
+mod emergency;
 mod org;
 pub(crate) mod permission;
 mod policy;
@@ -42,6 +47,7 @@ mod request;
 mod scope;
 mod simulate;
 mod statement;
+mod stop;
 #[cfg(test)]
 mod tests;
 pub mod view;
@@ -68,3 +74,4 @@ pub use scope::{
 };
 pub use simulate::{SampleOutcome, SampleRow, Simulation};
 pub use statement::{DecisionKind, DecisionStatement, content_hash};
+pub use stop::{MAX_STOP_REASON, Stop, StopRefused, StopTarget, Stops};

@@ -10,6 +10,7 @@ use crate::actor::{Actor, ActorKind, ActorRef, Member, MemberId, ServiceUser, Se
 use crate::permission::{Workflow, WorkflowPermission};
 use crate::policy::Policy;
 use crate::request::{RequestId, RequestPayload};
+use crate::stop::{Stop, StopTarget, Stops};
 
 /// An entry of the withdrawal address book, known by its `key` (name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -40,6 +41,9 @@ pub struct Org {
     pub policies: BTreeMap<Workflow, Policy>,
     /// The withdrawal address book by key.
     pub addresses: BTreeMap<String, AddressEntry>,
+    /// The emergency stops in force (see [`crate::stop`]).
+    #[serde(default)]
+    pub stops: Stops,
 }
 
 /// One change a completed request made, for the store to persist and the journal to record.
@@ -69,6 +73,15 @@ pub enum OrgChange {
     AddressSet(AddressEntry),
     /// An address-book entry was removed.
     AddressRemoved(String),
+    /// An emergency stop was pulled (never by a request: see [`Org::emergency_stop`]).
+    Stopped {
+        /// What it switches off.
+        target: StopTarget,
+        /// Who, when, why.
+        stop: Stop,
+    },
+    /// A stop was lifted by a completed request.
+    Resumed(StopTarget),
     /// Funds left: the store debits `amount + fee` and posts the ledger entries.
     Withdrawn {
         /// Asset.
@@ -115,6 +128,9 @@ pub enum PayloadError {
         /// What is wrong.
         message: String,
     },
+    /// An emergency stop keeps the request from completing until it is lifted.
+    #[error("{0}; it cannot complete until the stop is lifted")]
+    Stopped(String),
     /// A locked policy cannot be unlocked or removed.
     #[error("the {} policy is locked; locking is irreversible", .0.label())]
     LockedPolicy(Workflow),
@@ -250,6 +266,23 @@ impl Org {
             P::RemoveServiceUser { service_user } => {
                 if !self.service_users.contains_key(service_user) {
                     return Err(PayloadError::UnknownServiceUser(service_user.0.clone()));
+                }
+            }
+            P::ResumeServiceUser { service_user } => {
+                let s = self
+                    .service_users
+                    .get(service_user)
+                    .ok_or_else(|| PayloadError::UnknownServiceUser(service_user.0.clone()))?;
+                if !self.stops.keys.contains_key(service_user) {
+                    return Err(invalid(
+                        "service_user",
+                        format!("{}'s key is not stopped", s.name),
+                    ));
+                }
+            }
+            P::ResumeWithdrawals => {
+                if self.stops.withdrawals.is_none() {
+                    return Err(invalid("withdrawals", "withdrawals are not frozen"));
                 }
             }
             P::ChangePolicy { workflow, policy } => {
@@ -422,7 +455,18 @@ impl Org {
             }
             P::RemoveServiceUser { service_user } => {
                 self.service_users.remove(service_user);
+                self.stops.keys.remove(service_user);
                 OrgChange::ServiceUserRemoved(service_user.clone())
+            }
+            P::ResumeServiceUser { service_user } => {
+                self.stops.keys.remove(service_user);
+                OrgChange::Resumed(StopTarget::ServiceUser {
+                    service_user: service_user.clone(),
+                })
+            }
+            P::ResumeWithdrawals => {
+                self.stops.withdrawals = None;
+                OrgChange::Resumed(StopTarget::Withdrawals)
             }
             P::ChangePolicy { workflow, policy } => {
                 match policy {

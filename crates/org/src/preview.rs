@@ -262,6 +262,11 @@ impl Org {
             }
         };
 
+        // An emergency stop in force refuses what it touches, whoever asks.
+        if let Some(why) = self.stop_in_force(actor, payload) {
+            return not_permitted(trace, "stop.in_force", why, missing);
+        }
+
         // 2. Is the payload valid against the Organization as it is now?
         if let Err(e) = self.validate(payload) {
             let rule = match e {

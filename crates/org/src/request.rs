@@ -72,6 +72,14 @@ pub enum RequestPayload {
         #[ts(type = "string")]
         service_user: ServiceUserId,
     },
+    /// Manage Access: switch a stopped service user's key back on (lifts its emergency stop).
+    ResumeServiceUser {
+        /// The service user.
+        #[ts(type = "string")]
+        service_user: ServiceUserId,
+    },
+    /// Manage Policies: lift the Organization's withdrawal freeze (an emergency stop).
+    ResumeWithdrawals,
     /// Manage Policies: set (or, with `null`, remove) a workflow's policy.
     ChangePolicy {
         /// The workflow whose policy changes.
@@ -136,8 +144,11 @@ impl RequestPayload {
             | Self::ChangeMemberPermissions { .. }
             | Self::CreateServiceUser { .. }
             | Self::ChangeServiceUserKey { .. }
-            | Self::RemoveServiceUser { .. } => Workflow::ManageAccess,
-            Self::ChangePolicy { .. } | Self::LockPolicy { .. } => Workflow::ManagePolicies,
+            | Self::RemoveServiceUser { .. }
+            | Self::ResumeServiceUser { .. } => Workflow::ManageAccess,
+            Self::ChangePolicy { .. } | Self::LockPolicy { .. } | Self::ResumeWithdrawals => {
+                Workflow::ManagePolicies
+            }
             Self::AddAddress { .. } | Self::RelabelAddress { .. } | Self::RemoveAddress { .. } => {
                 Workflow::ManageAddresses
             }
@@ -152,7 +163,8 @@ impl RequestPayload {
                 vec![Actor::Member(member.clone())]
             }
             Self::ChangeServiceUserKey { service_user, .. }
-            | Self::RemoveServiceUser { service_user } => {
+            | Self::RemoveServiceUser { service_user }
+            | Self::ResumeServiceUser { service_user } => {
                 vec![Actor::ServiceUser(service_user.clone())]
             }
             _ => Vec::new(),
@@ -181,6 +193,10 @@ impl RequestPayload {
             Self::RemoveServiceUser { service_user } => {
                 format!("remove service user {}", bot(service_user))
             }
+            Self::ResumeServiceUser { service_user } => {
+                format!("switch {}'s API key back on", bot(service_user))
+            }
+            Self::ResumeWithdrawals => "lift the withdrawal freeze".into(),
             Self::ChangePolicy {
                 workflow,
                 policy: Some(p),

@@ -42,6 +42,11 @@ pub struct Eligibility {
     pub can_decide: bool,
     /// The rule that stops them, in plain words.
     pub why_not: Option<String>,
+    /// An emergency stop in force that refuses approving it (rejecting stays possible), in
+    /// plain words; absent when none touches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub approve_blocked: Option<String>,
 }
 
 /// A request as the org API shows it to one member. Times are unix seconds (UTC).
@@ -127,14 +132,20 @@ impl RequestView {
             initiator.name,
             request.payload.describe(&name_of)
         );
+        let approve_blocked = (request.status == RequestStatus::Pending)
+            .then(|| org.stop_in_force(&request.initiator, &request.payload))
+            .flatten()
+            .map(|why| format!("Approving is refused while {why}"));
         let eligibility = match request.check_can_decide(viewer, now) {
             Ok(()) => Eligibility {
                 can_decide: true,
                 why_not: None,
+                approve_blocked,
             },
             Err(rule) => Eligibility {
                 can_decide: false,
                 why_not: Some(capitalise(&rule.to_string())),
+                approve_blocked,
             },
         };
         Self {
@@ -212,6 +223,42 @@ pub struct ServiceUserView {
     /// When its key last signed a call, unix seconds (`null`: never).
     #[ts(type = "number | null")]
     pub last_used: Option<i64>,
+    /// Its key's emergency stop, while in force: every call it signs is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stopped: Option<StopView>,
+}
+
+/// An emergency stop in force, as every member sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StopView {
+    /// Who pulled it.
+    pub by: ActorRef,
+    /// When, unix seconds.
+    #[ts(type = "number")]
+    pub at: i64,
+    /// Why.
+    pub reason: String,
+}
+
+impl StopView {
+    /// The view of `stop`, naming its member from `org`.
+    pub fn new(org: &Org, stop: &crate::Stop) -> Self {
+        Self {
+            by: org.actor_ref(&Actor::Member(stop.by.clone())),
+            at: stop.at,
+            reason: stop.reason.clone(),
+        }
+    }
+
+    fn to_stop(&self) -> crate::Stop {
+        crate::Stop {
+            by: crate::MemberId(self.by.id.clone()),
+            at: self.at,
+            reason: self.reason.clone(),
+        }
+    }
 }
 
 /// A workflow's policy with how fragile its approvals are.
@@ -242,6 +289,10 @@ pub struct OrgView {
     pub policies: Vec<PolicyView>,
     /// The address book by key.
     pub addresses: Vec<AddressEntry>,
+    /// The withdrawal freeze, while in force: no withdrawal is submitted or completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub withdrawals_frozen: Option<StopView>,
 }
 
 impl OrgView {
@@ -271,6 +322,7 @@ impl OrgView {
                 name: s.name.clone(),
                 key: s.key.clone(),
                 last_used: last_used(&s.id),
+                stopped: org.stops.keys.get(&s.id).map(|st| StopView::new(org, st)),
             })
             .collect();
         service_users.sort_by(|a, b| a.name.cmp(&b.name));
@@ -293,6 +345,11 @@ impl OrgView {
             service_users,
             policies,
             addresses: org.addresses.values().cloned().collect(),
+            withdrawals_frozen: org
+                .stops
+                .withdrawals
+                .as_ref()
+                .map(|st| StopView::new(org, st)),
         }
     }
 
@@ -343,6 +400,17 @@ impl OrgView {
                 .iter()
                 .map(|a| (a.key.clone(), a.clone()))
                 .collect(),
+            stops: crate::Stops {
+                keys: self
+                    .service_users
+                    .iter()
+                    .filter_map(|s| {
+                        let stop = s.stopped.as_ref()?;
+                        Some((ServiceUserId(s.id.clone()), stop.to_stop()))
+                    })
+                    .collect(),
+                withdrawals: self.withdrawals_frozen.as_ref().map(StopView::to_stop),
+            },
         }
     }
 }
@@ -379,6 +447,8 @@ pub enum RefusalCause {
     Expiry,
     /// The nonce was not above the key's highest (within its window).
     Nonce,
+    /// An emergency stop was in force on the key.
+    Stopped,
 }
 
 impl RefusalCause {
@@ -389,14 +459,21 @@ impl RefusalCause {
             Self::Ip => "ip",
             Self::Expiry => "expiry",
             Self::Nonce => "nonce",
+            Self::Stopped => "stopped",
         }
     }
 
     /// Parses a wire name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Scope, Self::Ip, Self::Expiry, Self::Nonce]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [
+            Self::Scope,
+            Self::Ip,
+            Self::Expiry,
+            Self::Nonce,
+            Self::Stopped,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 

@@ -131,6 +131,11 @@ calls! {
     LockCheck(crate::params::LockCheckParams) -> countersign_org::LockCheck;
     /// What a service user's key did at the exchange API (extension).
     KeyUsage(crate::params::KeyUsageParams) -> countersign_org::view::KeyUsage;
+    /// Switches a service user's key off at once: an emergency stop (step-up; extension).
+    StopKey(crate::params::StopKeyParams) -> countersign_org::view::StopView;
+    /// Freezes every withdrawal of the Organization at once: an emergency stop (step-up;
+    /// extension).
+    FreezeWithdrawals(crate::params::FreezeWithdrawalsParams) -> countersign_org::view::StopView;
     /// Registers a device's signing key to the member (step-up).
     RegisterDevice(crate::params::RegisterDeviceParams) -> crate::answers::RegisteredDevice;
     /// Starts setting up the member's authenticator.

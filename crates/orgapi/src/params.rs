@@ -267,6 +267,50 @@ impl KeyUsageParams {
     }
 }
 
+/// `StopKey`: the service user whose key is switched off at once, why, and the member's code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopKeyParams {
+    /// The service user's id.
+    pub service_user: String,
+    /// Why, shown to every member (required, at most `countersign_org::MAX_STOP_REASON`
+    /// characters; the server checks it).
+    pub reason: String,
+    /// The member's current code.
+    pub otp: Otp,
+}
+
+impl StopKeyParams {
+    /// `otp`, then `service_user` and `reason`.
+    pub fn read(fields: &impl Fields) -> Result<Self, InvalidArgument> {
+        let otp = Otp::read(fields)?;
+        Ok(Self {
+            service_user: form::required(fields, "service_user")?,
+            reason: form::required(fields, "reason")?,
+            otp,
+        })
+    }
+}
+
+/// `FreezeWithdrawals`: why every withdrawal stops at once, and the member's code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreezeWithdrawalsParams {
+    /// Why, shown to every member (required).
+    pub reason: String,
+    /// The member's current code.
+    pub otp: Otp,
+}
+
+impl FreezeWithdrawalsParams {
+    /// `otp`, then `reason`.
+    pub fn read(fields: &impl Fields) -> Result<Self, InvalidArgument> {
+        let otp = Otp::read(fields)?;
+        Ok(Self {
+            reason: form::required(fields, "reason")?,
+            otp,
+        })
+    }
+}
+
 /// `RegisterDevice`: the device's public key and the member's code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterDeviceParams {

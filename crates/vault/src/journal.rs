@@ -75,6 +75,16 @@ pub enum JournalEvent {
         /// Who received it.
         member: String,
     },
+    /// A member pulled an emergency stop, at once and alone (lifting it is a request, journaled
+    /// as any other).
+    Stopped {
+        /// `member:<id>`.
+        by: String,
+        /// `service_user:<id>` (its key) or `withdrawals` (the Organization's freeze).
+        target: String,
+        /// Why, as they wrote it.
+        reason: String,
+    },
     /// A completed request changed the Organization (members, service users, policies, the
     /// address book) or moved funds.
     Applied {

@@ -29,6 +29,8 @@ fn contracts() {
         json!({ "kind": "create_service_user", "name": "n", "key": key(&[], false, &[]) }),
         json!({ "kind": "change_service_user_key", "service_user": "su-x", "key": key(&[], false, &[]) }),
         json!({ "kind": "remove_service_user", "service_user": "su-x" }),
+        json!({ "kind": "resume_service_user", "service_user": "su-x" }),
+        json!({ "kind": "resume_withdrawals" }),
         json!({ "kind": "change_policy", "workflow": "manage_access", "policy": null }),
         json!({ "kind": "lock_policy", "workflow": "manage_access" }),
         json!({ "kind": "add_address", "key": "k", "asset": "BTC", "method": "Bitcoin", "address": "a" }),

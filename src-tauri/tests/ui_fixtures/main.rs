@@ -20,6 +20,7 @@ mod joining;
 mod ledgers;
 mod new_request;
 mod officer;
+mod stops;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -11,4 +11,9 @@ can_decide: boolean,
 /**
  * The rule that stops them, in plain words.
  */
-why_not: string | null, };
+why_not: string | null, 
+/**
+ * An emergency stop in force that refuses approving it (rejecting stays possible), in
+ * plain words; absent when none touches it.
+ */
+approve_blocked?: string, };

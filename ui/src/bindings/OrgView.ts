@@ -3,6 +3,7 @@ import type { AddressEntry } from "./AddressEntry";
 import type { MemberView } from "./MemberView";
 import type { PolicyView } from "./PolicyView";
 import type { ServiceUserView } from "./ServiceUserView";
+import type { StopView } from "./StopView";
 
 /**
  * The Organization as its areas show it.
@@ -27,4 +28,8 @@ policies: Array<PolicyView>,
 /**
  * The address book by key.
  */
-addresses: Array<AddressEntry>, };
+addresses: Array<AddressEntry>, 
+/**
+ * The withdrawal freeze, while in force: no withdrawal is submitted or completes.
+ */
+withdrawals_frozen?: StopView, };

@@ -3,4 +3,4 @@
 /**
  * Why a key's call was refused, as the key's usage record counts it.
  */
-export type RefusalCause = "scope" | "ip" | "expiry" | "nonce";
+export type RefusalCause = "scope" | "ip" | "expiry" | "nonce" | "stopped";

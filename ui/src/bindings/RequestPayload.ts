@@ -57,7 +57,11 @@ key: ApiKeySpec, } | { "kind": "remove_service_user",
 /**
  * The service user.
  */
-service_user: string, } | { "kind": "change_policy", 
+service_user: string, } | { "kind": "resume_service_user", 
+/**
+ * The service user.
+ */
+service_user: string, } | { "kind": "resume_withdrawals" } | { "kind": "change_policy", 
 /**
  * The workflow whose policy changes.
  */

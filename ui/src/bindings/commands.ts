@@ -24,6 +24,7 @@ import type { SeriesBucket } from "./SeriesBucket";
 import type { SeriesPointView } from "./SeriesPointView";
 import type { Session } from "./Session";
 import type { Simulation } from "./Simulation";
+import type { StopView } from "./StopView";
 import type { SubmitOutcome } from "./SubmitOutcome";
 import type { TotalView } from "./TotalView";
 import type { TradesPageView } from "./TradesPageView";
@@ -70,6 +71,10 @@ export interface Commands {
   revealCreatedKey(requestId: string, otp: string): Promise<RevealedKey>;
   /** What a service user's key did at the exchange API: endpoints, refusals, addresses. */
   keyUsage(serviceUser: string): Promise<KeyUsage>;
+  /** Switches a service user's key off at once (an emergency stop, with a reason and the member's code); the stop in force. */
+  stopKey(serviceUser: string, reason: string, otp: string): Promise<StopView>;
+  /** Freezes every withdrawal at once (an emergency stop); the freeze in force. */
+  freezeWithdrawals(reason: string, otp: string): Promise<StopView>;
   /** Copies a just-revealed service-user secret (kept in Rust) to the clipboard; the seconds until it is cleared. */
   copyRevealedSecret(requestId: string): Promise<number>;
   /** Stores a just-revealed key pair in the OS keychain and forgets it; the entry's name. */
@@ -140,6 +145,8 @@ export function commands(invoke: Invoke): Commands {
     setLivingSandbox: (on: boolean) => invoke("plugin:countersign|set_living_sandbox", { on }) as Promise<boolean>,
     revealCreatedKey: (requestId: string, otp: string) => invoke("plugin:countersign|reveal_created_key", { requestId, otp }) as Promise<RevealedKey>,
     keyUsage: (serviceUser: string) => invoke("plugin:countersign|key_usage", { serviceUser }) as Promise<KeyUsage>,
+    stopKey: (serviceUser: string, reason: string, otp: string) => invoke("plugin:countersign|stop_key", { serviceUser, reason, otp }) as Promise<StopView>,
+    freezeWithdrawals: (reason: string, otp: string) => invoke("plugin:countersign|freeze_withdrawals", { reason, otp }) as Promise<StopView>,
     copyRevealedSecret: (requestId: string) => invoke("plugin:countersign|copy_revealed_secret", { requestId }) as Promise<number>,
     storeRevealedKey: (requestId: string) => invoke("plugin:countersign|store_revealed_key", { requestId }) as Promise<string>,
     forgetRevealedKey: (requestId: string) => invoke("plugin:countersign|forget_revealed_key", { requestId }) as Promise<void>,
@@ -185,6 +192,8 @@ export const COMMAND_DOORS = {
   setLivingSandbox: { name: "set_living_sandbox", refusedWhileLocked: true },
   revealCreatedKey: { name: "reveal_created_key", refusedWhileLocked: true },
   keyUsage: { name: "key_usage", refusedWhileLocked: true },
+  stopKey: { name: "stop_key", refusedWhileLocked: true },
+  freezeWithdrawals: { name: "freeze_withdrawals", refusedWhileLocked: true },
   copyRevealedSecret: { name: "copy_revealed_secret", refusedWhileLocked: true },
   storeRevealedKey: { name: "store_revealed_key", refusedWhileLocked: true },
   forgetRevealedKey: { name: "forget_revealed_key", refusedWhileLocked: false },

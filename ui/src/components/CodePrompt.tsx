@@ -13,10 +13,12 @@ interface CodePromptProps {
   onCancel: () => void;
   /** Fields shown above the code (e.g. a rejection reason); `busy` while sending. */
   extra?: (busy: boolean) => ReactNode;
+  /** Focus the code on opening (default); off when `extra` holds a required field to fill first. */
+  focusCode?: boolean;
 }
 
 /** Asks for the 6-digit step-up code, sends it, and shows a refusal in place. */
-export function CodePrompt({ title, label, submitLabel, tone = "primary", onSubmit, onCancel, extra }: CodePromptProps) {
+export function CodePrompt({ title, label, submitLabel, tone = "primary", onSubmit, onCancel, extra, focusCode = true }: CodePromptProps) {
   const [otp, setOtp] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<HostError | null>(null);
@@ -72,7 +74,7 @@ export function CodePrompt({ title, label, submitLabel, tone = "primary", onSubm
             pattern="[0-9]{6}"
             maxLength={6}
             placeholder="000000"
-            autoFocus
+            autoFocus={focusCode}
             value={otp}
             readOnly={busy}
             aria-invalid={error !== null || incomplete}

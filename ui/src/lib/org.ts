@@ -118,6 +118,8 @@ export const KIND_LABELS: Record<RequestKind, string> = {
   create_service_user: "Create a service user",
   change_service_user_key: "Change a service user's key",
   remove_service_user: "Remove a service user",
+  resume_service_user: "Switch a stopped key back on",
+  resume_withdrawals: "Lift the withdrawal freeze",
   change_policy: "Change a policy",
   lock_policy: "Lock a policy",
   add_address: "Add an address",
@@ -133,6 +135,8 @@ export const KIND_WORKFLOW: Record<RequestKind, Workflow> = {
   create_service_user: "manage_access",
   change_service_user_key: "manage_access",
   remove_service_user: "manage_access",
+  resume_service_user: "manage_access",
+  resume_withdrawals: "manage_policies",
   change_policy: "manage_policies",
   lock_policy: "manage_policies",
   add_address: "manage_addresses",
@@ -222,6 +226,23 @@ export function initiateBlocker(org: OrgView, memberId: string | undefined, work
   if (member === undefined) return "Sign in as a member of the Organization to start a request.";
   const held = (p: WorkflowPermission) => hasPermission(member.permissions, workflow, p);
   return held("initiate") || held("execute") ? null : `You hold neither Initiate nor Execute on ${WORKFLOW_LABELS[workflow]}.`;
+}
+
+/**
+ * Why `memberId` may not pull an emergency stop on a key (`"key"`: needs Approve on Manage
+ * Access) or on every withdrawal (`"withdrawals"`: Approve on Manage Access or on Initiate
+ * Withdrawal), or null when they may. Only for offering the button: the Organization decides.
+ */
+export function stopBlocker(org: OrgView, memberId: string | undefined, target: "key" | "withdrawals"): string | null {
+  const member = org.members.find((m) => m.id === memberId);
+  if (member === undefined) return "Sign in as a member of the Organization.";
+  const approves = (w: Workflow) => hasPermission(member.permissions, w, "approve");
+  if (target === "key") {
+    return approves("manage_access") ? null : "Stopping a key needs Approve on Manage Access.";
+  }
+  return approves("manage_access") || approves("initiate_withdrawal")
+    ? null
+    : "Freezing withdrawals needs Approve on Manage Access or on Initiate Withdrawal.";
 }
 
 /** Whether `value` names a request kind (a route's id, say). */

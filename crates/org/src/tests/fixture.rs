@@ -120,6 +120,7 @@ pub(crate) fn org() -> Org {
             .collect(),
         policies: [(W, Policy::requiring(2))].into_iter().collect(),
         addresses: [(cold.key.clone(), cold)].into_iter().collect(),
+        stops: Default::default(),
     }
 }
 

@@ -13,3 +13,4 @@ pub(crate) mod preview;
 mod replay;
 mod service_users;
 mod simulate;
+mod stops;

@@ -40,6 +40,8 @@ pub(crate) struct KeyRecord {
     /// The key's 2FA password, when it has one (the `otp` field must then match).
     pub otp_password: Option<String>,
     pub highest_nonce: u64,
+    /// An emergency stop is in force on the key: every call it signs is refused.
+    pub stopped: bool,
 }
 
 impl KeyRecord {
@@ -54,7 +56,7 @@ impl KeyRecord {
 
 pub(crate) fn key(conn: &Connection, api_key: &str) -> Result<Option<KeyRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT secret, owner_kind, owner_id, scopes, settings, otp_password, highest_nonce FROM api_keys WHERE api_key = ?1",
+        "SELECT secret, owner_kind, owner_id, scopes, settings, otp_password, highest_nonce, stop IS NOT NULL FROM api_keys WHERE api_key = ?1",
     )?;
     let row = stmt
         .query_row([api_key], |r| {
@@ -66,10 +68,11 @@ pub(crate) fn key(conn: &Connection, api_key: &str) -> Result<Option<KeyRecord>,
                 r.get::<_, String>(4)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, i64>(6)?,
+                r.get::<_, bool>(7)?,
             ))
         })
         .optional()?;
-    let Some((secret, kind, id, scopes, settings, otp_password, highest)) = row else {
+    let Some((secret, kind, id, scopes, settings, otp_password, highest, stopped)) = row else {
         return Ok(None);
     };
     Ok(Some(KeyRecord {
@@ -83,6 +86,7 @@ pub(crate) fn key(conn: &Connection, api_key: &str) -> Result<Option<KeyRecord>,
         },
         otp_password,
         highest_nonce: u64::try_from(highest).unwrap_or(0),
+        stopped,
     }))
 }
 

@@ -3,7 +3,7 @@
 
 use countersign_org::{
     AddressEntry, ApiKeySpec, KeySettings, Member, MemberId, Org, OrgChange, Permissions, Policy,
-    Request, ServiceUser, ServiceUserId, Workflow,
+    Request, ServiceUser, ServiceUserId, Stop, StopTarget, Workflow,
 };
 use countersign_vault::TotpSecret;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -133,7 +133,7 @@ pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
         );
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT s.id, s.name, k.scopes, k.settings FROM service_users s
+        "SELECT s.id, s.name, k.scopes, k.settings, k.stop FROM service_users s
          JOIN api_keys k ON k.owner_kind = 'service_user' AND k.owner_id = s.id WHERE s.removed = 0",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -142,10 +142,16 @@ pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
         ))
     })?;
     for row in rows {
-        let (id, name, scopes, settings) = row?;
+        let (id, name, scopes, settings, stop) = row?;
+        if let Some(stop) = stop {
+            org.stops
+                .keys
+                .insert(ServiceUserId(id.clone()), stop_from(&stop)?);
+        }
         let key = ApiKeySpec {
             scopes: serde_json::from_str(&scopes).map_err(|_| StoreError::Corrupt("key scopes"))?,
             settings: serde_json::from_str::<KeySettings>(&settings)
@@ -195,7 +201,35 @@ pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
         let e = row?;
         org.addresses.insert(e.key.clone(), e);
     }
+    let frozen: Option<String> = conn
+        .prepare_cached("SELECT withdrawals_frozen FROM org WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
+    org.stops.withdrawals = frozen.as_deref().map(stop_from).transpose()?;
     Ok(org)
+}
+
+fn stop_from(text: &str) -> Result<Stop, StoreError> {
+    serde_json::from_str(text).map_err(|_| StoreError::Corrupt("emergency stop"))
+}
+
+/// Records a stop pulled or lifted (`stop` `None`).
+pub(crate) fn set_stop(
+    tx: &Transaction<'_>,
+    target: &StopTarget,
+    stop: Option<&Stop>,
+) -> Result<(), StoreError> {
+    let stop = stop.map(json);
+    match target {
+        StopTarget::ServiceUser { service_user } => tx.execute(
+            "UPDATE api_keys SET stop = ?2 WHERE owner_kind = 'service_user' AND owner_id = ?1",
+            params![service_user.0, stop],
+        )?,
+        StopTarget::Withdrawals => tx.execute(
+            "UPDATE org SET withdrawals_frozen = ?1 WHERE id = 1",
+            params![stop],
+        )?,
+    };
+    Ok(())
 }
 
 /// Persists what a completed request changed. Returns the key of a service user it created.
@@ -290,6 +324,8 @@ pub(crate) fn persist_changes(
             OrgChange::AddressRemoved(key) => {
                 tx.execute("DELETE FROM addresses WHERE key = ?1", [key])?;
             }
+            OrgChange::Stopped { target, stop } => set_stop(tx, target, Some(stop))?,
+            OrgChange::Resumed(target) => set_stop(tx, target, None)?,
             OrgChange::Withdrawn {
                 asset, amount, fee, ..
             } => {

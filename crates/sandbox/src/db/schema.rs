@@ -126,6 +126,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
          last_at INTEGER NOT NULL,
          PRIMARY KEY (api_key, address)
      );",
+    // 8: emergency stops (`countersign_org::Stop`, JSON: who, when, why). A service user's key
+    //    stopped (every call it signs refused), and the Organization's withdrawal freeze; NULL
+    //    when not in force.
+    "ALTER TABLE api_keys ADD COLUMN stop TEXT;
+     ALTER TABLE org ADD COLUMN withdrawals_frozen TEXT;",
 ];
 
 const SCHEMA: &str = r"

@@ -160,7 +160,10 @@ fn admit(
         Ok(()) => error,
         Err(e) => crate::auth::internal(e),
     };
-    // An expired key is disabled: it no longer authenticates.
+    // A stopped key, like an expired one, is disabled: it no longer authenticates.
+    if caller.key.stopped {
+        return Err(refused(RefusalCause::Stopped, ApiError::InvalidKey));
+    }
     if settings.valid_until > 0 && now >= settings.valid_until {
         return Err(refused(RefusalCause::Expiry, ApiError::InvalidKey));
     }

@@ -46,6 +46,15 @@ pub(super) fn decide(
     request
         .check_can_decide(&rec.member, now)
         .map_err(|v| refusal(&v))?;
+    // An emergency stop in force refuses approving what it touches; rejecting stays possible.
+    if decision == Decision::Approve
+        && db::load_org(&conn)
+            .map_err(internal)?
+            .stop_in_force(&request.initiator, &request.payload)
+            .is_some()
+    {
+        return Err(ApiError::Org(OrgRefusal::Stopped));
+    }
     let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
     let kind = match decision {
         Decision::Approve => DecisionKind::Approve,

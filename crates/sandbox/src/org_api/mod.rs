@@ -6,7 +6,8 @@
 //! policy `otp` + a signature), `Approve` (`id`, `otp`, signature), `Reject` (`id`, `otp`,
 //! `reason`, signature), `Cancel` (`id`, `otp`, signature), `Reveal` (`id`, `otp`), `PolicyDiff`
 //! (`workflow`, `policy`), `LockCheck` (`workflow`, `as`), `RegisterDevice` (`device_key`, `otp`),
-//! `ExportJournal`, `VerifyCode` (`otp`).
+//! `ExportJournal`, `VerifyCode` (`otp`), and the emergency stops `StopKey` (`service_user`,
+//! `reason`, `otp`) and `FreezeWithdrawals` (`reason`, `otp`).
 //!
 //! Every decision is checked by the rules engine of `countersign-org` first, then the member's
 //! TOTP code is verified (accepted once; 5 wrong codes in a row lock decisions for 15 minutes),
@@ -15,13 +16,14 @@
 //! signature, any effect and the audit journal's records commit in one transaction. Preview and
 //! Submit run the same engine call.
 //!
-//! One module per family of calls: `views` (reads), `submissions`, `decisions` and
+//! One module per family of calls: `views` (reads), `submissions`, `decisions`, `stops` and
 //! `trust`; `stepup` checks a decision's code and device signature for all of them. This
 //! module routes each [`CallName`] to its handler and holds what the handlers share (the calling
 //! member, a request as they see it). Names, fields and answers come from `countersign-orgapi`.
 
 mod decisions;
 mod stepup;
+mod stops;
 mod submissions;
 mod trust;
 mod views;
@@ -29,6 +31,7 @@ mod views;
 pub use stepup::STATEMENT_WINDOW_SECONDS;
 
 use decisions::{cancel, decide};
+use stops::{freeze_withdrawals, stop_key};
 use submissions::{preview, reveal, submit};
 use trust::{confirm_totp, enroll_totp, export_journal, register_device, verify_code};
 use views::{get_one, key_usage, list, lock_check, me, org_view, policy_diff};
@@ -89,6 +92,10 @@ async fn org_call(
             CallName::PolicyDiff => respond::<call::PolicyDiff>(policy_diff(s, c)),
             CallName::LockCheck => respond::<call::LockCheck>(lock_check(s, c)),
             CallName::KeyUsage => respond::<call::KeyUsage>(key_usage(s, c)),
+            CallName::StopKey => respond::<call::StopKey>(stop_key(s, c)),
+            CallName::FreezeWithdrawals => {
+                respond::<call::FreezeWithdrawals>(freeze_withdrawals(s, c))
+            }
             CallName::RegisterDevice => respond::<call::RegisterDevice>(register_device(s, c)),
             CallName::EnrollTotp => respond::<call::EnrollTotp>(enroll_totp(s, c)),
             CallName::ConfirmTotp => respond::<call::ConfirmTotp>(confirm_totp(s, c)),

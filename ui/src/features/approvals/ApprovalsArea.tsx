@@ -1,6 +1,7 @@
 import type { RequestView } from "../../bindings/RequestView";
 import { useOrg, useSession } from "../../lib/contexts";
-import { initiateBlocker } from "../../lib/org";
+import { initiateBlocker, stopBlocker } from "../../lib/org";
+import { EmergencyStop } from "../stops/EmergencyStop";
 import type { Polled } from "../../lib/usePolled";
 import { RequestBrowser } from "./RequestBrowser";
 
@@ -20,7 +21,12 @@ export function ApprovalsArea({ pending, selectedId, onSelect, onDecided, onNewW
   const session = useSession();
   // Offered only to a member who may start one; the reason otherwise (while the Organization
   // loads, it waits).
-  const blocked = org === undefined ? "Loading the Organization…" : initiateBlocker(org, session?.member.id, "initiate_withdrawal");
+  const blocked =
+    org === undefined
+      ? "Loading the Organization…"
+      : org.withdrawals_frozen !== undefined
+        ? "Withdrawals are frozen: lifting the freeze is a Manage Policies request."
+        : initiateBlocker(org, session?.member.id, "initiate_withdrawal");
   const needsMe = rows?.filter((r) => r.viewer.can_decide).length ?? 0;
   return (
     <RequestBrowser
@@ -48,6 +54,9 @@ export function ApprovalsArea({ pending, selectedId, onSelect, onDecided, onNewW
             New withdrawal…
           </button>
           {blocked !== null && org !== undefined && <span className="hint">{blocked}</span>}
+          {org !== undefined && org.withdrawals_frozen === undefined && (
+            <EmergencyStop on={{ kind: "withdrawals" }} blocked={stopBlocker(org, session?.member.id, "withdrawals")} onStopped={onDecided} />
+          )}
         </>
       }
       caption={

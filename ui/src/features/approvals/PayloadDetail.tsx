@@ -79,6 +79,7 @@ export function PayloadFacts({ payload }: { payload: RequestPayload }) {
       return <Fact label="Service user">{payload.name}</Fact>;
     case "change_service_user_key":
     case "remove_service_user":
+    case "resume_service_user":
       return (
         <Fact label="Service user">
           <Named name={findServiceUser(org, payload.service_user)?.name} id={payload.service_user} />
@@ -87,6 +88,8 @@ export function PayloadFacts({ payload }: { payload: RequestPayload }) {
     case "change_policy":
     case "lock_policy":
       return <Fact label="Policy of">{WORKFLOW_LABELS[payload.workflow]}</Fact>;
+    case "resume_withdrawals":
+      return <Fact label="Lifts">The withdrawal freeze</Fact>;
     case "add_address":
       return (
         <>

@@ -120,6 +120,8 @@ export function RequestBrowser(props: RequestBrowserProps) {
           // Only what the member may decide: their own request, one they decided, one outside
           // their permissions opens no prompt (the detail says why).
           if (selected?.status !== "pending" || !selected.viewer.can_decide) return;
+          // An emergency stop refuses approving (the detail says which); rejecting stays open.
+          if (event.key === "a" && selected.viewer.approve_blocked !== undefined) return;
           setPrompt({ requestId: selected.id, action: event.key === "a" ? "approve" : "reject" });
           break;
         case "/":

@@ -115,13 +115,20 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
               ? `You may approve or reject this request; ${missing > 0 ? `${plural(missing, "more approval")} needed.` : "it is ready to complete."}`
               : (viewer.why_not ?? "You cannot decide on this request.")}
           </p>
+          {viewer.approve_blocked !== undefined && (
+            <p id={`${eligibilityId}-stop`} className="eligibility stop-callout" data-testid="approve-blocked">
+              {viewer.approve_blocked}. It may still be rejected.
+            </p>
+          )}
           <div className="actions">
             <button
               type="button"
               className="primary"
               data-testid="approve"
-              disabled={!viewer.can_decide}
-              aria-describedby={viewer.can_decide ? undefined : eligibilityId}
+              disabled={!viewer.can_decide || viewer.approve_blocked !== undefined}
+              aria-describedby={
+                !viewer.can_decide ? eligibilityId : viewer.approve_blocked !== undefined ? `${eligibilityId}-stop` : undefined
+              }
               aria-keyshortcuts="a"
               aria-expanded={prompt === "approve"}
               onClick={() => onPrompt("approve")}

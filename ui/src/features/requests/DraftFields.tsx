@@ -154,7 +154,10 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
         </>
       );
     case "remove_service_user":
+    case "resume_service_user":
       return serviceUserSelect;
+    case "resume_withdrawals":
+      return <p className="muted">Withdrawals may be submitted and completed again, under their policy.</p>;
     case "change_policy": {
       const current = policyOf(org.policies, draft.workflow);
       const proposed = buildPayload(draft, org).payload;

@@ -36,12 +36,12 @@ describe("New request", () => {
     expect(window.location.hash).toBe("#/new-request/withdrawal");
   });
 
-  it("opens from the Requests area and offers all twelve kinds, by workflow", async () => {
+  it("opens from the Requests area and offers all fourteen kinds, by workflow", async () => {
     const { user } = renderApp();
     const form = await openForm(user);
     expect(form).toHaveTextContent("New request as Ben Ruiz");
     const kind = within(form).getByTestId("new-request-kind");
-    expect(within(kind).getAllByRole("option")).toHaveLength(12);
+    expect(within(kind).getAllByRole("option")).toHaveLength(14);
     expect(within(kind).getAllByRole("group").map((g) => g.getAttribute("label"))).toEqual([
       "Manage Access",
       "Manage Policies",

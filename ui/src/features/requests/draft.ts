@@ -105,6 +105,10 @@ export function initialDraft(kind: RequestKind, org: OrgView): Draft {
       const first = org.service_users[0];
       return first ? withServiceUser(draft, org, first.id) : draft;
     }
+    case "resume_service_user": {
+      const stopped = org.service_users.find((s) => s.stopped !== undefined) ?? org.service_users[0];
+      return stopped ? withServiceUser(draft, org, stopped.id) : draft;
+    }
     case "change_policy":
       return withWorkflow(draft, org, "initiate_withdrawal");
     case "lock_policy": {
@@ -160,6 +164,11 @@ export function buildPayload(draft: Draft, org: OrgView): Built {
     case "remove_service_user":
       if (draft.serviceUserId === "") return problem("Choose a service user.");
       return { payload: { kind: "remove_service_user", service_user: draft.serviceUserId } };
+    case "resume_service_user":
+      if (draft.serviceUserId === "") return problem("Choose a service user.");
+      return { payload: { kind: "resume_service_user", service_user: draft.serviceUserId } };
+    case "resume_withdrawals":
+      return { payload: { kind: "resume_withdrawals" } };
     case "change_policy": {
       if (draft.removePolicy) return { payload: { kind: "change_policy", workflow: draft.workflow, policy: null } };
       const required = draft.requiredText.trim();

@@ -11,6 +11,7 @@ import { RequestActions } from "../../components/RequestActions";
 import { BotWithdrawalPreview } from "./BotWithdrawalPreview";
 import { KeyChangePanel } from "./KeyChangePanel";
 import { UsagePanel } from "./UsagePanel";
+import { EmergencyStop, StopWords } from "../stops/EmergencyStop";
 
 interface ServiceUserDetailProps {
   user: ServiceUserView;
@@ -20,6 +21,8 @@ interface ServiceUserDetailProps {
   now: number;
   /** Why the member may not start a Manage Access request, if so: changes are not offered. */
   blocked: string | null;
+  /** Why the member may not stop this key at once, if so. */
+  stopBlocked: string | null;
   onSubmitted: () => void;
   onOpenRequest: (id: string) => void;
 }
@@ -30,7 +33,7 @@ export function withdrawBadgeText(policies: readonly PolicyView[]): string {
   return policy === null ? "Immediate: no policy" : `Governed by policy: ${withdrawalGovernance(policy)}`;
 }
 
-export function ServiceUserDetail({ user, policies, addresses, now, blocked, onSubmitted, onOpenRequest }: ServiceUserDetailProps) {
+export function ServiceUserDetail({ user, policies, addresses, now, blocked, stopBlocked, onSubmitted, onOpenRequest }: ServiceUserDetailProps) {
   const withdrawalPolicy = policyOf(policies, "initiate_withdrawal");
   const withdraws = user.key.scopes.includes("funds_withdraw");
   return (
@@ -51,6 +54,34 @@ export function ServiceUserDetail({ user, policies, addresses, now, blocked, onS
           )}
         </span>
       </p>
+      {user.stopped !== undefined ? (
+        <section className="stop-callout" data-testid="key-stopped">
+          <p>
+            <span className="badge badge-stop">Key stopped</span> <StopWords stop={user.stopped} verb="Stopped" />. Every call
+            it signs is refused, and its pending withdrawals cannot be approved.
+          </p>
+          <ChangePanel
+            testId="resume-key"
+            openLabel="Switch the key back on…"
+            title={`Switch ${user.name}'s key back on`}
+            blocked={blocked}
+            hint="a Manage Access request, under its policy"
+            bare
+          >
+            <p className="muted">Its scopes and settings stay as they are; change them first if the key was exposed.</p>
+            <RequestActions
+              payload={{ kind: "resume_service_user", service_user: user.id }}
+              testPrefix="resume-key"
+              previewTitle="Preview of the Manage Access request"
+              submitLabel="Submit for approval"
+              onSubmitted={onSubmitted}
+              onOpenRequest={onOpenRequest}
+            />
+          </ChangePanel>
+        </section>
+      ) : (
+        <EmergencyStop on={{ kind: "key", serviceUser: user.id, name: user.name }} blocked={stopBlocked} onStopped={onSubmitted} />
+      )}
       <p className={withdraws ? "callout callout-governed" : "callout"}>
         {withdraws
           ? withdrawalPolicy === null

@@ -7,7 +7,7 @@ import { Offer } from "../../components/ChangePanel";
 import { EntityBrowser } from "../../components/EntityBrowser";
 import { WithOrg } from "../org/OrgState";
 import { useSession } from "../../lib/contexts";
-import { initiateBlocker } from "../../lib/org";
+import { initiateBlocker, stopBlocker } from "../../lib/org";
 import { NewServiceUserPanel } from "./NewServiceUserPanel";
 import { ServiceUserDetail, withdrawBadgeText } from "./ServiceUserDetail";
 
@@ -90,6 +90,7 @@ function ServiceUsers({
               addresses={org.addresses}
               now={now}
               blocked={blocked}
+              stopBlocked={stopBlocker(org, session?.member.id, "key")}
               onSubmitted={onSubmitted}
               onOpenRequest={onOpenRequest}
             />
@@ -112,6 +113,11 @@ function ServiceUserRow({ user, now }: { user: ServiceUserView; now: number }) {
         {withdraws && (
           <span className="badge badge-governed" title="This key holds Withdraw">
             withdraw
+          </span>
+        )}
+        {user.stopped !== undefined && (
+          <span className="badge badge-stop" title="An emergency stop is in force on this key">
+            stopped
           </span>
         )}
       </span>

@@ -1,3 +1,4 @@
+import type { RefusalCause } from "../../bindings/RefusalCause";
 import { useEffect, useState } from "react";
 import type { KeyUsage } from "../../bindings/KeyUsage";
 import type { ServiceUserView } from "../../bindings/ServiceUserView";
@@ -14,7 +15,8 @@ const CAUSE_WORDS = {
   ip: "came from outside the IP allow-list",
   expiry: "came after the key expired",
   nonce: "carried a nonce too low",
-} as const;
+  stopped: "came while the key was stopped",
+} as const satisfies Record<RefusalCause, string>;
 
 interface UsagePanelProps {
   user: ServiceUserView;

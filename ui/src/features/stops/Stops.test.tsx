@@ -1,0 +1,78 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import stopsRecording from "../../fixtures/stops.json";
+import { codeOf, renderOn, replay, signInAs } from "../../test/replay";
+import type { Recording } from "../../test/replayHost";
+
+const stops = stopsRecording as Recording;
+
+async function openServiceUser(user: ReturnType<typeof renderOn>["user"], name: string): Promise<HTMLElement> {
+  await user.click(await screen.findByTestId("nav-service-users"));
+  const row = await waitFor(() => {
+    const found = screen.getAllByTestId("service-user-row").find((r) => r.dataset.name === name);
+    if (!found) throw new Error(`no service user ${name}`);
+    return found;
+  });
+  await user.click(row);
+  return screen.getByRole("article", { name: `Service user ${name}` });
+}
+
+describe("Emergency stops", () => {
+  it("lets an administrator stop a key at once, with a reason, and shows the stop to everyone", async () => {
+    const { user } = renderOn(replay(stops, { state: "eve" }));
+    const detail = await openServiceUser(user, "rebalancer-bot");
+    expect(screen.queryByTestId("stop-banner")).not.toBeInTheDocument();
+    await user.click(within(detail).getByTestId("stop-key-open"));
+    const prompt = within(detail).getByTestId("stop-key");
+    const code = await codeOf("Eve Santos");
+    // No reason: refused in place, nothing sent.
+    await user.type(within(prompt).getByTestId("otp-input"), `${code}{Enter}`);
+    expect(await within(prompt).findByRole("alert")).toHaveTextContent("Say why: every member reads it.");
+    await user.type(within(prompt).getByTestId("stop-key-reason"), "secret seen in a CI log");
+    await user.type(within(prompt).getByTestId("otp-input"), `${code}{Enter}`);
+
+    const banner = await screen.findByTestId("stop-banner-key");
+    expect(banner).toHaveTextContent("Key stopped rebalancer-bot: stopped by Eve Santos");
+    expect(banner).toHaveTextContent("“secret seen in a CI log”");
+    const stopped = await within(screen.getByRole("article", { name: "Service user rebalancer-bot" })).findByTestId("key-stopped");
+    expect(stopped).toHaveTextContent("Every call it signs is refused");
+    expect(within(stopped).getByTestId("resume-key-open")).toBeEnabled();
+    const row = screen.getAllByTestId("service-user-row").find((r) => r.dataset.name === "rebalancer-bot");
+    expect(row).toHaveTextContent("stopped");
+  });
+
+  it("offers the key stop only to Approve on Manage Access, and the freeze to a treasury officer", async () => {
+    const { user } = renderOn(replay(stops, { state: "eve-stopped" }));
+    await signInAs(user, "Ben Ruiz");
+    const detail = await openServiceUser(user, "payout-bot");
+    const stop = within(detail).getByTestId("stop-key-open");
+    expect(stop).toBeDisabled();
+    expect(detail).toHaveTextContent("Stopping a key needs Approve on Manage Access.");
+
+    await user.click(screen.getByTestId("nav-approvals"));
+    await user.click(await screen.findByTestId("freeze-withdrawals-open"));
+    const prompt = screen.getByTestId("freeze-withdrawals");
+    await user.type(within(prompt).getByTestId("freeze-withdrawals-reason"), "address book tampering suspected");
+    await user.type(within(prompt).getByTestId("otp-input"), `${await codeOf("Ben Ruiz")}{Enter}`);
+    const frozen = await screen.findByTestId("stop-banner-freeze");
+    expect(frozen).toHaveTextContent("Withdrawals frozen Frozen by Ben Ruiz");
+    expect(frozen).toHaveTextContent("“address book tampering suspected”");
+    await waitFor(() => expect(screen.queryByTestId("freeze-withdrawals-open")).not.toBeInTheDocument());
+    expect(screen.getByTestId("new-withdrawal-open")).toBeDisabled();
+  });
+
+  it("refuses approving what a stop touches, beside the button, and still offers rejecting", async () => {
+    const { user } = renderOn(replay(stops, { state: "ben-frozen" }));
+    await signInAs(user, "Ada Okafor");
+    await user.click(screen.getByTestId("nav-approvals"));
+    const rows = await screen.findAllByTestId("request-row");
+    await user.click(rows[0] as HTMLElement);
+    const blocked = await screen.findByTestId("approve-blocked");
+    expect(blocked).toHaveTextContent("Approving is refused while withdrawals are frozen (by Ben Ruiz: address book tampering suspected)");
+    expect(screen.getByTestId("approve")).toBeDisabled();
+    expect(screen.getByTestId("reject")).toBeEnabled();
+    // The keyboard shortcut opens no approval either.
+    await user.keyboard("a");
+    expect(screen.queryByTestId("otp-input")).not.toBeInTheDocument();
+  });
+});
