@@ -65,9 +65,10 @@ commands! {
     /// their code); the core keeps it for copying or storing.
     org fn reveal_created_key(request_id: String, otp: String) -> RevealedKey =
         |org| requests::reveal(&org, &request_id, &otp).await;
-    /// What a service user's key did at the exchange API: endpoints, refusals, addresses.
-    org fn key_usage(service_user: String) -> KeyUsage =
-        |org| keys::usage(&org, &service_user).await;
+    /// What a service user's key did at the exchange API (endpoints, refusals, addresses), and
+    /// the least-privilege advice drawn from it.
+    org fn key_review(service_user: String) -> KeyReview =
+        |org| keys::review(&org, &service_user).await;
     /// Switches a service user's key off at once (an emergency stop, with a reason and the
     /// member's code); the stop in force.
     org fn stop_key(service_user: String, reason: String, otp: String) -> StopView =

@@ -12,7 +12,7 @@
 //! `countersign:default`.
 
 use countersign_app::ipc::{
-    DemoMember, DeviceStatus, Enrollment, RequestFilter, Session, SubmitOutcome,
+    DemoMember, DeviceStatus, Enrollment, KeyReview, RequestFilter, Session, SubmitOutcome,
 };
 use countersign_app::ledgers::{
     ExportView, ImportSummary, IntegrityView, LedgerFacets, LedgerFilter, PageView, RowRefView,
@@ -21,7 +21,7 @@ use countersign_app::ledgers::{
 use countersign_app::{
     AppCore, CommandError, approvals, keys, orgs, policies, requests, sandbox, stops, trust,
 };
-use countersign_org::view::{KeyUsage, OrgView, RequestView, RevealedKey, StopView};
+use countersign_org::view::{OrgView, RequestView, RevealedKey, StopView};
 use countersign_org::{Policy, PolicyDiff, Preview, Replay, RequestPayload, Simulation, Workflow};
 use tauri::{AppHandle, Runtime, State};
 

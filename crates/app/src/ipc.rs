@@ -93,6 +93,17 @@ pub struct DeviceStatus {
     pub registered: bool,
 }
 
+/// A service user's key as its least-privilege review shows it: what it did at the exchange API,
+/// and the advice drawn from that (`null`: nothing to tighten, or never used).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct KeyReview {
+    /// Endpoints called, refusals by cause, addresses, each scope's last use.
+    pub usage: countersign_org::view::KeyUsage,
+    /// What it could lose without losing anything it used.
+    pub advice: Option<countersign_org::KeyAdvice>,
+}
+
 /// What a submission did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -118,13 +118,29 @@ pub fn forget_revealed_key(core: &AppCore, request_id: &str) -> Result<(), Comma
     Ok(())
 }
 
-/// What service user `service_user`'s key did at the exchange API: endpoints called, refusals
-/// by cause, addresses called from (the org API's `KeyUsage`, an extension).
-pub async fn usage(
+/// What service user `service_user`'s key did at the exchange API (the org API's `KeyUsage`,
+/// an extension), and the least-privilege advice drawn from it now
+/// ([`countersign_org::advise`]): the scopes unused for 30 days, an open IP list narrowed to the
+/// addresses seen.
+pub async fn review(
     org: &OrgAccess<'_>,
     service_user: &str,
-) -> Result<countersign_org::view::KeyUsage, CommandError> {
-    Ok(org.client().key_usage(service_user).await?)
+) -> Result<crate::ipc::KeyReview, CommandError> {
+    let client = org.client();
+    let (usage, view) = tokio::try_join!(client.key_usage(service_user), client.org())?;
+    let key = view
+        .service_users
+        .iter()
+        .find(|s| s.id == service_user)
+        .map(|s| s.key.clone())
+        .ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::NotFound,
+                format!("no service user {service_user}"),
+            )
+        })?;
+    let advice = countersign_org::advise(&key, &usage, (org.env().clock)() / 1000);
+    Ok(crate::ipc::KeyReview { usage, advice })
 }
 
 pub use countersign_client::RateTier;

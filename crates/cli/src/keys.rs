@@ -2,7 +2,8 @@
 //! nothing ([`countersign_app::keys::probe`]), and whether they are enough for a purpose.
 //! `countersign keys diff`: what replacing a service user's key would loosen or tighten, from
 //! the engine's preview. `countersign keys usage`: what a service user's key did at the
-//! exchange API, from the org API's record.
+//! exchange API, from the org API's record; `countersign keys advise`: the least-privilege
+//! change that record suggests ([`countersign_org::advise`]), previewed, and submitted on ask.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,7 +47,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A least-privilege advice from the key's use: the scopes not used in 30 days removed, an
+    /// open IP allow-list narrowed to the addresses it was called from. Shows the Manage Access
+    /// request that carries it out, its change lines and what the rules would do; `--submit`
+    /// submits it.
+    ///
+    /// Exit code: 0 with an advice (submitted or not), 5 when there is nothing to tighten.
+    Advise {
+        /// The org API base URL (default: the configured remote).
+        #[arg(long, env = "COUNTERSIGN_BASE_URL")]
+        base_url: Option<String>,
+        /// Service user id.
+        #[arg(long)]
+        service_user: String,
+        /// Submit the change request.
+        #[arg(long)]
+        submit: bool,
+        /// Print JSON: the usage, the advice and the preview.
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+/// Exit code of `keys advise` when there is nothing to tighten.
+const EXIT_NO_ADVICE: u8 = 5;
 
 /// The service user and the key it would have.
 #[derive(Debug, clap::Args)]
@@ -139,7 +163,80 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             service_user,
             json,
         } => usage(base_url, &service_user, json).await,
+        Command::Advise {
+            base_url,
+            service_user,
+            submit,
+            json,
+        } => advise(base_url, &service_user, submit, json).await,
     }
+}
+
+/// A unix time as `2026-12-07 11:45 UTC`.
+fn when(t: i64) -> String {
+    countersign_kraken::Timestamp::from_unix_seconds(t).map_or_else(
+        |_| t.to_string(),
+        |ts| ts.utc().format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+async fn advise(
+    base_url: Option<String>,
+    service_user: &str,
+    submit: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use countersign_app::requests;
+    let core = crate::session::connect(base_url).await?;
+    let org = core.org().await?;
+    let review = keys::review(&org, service_user).await?;
+    let Some(advice) = &review.advice else {
+        if json {
+            println!("{}", serde_json::to_string_pretty(&review)?);
+        } else if review.usage.scopes.iter().all(|s| s.last_at.is_none()) {
+            println!(
+                "{service_user}'s key has not been used: nothing says which scope it needs. If the bot is no longer needed, remove it."
+            );
+        } else {
+            println!(
+                "Nothing to tighten: every scope of {service_user}'s key was used in the last 30 days."
+            );
+        }
+        return Ok(ExitCode::from(EXIT_NO_ADVICE));
+    };
+    let payload = advice.payload(service_user);
+    let preview = requests::preview(&org, &payload, false, None).await?;
+    let submitted = if submit {
+        Some(
+            requests::submit(&org, &payload, false, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.explained()))?,
+        )
+    } else {
+        None
+    };
+    if json {
+        let out = serde_json::json!({
+            "usage": review.usage,
+            "advice": advice,
+            "preview": preview,
+            "request": submitted.as_ref().map(|s| &s.request),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Least privilege: {}.", advice.summary(when));
+    print!("{}", crate::requests::render_preview(&preview));
+    match submitted {
+        Some(s) => println!(
+            "{}: {} — {}",
+            s.request.id,
+            s.request.status.as_str(),
+            s.request.summary
+        ),
+        None => println!("Nothing submitted: run again with --submit to ask for it."),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn usage(
@@ -149,17 +246,11 @@ async fn usage(
 ) -> anyhow::Result<ExitCode> {
     let core = crate::session::connect(base_url).await?;
     let org = core.org().await?;
-    let used = keys::usage(&org, service_user).await?;
+    let used = keys::review(&org, service_user).await?.usage;
     if json {
         println!("{}", serde_json::to_string_pretty(&used)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let when = |t: i64| {
-        countersign_kraken::Timestamp::from_unix_seconds(t).map_or_else(
-            |_| t.to_string(),
-            |ts| ts.utc().format("%Y-%m-%d %H:%M UTC").to_string(),
-        )
-    };
     if used.endpoints.is_empty() && used.refusals.is_empty() {
         println!("{service_user}'s key has not been used.");
     }

@@ -629,3 +629,119 @@ fn policy_replay_counts_the_history_under_a_draft() {
         "{text}"
     );
 }
+
+#[test]
+fn org_stops_a_key_and_freezes_withdrawals_and_a_request_lifts_each() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_server, creds) = serve(dir.path());
+    let ok = |out: &Output| {
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Ben may not stop a key; nothing changes.
+    let out = run_as(
+        &creds,
+        "Ben Ruiz",
+        "org",
+        &[
+            "stop-key",
+            "su-rebalancer",
+            "--reason",
+            "odd calls",
+            "--otp",
+            &code(&creds, "Ben Ruiz"),
+        ],
+    );
+    assert!(!out.status.success());
+    let said = ok(&run_as(
+        &creds,
+        "Eve Santos",
+        "org",
+        &[
+            "stop-key",
+            "su-rebalancer",
+            "--reason",
+            "secret seen in a CI log",
+            "--otp",
+            &code(&creds, "Eve Santos"),
+        ],
+    ));
+    assert!(
+        said.starts_with("su-rebalancer's key is stopped by Eve Santos at ")
+            && said.trim_end().ends_with(": secret seen in a CI log"),
+        "{said}"
+    );
+    // Ben may freeze withdrawals: he approves them.
+    ok(&run_as(
+        &creds,
+        "Ben Ruiz",
+        "org",
+        &[
+            "freeze-withdrawals",
+            "--reason",
+            "tampering suspected",
+            "--otp",
+            &code(&creds, "Ben Ruiz"),
+        ],
+    ));
+    let shown = ok(&run_as(&creds, "Dev Malik", "org", &["show"]));
+    assert!(
+        shown.contains("WITHDRAWALS FROZEN by Ben Ruiz at "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("    KEY STOPPED by Eve Santos at "),
+        "{shown}"
+    );
+
+    // Lifting each is a request, previewed as a loosening, and approved under the policy.
+    let out = run_as(
+        &creds,
+        "Eve Santos",
+        "requests",
+        &[
+            "new",
+            "resume-key",
+            "--service-user",
+            "su-rebalancer",
+            "--preview",
+        ],
+    );
+    let previewed = ok(&out);
+    assert!(
+        previewed.contains("rebalancer-bot's API key works again"),
+        "{previewed}"
+    );
+    // Eve asks for each; Ada registers this device and approves the key's (a code is accepted
+    // once: registering spends this step's, approving takes the next).
+    let submit = |args: &[&str]| -> serde_json::Value {
+        let args = [&["new"][..], args, &["--json"][..]].concat();
+        serde_json::from_str(&ok(&run_as(&creds, "Eve Santos", "requests", &args))).expect("json")
+    };
+    let key = submit(&["resume-key", "--service-user", "su-rebalancer"]);
+    assert_eq!(key["request"]["status"], "pending");
+    let freeze = submit(&["resume-withdrawals"]);
+    assert_eq!(freeze["request"]["status"], "pending");
+    assert_eq!(freeze["request"]["workflow"], "manage_policies");
+    ok(&run_as(
+        &creds,
+        "Ada Okafor",
+        "device",
+        &["register", "--otp", &code(&creds, "Ada Okafor")],
+    ));
+    let id = key["request"]["id"].as_str().expect("id");
+    let otp = code_in(&creds, "Ada Okafor", 30);
+    ok(&as_member(
+        &creds,
+        "Ada Okafor",
+        &["approve", id, "--otp", &otp],
+    ));
+    let shown = ok(&run_as(&creds, "Dev Malik", "org", &["show"]));
+    assert!(!shown.contains("KEY STOPPED"), "{shown}");
+    assert!(shown.contains("WITHDRAWALS FROZEN"), "{shown}");
+}

@@ -165,3 +165,76 @@ fn as_needs_a_credentials_file_and_an_unknown_key_is_named() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `countersign keys ARGS…` as a member of the demo credentials file (by id).
+fn keys_as(creds: &std::path::Path, member: &str, args: &[&str]) -> Output {
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(creds).expect("creds")).expect("json");
+    let m = file["members"]
+        .as_array()
+        .and_then(|ms| ms.iter().find(|m| m["id"] == member))
+        .expect("member");
+    Command::new(BIN)
+        .arg("keys")
+        .args(args)
+        .env(
+            "COUNTERSIGN_BASE_URL",
+            file["base_url"].as_str().expect("url"),
+        )
+        .env("COUNTERSIGN_API_KEY", m["api_key"].as_str().expect("key"))
+        .env(
+            "COUNTERSIGN_API_SECRET",
+            m["api_secret"].as_str().expect("secret"),
+        )
+        .output()
+        .expect("run countersign")
+}
+
+#[test]
+fn advise_narrows_an_open_key_to_where_it_was_used_and_submits_on_ask() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_server, creds) = serve(dir.path());
+    let advise = ["advise", "--service-user", "su-payouts"];
+
+    // Never used: nothing says which scope it needs.
+    let out = keys_as(&creds, "m-eve", &advise);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("has not been used"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // The bot reads its balance from this machine.
+    probe(dir.path(), &creds, "su-payouts", &[]);
+    let out = keys_as(&creds, "m-eve", &advise);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("narrow the IP list to 127.0.0.1 (the addresses seen)"),
+        "{text}"
+    );
+    assert!(text.contains("IP allow-list narrowed"), "{text}");
+    assert!(text.contains("Nothing submitted"), "{text}");
+
+    let out = keys_as(
+        &creds,
+        "m-eve",
+        &[&advise[..], &["--submit", "--json"]].concat(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["request"]["status"], "pending", "{v}");
+    assert_eq!(
+        v["request"]["payload"]["key"]["settings"]["ip_allowlist"][0],
+        "127.0.0.1"
+    );
+}

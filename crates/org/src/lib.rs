@@ -21,6 +21,7 @@
 //!   withdrawal, at once ([`Stop`], [`StopTarget`]); lifting it is a request under the policy.
 //! - [`DecisionStatement`]: what a member signs when deciding (request id, content hash,
 //!   decision, member, time), reduced to one digest.
+//! - [`advise`]: a least-privilege advice from a key's usage record ([`KeyAdvice`]).
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
 //!
 //! # Layers
@@ -32,9 +33,10 @@
 //! Organization and what completed requests do to it), and above both `emergency` (the stops'
 //! rules), `change` (the change diff), `policy_change`, `preview` (the decision procedure) and
 //! `statement`; `view` (what the org API shows) on top, and `replay` (over requests and their
-//! views) above it.
+//! views) above it, beside `advice` (a least-privilege advice from a key's usage record).
 
 mod actor;
+mod advice;
 mod change;
 mod emergency;
 mod org;
@@ -53,6 +55,7 @@ mod tests;
 pub mod view;
 
 pub use actor::{Actor, Member, MemberId, ServiceUser, ServiceUserId};
+pub use advice::{DroppedScope, KeyAdvice, UNUSED_AFTER_SECONDS, advise};
 pub use change::{ChangeLine, key_diff};
 pub use org::{AddressEntry, Org, OrgChange, PayloadError};
 pub use permission::{

@@ -295,7 +295,7 @@ fn admin() {
         )
         .expect("preview");
         // payout-bot's key's record: not used since the sandbox started.
-        s.query("key_usage", json!({ "serviceUser": "su-payouts" }))
+        s.query("key_review", json!({ "serviceUser": "su-payouts" }))
             .expect("usage");
         // What payout-bot's withdrawal of 2 BTC to cold-storage-1 would go through.
         let bot_withdrawal = json!({

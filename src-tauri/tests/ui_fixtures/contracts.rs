@@ -93,6 +93,7 @@ fn contracts() {
         "scopes": scopes,
         "workflows": workflows,
         "kinds": kinds,
+        "unused_after_seconds": countersign_org::UNUSED_AFTER_SECONDS,
         "allowlist": allowlist,
         "dates": dates,
     });

@@ -14,7 +14,7 @@ fn stops() {
     let mut s = rec.session();
     s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
         .expect("Eve");
-    s.query("key_usage", json!({ "serviceUser": "su-rebalancer" }))
+    s.query("key_review", json!({ "serviceUser": "su-rebalancer" }))
         .expect("usage");
     let code = s.code_of("m-eve");
     let stopped = s
@@ -25,7 +25,7 @@ fn stops() {
         )
         .expect("stopped");
     assert_eq!(stopped["by"]["name"], "Eve Santos");
-    s.query("key_usage", json!({ "serviceUser": "su-rebalancer" }))
+    s.query("key_review", json!({ "serviceUser": "su-rebalancer" }))
         .expect("usage");
     s.act("switch_member", json!({ "memberId": "m-ben" }), "ben")
         .expect("Ben");

@@ -6,7 +6,7 @@ import type { Enrollment } from "./Enrollment";
 import type { ExportView } from "./ExportView";
 import type { ImportSummary } from "./ImportSummary";
 import type { IntegrityView } from "./IntegrityView";
-import type { KeyUsage } from "./KeyUsage";
+import type { KeyReview } from "./KeyReview";
 import type { LedgerFacets } from "./LedgerFacets";
 import type { LedgerFilter } from "./LedgerFilter";
 import type { OrgView } from "./OrgView";
@@ -69,8 +69,8 @@ export interface Commands {
   setLivingSandbox(on: boolean): Promise<boolean>;
   /** Reveals, once, the key of a service user the member's request created (stepped up with their code); the core keeps it for copying or storing. */
   revealCreatedKey(requestId: string, otp: string): Promise<RevealedKey>;
-  /** What a service user's key did at the exchange API: endpoints, refusals, addresses. */
-  keyUsage(serviceUser: string): Promise<KeyUsage>;
+  /** What a service user's key did at the exchange API (endpoints, refusals, addresses), and the least-privilege advice drawn from it. */
+  keyReview(serviceUser: string): Promise<KeyReview>;
   /** Switches a service user's key off at once (an emergency stop, with a reason and the member's code); the stop in force. */
   stopKey(serviceUser: string, reason: string, otp: string): Promise<StopView>;
   /** Freezes every withdrawal at once (an emergency stop); the freeze in force. */
@@ -144,7 +144,7 @@ export function commands(invoke: Invoke): Commands {
     livingSandbox: () => invoke("plugin:countersign|living_sandbox", {  }) as Promise<boolean>,
     setLivingSandbox: (on: boolean) => invoke("plugin:countersign|set_living_sandbox", { on }) as Promise<boolean>,
     revealCreatedKey: (requestId: string, otp: string) => invoke("plugin:countersign|reveal_created_key", { requestId, otp }) as Promise<RevealedKey>,
-    keyUsage: (serviceUser: string) => invoke("plugin:countersign|key_usage", { serviceUser }) as Promise<KeyUsage>,
+    keyReview: (serviceUser: string) => invoke("plugin:countersign|key_review", { serviceUser }) as Promise<KeyReview>,
     stopKey: (serviceUser: string, reason: string, otp: string) => invoke("plugin:countersign|stop_key", { serviceUser, reason, otp }) as Promise<StopView>,
     freezeWithdrawals: (reason: string, otp: string) => invoke("plugin:countersign|freeze_withdrawals", { reason, otp }) as Promise<StopView>,
     copyRevealedSecret: (requestId: string) => invoke("plugin:countersign|copy_revealed_secret", { requestId }) as Promise<number>,
@@ -191,7 +191,7 @@ export const COMMAND_DOORS = {
   livingSandbox: { name: "living_sandbox", refusedWhileLocked: true },
   setLivingSandbox: { name: "set_living_sandbox", refusedWhileLocked: true },
   revealCreatedKey: { name: "reveal_created_key", refusedWhileLocked: true },
-  keyUsage: { name: "key_usage", refusedWhileLocked: true },
+  keyReview: { name: "key_review", refusedWhileLocked: true },
   stopKey: { name: "stop_key", refusedWhileLocked: true },
   freezeWithdrawals: { name: "freeze_withdrawals", refusedWhileLocked: true },
   copyRevealedSecret: { name: "copy_revealed_secret", refusedWhileLocked: true },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import contractsFixture from "../fixtures/contracts.json";
+import { UNUSED_AFTER_SECONDS } from "../features/service-users/UsagePanel";
 import { isAddressOrRange } from "./ip";
 import { capitalise, KIND_WORKFLOW, KINDS, SCOPE_GROUP_LABELS, SCOPE_INFO, SCOPES, WORKFLOW_LABELS, WORKFLOWS } from "./org";
 
@@ -15,6 +16,7 @@ interface Contracts {
   kinds: { kind: string; workflow: string }[];
   allowlist: { entry: string; valid: boolean }[];
   dates: { form: string; from?: string; to?: string; refused?: string }[];
+  unused_after_seconds: number;
 }
 
 const contracts = contractsFixture as Contracts;
@@ -43,6 +45,10 @@ describe("the UI's tables agree with the core", () => {
     for (const { kind, workflow } of contracts.kinds) {
       expect(KIND_WORKFLOW[kind as keyof typeof KIND_WORKFLOW], kind).toBe(workflow);
     }
+  });
+
+  it("calls a scope unused after the core's advice would drop it", () => {
+    expect(UNUSED_AFTER_SECONDS).toBe(contracts.unused_after_seconds);
   });
 
   it("takes an allowlist entry for an address or range exactly when the core does", () => {

@@ -4,6 +4,7 @@
 pub(crate) mod fixture;
 
 mod actors;
+mod advice;
 mod change_diff;
 mod effects;
 mod permissions;

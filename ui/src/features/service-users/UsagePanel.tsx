@@ -1,6 +1,6 @@
 import type { RefusalCause } from "../../bindings/RefusalCause";
 import { useEffect, useState } from "react";
-import type { KeyUsage } from "../../bindings/KeyUsage";
+import type { KeyReview } from "../../bindings/KeyReview";
 import type { ServiceUserView } from "../../bindings/ServiceUserView";
 import { ChangePanel } from "../../components/ChangePanel";
 import { RequestActions } from "../../components/RequestActions";
@@ -8,7 +8,9 @@ import { Timestamp } from "../../components/Timestamp";
 import { SCOPE_INFO } from "../../lib/org";
 import { formatAge } from "../../lib/time";
 import { toHostError, useHost, type HostError } from "../../platform";
-import { adviceFor, UNUSED_AFTER_SECONDS } from "./advice";
+
+/** How long a scope may go unused before the core's advice drops it (held to the core's by the contracts test). */
+export const UNUSED_AFTER_SECONDS = 30 * 86_400;
 
 const CAUSE_WORDS = {
   scope: "lacked the endpoint's scope",
@@ -47,12 +49,12 @@ export function UsagePanel(props: UsagePanelProps) {
 
 function Usage({ user, now, blocked, onSubmitted, onOpenRequest }: UsagePanelProps) {
   const host = useHost();
-  const [usage, setUsage] = useState<KeyUsage | null>(null);
+  const [review, setReview] = useState<KeyReview | null>(null);
   const [error, setError] = useState<HostError | null>(null);
   useEffect(() => {
     let live = true;
-    host.keyUsage(user.id).then(
-      (answer) => live && setUsage(answer),
+    host.keyReview(user.id).then(
+      (answer) => live && setReview(answer),
       (failure) => live && setError(toHostError(failure)),
     );
     return () => {
@@ -66,9 +68,9 @@ function Usage({ user, now, blocked, onSubmitted, onOpenRequest }: UsagePanelPro
       </p>
     );
   }
-  if (usage === null) return <p className="muted">Reading the key's record…</p>;
+  if (review === null) return <p className="muted">Reading the key's record…</p>;
+  const { usage, advice } = review;
   const nowSeconds = Math.floor(now / 1000);
-  const advice = adviceFor(user.key, usage, nowSeconds);
   const used = (at: number | null) =>
     at === null ? "never used" : nowSeconds - at <= UNUSED_AFTER_SECONDS ? `used ${formatAge(at, now)} ago` : "not used in 30 days";
   return (
@@ -105,8 +107,8 @@ function Usage({ user, now, blocked, onSubmitted, onOpenRequest }: UsagePanelPro
           <p>
             <strong>Least privilege:</strong>{" "}
             {advice.dropped.length > 0 && <>remove {advice.dropped.map((d) => SCOPE_INFO[d.scope].label).join(", ")} (not used in 30 days)</>}
-            {advice.dropped.length > 0 && advice.narrowedTo.length > 0 && "; "}
-            {advice.narrowedTo.length > 0 && <>narrow the IP list to {advice.narrowedTo.join(", ")} (the addresses seen)</>}.
+            {advice.dropped.length > 0 && advice.narrowed_to.length > 0 && "; "}
+            {advice.narrowed_to.length > 0 && <>narrow the IP list to {advice.narrowed_to.join(", ")} (the addresses seen)</>}.
           </p>
           {blocked === null ? (
             <RequestActions
