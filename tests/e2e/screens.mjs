@@ -154,26 +154,88 @@ const SCREENS = [
   ],
 ];
 
+/** Emergency stops, after every other screen at both sizes: once pulled they stay in force. */
+const STOP_SCREENS = [
+  [
+    "stop-key-prompt",
+    async () => {
+      await signedInAs("Eve Santos");
+      await (await browser.$(sel("nav-service-users"))).click();
+      const bot = await browser.$(`${sel("service-user-row")}[data-name="rebalancer-bot"]`);
+      await bot.waitForDisplayed({ timeout: 10_000 });
+      await bot.click();
+      const open = await browser.$(sel("stop-key-open"));
+      if (await open.isExisting()) {
+        await open.click();
+        await (await browser.$(sel("stop-key-reason"))).setValue("secret seen in a CI log");
+      } else {
+        await (await browser.$(sel("key-stopped"))).waitForDisplayed({ timeout: 10_000 });
+      }
+    },
+  ],
+  [
+    "key-stopped",
+    async () => {
+      if (await (await browser.$(sel("stop-key"))).isExisting()) {
+        await (await browser.$(sel("otp-input"))).setValue(await codeOf("Eve Santos"));
+        await browser.keys("Enter");
+      }
+      await (await browser.$(sel("key-stopped"))).waitForDisplayed({ timeout: 10_000 });
+    },
+  ],
+  [
+    "freeze-prompt",
+    async () => {
+      await signedInAs("Ben Ruiz");
+      await (await browser.$(sel("nav-approvals"))).click();
+      await browser.waitUntil(async () => (await rows()).length >= 1, { timeout: 15_000 });
+      const open = await browser.$(sel("freeze-withdrawals-open"));
+      if (await open.isExisting()) {
+        await open.click();
+        await (await browser.$(sel("freeze-withdrawals-reason"))).setValue("address book tampering suspected");
+      }
+    },
+  ],
+  [
+    "approvals-frozen",
+    async () => {
+      if (await (await browser.$(sel("freeze-withdrawals"))).isExisting()) {
+        await (await browser.$(sel("otp-input"))).setValue(await codeOf("Ben Ruiz"));
+        await browser.keys("Enter");
+      }
+      await (await browser.$(sel("stop-banner-freeze"))).waitForDisplayed({ timeout: 10_000 });
+      const bot = (await rows()).find((r) => r.initiator === "rebalancer-bot");
+      if (bot) await (await row(bot.id)).click();
+      await (await browser.$(sel("approve-blocked"))).waitForDisplayed({ timeout: 10_000 });
+    },
+  ],
+];
+
 /** Signs in as `name` through the sandbox panel, unless already. */
 async function signedInAs(name) {
   if ((await (await browser.$(sel("current-member"))).getText()) !== name) await switchTo(name);
 }
 
+const dataHome = process.env.XDG_DATA_HOME;
 for (const [theme, gtk] of Object.entries(THEMES)) {
   process.env.GTK_THEME = gtk;
+  // Each theme on a fresh sandbox: the stops the light run pulls stay out of the dark one.
+  if (dataHome) process.env.XDG_DATA_HOME = join(dataHome, theme);
   const app = await startApp(`screens-${theme}`);
   try {
     // The demo codes show once the sandbox has started: the app is ready.
     await codeOf("Ben Ruiz");
     await browser.waitUntil(async () => (await rows()).length >= 1, { timeout: 30_000 });
-    for (const [width, height] of SIZES) {
-      await browser.setWindowSize(width, height);
-      for (const [name, reach] of SCREENS) {
-        await reach();
-        await browser.pause(300);
-        const file = join(out, `${name}-${width}x${height}-${theme}.png`);
-        await browser.saveScreenshot(file);
-        console.log(file);
+    for (const screens of [SCREENS, STOP_SCREENS]) {
+      for (const [width, height] of SIZES) {
+        await browser.setWindowSize(width, height);
+        for (const [name, reach] of screens) {
+          await reach();
+          await browser.pause(300);
+          const file = join(out, `${name}-${width}x${height}-${theme}.png`);
+          await browser.saveScreenshot(file);
+          console.log(file);
+        }
       }
     }
   } finally {

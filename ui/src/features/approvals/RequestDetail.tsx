@@ -111,9 +111,11 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
       {pending && (
         <>
           <p id={eligibilityId} className={viewer.can_decide ? "eligibility eligible" : "eligibility"}>
-            {viewer.can_decide
-              ? `You may approve or reject this request; ${missing > 0 ? `${plural(missing, "more approval")} needed.` : "it is ready to complete."}`
-              : (viewer.why_not ?? "You cannot decide on this request.")}
+            {!viewer.can_decide
+              ? (viewer.why_not ?? "You cannot decide on this request.")
+              : viewer.approve_blocked !== undefined
+                ? "You may reject this request; approving waits until the stop is lifted."
+                : `You may approve or reject this request; ${missing > 0 ? `${plural(missing, "more approval")} needed.` : "it is ready to complete."}`}
           </p>
           {viewer.approve_blocked !== undefined && (
             <p id={`${eligibilityId}-stop`} className="eligibility stop-callout" data-testid="approve-blocked">

@@ -40,7 +40,7 @@ export function EmergencyStop({ on, blocked, onStopped }: EmergencyStopProps) {
         }
       : {
           open: "Freeze all withdrawals…",
-          hint: "at once, without approvals: no withdrawal is submitted or approved",
+          hint: undefined,
           title:
             "Freeze every withdrawal now, by members and bots alike; pending ones cannot be approved. Lifting the freeze is a Manage Policies request. Enter your 6-digit code.",
           submit: "Freeze withdrawals",
@@ -100,11 +100,11 @@ export function EmergencyStop({ on, blocked, onStopped }: EmergencyStopProps) {
   );
 }
 
-/** "Stopped by Eve Santos on 7 Dec 2026, 11:45: secret seen in a CI log". */
+/** "Stopped by Eve Santos at Dec 7, 2026, 11:45 AM: “secret seen in a CI log”". */
 export function StopWords({ stop, verb }: { stop: StopView; verb: string }) {
   return (
     <>
-      {verb} by <strong>{stop.by.name}</strong> <Timestamp at={stop.at} />: “{stop.reason}”
+      {verb} by <strong>{stop.by.name}</strong> at <Timestamp at={stop.at} />: “{stop.reason}”
     </>
   );
 }
