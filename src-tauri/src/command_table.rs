@@ -69,6 +69,9 @@ commands! {
     /// the least-privilege advice drawn from it.
     org fn key_review(service_user: String) -> KeyReview =
         |org| keys::review(&org, &service_user).await;
+    /// The service users whose withdrawal calls named an address-book entry.
+    org fn address_callers(key: String) -> Vec<EntryCaller> =
+        |org| addresses::callers(&org, &key).await;
     /// Switches a service user's key off at once (an emergency stop, with a reason and the
     /// member's code); the stop in force.
     org fn stop_key(service_user: String, reason: String, otp: String) -> StopView =

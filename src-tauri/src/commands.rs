@@ -12,14 +12,16 @@
 //! `countersign:default`.
 
 use countersign_app::ipc::{
-    DemoMember, DeviceStatus, Enrollment, KeyReview, RequestFilter, Session, SubmitOutcome,
+    DemoMember, DeviceStatus, Enrollment, EntryCaller, KeyReview, RequestFilter, Session,
+    SubmitOutcome,
 };
 use countersign_app::ledgers::{
     ExportView, ImportSummary, IntegrityView, LedgerFacets, LedgerFilter, PageView, RowRefView,
     SeriesBucket, SeriesPointView, TotalView, TradesPageView,
 };
 use countersign_app::{
-    AppCore, CommandError, approvals, keys, orgs, policies, requests, sandbox, stops, trust,
+    AppCore, CommandError, addresses, approvals, keys, orgs, policies, requests, sandbox, stops,
+    trust,
 };
 use countersign_org::view::{OrgView, RequestView, RevealedKey, StopView};
 use countersign_org::{Policy, PolicyDiff, Preview, Replay, RequestPayload, Simulation, Workflow};

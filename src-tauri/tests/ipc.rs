@@ -41,6 +41,7 @@ fn sample(arg: &str, ts: &str) -> Value {
         ("row", _) => json!({ "file": "ledgers.csv", "line": 2, "txid": "" }),
         ("by", _) => json!(["asset"]),
         ("asset", _) => json!("BTC"),
+        ("key", _) => json!("no-such-entry"),
         ("wallet", _) => json!("spot / main"),
         ("bucket", _) => json!("month"),
         ("path", _) => json!("/nonexistent/countersign-ipc-test/out.csv"),

@@ -104,6 +104,20 @@ pub struct KeyReview {
     pub advice: Option<countersign_org::KeyAdvice>,
 }
 
+/// A service user whose withdrawal calls named an address-book entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EntryCaller {
+    /// The service user.
+    pub service_user: ActorRef,
+    /// Calls naming the entry.
+    #[ts(type = "number")]
+    pub calls: u64,
+    /// The last one, unix seconds.
+    #[ts(type = "number")]
+    pub last_at: i64,
+}
+
 /// What a submission did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -526,6 +526,7 @@ pub async fn requests(core: &AppCore, command: RequestsCommand) -> anyhow::Resul
                     println!("{}", serde_json::to_string_pretty(&p)?);
                 } else {
                     print!("{}", render_preview(&p));
+                    print!("{}", entry_callers(&org, &payload).await?);
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -589,8 +590,41 @@ pub async fn preview(
         println!("{}", serde_json::to_string_pretty(&p)?);
     } else {
         print!("{}", render_preview(&p));
+        print!("{}", entry_callers(&org, &payload).await?);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// For a rename or removal of an address-book entry: the bots whose withdrawal calls named it
+/// (they are refused once it changes); empty for any other request.
+async fn entry_callers(
+    org: &countersign_app::OrgAccess<'_>,
+    payload: &countersign_org::RequestPayload,
+) -> anyhow::Result<String> {
+    use countersign_org::RequestPayload as P;
+    let (P::RelabelAddress { key, .. } | P::RemoveAddress { key }) = payload else {
+        return Ok(String::new());
+    };
+    let callers = countersign_app::addresses::callers(org, key).await?;
+    if callers.is_empty() {
+        return Ok(format!("Bots: no bot's withdrawal call has named {key}.\n"));
+    }
+    let mut out =
+        format!("Bots whose calls name {key} (refused once it changes, until each is updated):\n");
+    for c in &callers {
+        let when = countersign_kraken::Timestamp::from_unix_seconds(c.last_at).map_or_else(
+            |_| c.last_at.to_string(),
+            |t| t.utc().format("%Y-%m-%d %H:%M UTC").to_string(),
+        );
+        out.push_str(&format!(
+            "  {} ({}): {} call{}, last {when}\n",
+            c.service_user.name,
+            c.service_user.id,
+            c.calls,
+            if c.calls == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(out)
 }
 
 pub async fn policy(core: &AppCore, command: PolicyCommand) -> anyhow::Result<ExitCode> {

@@ -233,6 +233,40 @@ fn advise_narrows_an_open_key_to_where_it_was_used_and_submits_on_ask() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["request"]["status"], "pending", "{v}");
+
+    // Renaming an entry says which bots' calls name it: none has sent a withdrawal call.
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&creds).expect("creds")).expect("json");
+    let eve = file["members"]
+        .as_array()
+        .and_then(|ms| ms.iter().find(|m| m["id"] == "m-eve"))
+        .expect("Eve");
+    let out = Command::new(BIN)
+        .args([
+            "preview",
+            "relabel-address",
+            "--key",
+            "usdt-otc-desk",
+            "--new-key",
+            "otc-desk",
+        ])
+        .env(
+            "COUNTERSIGN_BASE_URL",
+            file["base_url"].as_str().expect("url"),
+        )
+        .env("COUNTERSIGN_API_KEY", eve["api_key"].as_str().expect("key"))
+        .env(
+            "COUNTERSIGN_API_SECRET",
+            eve["api_secret"].as_str().expect("secret"),
+        )
+        .output()
+        .expect("run countersign");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Bots: no bot's withdrawal call has named usdt-otc-desk."),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         v["request"]["payload"]["key"]["settings"]["ip_allowlist"][0],
         "127.0.0.1"

@@ -477,6 +477,20 @@ impl RefusalCause {
     }
 }
 
+/// Withdrawal calls (`Withdraw`, `WithdrawInfo`) of a key naming one address-book entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DestinationUse {
+    /// The entry's name, as the call gave it in `key` (it may no longer exist).
+    pub key: String,
+    /// Calls naming it.
+    #[ts(type = "number")]
+    pub calls: u64,
+    /// The last one, unix seconds.
+    #[ts(type = "number")]
+    pub last_at: i64,
+}
+
 /// Calls of one endpoint by a key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -547,6 +561,10 @@ pub struct KeyUsage {
     /// Each scope the key holds, with when it was last used (from the endpoint table the
     /// exchange API enforces), in the scopes' order.
     pub scopes: Vec<ScopeUse>,
+    /// The address-book entries its withdrawal calls named, by name (none when the server does
+    /// not say).
+    #[serde(default)]
+    pub destinations: Vec<DestinationUse>,
 }
 
 impl KeyUsage {

@@ -510,3 +510,51 @@ async fn each_keys_use_is_recorded_and_served_to_members_who_view_manage_access(
         "EGeneral:Invalid arguments:service_user"
     );
 }
+
+#[tokio::test]
+async fn the_entries_a_keys_withdrawal_calls_name_are_recorded_whatever_the_outcome() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-payouts");
+    let info = [
+        ("asset", "USDT"),
+        ("key", "usdt-otc-desk"),
+        ("amount", "100"),
+    ];
+    ok(&h.private(&bot, "WithdrawInfo", &info).await);
+    ok(&h.private(&bot, "WithdrawInfo", &info).await);
+    // A name the address book no longer has: refused, and still recorded.
+    let gone = [("asset", "XBT"), ("key", "cold-storage-9"), ("amount", "1")];
+    assert_eq!(
+        err(&h.private(&bot, "Withdraw", &gone).await),
+        "EFunding:Unknown withdraw key"
+    );
+    ok(&h
+        .private(&bot, "Balance", &[("key", "not-a-withdrawal")])
+        .await);
+    let usage = h
+        .org(
+            "m-eve",
+            "KeyUsage",
+            &[("service_user", "su-payouts")],
+            false,
+        )
+        .await;
+    let named: Vec<(String, u64)> = ok(&usage)["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["key"].as_str().unwrap().to_owned(),
+                d["calls"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("cold-storage-9".to_owned(), 1),
+            ("usdt-otc-desk".to_owned(), 2)
+        ]
+    );
+}

@@ -382,6 +382,13 @@ fn admin() {
             )
             .expect("preview");
         }
+        // No bot has sent a withdrawal call since the sandbox started.
+        for entry in ["cold-storage-2", "eth-treasury"] {
+            let callers = s
+                .query("address_callers", json!({ "key": entry }))
+                .expect("callers");
+            assert_eq!(callers, json!([]));
+        }
     }
     {
         // The Policies area's editor on Initiate Withdrawal: as in force, then N 1, then

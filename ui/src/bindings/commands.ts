@@ -3,6 +3,7 @@
 import type { DemoMember } from "./DemoMember";
 import type { DeviceStatus } from "./DeviceStatus";
 import type { Enrollment } from "./Enrollment";
+import type { EntryCaller } from "./EntryCaller";
 import type { ExportView } from "./ExportView";
 import type { ImportSummary } from "./ImportSummary";
 import type { IntegrityView } from "./IntegrityView";
@@ -71,6 +72,8 @@ export interface Commands {
   revealCreatedKey(requestId: string, otp: string): Promise<RevealedKey>;
   /** What a service user's key did at the exchange API (endpoints, refusals, addresses), and the least-privilege advice drawn from it. */
   keyReview(serviceUser: string): Promise<KeyReview>;
+  /** The service users whose withdrawal calls named an address-book entry. */
+  addressCallers(key: string): Promise<Array<EntryCaller>>;
   /** Switches a service user's key off at once (an emergency stop, with a reason and the member's code); the stop in force. */
   stopKey(serviceUser: string, reason: string, otp: string): Promise<StopView>;
   /** Freezes every withdrawal at once (an emergency stop); the freeze in force. */
@@ -145,6 +148,7 @@ export function commands(invoke: Invoke): Commands {
     setLivingSandbox: (on: boolean) => invoke("plugin:countersign|set_living_sandbox", { on }) as Promise<boolean>,
     revealCreatedKey: (requestId: string, otp: string) => invoke("plugin:countersign|reveal_created_key", { requestId, otp }) as Promise<RevealedKey>,
     keyReview: (serviceUser: string) => invoke("plugin:countersign|key_review", { serviceUser }) as Promise<KeyReview>,
+    addressCallers: (key: string) => invoke("plugin:countersign|address_callers", { key }) as Promise<Array<EntryCaller>>,
     stopKey: (serviceUser: string, reason: string, otp: string) => invoke("plugin:countersign|stop_key", { serviceUser, reason, otp }) as Promise<StopView>,
     freezeWithdrawals: (reason: string, otp: string) => invoke("plugin:countersign|freeze_withdrawals", { reason, otp }) as Promise<StopView>,
     copyRevealedSecret: (requestId: string) => invoke("plugin:countersign|copy_revealed_secret", { requestId }) as Promise<number>,
@@ -192,6 +196,7 @@ export const COMMAND_DOORS = {
   setLivingSandbox: { name: "set_living_sandbox", refusedWhileLocked: true },
   revealCreatedKey: { name: "reveal_created_key", refusedWhileLocked: true },
   keyReview: { name: "key_review", refusedWhileLocked: true },
+  addressCallers: { name: "address_callers", refusedWhileLocked: true },
   stopKey: { name: "stop_key", refusedWhileLocked: true },
   freezeWithdrawals: { name: "freeze_withdrawals", refusedWhileLocked: true },
   copyRevealedSecret: { name: "copy_revealed_secret", refusedWhileLocked: true },

@@ -38,6 +38,7 @@ fn usage(scopes: &[(Scope, Option<i64>)], addresses: &[&str]) -> KeyUsage {
                 last_at: *last_at,
             })
             .collect(),
+        destinations: Vec::new(),
     }
 }
 

@@ -131,6 +131,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     //    when not in force.
     "ALTER TABLE api_keys ADD COLUMN stop TEXT;
      ALTER TABLE org ADD COLUMN withdrawals_frozen TEXT;",
+    // 9: the address-book entries each key's withdrawal calls named (`key` of `Withdraw` and
+    //    `WithdrawInfo`), so renaming or removing an entry can say which bots still use it.
+    "CREATE TABLE key_destinations (
+         api_key TEXT NOT NULL,
+         entry TEXT NOT NULL,
+         calls INTEGER NOT NULL,
+         last_at INTEGER NOT NULL,
+         PRIMARY KEY (api_key, entry)
+     );",
 ];
 
 const SCHEMA: &str = r"

@@ -1,7 +1,10 @@
 //! Each key's use of the exchange API, as the Organization's least-privilege review reads it:
-//! calls answered per endpoint, refusals per cause, addresses called from.
+//! calls answered per endpoint, refusals per cause, addresses called from, and the
+//! address-book entries its withdrawal calls named.
 
-use countersign_org::view::{AddressUse, EndpointUse, KeyUsage, RefusalCause, RefusalCount};
+use countersign_org::view::{
+    AddressUse, DestinationUse, EndpointUse, KeyUsage, RefusalCause, RefusalCount,
+};
 use rusqlite::Connection;
 
 use super::StoreError;
@@ -23,6 +26,21 @@ pub(crate) fn record_call(
         "INSERT INTO key_addresses (api_key, address, calls, last_at) VALUES (?1, ?2, 1, ?3)
          ON CONFLICT (api_key, address) DO UPDATE SET calls = calls + 1, last_at = ?3",
         rusqlite::params![api_key, address, now],
+    )?;
+    Ok(())
+}
+
+/// Counts a withdrawal call by `api_key` naming the address-book entry `entry` at `now`.
+pub(crate) fn record_destination(
+    conn: &Connection,
+    api_key: &str,
+    entry: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO key_destinations (api_key, entry, calls, last_at) VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (api_key, entry) DO UPDATE SET calls = calls + 1, last_at = ?3",
+        rusqlite::params![api_key, entry, now],
     )?;
     Ok(())
 }
@@ -95,12 +113,25 @@ pub(crate) fn usage(
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT entry, calls, last_at FROM key_destinations WHERE api_key = ?1 ORDER BY entry",
+    )?;
+    let destinations = stmt
+        .query_map([api_key], |r| {
+            Ok(DestinationUse {
+                key: r.get(0)?,
+                calls: count(r.get(1)?),
+                last_at: r.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(KeyUsage {
         service_user: service_user.to_owned(),
         scopes: KeyUsage::scope_use(granted, &endpoints),
         endpoints,
         refusals,
         addresses,
+        destinations,
     })
 }
 

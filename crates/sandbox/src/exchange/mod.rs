@@ -82,6 +82,15 @@ async fn private_call(
         ) {
             return envelope_err(&crate::auth::internal(e));
         }
+        // Which address-book entry a withdrawal call named, whatever its outcome: a bot still
+        // using a name is what renaming or removing that entry must say.
+        if matches!(endpoint, Endpoint::Withdraw | Endpoint::WithdrawInfo)
+            && let Some(entry) = caller.param("key")
+            && let Err(e) =
+                db::record_destination(&sandbox.conn(), &caller.key.api_key, entry, sandbox.now())
+        {
+            return envelope_err(&crate::auth::internal(e));
+        }
         match dispatch(&sandbox, &caller, endpoint) {
             Ok(Reply::Json(v)) => Json(Envelope::ok(v)).into_response(),
             Ok(Reply::Zip(bytes)) => (

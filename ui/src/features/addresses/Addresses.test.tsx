@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { RequestView } from "../../bindings/RequestView";
+import type { EntryCaller } from "../../bindings/EntryCaller";
 import adminRecording from "../../fixtures/admin.json";
 import officerRecording from "../../fixtures/officer.json";
 import { answer, renderOn, replay } from "../../test/replay";
@@ -45,6 +46,7 @@ describe("Addresses", () => {
     const panel = within(detail).getByTestId("relabel-address");
     const pending = history.filter((r) => r.status === "pending" && r.payload.kind === "withdrawal" && r.payload.key === "cold-storage-2");
     for (const r of pending) expect(within(panel).getByTestId("pending-users")).toHaveTextContent(r.id);
+    expect(await within(panel).findByTestId("bot-callers-none")).toHaveTextContent("No bot's withdrawal call has named cold-storage-2.");
     await user.type(within(panel).getByTestId("relabel-address-name"), "cold-storage-archive");
     await user.click(within(panel).getByTestId("relabel-address-preview"));
     const preview = await within(panel).findByTestId("preview");
@@ -52,6 +54,19 @@ describe("Addresses", () => {
     expect(lines(preview)).toEqual([
       ["none", "ChangesThe entry cold-storage-2 is renamed cold-storage-archive: withdrawals name it cold-storage-archive from then on"],
     ]);
+  });
+
+  it("names the bots whose calls still use the old name, from each key's record", async () => {
+    const host = replay(admin, { state: "eve" });
+    const callers: EntryCaller[] = [
+      { service_user: { kind: "service_user", id: "su-rebalancer", name: "rebalancer-bot" }, calls: 14, last_at: 1_795_348_000 },
+    ];
+    const { user } = renderOn({ ...host, addressCallers: (key: string) => Promise.resolve(key === "cold-storage-2" ? callers : []) });
+    const detail = await openEntry(user, "cold-storage-2");
+    await user.click(within(detail).getByTestId("relabel-address-open"));
+    const named = await within(detail).findByTestId("bot-callers");
+    expect(named).toHaveTextContent("1 bot's calls name cold-storage-2; they are refused once it changes, until the bot is updated:");
+    expect(named).toHaveTextContent("rebalancer-bot: 14 calls, last");
   });
 
   it("adds and removes entries, each previewed", async () => {

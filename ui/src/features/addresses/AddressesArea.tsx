@@ -1,5 +1,6 @@
-import { useCallback, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useState, type ReactNode } from "react";
 import type { AddressEntry } from "../../bindings/AddressEntry";
+import type { EntryCaller } from "../../bindings/EntryCaller";
 import type { OrgView } from "../../bindings/OrgView";
 import type { RequestView } from "../../bindings/RequestView";
 import { Amount } from "../../components/Amount";
@@ -10,7 +11,7 @@ import { Timestamp } from "../../components/Timestamp";
 import { useSession } from "../../lib/contexts";
 import { initiateBlocker } from "../../lib/org";
 import { usePolled } from "../../lib/usePolled";
-import { useHost } from "../../platform";
+import { toHostError, useHost, type HostError } from "../../platform";
 import { StatusTag } from "../approvals/StatusTag";
 import { WithOrg } from "../org/OrgState";
 import { AddAddressPanel } from "./AddAddressPanel";
@@ -206,8 +207,46 @@ function PendingUsers({ entry, pending }: { entry: AddressEntry; pending: Reques
     <div className="warning" data-testid="pending-users">
       <p>
         {pending.length === 1 ? "1 pending withdrawal names" : `${pending.length} pending withdrawals name`} {entry.key}:{" "}
-        {pending.map((r) => r.id).join(", ")}. Bots sending withdrawals by this name must be changed too.
+        {pending.map((r) => r.id).join(", ")}.
       </p>
+    </div>
+  );
+}
+
+/**
+ * The service users whose withdrawal calls named the entry (each key's usage record): once it
+ * is renamed or removed, those calls are refused until the bot is changed.
+ */
+function BotCallers({ entry }: { entry: AddressEntry }) {
+  const host = useHost();
+  const [callers, setCallers] = useState<EntryCaller[] | null>(null);
+  const [error, setError] = useState<HostError | null>(null);
+  useEffect(() => {
+    let live = true;
+    host.addressCallers(entry.key).then(
+      (answer) => live && setCallers(answer),
+      (failure) => live && setError(toHostError(failure)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [host, entry.key]);
+  if (error !== null) return <p className="hint">Which bots use {entry.key} is unknown: {error.message}</p>;
+  if (callers === null) return <p className="muted">Reading which bots name {entry.key}…</p>;
+  if (callers.length === 0) return <p className="muted" data-testid="bot-callers-none">No bot's withdrawal call has named {entry.key}.</p>;
+  return (
+    <div className="warning" data-testid="bot-callers">
+      <p>
+        {callers.length === 1 ? "1 bot's calls name" : `${callers.length} bots' calls name`} {entry.key}; they are refused once it changes,
+        until the bot is updated:
+      </p>
+      <ul className="used-by">
+        {callers.map((c) => (
+          <li key={c.service_user.id}>
+            <strong>{c.service_user.name}</strong>: {c.calls === 1 ? "1 call" : `${c.calls} calls`}, last <Timestamp at={c.last_at} />
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }
@@ -242,6 +281,7 @@ function RelabelPanel({
         <input data-testid="relabel-address-name" value={newKey} onChange={(e) => setNewKey(e.target.value)} />
       </label>
       <PendingUsers entry={entry} pending={pending} />
+      <BotCallers entry={entry} />
       <RequestActions
         payload={problem === undefined ? { kind: "relabel_address", key: entry.key, new_key: trimmed } : undefined}
         problem={problem}
@@ -263,6 +303,7 @@ function RemoveAddressPanel({
   return (
     <ChangePanel testId="remove-address" openLabel={`Remove ${entry.key}…`} title={`Remove ${entry.key}`} danger>
       <PendingUsers entry={entry} pending={pending} />
+      <BotCallers entry={entry} />
       <RequestActions
         payload={{ kind: "remove_address", key: entry.key }}
         testPrefix="remove-address"
