@@ -654,6 +654,7 @@ pub async fn policy(core: &AppCore, command: PolicyCommand) -> anyhow::Result<Ex
                     words(r.now, r.now_approvals),
                     words(r.draft, r.draft_approvals)
                 );
+                println!("    {}", r.request);
             }
             if let Some(lock) = &sim.lock {
                 println!("{}", capitalise(&lock.summary()));

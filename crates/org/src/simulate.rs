@@ -1,8 +1,9 @@
-//! A draft policy tried on sample requests before anyone submits it ([`Org::simulate`]): one
-//! sample request of the workflow by each initiator who could send one (each member who may
-//! initiate or execute it, each service user for withdrawals), decided by the one decision
-//! procedure under the policy in force and under the draft, with the draft's lock readiness and
-//! bus factor. Nothing is submitted and nothing changes.
+//! A draft policy tried on sample requests before anyone submits it ([`Org::simulate`]): a
+//! sample request of each kind of the workflow that fits the Organization as it is, by each
+//! initiator who could send one (each member who may initiate or execute it, each service user
+//! for withdrawals), decided by the one decision procedure under the policy in force and under
+//! the draft, with the draft's lock readiness and bus factor. Kinds that come out the same for
+//! an initiator share a row. Nothing is submitted and nothing changes.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -40,7 +41,8 @@ pub struct SampleRow {
     pub initiator: ActorRef,
     /// Whether the sample asks to execute at once (members holding Execute).
     pub execute: bool,
-    /// What the sample is, in words.
+    /// What the sample is, in words; the kinds that came out the same for this initiator,
+    /// joined with "; ".
     pub request: String,
     /// Under the policy in force.
     pub now: SampleOutcome,
@@ -65,6 +67,25 @@ pub struct Simulation {
     pub lock: Option<LockCheck>,
 }
 
+impl SampleRow {
+    /// The same initiator, execute choice and outcomes (now and under the draft).
+    fn same_outcome(&self, other: &Self) -> bool {
+        self.initiator == other.initiator
+            && self.execute == other.execute
+            && (
+                self.now,
+                self.now_approvals,
+                self.draft,
+                self.draft_approvals,
+            ) == (
+                other.now,
+                other.now_approvals,
+                other.draft,
+                other.draft_approvals,
+            )
+    }
+}
+
 fn outcome(decision: &PreviewDecision) -> (SampleOutcome, u32) {
     match decision {
         PreviewDecision::CompletesImmediately => (SampleOutcome::AtOnce, 0),
@@ -85,39 +106,110 @@ fn outcome(decision: &PreviewDecision) -> (SampleOutcome, u32) {
 }
 
 impl Org {
-    /// A sample request of `workflow`, valid against the Organization as it is (a withdrawal to
-    /// the first address-book entry; an invitation, a policy change, a new address), or `None`
-    /// when there is nothing to sample from (no address for a withdrawal).
-    fn sample(&self, workflow: Workflow) -> Option<RequestPayload> {
-        Some(match workflow {
-            Workflow::InitiateWithdrawal => {
-                let entry = self.addresses.values().next()?;
-                RequestPayload::Withdrawal {
-                    asset: entry.asset.clone(),
-                    amount: rust_decimal::Decimal::ONE,
-                    fee: rust_decimal::Decimal::ZERO,
-                    key: entry.key.clone(),
-                    address: entry.address.clone(),
-                }
+    /// A sample request of each kind of `workflow` that is valid against the Organization as
+    /// it is: a withdrawal to the first address-book entry; each member and service-user change
+    /// on the first one there is; a change of each policy (a locked one always queues) and a
+    /// lock; each address-book change on the first entry; lifting a stop in force.
+    fn samples(&self, workflow: Workflow) -> Vec<RequestPayload> {
+        use RequestPayload as P;
+        let member = self.members.values().find(|m| !m.is_owner);
+        let bot = self.service_users.values().next();
+        let entry = self.addresses.values().next();
+        let mut out: Vec<Option<RequestPayload>> = Vec::new();
+        match workflow {
+            Workflow::InitiateWithdrawal => out.push(entry.map(|e| P::Withdrawal {
+                asset: e.asset.clone(),
+                amount: rust_decimal::Decimal::ONE,
+                fee: rust_decimal::Decimal::ZERO,
+                key: e.key.clone(),
+                address: e.address.clone(),
+            })),
+            Workflow::ManageAccess => {
+                out.push(Some(P::InviteMember {
+                    name: "Sample Member (simulation)".into(),
+                    permissions: crate::Permissions::none(),
+                    account: std::collections::BTreeSet::new(),
+                }));
+                out.push(member.map(|m| P::ChangeMemberPermissions {
+                    member: m.id.clone(),
+                    permissions: m.permissions,
+                    account: m.account.clone(),
+                }));
+                out.push(member.map(|m| P::RemoveMember {
+                    member: m.id.clone(),
+                }));
+                out.push(Some(P::CreateServiceUser {
+                    name: "sample-bot (simulation)".into(),
+                    key: ApiKeySpec {
+                        scopes: [Scope::FundsQuery].into_iter().collect(),
+                        ..ApiKeySpec::default()
+                    },
+                }));
+                out.push(bot.map(|b| P::ChangeServiceUserKey {
+                    service_user: b.id.clone(),
+                    key: b.key.clone(),
+                }));
+                out.push(bot.map(|b| P::RemoveServiceUser {
+                    service_user: b.id.clone(),
+                }));
+                out.push(
+                    self.stops
+                        .keys
+                        .keys()
+                        .next()
+                        .map(|id| P::ResumeServiceUser {
+                            service_user: id.clone(),
+                        }),
+                );
             }
-            Workflow::ManageAccess => RequestPayload::CreateServiceUser {
-                name: "sample-bot (simulation)".into(),
-                key: ApiKeySpec {
-                    scopes: [Scope::FundsQuery].into_iter().collect(),
-                    ..ApiKeySpec::default()
-                },
-            },
-            Workflow::ManagePolicies => RequestPayload::ChangePolicy {
-                workflow: Workflow::ManageAddresses,
-                policy: Some(Policy::requiring(1)),
-            },
-            Workflow::ManageAddresses => RequestPayload::AddAddress {
-                key: "sample-entry (simulation)".into(),
-                asset: "BTC".into(),
-                method: "Bitcoin".into(),
-                address: "bc1qsimulation".into(),
-            },
-        })
+            Workflow::ManagePolicies => {
+                // A locked policy's change always queues: sample one if there is one, and one
+                // of a policy that is not locked.
+                let locked = Workflow::ALL
+                    .into_iter()
+                    .find(|w| self.policy(*w).is_some_and(|p| p.locked));
+                let open = Workflow::ALL
+                    .into_iter()
+                    .find(|w| !self.policy(*w).is_some_and(|p| p.locked));
+                for w in [open, locked].into_iter().flatten() {
+                    let mut p = self.policy(w).unwrap_or_else(|| Policy::requiring(1));
+                    p.required_approvals = p.required_approvals.saturating_add(1);
+                    out.push(Some(P::ChangePolicy {
+                        workflow: w,
+                        policy: Some(p),
+                    }));
+                }
+                out.push(
+                    Workflow::ALL
+                        .into_iter()
+                        .find(|w| self.policy(*w).is_some_and(|p| !p.locked))
+                        .map(|w| P::LockPolicy { workflow: w }),
+                );
+                out.push(
+                    self.stops
+                        .withdrawals
+                        .is_some()
+                        .then_some(P::ResumeWithdrawals),
+                );
+            }
+            Workflow::ManageAddresses => {
+                out.push(Some(P::AddAddress {
+                    key: "sample-entry (simulation)".into(),
+                    asset: "BTC".into(),
+                    method: "Bitcoin".into(),
+                    address: "bc1qsimulation".into(),
+                }));
+                out.push(entry.map(|e| P::RelabelAddress {
+                    key: e.key.clone(),
+                    new_key: "sample-name (simulation)".into(),
+                }));
+                out.push(entry.map(|e| P::RemoveAddress { key: e.key.clone() }));
+            }
+        }
+        out.into_iter()
+            .flatten()
+            .filter(|p| self.validate(p).is_ok())
+            .collect()
     }
 
     /// `draft` (`None`: no policy) for `workflow`, tried on a sample request by each possible
@@ -132,12 +224,12 @@ impl Org {
                 drafted.policies.remove(&workflow);
             }
         }
-        let mut samples = Vec::new();
-        if let Some(payload) = self.sample(workflow) {
-            // The funds are not what is being simulated: every sample has enough.
-            let context = Context {
-                available: Some(rust_decimal::Decimal::MAX),
-            };
+        let mut samples: Vec<SampleRow> = Vec::new();
+        // The funds are not what is being simulated: every sample has enough.
+        let context = Context {
+            available: Some(rust_decimal::Decimal::MAX),
+        };
+        for payload in self.samples(workflow) {
             let request = payload.describe(|a| self.actor_ref(a));
             let mut initiators: Vec<(Actor, bool)> = Vec::new();
             let mut members: Vec<_> = self.members.values().collect();
@@ -172,7 +264,7 @@ impl Org {
                         .preview(&actor, &payload, execute, now, &context)
                         .decision,
                 );
-                samples.push(SampleRow {
+                let row = SampleRow {
                     initiator: self.actor_ref(&actor),
                     execute,
                     request: request.clone(),
@@ -180,7 +272,15 @@ impl Org {
                     now_approvals,
                     draft: draft_outcome,
                     draft_approvals,
-                });
+                };
+                // Kinds that come out the same for this initiator share its row.
+                match samples.iter_mut().find(|r| r.same_outcome(&row)) {
+                    Some(shared) => {
+                        shared.request.push_str("; ");
+                        shared.request.push_str(&row.request);
+                    }
+                    None => samples.push(row),
+                }
             }
         }
         let locker = self

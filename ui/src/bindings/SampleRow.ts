@@ -16,7 +16,8 @@ initiator: ActorRef,
  */
 execute: boolean, 
 /**
- * What the sample is, in words.
+ * What the sample is, in words; the kinds that came out the same for this initiator,
+ * joined with "; ".
  */
 request: string, 
 /**

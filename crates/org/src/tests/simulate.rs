@@ -103,3 +103,68 @@ fn the_org_view_carries_the_whole_organization() {
     let view = crate::view::OrgView::new(&org, |_| None);
     assert_eq!(view.to_org(), org);
 }
+
+#[test]
+fn each_kind_is_sampled_and_a_locked_policys_change_keeps_its_own_row() {
+    let mut org = org();
+    org.policies.insert(
+        Workflow::InitiateWithdrawal,
+        Policy {
+            locked: true,
+            ..Policy::requiring(2)
+        },
+    );
+    org.policies
+        .insert(Workflow::ManagePolicies, Policy::requiring(1));
+    // Removing Manage Policies' policy: most changes would complete at once, but a change to
+    // the locked withdrawal policy still needs an approval.
+    let sim = org.simulate(Workflow::ManagePolicies, None, T0);
+    let adam: Vec<(&str, S, S)> = sim
+        .samples
+        .iter()
+        .filter(|r| r.initiator.name == "Adam")
+        .map(|r| (r.request.as_str(), r.now, r.draft))
+        .collect();
+    assert_eq!(
+        adam,
+        [
+            (
+                "set the Manage Access policy to 2 approvals",
+                S::Queued,
+                S::AtOnce
+            ),
+            (
+                "set the Initiate Withdrawal policy to 3 approvals",
+                S::Queued,
+                S::Queued
+            ),
+            // Without its policy, Manage Policies has nothing left to lock.
+            (
+                "lock the Manage Policies policy",
+                S::Queued,
+                S::NotPermitted
+            ),
+        ]
+    );
+    // Manage Access: every kind with something to act on, one row per initiator when they agree.
+    let sim = org.simulate(Workflow::ManageAccess, Some(Policy::requiring(1)), T0);
+    let adam = sim
+        .samples
+        .iter()
+        .find(|r| r.initiator.name == "Adam")
+        .expect("Adam initiates on Manage Access");
+    for kind in [
+        "invite Sample Member (simulation) as a member",
+        "change Adam's permissions",
+        "remove member Adam",
+        "create service user sample-bot (simulation)",
+        "change treasury-bot's API key",
+        "remove service user treasury-bot",
+    ] {
+        assert!(
+            adam.request.contains(kind),
+            "{kind:?} in {:?}",
+            adam.request
+        );
+    }
+}

@@ -172,7 +172,7 @@ function SimulationTable({ workflow, policy }: { workflow: PolicyView["workflow"
     <div className="simulation" data-testid="policy-simulation">
       {sim.samples.length > 0 && (
         <table className="compare">
-          <caption>A sample request by each possible initiator</caption>
+          <caption>A sample request of each kind, by each possible initiator (kinds that come out the same share a row)</caption>
           <thead>
             <tr>
               <th scope="col">Initiator</th>
