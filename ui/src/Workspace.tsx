@@ -94,7 +94,7 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
         <StopBanner
           org={org.data}
           onOpenServiceUser={(id) => onRoute({ area: "service-users", id })}
-          onLiftFreeze={() => onRoute({ area: "new-request", id: "resume_withdrawals" })}
+          onLiftFreeze={() => onRoute({ area: "policies", id: undefined })}
         />
         {area}
       </main>

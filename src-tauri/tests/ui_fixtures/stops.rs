@@ -38,6 +38,14 @@ fn stops() {
     .expect("frozen");
     s.act("switch_member", json!({ "memberId": "m-ada" }), "ada")
         .expect("Ada");
+    // Lifting the freeze is a Manage Policies request: previewed first.
+    let lift = s
+        .query(
+            "preview_request",
+            json!({ "payload": { "kind": "resume_withdrawals" }, "execute": false }),
+        )
+        .expect("preview");
+    assert_eq!(lift["decision"]["outcome"], "queued");
     let pending = s.pending();
     assert!(
         pending

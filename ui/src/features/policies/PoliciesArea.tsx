@@ -1,7 +1,10 @@
 import type { PolicyView } from "../../bindings/PolicyView";
 import { useSession } from "../../lib/contexts";
 import { busFactorText, expiryWords, initiateBlocker, plural, WORKFLOW_LABELS } from "../../lib/org";
+import { ChangePanel } from "../../components/ChangePanel";
+import { RequestActions } from "../../components/RequestActions";
 import { WithOrg } from "../org/OrgState";
+import { StopWords } from "../stops/EmergencyStop";
 import { LockPolicyPanel, PolicyEditor } from "./PolicyEditor";
 
 interface PoliciesAreaProps {
@@ -20,6 +23,31 @@ export function PoliciesArea({ onSubmitted, onOpenRequest }: PoliciesAreaProps) 
             Each workflow has its own policy, or none. The policy in force when a request is submitted governs it to the end.
           </p>
           {stale}
+          {org.withdrawals_frozen !== undefined && (
+            <section className="stop-callout" data-testid="freeze-policy">
+              <p>
+                <span className="badge badge-stop">Withdrawals frozen</span> <StopWords stop={org.withdrawals_frozen} verb="Frozen" />. No
+                withdrawal is submitted or approved until the freeze is lifted.
+              </p>
+              <ChangePanel
+                testId="lift-freeze"
+                openLabel="Lift the freeze…"
+                title="Lift the withdrawal freeze"
+                blocked={initiateBlocker(org, session?.member.id, "manage_policies")}
+                hint="a Manage Policies request, under its policy"
+                bare
+              >
+                <RequestActions
+                  payload={{ kind: "resume_withdrawals" }}
+                  testPrefix="lift-freeze"
+                  previewTitle="Preview of the Manage Policies request"
+                  submitLabel="Submit for approval"
+                  onSubmitted={onSubmitted}
+                  onOpenRequest={onOpenRequest}
+                />
+              </ChangePanel>
+            </section>
+          )}
           <div className="cards">
             {org.policies.map((view) => (
               <PolicyCard

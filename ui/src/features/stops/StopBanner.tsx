@@ -5,7 +5,7 @@ interface StopBannerProps {
   org: OrgView | undefined;
   /** Opens the stopped service user's page. */
   onOpenServiceUser: (id: string) => void;
-  /** Opens the request that lifts the freeze. */
+  /** Opens where the freeze is lifted (the Policies area). */
   onLiftFreeze: () => void;
 }
 
@@ -23,7 +23,7 @@ export function StopBanner({ org, onOpenServiceUser, onLiftFreeze }: StopBannerP
       {frozen !== undefined && (
         <p data-testid="stop-banner-freeze">
           <span className="badge badge-stop">Withdrawals frozen</span> <StopWords stop={frozen} verb="Frozen" />{" "}
-          <button type="button" className="link" data-testid="lift-freeze-open" onClick={onLiftFreeze}>
+          <button type="button" className="link" data-testid="banner-lift-freeze" onClick={onLiftFreeze}>
             Lift the freeze…
           </button>
         </p>

@@ -74,5 +74,14 @@ describe("Emergency stops", () => {
     // The keyboard shortcut opens no approval either.
     await user.keyboard("a");
     expect(screen.queryByTestId("otp-input")).not.toBeInTheDocument();
+
+    // The banner leads to where the freeze is lifted: a Manage Policies request, previewed.
+    await user.click(screen.getByTestId("banner-lift-freeze"));
+    const freeze = await screen.findByTestId("freeze-policy");
+    await user.click(within(freeze).getByTestId("lift-freeze-open"));
+    await user.click(within(freeze).getByTestId("lift-freeze-preview"));
+    const preview = await within(freeze).findByTestId("preview");
+    expect(within(preview).getAllByTestId("change-line").map((l) => l.dataset.direction)).toEqual(["loosening"]);
+    expect(preview).toHaveTextContent("Withdrawals may be submitted and completed again, under their policy (frozen by Ben Ruiz: address book tampering suspected)");
   });
 });
