@@ -246,6 +246,28 @@ fn bench(c: &mut Criterion) {
             )
         });
     });
+    // The policy editor runs the simulator on every draft change: goal under 50 ms.
+    c.bench_function("simulator: Manage Access draft (1,000 members)", |b| {
+        b.iter(|| {
+            org.simulate(
+                black_box(Workflow::ManageAccess),
+                Some(Policy::requiring(3)),
+                NOW,
+            )
+        });
+    });
+    c.bench_function(
+        "simulator: Initiate Withdrawal draft (1,000 members)",
+        |b| {
+            b.iter(|| {
+                org.simulate(
+                    black_box(Workflow::InitiateWithdrawal),
+                    Some(Policy::requiring(1)),
+                    NOW,
+                )
+            });
+        },
+    );
     c.bench_function("lock check + bus factor", |b| {
         b.iter(|| org.lock_check(black_box(Workflow::InitiateWithdrawal), &officer));
     });

@@ -163,6 +163,21 @@ impl Org {
         now: i64,
         context: &Context,
     ) -> Preview {
+        self.preview_with(actor, payload, execute, now, context, true)
+    }
+
+    /// [`Org::preview`], with its change lines (and their warnings) computed or not: the
+    /// decision never depends on them, and the simulator, deciding the same sample for many
+    /// initiators, asks only for the decision.
+    pub(crate) fn preview_with(
+        &self,
+        actor: &Actor,
+        payload: &RequestPayload,
+        execute: bool,
+        now: i64,
+        context: &Context,
+        with_changes: bool,
+    ) -> Preview {
         let workflow = payload.workflow();
         let mut trace = Trace(Vec::new());
         let mut missing = Vec::new();
@@ -312,7 +327,11 @@ impl Org {
         }
 
         // What it would change; what deserves a warning is also a step of the trace.
-        let changes = self.change_diff(payload);
+        let changes = if with_changes {
+            self.change_diff(payload)
+        } else {
+            Vec::new()
+        };
         for change in changes.iter().filter(|c| c.warning) {
             trace.push("change.warning", Verdict::Warn, change.text.clone());
         }

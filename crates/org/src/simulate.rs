@@ -256,12 +256,12 @@ impl Org {
             for (actor, execute) in initiators {
                 let (now_outcome, now_approvals) = outcome(
                     &self
-                        .preview(&actor, &payload, execute, now, &context)
+                        .preview_with(&actor, &payload, execute, now, &context, false)
                         .decision,
                 );
                 let (draft_outcome, draft_approvals) = outcome(
                     &drafted
-                        .preview(&actor, &payload, execute, now, &context)
+                        .preview_with(&actor, &payload, execute, now, &context, false)
                         .decision,
                 );
                 let row = SampleRow {
