@@ -21,12 +21,13 @@ commands! {
     /// Requests visible to the member, newest first.
     org fn list_requests(filter: RequestFilter) -> Vec<RequestView> =
         |org| approvals::list(&org, filter).await;
-    /// Approves with the member's current 2FA code.
-    org fn approve_request(id: String, otp: String) -> RequestView =
-        |org| approvals::approve(&org, &id, &otp).await;
-    /// Rejects with the member's current 2FA code and an optional reason.
-    org fn reject_request(id: String, otp: String, reason: Option<String>) -> RequestView =
-        |org| approvals::reject(&org, &id, &otp, reason.as_deref()).await;
+    /// Approves with the member's current 2FA code, signed over `seen`: the request's payload as
+    /// the page showed it (the Organization refuses it if its request differs).
+    org fn approve_request(id: String, otp: String, seen: RequestPayload) -> RequestView =
+        |org| approvals::approve(&org, &id, &otp, Some(&seen)).await;
+    /// Rejects with the member's current 2FA code and an optional reason, signed over `seen`.
+    org fn reject_request(id: String, otp: String, reason: Option<String>, seen: RequestPayload) -> RequestView =
+        |org| approvals::reject(&org, &id, &otp, reason.as_deref(), Some(&seen)).await;
     /// The Organization: members, service users and their keys, policies, the address book.
     org fn get_org() -> OrgView = |org| trust::org_view(&org).await;
     /// What submitting `payload` as the signed-in member would do, and why. Changes nothing.
@@ -39,9 +40,9 @@ commands! {
     /// Submits a request; executing at once is a decision and needs the member's code.
     org fn submit_request(payload: RequestPayload, execute: bool, otp: Option<String>) -> SubmitOutcome =
         |org| requests::submit(&org, &payload, execute, otp.as_deref()).await;
-    /// Cancels the signed-in member's own pending request (needs a code).
-    org fn cancel_request(id: String, otp: String) -> RequestView =
-        |org| requests::cancel(&org, &id, &otp).await;
+    /// Cancels the signed-in member's own pending request (needs a code), signed over `seen`.
+    org fn cancel_request(id: String, otp: String, seen: RequestPayload) -> RequestView =
+        |org| requests::cancel(&org, &id, &otp, Some(&seen)).await;
     /// What replacing a workflow's policy (none: removing it) would loosen or tighten.
     org fn policy_diff(workflow: Workflow, policy: Option<Policy>) -> PolicyDiff =
         |org| policies::diff(&org, workflow, policy).await;

@@ -26,7 +26,7 @@ fn sample(arg: &str, ts: &str) -> Value {
         ("id" | "requestId", _) => json!("R-NONE"),
         ("otp", _) => json!("000000"),
         ("reason", _) => json!("not ours"),
-        ("payload", _) => json!({ "kind": "remove_address", "key": "no-such-entry" }),
+        ("payload" | "seen", _) => json!({ "kind": "remove_address", "key": "no-such-entry" }),
         ("execute" | "on", _) => json!(false),
         ("workflow", _) => json!("initiate_withdrawal"),
         ("policy", _) => Value::Null,

@@ -2,6 +2,7 @@
 //! stepped up with the member's current code and signed by this device's key.
 
 use countersign_client::StepUp;
+use countersign_org::RequestPayload;
 use countersign_org::view::RequestView;
 
 use crate::core::OrgAccess;
@@ -30,6 +31,7 @@ pub async fn approve(
     org: &OrgAccess<'_>,
     id: &str,
     otp: &str,
+    seen: Option<&RequestPayload>,
 ) -> Result<RequestView, CommandError> {
     let otp = Otp::parse(otp)?;
     let device = org.device().await?;
@@ -37,7 +39,7 @@ pub async fn approve(
         otp: otp.as_str(),
         device: &device,
     };
-    Ok(org.decider().approve(id, step_up).await?)
+    Ok(org.decider().approve(id, step_up, seen).await?)
 }
 
 /// Rejects request `id` with the member's current code and an optional reason (blank: none).
@@ -46,6 +48,7 @@ pub async fn reject(
     id: &str,
     otp: &str,
     reason: Option<&str>,
+    seen: Option<&RequestPayload>,
 ) -> Result<RequestView, CommandError> {
     let otp = Otp::parse(otp)?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
@@ -54,5 +57,5 @@ pub async fn reject(
         otp: otp.as_str(),
         device: &device,
     };
-    Ok(org.decider().reject(id, step_up, reason).await?)
+    Ok(org.decider().reject(id, step_up, reason, seen).await?)
 }

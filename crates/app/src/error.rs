@@ -36,6 +36,8 @@ pub enum ErrorCode {
     Locked,
     /// The member has not set up their authenticator yet.
     NotEnrolled,
+    /// The request is not what the member was shown: look at it again before deciding.
+    RequestChanged,
     /// Anything else.
     Internal,
 }
@@ -127,6 +129,11 @@ impl From<ClientError> for CommandError {
                 OrgRefusal::AlreadyEnrolled => (
                     ErrorCode::InvalidInput,
                     "Your authenticator is already set up.".to_owned(),
+                ),
+                OrgRefusal::RequestChanged => (
+                    ErrorCode::RequestChanged,
+                    "This request is not what you were shown: nothing was decided. Look at it again before deciding."
+                        .to_owned(),
                 ),
                 OrgRefusal::Stopped => (
                     ErrorCode::NotPermitted,

@@ -73,14 +73,19 @@ pub async fn submit(
 }
 
 /// Cancels the member's own pending request.
-pub async fn cancel(org: &OrgAccess<'_>, id: &str, otp: &str) -> Result<RequestView, CommandError> {
+pub async fn cancel(
+    org: &OrgAccess<'_>,
+    id: &str,
+    otp: &str,
+    seen: Option<&RequestPayload>,
+) -> Result<RequestView, CommandError> {
     let otp = Otp::parse(otp)?;
     let device = org.device().await?;
     let step_up = StepUp {
         otp: otp.as_str(),
         device: &device,
     };
-    Ok(org.decider().cancel(id, step_up).await?)
+    Ok(org.decider().cancel(id, step_up, seen).await?)
 }
 
 /// Reveals, once, the key of a service user created by the member's request (stepped up with

@@ -58,6 +58,7 @@ async fn approve_switch_member_and_complete() {
         &app.org().await.expect("org"),
         &own.id,
         &code_of("Ben Ruiz", &members),
+        Some(&own.payload),
     )
     .await
     .expect_err("self approval");
@@ -71,6 +72,7 @@ async fn approve_switch_member_and_complete() {
         &app.org().await.expect("org"),
         &target.id,
         &code_of("Ben Ruiz", &members),
+        Some(&target.payload),
     )
     .await
     .expect("approve");
@@ -87,12 +89,17 @@ async fn approve_switch_member_and_complete() {
     let org = app.org().await.expect("org");
     let members = sandbox::members(&org).await.expect("demo members");
     assert!(members.iter().any(|m| m.current && m.name == "Chloe Park"));
-    let done = approvals::approve(&org, &target.id, &code_of("Chloe Park", &members))
-        .await
-        .expect("approve");
+    let done = approvals::approve(
+        &org,
+        &target.id,
+        &code_of("Chloe Park", &members),
+        Some(&target.payload),
+    )
+    .await
+    .expect("approve");
     assert_eq!(done.status, RequestStatus::Completed);
 
-    let err = approvals::approve(&org, &target.id, "12345")
+    let err = approvals::approve(&org, &target.id, "12345", None)
         .await
         .expect_err("shape");
     assert_eq!(err.code, ErrorCode::InvalidInput);
@@ -216,9 +223,14 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
         .expect("Ada");
     let org = app.org().await.expect("org");
     let members = sandbox::members(&org).await.expect("members");
-    let done = approvals::approve(&org, &queued.request.id, &code_of("Ada Okafor", &members))
-        .await
-        .expect("approve");
+    let done = approvals::approve(
+        &org,
+        &queued.request.id,
+        &code_of("Ada Okafor", &members),
+        None,
+    )
+    .await
+    .expect("approve");
     assert_eq!(done.status, RequestStatus::Completed);
 
     let create = RequestPayload::CreateServiceUser {

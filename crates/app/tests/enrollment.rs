@@ -56,9 +56,14 @@ async fn invite(app: &AppCore, name: &str) -> String {
         .unwrap();
     let org = app.org().await.unwrap();
     let members = sandbox::members(&org).await.unwrap();
-    let done = approvals::approve(&org, &queued.request.id, &code_of("Ada Okafor", &members))
-        .await
-        .unwrap();
+    let done = approvals::approve(
+        &org,
+        &queued.request.id,
+        &code_of("Ada Okafor", &members),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(done.status, RequestStatus::Completed);
     // Ada's device kept its own record of the approval, and the Organization's journal holds it.
     let mirror = org.decision_mirror().unwrap();

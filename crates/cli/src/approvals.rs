@@ -84,12 +84,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Approve { id, otp } => {
-            let r = approvals::approve(&org, &id, &otp).await?;
+            let r = approvals::approve(&org, &id, &otp, None).await?;
             println!("{}", outcome(&r));
             print_digest(&r);
         }
         Command::Reject { id, otp, reason } => {
-            let r = approvals::reject(&org, &id, &otp, reason.as_deref()).await?;
+            let r = approvals::reject(&org, &id, &otp, reason.as_deref(), None).await?;
             println!("{}", outcome(&r));
             print_digest(&r);
         }

@@ -564,7 +564,7 @@ pub async fn requests(core: &AppCore, command: RequestsCommand) -> anyhow::Resul
             }
         }
         RequestsCommand::Cancel { id, otp } => {
-            let r = requests::cancel(&org, &id, &otp).await?;
+            let r = requests::cancel(&org, &id, &otp, None).await?;
             println!("{}: {}", r.id, r.status.as_str());
         }
         RequestsCommand::Reveal { id, otp } => {

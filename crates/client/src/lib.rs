@@ -254,8 +254,13 @@ impl OrgClient {
     }
 
     /// Cancels the member's own pending request.
-    pub async fn cancel(&self, id: &str, step_up: StepUp<'_>) -> Result<RequestView, ClientError> {
-        self.decide::<call::Cancel>(id, DecisionKind::Cancel, step_up, |on, signed| {
+    pub async fn cancel(
+        &self,
+        id: &str,
+        step_up: StepUp<'_>,
+        seen: Option<&RequestPayload>,
+    ) -> Result<RequestView, ClientError> {
+        self.decide::<call::Cancel>(id, DecisionKind::Cancel, step_up, seen, |on, signed| {
             SignedDecision { on, signed }
         })
         .await
@@ -326,6 +331,7 @@ impl OrgClient {
         kind: DecisionKind,
         device: &DeviceKey,
     ) -> Result<Signed, ClientError> {
+        let hash = countersign_org::content_hash(payload);
         if let Some(mirror) = &self.mirror {
             let mirror = Arc::clone(mirror);
             tokio::task::spawn_blocking(move || mirror.check())
@@ -336,13 +342,14 @@ impl OrgClient {
         // The key's clock (the system clock, unless a test injected one).
         let at = i64::try_from(self.key.now_ms() / 1000).unwrap_or(0);
         let member = MemberId(self.member_id().await?);
-        let statement = DecisionStatement::new(request_id, payload, kind, &member, at);
+        let statement = DecisionStatement::for_content(request_id, hash.clone(), kind, &member, at);
         let signature = device.sign(&statement.digest());
         Ok(Signed {
             fields: DeviceSignature {
                 device_key: device.public().to_base64(),
                 signature,
                 at: StatementTime::from_seconds(at),
+                content_hash: hash,
             },
             statement,
         })
@@ -373,17 +380,26 @@ impl OrgClient {
 
     /// A signed decision on request `id`: the member signs the request as the server shows it;
     /// `params` makes the call's fields from the step-up and the signature.
+    /// Signs `kind` on request `id` as `seen` (the payload the member was shown; `None`: as the
+    /// server returns it now, for a caller that showed nothing) and sends it. The server refuses
+    /// a decision whose content hash is not its request's (`EOrg:Request changed`).
     async fn decide<C: Call<Answer = RequestView>>(
         &self,
         id: &str,
         kind: DecisionKind,
         step_up: StepUp<'_>,
+        seen: Option<&RequestPayload>,
         params: impl FnOnce(RequestStepUp, DeviceSignature) -> C::Params,
     ) -> Result<RequestView, ClientError> {
-        let request = self.get_request(id).await?;
-        let signed = self
-            .signature(id, &request.payload, kind, step_up.device)
-            .await?;
+        let fetched;
+        let payload = match seen {
+            Some(p) => p,
+            None => {
+                fetched = self.get_request(id).await?.payload;
+                &fetched
+            }
+        };
+        let signed = self.signature(id, payload, kind, step_up.device).await?;
         let on = RequestStepUp {
             id: id.to_owned(),
             otp: Otp::from(step_up.otp),
@@ -472,9 +488,16 @@ impl OrgClient {
         self.call::<call::FreezeWithdrawals>(&params).await
     }
 
-    /// Approves a request with the member's current TOTP code.
-    pub async fn approve(&self, id: &str, step_up: StepUp<'_>) -> Result<RequestView, ClientError> {
-        self.decide::<call::Approve>(id, DecisionKind::Approve, step_up, |on, signed| {
+    /// Approves a request with the member's current TOTP code, signed over `seen`: the payload
+    /// the member was shown (`None`: as the server returns it now, for a caller that showed
+    /// nothing). The server refuses it when its request differs (`EOrg:Request changed`).
+    pub async fn approve(
+        &self,
+        id: &str,
+        step_up: StepUp<'_>,
+        seen: Option<&RequestPayload>,
+    ) -> Result<RequestView, ClientError> {
+        self.decide::<call::Approve>(id, DecisionKind::Approve, step_up, seen, |on, signed| {
             SignedDecision { on, signed }
         })
         .await
@@ -486,9 +509,10 @@ impl OrgClient {
         id: &str,
         step_up: StepUp<'_>,
         reason: Option<&str>,
+        seen: Option<&RequestPayload>,
     ) -> Result<RequestView, ClientError> {
         let reason = reason.map(str::to_owned);
-        self.decide::<call::Reject>(id, DecisionKind::Reject, step_up, |on, signed| {
+        self.decide::<call::Reject>(id, DecisionKind::Reject, step_up, seen, |on, signed| {
             RejectParams { on, signed, reason }
         })
         .await

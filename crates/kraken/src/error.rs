@@ -108,10 +108,13 @@ pub enum OrgRefusal {
     /// `EOrg:Stopped` — an emergency stop in force (a stopped key, or the withdrawal freeze)
     /// keeps this request from being approved or completing until it is lifted.
     Stopped,
+    /// `EOrg:Request changed` — the decision was signed over a content hash that is not the
+    /// request's: what the member saw is not what would be decided.
+    RequestChanged,
 }
 
 impl OrgRefusal {
-    const ALL: [OrgRefusal; 12] = [
+    const ALL: [OrgRefusal; 13] = [
         Self::SelfApproval,
         Self::AlreadyDecided,
         Self::NotPending,
@@ -124,6 +127,7 @@ impl OrgRefusal {
         Self::NotEnrolled,
         Self::AlreadyEnrolled,
         Self::Stopped,
+        Self::RequestChanged,
     ];
 
     /// The description after `EOrg:`.
@@ -141,6 +145,7 @@ impl OrgRefusal {
             Self::NotEnrolled => "2FA not enrolled",
             Self::AlreadyEnrolled => "2FA already enrolled",
             Self::Stopped => "Stopped",
+            Self::RequestChanged => "Request changed",
         }
     }
 }

@@ -81,9 +81,21 @@ impl DecisionStatement {
         member: &MemberId,
         at: i64,
     ) -> Self {
+        Self::for_content(request_id, content_hash(payload), decision, member, at)
+    }
+
+    /// The statement for `decision` on the request `request_id` whose payload hashes to
+    /// `content_hash` (as the member saw it), by `member` at `at`.
+    pub fn for_content(
+        request_id: &str,
+        content_hash: String,
+        decision: DecisionKind,
+        member: &MemberId,
+        at: i64,
+    ) -> Self {
         Self {
             request_id: request_id.to_owned(),
-            content_hash: content_hash(payload),
+            content_hash,
             decision,
             member: member.0.clone(),
             at,

@@ -139,7 +139,7 @@ impl RequestStepUp {
 }
 
 /// A decision's device signature of its statement (`countersign_org::DecisionStatement`): the
-/// device's public key, the signature and the statement's time, as signed.
+/// device's public key, the signature, and the statement's time and content hash, as signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceSignature {
     /// The device's Ed25519 public key, base64 (registered to the member).
@@ -148,19 +148,32 @@ pub struct DeviceSignature {
     pub signature: String,
     /// The statement's time.
     pub at: StatementTime,
+    /// The content hash of the request as the member saw it (`countersign_org::content_hash`,
+    /// 64 lowercase hex digits): the server refuses the decision when its request differs.
+    pub content_hash: String,
 }
 
 impl DeviceSignature {
-    /// `device_key`, `signature`, then `at` (which must be decimal unix seconds).
+    /// `device_key`, `signature`, `at` (which must be decimal unix seconds), then
+    /// `content_hash` (which must be 64 lowercase hex digits).
     pub fn read(fields: &impl Fields) -> Result<Self, InvalidArgument> {
         let device_key = form::required(fields, "device_key")?;
         let signature = form::required(fields, "signature")?;
         let at: StatementTime = form::required(fields, "at")?;
         at.seconds().ok_or(InvalidArgument("at"))?;
+        let content_hash: String = form::required(fields, "content_hash")?;
+        if content_hash.len() != 64
+            || !content_hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(InvalidArgument("content_hash"));
+        }
         Ok(Self {
             device_key,
             signature,
             at,
+            content_hash,
         })
     }
 }
@@ -386,13 +399,15 @@ mod tests {
                 device_key: "k".into(),
                 signature: "s".into(),
                 at: StatementTime::from_seconds(1_763_816_412),
+                content_hash: "9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c"
+                    .into(),
             },
             reason: Some("unexpected destination".into()),
         };
         let body = serde_urlencoded::to_string(&p).expect("encodes");
         assert_eq!(
             body,
-            "id=QX4TBNA-7KD2ZP-M3WJRE&otp=492039&device_key=k&signature=s&at=1763816412&reason=unexpected+destination"
+            "id=QX4TBNA-7KD2ZP-M3WJRE&otp=492039&device_key=k&signature=s&at=1763816412&content_hash=9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c&reason=unexpected+destination"
         );
         let f = fields(&body);
         assert_eq!(RequestStepUp::read(&f), Ok(p.on.clone()));
@@ -414,6 +429,15 @@ mod tests {
             DeviceSignature::read(&fields("device_key=k&signature=s&at=soon")),
             Err(InvalidArgument("at"))
         );
+        // A content hash is 64 lowercase hex digits, nothing else.
+        for bad in ["", "abc", &"A".repeat(64), &"g".repeat(64), &"a".repeat(65)] {
+            let body = format!("device_key=k&signature=s&at=1&content_hash={bad}");
+            assert_eq!(
+                DeviceSignature::read(&fields(&body)),
+                Err(InvalidArgument("content_hash")),
+                "{bad:?}"
+            );
+        }
         assert_eq!(
             Submission::read(&fields("payload=%7B%7D&execute=2")),
             Err(InvalidArgument("payload"))

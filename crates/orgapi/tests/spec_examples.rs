@@ -282,7 +282,8 @@ fn the_contracts_calls_are_the_tables() {
 
 /// The schemas whose own `examples` are whole values of a wire type, and how each is checked.
 /// Schemas of plain strings and numbers (`Nonce`, `Decimal`, `UnixTime`, `DeviceKey`,
-/// `StatementTime`, `Otp`) carry examples of a single field and are checked as such.
+/// `StatementTime`, `Otp`, `ContentHash`) carry examples of a single field and are checked as
+/// such.
 fn schema_example(schema: &str, example: &Value) -> Option<Result<(), String>> {
     use countersign_org::{Permissions, Policy, RequestPayload};
     Some(match schema {
@@ -306,6 +307,11 @@ fn schema_example(schema: &str, example: &Value) -> Option<Result<(), String>> {
             .and_then(|n| n.parse::<i64>().ok())
             .map(drop)
             .ok_or_else(|| "not decimal seconds".into()),
+        "ContentHash" => example
+            .as_str()
+            .filter(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .map(drop)
+            .ok_or_else(|| "not 64 lowercase hex digits".into()),
         "Decimal" | "DeviceKey" | "Otp" => example
             .as_str()
             .map(drop)

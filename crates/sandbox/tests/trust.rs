@@ -48,6 +48,7 @@ fn now(h: &Harness) -> i64 {
 async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
     let h = Harness::start().await;
     let (id, payload) = target(&h).await;
+    let hash = countersign_org::content_hash(&payload);
     let ben = MemberId("m-ben".into());
     h.advance_ms(30_000);
 
@@ -64,6 +65,7 @@ async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
         ("device_key", &key),
         ("signature", &sig),
         ("at", &at),
+        ("content_hash", &hash),
     ];
     assert_eq!(
         err(&h.org("m-ben", "Approve", &fields, true).await),
@@ -77,6 +79,7 @@ async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
         ("device_key", &key),
         ("signature", &sig),
         ("at", &at),
+        ("content_hash", &hash),
     ];
     assert_eq!(
         err(&h.org("m-ben", "Approve", &fields, true).await),
@@ -94,6 +97,7 @@ async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
         ("device_key", &key),
         ("signature", &sig),
         ("at", &at),
+        ("content_hash", &hash),
     ];
     assert_eq!(
         err(&h.org("m-ben", "Approve", &fields, true).await),
@@ -107,6 +111,7 @@ async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
         ("device_key", &key),
         ("signature", &sig),
         ("at", &at),
+        ("content_hash", &hash),
     ];
     assert_eq!(
         err(&h.org("m-ben", "Approve", &fields, true).await),
@@ -121,6 +126,7 @@ async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
         ("device_key", &key),
         ("signature", &sig),
         ("at", &at),
+        ("content_hash", &hash),
     ];
     let view = ok(&h.org("m-ben", "Approve", &fields, true).await).clone();
     let mine = view["decisions"]
@@ -270,5 +276,58 @@ async fn verify_code_checks_and_spends_a_code() {
     assert_eq!(
         err(&h.org("m-ben", "VerifyCode", &[("otp", "")], false).await),
         "EGeneral:Invalid arguments:otp"
+    );
+}
+
+#[tokio::test]
+async fn a_decision_signed_over_other_content_than_the_request_is_refused_and_spends_no_code() {
+    let h = Harness::start().await;
+    let (id, payload) = target(&h).await;
+    // Ben was shown a different request under this id: 10 BTC more, say. His device signs what
+    // he saw, and the Organization refuses it before his code is looked at.
+    let shown = match payload.clone() {
+        RequestPayload::Withdrawal {
+            asset,
+            amount,
+            fee,
+            key,
+            address,
+        } => RequestPayload::Withdrawal {
+            asset,
+            amount: amount + rust_decimal::Decimal::TEN,
+            fee,
+            key,
+            address,
+        },
+        other => panic!("a bot's request is a withdrawal, not {other:?}"),
+    };
+    let ben = MemberId("m-ben".into());
+    h.advance_ms(30_000);
+    let statement = DecisionStatement::new(&id, &shown, DecisionKind::Approve, &ben, now(&h));
+    let (key, signature, at) = signed(&h.devices["m-ben"], &statement);
+    let fields = [
+        ("id", id.as_str()),
+        ("device_key", key.as_str()),
+        ("signature", signature.as_str()),
+        ("at", at.as_str()),
+        ("content_hash", statement.content_hash.as_str()),
+    ];
+    assert_eq!(
+        err(&h.org("m-ben", "Approve", &fields, true).await),
+        "EOrg:Request changed"
+    );
+    // The same code then approves the request as it is, signed over what it is.
+    let statement = DecisionStatement::new(&id, &payload, DecisionKind::Approve, &ben, now(&h));
+    let (key, signature, at) = signed(&h.devices["m-ben"], &statement);
+    let fields = [
+        ("id", id.as_str()),
+        ("device_key", key.as_str()),
+        ("signature", signature.as_str()),
+        ("at", at.as_str()),
+        ("content_hash", statement.content_hash.as_str()),
+    ];
+    assert_eq!(
+        ok(&h.org("m-ben", "Approve", &fields, true).await)["approvals"],
+        1
     );
 }

@@ -303,6 +303,7 @@ impl Session<'_> {
     }
 
     fn record(&mut self, command: &str, args: Value, next: Option<String>) -> Result<Value, Value> {
+        let args = self.with_seen(command, args);
         let raw = self.desktop.call(command, args.clone());
         // Back on the sandbox (leaving a remote org starts it again, on another port).
         if let Ok(session) = &raw
@@ -400,6 +401,29 @@ impl Session<'_> {
                 );
             }
         }
+    }
+
+    /// A decision carries the payload the page showed (`seen`): the request as the member sees
+    /// it now, fetched here (unrecorded) unless the call already says.
+    fn with_seen(&self, command: &str, mut args: Value) -> Value {
+        let decides = matches!(
+            command,
+            "approve_request" | "reject_request" | "cancel_request"
+        );
+        if decides && args.get("seen").is_none() {
+            let shown = self
+                .desktop
+                .call("list_requests", all())
+                .ok()
+                .and_then(|list| {
+                    list.as_array()?
+                        .iter()
+                        .find(|r| r["id"] == args["id"])
+                        .map(|r| r["payload"].clone())
+                });
+            args["seen"] = shown.unwrap_or(Value::Null);
+        }
+        args
     }
 
     /// What the app asks for what the snapshot shows: each listed policy change's diff; the

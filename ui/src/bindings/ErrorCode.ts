@@ -3,4 +3,4 @@
 /**
  * What the UI branches on.
  */
-export type ErrorCode = "self_approval" | "already_decided" | "not_pending" | "not_permitted" | "invalid_otp" | "not_found" | "invalid_input" | "auth" | "unavailable" | "locked" | "not_enrolled" | "internal";
+export type ErrorCode = "self_approval" | "already_decided" | "not_pending" | "not_permitted" | "invalid_otp" | "not_found" | "invalid_input" | "auth" | "unavailable" | "locked" | "not_enrolled" | "request_changed" | "internal";

@@ -40,10 +40,10 @@ export interface Commands {
   getSession(): Promise<Session>;
   /** Requests visible to the member, newest first. */
   listRequests(filter: RequestFilter): Promise<Array<RequestView>>;
-  /** Approves with the member's current 2FA code. */
-  approveRequest(id: string, otp: string): Promise<RequestView>;
-  /** Rejects with the member's current 2FA code and an optional reason. */
-  rejectRequest(id: string, otp: string, reason: string | null): Promise<RequestView>;
+  /** Approves with the member's current 2FA code, signed over `seen`: the request's payload as the page showed it (the Organization refuses it if its request differs). */
+  approveRequest(id: string, otp: string, seen: RequestPayload): Promise<RequestView>;
+  /** Rejects with the member's current 2FA code and an optional reason, signed over `seen`. */
+  rejectRequest(id: string, otp: string, reason: string | null, seen: RequestPayload): Promise<RequestView>;
   /** The Organization: members, service users and their keys, policies, the address book. */
   getOrg(): Promise<OrgView>;
   /** What submitting `payload` as the signed-in member would do, and why. Changes nothing. */
@@ -52,8 +52,8 @@ export interface Commands {
   previewAs(payload: RequestPayload, initiator: string): Promise<Preview>;
   /** Submits a request; executing at once is a decision and needs the member's code. */
   submitRequest(payload: RequestPayload, execute: boolean, otp: string | null): Promise<SubmitOutcome>;
-  /** Cancels the signed-in member's own pending request (needs a code). */
-  cancelRequest(id: string, otp: string): Promise<RequestView>;
+  /** Cancels the signed-in member's own pending request (needs a code), signed over `seen`. */
+  cancelRequest(id: string, otp: string, seen: RequestPayload): Promise<RequestView>;
   /** What replacing a workflow's policy (none: removing it) would loosen or tighten. */
   policyDiff(workflow: Workflow, policy: Policy | null): Promise<PolicyDiff>;
   /** The workflow's whole request history replayed under `policy` (none: no policy). */
@@ -132,13 +132,13 @@ export function commands(invoke: Invoke): Commands {
   return {
     getSession: () => invoke("plugin:countersign|get_session", {  }) as Promise<Session>,
     listRequests: (filter: RequestFilter) => invoke("plugin:countersign|list_requests", { filter }) as Promise<Array<RequestView>>,
-    approveRequest: (id: string, otp: string) => invoke("plugin:countersign|approve_request", { id, otp }) as Promise<RequestView>,
-    rejectRequest: (id: string, otp: string, reason: string | null) => invoke("plugin:countersign|reject_request", { id, otp, reason }) as Promise<RequestView>,
+    approveRequest: (id: string, otp: string, seen: RequestPayload) => invoke("plugin:countersign|approve_request", { id, otp, seen }) as Promise<RequestView>,
+    rejectRequest: (id: string, otp: string, reason: string | null, seen: RequestPayload) => invoke("plugin:countersign|reject_request", { id, otp, reason, seen }) as Promise<RequestView>,
     getOrg: () => invoke("plugin:countersign|get_org", {  }) as Promise<OrgView>,
     previewRequest: (payload: RequestPayload, execute: boolean) => invoke("plugin:countersign|preview_request", { payload, execute }) as Promise<Preview>,
     previewAs: (payload: RequestPayload, initiator: string) => invoke("plugin:countersign|preview_as", { payload, initiator }) as Promise<Preview>,
     submitRequest: (payload: RequestPayload, execute: boolean, otp: string | null) => invoke("plugin:countersign|submit_request", { payload, execute, otp }) as Promise<SubmitOutcome>,
-    cancelRequest: (id: string, otp: string) => invoke("plugin:countersign|cancel_request", { id, otp }) as Promise<RequestView>,
+    cancelRequest: (id: string, otp: string, seen: RequestPayload) => invoke("plugin:countersign|cancel_request", { id, otp, seen }) as Promise<RequestView>,
     policyDiff: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|policy_diff", { workflow, policy }) as Promise<PolicyDiff>,
     replayPolicy: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|replay_policy", { workflow, policy }) as Promise<Replay>,
     simulatePolicy: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|simulate_policy", { workflow, policy }) as Promise<Simulation>,

@@ -39,6 +39,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   unavailable: true,
   locked: true,
   not_enrolled: true,
+  request_changed: true,
   internal: true,
 };
 const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(KNOWN_CODES));

@@ -57,7 +57,7 @@ impl Officer {
     }
 
     pub async fn approve(&self, id: &str, otp: &str) -> Result<RequestView, ClientError> {
-        self.client.approve(id, self.step_up(otp)).await
+        self.client.approve(id, self.step_up(otp), None).await
     }
 
     pub async fn reject(
@@ -66,11 +66,13 @@ impl Officer {
         otp: &str,
         reason: Option<&str>,
     ) -> Result<RequestView, ClientError> {
-        self.client.reject(id, self.step_up(otp), reason).await
+        self.client
+            .reject(id, self.step_up(otp), reason, None)
+            .await
     }
 
     pub async fn cancel(&self, id: &str, otp: &str) -> Result<RequestView, ClientError> {
-        self.client.cancel(id, self.step_up(otp)).await
+        self.client.cancel(id, self.step_up(otp), None).await
     }
 
     pub async fn submit(

@@ -11,7 +11,7 @@ use countersign_orgapi::{DeviceSignature, Otp};
 use crate::auth::{Caller, internal};
 use crate::{Sandbox, db};
 
-use super::stepup::{countersign, statement_time, step_up};
+use super::stepup::{countersign, same_content, statement_time, step_up};
 use super::{invalid, load_visible, view};
 use crate::lifecycle::{complete, sweep_expired};
 
@@ -56,6 +56,7 @@ pub(super) fn decide(
         return Err(ApiError::Org(OrgRefusal::Stopped));
     }
     let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
+    same_content(&signed, &request.payload)?;
     let kind = match decision {
         Decision::Approve => DecisionKind::Approve,
         Decision::Reject => DecisionKind::Reject,
@@ -103,6 +104,7 @@ pub(super) fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, 
     let RequestStepUp { id, otp } = RequestStepUp::read(&caller.params).map_err(invalid)?;
     let (rec, mut request) = load_visible(&conn, caller, &id)?;
     let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
+    same_content(&signed, &request.payload)?;
     let statement = DecisionStatement::new(
         &request.id.0,
         &request.payload,

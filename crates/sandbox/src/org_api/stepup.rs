@@ -42,6 +42,19 @@ pub(super) fn step_up(
     db::set_last_otp_step(tx, &rec.member.id, step).map_err(internal)
 }
 
+/// What you see is what you sign: the decision's `content_hash` (what the member was shown)
+/// must be the request's. Checked before the code, so a refusal spends none.
+pub(super) fn same_content(
+    signed: &DeviceSignature,
+    payload: &countersign_org::RequestPayload,
+) -> Result<(), ApiError> {
+    if signed.content_hash == countersign_org::content_hash(payload) {
+        Ok(())
+    } else {
+        Err(ApiError::Org(OrgRefusal::RequestChanged))
+    }
+}
+
 /// How far a signed decision's `at` may be from the server's clock, in seconds.
 pub const STATEMENT_WINDOW_SECONDS: i64 = 300;
 

@@ -15,7 +15,7 @@ use countersign_vault::JournalEvent;
 use crate::auth::{Caller, internal};
 use crate::{Sandbox, db};
 
-use super::stepup::{countersign, statement_time, step_up};
+use super::stepup::{countersign, same_content, statement_time, step_up};
 use super::{as_initiator, calling_member, invalid, load_visible, view};
 use crate::lifecycle::{complete, journal_submitted};
 
@@ -84,6 +84,7 @@ pub(super) fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult,
             // with an empty request id.
             let otp = Otp::read(&caller.params).map_err(invalid)?;
             let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
+            same_content(&signed, &request.payload)?;
             let statement = DecisionStatement::new(
                 "",
                 &request.payload,

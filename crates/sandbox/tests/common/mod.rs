@@ -232,6 +232,10 @@ impl Harness {
             ("signature", signature.as_str()),
             ("at", at.as_str()),
         ];
+        // What was signed: the request as fetched, unless `extra` says it was shown otherwise.
+        if !extra.iter().any(|(k, _)| *k == "content_hash") {
+            fields.push(("content_hash", statement.content_hash.as_str()));
+        }
         fields.extend_from_slice(extra);
         // An explicit `otp` in `extra` (a wrong code, say) replaces the member's current one.
         let with_otp = !extra.iter().any(|(k, _)| *k == "otp");

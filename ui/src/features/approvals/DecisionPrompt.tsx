@@ -26,13 +26,15 @@ export function DecisionPrompt({ request, action, onCancel, onDone }: DecisionPr
   const { verb, label } = TITLES[action];
 
   async function send(otp: string) {
+    // What you see is what you sign: the decision is signed over the request as shown here.
+    const seen = request.payload;
     let updated: RequestView;
     if (action === "reject") {
-      updated = await host.rejectRequest(request.id, otp, reason.trim() === "" ? null : reason.trim());
+      updated = await host.rejectRequest(request.id, otp, reason.trim() === "" ? null : reason.trim(), seen);
     } else if (action === "cancel") {
-      updated = await host.cancelRequest(request.id, otp);
+      updated = await host.cancelRequest(request.id, otp, seen);
     } else {
-      updated = await host.approveRequest(request.id, otp);
+      updated = await host.approveRequest(request.id, otp, seen);
     }
     onDone(updated, action);
   }
