@@ -94,7 +94,41 @@ describe("Approvals", () => {
     expect(await screen.findByTestId("action-ok")).toHaveTextContent("1 / 2 approvals");
     await waitFor(() => expect(rowOf(bot.id)).toHaveAttribute("data-approvals", "1/2"));
     // Ben decided it: it no longer needs him.
-    expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^4$/);
+    expect(screen.getByTestId("needs-me-count")).toHaveTextContent(/^4$/);    // Approve and next: the request after it in the list is selected.
+    const after = pending[pending.findIndex((r) => r.id === bot.id) + 1];
+    expect(after).toBeDefined();
+    await waitFor(() => expect(rowOf(after?.id ?? "")).toHaveAttribute("aria-current", "true"));
+  });
+
+  it("keeps the selection when a new request arrives at the top of the list", async () => {
+    const host = replay(officer);
+    const arrived: RequestView = { ...structuredClone(bot), id: "ARRIVED-NEW-1", created_at: bot.created_at + 60 };
+    let calls = 0;
+    const { user } = renderApp({
+      ...host,
+      listRequests: async (filter) => {
+        const rows = await host.listRequests(filter);
+        calls += 1;
+        return calls > 1 && filter.status === "pending" ? [arrived, ...rows] : rows;
+      },
+    });
+    // Nothing clicked: the first request is shown. The next poll brings a new request first in
+    // the list; the officer stays on the one they were reading.
+    const first = pending[0];
+    await waitFor(() => expect(rowOf(first?.id ?? "")).toHaveAttribute("aria-current", "true"));
+    await waitFor(() => expect(rowOf(arrived.id)).not.toBeNull(), { timeout: 12_000 });
+    expect(rowOf(first?.id ?? "")).toHaveAttribute("aria-current", "true");
+    expect(rowOf(arrived.id)).not.toHaveAttribute("aria-current");
+    await user.keyboard("j");
+    expect(rowOf(arrived.id)).not.toHaveAttribute("aria-current");
+  }, 20_000);
+
+  it("approving a request that leaves the list selects the one that followed it", async () => {
+    const { user } = renderApp();
+    await decide(user, payout.id, "approve", await codeOf("Ben Ruiz"));
+    await waitFor(() => expect(rowOf(payout.id)).toBeNull());
+    const after = pending[pending.findIndex((r) => r.id === payout.id) + 1];
+    await waitFor(() => expect(rowOf(after?.id ?? "")).toHaveAttribute("aria-current", "true"));
   });
 
   it("offers no decision on the member's own request: Approve and Reject disabled, the reason beside them", async () => {

@@ -1,6 +1,8 @@
 import { useState } from "react";
 import type { RequestView } from "../../bindings/RequestView";
 import { CodePrompt } from "../../components/CodePrompt";
+import { formatAmount } from "../../lib/money";
+import { whatOf } from "../../lib/org";
 import { useHost } from "../../platform";
 
 /** What a code prompt on a request does: decide it, or (its initiator) cancel it. */
@@ -18,6 +20,18 @@ const TITLES: Record<RequestAction, { verb: string; label: string }> = {
   reject: { verb: "Reject", label: "Reject with your 2FA code" },
   cancel: { verb: "Cancel", label: "Cancel the request with your 2FA code" },
 };
+
+/**
+ * What is being decided, repeated where the code is typed: a withdrawal's amount, asset,
+ * destination and address; any other request in words.
+ */
+export function decidedWords(request: RequestView): string {
+  const { payload } = request;
+  if (payload.kind === "withdrawal") {
+    return `${formatAmount(payload.amount)} ${payload.asset} (fee ${formatAmount(payload.fee)}) to ${payload.key}, ${payload.address}`;
+  }
+  return whatOf(request);
+}
 
 /** Asks for the 2FA code (and, to reject, an optional reason), then sends the decision or the cancellation. */
 export function DecisionPrompt({ request, action, onCancel, onDone }: DecisionPromptProps) {
@@ -41,7 +55,7 @@ export function DecisionPrompt({ request, action, onCancel, onDone }: DecisionPr
 
   return (
     <CodePrompt
-      title={`${verb} ${request.id}: enter the 6-digit code from your authenticator`}
+      title={`${verb} ${request.id}: ${decidedWords(request)}. Enter the 6-digit code from your authenticator.`}
       label={label}
       submitLabel={action === "cancel" ? "Cancel request" : verb}
       tone={action === "approve" ? "primary" : "danger"}

@@ -60,6 +60,18 @@ function noticeFor(updated: RequestView, action: RequestAction): string {
   return `Approved ${updated.id}: ${tally}, waiting for others.`;
 }
 
+/** The first request after `id` in the list as it was shown (`shown`) that is still `visible`. */
+function successor(shown: string[], id: string, visible: RequestView[]): RequestView | undefined {
+  const at = shown.indexOf(id);
+  if (at < 0) return undefined;
+  const after = [...shown.slice(at + 1), ...shown.slice(0, at).reverse()];
+  for (const candidate of after) {
+    const found = visible.find((r) => r.id === candidate);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** A list of requests on the left and the selected one's detail on the right, driven by keyboard or mouse. */
 export function RequestBrowser(props: RequestBrowserProps) {
   const { label, rows, error, onRetry, showStatus, empty, selectedId, onSelect, onDecided, filters, caption } = props;
@@ -71,7 +83,23 @@ export function RequestBrowser(props: RequestBrowserProps) {
   const listPane = useRef<HTMLDivElement>(null);
 
   const visible = rows?.filter((r) => matches(r, query.trim())) ?? [];
-  const selected = visible.find((r) => r.id === selectedId) ?? visible[0];
+  // The selection never moves by itself: a new arrival does not take it, and when the selected
+  // request leaves the list (decided elsewhere), the one that followed it takes its place.
+  // Until the member picks one, the first request shown stays selected (kept here, not in the
+  // route, so it never pulls the app back to this area).
+  const [pinned, setPinned] = useState<string | undefined>(undefined);
+  const current = selectedId ?? pinned;
+  if (current === undefined && visible[0] !== undefined) setPinned(visible[0].id);
+  const ids = visible.map((r) => r.id).join(" ");
+  const [shown, setShown] = useState(ids);
+  if (shown !== ids && visible.some((r) => r.id === current)) {
+    // The list changed with the selection still in it: remember this order for when it leaves.
+    setShown(ids);
+  }
+  const selected =
+    visible.find((r) => r.id === current) ??
+    (current === undefined ? undefined : successor(shown.split(" "), current, visible)) ??
+    visible[0];
   const openPrompt = prompt !== null && prompt.requestId === selected?.id ? prompt.action : null;
 
   function select(id: string, focus: boolean) {
@@ -87,6 +115,10 @@ export function RequestBrowser(props: RequestBrowserProps) {
   function done(updated: RequestView, action: RequestAction) {
     setPrompt(null);
     setNotice(noticeFor(updated, action));
+    // Approve (or reject) and next: the request after it is selected, the one before at the end.
+    const index = visible.findIndex((r) => r.id === updated.id);
+    const next = visible[index + 1] ?? visible[index - 1];
+    if (index >= 0 && next !== undefined) select(next.id, false);
     onDecided();
   }
 
