@@ -70,6 +70,13 @@ describe("Approvals", () => {
     expect(detail).toHaveTextContent(/Chloe Park.*approved/);
     expect(detail).toHaveTextContent("You may approve or reject this request; 1 more approval needed.");
     expect(within(detail).getAllByRole("time")[0]).toHaveAttribute("title", expect.stringMatching(/ UTC$/) as string);
+    // The core's risk flags, in the detail and on the row: nothing has gone to this desk yet.
+    const flags = within(detail).getAllByTestId("risk-flag");
+    expect(flags.map((f) => f.dataset.kind)).toEqual(["first_to_destination"]);
+    expect(flags[0]).toHaveTextContent(
+      "First to this destination: no earlier withdrawal went to usdt-otc-desk (0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359).",
+    );
+    expect(within(await findRow(payout.id)).getByTestId("risk-marker")).toHaveAccessibleName("1 risk flag: First to this destination");
   });
 
   it("approves with the right code: 1 / 2 becomes 2 / 2 and the request leaves the pending list", async () => {

@@ -9,16 +9,37 @@ use crate::core::OrgAccess;
 use crate::error::{CommandError, Otp};
 use crate::ipc::RequestFilter;
 
-/// Requests visible to the member, newest first.
+/// Requests visible to the member, newest first; each pending withdrawal with its risk flags,
+/// read from the whole history the member may see ([`countersign_org::risk_flags`]).
 pub async fn list(
     org: &OrgAccess<'_>,
     filter: RequestFilter,
 ) -> Result<Vec<RequestView>, CommandError> {
-    let filter = countersign_client::RequestFilter {
-        status: filter.status,
-        workflow: filter.workflow,
+    let client = org.client();
+    let all = filter.status.is_none() && filter.workflow.is_none();
+    let mut listed = client
+        .list_requests(countersign_client::RequestFilter {
+            status: filter.status,
+            workflow: filter.workflow,
+        })
+        .await?;
+    let flaggable = |r: &RequestView| {
+        r.status == countersign_org::RequestStatus::Pending
+            && matches!(r.payload, RequestPayload::Withdrawal { .. })
     };
-    Ok(org.client().list_requests(filter).await?)
+    if listed.iter().any(flaggable) {
+        let history = if all {
+            listed.clone()
+        } else {
+            client
+                .list_requests(countersign_client::RequestFilter::default())
+                .await?
+        };
+        for r in listed.iter_mut().filter(|r| flaggable(r)) {
+            r.risk = countersign_org::risk_flags(r, &history);
+        }
+    }
+    Ok(listed)
 }
 
 /// One request, as the member may see it.

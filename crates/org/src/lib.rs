@@ -22,6 +22,9 @@
 //! - [`DecisionStatement`]: what a member signs when deciding (request id, content hash,
 //!   decision, member, time), reduced to one digest.
 //! - [`advise`]: a least-privilege advice from a key's usage record ([`KeyAdvice`]).
+//! - [`risk_flags`]: a pending withdrawal's risks, read from the request history
+//!   ([`RiskFlag`]: first to a destination, a new destination, a large amount, an unusual hour,
+//!   a changed policy or bot key).
 //! - [`view`]: the shapes the org API and the desktop app exchange (exported to TypeScript).
 //!
 //! # Layers
@@ -33,7 +36,8 @@
 //! Organization and what completed requests do to it), and above both `emergency` (the stops'
 //! rules), `change` (the change diff), `policy_change`, `preview` (the decision procedure) and
 //! `statement`; `view` (what the org API shows) on top, and `replay` (over requests and their
-//! views) above it, beside `advice` (a least-privilege advice from a key's usage record).
+//! views) above it, beside `advice` (a least-privilege advice from a key's usage record) and `risk` (a
+//! withdrawal's risk flags from the history).
 
 mod actor;
 mod advice;
@@ -46,6 +50,7 @@ mod policy_change;
 mod preview;
 mod replay;
 mod request;
+mod risk;
 mod scope;
 mod simulate;
 mod statement;
@@ -71,6 +76,7 @@ pub use request::{
     Decision, DecisionRecord, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
     Transition,
 };
+pub use risk::{FlagKind, RiskFlag, risk_flags};
 pub use scope::{
     ApiKeySpec, KeySettings, KeySpecError, MAX_NONCE_WINDOW, Scope, ScopeGroup, allowlist_beyond,
     parse_cidr, scope_diff, wide_allowlist_entries,

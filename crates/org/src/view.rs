@@ -99,6 +99,11 @@ pub struct RequestView {
     /// revealed.
     #[serde(default)]
     pub key_to_reveal: bool,
+    /// A pending withdrawal's risk flags ([`crate::risk_flags`]). Not sent by the org API: the
+    /// member's app fills it from the history the member may see. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<crate::RiskFlag>>")]
+    pub risk: Vec<crate::RiskFlag>,
 }
 
 impl RequestView {
@@ -182,6 +187,7 @@ impl RequestView {
                 Vec::new()
             },
             key_to_reveal: false,
+            risk: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@ import type { Eligibility } from "./Eligibility";
 import type { Policy } from "./Policy";
 import type { RequestPayload } from "./RequestPayload";
 import type { RequestStatus } from "./RequestStatus";
+import type { RiskFlag } from "./RiskFlag";
 import type { Workflow } from "./Workflow";
 
 /**
@@ -88,4 +89,9 @@ changes: Array<ChangeLine>,
  * initiator only **(extension)**: they may call `Reveal` once. False otherwise, and once
  * revealed.
  */
-key_to_reveal: boolean, };
+key_to_reveal: boolean, 
+/**
+ * A pending withdrawal's risk flags ([`crate::risk_flags`]). Not sent by the org API: the
+ * member's app fills it from the history the member may see. Absent when none.
+ */
+risk?: Array<RiskFlag>, };

@@ -12,6 +12,7 @@ import { ChangeList } from "../../components/ChangeList";
 import { PayloadBody, PayloadFacts } from "./PayloadDetail";
 import { StatusTag } from "./StatusTag";
 import { RevealPanel } from "./RevealPanel";
+import { RiskFlags } from "./RiskFlags";
 import { WhyWaiting } from "./WhyWaiting";
 
 interface RequestDetailProps {
@@ -84,6 +85,7 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
         )}
       </dl>
 
+      {pending && <RiskFlags request={request} />}
       {pending && <ChangeList changes={request.changes} title="What it changes, against the Organization now" />}
       <PayloadBody payload={request.payload} />
 

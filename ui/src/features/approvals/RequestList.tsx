@@ -1,3 +1,4 @@
+import { RiskMarker } from "./RiskFlags";
 import type { RequestView } from "../../bindings/RequestView";
 import { ActorName } from "../../components/ActorName";
 import { formatAmount } from "../../lib/money";
@@ -69,6 +70,7 @@ export function RequestList({ label, rows, selectedId, onSelect, showStatus, now
                   title={request.viewer.can_decide ? "Needs your decision" : undefined}
                 />
                 <ActorName actor={request.initiator} />
+                <RiskMarker request={request} />
               </span>
               <WhatCells request={request} />
               <span className="cell num">
