@@ -32,17 +32,18 @@
 //! A module uses only modules below it. Plain data at the bottom: `permission` (workflows and
 //! the permissions held on them), `scope` (what an API key may do), `policy` (a policy and the
 //! diff of two), `actor` (members, service users, who did something), `stop` (emergency stops
-//! in force). Then the rules over them: `request` (a request's lifecycle), `org` (the
-//! Organization and what completed requests do to it), and above both `emergency` (the stops'
-//! rules), `change` (the change diff), `policy_change`, `preview` (the decision procedure) and
-//! `statement`; `view` (what the org API shows) on top, and `replay` (over requests and their
-//! views) above it, beside `advice` (a least-privilege advice from a key's usage record) and `risk` (a
-//! withdrawal's risk flags from the history).
+//! in force), `flag` (a risk flag). Then the rules over them: `request` (a request's
+//! lifecycle), `org` (the Organization and what completed requests do to it), and above both
+//! `emergency` (the stops' rules), `change` (the change diff), `policy_change`, `preview` (the
+//! decision procedure) and `statement`; `view` (what the org API shows) on top, and above it
+//! `replay` (over requests and their views), `advice` (a least-privilege advice from a key's
+//! usage record) and `risk` (a withdrawal's risk flags from the history).
 
 mod actor;
 mod advice;
 mod change;
 mod emergency;
+mod flag;
 mod org;
 pub(crate) mod permission;
 mod policy;
@@ -62,6 +63,7 @@ pub mod view;
 pub use actor::{Actor, Member, MemberId, ServiceUser, ServiceUserId};
 pub use advice::{DroppedScope, KeyAdvice, UNUSED_AFTER_SECONDS, advise};
 pub use change::{ChangeLine, key_diff};
+pub use flag::{FlagKind, RiskFlag};
 pub use org::{AddressEntry, Org, OrgChange, PayloadError};
 pub use permission::{
     AccountPermission, Grant, Permissions, Workflow, WorkflowPermission, permission_diff,
@@ -76,7 +78,7 @@ pub use request::{
     Decision, DecisionRecord, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
     Transition,
 };
-pub use risk::{FlagKind, RiskFlag, risk_flags};
+pub use risk::risk_flags;
 pub use scope::{
     ApiKeySpec, KeySettings, KeySpecError, MAX_NONCE_WINDOW, Scope, ScopeGroup, allowlist_beyond,
     parse_cidr, scope_diff, wide_allowlist_entries,

@@ -16,10 +16,9 @@
 //! Pure: the history and the request are views, times are unix seconds.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::actor::ActorKind;
+use crate::flag::{FlagKind, RiskFlag};
 use crate::request::{RequestPayload, RequestStatus, grouped};
 use crate::view::RequestView;
 
@@ -37,35 +36,6 @@ pub const HOURS_MIN_HISTORY: usize = 20;
 pub const HOURS_COVER_PERCENT: usize = 90;
 /// A bot's key changed this recently (seconds) is flagged: 7 days.
 pub const KEY_CHANGE_SECONDS: i64 = 7 * 86_400;
-
-/// Which risk a flag names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum FlagKind {
-    /// The first withdrawal to this address.
-    FirstToDestination,
-    /// The address-book entry was added or renamed lately, or after the request.
-    NewDestination,
-    /// Far above what this initiator usually withdraws of the asset.
-    LargeAmount,
-    /// Outside the hours the Organization's requests usually arrive.
-    UnusualHour,
-    /// The policy changed since submission.
-    PolicyChanged,
-    /// The initiating bot's key changed lately.
-    KeyChanged,
-}
-
-/// One risk, with one line of why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct RiskFlag {
-    /// Which.
-    pub kind: FlagKind,
-    /// Why, with the figures.
-    pub why: String,
-}
 
 fn flag(kind: FlagKind, why: String) -> RiskFlag {
     RiskFlag { kind, why }

@@ -99,11 +99,11 @@ pub struct RequestView {
     /// revealed.
     #[serde(default)]
     pub key_to_reveal: bool,
-    /// A pending withdrawal's risk flags ([`crate::risk_flags`]). Not sent by the org API: the
+    /// A pending withdrawal's risk flags (from `risk_flags`). Not sent by the org API: the
     /// member's app fills it from the history the member may see. Absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[ts(optional, as = "Option<Vec<crate::RiskFlag>>")]
-    pub risk: Vec<crate::RiskFlag>,
+    #[ts(optional, as = "Option<Vec<crate::flag::RiskFlag>>")]
+    pub risk: Vec<crate::flag::RiskFlag>,
 }
 
 impl RequestView {

@@ -91,7 +91,7 @@ changes: Array<ChangeLine>,
  */
 key_to_reveal: boolean, 
 /**
- * A pending withdrawal's risk flags ([`crate::risk_flags`]). Not sent by the org API: the
+ * A pending withdrawal's risk flags (from `risk_flags`). Not sent by the org API: the
  * member's app fills it from the history the member may see. Absent when none.
  */
 risk?: Array<RiskFlag>, };
