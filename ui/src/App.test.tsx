@@ -107,6 +107,19 @@ describe("Approvals", () => {
     await waitFor(() => expect(rowOf(after?.id ?? "")).toHaveAttribute("aria-current", "true"));
   });
 
+  it("offers a needs-me view beside all pending", async () => {
+    const { user } = renderApp();
+    await findRow(own.id);
+    expect(screen.getByTestId("view-all")).toHaveAttribute("aria-pressed", "true");
+    await user.click(screen.getByTestId("view-mine"));
+    expect(screen.getByTestId("view-mine")).toHaveTextContent("Needs me (5)");
+    // Ben's own request waits for others: it leaves this view; the five he may decide stay.
+    await waitFor(() => expect(rowOf(own.id)).toBeNull());
+    expect(screen.getAllByTestId("request-row")).toHaveLength(5);
+    await user.click(screen.getByTestId("view-all"));
+    expect(await findRow(own.id)).toBeInTheDocument();
+  });
+
   it("keeps the selection when a new request arrives at the top of the list", async () => {
     const host = replay(officer);
     const arrived: RequestView = { ...structuredClone(bot), id: "ARRIVED-NEW-1", created_at: bot.created_at + 60 };

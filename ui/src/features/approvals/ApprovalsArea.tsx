@@ -1,3 +1,4 @@
+import { useState } from "react";
 import type { RequestView } from "../../bindings/RequestView";
 import { useOrg, useSession } from "../../lib/contexts";
 import { initiateBlocker, stopBlocker } from "../../lib/org";
@@ -16,7 +17,9 @@ interface ApprovalsAreaProps {
 
 /** Pending requests of every kind, with the ones that need the viewer marked. */
 export function ApprovalsArea({ pending, selectedId, onSelect, onDecided, onNewWithdrawal }: ApprovalsAreaProps) {
-  const rows = pending.data;
+  const [view, setView] = useState<"all" | "mine">("all");
+  const all = pending.data;
+  const rows = view === "mine" ? all?.filter((r) => r.viewer.can_decide) : all;
   const org = useOrg()?.data;
   const session = useSession();
   // Offered only to a member who may start one; the reason otherwise (while the Organization
@@ -27,7 +30,7 @@ export function ApprovalsArea({ pending, selectedId, onSelect, onDecided, onNewW
       : org.withdrawals_frozen !== undefined
         ? "Withdrawals are frozen: lifting the freeze is a Manage Policies request."
         : initiateBlocker(org, session?.member.id, "initiate_withdrawal");
-  const needsMe = rows?.filter((r) => r.viewer.can_decide).length ?? 0;
+  const needsMe = all?.filter((r) => r.viewer.can_decide).length ?? 0;
   return (
     <RequestBrowser
       label="Pending requests"
@@ -35,15 +38,30 @@ export function ApprovalsArea({ pending, selectedId, onSelect, onDecided, onNewW
       error={pending.error}
       onRetry={() => void pending.refresh()}
       showStatus={false}
-      empty={{
-        title: "No requests are waiting",
-        hint: "When a member or a service user asks to withdraw, or to change access, policies or addresses, the request appears here until enough approvers decide.",
-      }}
+      empty={
+        view === "mine" && all !== undefined && all.length > 0
+          ? {
+              title: "Nothing needs your decision",
+              hint: `${all.length} pending wait for others' decisions: All pending shows them.`,
+            }
+          : {
+              title: "No requests are waiting",
+              hint: "When a member or a service user asks to withdraw, or to change access, policies or addresses, the request appears here until enough approvers decide.",
+            }
+      }
       selectedId={selectedId}
       onSelect={onSelect}
       onDecided={onDecided}
       filters={
         <>
+          <div className="segmented" role="group" aria-label="Which requests">
+            <button type="button" data-testid="view-all" aria-pressed={view === "all"} onClick={() => setView("all")}>
+              All pending{all !== undefined ? ` (${all.length})` : ""}
+            </button>
+            <button type="button" data-testid="view-mine" aria-pressed={view === "mine"} onClick={() => setView("mine")}>
+              Needs me ({needsMe})
+            </button>
+          </div>
           <button
             type="button"
             data-testid="new-withdrawal-open"
@@ -60,12 +78,12 @@ export function ApprovalsArea({ pending, selectedId, onSelect, onDecided, onNewW
         </>
       }
       caption={
-        rows !== undefined &&
-        rows.length > 0 && (
+        all !== undefined &&
+        all.length > 0 && (
           <p className="caption">
             {needsMe === 0
-              ? `Nothing needs your decision; ${rows.length} pending wait for others.`
-              : `${needsMe} of ${rows.length} pending need your decision.`}
+              ? `Nothing needs your decision; ${all.length} pending wait for others.`
+              : `${needsMe} of ${all.length} pending need your decision.`}
           </p>
         )
       }
