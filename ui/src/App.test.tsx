@@ -70,6 +70,8 @@ describe("Approvals", () => {
     expect(detail).toHaveTextContent(/Chloe Park.*approved/);
     expect(detail).toHaveTextContent("You may approve or reject this request; 1 more approval needed.");
     expect(within(detail).getAllByRole("time")[0]).toHaveAttribute("title", expect.stringMatching(/ UTC$/) as string);
+    // What leaves the account: amount and fee, exactly.
+    expect(within(detail).getByTestId("total-debit")).toHaveTextContent("48,002.5 USDT");
     // The core's risk flags, in the detail and on the row: nothing has gone to this desk yet.
     const flags = within(detail).getAllByTestId("risk-flag");
     expect(flags.map((f) => f.dataset.kind)).toEqual(["first_to_destination"]);

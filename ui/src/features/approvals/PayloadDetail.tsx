@@ -1,3 +1,5 @@
+import { CopyText } from "../../components/CopyText";
+import { addDecimal } from "../../lib/money";
 import { PolicyChangeList } from "../../components/PolicyChangeList";
 import type { ReactNode } from "react";
 import type { OrgView } from "../../bindings/OrgView";
@@ -60,9 +62,15 @@ export function PayloadFacts({ payload }: { payload: RequestPayload }) {
           <Fact label="Fee">
             <Amount value={payload.fee} asset={payload.asset} />
           </Fact>
+          <Fact label="Total debit">
+            <span data-testid="total-debit">
+              <Amount value={addDecimal(payload.amount, payload.fee)} asset={payload.asset} />
+            </span>{" "}
+            <span className="muted">(amount and fee)</span>
+          </Fact>
           <Fact label="Destination">
             <div>{payload.key}</div>
-            <code className="address">{payload.address}</code>
+            <code className="address">{payload.address}</code> <CopyText text={payload.address} label={`Copy the address of ${payload.key}`} />
           </Fact>
         </>
       );
