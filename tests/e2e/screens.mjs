@@ -152,6 +152,24 @@ const SCREENS = [
       await (await browser.$(sel("pending-users"))).waitForDisplayed({ timeout: 10_000 });
     },
   ],
+  [
+    "palette",
+    async () => {
+      await browser.keys("Escape");
+      await (await browser.$(sel("nav-approvals"))).click();
+      await browser.keys(["Control", "k"]);
+      const input = await browser.$(sel("palette-input"));
+      await input.waitForDisplayed({ timeout: 5_000 });
+      await input.setValue("cold");
+    },
+  ],
+  [
+    "palette-closed",
+    async () => {
+      await browser.keys("Escape");
+      await (await browser.$(sel("palette-input"))).waitForDisplayed({ timeout: 5_000, reverse: true });
+    },
+  ],
 ];
 
 /** Emergency stops, after every other screen at both sizes: once pulled they stay in force. */

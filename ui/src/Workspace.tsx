@@ -1,4 +1,5 @@
 import { useCallback } from "react";
+import { CommandPalette } from "./components/CommandPalette";
 import { NavRail } from "./components/NavRail";
 import { AddressesArea } from "./features/addresses/AddressesArea";
 import { ApprovalsArea } from "./features/approvals/ApprovalsArea";
@@ -90,6 +91,7 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
   return (
     <OrgContext.Provider value={org}>
       <NavRail area={route.area} needsMe={needsMe} onNavigate={(next) => onRoute({ area: next, id: undefined })} />
+      <CommandPalette pending={pending.data} org={org.data} onRoute={onRoute} />
       <main className="main">
         <StopBanner
           org={org.data}

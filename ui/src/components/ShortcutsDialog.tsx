@@ -1,4 +1,5 @@
 const SHORTCUTS: [key: string, what: string][] = [
+  ["Ctrl+K", "Go anywhere, open a request, start a change"],
   ["j / k", "Next / previous item in the list"],
   ["a", "Approve the selected request"],
   ["r", "Reject the selected request"],

@@ -3,6 +3,17 @@ import { cleanup } from "@testing-library/react";
 import { afterEach, beforeEach } from "vitest";
 import { activeHosts } from "./replay";
 
+// jsdom lays nothing out: what the browser has and jsdom lacks, for components that measure
+// (cmdk's list observes its size and scrolls the selected item into view).
+globalThis.ResizeObserver ??= class {
+  observe(): void {}
+  unobserve(): void {}
+  disconnect(): void {}
+};
+if (!("scrollIntoView" in Element.prototype)) {
+  Object.defineProperty(Element.prototype, "scrollIntoView", { value: () => undefined });
+}
+
 beforeEach(() => {
   window.history.replaceState(null, "", "/");
 });
