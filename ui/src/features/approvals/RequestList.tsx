@@ -1,10 +1,10 @@
-import { RiskMarker } from "./RiskFlags";
 import type { RequestView } from "../../bindings/RequestView";
 import { ActorName } from "../../components/ActorName";
 import { formatAmount } from "../../lib/money";
 import { whatOf, WORKFLOW_LABELS } from "../../lib/org";
 import { formatAge } from "../../lib/time";
 import { StatusTag } from "./StatusTag";
+import { RiskMarker } from "./RiskFlags";
 
 interface RequestListProps {
   label: string;
@@ -70,11 +70,11 @@ export function RequestList({ label, rows, selectedId, onSelect, showStatus, now
                   title={request.viewer.can_decide ? "Needs your decision" : undefined}
                 />
                 <ActorName actor={request.initiator} />
-                <RiskMarker request={request} />
               </span>
               <WhatCells request={request} />
               <span className="cell num">
                 {request.approvals} / {request.required_approvals}
+                <RiskMarker request={request} />
                 {request.policy_changed && (
                   <span className="flag" title="The policy changed since this was submitted" aria-label="policy changed">
                     !
