@@ -2,7 +2,8 @@
 // allow-list and a query window from the Service users area; Ada Okafor approves; Eve reveals
 // the key in the app; that key then works against the sandbox's exchange API with its settings
 // enforced (a call from outside the list is refused, ledgers stop at the window). Then a policy
-// is edited in the Policies area, and the replay's counts are the engine's (the CLI's).
+// is edited in the Policies area, and the replay's counts are the engine's (the CLI's). Last, Eve
+// stops the key at once, and the exchange API refuses it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -137,7 +138,8 @@ test("an admin creates a service user, another approves, the creator reveals the
   await click("reveal-key");
   const otp = await browser.$(sel("otp-input"));
   await otp.waitForDisplayed({ timeout: 5_000 });
-  await otp.setValue(await codeOf("Eve Santos"));
+  const revealCode = await codeOf("Eve Santos");
+  await otp.setValue(revealCode);
   await click("otp-submit");
   const issued = await browser.$(sel("key-issued"));
   await issued.waitForDisplayed({ timeout: 10_000 });
@@ -214,6 +216,27 @@ test("an admin creates a service user, another approves, the creator reveals the
     samples,
     simulated.samples.map((r) => [r.initiator.name, String(r.execute), r.draft]),
   );
+
+  // 6. An emergency stop: Eve switches audit-bot's key off at once, with a reason and a fresh
+  //    code (hers is accepted once per step); the key is refused at the exchange API, and the
+  //    stop shows above every area.
+  await browser.waitUntil(async () => (await codeOf("Eve Santos")) !== revealCode, {
+    timeout: 40_000,
+    timeoutMsg: "Eve's code did not move to the next step",
+  });
+  await click("nav-service-users");
+  const stopRow = await browser.$(sel("service-user-row", '[data-name="audit-bot"]'));
+  await stopRow.waitForDisplayed({ timeout: 10_000 });
+  await stopRow.click();
+  await click("stop-key-open");
+  await (await browser.$(sel("stop-key-reason"))).setValue("secret seen in a CI log");
+  await (await browser.$(`${sel("stop-key")} ${sel("otp-input")}`)).setValue(await codeOf("Eve Santos"));
+  await browser.keys("Enter");
+  await (await browser.$(sel("key-stopped"))).waitForDisplayed({ timeout: 10_000 });
+  const banner = await (await browser.$(sel("stop-banner-key"))).getText();
+  assert.match(banner, /audit-bot[\s\S]*Eve Santos[\s\S]*secret seen in a CI log/);
+  const stopped = await privateCall(baseUrl, apiKey, apiSecret, "Ledgers", {}, "127.0.0.1");
+  assert.deepEqual(stopped.error, ["EAPI:Invalid key"], JSON.stringify(stopped));
 });
 
 /** Eve's org API key, for the CLI, from the app's sandbox database (the sandbox holds demo keys). */
