@@ -14,6 +14,8 @@ use clap::Subcommand;
 use clap::builder::PossibleValue;
 use countersign_app::keys::{self, Finding, KeyProbe, Outcome, Purpose, RateTier};
 use countersign_app::sandbox::DemoCredentials;
+
+use crate::org::utc;
 use countersign_kraken::{ApiSecret, Credentials};
 
 /// Exit code when the key lacks something the purpose needs.
@@ -172,14 +174,6 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// A unix time as `2026-12-07 11:45 UTC`.
-fn when(t: i64) -> String {
-    countersign_kraken::Timestamp::from_unix_seconds(t).map_or_else(
-        |_| t.to_string(),
-        |ts| ts.utc().format("%Y-%m-%d %H:%M UTC").to_string(),
-    )
-}
-
 async fn advise(
     base_url: Option<String>,
     service_user: &str,
@@ -225,7 +219,7 @@ async fn advise(
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Least privilege: {}.", advice.summary(when));
+    println!("Least privilege: {}.", advice.summary(utc));
     print!("{}", crate::requests::render_preview(&preview));
     match submitted {
         Some(s) => println!(
@@ -259,7 +253,7 @@ async fn usage(
             "{:<24} {:>8} calls, last {}",
             e.endpoint,
             e.calls,
-            when(e.last_at)
+            utc(e.last_at)
         );
     }
     for r in &used.refusals {
@@ -267,7 +261,7 @@ async fn usage(
             "refused ({}){:>width$} times, last {}",
             r.cause.as_str(),
             r.refusals,
-            when(r.last_at),
+            utc(r.last_at),
             width = 14usize.saturating_sub(r.cause.as_str().len())
         );
     }
@@ -276,7 +270,7 @@ async fn usage(
             "from {:<19} {:>8} calls, last {}",
             a.address,
             a.calls,
-            when(a.last_at)
+            utc(a.last_at)
         );
     }
     Ok(ExitCode::SUCCESS)

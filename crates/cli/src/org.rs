@@ -89,8 +89,8 @@ fn account_word(p: AccountPermission) -> &'static str {
     }
 }
 
-/// A unix time as `2027-01-31 00:00 UTC`.
-fn utc(seconds: i64) -> String {
+/// A unix time as `2027-01-31 00:00 UTC`, as every command prints one.
+pub(crate) fn utc(seconds: i64) -> String {
     countersign_kraken::Timestamp::from_unix_seconds(seconds).map_or_else(
         |_| format!("unix {seconds}"),
         |t| t.utc().format("%Y-%m-%d %H:%M UTC").to_string(),

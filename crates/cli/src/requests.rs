@@ -612,16 +612,13 @@ async fn entry_callers(
     let mut out =
         format!("Bots whose calls name {key} (refused once it changes, until each is updated):\n");
     for c in &callers {
-        let when = countersign_kraken::Timestamp::from_unix_seconds(c.last_at).map_or_else(
-            |_| c.last_at.to_string(),
-            |t| t.utc().format("%Y-%m-%d %H:%M UTC").to_string(),
-        );
         out.push_str(&format!(
-            "  {} ({}): {} call{}, last {when}\n",
+            "  {} ({}): {} call{}, last {}\n",
             c.service_user.name,
             c.service_user.id,
             c.calls,
-            if c.calls == 1 { "" } else { "s" }
+            if c.calls == 1 { "" } else { "s" },
+            crate::org::utc(c.last_at)
         ));
     }
     Ok(out)

@@ -168,6 +168,11 @@ fn as_needs_a_credentials_file_and_an_unknown_key_is_named() {
 
 /// `countersign keys ARGS…` as a member of the demo credentials file (by id).
 fn keys_as(creds: &std::path::Path, member: &str, args: &[&str]) -> Output {
+    run_as(creds, member, &[&["keys"][..], args].concat())
+}
+
+/// `countersign ARGS…` as a member of the demo credentials file (by id).
+fn run_as(creds: &std::path::Path, member: &str, args: &[&str]) -> Output {
     let file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(creds).expect("creds")).expect("json");
     let m = file["members"]
@@ -175,7 +180,6 @@ fn keys_as(creds: &std::path::Path, member: &str, args: &[&str]) -> Output {
         .and_then(|ms| ms.iter().find(|m| m["id"] == member))
         .expect("member");
     Command::new(BIN)
-        .arg("keys")
         .args(args)
         .env(
             "COUNTERSIGN_BASE_URL",
@@ -235,32 +239,18 @@ fn advise_narrows_an_open_key_to_where_it_was_used_and_submits_on_ask() {
     assert_eq!(v["request"]["status"], "pending", "{v}");
 
     // Renaming an entry says which bots' calls name it: none has sent a withdrawal call.
-    let file: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&creds).expect("creds")).expect("json");
-    let eve = file["members"]
-        .as_array()
-        .and_then(|ms| ms.iter().find(|m| m["id"] == "m-eve"))
-        .expect("Eve");
-    let out = Command::new(BIN)
-        .args([
+    let out = run_as(
+        &creds,
+        "m-eve",
+        &[
             "preview",
             "relabel-address",
             "--key",
             "usdt-otc-desk",
             "--new-key",
             "otc-desk",
-        ])
-        .env(
-            "COUNTERSIGN_BASE_URL",
-            file["base_url"].as_str().expect("url"),
-        )
-        .env("COUNTERSIGN_API_KEY", eve["api_key"].as_str().expect("key"))
-        .env(
-            "COUNTERSIGN_API_SECRET",
-            eve["api_secret"].as_str().expect("secret"),
-        )
-        .output()
-        .expect("run countersign");
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("Bots: no bot's withdrawal call has named usdt-otc-desk."),

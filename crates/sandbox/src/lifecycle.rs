@@ -13,7 +13,7 @@ use crate::auth::internal;
 use crate::db;
 
 /// `initiator` as the journal writes it.
-fn actor_label(actor: &Actor) -> String {
+pub(crate) fn actor_label(actor: &Actor) -> String {
     match actor {
         Actor::Member(id) => format!("member:{}", id.0),
         Actor::ServiceUser(id) => format!("service_user:{}", id.0),

@@ -58,6 +58,18 @@ export async function codeOf(name: string): Promise<string> {
   return within(member).getByTestId("demo-code").textContent;
 }
 
+/** Opens the Service users area and the service user `name`; its detail. */
+export async function openServiceUser(user: ReturnType<typeof userEvent.setup>, name: string): Promise<HTMLElement> {
+  await user.click(await screen.findByTestId("nav-service-users"));
+  const row = await waitFor(() => {
+    const found = screen.getAllByTestId("service-user-row").find((r) => r.dataset.name === name);
+    if (!found) throw new Error(`no service user ${name}`);
+    return found;
+  });
+  await user.click(row);
+  return screen.getByRole("article", { name: `Service user ${name}` });
+}
+
 /** Signs in as another demo member through the sandbox panel. */
 export async function signInAs(user: ReturnType<typeof userEvent.setup>, name: string): Promise<void> {
   const member = await waitFor(() => {

@@ -6,12 +6,13 @@
 
 use countersign_kraken::{ApiError, OrgRefusal};
 use countersign_org::view::StopView;
-use countersign_org::{ServiceUserId, StopRefused, StopTarget};
+use countersign_org::{Actor, ServiceUserId, StopRefused, StopTarget};
 use countersign_orgapi::Otp;
 use countersign_orgapi::params::{FreezeWithdrawalsParams, StopKeyParams};
 use countersign_vault::JournalEvent;
 
 use crate::auth::{Caller, internal};
+use crate::lifecycle::actor_label;
 use crate::{Sandbox, db};
 
 use super::stepup::step_up;
@@ -75,10 +76,10 @@ fn pull(
         &tx,
         now,
         JournalEvent::Stopped {
-            by: format!("member:{}", rec.member.id.0),
+            by: actor_label(&rec.member.actor()),
             target: match target {
                 StopTarget::ServiceUser { service_user } => {
-                    format!("service_user:{}", service_user.0)
+                    actor_label(&Actor::ServiceUser(service_user.clone()))
                 }
                 StopTarget::Withdrawals => "withdrawals".into(),
             },

@@ -1,26 +1,15 @@
-import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, screen, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { OrgView } from "../../bindings/OrgView";
 import adminRecording from "../../fixtures/admin.json";
 import officerRecording from "../../fixtures/officer.json";
 import type { Host } from "../../platform";
-import { answer, renderOn, replay } from "../../test/replay";
+import { answer, openServiceUser, renderOn, replay } from "../../test/replay";
 import type { Recording } from "../../test/replayHost";
 
 const admin = adminRecording as Recording;
 const officer = officerRecording as Recording;
 const org = answer<OrgView>(officer, "start", "get_org");
-
-async function openServiceUser(user: ReturnType<typeof renderOn>["user"], name: string): Promise<HTMLElement> {
-  await user.click(await screen.findByTestId("nav-service-users"));
-  const row = await waitFor(() => {
-    const found = screen.getAllByTestId("service-user-row").find((r) => r.dataset.name === name);
-    if (!found) throw new Error(`no service user ${name}`);
-    return found;
-  });
-  await user.click(row);
-  return screen.getByRole("article", { name: `Service user ${name}` });
-}
 
 const scopeIn = (root: HTMLElement, testId: string, scope: string) => {
   const found = root.querySelector<HTMLElement>(`[data-testid="${testId}"][data-scope="${scope}"]`);

@@ -1,21 +1,10 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import stopsRecording from "../../fixtures/stops.json";
-import { codeOf, renderOn, replay, signInAs } from "../../test/replay";
+import { codeOf, openServiceUser, renderOn, replay, signInAs } from "../../test/replay";
 import type { Recording } from "../../test/replayHost";
 
 const stops = stopsRecording as Recording;
-
-async function openServiceUser(user: ReturnType<typeof renderOn>["user"], name: string): Promise<HTMLElement> {
-  await user.click(await screen.findByTestId("nav-service-users"));
-  const row = await waitFor(() => {
-    const found = screen.getAllByTestId("service-user-row").find((r) => r.dataset.name === name);
-    if (!found) throw new Error(`no service user ${name}`);
-    return found;
-  });
-  await user.click(row);
-  return screen.getByRole("article", { name: `Service user ${name}` });
-}
 
 describe("Emergency stops", () => {
   it("lets an administrator stop a key at once, with a reason, and shows the stop to everyone", async () => {
