@@ -21,13 +21,20 @@ commands! {
     /// Requests visible to the member, newest first.
     org fn list_requests(filter: RequestFilter) -> Vec<RequestView> =
         |org| approvals::list(&org, filter).await;
-    /// Approves with the member's current 2FA code, signed over `seen`: the request's payload as
-    /// the page showed it (the Organization refuses it if its request differs).
-    org fn approve_request(id: String, otp: String, seen: RequestPayload) -> RequestView =
-        |org| approvals::approve(&org, &id, &otp, Some(&seen)).await;
-    /// Rejects with the member's current 2FA code and an optional reason, signed over `seen`.
-    org fn reject_request(id: String, otp: String, reason: Option<String>, seen: RequestPayload) -> RequestView =
-        |org| approvals::reject(&org, &id, &otp, reason.as_deref(), Some(&seen)).await;
+    /// Approves, signed over `seen`: the request's payload as the page showed it (the
+    /// Organization refuses it if its request differs). Stepped up by `otp`, or without one by
+    /// the decision window held; an optional reason goes with it.
+    org fn approve_request(id: String, otp: Option<String>, reason: Option<String>, seen: RequestPayload) -> RequestView =
+        |org| approvals::decide_one(&org, &id, Decision::Approve, otp.as_deref(), reason.as_deref(), Some(&seen)).await;
+    /// Rejects with a reason (required), signed over `seen`; stepped up as `approve_request`.
+    org fn reject_request(id: String, otp: Option<String>, reason: String, seen: RequestPayload) -> RequestView =
+        |org| approvals::decide_one(&org, &id, Decision::Reject, otp.as_deref(), Some(&reason), Some(&seen)).await;
+    /// Decides every request of `shown` the same way with one step-up (`otp`, or the window
+    /// held): each is signed over what was shown and sent on its own; one line per request.
+    org fn decide_batch(shown: Vec<Shown>, decision: Decision, otp: Option<String>, reason: Option<String>) -> Vec<DecisionOutcome> =
+        |org| approvals::decide(&org, &shown, decision, otp.as_deref(), reason.as_deref()).await;
+    /// The decision window held for the signed-in member, if open: when it closes.
+    org fn decision_window() -> Option<WindowView> = |org| Ok(approvals::window(&org));
     /// The Organization: members, service users and their keys, policies, the address book.
     org fn get_org() -> OrgView = |org| trust::org_view(&org).await;
     /// What submitting `payload` as the signed-in member would do, and why. Changes nothing.
@@ -37,12 +44,14 @@ commands! {
     /// `payload` would do, and why: a what-if. Changes nothing.
     org fn preview_as(payload: RequestPayload, initiator: String) -> Preview =
         |org| requests::preview(&org, &payload, false, Some(&initiator)).await;
-    /// Submits a request; executing at once is a decision and needs the member's code.
-    org fn submit_request(payload: RequestPayload, execute: bool, otp: Option<String>) -> SubmitOutcome =
-        |org| requests::submit(&org, &payload, execute, otp.as_deref()).await;
-    /// Cancels the signed-in member's own pending request (needs a code), signed over `seen`.
-    org fn cancel_request(id: String, otp: String, seen: RequestPayload) -> RequestView =
-        |org| requests::cancel(&org, &id, &otp, Some(&seen)).await;
+    /// Submits a request with the initiator's optional reason; executing at once is a decision
+    /// and needs a step-up (the member's code, or the decision window held).
+    org fn submit_request(payload: RequestPayload, execute: bool, otp: Option<String>, reason: Option<String>) -> SubmitOutcome =
+        |org| requests::submit(&org, &payload, execute, otp.as_deref(), reason.as_deref()).await;
+    /// Cancels the signed-in member's own pending request (a step-up as for a decision),
+    /// signed over `seen`.
+    org fn cancel_request(id: String, otp: Option<String>, seen: RequestPayload) -> RequestView =
+        |org| requests::cancel(&org, &id, otp.as_deref(), Some(&seen)).await;
     /// What replacing a workflow's policy (none: removing it) would loosen or tighten.
     org fn policy_diff(workflow: Workflow, policy: Option<Policy>) -> PolicyDiff =
         |org| policies::diff(&org, workflow, policy).await;

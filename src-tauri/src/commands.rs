@@ -11,6 +11,7 @@
 //! `plugin:countersign|<name>` and the window's capability grants them all with one
 //! `countersign:default`.
 
+use countersign_app::approvals::{DecisionOutcome, Shown};
 use countersign_app::ipc::{
     DemoMember, DeviceStatus, Enrollment, EntryCaller, KeyReview, RequestFilter, Session,
     SubmitOutcome,
@@ -19,12 +20,15 @@ use countersign_app::ledgers::{
     ExportView, ImportSummary, IntegrityView, LedgerFacets, LedgerFilter, PageView, RowRefView,
     SeriesBucket, SeriesPointView, TotalView, TradesPageView,
 };
+use countersign_app::window::WindowView;
 use countersign_app::{
     AppCore, CommandError, addresses, approvals, keys, orgs, policies, requests, sandbox, stops,
     trust,
 };
 use countersign_org::view::{OrgView, RequestView, RevealedKey, StopView};
-use countersign_org::{Policy, PolicyDiff, Preview, Replay, RequestPayload, Simulation, Workflow};
+use countersign_org::{
+    Decision, Policy, PolicyDiff, Preview, Replay, RequestPayload, Simulation, Workflow,
+};
 use tauri::{AppHandle, Runtime, State};
 
 /// The plugin the commands belong to: the webview calls `plugin:countersign|<name>`.
@@ -313,7 +317,8 @@ mod tests {
             [
                 ("payload", "RequestPayload"),
                 ("execute", "boolean"),
-                ("otp", "string | null")
+                ("otp", "string | null"),
+                ("reason", "string | null")
             ]
         );
         assert_eq!(submit.door, Door::Org);

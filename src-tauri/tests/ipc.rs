@@ -28,6 +28,10 @@ fn sample(arg: &str, ts: &str) -> Value {
         ("reason", _) => json!("not ours"),
         ("payload" | "seen", _) => json!({ "kind": "remove_address", "key": "no-such-entry" }),
         ("execute" | "on", _) => json!(false),
+        ("shown", _) => {
+            json!([{ "id": "R-NONE", "seen": { "kind": "remove_address", "key": "no-such-entry" } }])
+        }
+        ("decision", _) => json!("approve"),
         ("workflow", _) => json!("initiate_withdrawal"),
         ("policy", _) => Value::Null,
         ("memberId", _) => json!("m-ben"),

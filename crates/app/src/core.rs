@@ -22,6 +22,7 @@ use crate::ipc::{Session, SessionMode};
 use crate::ledgers::LedgerReview;
 use crate::lock::{AppLock, Unlocked};
 use crate::reveal::Revealed;
+use crate::window::HeldWindow;
 
 /// The app's state: its environment, its lock, the Organization session (or why it could not
 /// open) and the ledger review. Commands take `&self`.
@@ -36,6 +37,8 @@ pub struct AppCore {
     ledgers: Option<LedgerReview>,
     /// The newest revealed service-user key, until copied, stored or forgotten.
     pub(crate) revealed: Mutex<Option<Revealed>>,
+    /// The decision window the member's last code opened, until it closes or the app locks.
+    pub(crate) window: HeldWindow,
 }
 
 impl AppCore {
@@ -58,6 +61,7 @@ impl AppCore {
             state: RwLock::new(state),
             ledgers,
             revealed: Mutex::default(),
+            window: HeldWindow::default(),
         }
     }
 
@@ -104,10 +108,11 @@ impl AppCore {
     }
 
     /// Locks the app: until the member's code unlocks it, every org and ledger job is refused
-    /// with `locked`, and the revealed key (if any) is forgotten.
+    /// with `locked`, and the revealed key and the decision window (if any) are forgotten.
     pub fn lock(&self) {
         self.lock.lock();
         self.forget_revealed();
+        self.window.forget();
     }
 
     /// Whether the app is locked.
@@ -118,8 +123,11 @@ impl AppCore {
     /// Unlocks with the signed-in member's current code, checked (and spent) by the org API.
     pub async fn unlock(&self, otp: &str) -> Result<(), CommandError> {
         let otp = Otp::parse(otp)?;
-        let client = self.state().await?.signed_in.client;
-        client.verify_code(otp.as_str()).await?;
+        let signed_in = self.state().await?.signed_in;
+        let window = signed_in.client.verify_code(otp.as_str()).await?;
+        // The code that unlocks also opens a decision window: the first decision after
+        // unlocking needs no other code.
+        self.window.hold(&signed_in.session.member.id, window);
         self.lock.open();
         Ok(())
     }
@@ -159,6 +167,7 @@ impl AppCore {
     pub(crate) async fn replace(&self, new: State) {
         let old = std::mem::replace(&mut *self.state.write().await, Ok(new));
         self.forget_revealed();
+        self.window.forget();
         if let Ok(State { mode, .. }) = old
             && let Mode::Sandbox { living, .. } = &*mode
             && let Some(living) = living.lock().await.take()
@@ -217,6 +226,11 @@ impl<'a> OrgAccess<'a> {
 
     pub(crate) fn env(&self) -> &'a Environment {
         &self.core.env
+    }
+
+    /// Now, unix seconds, by the environment's clock.
+    pub(crate) fn now(&self) -> i64 {
+        (self.core.env.clock)() / 1000
     }
 
     pub(crate) fn mode(&self) -> &Mode {

@@ -135,6 +135,10 @@ impl From<ClientError> for CommandError {
                     "This request is not what you were shown: nothing was decided. Look at it again before deciding."
                         .to_owned(),
                 ),
+                OrgRefusal::WindowClosed => (
+                    ErrorCode::InvalidOtp,
+                    "Your decision window has closed: enter your current code to decide.".to_owned(),
+                ),
                 OrgRefusal::Stopped => (
                     ErrorCode::NotPermitted,
                     "An emergency stop keeps this request from being approved until it is lifted; it may still be rejected."

@@ -3,7 +3,8 @@
 //!
 //! One module per job family, each job a function from typed input to typed output or one
 //! [`CommandError`] (an [`ErrorCode`] the UI branches on, and a message):
-//! - [`approvals`]: the queue and its decisions; [`requests`]: preview, submit, cancel, reveal,
+//! - [`approvals`]: the queue and its decisions, one or a batch, stepped up by a code or the
+//!   decision [`window`] one opened; [`requests`]: preview, submit, cancel, reveal,
 //!   and [`requests::Draft`], a request as a person describes it;
 //! - [`keys`] (a service user's key, its one-time reveal), [`members`], [`addresses`],
 //!   [`policies`]: what each admin area needs to build and check its requests;
@@ -42,6 +43,7 @@ pub mod sandbox;
 pub mod stops;
 pub mod system_lock;
 pub mod trust;
+pub mod window;
 
 pub use config::{ConfigError, RemoteConfig};
 pub use connect::Target;

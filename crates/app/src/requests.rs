@@ -3,7 +3,6 @@
 //! ([`reveal`]). A [`Draft`] describes a request as a person does (an address-book entry's
 //! name, grants, a policy's numbers); [`Draft::payload`] fills it in from the Organization.
 
-use countersign_client::StepUp;
 use countersign_org::view::{OrgView, RequestView, RevealedKey};
 use countersign_org::{
     AccountPermission, MemberId, Preview, RequestPayload, ServiceUserId, Workflow,
@@ -30,31 +29,36 @@ pub async fn preview(
     Ok(org.client().preview(payload, execute, as_member).await?)
 }
 
-/// Submits a request. Executing at once is a decision and needs the member's code; a code given
-/// without executing steps up a request that completes at once anyway. When it creates a service
-/// user at once, the outcome carries the key pair for its one-time reveal, and the core keeps it
-/// for copying or storing ([`crate::keys`]).
+/// Submits a request with the initiator's optional `reason` (shown with it to every viewer).
+/// Executing at once is a decision and needs a step-up (the member's code, or the decision
+/// window held); a code given without executing steps up a request that completes at once
+/// anyway. When it creates a service user at once, the outcome carries the key pair for its
+/// one-time reveal, and the core keeps it for copying or storing ([`crate::keys`]).
 pub async fn submit(
     org: &OrgAccess<'_>,
     payload: &RequestPayload,
     execute: bool,
     otp: Option<&str>,
+    reason: Option<&str>,
 ) -> Result<SubmitOutcome, CommandError> {
-    let otp = otp.map(Otp::parse).transpose()?;
-    if execute && otp.is_none() {
-        return Err(CommandError::invalid(
-            "executing is a decision: enter your 2FA code",
-        ));
-    }
-    let device = match otp {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let proof = if execute || otp.is_some() {
+        Some(crate::approvals::step_proof(org, otp, 1).await?)
+    } else {
+        None
+    };
+    let device = match proof {
         Some(_) => Some(org.device().await?),
         None => None,
     };
-    let step_up = otp.zip(device.as_deref()).map(|(otp, device)| StepUp {
-        otp: otp.as_str(),
-        device,
-    });
-    let result = org.decider().submit(payload, execute, step_up).await?;
+    let step_up = proof
+        .as_ref()
+        .zip(device.as_deref())
+        .map(|(proof, device)| proof.with(device));
+    let result = org
+        .decider()
+        .submit(payload, execute, reason, step_up)
+        .await?;
     // The reveal goes to the caller this once; the core keeps it for copy and store.
     *org.core().revealed.lock().map_err(CommandError::internal)? =
         result.revealed.as_ref().map(|key| Revealed {
@@ -72,20 +76,16 @@ pub async fn submit(
     })
 }
 
-/// Cancels the member's own pending request.
+/// Cancels the member's own pending request, stepped up by `otp` or the decision window held.
 pub async fn cancel(
     org: &OrgAccess<'_>,
     id: &str,
-    otp: &str,
+    otp: Option<&str>,
     seen: Option<&RequestPayload>,
 ) -> Result<RequestView, CommandError> {
-    let otp = Otp::parse(otp)?;
+    let proof = crate::approvals::step_proof(org, otp, 1).await?;
     let device = org.device().await?;
-    let step_up = StepUp {
-        otp: otp.as_str(),
-        device: &device,
-    };
-    Ok(org.decider().cancel(id, step_up, seen).await?)
+    Ok(org.decider().cancel(id, proof.with(&device), seen).await?)
 }
 
 /// Reveals, once, the key of a service user created by the member's request (stepped up with

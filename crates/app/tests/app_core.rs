@@ -5,7 +5,7 @@ use countersign_app::ipc::{RequestFilter, SessionMode};
 use countersign_app::{
     AppCore, Environment, ErrorCode, Target, approvals, keys, requests, sandbox,
 };
-use countersign_org::RequestStatus;
+use countersign_org::{Decision, RequestStatus};
 
 /// The app on its embedded sandbox, with an in-memory keychain and clipboard.
 async fn sandbox_app(dir: &std::path::Path) -> AppCore {
@@ -54,10 +54,12 @@ async fn approve_switch_member_and_complete() {
         .iter()
         .find(|r| r.initiator.name == "Ben Ruiz")
         .expect("own request");
-    let err = approvals::approve(
+    let err = approvals::decide_one(
         &app.org().await.expect("org"),
         &own.id,
-        &code_of("Ben Ruiz", &members),
+        Decision::Approve,
+        Some(code_of("Ben Ruiz", &members).as_str()),
+        None,
         Some(&own.payload),
     )
     .await
@@ -68,10 +70,12 @@ async fn approve_switch_member_and_complete() {
         .iter()
         .find(|r| r.viewer.can_decide && r.approvals == 0 && r.initiator.name != "Chloe Park")
         .expect("decidable");
-    let after = approvals::approve(
+    let after = approvals::decide_one(
         &app.org().await.expect("org"),
         &target.id,
-        &code_of("Ben Ruiz", &members),
+        Decision::Approve,
+        Some(code_of("Ben Ruiz", &members).as_str()),
+        None,
         Some(&target.payload),
     )
     .await
@@ -89,19 +93,28 @@ async fn approve_switch_member_and_complete() {
     let org = app.org().await.expect("org");
     let members = sandbox::members(&org).await.expect("demo members");
     assert!(members.iter().any(|m| m.current && m.name == "Chloe Park"));
-    let done = approvals::approve(
+    let done = approvals::decide_one(
         &org,
         &target.id,
-        &code_of("Chloe Park", &members),
+        Decision::Approve,
+        Some(code_of("Chloe Park", &members).as_str()),
+        None,
         Some(&target.payload),
     )
     .await
     .expect("approve");
     assert_eq!(done.status, RequestStatus::Completed);
 
-    let err = approvals::approve(&org, &target.id, "12345", None)
-        .await
-        .expect_err("shape");
+    let err = approvals::decide_one(
+        &org,
+        &target.id,
+        Decision::Approve,
+        Some("12345"),
+        None,
+        None,
+    )
+    .await
+    .expect_err("shape");
     assert_eq!(err.code, ErrorCode::InvalidInput);
 }
 
@@ -215,7 +228,7 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
         workflow: Workflow::ManageAccess,
         policy: None,
     };
-    let queued = requests::submit(&app.org().await.expect("org"), &remove, false, None)
+    let queued = requests::submit(&app.org().await.expect("org"), &remove, false, None, None)
         .await
         .expect("submit");
     sandbox::switch_member(&app.org().await.expect("org"), "m-ada")
@@ -223,10 +236,12 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
         .expect("Ada");
     let org = app.org().await.expect("org");
     let members = sandbox::members(&org).await.expect("members");
-    let done = approvals::approve(
+    let done = approvals::decide_one(
         &org,
         &queued.request.id,
-        &code_of("Ada Okafor", &members),
+        Decision::Approve,
+        Some(code_of("Ada Okafor", &members).as_str()),
+        None,
         None,
     )
     .await
@@ -240,7 +255,7 @@ async fn a_service_user_created_at_once_reveals_a_working_key() {
             ..ApiKeySpec::default()
         },
     };
-    let outcome = requests::submit(&org, &create, false, None)
+    let outcome = requests::submit(&org, &create, false, None, None)
         .await
         .expect("create");
     assert_eq!(outcome.request.status, RequestStatus::Completed);

@@ -10,7 +10,7 @@ use countersign_app::{
     AppCore, DataPaths, Environment, ErrorCode, Target, approvals, orgs, requests, sandbox, trust,
 };
 use countersign_keychain::Keychain;
-use countersign_org::{Permissions, RequestPayload, RequestStatus};
+use countersign_org::{Decision, Permissions, RequestPayload, RequestStatus};
 use countersign_vault::TotpSecret;
 
 fn unix_now() -> u64 {
@@ -48,7 +48,7 @@ async fn invite(app: &AppCore, name: &str) -> String {
         permissions: Permissions::none(),
         account: Default::default(),
     };
-    let queued = requests::submit(&app.org().await.unwrap(), &invite, false, None)
+    let queued = requests::submit(&app.org().await.unwrap(), &invite, false, None, None)
         .await
         .unwrap();
     sandbox::switch_member(&app.org().await.unwrap(), "m-ada")
@@ -56,10 +56,12 @@ async fn invite(app: &AppCore, name: &str) -> String {
         .unwrap();
     let org = app.org().await.unwrap();
     let members = sandbox::members(&org).await.unwrap();
-    let done = approvals::approve(
+    let done = approvals::decide_one(
         &org,
         &queued.request.id,
-        &code_of("Ada Okafor", &members),
+        Decision::Approve,
+        Some(code_of("Ada Okafor", &members).as_str()),
+        None,
         None,
     )
     .await

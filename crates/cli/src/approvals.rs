@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use countersign_app::approvals;
 use countersign_app::ipc::RequestFilter;
-use countersign_org::RequestPayload;
 use countersign_org::RequestStatus;
 use countersign_org::view::{ActorKind, RequestView};
+use countersign_org::{Decision, RequestPayload};
 
 /// Where and as whom.
 #[derive(Debug, clap::Args)]
@@ -38,26 +38,37 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Approve a request with your current 2FA code.
+    /// Approve one or more requests with one 2FA code: the code opens the Organization's
+    /// decision window, and each request is signed and decided on its own. Prints one line per
+    /// request; exits 4 when any failed.
     Approve {
-        /// The request id.
-        id: String,
+        /// The request ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
         /// Your current TOTP code.
         #[arg(long)]
         otp: String,
-    },
-    /// Reject a request with your current 2FA code.
-    Reject {
-        /// The request id.
-        id: String,
-        /// Your current TOTP code.
-        #[arg(long)]
-        otp: String,
-        /// Why (shown to the initiator and other approvers).
+        /// Why, shown with each approval (optional).
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Reject one or more requests with one 2FA code and a reason. Prints one line per
+    /// request; exits 4 when any failed.
+    Reject {
+        /// The request ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Your current TOTP code.
+        #[arg(long)]
+        otp: String,
+        /// Why (required; shown to the initiator and other approvers).
+        #[arg(long)]
+        reason: String,
+    },
 }
+
+/// `approvals approve|reject` exits with this when one request or more was not decided.
+const SOME_FAILED: u8 = 4;
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let core = crate::session::connect(args.base_url).await?;
@@ -83,18 +94,58 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 print!("{}", render_request(&r));
             }
         }
-        Command::Approve { id, otp } => {
-            let r = approvals::approve(&org, &id, &otp, None).await?;
-            println!("{}", outcome(&r));
-            print_digest(&r);
+        Command::Approve { ids, otp, reason } => {
+            return decide(&org, &ids, Decision::Approve, &otp, reason.as_deref()).await;
         }
-        Command::Reject { id, otp, reason } => {
-            let r = approvals::reject(&org, &id, &otp, reason.as_deref(), None).await?;
-            println!("{}", outcome(&r));
-            print_digest(&r);
+        Command::Reject { ids, otp, reason } => {
+            return decide(&org, &ids, Decision::Reject, &otp, Some(&reason)).await;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Decides `ids` with one code: each is fetched and signed as it stands, then decided on its
+/// own; one line per request, and [`SOME_FAILED`] when any was not decided.
+async fn decide(
+    org: &countersign_app::OrgAccess<'_>,
+    ids: &[String],
+    decision: Decision,
+    otp: &str,
+    reason: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    // What the member is shown here is the request as it stands: sign that.
+    let mut shown = Vec::with_capacity(ids.len());
+    let mut failed = 0usize;
+    for id in ids {
+        match approvals::get(org, id).await {
+            Ok(r) => shown.push(approvals::Shown {
+                id: id.clone(),
+                seen: r.payload,
+            }),
+            Err(e) => {
+                println!("{id}: not decided: {}", e.explained());
+                failed += 1;
+            }
+        }
+    }
+    for o in approvals::decide(org, &shown, decision, Some(otp), reason).await? {
+        match (o.request, o.error) {
+            (Some(r), _) => {
+                println!("{}", outcome(&r));
+                print_digest(&r);
+            }
+            (None, e) => {
+                failed += 1;
+                let why = e.map(|e| e.explained()).unwrap_or_default();
+                println!("{}: not decided: {why}", o.id);
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(SOME_FAILED)
+    })
 }
 
 /// A request in plain language: the outcome line, what it would change (while pending), each

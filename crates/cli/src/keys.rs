@@ -202,7 +202,7 @@ async fn advise(
     let preview = requests::preview(&org, &payload, false, None).await?;
     let submitted = if submit {
         Some(
-            requests::submit(&org, &payload, false, None)
+            requests::submit(&org, &payload, false, None, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.explained()))?,
         )

@@ -441,6 +441,9 @@ pub enum RequestsCommand {
         /// Your current TOTP code (needed with --execute).
         #[arg(long, global = true)]
         otp: Option<String>,
+        /// Why you ask, shown with the request to every approver.
+        #[arg(long, global = true)]
+        reason: Option<String>,
         /// Only show what it would do and change (as `countersign preview`); submit nothing.
         #[arg(long, global = true, conflicts_with = "otp")]
         preview: bool,
@@ -516,6 +519,7 @@ pub async fn requests(core: &AppCore, command: RequestsCommand) -> anyhow::Resul
             kind,
             execute,
             otp,
+            reason,
             preview,
             json,
         } => {
@@ -533,14 +537,15 @@ pub async fn requests(core: &AppCore, command: RequestsCommand) -> anyhow::Resul
             if execute && otp.is_none() {
                 bail!("--execute is a decision: pass your current code with --otp");
             }
-            let result = requests::submit(&org, &payload, execute, otp.as_deref())
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "{} (run `countersign preview` with the same arguments to see why)",
-                        e.explained()
-                    )
-                })?;
+            let result =
+                requests::submit(&org, &payload, execute, otp.as_deref(), reason.as_deref())
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "{} (run `countersign preview` with the same arguments to see why)",
+                            e.explained()
+                        )
+                    })?;
             if json {
                 println!(
                     "{}",
@@ -564,7 +569,7 @@ pub async fn requests(core: &AppCore, command: RequestsCommand) -> anyhow::Resul
             }
         }
         RequestsCommand::Cancel { id, otp } => {
-            let r = requests::cancel(&org, &id, &otp, None).await?;
+            let r = requests::cancel(&org, &id, Some(&otp), None).await?;
             println!("{}: {}", r.id, r.status.as_str());
         }
         RequestsCommand::Reveal { id, otp } => {

@@ -159,8 +159,13 @@ fn serve_list_approve_and_refuse_self_approval() {
         "Ben Ruiz",
         &["approve", id, "--otp", &code(&creds, "Ben Ruiz")],
     );
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("EOrg:Self approval"));
+    // Refused before any code is spent, one line per request, exit 4.
+    assert_eq!(out.status.code(), Some(4));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("{id}: not decided: ")) && stdout.contains("initiated"),
+        "{stdout}"
+    );
 
     let other = list
         .iter()
@@ -175,7 +180,7 @@ fn serve_list_approve_and_refuse_self_approval() {
     );
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("EOrg:Invalid decision signature"),
+        String::from_utf8_lossy(&out.stderr).contains("This device is not registered"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -38,15 +38,17 @@ use countersign_org::{
     LockCheck, Policy, PolicyDiff, Preview, RequestPayload, RequestStatus, Workflow,
 };
 use countersign_orgapi::params::{
-    ConfirmTotpParams, GetRequestParams, ListRequestsParams, LockCheckParams, NoParams,
-    PolicyDiffParams, PreviewParams, RegisterDeviceParams, RejectParams, RequestStepUp,
-    SignedDecision, Submission, SubmitParams, VerifyCodeParams,
+    ConfirmTotpParams, DecisionStepUp, GetRequestParams, ListRequestsParams, LockCheckParams,
+    NoParams, PolicyDiffParams, PreviewParams, RegisterDeviceParams, RequestStepUp, SignedDecision,
+    Submission, SubmitParams, VerifyCodeParams,
 };
 use countersign_orgapi::{Call, DeviceSignature, JsonText, Otp, StatementTime, call};
 use countersign_vault::{DecisionMirror, DeviceKey, DevicePublicKey};
 use url::Url;
 
-pub use countersign_orgapi::{MeResult, RegisteredDevice, SubmitResult, TotpEnrollment};
+pub use countersign_orgapi::{
+    DecisionWindow, MeResult, RegisteredDevice, SubmitResult, TotpEnrollment,
+};
 pub use exchange::{Answer, ClientOptions, ExchangeClient, ExchangeError, RetryPolicy};
 pub use key::{KeyContext, Nonces};
 pub use nonce::NonceSource;
@@ -94,14 +96,63 @@ impl From<NonceStoreError> for ClientError {
     }
 }
 
-/// A decision's step-up: the member's current code, and the device that signs the decision's
-/// statement (`countersign_org::DecisionStatement`).
+/// A decision's step-up: the member's proof (a code, or a decision window a code opened), and
+/// the device that signs the decision's statement (`countersign_org::DecisionStatement`).
 #[derive(Debug, Clone, Copy)]
 pub struct StepUp<'a> {
-    /// The 6-digit TOTP code.
-    pub otp: &'a str,
+    /// The code or the window.
+    pub proof: Proof<'a>,
     /// This device's signing key (its public half registered to the member).
     pub device: &'a DeviceKey,
+}
+
+/// What steps a decision up.
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    /// The member's current 6-digit TOTP code (spent by the decision, opening a window).
+    Code(&'a str),
+    /// The id of an open decision window of the member's ([`OrgClient::verify_code`]).
+    Window(&'a str),
+}
+
+impl std::fmt::Debug for Proof<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Code(_) => f.write_str("Code(<redacted>)"),
+            Self::Window(id) => write!(f, "Window({id})"),
+        }
+    }
+}
+
+impl<'a> StepUp<'a> {
+    /// Stepped up by the member's current code.
+    pub fn code(otp: &'a str, device: &'a DeviceKey) -> Self {
+        Self {
+            proof: Proof::Code(otp),
+            device,
+        }
+    }
+
+    /// Stepped up by an open decision window.
+    pub fn window(id: &'a str, device: &'a DeviceKey) -> Self {
+        Self {
+            proof: Proof::Window(id),
+            device,
+        }
+    }
+
+    /// The wire fields of the proof, for request `id`.
+    fn on(&self, id: &str) -> DecisionStepUp {
+        let (otp, window) = match self.proof {
+            Proof::Code(otp) => (Some(Otp::from(otp)), None),
+            Proof::Window(w) => (None, Some(w.to_owned())),
+        };
+        DecisionStepUp {
+            id: id.to_owned(),
+            otp,
+            window,
+        }
+    }
 }
 
 /// Which requests to list.
@@ -215,31 +266,37 @@ impl OrgClient {
             submission: Submission {
                 payload: JsonText(payload.clone()),
                 execute,
+                reason: None,
             },
             as_member: as_member.map(str::to_owned),
         };
         self.call::<call::Preview>(&params).await
     }
 
-    /// Submits a request; executing at once under a policy is a decision and needs a step-up
-    /// (the statement signs the content with an empty request id: it has none yet).
+    /// Submits a request with the initiator's optional `reason`; executing at once under a
+    /// policy is a decision and needs a step-up (the statement signs the content with an empty
+    /// request id: it has none yet).
     pub async fn submit(
         &self,
         payload: &RequestPayload,
         execute: bool,
+        reason: Option<&str>,
         step_up: Option<StepUp<'_>>,
     ) -> Result<SubmitResult, ClientError> {
         let mut params = SubmitParams {
             submission: Submission {
                 payload: JsonText(payload.clone()),
                 execute,
+                reason: reason.map(str::to_owned),
             },
             otp: None,
+            window: None,
             signed: None,
         };
         let mut signed = None;
         if let Some(s) = step_up {
-            params.otp = Some(Otp::from(s.otp));
+            let on = s.on("");
+            (params.otp, params.window) = (on.otp, on.window);
             let signature = self
                 .signature("", payload, DecisionKind::Execute, s.device)
                 .await?;
@@ -261,7 +318,11 @@ impl OrgClient {
         seen: Option<&RequestPayload>,
     ) -> Result<RequestView, ClientError> {
         self.decide::<call::Cancel>(id, DecisionKind::Cancel, step_up, seen, |on, signed| {
-            SignedDecision { on, signed }
+            SignedDecision {
+                on,
+                signed,
+                reason: None,
+            }
         })
         .await
     }
@@ -299,13 +360,14 @@ impl OrgClient {
         self.call::<call::ConfirmTotp>(&params).await
     }
 
-    /// Checks (and spends) the member's current code: unlocking the app.
-    pub async fn verify_code(&self, otp: &str) -> Result<(), ClientError> {
+    /// Checks (and spends) the member's current code: unlocking the app, or opening a batch of
+    /// decisions. Returns the decision window the code opened (`None`: the Organization's window
+    /// is 0, or the org API has none).
+    pub async fn verify_code(&self, otp: &str) -> Result<Option<DecisionWindow>, ClientError> {
         let params = VerifyCodeParams {
             otp: Otp::from(otp),
         };
-        self.call::<call::VerifyCode>(&params).await?;
-        Ok(())
+        Ok(self.call::<call::VerifyCode>(&params).await?.window)
     }
 
     /// The Organization's audit journal as JSON Lines (`countersign_vault::journal::verify`
@@ -389,7 +451,7 @@ impl OrgClient {
         kind: DecisionKind,
         step_up: StepUp<'_>,
         seen: Option<&RequestPayload>,
-        params: impl FnOnce(RequestStepUp, DeviceSignature) -> C::Params,
+        params: impl FnOnce(DecisionStepUp, DeviceSignature) -> C::Params,
     ) -> Result<RequestView, ClientError> {
         let fetched;
         let payload = match seen {
@@ -400,11 +462,9 @@ impl OrgClient {
             }
         };
         let signed = self.signature(id, payload, kind, step_up.device).await?;
-        let on = RequestStepUp {
-            id: id.to_owned(),
-            otp: Otp::from(step_up.otp),
-        };
-        let view = self.call::<C>(&params(on, signed.fields.clone())).await?;
+        let view = self
+            .call::<C>(&params(step_up.on(id), signed.fields.clone()))
+            .await?;
         self.mirror(signed, view.status).await;
         Ok(view)
     }
@@ -488,22 +548,25 @@ impl OrgClient {
         self.call::<call::FreezeWithdrawals>(&params).await
     }
 
-    /// Approves a request with the member's current TOTP code, signed over `seen`: the payload
+    /// Approves a request, stepped up, with an optional reason, signed over `seen`: the payload
     /// the member was shown (`None`: as the server returns it now, for a caller that showed
     /// nothing). The server refuses it when its request differs (`EOrg:Request changed`).
     pub async fn approve(
         &self,
         id: &str,
         step_up: StepUp<'_>,
+        reason: Option<&str>,
         seen: Option<&RequestPayload>,
     ) -> Result<RequestView, ClientError> {
+        let reason = reason.map(str::to_owned);
         self.decide::<call::Approve>(id, DecisionKind::Approve, step_up, seen, |on, signed| {
-            SignedDecision { on, signed }
+            SignedDecision { on, signed, reason }
         })
         .await
     }
 
-    /// Rejects a request with the member's current TOTP code and an optional reason.
+    /// Rejects a request, stepped up, with its reason (the org API refuses a rejection without
+    /// one).
     pub async fn reject(
         &self,
         id: &str,
@@ -513,7 +576,7 @@ impl OrgClient {
     ) -> Result<RequestView, ClientError> {
         let reason = reason.map(str::to_owned);
         self.decide::<call::Reject>(id, DecisionKind::Reject, step_up, seen, |on, signed| {
-            RejectParams { on, signed, reason }
+            SignedDecision { on, signed, reason }
         })
         .await
     }

@@ -169,7 +169,7 @@ async fn two_independent_approvals_complete_a_withdrawal() {
     let (ada, ada_otp) = h.member("Ada");
     assert_eq!(
         org_refusal(
-            ada.reject(&target.id, &ada_otp.code_at(h.now()), None)
+            ada.reject(&target.id, &ada_otp.code_at(h.now()), Some("too late"))
                 .await
         ),
         OrgRefusal::NotPending
@@ -366,4 +366,115 @@ async fn decisions_persist_across_a_restart() {
         .expect("get");
     assert_eq!(reloaded.approvals, target.approvals + 1);
     assert!(!reloaded.viewer.can_decide, "Ben already decided");
+}
+
+/// One code opens a decision window: several decisions go through it without another code,
+/// each signed and journaled with the window's id; the code is still accepted once; the window
+/// is its member's alone and closes on time.
+#[tokio::test]
+async fn one_code_opens_a_window_for_several_signed_decisions() {
+    use countersign_client::StepUp;
+    use countersign_vault::{JournalEvent, JournalRecord};
+
+    let h = Harness::start().await;
+    let (ben, ben_otp) = h.member("Ben");
+    let (chloe, _) = h.member("Chloe");
+    let targets: Vec<RequestView> = pending(&ben)
+        .await
+        .into_iter()
+        .filter(|r| r.viewer.can_decide)
+        .take(3)
+        .collect();
+    assert_eq!(targets.len(), 3, "three requests Ben may decide");
+
+    let code = ben_otp.code_at(h.now());
+    let window = ben
+        .verify_code(&code)
+        .await
+        .expect("verify")
+        .expect("a window");
+    assert_eq!(
+        window.closes_at - window.opened_at,
+        120,
+        "the default length"
+    );
+    // The code is accepted once, even though the window is open.
+    assert!(matches!(
+        ben.verify_code(&code).await,
+        Err(ClientError::Api(ApiError::Org(OrgRefusal::InvalidOtp)))
+    ));
+
+    for t in &targets[..2] {
+        let after = ben
+            .client
+            .approve(&t.id, StepUp::window(&window.id, &ben.device), None, None)
+            .await
+            .expect("approve in the window");
+        assert_eq!(after.approvals, t.approvals + 1);
+    }
+    // Another member cannot ride on Ben's window.
+    let chloes = pending(&chloe)
+        .await
+        .into_iter()
+        .find(|r| r.viewer.can_decide)
+        .expect("one Chloe may decide");
+    assert_eq!(
+        org_refusal(
+            chloe
+                .client
+                .approve(
+                    &chloes.id,
+                    StepUp::window(&window.id, &chloe.device),
+                    None,
+                    None
+                )
+                .await
+        ),
+        OrgRefusal::WindowClosed
+    );
+    // It closes on time.
+    h.time.fetch_add(120, Ordering::SeqCst);
+    assert_eq!(
+        org_refusal(
+            ben.client
+                .approve(
+                    &targets[2].id,
+                    StepUp::window(&window.id, &ben.device),
+                    None,
+                    None
+                )
+                .await
+        ),
+        OrgRefusal::WindowClosed
+    );
+
+    // The journal: one window opened by Ben's code, and each decision naming it.
+    let journal: Vec<JournalRecord> = ben
+        .export_journal()
+        .await
+        .expect("journal")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("record"))
+        .collect();
+    let ben_id = ben.me().await.expect("me").member.id;
+    let opened: Vec<_> = journal
+        .iter()
+        .filter_map(|r| match &r.event {
+            JournalEvent::WindowOpened { member, window, .. } if *member == ben_id => {
+                Some(window.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, std::slice::from_ref(&window.id));
+    let stepped: Vec<_> = journal
+        .iter()
+        .filter_map(|r| match &r.event {
+            JournalEvent::Decision {
+                statement, window, ..
+            } if targets[..2].iter().any(|t| t.id == statement.request_id) => window.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stepped, [window.id.clone(), window.id.clone()]);
 }

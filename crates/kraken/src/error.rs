@@ -111,10 +111,13 @@ pub enum OrgRefusal {
     /// `EOrg:Request changed` — the decision was signed over a content hash that is not the
     /// request's: what the member saw is not what would be decided.
     RequestChanged,
+    /// `EOrg:Window closed` — the decision window sent (`window`) is closed, or is not the
+    /// member's: a new code opens another.
+    WindowClosed,
 }
 
 impl OrgRefusal {
-    const ALL: [OrgRefusal; 13] = [
+    const ALL: [OrgRefusal; 14] = [
         Self::SelfApproval,
         Self::AlreadyDecided,
         Self::NotPending,
@@ -128,6 +131,7 @@ impl OrgRefusal {
         Self::AlreadyEnrolled,
         Self::Stopped,
         Self::RequestChanged,
+        Self::WindowClosed,
     ];
 
     /// The description after `EOrg:`.
@@ -146,6 +150,7 @@ impl OrgRefusal {
             Self::AlreadyEnrolled => "2FA already enrolled",
             Self::Stopped => "Stopped",
             Self::RequestChanged => "Request changed",
+            Self::WindowClosed => "Window closed",
         }
     }
 }

@@ -418,6 +418,23 @@ impl Org {
                     ),
                 )]
             }
+            P::SetDecisionWindow { seconds } => {
+                let was = self.settings.decision_window_seconds;
+                let (direction, effect) = if *seconds > was {
+                    (LOOSENS, "a code stays good for longer")
+                } else {
+                    (TIGHTENS, "a code stays good for less time")
+                };
+                vec![line(
+                    "decision_window",
+                    direction,
+                    format!(
+                        "decision window from {} to {}: {effect}; every decision is still signed on its own",
+                        crate::window_words(was),
+                        crate::window_words(*seconds)
+                    ),
+                )]
+            }
         };
         out.extend(self.consequences(payload));
         out

@@ -53,6 +53,7 @@ mod replay;
 mod request;
 mod risk;
 mod scope;
+mod settings;
 mod simulate;
 mod statement;
 mod stop;
@@ -82,6 +83,9 @@ pub use risk::risk_flags;
 pub use scope::{
     ApiKeySpec, KeySettings, KeySpecError, MAX_NONCE_WINDOW, Scope, ScopeGroup, allowlist_beyond,
     parse_cidr, scope_diff, wide_allowlist_entries,
+};
+pub use settings::{
+    DEFAULT_DECISION_WINDOW_SECONDS, MAX_DECISION_WINDOW_SECONDS, OrgSettings, window_words,
 };
 pub use simulate::{SampleOutcome, SampleRow, Simulation};
 pub use statement::{DecisionKind, DecisionStatement, content_hash};

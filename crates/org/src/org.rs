@@ -10,6 +10,7 @@ use crate::actor::{Actor, ActorKind, ActorRef, Member, MemberId, ServiceUser, Se
 use crate::permission::{Workflow, WorkflowPermission};
 use crate::policy::Policy;
 use crate::request::{RequestId, RequestPayload};
+use crate::settings::{MAX_DECISION_WINDOW_SECONDS, OrgSettings};
 use crate::stop::{Stop, StopTarget, Stops};
 
 /// An entry of the withdrawal address book, known by its `key` (name).
@@ -44,6 +45,9 @@ pub struct Org {
     /// The emergency stops in force (see [`crate::stop`]).
     #[serde(default)]
     pub stops: Stops,
+    /// The Organization's settings (see [`crate::settings`]).
+    #[serde(default)]
+    pub settings: OrgSettings,
 }
 
 /// One change a completed request made, for the store to persist and the journal to record.
@@ -82,6 +86,8 @@ pub enum OrgChange {
     },
     /// A stop was lifted by a completed request.
     Resumed(StopTarget),
+    /// The Organization's settings changed (here: its decision window).
+    SettingsChanged(OrgSettings),
     /// Funds left: the store debits `amount + fee` and posts the ledger entries.
     Withdrawn {
         /// Asset.
@@ -285,6 +291,20 @@ impl Org {
                     return Err(invalid("withdrawals", "withdrawals are not frozen"));
                 }
             }
+            P::SetDecisionWindow { seconds } => {
+                if *seconds > MAX_DECISION_WINDOW_SECONDS {
+                    return Err(invalid(
+                        "seconds",
+                        format!("at most {MAX_DECISION_WINDOW_SECONDS} seconds (10 minutes)"),
+                    ));
+                }
+                if *seconds == self.settings.decision_window_seconds {
+                    return Err(invalid(
+                        "seconds",
+                        format!("the decision window is already {seconds} seconds"),
+                    ));
+                }
+            }
             P::ChangePolicy { workflow, policy } => {
                 if let Some(p) = policy {
                     if p.required_approvals == 0 {
@@ -467,6 +487,10 @@ impl Org {
             P::ResumeWithdrawals => {
                 self.stops.withdrawals = None;
                 OrgChange::Resumed(StopTarget::Withdrawals)
+            }
+            P::SetDecisionWindow { seconds } => {
+                self.settings.decision_window_seconds = *seconds;
+                OrgChange::SettingsChanged(self.settings)
             }
             P::ChangePolicy { workflow, policy } => {
                 match policy {

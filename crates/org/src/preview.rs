@@ -552,6 +552,7 @@ impl Org {
             decisions: Vec::new(),
             created_at: now,
             updated_at: now,
+            reason: None,
         };
         Ok(Submission { request, preview })
     }

@@ -80,6 +80,12 @@ pub enum RequestPayload {
     },
     /// Manage Policies: lift the Organization's withdrawal freeze (an emergency stop).
     ResumeWithdrawals,
+    /// Manage Policies: set how long one step-up code lets a member decide without another
+    /// (**extension**, see `crate::settings`; `0`: a code per decision).
+    SetDecisionWindow {
+        /// The window, in seconds (at most 600).
+        seconds: u32,
+    },
     /// Manage Policies: set (or, with `null`, remove) a workflow's policy.
     ChangePolicy {
         /// The workflow whose policy changes.
@@ -146,9 +152,10 @@ impl RequestPayload {
             | Self::ChangeServiceUserKey { .. }
             | Self::RemoveServiceUser { .. }
             | Self::ResumeServiceUser { .. } => Workflow::ManageAccess,
-            Self::ChangePolicy { .. } | Self::LockPolicy { .. } | Self::ResumeWithdrawals => {
-                Workflow::ManagePolicies
-            }
+            Self::ChangePolicy { .. }
+            | Self::LockPolicy { .. }
+            | Self::ResumeWithdrawals
+            | Self::SetDecisionWindow { .. } => Workflow::ManagePolicies,
             Self::AddAddress { .. } | Self::RelabelAddress { .. } | Self::RemoveAddress { .. } => {
                 Workflow::ManageAddresses
             }
@@ -197,6 +204,10 @@ impl RequestPayload {
                 format!("switch {}'s API key back on", bot(service_user))
             }
             Self::ResumeWithdrawals => "lift the withdrawal freeze".into(),
+            Self::SetDecisionWindow { seconds } => format!(
+                "set the decision window to {}",
+                crate::settings::window_words(*seconds)
+            ),
             Self::ChangePolicy {
                 workflow,
                 policy: Some(p),
@@ -326,7 +337,8 @@ pub struct DecisionRecord {
     pub decision: Decision,
     /// When, unix seconds.
     pub at: i64,
-    /// Optional reason (rejections).
+    /// Why: required to reject (the org API refuses a rejection without one), optional to
+    /// approve.
     pub reason: Option<String>,
 }
 
@@ -354,6 +366,9 @@ pub struct Request {
     pub created_at: i64,
     /// Last change, unix seconds.
     pub updated_at: i64,
+    /// Why the initiator asks (optional; shown with the request to every viewer).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// What a decision did to the request.

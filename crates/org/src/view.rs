@@ -26,7 +26,7 @@ pub struct DecisionView {
     /// When, unix seconds.
     #[ts(type = "number")]
     pub at: i64,
-    /// Why (rejections may say).
+    /// Why (required of a rejection, optional for an approval).
     pub reason: Option<String>,
     /// The signed statement's short digest (`ABCD-EFGH-IJKL-MNOP`), when the decision was
     /// signed by a device: two officers compare it out of band.
@@ -104,6 +104,10 @@ pub struct RequestView {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<Vec<crate::flag::RiskFlag>>")]
     pub risk: Vec<crate::flag::RiskFlag>,
+    /// Why the initiator asks, as they wrote it (absent: they gave none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
 }
 
 impl RequestView {
@@ -188,6 +192,7 @@ impl RequestView {
             },
             key_to_reveal: false,
             risk: Vec::new(),
+            reason: request.reason.clone(),
         }
     }
 }
@@ -299,6 +304,10 @@ pub struct OrgView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub withdrawals_frozen: Option<StopView>,
+    /// The Organization's settings (its decision window). Absent from an older org API: the
+    /// defaults.
+    #[serde(default)]
+    pub settings: crate::OrgSettings,
 }
 
 impl OrgView {
@@ -356,6 +365,7 @@ impl OrgView {
                 .withdrawals
                 .as_ref()
                 .map(|st| StopView::new(org, st)),
+            settings: org.settings,
         }
     }
 
@@ -417,6 +427,7 @@ impl OrgView {
                     .collect(),
                 withdrawals: self.withdrawals_frozen.as_ref().map(StopView::to_stop),
             },
+            settings: self.settings,
         }
     }
 }

@@ -69,11 +69,28 @@ impl std::fmt::Debug for TotpEnrollment {
     }
 }
 
-/// `VerifyCode`: the code was right (a wrong one is an error).
+/// `VerifyCode`: the code was right (a wrong one is an error), and the decision window it
+/// opened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeVerified {
     /// Always `true`.
     pub verified: bool,
+    /// The decision window the code opened: decisions sent with its id before it closes need no
+    /// other code. Absent when the Organization's window is 0 (a code per decision), and from
+    /// an org API without windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<DecisionWindow>,
+}
+
+/// A decision window (**extension**): one step-up, good for several decisions until it closes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionWindow {
+    /// Its id, sent as `window` with each decision; journaled with each decision it steps up.
+    pub id: String,
+    /// When the code opened it, unix seconds.
+    pub opened_at: i64,
+    /// When it closes, unix seconds: a decision sent at or after this needs a new code.
+    pub closes_at: i64,
 }
 
 /// `ExportJournal`: the audit journal.

@@ -29,8 +29,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use answers::{
-    CodeVerified, JournalExport, ListResult, MeResult, RegisteredDevice, SubmitResult,
-    TotpEnrollment,
+    CodeVerified, DecisionWindow, JournalExport, ListResult, MeResult, RegisteredDevice,
+    SubmitResult, TotpEnrollment,
 };
 pub use form::{Fields, InvalidArgument, JsonText, Otp, StatementTime, flag};
 pub use params::DeviceSignature;
@@ -142,7 +142,7 @@ calls! {
     EnrollTotp(crate::params::NoParams) -> crate::answers::TotpEnrollment;
     /// Finishes enrollment with the authenticator's first code, registering the device.
     ConfirmTotp(crate::params::ConfirmTotpParams) -> crate::answers::RegisteredDevice;
-    /// Checks (and spends) the member's current code.
+    /// Checks (and spends) the member's current code, opening a decision window (extension).
     VerifyCode(crate::params::VerifyCodeParams) -> crate::answers::CodeVerified;
     /// The Organization's audit journal.
     ExportJournal(crate::params::NoParams) -> crate::answers::JournalExport;

@@ -61,14 +61,19 @@ pub struct Submission {
     /// Ask to complete it at once (Execute); absent means `false`.
     #[serde(with = "flag", default)]
     pub execute: bool,
+    /// Why the initiator asks, shown with the request to every viewer (optional, at most
+    /// [`MAX_REASON`] characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl Submission {
-    /// `payload`, then `execute`.
+    /// `payload`, `execute`, then `reason`.
     pub fn read(fields: &impl Fields) -> Result<Self, InvalidArgument> {
         Ok(Self {
             payload: form::required(fields, "payload")?,
             execute: flag::read(fields, "execute")?,
+            reason: read_reason(fields)?,
         })
     }
 }
@@ -105,9 +110,29 @@ pub struct SubmitParams {
     /// [`Otp::read`] at that point; ignored otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub otp: Option<Otp>,
-    /// The device signature of the execution, with `otp`.
+    /// Or an open decision window of the member's, in place of `otp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+    /// The device signature of the execution, with `otp` or `window`.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<DeviceSignature>,
+}
+
+impl SubmitParams {
+    /// An executing submission's step-up: `window`, or else the required `otp` (its request has
+    /// no id yet: empty).
+    pub fn read_step_up(fields: &impl Fields) -> Result<DecisionStepUp, InvalidArgument> {
+        let window: Option<String> = form::optional(fields, "window")?;
+        let otp = match window {
+            Some(_) => None,
+            None => Some(Otp::read(fields)?),
+        };
+        Ok(DecisionStepUp {
+            id: String::new(),
+            otp,
+            window,
+        })
+    }
 }
 
 impl Otp {
@@ -178,44 +203,87 @@ impl DeviceSignature {
     }
 }
 
-/// `Approve` and `Cancel`: the request and the member's code (checked before the rules), and the
-/// device signature (checked after them).
+/// A decision's step-up (`Approve`, `Reject`, `Cancel`): the request's `id`, and either the
+/// member's current code (`otp`) or a decision window a code opened (`window`, from
+/// `VerifyCode`). A window is the member's own, and good until it closes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionStepUp {
+    /// The request's id.
+    pub id: String,
+    /// The member's current code (absent: `window`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otp: Option<Otp>,
+    /// An open decision window of the member's (absent: `otp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+}
+
+impl DecisionStepUp {
+    /// `window`, or else the required `otp`; then `id`.
+    pub fn read(fields: &impl Fields) -> Result<Self, InvalidArgument> {
+        let window: Option<String> = form::optional(fields, "window")?;
+        let otp = match window {
+            Some(_) => None,
+            None => Some(Otp::read(fields)?),
+        };
+        Ok(Self {
+            id: form::required(fields, "id")?,
+            otp,
+            window,
+        })
+    }
+}
+
+/// `Approve`, `Reject` and `Cancel`: the request and the step-up (checked before the rules), the
+/// device signature (checked after them), and a reason, kept with the decision and shown to
+/// every viewer: required to reject, optional otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedDecision {
-    /// The request and the code.
+    /// The request and the step-up.
     #[serde(flatten)]
-    pub on: RequestStepUp,
+    pub on: DecisionStepUp,
     /// The device signature of the decision.
     #[serde(flatten)]
     pub signed: DeviceSignature,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
-/// `Approve`'s fields (a `reason` sent along is ignored by the server and not sent by the client).
+/// The longest reason a decision or a request may carry, in characters.
+pub const MAX_REASON: usize = 500;
+
+impl SignedDecision {
+    /// The `reason` (read with the request, before the rules): trimmed, blank as none, at most
+    /// [`MAX_REASON`] characters.
+    pub fn read_reason(fields: &impl Fields) -> Result<Option<String>, InvalidArgument> {
+        read_reason(fields)
+    }
+}
+
+fn read_reason(fields: &impl Fields) -> Result<Option<String>, InvalidArgument> {
+    let reason: Option<String> = form::optional(fields, "reason")?;
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_REASON)
+    {
+        return Err(InvalidArgument("reason"));
+    }
+    Ok(reason)
+}
+
+/// `Approve`'s fields.
 pub type ApproveParams = SignedDecision;
 
 /// `Cancel`'s fields.
 pub type CancelParams = SignedDecision;
 
-/// `Reject`: a signed decision with an optional reason, kept with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RejectParams {
-    /// The request and the code.
-    #[serde(flatten)]
-    pub on: RequestStepUp,
-    /// The device signature of the rejection.
-    #[serde(flatten)]
-    pub signed: DeviceSignature,
-    /// Why, shown to every viewer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-impl RejectParams {
-    /// The optional `reason` (read with the request, before the rules).
-    pub fn read_reason(fields: &impl Fields) -> Result<Option<String>, InvalidArgument> {
-        form::optional(fields, "reason")
-    }
-}
+/// `Reject`'s fields (the server refuses one without a reason: `EGeneral:Invalid
+/// arguments:reason`).
+pub type RejectParams = SignedDecision;
 
 /// `Reveal`: the request that created the service user, and the initiator's code.
 pub type RevealParams = RequestStepUp;
@@ -391,9 +459,10 @@ mod tests {
     #[test]
     fn a_decision_encodes_in_the_clients_field_order() {
         let p = RejectParams {
-            on: RequestStepUp {
+            on: DecisionStepUp {
                 id: "QX4TBNA-7KD2ZP-M3WJRE".into(),
-                otp: Otp::from("492039"),
+                otp: Some(Otp::from("492039")),
+                window: None,
             },
             signed: DeviceSignature {
                 device_key: "k".into(),
@@ -410,9 +479,38 @@ mod tests {
             "id=QX4TBNA-7KD2ZP-M3WJRE&otp=492039&device_key=k&signature=s&at=1763816412&content_hash=9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c9f2c&reason=unexpected+destination"
         );
         let f = fields(&body);
-        assert_eq!(RequestStepUp::read(&f), Ok(p.on.clone()));
+        assert_eq!(DecisionStepUp::read(&f), Ok(p.on.clone()));
         assert_eq!(DeviceSignature::read(&f), Ok(p.signed.clone()));
         assert_eq!(RejectParams::read_reason(&f), Ok(p.reason.clone()));
+    }
+
+    #[test]
+    fn a_decision_steps_up_with_a_window_or_a_code() {
+        let by_window = fields("id=R1&window=W1");
+        assert_eq!(
+            DecisionStepUp::read(&by_window),
+            Ok(DecisionStepUp {
+                id: "R1".into(),
+                otp: None,
+                window: Some("W1".into()),
+            })
+        );
+        assert_eq!(
+            DecisionStepUp::read(&fields("id=R1")),
+            Err(InvalidArgument("otp")),
+            "neither: the code is what is missing"
+        );
+        // A reason is trimmed, blank is none, and a long one is refused by name.
+        assert_eq!(SignedDecision::read_reason(&fields("reason=+")), Ok(None));
+        assert_eq!(
+            SignedDecision::read_reason(&fields("reason=+too+big+")),
+            Ok(Some("too big".into()))
+        );
+        let long = format!("reason={}", "x".repeat(MAX_REASON + 1));
+        assert_eq!(
+            SignedDecision::read_reason(&fields(&long)),
+            Err(InvalidArgument("reason"))
+        );
     }
 
     #[test]
@@ -460,8 +558,10 @@ mod tests {
             submission: Submission {
                 payload: JsonText(RequestPayload::RemoveAddress { key: "k".into() }),
                 execute: false,
+                reason: None,
             },
             otp: None,
+            window: None,
             signed: None,
         };
         let body = serde_urlencoded::to_string(&p).expect("encodes");

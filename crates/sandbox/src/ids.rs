@@ -56,6 +56,12 @@ pub(crate) fn refid() -> String {
     })
 }
 
+/// A decision window's id (`W` and a reference-shaped id). Bound to its member server-side,
+/// so it grants nothing to anyone else who reads it.
+pub(crate) fn window_id() -> String {
+    format!("W{}", refid())
+}
+
 /// A ledger entry id (`L4UESK-KG3EQ-UFO4T5`).
 pub(crate) fn ledger_id() -> String {
     prefixed('L')

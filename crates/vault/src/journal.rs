@@ -54,6 +54,20 @@ pub enum JournalEvent {
         signature: String,
         /// The request's status after it.
         status: String,
+        /// The decision window that stepped it up (see `WindowOpened`); absent in records
+        /// written before windows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<String>,
+    },
+    /// A member's step-up code was accepted and opened a decision window: every decision
+    /// journaled with its id was stepped up by that one code.
+    WindowOpened {
+        /// The member's id.
+        member: String,
+        /// The window's id.
+        window: String,
+        /// When it closes, unix seconds.
+        closes_at: i64,
     },
     /// A pending request ended without a decision (its policy's expiry).
     RequestExpired {
@@ -332,6 +346,7 @@ mod tests {
                     signature: key.sign(&statement.digest()),
                     statement,
                     status: status.into(),
+                    window: None,
                 },
             ));
         }
@@ -433,6 +448,7 @@ mod tests {
                 signature: stranger.sign(&statement.digest()),
                 statement,
                 status: "rejected".into(),
+                window: None,
             },
         ));
         let fault = verify(&text(&all)).expect_err("unregistered");
@@ -464,6 +480,7 @@ mod tests {
                 signature: ada.sign(&signed.digest()),
                 statement: claimed,
                 status: "rejected".into(),
+                window: None,
             },
         ));
         let fault = verify(&text(&all)).expect_err("mismatch");

@@ -168,6 +168,8 @@ impl DecisionMirror {
                 device_key: device_key.to_owned(),
                 signature: signature.to_owned(),
                 status: status.to_owned(),
+                // The mirror keeps what this device signed; the step-up is the server's record.
+                window: None,
             },
         );
         lines.push_str(&record.to_line());
@@ -319,6 +321,7 @@ mod tests {
                 device_key: device.public().to_base64(),
                 signature: device.sign(&s.digest()),
                 status: "pending".into(),
+                window: None,
             });
         }
         out

@@ -31,6 +31,7 @@ fn contracts() {
         json!({ "kind": "remove_service_user", "service_user": "su-x" }),
         json!({ "kind": "resume_service_user", "service_user": "su-x" }),
         json!({ "kind": "resume_withdrawals" }),
+        json!({ "kind": "set_decision_window", "seconds": 60 }),
         json!({ "kind": "change_policy", "workflow": "manage_access", "policy": null }),
         json!({ "kind": "lock_policy", "workflow": "manage_access" }),
         json!({ "kind": "add_address", "key": "k", "asset": "BTC", "method": "Bitcoin", "address": "a" }),

@@ -410,6 +410,14 @@ impl Session<'_> {
             command,
             "approve_request" | "reject_request" | "cancel_request"
         );
+        // The desk sends every argument, a reason too (none unless the script says).
+        if matches!(
+            command,
+            "approve_request" | "reject_request" | "submit_request"
+        ) && args.get("reason").is_none()
+        {
+            args["reason"] = Value::Null;
+        }
         if decides && args.get("seen").is_none() {
             let shown = self
                 .desktop
@@ -530,6 +538,7 @@ fn org_snapshot() -> Vec<(&'static str, Value)> {
         ("sandbox_members", json!({})),
         ("living_sandbox", json!({})),
         ("device_status", json!({})),
+        ("decision_window", json!({})),
     ]
 }
 
@@ -560,7 +569,7 @@ fn policy(approvals: u32, always: bool) -> Value {
 }
 
 fn submit(payload: &Value, otp: Option<&str>) -> Value {
-    json!({ "payload": payload, "execute": false, "otp": otp })
+    json!({ "payload": payload, "execute": false, "otp": otp, "reason": null })
 }
 
 /// What the Ledgers area asks for whenever it opens, besides the Organization's snapshot.

@@ -19,6 +19,8 @@ fn new_request() {
         "key": "eth-treasury",
         "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
     });
+    /// Why Ben asks for the withdrawal.
+    const REBALANCE: &str = "monthly rebalance to the treasury wallet";
     {
         let mut s = rec.session();
         s.query(
@@ -26,8 +28,10 @@ fn new_request() {
             json!({ "payload": withdrawal, "execute": false }),
         )
         .expect("preview");
-        s.act("submit_request", submit(&withdrawal, None), "ben-asked")
-            .expect("queued");
+        // With the initiator's reason, which every approver then reads with the request.
+        let mut asked = submit(&withdrawal, None);
+        asked["reason"] = json!(REBALANCE);
+        s.act("submit_request", asked, "ben-asked").expect("queued");
     }
     {
         let mut s = rec.session();
@@ -141,7 +145,7 @@ fn new_request() {
         });
         s.act(
             "submit_request",
-            json!({ "payload": address, "execute": true, "otp": code }),
+            json!({ "payload": address, "execute": true, "otp": code, "reason": null }),
             "ada-added-address",
         )
         .expect("added");

@@ -19,7 +19,7 @@ decision: Decision,
  */
 at: number, 
 /**
- * Why (rejections may say).
+ * Why (required of a rejection, optional for an approval).
  */
 reason: string | null, 
 /**

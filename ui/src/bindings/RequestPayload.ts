@@ -61,7 +61,11 @@ service_user: string, } | { "kind": "resume_service_user",
 /**
  * The service user.
  */
-service_user: string, } | { "kind": "resume_withdrawals" } | { "kind": "change_policy", 
+service_user: string, } | { "kind": "resume_withdrawals" } | { "kind": "set_decision_window", 
+/**
+ * The window, in seconds (at most 600).
+ */
+seconds: number, } | { "kind": "change_policy", 
 /**
  * The workflow whose policy changes.
  */

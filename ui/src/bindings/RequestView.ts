@@ -94,4 +94,8 @@ key_to_reveal: boolean,
  * A pending withdrawal's risk flags (from `risk_flags`). Not sent by the org API: the
  * member's app fills it from the history the member may see. Absent when none.
  */
-risk?: Array<RiskFlag>, };
+risk?: Array<RiskFlag>, 
+/**
+ * Why the initiator asks, as they wrote it (absent: they gave none).
+ */
+reason?: string, };

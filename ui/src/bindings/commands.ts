@@ -1,5 +1,7 @@
 // Generated from src-tauri/src/command_table.rs by `cargo test -p countersign-desktop export_commands`; do not edit.
 
+import type { Decision } from "./Decision";
+import type { DecisionOutcome } from "./DecisionOutcome";
 import type { DemoMember } from "./DemoMember";
 import type { DeviceStatus } from "./DeviceStatus";
 import type { Enrollment } from "./Enrollment";
@@ -24,11 +26,13 @@ import type { RowRefView } from "./RowRefView";
 import type { SeriesBucket } from "./SeriesBucket";
 import type { SeriesPointView } from "./SeriesPointView";
 import type { Session } from "./Session";
+import type { Shown } from "./Shown";
 import type { Simulation } from "./Simulation";
 import type { StopView } from "./StopView";
 import type { SubmitOutcome } from "./SubmitOutcome";
 import type { TotalView } from "./TotalView";
 import type { TradesPageView } from "./TradesPageView";
+import type { WindowView } from "./WindowView";
 import type { Workflow } from "./Workflow";
 
 /** The plugin the commands belong to. */
@@ -40,20 +44,24 @@ export interface Commands {
   getSession(): Promise<Session>;
   /** Requests visible to the member, newest first. */
   listRequests(filter: RequestFilter): Promise<Array<RequestView>>;
-  /** Approves with the member's current 2FA code, signed over `seen`: the request's payload as the page showed it (the Organization refuses it if its request differs). */
-  approveRequest(id: string, otp: string, seen: RequestPayload): Promise<RequestView>;
-  /** Rejects with the member's current 2FA code and an optional reason, signed over `seen`. */
-  rejectRequest(id: string, otp: string, reason: string | null, seen: RequestPayload): Promise<RequestView>;
+  /** Approves, signed over `seen`: the request's payload as the page showed it (the Organization refuses it if its request differs). Stepped up by `otp`, or without one by the decision window held; an optional reason goes with it. */
+  approveRequest(id: string, otp: string | null, reason: string | null, seen: RequestPayload): Promise<RequestView>;
+  /** Rejects with a reason (required), signed over `seen`; stepped up as `approve_request`. */
+  rejectRequest(id: string, otp: string | null, reason: string, seen: RequestPayload): Promise<RequestView>;
+  /** Decides every request of `shown` the same way with one step-up (`otp`, or the window held): each is signed over what was shown and sent on its own; one line per request. */
+  decideBatch(shown: Array<Shown>, decision: Decision, otp: string | null, reason: string | null): Promise<Array<DecisionOutcome>>;
+  /** The decision window held for the signed-in member, if open: when it closes. */
+  decisionWindow(): Promise<WindowView | null>;
   /** The Organization: members, service users and their keys, policies, the address book. */
   getOrg(): Promise<OrgView>;
   /** What submitting `payload` as the signed-in member would do, and why. Changes nothing. */
   previewRequest(payload: RequestPayload, execute: boolean): Promise<Preview>;
   /** What `initiator` (a member, or a service user through the exchange's API) submitting `payload` would do, and why: a what-if. Changes nothing. */
   previewAs(payload: RequestPayload, initiator: string): Promise<Preview>;
-  /** Submits a request; executing at once is a decision and needs the member's code. */
-  submitRequest(payload: RequestPayload, execute: boolean, otp: string | null): Promise<SubmitOutcome>;
-  /** Cancels the signed-in member's own pending request (needs a code), signed over `seen`. */
-  cancelRequest(id: string, otp: string, seen: RequestPayload): Promise<RequestView>;
+  /** Submits a request with the initiator's optional reason; executing at once is a decision and needs a step-up (the member's code, or the decision window held). */
+  submitRequest(payload: RequestPayload, execute: boolean, otp: string | null, reason: string | null): Promise<SubmitOutcome>;
+  /** Cancels the signed-in member's own pending request (a step-up as for a decision), signed over `seen`. */
+  cancelRequest(id: string, otp: string | null, seen: RequestPayload): Promise<RequestView>;
   /** What replacing a workflow's policy (none: removing it) would loosen or tighten. */
   policyDiff(workflow: Workflow, policy: Policy | null): Promise<PolicyDiff>;
   /** The workflow's whole request history replayed under `policy` (none: no policy). */
@@ -132,13 +140,15 @@ export function commands(invoke: Invoke): Commands {
   return {
     getSession: () => invoke("plugin:countersign|get_session", {  }) as Promise<Session>,
     listRequests: (filter: RequestFilter) => invoke("plugin:countersign|list_requests", { filter }) as Promise<Array<RequestView>>,
-    approveRequest: (id: string, otp: string, seen: RequestPayload) => invoke("plugin:countersign|approve_request", { id, otp, seen }) as Promise<RequestView>,
-    rejectRequest: (id: string, otp: string, reason: string | null, seen: RequestPayload) => invoke("plugin:countersign|reject_request", { id, otp, reason, seen }) as Promise<RequestView>,
+    approveRequest: (id: string, otp: string | null, reason: string | null, seen: RequestPayload) => invoke("plugin:countersign|approve_request", { id, otp, reason, seen }) as Promise<RequestView>,
+    rejectRequest: (id: string, otp: string | null, reason: string, seen: RequestPayload) => invoke("plugin:countersign|reject_request", { id, otp, reason, seen }) as Promise<RequestView>,
+    decideBatch: (shown: Array<Shown>, decision: Decision, otp: string | null, reason: string | null) => invoke("plugin:countersign|decide_batch", { shown, decision, otp, reason }) as Promise<Array<DecisionOutcome>>,
+    decisionWindow: () => invoke("plugin:countersign|decision_window", {  }) as Promise<WindowView | null>,
     getOrg: () => invoke("plugin:countersign|get_org", {  }) as Promise<OrgView>,
     previewRequest: (payload: RequestPayload, execute: boolean) => invoke("plugin:countersign|preview_request", { payload, execute }) as Promise<Preview>,
     previewAs: (payload: RequestPayload, initiator: string) => invoke("plugin:countersign|preview_as", { payload, initiator }) as Promise<Preview>,
-    submitRequest: (payload: RequestPayload, execute: boolean, otp: string | null) => invoke("plugin:countersign|submit_request", { payload, execute, otp }) as Promise<SubmitOutcome>,
-    cancelRequest: (id: string, otp: string, seen: RequestPayload) => invoke("plugin:countersign|cancel_request", { id, otp, seen }) as Promise<RequestView>,
+    submitRequest: (payload: RequestPayload, execute: boolean, otp: string | null, reason: string | null) => invoke("plugin:countersign|submit_request", { payload, execute, otp, reason }) as Promise<SubmitOutcome>,
+    cancelRequest: (id: string, otp: string | null, seen: RequestPayload) => invoke("plugin:countersign|cancel_request", { id, otp, seen }) as Promise<RequestView>,
     policyDiff: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|policy_diff", { workflow, policy }) as Promise<PolicyDiff>,
     replayPolicy: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|replay_policy", { workflow, policy }) as Promise<Replay>,
     simulatePolicy: (workflow: Workflow, policy: Policy | null) => invoke("plugin:countersign|simulate_policy", { workflow, policy }) as Promise<Simulation>,
@@ -182,6 +192,8 @@ export const COMMAND_DOORS = {
   listRequests: { name: "list_requests", refusedWhileLocked: true },
   approveRequest: { name: "approve_request", refusedWhileLocked: true },
   rejectRequest: { name: "reject_request", refusedWhileLocked: true },
+  decideBatch: { name: "decide_batch", refusedWhileLocked: true },
+  decisionWindow: { name: "decision_window", refusedWhileLocked: true },
   getOrg: { name: "get_org", refusedWhileLocked: true },
   previewRequest: { name: "preview_request", refusedWhileLocked: true },
   previewAs: { name: "preview_as", refusedWhileLocked: true },

@@ -1,4 +1,5 @@
 import { useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import { countdown } from "../lib/useDecisionWindow";
 import { toHostError, type HostError } from "../platform";
 
 interface CodePromptProps {
@@ -15,11 +16,33 @@ interface CodePromptProps {
   extra?: (busy: boolean) => ReactNode;
   /** Focus the code on opening (default); off when `extra` holds a required field to fill first. */
   focusCode?: boolean;
+  /**
+   * An open decision window: seconds left. While above 0 (and `onSubmitInWindow` is given) no
+   * code is asked: the form sends through the window, and falls back to the code if the window
+   * turns out to be closed.
+   */
+  windowLeft?: number;
+  /** Sends through the open decision window (no code). */
+  onSubmitInWindow?: () => Promise<void>;
 }
 
 /** Asks for the 6-digit step-up code, sends it, and shows a refusal in place. */
-export function CodePrompt({ title, label, submitLabel, tone = "primary", onSubmit, onCancel, extra, focusCode = true }: CodePromptProps) {
+export function CodePrompt({
+  title,
+  label,
+  submitLabel,
+  tone = "primary",
+  onSubmit,
+  onCancel,
+  extra,
+  focusCode = true,
+  windowLeft = 0,
+  onSubmitInWindow,
+}: CodePromptProps) {
   const [otp, setOtp] = useState("");
+  // A window that the Organization says is closed is not offered again in this prompt.
+  const [windowRefused, setWindowRefused] = useState(false);
+  const inWindow = onSubmitInWindow !== undefined && windowLeft > 0 && !windowRefused;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<HostError | null>(null);
   const [incomplete, setIncomplete] = useState(false);
@@ -29,6 +52,20 @@ export function CodePrompt({ title, label, submitLabel, tone = "primary", onSubm
     event.preventDefault();
     event.stopPropagation();
     if (busy) return;
+    if (inWindow) {
+      setBusy(true);
+      setError(null);
+      try {
+        await onSubmitInWindow();
+        setBusy(false);
+      } catch (failure) {
+        const refused = toHostError(failure);
+        setError(refused);
+        if (refused.code === "invalid_otp") setWindowRefused(true);
+        setBusy(false);
+      }
+      return;
+    }
     if (otp.length !== 6) {
       setIncomplete(true);
       return;
@@ -63,6 +100,12 @@ export function CodePrompt({ title, label, submitLabel, tone = "primary", onSubm
       <p className="prompt-title">{title}</p>
       {extra?.(busy)}
       <div className="prompt-row">
+        {inWindow ? (
+          <p className="window-open" data-testid="window-open" role="timer" aria-live="off">
+            Decision window open: <strong>{countdown(windowLeft)}</strong> left. No code needed; this decision is still
+            signed by this device.
+          </p>
+        ) : (
         <label className="field">
           <span>Code</span>
           <input
@@ -84,7 +127,8 @@ export function CodePrompt({ title, label, submitLabel, tone = "primary", onSubm
             }}
           />
         </label>
-        <button type="submit" className={tone} data-testid="otp-submit" disabled={busy}>
+        )}
+        <button type="submit" className={tone} data-testid="otp-submit" disabled={busy} autoFocus={inWindow && focusCode}>
           {busy ? "Sending…" : submitLabel}
         </button>
         <button type="button" onClick={onCancel}>

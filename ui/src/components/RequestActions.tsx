@@ -62,7 +62,7 @@ export function RequestActions({
         setPreview(await host.previewRequest(payload, false));
         setOutcome(null);
       } else {
-        setOutcome(await host.submitRequest(payload, false, null));
+        setOutcome(await host.submitRequest(payload, false, null, null));
         setPreview(null);
         onSubmitted();
       }

@@ -120,6 +120,7 @@ export const KIND_LABELS: Record<RequestKind, string> = {
   remove_service_user: "Remove a service user",
   resume_service_user: "Switch a stopped key back on",
   resume_withdrawals: "Lift the withdrawal freeze",
+  set_decision_window: "Set the decision window",
   change_policy: "Change a policy",
   lock_policy: "Lock a policy",
   add_address: "Add an address",
@@ -137,6 +138,7 @@ export const KIND_WORKFLOW: Record<RequestKind, Workflow> = {
   remove_service_user: "manage_access",
   resume_service_user: "manage_access",
   resume_withdrawals: "manage_policies",
+  set_decision_window: "manage_policies",
   change_policy: "manage_policies",
   lock_policy: "manage_policies",
   add_address: "manage_addresses",
@@ -248,4 +250,10 @@ export function stopBlocker(org: OrgView, memberId: string | undefined, target: 
 /** Whether `value` names a request kind (a route's id, say). */
 export function isRequestKind(value: string | undefined): value is RequestKind {
   return value !== undefined && (KINDS as readonly string[]).includes(value);
+}
+
+/** A decision window in words, as the core says it (`window_words`): "2 min", "90 s", or off. */
+export function windowWords(seconds: number): string {
+  if (seconds === 0) return "no window (a code per decision)";
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }

@@ -55,12 +55,12 @@ describe("tauriHost", () => {
 
     await tauriHost.getSession();
     await tauriHost.listRequests({ status: "pending", workflow: null });
-    await tauriHost.approveRequest("req-1", "123456", payload);
-    await tauriHost.rejectRequest("req-2", "654321", null, payload);
+    await tauriHost.approveRequest("req-1", "123456", null, payload);
+    await tauriHost.rejectRequest("req-2", null, "not ours", payload);
     await tauriHost.getOrg();
     await tauriHost.previewRequest(payload, false);
-    await tauriHost.submitRequest(payload, true, "111111");
-    await tauriHost.submitRequest(payload, false, null);
+    await tauriHost.submitRequest(payload, true, "111111", null);
+    await tauriHost.submitRequest(payload, false, null, "rotation");
     await tauriHost.cancelRequest("req-3", "222222", payload);
     await tauriHost.sandboxMembers();
     await tauriHost.switchMember("m-bob");
@@ -69,12 +69,12 @@ describe("tauriHost", () => {
     expect(calls).toEqual([
       ["get_session", {}],
       ["list_requests", { filter: { status: "pending", workflow: null } }],
-      ["approve_request", { id: "req-1", otp: "123456", seen: payload }],
-      ["reject_request", { id: "req-2", otp: "654321", reason: null, seen: payload }],
+      ["approve_request", { id: "req-1", otp: "123456", reason: null, seen: payload }],
+      ["reject_request", { id: "req-2", otp: null, reason: "not ours", seen: payload }],
       ["get_org", {}],
       ["preview_request", { payload, execute: false }],
-      ["submit_request", { payload, execute: true, otp: "111111" }],
-      ["submit_request", { payload, execute: false, otp: null }],
+      ["submit_request", { payload, execute: true, otp: "111111", reason: null }],
+      ["submit_request", { payload, execute: false, otp: null, reason: "rotation" }],
       ["cancel_request", { id: "req-3", otp: "222222", seen: payload }],
       ["sandbox_members", {}],
       ["switch_member", { memberId: "m-bob" }],
@@ -86,7 +86,7 @@ describe("tauriHost", () => {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- commands reject with a plain CommandError
       throw { code: "invalid_otp", message: "That code is not valid" };
     });
-    const failure = await tauriHost.approveRequest("req-1", "000000", { kind: "remove_address", key: "k" }).catch((e: unknown) => e);
+    const failure = await tauriHost.approveRequest("req-1", "000000", null, { kind: "remove_address", key: "k" }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(HostError);
     expect(failure).toMatchObject({ code: "invalid_otp", message: "That code is not valid" });
   });

@@ -50,14 +50,11 @@ impl Officer {
     }
 
     fn step_up<'a>(&'a self, otp: &'a str) -> StepUp<'a> {
-        StepUp {
-            otp,
-            device: &self.device,
-        }
+        StepUp::code(otp, &self.device)
     }
 
     pub async fn approve(&self, id: &str, otp: &str) -> Result<RequestView, ClientError> {
-        self.client.approve(id, self.step_up(otp), None).await
+        self.client.approve(id, self.step_up(otp), None, None).await
     }
 
     pub async fn reject(
@@ -82,7 +79,7 @@ impl Officer {
         otp: Option<&str>,
     ) -> Result<SubmitResult, ClientError> {
         self.client
-            .submit(payload, execute, otp.map(|o| self.step_up(o)))
+            .submit(payload, execute, None, otp.map(|o| self.step_up(o)))
             .await
     }
 }

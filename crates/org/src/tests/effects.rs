@@ -679,3 +679,39 @@ fn changing_a_member_replaces_account_permissions_too() {
     let wire = serde_json::to_value(crate::AccountPermission::EarnDeallocate).expect("serialise");
     assert_eq!(wire, serde_json::json!("earn_deallocate"));
 }
+
+/// The decision window (an Organization setting under Manage Policies), row by row: within
+/// 0..=600 s and different from now is applied; its change line loosens when it lengthens.
+#[test]
+fn set_decision_window_bounds_and_direction() {
+    use crate::{DEFAULT_DECISION_WINDOW_SECONDS, Direction, MAX_DECISION_WINDOW_SECONDS};
+    let org = org();
+    assert_eq!(
+        org.settings.decision_window_seconds,
+        DEFAULT_DECISION_WINDOW_SECONDS
+    );
+    let set = |seconds| RequestPayload::SetDecisionWindow { seconds };
+    assert_eq!(set(30).workflow(), Workflow::ManagePolicies);
+    for (seconds, field) in [
+        (MAX_DECISION_WINDOW_SECONDS + 1, "seconds"),
+        (DEFAULT_DECISION_WINDOW_SECONDS, "seconds"),
+    ] {
+        assert!(
+            matches!(apply_err(&org, &set(seconds)), PayloadError::Invalid { field: f, .. } if f == field),
+            "{seconds} s is refused"
+        );
+    }
+    for (seconds, direction) in [
+        (0, Direction::Tightening),
+        (60, Direction::Tightening),
+        (MAX_DECISION_WINDOW_SECONDS, Direction::Loosening),
+    ] {
+        let lines = org.change_diff(&set(seconds));
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].direction, Some(direction), "{seconds} s");
+        let mut after = org.clone();
+        let changes = after.apply(&rid("R1"), &set(seconds)).expect("valid");
+        assert_eq!(after.settings.decision_window_seconds, seconds);
+        assert_eq!(changes, [OrgChange::SettingsChanged(after.settings)]);
+    }
+}

@@ -121,6 +121,7 @@ pub(crate) fn org() -> Org {
         policies: [(W, Policy::requiring(2))].into_iter().collect(),
         addresses: [(cold.key.clone(), cold)].into_iter().collect(),
         stops: Default::default(),
+        settings: Default::default(),
     }
 }
 

@@ -35,6 +35,7 @@ fn view(
         decisions: Vec::new(),
         created_at: at,
         updated_at: at,
+        reason: None,
     };
     RequestView::new(&request, &member(&org, OWNER), at, &org, |a| {
         org.actor_ref(a)

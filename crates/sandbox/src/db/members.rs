@@ -232,3 +232,34 @@ pub(crate) fn demo_credentials(
         service_users,
     })
 }
+
+/// Records a decision window `id` that `member`'s code opened at `opened_at`, good until
+/// `closes_at`.
+pub(crate) fn open_window(
+    tx: &Transaction<'_>,
+    id: &str,
+    member: &MemberId,
+    opened_at: i64,
+    closes_at: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO decision_windows (id, member_id, opened_at, closes_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, member.0, opened_at, closes_at],
+    )?;
+    Ok(())
+}
+
+/// When `member`'s decision window `id` closes (`None`: no such window of theirs).
+pub(crate) fn window_closes(
+    conn: &Connection,
+    id: &str,
+    member: &MemberId,
+) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT closes_at FROM decision_windows WHERE id = ?1 AND member_id = ?2",
+            params![id, member.0],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

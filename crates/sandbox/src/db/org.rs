@@ -205,6 +205,11 @@ pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
         .prepare_cached("SELECT withdrawals_frozen FROM org WHERE id = 1")?
         .query_row([], |r| r.get(0))?;
     org.stops.withdrawals = frozen.as_deref().map(stop_from).transpose()?;
+    let window: i64 = conn
+        .prepare_cached("SELECT decision_window FROM org WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
+    org.settings.decision_window_seconds =
+        u32::try_from(window).map_err(|_| StoreError::Corrupt("decision window"))?;
     Ok(org)
 }
 
@@ -326,6 +331,12 @@ pub(crate) fn persist_changes(
             }
             OrgChange::Stopped { target, stop } => set_stop(tx, target, Some(stop))?,
             OrgChange::Resumed(target) => set_stop(tx, target, None)?,
+            OrgChange::SettingsChanged(settings) => {
+                tx.execute(
+                    "UPDATE org SET decision_window = ?1 WHERE id = 1",
+                    [settings.decision_window_seconds],
+                )?;
+            }
             OrgChange::Withdrawn {
                 asset, amount, fee, ..
             } => {

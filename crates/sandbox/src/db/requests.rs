@@ -15,7 +15,7 @@ use super::{StoreError, actor_from, actor_parts, json};
 pub(crate) fn insert_request(tx: &Transaction<'_>, r: &Request) -> Result<(), StoreError> {
     let (kind, id) = actor_parts(&r.initiator);
     tx.execute(
-        "INSERT INTO requests (id, workflow, initiator_kind, initiator_id, payload, status, policy, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO requests (id, workflow, initiator_kind, initiator_id, payload, status, policy, created_at, updated_at, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             r.id.0,
             r.workflow().as_str(),
@@ -25,7 +25,8 @@ pub(crate) fn insert_request(tx: &Transaction<'_>, r: &Request) -> Result<(), St
             r.status.as_str(),
             r.policy.as_ref().map(json),
             r.created_at,
-            r.updated_at
+            r.updated_at,
+            r.reason
         ],
     )?;
     for (seq, d) in r.decisions.iter().enumerate() {
@@ -105,10 +106,11 @@ type RequestRow = (
     Option<String>,
     i64,
     i64,
+    Option<String>,
 );
 
 fn request_from_row(conn: &Connection, row: RequestRow) -> Result<Request, StoreError> {
-    let (id, kind, initiator_id, payload, status, policy, created_at, updated_at) = row;
+    let (id, kind, initiator_id, payload, status, policy, created_at, updated_at, reason) = row;
     let payload: RequestPayload =
         serde_json::from_str(&payload).map_err(|_| StoreError::Corrupt("request payload"))?;
     let policy: Option<Policy> = policy
@@ -151,11 +153,12 @@ fn request_from_row(conn: &Connection, row: RequestRow) -> Result<Request, Store
         decisions,
         created_at,
         updated_at,
+        reason,
     })
 }
 
 const REQUEST_COLUMNS: &str =
-    "id, initiator_kind, initiator_id, payload, status, policy, created_at, updated_at";
+    "id, initiator_kind, initiator_id, payload, status, policy, created_at, updated_at, reason";
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
     Ok((
@@ -167,6 +170,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
         r.get(5)?,
         r.get(6)?,
         r.get(7)?,
+        r.get(8)?,
     ))
 }
 

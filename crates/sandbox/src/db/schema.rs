@@ -140,6 +140,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
          last_at INTEGER NOT NULL,
          PRIMARY KEY (api_key, entry)
      );",
+    // 10: the officer's desk. The Organization's decision window (seconds; `OrgSettings`); the
+    //    initiator's reason on each request; and the decision windows members' codes opened
+    //    (each decision's journal record names the one that stepped it up).
+    "ALTER TABLE org ADD COLUMN decision_window INTEGER NOT NULL DEFAULT 120;
+     ALTER TABLE requests ADD COLUMN reason TEXT;
+     CREATE TABLE decision_windows (
+         id TEXT PRIMARY KEY,
+         member_id TEXT NOT NULL REFERENCES members(id),
+         opened_at INTEGER NOT NULL,
+         closes_at INTEGER NOT NULL
+     );",
 ];
 
 const SCHEMA: &str = r"

@@ -5,13 +5,13 @@
 use countersign_kraken::{ApiError, OrgRefusal};
 use countersign_org::view::RequestView;
 use countersign_org::{Decision, DecisionKind, DecisionStatement, RuleViolation, Transition};
-use countersign_orgapi::params::{RejectParams, RequestStepUp};
-use countersign_orgapi::{DeviceSignature, Otp};
+use countersign_orgapi::DeviceSignature;
+use countersign_orgapi::params::{DecisionStepUp, SignedDecision};
 
 use crate::auth::{Caller, internal};
 use crate::{Sandbox, db};
 
-use super::stepup::{countersign, same_content, statement_time, step_up};
+use super::stepup::{countersign, decision_step_up, same_content, statement_time};
 use super::{invalid, load_visible, view};
 use crate::lifecycle::{complete, sweep_expired};
 
@@ -31,16 +31,16 @@ pub(super) fn decide(
     caller: &Caller,
     decision: Decision,
 ) -> Result<RequestView, ApiError> {
-    Otp::read(&caller.params).map_err(invalid)?;
-    // A reason is recorded with rejections only.
-    let reason = match decision {
-        Decision::Reject => RejectParams::read_reason(&caller.params).map_err(invalid)?,
-        Decision::Approve => None,
-    };
+    let on = DecisionStepUp::read(&caller.params).map_err(invalid)?;
+    // A rejection says why; an approval may.
+    let reason = SignedDecision::read_reason(&caller.params).map_err(invalid)?;
+    if decision == Decision::Reject && reason.is_none() {
+        return Err(invalid(countersign_orgapi::InvalidArgument("reason")));
+    }
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, now)?;
-    let RequestStepUp { id, otp } = RequestStepUp::read(&caller.params).map_err(invalid)?;
+    let id = on.id.clone();
     let (rec, mut request) = load_visible(&conn, caller, &id)?;
     // Rules first: a refused decision does not spend the member's code.
     request
@@ -73,9 +73,16 @@ pub(super) fn decide(
         .map_err(|v| refusal(&v))?;
 
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(sandbox, &tx, &rec, &otp)?;
+    let window = decision_step_up(sandbox, &tx, &rec, &on)?;
     db::record_decision(&tx, &request).map_err(internal)?;
-    countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
+    countersign(
+        &tx,
+        &rec.member,
+        &statement,
+        &signed,
+        (request.status, Some(window)),
+        now,
+    )?;
     db::sign_decision(
         &tx,
         &request.id,
@@ -97,12 +104,11 @@ pub(super) fn decide(
 }
 
 pub(super) fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, ApiError> {
-    Otp::read(&caller.params).map_err(invalid)?;
+    let on = DecisionStepUp::read(&caller.params).map_err(invalid)?;
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, now)?;
-    let RequestStepUp { id, otp } = RequestStepUp::read(&caller.params).map_err(invalid)?;
-    let (rec, mut request) = load_visible(&conn, caller, &id)?;
+    let (rec, mut request) = load_visible(&conn, caller, &on.id)?;
     let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
     same_content(&signed, &request.payload)?;
     let statement = DecisionStatement::new(
@@ -116,9 +122,16 @@ pub(super) fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, 
         .cancel(&rec.member.actor(), now)
         .map_err(|v| refusal(&v))?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
-    step_up(sandbox, &tx, &rec, &otp)?;
+    let window = decision_step_up(sandbox, &tx, &rec, &on)?;
     db::update_status(&tx, &request).map_err(internal)?;
-    countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
+    countersign(
+        &tx,
+        &rec.member,
+        &statement,
+        &signed,
+        (request.status, Some(window)),
+        now,
+    )?;
     tx.commit().map_err(|e| internal(e.into()))?;
     let org = db::load_org(&conn).map_err(internal)?;
     view(&conn, &org, &request, &rec.member, now)

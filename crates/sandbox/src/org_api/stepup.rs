@@ -1,11 +1,17 @@
-//! A decision's proofs: the member's step-up code (accepted once; 5 wrong codes in a row lock
-//! the member's decisions for 15 minutes, see [`crate::gate`]) and the device signature of its
+//! A decision's proofs: the member's step-up (a code, accepted once, 5 wrong ones in a row
+//! locking the member's decisions for 15 minutes, see [`crate::gate`]; or a decision window a
+//! code opened, see `countersign_org::OrgSettings`) and the device signature of its
 //! [`countersign_org::DecisionStatement`], checked and journaled within the decision's
 //! transaction.
+//!
+//! Every code a decision spends opens a window (of zero length when the Organization's window is
+//! 0), journaled as `window_opened`; every decision's journal record names the window that
+//! stepped it up, so the journal says which code each decision rests on.
 
 use countersign_kraken::{ApiError, OrgRefusal};
 use countersign_org::{DecisionStatement, Member, RequestStatus};
-use countersign_orgapi::{DeviceSignature, Otp};
+use countersign_orgapi::params::DecisionStepUp;
+use countersign_orgapi::{DecisionWindow, DeviceSignature, Otp};
 
 use countersign_vault::{DevicePublicKey, JournalEvent};
 
@@ -42,6 +48,65 @@ pub(super) fn step_up(
     db::set_last_otp_step(tx, &rec.member.id, step).map_err(internal)
 }
 
+/// A decision's step-up: the window it names (the member's, still open), or else its code,
+/// spent within `tx` and opening a window (see [`open_window`]). Returns the window's id.
+pub(super) fn decision_step_up(
+    sandbox: &Sandbox,
+    tx: &rusqlite::Transaction<'_>,
+    rec: &db::MemberRecord,
+    on: &DecisionStepUp,
+) -> Result<String, ApiError> {
+    match (&on.window, &on.otp) {
+        (Some(window), _) => {
+            if !rec.totp_enrolled {
+                return Err(ApiError::Org(OrgRefusal::NotEnrolled));
+            }
+            let closes = db::window_closes(tx, window, &rec.member.id).map_err(internal)?;
+            match closes {
+                Some(closes_at) if sandbox.now() < closes_at => Ok(window.clone()),
+                _ => Err(ApiError::Org(OrgRefusal::WindowClosed)),
+            }
+        }
+        (None, Some(otp)) => {
+            step_up(sandbox, tx, rec, otp)?;
+            Ok(open_window(sandbox, tx, rec)?.id)
+        }
+        (None, None) => Err(ApiError::InvalidArguments(Some("otp".into()))),
+    }
+}
+
+/// Opens a decision window for the member whose code was just spent in `tx`, as long as the
+/// Organization's setting (zero-length when it is 0, so it steps up that one decision only),
+/// and journals it.
+pub(super) fn open_window(
+    sandbox: &Sandbox,
+    tx: &rusqlite::Transaction<'_>,
+    rec: &db::MemberRecord,
+) -> Result<DecisionWindow, ApiError> {
+    let now = sandbox.now();
+    let seconds = db::load_org(tx)
+        .map_err(internal)?
+        .settings
+        .decision_window_seconds;
+    let window = DecisionWindow {
+        id: crate::ids::window_id(),
+        opened_at: now,
+        closes_at: now + i64::from(seconds),
+    };
+    db::open_window(tx, &window.id, &rec.member.id, now, window.closes_at).map_err(internal)?;
+    db::journal(
+        tx,
+        now,
+        JournalEvent::WindowOpened {
+            member: rec.member.id.0.clone(),
+            window: window.id.clone(),
+            closes_at: window.closes_at,
+        },
+    )
+    .map_err(internal)?;
+    Ok(window)
+}
+
 /// What you see is what you sign: the decision's `content_hash` (what the member was shown)
 /// must be the request's. Checked before the code, so a refusal spends none.
 pub(super) fn same_content(
@@ -67,13 +132,13 @@ pub(super) fn statement_time(signed: &DeviceSignature) -> Result<i64, ApiError> 
 }
 
 /// Checks the member's device signature of `statement` against the device keys registered to
-/// them, and journals the decision.
+/// them, and journals the decision with the window that stepped it up.
 pub(super) fn countersign(
     tx: &rusqlite::Transaction<'_>,
     member: &Member,
     statement: &DecisionStatement,
     signed: &DeviceSignature,
-    status: RequestStatus,
+    (status, window): (RequestStatus, Option<String>),
     now: i64,
 ) -> Result<(), ApiError> {
     let refused = || ApiError::Org(OrgRefusal::InvalidSignature);
@@ -95,6 +160,7 @@ pub(super) fn countersign(
             device_key: signed.device_key.clone(),
             signature: signed.signature.clone(),
             status: status.as_str().to_owned(),
+            window,
         },
     )
     .map_err(internal)

@@ -6,8 +6,8 @@ use countersign_org::view::RevealedKey;
 use countersign_org::{
     Context, DecisionKind, DecisionStatement, Preview, RequestId, RequestPayload, RequestStatus,
 };
-use countersign_orgapi::params::{PreviewParams, RequestStepUp, Submission};
-use countersign_orgapi::{DeviceSignature, JsonText, Otp, SubmitResult};
+use countersign_orgapi::params::{PreviewParams, RequestStepUp, Submission, SubmitParams};
+use countersign_orgapi::{DeviceSignature, JsonText, SubmitResult};
 use rusqlite::Connection;
 
 use countersign_vault::JournalEvent;
@@ -15,7 +15,7 @@ use countersign_vault::JournalEvent;
 use crate::auth::{Caller, internal};
 use crate::{Sandbox, db};
 
-use super::stepup::{countersign, same_content, statement_time, step_up};
+use super::stepup::{countersign, decision_step_up, same_content, statement_time, step_up};
 use super::{as_initiator, calling_member, invalid, load_visible, view};
 use crate::lifecycle::{complete, journal_submitted};
 
@@ -34,6 +34,7 @@ pub(super) fn preview(sandbox: &Sandbox, caller: &Caller) -> Result<Preview, Api
             Submission {
                 payload: JsonText(payload),
                 execute,
+                ..
             },
         as_member: as_id,
     } = PreviewParams::read(&caller.params).map_err(invalid)?;
@@ -54,6 +55,7 @@ pub(super) fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult,
     let Submission {
         payload: JsonText(payload),
         execute,
+        reason,
     } = Submission::read(&caller.params).map_err(invalid)?;
     let now = sandbox.now();
     let mut conn = sandbox.conn();
@@ -70,7 +72,8 @@ pub(super) fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult,
             &ctx,
         )
         .map_err(|_| ApiError::Org(OrgRefusal::NotPermitted))?;
-    let request = submission.request;
+    let mut request = submission.request;
+    request.reason = reason;
     // Executing under a policy is a decision: it needs a fresh code like any other
     // (extension). A request that completes only because its workflow has no policy needs none.
     let executed = request.status == RequestStatus::Completed && request.policy.is_some();
@@ -82,7 +85,7 @@ pub(super) fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult,
         if executed {
             // The request has no id until now: an execution at submission signs its content
             // with an empty request id.
-            let otp = Otp::read(&caller.params).map_err(invalid)?;
+            let on = SubmitParams::read_step_up(&caller.params).map_err(invalid)?;
             let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
             same_content(&signed, &request.payload)?;
             let statement = DecisionStatement::new(
@@ -92,8 +95,15 @@ pub(super) fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult,
                 &rec.member.id,
                 statement_time(&signed)?,
             );
-            step_up(sandbox, &tx, &rec, &otp)?;
-            countersign(&tx, &rec.member, &statement, &signed, request.status, now)?;
+            let window = decision_step_up(sandbox, &tx, &rec, &on)?;
+            countersign(
+                &tx,
+                &rec.member,
+                &statement,
+                &signed,
+                (request.status, Some(window)),
+                now,
+            )?;
         }
         revealed = complete(&tx, &request, now)?.map(|k| RevealedKey {
             api_key: k.api_key,

@@ -11,7 +11,7 @@ use countersign_vault::{DevicePublicKey, JournalEvent};
 use crate::auth::{Caller, internal};
 use crate::{Sandbox, db};
 
-use super::stepup::step_up;
+use super::stepup::{open_window, step_up};
 use super::{calling_member, invalid};
 use crate::lifecycle::sweep_expired;
 
@@ -69,8 +69,13 @@ pub(super) fn verify_code(sandbox: &Sandbox, caller: &Caller) -> Result<CodeVeri
     let rec = calling_member(&conn, caller)?;
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     step_up(sandbox, &tx, &rec, &otp)?;
+    let window = open_window(sandbox, &tx, &rec)?;
     tx.commit().map_err(|e| internal(e.into()))?;
-    Ok(CodeVerified { verified: true })
+    // A zero-length window (the Organization's setting is 0) steps up nothing more: not offered.
+    Ok(CodeVerified {
+        verified: true,
+        window: (window.closes_at > window.opened_at).then_some(window),
+    })
 }
 
 /// `EnrollTotp`: a new authenticator secret for the calling member, who has none yet, as the

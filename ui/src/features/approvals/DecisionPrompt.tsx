@@ -3,6 +3,7 @@ import type { RequestView } from "../../bindings/RequestView";
 import { CodePrompt } from "../../components/CodePrompt";
 import { formatAmount } from "../../lib/money";
 import { whatOf } from "../../lib/org";
+import { useDecisionWindow } from "../../lib/useDecisionWindow";
 import { useHost } from "../../platform";
 
 /** What a code prompt on a request does: decide it, or (its initiator) cancel it. */
@@ -16,9 +17,9 @@ interface DecisionPromptProps {
 }
 
 const TITLES: Record<RequestAction, { verb: string; label: string }> = {
-  approve: { verb: "Approve", label: "Approve with your 2FA code" },
-  reject: { verb: "Reject", label: "Reject with your 2FA code" },
-  cancel: { verb: "Cancel", label: "Cancel the request with your 2FA code" },
+  approve: { verb: "Approve", label: "Approve the request" },
+  reject: { verb: "Reject", label: "Reject the request" },
+  cancel: { verb: "Cancel", label: "Cancel the request" },
 };
 
 /**
@@ -33,50 +34,76 @@ export function decidedWords(request: RequestView): string {
   return whatOf(request);
 }
 
-/** Asks for the 2FA code (and, to reject, an optional reason), then sends the decision or the cancellation. */
+/**
+ * Asks for the step-up (the 2FA code, or nothing while a decision window is open) and a reason
+ * (required to reject, optional to approve), then sends the decision or the cancellation.
+ */
 export function DecisionPrompt({ request, action, onCancel, onDone }: DecisionPromptProps) {
   const host = useHost();
   const [reason, setReason] = useState("");
+  const [reasonMissing, setReasonMissing] = useState(false);
+  const { secondsLeft, refresh } = useDecisionWindow();
   const { verb, label } = TITLES[action];
+  const why = reason.trim() === "" ? null : reason.trim();
 
-  async function send(otp: string) {
+  async function send(otp: string | null) {
+    if (action === "reject" && why === null) {
+      setReasonMissing(true);
+      throw new Error("A rejection needs a reason: say why, for the initiator and the other approvers.");
+    }
     // What you see is what you sign: the decision is signed over the request as shown here.
     const seen = request.payload;
     let updated: RequestView;
-    if (action === "reject") {
-      updated = await host.rejectRequest(request.id, otp, reason.trim() === "" ? null : reason.trim(), seen);
-    } else if (action === "cancel") {
-      updated = await host.cancelRequest(request.id, otp, seen);
-    } else {
-      updated = await host.approveRequest(request.id, otp, seen);
+    try {
+      if (action === "reject") {
+        updated = await host.rejectRequest(request.id, otp, why ?? "", seen);
+      } else if (action === "cancel") {
+        updated = await host.cancelRequest(request.id, otp, seen);
+      } else {
+        updated = await host.approveRequest(request.id, otp, why, seen);
+      }
+    } finally {
+      // A code opens a window; a window may have closed.
+      refresh();
     }
     onDone(updated, action);
   }
 
+  const title = `${verb} ${request.id}: ${decidedWords(request)}.`;
   return (
     <CodePrompt
-      title={`${verb} ${request.id}: ${decidedWords(request)}. Enter the 6-digit code from your authenticator.`}
+      title={secondsLeft > 0 ? title : `${title} Enter the 6-digit code from your authenticator.`}
       label={label}
       submitLabel={action === "cancel" ? "Cancel request" : verb}
       tone={action === "approve" ? "primary" : "danger"}
       onSubmit={send}
       onCancel={onCancel}
+      windowLeft={secondsLeft}
+      onSubmitInWindow={() => send(null)}
+      focusCode={action !== "reject"}
       extra={
-        action === "reject"
-          ? (busy) => (
+        action === "cancel"
+          ? undefined
+          : (busy) => (
               <label className="field">
-                <span>Reason (optional, shown to the initiator)</span>
+                <span>
+                  {action === "reject" ? "Reason (required, shown to the initiator)" : "Reason (optional, kept with your approval)"}
+                </span>
                 <input
                   type="text"
-                  data-testid="reject-reason"
+                  data-testid={action === "reject" ? "reject-reason" : "approve-reason"}
                   value={reason}
                   maxLength={500}
                   readOnly={busy}
-                  onChange={(event) => setReason(event.target.value)}
+                  autoFocus={action === "reject"}
+                  aria-invalid={reasonMissing}
+                  onChange={(event) => {
+                    setReason(event.target.value);
+                    setReasonMissing(false);
+                  }}
                 />
               </label>
             )
-          : undefined
       }
     />
   );

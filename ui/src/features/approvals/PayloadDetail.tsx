@@ -19,6 +19,7 @@ import {
   WORKFLOW_LABELS,
 } from "../../lib/org";
 import { findAddress, findMember, findServiceUser } from "../../lib/orgLookup";
+import { windowWords } from "../../lib/org";
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -98,6 +99,8 @@ export function PayloadFacts({ payload }: { payload: RequestPayload }) {
       return <Fact label="Policy of">{WORKFLOW_LABELS[payload.workflow]}</Fact>;
     case "resume_withdrawals":
       return <Fact label="Lifts">The withdrawal freeze</Fact>;
+    case "set_decision_window":
+      return <Fact label="Decision window">{windowWords(payload.seconds)}</Fact>;
     case "add_address":
       return (
         <>

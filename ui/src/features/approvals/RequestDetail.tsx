@@ -55,6 +55,12 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
             <ActorName actor={request.initiator} />
           </dd>
         </div>
+        {request.reason !== undefined && (
+          <div className="fact">
+            <dt>Why</dt>
+            <dd data-testid="initiator-reason">“{request.reason}”</dd>
+          </div>
+        )}
         <div className="fact">
           <dt>Created</dt>
           <dd>

@@ -15,7 +15,8 @@ import {
 import { findAddress, findMember, findServiceUser } from "../../lib/orgLookup";
 import type { ApiKeySpec } from "../../bindings/ApiKeySpec";
 import { KeyEditor } from "../service-users/KeyEditor";
-import { buildPayload, withMember, withServiceUser, withWorkflow, type Draft } from "./draft";
+import { buildPayload, MAX_WINDOW_SECONDS, withMember, withServiceUser, withWorkflow, type Draft } from "./draft";
+import { windowWords } from "../../lib/org";
 
 interface DraftFieldsProps {
   draft: Draft;
@@ -158,6 +159,27 @@ export function DraftFields({ draft, org, onChange }: DraftFieldsProps) {
       return serviceUserSelect;
     case "resume_withdrawals":
       return <p className="muted">Withdrawals may be submitted and completed again, under their policy.</p>;
+    case "set_decision_window":
+      return (
+        <>
+          <label className="field">
+            <span>Decision window (seconds)</span>
+            <input
+              type="number"
+              inputMode="numeric"
+              min={0}
+              max={MAX_WINDOW_SECONDS}
+              data-testid="draft-window"
+              value={draft.windowText}
+              onChange={(e) => onChange({ ...draft, windowText: e.target.value })}
+            />
+          </label>
+          <p className="muted">
+            Now: {windowWords(org.settings.decision_window_seconds)}. One code lets a member decide several requests
+            until the window closes; each decision is still signed and journaled on its own. 0: a code per decision.
+          </p>
+        </>
+      );
     case "change_policy": {
       const current = policyOf(org.policies, draft.workflow);
       const proposed = buildPayload(draft, org).payload;

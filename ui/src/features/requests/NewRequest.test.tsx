@@ -11,7 +11,7 @@ const recording = newRequestRecording as Recording;
 function spiedHost(state = "start") {
   const host = replay(recording, { state });
   const previewRequest = vi.fn<Host["previewRequest"]>((payload, execute) => host.previewRequest(payload, execute));
-  const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp) => host.submitRequest(payload, execute, otp));
+  const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp, reason) => host.submitRequest(payload, execute, otp, reason));
   return { host: { ...host, previewRequest, submitRequest }, previewRequest, submitRequest };
 }
 
@@ -36,12 +36,12 @@ describe("New request", () => {
     expect(window.location.hash).toBe("#/new-request/withdrawal");
   });
 
-  it("opens from the Requests area and offers all fourteen kinds, by workflow", async () => {
+  it("opens from the Requests area and offers all fifteen kinds, by workflow", async () => {
     const { user } = renderApp();
     const form = await openForm(user);
     expect(form).toHaveTextContent("New request as Ben Ruiz");
     const kind = within(form).getByTestId("new-request-kind");
-    expect(within(kind).getAllByRole("option")).toHaveLength(14);
+    expect(within(kind).getAllByRole("option")).toHaveLength(15);
     expect(within(kind).getAllByRole("group").map((g) => g.getAttribute("label"))).toEqual([
       "Manage Access",
       "Manage Policies",
@@ -77,12 +77,16 @@ describe("New request", () => {
     expect(preview).toHaveAttribute("data-outcome", "queued");
     expect(within(preview).getAllByTestId("trace-step").map((s) => s.dataset.rule)).toContain("funds.available");
 
+    const why = "monthly rebalance to the treasury wallet";
+    await user.type(within(form).getByTestId("new-request-reason"), why);
     await user.click(within(form).getByTestId("new-request-submit"));
-    expect(submitRequest).toHaveBeenLastCalledWith(payload, false, null);
+    expect(submitRequest).toHaveBeenLastCalledWith(payload, false, null, why);
     const outcome = await screen.findByTestId("submit-outcome");
     await user.click(within(outcome).getByRole("button", { name: `Open ${outcome.dataset.requestId}` }));
     const row = await findRow(outcome.dataset.requestId ?? "");
     expect(within(row).getByText("12.345678901234567891")).toBeInTheDocument();
+    // Every approver reads why, with the request.
+    expect(await screen.findByTestId("initiator-reason")).toHaveTextContent(why);
   });
 
   it("refuses to build what is not a plain positive decimal", async () => {
@@ -132,6 +136,7 @@ describe("New request", () => {
         },
       },
       false,
+      null,
       null,
     );
     const outcome = await screen.findByTestId("submit-outcome");
@@ -234,6 +239,7 @@ describe("New request", () => {
       { kind: "add_address", key: "cold-storage-3", asset: "BTC", method: "Bitcoin", address: "bc1qexample" },
       true,
       code,
+      null,
     );
     expect(outcome).toHaveAttribute("data-status", "completed");
     expect(within(outcome).getByTestId("preview")).toHaveAttribute("data-outcome", "completes_immediately");

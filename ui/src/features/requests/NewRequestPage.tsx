@@ -46,6 +46,7 @@ function NewRequest({
   const session = useSession();
   const [draft, setDraft] = useState<Draft>(() => initialDraft(initialKind ?? "withdrawal", org));
   const [execute, setExecute] = useState(false);
+  const [reason, setReason] = useState("");
   const [askCode, setAskCode] = useState(false);
   const [busy, setBusy] = useState<"preview" | "submit" | null>(null);
   const [result, setResult] = useState<Result>(null);
@@ -78,7 +79,7 @@ function NewRequest({
     setBusy("submit");
     setError(null);
     try {
-      const outcome = await host.submitRequest(built.payload, execute, otp);
+      const outcome = await host.submitRequest(built.payload, execute, otp, reason.trim() === "" ? null : reason.trim());
       setResult({ outcome });
       setAskCode(false);
       onSubmitted();
@@ -135,6 +136,17 @@ function NewRequest({
         <p className="muted">Workflow: {WORKFLOW_LABELS[workflow]}. The request follows that workflow's policy.</p>
 
         <DraftFields draft={draft} org={org} onChange={change} />
+
+        <label className="field">
+          <span>Why (optional, shown to the approvers with the request)</span>
+          <input
+            type="text"
+            data-testid="new-request-reason"
+            maxLength={500}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+          />
+        </label>
 
         <label className="check-field execute-field">
           <input

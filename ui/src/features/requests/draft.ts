@@ -42,6 +42,8 @@ export interface Draft {
   newKey: string;
   amount: string;
   fee: string;
+  /** The decision window, in seconds, as typed. */
+  windowText: string;
 }
 
 const BLANK: Draft = {
@@ -64,6 +66,7 @@ const BLANK: Draft = {
   newKey: "",
   amount: "",
   fee: "0",
+  windowText: "",
 };
 
 /** The fields that follow a member: their current permissions. */
@@ -119,10 +122,15 @@ export function initialDraft(kind: RequestKind, org: OrgView): Draft {
     case "remove_address":
     case "withdrawal":
       return { ...draft, addressKey: org.addresses[0]?.key ?? "" };
+    case "set_decision_window":
+      return { ...draft, windowText: String(org.settings.decision_window_seconds) };
     default:
       return draft;
   }
 }
+
+/** The longest decision window an Organization may set (`MAX_DECISION_WINDOW_SECONDS` in the core). */
+export const MAX_WINDOW_SECONDS = 600;
 
 export type Built = { payload: RequestPayload; problem?: undefined } | { payload?: undefined; problem: string };
 
@@ -169,6 +177,14 @@ export function buildPayload(draft: Draft, org: OrgView): Built {
       return { payload: { kind: "resume_service_user", service_user: draft.serviceUserId } };
     case "resume_withdrawals":
       return { payload: { kind: "resume_withdrawals" } };
+    case "set_decision_window": {
+      const seconds = Number(draft.windowText.trim());
+      if (draft.windowText.trim() === "" || !Number.isInteger(seconds) || seconds < 0 || seconds > MAX_WINDOW_SECONDS) {
+        return problem(`The decision window is a whole number of seconds from 0 (a code per decision) to ${MAX_WINDOW_SECONDS}.`);
+      }
+      if (seconds === org.settings.decision_window_seconds) return problem(`The decision window is already ${seconds} seconds.`);
+      return { payload: { kind: "set_decision_window", seconds } };
+    }
     case "change_policy": {
       if (draft.removePolicy) return { payload: { kind: "change_policy", workflow: draft.workflow, policy: null } };
       const required = draft.requiredText.trim();

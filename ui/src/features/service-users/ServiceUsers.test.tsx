@@ -70,7 +70,7 @@ describe("Service users", () => {
   it("previews a change: the diff says what it gains and loses, the preview says what the request would do", async () => {
     const host = replay(admin, { state: "eve" });
     const previewRequest = vi.fn<Host["previewRequest"]>((payload, execute) => host.previewRequest(payload, execute));
-    const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp) => host.submitRequest(payload, execute, otp));
+    const submitRequest = vi.fn<Host["submitRequest"]>((payload, execute, otp, reason) => host.submitRequest(payload, execute, otp, reason));
     const { user } = renderOn({ ...host, previewRequest, submitRequest });
     const detail = await openServiceUser(user, "reporting-bot");
     await user.click(within(detail).getByTestId("preview-change-open"));
@@ -107,7 +107,7 @@ describe("Service users", () => {
     ]);
 
     await user.click(within(panel).getByTestId("key-change-submit"));
-    expect(submitRequest).toHaveBeenCalledWith(payload, false, null);
+    expect(submitRequest).toHaveBeenCalledWith(payload, false, null, null);
     const outcome = await within(panel).findByTestId("submit-outcome");
     expect(outcome).toHaveAttribute("data-status", "pending");
     expect(outcome).toHaveTextContent(/Submitted [A-Z0-9-]+: waiting for 1 approval\./);

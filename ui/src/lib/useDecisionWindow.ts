@@ -1,0 +1,51 @@
+import { useCallback, useEffect, useState } from "react";
+import type { WindowView } from "../bindings/WindowView";
+import { useHost } from "../platform";
+
+export interface DecisionWindowState {
+  /** The open window; `null` when none is open; `undefined` until first asked. */
+  window: WindowView | null | undefined;
+  /** Whole seconds until it closes (0 when none is open). */
+  secondsLeft: number;
+  /** Asks the core again (after a code was typed, which opens one). */
+  refresh: () => void;
+}
+
+/**
+ * The decision window the core holds for the signed-in member (opened by the code that unlocked
+ * the app, or by the last code typed to decide): while it is open, decisions need no code. The
+ * countdown ticks once a second only while a window is open, so an idle desk costs nothing.
+ */
+export function useDecisionWindow(): DecisionWindowState {
+  const host = useHost();
+  const [window, setWindow] = useState<WindowView | null | undefined>(undefined);
+  const [now, setNow] = useState(() => Date.now());
+
+  const refresh = useCallback(() => {
+    host.decisionWindow().then(
+      (w) => {
+        setWindow(w);
+        setNow(Date.now());
+      },
+      () => setWindow(null),
+    );
+  }, [host]);
+
+  useEffect(refresh, [refresh]);
+
+  const open = window !== undefined && window !== null && window.closes_at * 1000 > now;
+  useEffect(() => {
+    if (!open) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [open]);
+
+  const secondsLeft = open && window ? Math.max(0, Math.floor(window.closes_at - now / 1000)) : 0;
+  return { window: open ? window : window === undefined ? undefined : null, secondsLeft, refresh };
+}
+
+/** "1:43" for 103 seconds. */
+export function countdown(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
