@@ -16,6 +16,7 @@ mod support;
 
 mod admin;
 mod contracts;
+mod desk;
 mod joining;
 mod ledgers;
 mod new_request;

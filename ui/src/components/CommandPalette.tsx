@@ -2,6 +2,7 @@ import { Command } from "cmdk";
 import { useEffect, useState } from "react";
 import type { OrgView } from "../bindings/OrgView";
 import type { RequestView } from "../bindings/RequestView";
+import { requestDeskBatch } from "../lib/deskCommands";
 import { whatOf } from "../lib/org";
 import type { Route } from "../lib/route";
 
@@ -66,6 +67,20 @@ export function CommandPalette({ pending, org, onRoute }: CommandPaletteProps) {
             New request…
           </Command.Item>
         </Command.Group>
+        {pending !== undefined && pending.some((r) => r.viewer.can_decide) && (
+          <Command.Group heading="Decide">
+            <Command.Item
+              value="approve all that need me batch"
+              onSelect={() => {
+                go({ area: "approvals", id: undefined });
+                // After the queue is shown: it picks what the member may decide and opens the sheet.
+                setTimeout(() => requestDeskBatch("approve"), 0);
+              }}
+            >
+              Review and approve all that need me ({pending.filter((r) => r.viewer.can_decide).length})…
+            </Command.Item>
+          </Command.Group>
+        )}
         {pending !== undefined && pending.length > 0 && (
           <Command.Group heading="Pending requests">
             {pending.map((r) => (

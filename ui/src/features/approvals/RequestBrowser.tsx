@@ -7,7 +7,11 @@ import { useNow } from "../../lib/usePolled";
 import type { HostError } from "../../platform";
 import type { RequestAction } from "./DecisionPrompt";
 import { RequestDetail } from "./RequestDetail";
-import { RequestList } from "./RequestList";
+import { pickable, RequestList } from "./RequestList";
+import { BatchSheet, type BatchDecision } from "./BatchSheet";
+import type { DecisionOutcome } from "../../bindings/DecisionOutcome";
+import { plural } from "../../lib/org";
+import { DESK_BATCH_EVENT } from "../../lib/deskCommands";
 import { STATUS_LABELS } from "./labels";
 
 const NOTICE_MS = 8000;
@@ -79,6 +83,9 @@ export function RequestBrowser(props: RequestBrowserProps) {
   const [query, setQuery] = useState("");
   const [prompt, setPrompt] = useState<{ requestId: string; action: RequestAction } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // Requests picked for a batch (kept by id: a pick survives refreshes while the row stays).
+  const [picked, setPicked] = useState<ReadonlySet<string>>(() => new Set());
+  const [batch, setBatch] = useState<BatchDecision | null>(null);
   const filterInput = useRef<HTMLInputElement>(null);
   const listPane = useRef<HTMLDivElement>(null);
 
@@ -101,6 +108,33 @@ export function RequestBrowser(props: RequestBrowserProps) {
     (current === undefined ? undefined : successor(shown.split(" "), current, visible)) ??
     visible[0];
   const openPrompt = prompt !== null && prompt.requestId === selected?.id ? prompt.action : null;
+  const decidable = visible.filter(pickable);
+  const pickedRows = decidable.filter((r) => picked.has(r.id));
+  // Approving what an emergency stop touches would be refused: such a pick is left out of an
+  // approval batch (the sheet is not offered with it), never sent.
+  const approvable = pickedRows.filter((r) => r.viewer.approve_blocked === undefined);
+
+  function togglePick(id: string) {
+    setPicked((now) => {
+      const next = new Set(now);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  }
+
+  function openBatch(decision: BatchDecision) {
+    const rows = decision === "approve" ? approvable : pickedRows;
+    if (rows.length === 0) return;
+    setPrompt(null);
+    setBatch(decision);
+  }
+
+  function batchDecided(outcomes: DecisionOutcome[]) {
+    const done = outcomes.filter((o) => o.request !== null).map((o) => o.id);
+    setPicked((now) => new Set([...now].filter((id) => !done.includes(id))));
+    onDecided();
+  }
 
   function select(id: string, focus: boolean) {
     onSelect(id);
@@ -122,6 +156,19 @@ export function RequestBrowser(props: RequestBrowserProps) {
     onDecided();
   }
 
+  // The palette's "approve all that need me": pick every decidable request and open the sheet.
+  useEffect(() => {
+    function onBatch(event: Event) {
+      const decision = (event as CustomEvent<BatchDecision>).detail;
+      if (decidable.length === 0) return;
+      setPicked(new Set(decidable.map((r) => r.id)));
+      setPrompt(null);
+      setBatch(decision);
+    }
+    window.addEventListener(DESK_BATCH_EVENT, onBatch);
+    return () => window.removeEventListener(DESK_BATCH_EVENT, onBatch);
+  });
+
   useEffect(() => {
     if (notice === null) return;
     const timer = setTimeout(() => setNotice(null), NOTICE_MS);
@@ -138,6 +185,8 @@ export function RequestBrowser(props: RequestBrowserProps) {
         }
         return;
       }
+      // The batch sheet takes the keyboard while open.
+      if (batch !== null) return;
       if (ignoresShortcuts(event.target)) return;
       const index = selected ? visible.indexOf(selected) : -1;
       switch (event.key) {
@@ -147,6 +196,15 @@ export function RequestBrowser(props: RequestBrowserProps) {
           if (next) select(next.id, true);
           break;
         }
+        case "x":
+          if (selected !== undefined && pickable(selected)) togglePick(selected.id);
+          else return;
+          break;
+        case "A":
+        case "R":
+          if (pickedRows.length === 0) return;
+          openBatch(event.key === "A" ? "approve" : "reject");
+          break;
         case "a":
         case "r":
           // Only what the member may decide: their own request, one they decided, one outside
@@ -201,6 +259,8 @@ export function RequestBrowser(props: RequestBrowserProps) {
         onSelect={(id) => select(id, false)}
         showStatus={showStatus}
         now={now}
+        picked={picked}
+        onPick={decidable.length > 0 ? togglePick : undefined}
       />
     );
   }
@@ -228,6 +288,42 @@ export function RequestBrowser(props: RequestBrowserProps) {
           {filters}
         </div>
         {caption}
+        {decidable.length > 0 && (
+          <div className="batch-bar" data-testid="batch-bar">
+            <span className="count">
+              {pickedRows.length === 0
+                ? `Pick requests (x) to decide them with one code`
+                : `${plural(pickedRows.length, "request")} picked`}
+            </span>
+            {pickedRows.length === 0 ? (
+              decidable.length > 1 && (
+                <button type="button" data-testid="pick-all" onClick={() => setPicked(new Set(decidable.map((r) => r.id)))}>
+                  Pick all {decidable.length} I may decide
+                </button>
+              )
+            ) : (
+              <>
+                <button
+                  type="button"
+                  className="primary"
+                  data-testid="batch-approve"
+                  disabled={approvable.length === 0}
+                  title={approvable.length < pickedRows.length ? "An emergency stop keeps some picks from being approved; they are left out." : undefined}
+                  aria-keyshortcuts="Shift+A"
+                  onClick={() => openBatch("approve")}
+                >
+                  Review and approve {approvable.length} <kbd>⇧A</kbd>
+                </button>
+                <button type="button" data-testid="batch-reject" aria-keyshortcuts="Shift+R" onClick={() => openBatch("reject")}>
+                  Review and reject {pickedRows.length} <kbd>⇧R</kbd>
+                </button>
+                <button type="button" className="link" onClick={() => setPicked(new Set())}>
+                  Clear
+                </button>
+              </>
+            )}
+          </div>
+        )}
         {rows !== undefined && error && (
           <p className="stale" role="alert">
             Couldn't refresh: {error.message}{" "}
@@ -244,7 +340,14 @@ export function RequestBrowser(props: RequestBrowserProps) {
             {notice}
           </p>
         )}
-        {selected ? (
+        {batch !== null ? (
+          <BatchSheet
+            requests={batch === "approve" ? approvable : pickedRows}
+            decision={batch}
+            onClose={() => setBatch(null)}
+            onDecided={batchDecided}
+          />
+        ) : selected ? (
           <RequestDetail
             key={selected.id}
             request={selected}

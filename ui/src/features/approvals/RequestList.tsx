@@ -13,6 +13,14 @@ interface RequestListProps {
   onSelect: (id: string) => void;
   showStatus: boolean;
   now: number;
+  /** The requests picked for a batch; with `onPick`, each row the member may decide gets a box. */
+  picked?: ReadonlySet<string>;
+  onPick?: (id: string) => void;
+}
+
+/** Whether a request may go into a batch: pending, and the member may decide it. */
+export function pickable(request: RequestView): boolean {
+  return request.status === "pending" && request.viewer.can_decide;
 }
 
 /** Withdrawals show amount, asset and destination in their columns; other requests say what they do, with the workflow. */
@@ -36,9 +44,10 @@ function WhatCells({ request }: { request: RequestView }) {
   );
 }
 
-export function RequestList({ label, rows, selectedId, onSelect, showStatus, now }: RequestListProps) {
+export function RequestList({ label, rows, selectedId, onSelect, showStatus, now, picked, onPick }: RequestListProps) {
+  const picking = onPick !== undefined;
   return (
-    <div className={showStatus ? "request-list with-status" : "request-list"}>
+    <div className={`request-list${showStatus ? " with-status" : ""}${picking ? " picking" : ""}`}>
       <div className="row-head" aria-hidden="true">
         <span>Initiator</span>
         <span className="num">Amount</span>
@@ -51,6 +60,19 @@ export function RequestList({ label, rows, selectedId, onSelect, showStatus, now
       <ul aria-label={label}>
         {rows.map((request) => (
           <li key={request.id}>
+            {picking && (
+              <span className="pick">
+                {pickable(request) && (
+                  <input
+                    type="checkbox"
+                    data-testid="pick"
+                    aria-label={`Pick ${request.id} for a batch`}
+                    checked={picked?.has(request.id) ?? false}
+                    onChange={() => onPick(request.id)}
+                  />
+                )}
+              </span>
+            )}
             <button
               type="button"
               className="request-row"

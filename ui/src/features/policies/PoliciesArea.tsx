@@ -5,6 +5,7 @@ import { ChangePanel } from "../../components/ChangePanel";
 import { RequestActions } from "../../components/RequestActions";
 import { WithOrg } from "../org/OrgState";
 import { StopWords } from "../stops/EmergencyStop";
+import { DecisionWindowCard } from "./DecisionWindowCard";
 import { LockPolicyPanel, PolicyEditor } from "./PolicyEditor";
 
 interface PoliciesAreaProps {
@@ -58,6 +59,12 @@ export function PoliciesArea({ onSubmitted, onOpenRequest }: PoliciesAreaProps) 
                 onOpenRequest={onOpenRequest}
               />
             ))}
+            <DecisionWindowCard
+              org={org}
+              blocked={initiateBlocker(org, session?.member.id, "manage_policies")}
+              onSubmitted={onSubmitted}
+              onOpenRequest={onOpenRequest}
+            />
           </div>
         </div>
       )}

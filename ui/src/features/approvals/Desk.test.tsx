@@ -1,0 +1,81 @@
+import { screen, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import deskRecording from "../../fixtures/desk.json";
+import type { Host } from "../../platform";
+import { codeOf, renderOn, replay } from "../../test/replay";
+import type { Recording } from "../../test/replayHost";
+
+const desk = deskRecording as Recording;
+
+describe("The officer's desk", () => {
+  it("reviews every picked request in one sheet and approves them with one code, each signed over what it showed", async () => {
+    const host = replay(desk, { state: "start" });
+    const decideBatch = vi.fn<Host["decideBatch"]>((shown, decision, otp, reason) => host.decideBatch(shown, decision, otp, reason));
+    const { user } = renderOn({ ...host, decideBatch });
+    await user.click(await screen.findByTestId("nav-approvals"));
+    const rows = await screen.findAllByTestId("request-row");
+    // Only what Ben may decide can be picked; his own request has no box.
+    const boxes = screen.getAllByTestId("pick");
+    expect(boxes.length).toBeLessThan(rows.length);
+
+    await user.click(screen.getByTestId("pick-all"));
+    expect(screen.getByTestId("batch-bar")).toHaveTextContent(`${boxes.length} requests picked`);
+    await user.click(screen.getByTestId("batch-approve"));
+
+    const sheet = await screen.findByTestId("batch-sheet");
+    const items = within(sheet).getAllByTestId("batch-item");
+    expect(items).toHaveLength(boxes.length);
+    // Each in full: the amount and total debit, the destination's address, the initiator.
+    for (const item of items) {
+      expect(item).toHaveTextContent("Initiator");
+      expect(item).toHaveTextContent("Approvals");
+    }
+    const withdrawal = items.find((i) => within(i).queryByTestId("total-debit") !== null);
+    expect(withdrawal).toBeDefined();
+
+    await user.type(within(sheet).getByTestId("otp-input"), `${await codeOf("Ben Ruiz")}{Enter}`);
+    const results = await screen.findByTestId("batch-results");
+    const outcomes = within(results).getAllByTestId("batch-outcome");
+    expect(outcomes).toHaveLength(boxes.length);
+    expect(outcomes.every((o) => o.dataset.ok === "true")).toBe(true);
+
+    // One call, every request with the payload the sheet showed.
+    expect(decideBatch).toHaveBeenCalledTimes(1);
+    const [shown, decision, otp, reason] = decideBatch.mock.calls[0] ?? [];
+    expect(decision).toBe("approve");
+    expect(otp).toMatch(/^\d{6}$/);
+    expect(reason).toBeNull();
+    expect(shown?.map((s) => s.id)).toEqual(items.map((i) => i.dataset.requestId));
+    await user.click(within(results).getByTestId("batch-done"));
+    expect(screen.queryByTestId("batch-results")).not.toBeInTheDocument();
+  });
+
+  it("picks with the keyboard and opens the rejection sheet, which asks why before anything is sent", async () => {
+    const host = replay(desk, { state: "start" });
+    const decideBatch = vi.fn<Host["decideBatch"]>(() => Promise.reject(new Error("not expected")));
+    const { user } = renderOn({ ...host, decideBatch });
+    await user.click(await screen.findByTestId("nav-approvals"));
+    const rows = await screen.findAllByTestId("request-row");
+    const decidable = rows.find((r) => within(r.parentElement as HTMLElement).queryByTestId("pick") !== null);
+    await user.click(decidable as HTMLElement);
+    await user.keyboard("x");
+    expect(screen.getByTestId("batch-bar")).toHaveTextContent("1 request picked");
+    await user.keyboard("R");
+    const sheet = await screen.findByTestId("batch-sheet");
+    expect(within(sheet).getAllByTestId("batch-item")).toHaveLength(1);
+    await user.type(within(sheet).getByTestId("otp-input"), `${await codeOf("Ben Ruiz")}{Enter}`);
+    expect(await within(sheet).findByRole("alert")).toHaveTextContent("A rejection needs a reason");
+    expect(decideBatch).not.toHaveBeenCalled();
+  });
+
+  it("opens the approval sheet of everything that needs me from the palette, without a mouse", async () => {
+    const { user } = renderOn(replay(desk, { state: "start" }));
+    await screen.findByTestId("nav-approvals");
+    await user.keyboard("{Control>}k{/Control}");
+    await user.type(await screen.findByTestId("palette-input"), "approve all");
+    await user.keyboard("{Enter}");
+    const sheet = await screen.findByTestId("batch-sheet");
+    expect(within(sheet).getAllByTestId("batch-item").length).toBeGreaterThanOrEqual(3);
+    expect(within(sheet).getByTestId("otp-input")).toHaveFocus();
+  });
+});
