@@ -108,6 +108,8 @@ commands! {
     session fn unlock_app(otp: String) -> () = |core| core.unlock(&otp).await;
     /// Whether the app is locked.
     session fn app_locked() -> bool = |core| Ok(core.is_locked());
+    /// Where the desk stands with the Organization's event stream (none: not followed yet).
+    session fn sync_state() -> Option<SyncState> = |core| Ok(core.sync_state());
     /// A new authenticator secret for the signed-in member: the otpauth URI and its QR code.
     org fn begin_enrollment() -> Enrollment = |org| trust::begin_enrollment(&org).await;
     /// Confirms the authenticator with its first code (and registers this device).

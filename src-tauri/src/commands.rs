@@ -20,6 +20,7 @@ use countersign_app::ledgers::{
     ExportView, ImportSummary, IntegrityView, LedgerFacets, LedgerFilter, PageView, RowRefView,
     SeriesBucket, SeriesPointView, TotalView, TradesPageView,
 };
+use countersign_app::push::SyncState;
 use countersign_app::window::WindowView;
 use countersign_app::{
     AppCore, CommandError, addresses, approvals, keys, orgs, policies, requests, sandbox, stops,
@@ -265,9 +266,13 @@ pub fn typescript() -> String {
     out.push_str(&format!(
         "/** The events the core sends, by what they carry. */\nexport const EVENTS = {{\n  \
          /** The core locked itself for the OS (payload: a LockReason). */\n  appLocked: \"{}\",\n  \
-         /** An import's progress (payload: an ImportProgress). */\n  ledgerImportProgress: \"{}\",\n}} as const;\n",
+         /** An import's progress (payload: an ImportProgress). */\n  ledgerImportProgress: \"{}\",\n  \
+         /** A request the member may view changed (payload: a DeskEvent). */\n  orgEvent: \"{}\",\n  \
+         /** Where the desk stands with the Organization (payload: a SyncState). */\n  orgSync: \"{}\",\n}} as const;\n",
         crate::APP_LOCKED_EVENT,
-        crate::LEDGER_IMPORT_PROGRESS_EVENT
+        crate::LEDGER_IMPORT_PROGRESS_EVENT,
+        crate::ORG_EVENT,
+        crate::ORG_SYNC_EVENT
     ));
     out
 }

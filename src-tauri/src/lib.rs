@@ -12,6 +12,9 @@
 //! Once the session is open, a [`SystemLockWatcher`] locks it when the OS reports sleep or a
 //! screen lock, and tells the webview with the `app-locked` event (its [`LockReason`] as payload).
 //!
+//! The member's event stream is followed for the app's lifetime (`desk`): each change reaches the
+//! webview as `org-event`, and where the desk stands (live, or since when not) as `org-sync`.
+//!
 //! The Ledgers area does not need the session: its commands work offline and when the session
 //! could not open, but are refused while the app is locked. An import reports its progress with
 //! the `ledger-import-progress` event (an [`ImportProgress`] as payload). The native open and save
@@ -19,6 +22,9 @@
 //! write the files here, so exported rows never pass through the webview.
 
 pub mod commands;
+mod desk;
+
+pub use desk::{ORG_EVENT, ORG_SYNC_EVENT};
 
 use countersign_app::ledgers::{ImportProgress, ImportSummary};
 use countersign_app::{
@@ -110,6 +116,8 @@ pub fn run() {
             if opened {
                 watch_system_lock(app.handle());
             }
+            // Told at once: follows the session (and waits for one that failed to open).
+            desk::follow_org_events(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -1,9 +1,9 @@
-import { useCallback } from "react";
+import { useCallback, useEffect, useRef } from "react";
 import { CommandPalette } from "./components/CommandPalette";
 import { NavRail } from "./components/NavRail";
 import { AddressesArea } from "./features/addresses/AddressesArea";
 import { ApprovalsArea } from "./features/approvals/ApprovalsArea";
-import { REFRESH_MS } from "./features/approvals/refresh";
+import { LIVE_REFRESH_MS, REFRESH_MS } from "./features/approvals/refresh";
 import { RequestsArea } from "./features/approvals/RequestsArea";
 import { LedgersArea } from "./features/ledgers/LedgersArea";
 import { MembersArea } from "./features/members/MembersArea";
@@ -14,6 +14,7 @@ import { StopBanner } from "./features/stops/StopBanner";
 import { OrgContext } from "./lib/contexts";
 import { isRequestKind } from "./lib/org";
 import type { Route } from "./lib/route";
+import { useDeskSync } from "./lib/useDeskSync";
 import { usePolled } from "./lib/usePolled";
 import { useHost } from "./platform";
 
@@ -25,10 +26,23 @@ interface WorkspaceProps {
 /** The rail and the current area, for one signed-in member. */
 export function Workspace({ route, onRoute }: WorkspaceProps) {
   const host = useHost();
+  // Pushed changes read the queue again at once; while the stream is live, polling is only a
+  // safety net.
+  const refreshAll = useRef(() => undefined as void);
+  const sync = useDeskSync(() => refreshAll.current());
+  const every = sync?.live === true ? LIVE_REFRESH_MS : REFRESH_MS;
   const loadPending = useCallback(() => host.listRequests({ status: "pending", workflow: null }), [host]);
-  const pending = usePolled(loadPending, REFRESH_MS);
+  const pending = usePolled(loadPending, every);
   const loadOrg = useCallback(() => host.getOrg(), [host]);
-  const org = usePolled(loadOrg, REFRESH_MS * 2);
+  const org = usePolled(loadOrg, every * 2);
+  const { refresh: refreshPending } = pending;
+  const { refresh: refreshOrg } = org;
+  useEffect(() => {
+    refreshAll.current = () => {
+      void refreshPending();
+      void refreshOrg();
+    };
+  }, [refreshPending, refreshOrg]);
   const needsMe = pending.data?.filter((r) => r.viewer.can_decide).length;
 
   const select = (id: string) => onRoute({ area: route.area, id });
@@ -44,6 +58,7 @@ export function Workspace({ route, onRoute }: WorkspaceProps) {
       area = (
         <ApprovalsArea
           pending={pending}
+          sync={sync}
           selectedId={route.id}
           onSelect={select}
           onDecided={submitted}

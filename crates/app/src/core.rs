@@ -39,6 +39,11 @@ pub struct AppCore {
     pub(crate) revealed: Mutex<Option<Revealed>>,
     /// The decision window the member's last code opened, until it closes or the app locks.
     pub(crate) window: HeldWindow,
+    /// Bumped whenever the session changes (opened again, another member, another org): the
+    /// event stream follows it ([`crate::push`]).
+    session_changes: tokio::sync::watch::Sender<u64>,
+    /// Where the event stream stands, as last reported ([`crate::push::follow`]).
+    sync: Mutex<Option<crate::ipc::SyncState>>,
 }
 
 impl AppCore {
@@ -62,6 +67,8 @@ impl AppCore {
             ledgers,
             revealed: Mutex::default(),
             window: HeldWindow::default(),
+            session_changes: tokio::sync::watch::channel(0).0,
+            sync: Mutex::default(),
         }
     }
 
@@ -94,13 +101,32 @@ impl AppCore {
             return false;
         }
         *state = connect::open(&self.env, &self.target).await;
-        state.is_ok()
+        let opened = state.is_ok();
+        drop(state);
+        self.session_changes.send_modify(|n| *n += 1);
+        opened
     }
 
     /// Whether the session is open (it may have failed at start).
     pub fn is_open(&self) -> bool {
         // A reopen holding the write lock has nothing open yet.
         self.state.try_read().is_ok_and(|s| s.is_ok())
+    }
+
+    /// Where the event stream stands (`None`: nothing follows it, as in the CLI).
+    pub fn sync_state(&self) -> Option<crate::ipc::SyncState> {
+        self.sync.lock().ok().and_then(|s| s.clone())
+    }
+
+    pub(crate) fn set_sync_state(&self, state: crate::ipc::SyncState) {
+        if let Ok(mut slot) = self.sync.lock() {
+            *slot = Some(state);
+        }
+    }
+
+    /// Tells when the session changes (see [`crate::push`]).
+    pub fn session_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.session_changes.subscribe()
     }
 
     pub(crate) async fn state(&self) -> Result<State, CommandError> {
@@ -168,6 +194,7 @@ impl AppCore {
         let old = std::mem::replace(&mut *self.state.write().await, Ok(new));
         self.forget_revealed();
         self.window.forget();
+        self.session_changes.send_modify(|n| *n += 1);
         if let Ok(State { mode, .. }) = old
             && let Mode::Sandbox { living, .. } = &*mode
             && let Some(living) = living.lock().await.take()
@@ -183,6 +210,8 @@ impl AppCore {
         current.signed_in = signed_in;
         drop(state);
         self.forget_revealed();
+        self.window.forget();
+        self.session_changes.send_modify(|n| *n += 1);
         Ok(())
     }
 

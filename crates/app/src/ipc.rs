@@ -131,3 +131,33 @@ pub struct SubmitOutcome {
     /// anywhere else, by the app or the server.
     pub revealed: Option<countersign_org::view::RevealedKey>,
 }
+
+/// What changed, as the webview hears it: enough to read the list again and to say what
+/// happened, never a request's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DeskEvent {
+    /// `submitted`, `decided`, `cancelled`, `expired` or `stopped`.
+    pub kind: String,
+    /// The request it concerns (none for a stop).
+    pub request_id: Option<String>,
+    /// Its status after the change.
+    pub status: Option<RequestStatus>,
+}
+
+/// Where the desk stands with the Organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SyncState {
+    /// The stream is open: every change arrives as it happens.
+    pub live: bool,
+    /// Live: since when. Not live: when the desk was last known to be in sync (the stream's
+    /// last sign of life), unix milliseconds; `None` before the first connection.
+    #[ts(type = "number | null")]
+    pub since_ms: Option<i64>,
+    /// Not live: when the next attempt is, unix milliseconds.
+    #[ts(type = "number | null")]
+    pub retry_at_ms: Option<i64>,
+    /// Not live: why, in plain words.
+    pub problem: Option<String>,
+}

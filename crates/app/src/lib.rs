@@ -8,7 +8,8 @@
 //!   and [`requests::Draft`], a request as a person describes it;
 //! - [`keys`] (a service user's key, its one-time reveal), [`members`], [`addresses`],
 //!   [`policies`]: what each admin area needs to build and check its requests;
-//! - [`stops`]: emergency stops, pulled at once by one member;
+//! - [`stops`]: emergency stops, pulled at once by one member; [`push`]: the event stream that
+//!   tells the desk at once, reconnecting with backoff;
 //! - [`trust`]: this device's signing key, enrollment, the audit journal and the decision
 //!   mirror; [`orgs`]: adding and leaving a remote org; [`sandbox`]: the demo Organization;
 //! - [`ledgers`]: the offline review of ledger exports ([`LedgerReview`]).
@@ -37,6 +38,7 @@ mod lock;
 pub mod members;
 pub mod orgs;
 pub mod policies;
+pub mod push;
 pub mod requests;
 pub mod reveal;
 pub mod sandbox;

@@ -21,6 +21,7 @@
 //! Decisions are never retried: a timed-out `Approve` may have landed, and the server refuses a
 //! second use of the same TOTP code anyway.
 
+mod events;
 mod exchange;
 mod key;
 mod nonce;
@@ -46,9 +47,11 @@ use countersign_orgapi::{Call, DeviceSignature, JsonText, Otp, StatementTime, ca
 use countersign_vault::{DecisionMirror, DeviceKey, DevicePublicKey};
 use url::Url;
 
+pub use countersign_orgapi::events::{OrgEvent, OrgEventKind, StreamReady};
 pub use countersign_orgapi::{
     DecisionWindow, MeResult, RegisteredDevice, SubmitResult, TotpEnrollment,
 };
+pub use events::{IDLE_LIMIT, OrgStream, StreamItem};
 pub use exchange::{Answer, ClientOptions, ExchangeClient, ExchangeError, RetryPolicy};
 pub use key::{KeyContext, Nonces};
 pub use nonce::NonceSource;

@@ -17,11 +17,15 @@
 //!   that are views of the Organization (`RequestView`, `OrgView`, `Preview`, `PolicyDiff`,
 //!   `LockCheck`, `RevealedKey`) are `countersign_org`'s and are referenced, not copied.
 //!
+//! - [`events`]: the event stream (`/0/org/Events`, Server-Sent Events; [`events::OrgEvent`]),
+//!   the one path that answers a stream rather than an envelope.
+//!
 //! Invariants: every name in [`CallName::ALL`] is a path `/0/org/<name>` of the contract and
 //! every such path is a name here (tested); secrets in answers (`TotpEnrollment`'s URI,
 //! `RevealedKey`'s secret) and step-up codes ([`Otp`]) never show in `Debug`.
 
 pub mod answers;
+pub mod events;
 pub mod form;
 pub mod params;
 

@@ -17,6 +17,7 @@
 
 pub mod auth;
 mod db;
+mod events;
 pub mod exchange;
 pub mod gate;
 mod history;
@@ -28,7 +29,7 @@ pub mod seed;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use countersign_vault::TotpSecret;
@@ -77,6 +78,8 @@ pub fn system_clock() -> Clock {
 #[derive(Clone)]
 pub struct Sandbox {
     db: Arc<Mutex<rusqlite::Connection>>,
+    /// Where committed journal records become the org API's events.
+    events: Arc<events::EventHub>,
     gate: Arc<gate::Gate>,
     clock: Clock,
     path: PathBuf,
@@ -109,8 +112,10 @@ impl Sandbox {
         }
         let gate = gate::Gate::default();
         gate.set_tier(db::rate_tier(&conn)?);
+        let events = events::EventHub::after(db::journal_seq(&conn)?);
         Ok(Self {
             db: Arc::new(Mutex::new(conn)),
+            events: Arc::new(events),
             gate: Arc::new(gate),
             clock,
             path,
@@ -132,12 +137,13 @@ impl Sandbox {
         (self.clock)()
     }
 
-    pub(crate) fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
-        // A panic while holding the lock leaves SQLite consistent (transactions roll back), so a
-        // poisoned lock is still safe to use.
-        self.db
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// The database, locked; what it journals is published as events on release.
+    pub(crate) fn conn(&self) -> events::Conn<'_> {
+        events::Conn::lock(&self.db, &self.events)
+    }
+
+    pub(crate) fn events(&self) -> &events::EventHub {
+        &self.events
     }
 
     pub(crate) fn gate(&self) -> &gate::Gate {
@@ -373,6 +379,8 @@ pub struct RunningSandbox {
 impl RunningSandbox {
     /// Stops accepting connections and waits for the server task to end.
     pub async fn shutdown(mut self) {
+        // Open event streams would keep a graceful shutdown waiting: end them first.
+        self.sandbox.events().close();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -392,6 +400,7 @@ impl RunningSandbox {
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
+            self.sandbox.events().close();
             let _ = tx.send(());
         }
     }

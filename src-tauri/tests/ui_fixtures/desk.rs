@@ -37,5 +37,31 @@ fn desk() {
         "every one decided: {outcomes:?}"
     );
     drop(s);
+
+    // Pushed: while Ben watches the queue, Chloe asks for a withdrawal from her own desk (outside
+    // this app, so unrecorded here); the app is told at once and reads the queue again.
+    let mut s = rec.session();
+    s.desktop
+        .call("switch_member", json!({ "memberId": "m-chloe" }))
+        .expect("Chloe");
+    let asked = s
+        .desktop
+        .call(
+            "submit_request",
+            json!({
+                "payload": {
+                    "kind": "withdrawal", "asset": "ETH", "amount": "3.5", "fee": "0.002",
+                    "key": "eth-treasury", "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+                },
+                "execute": false, "otp": null, "reason": "market maker top-up",
+            }),
+        )
+        .expect("asked");
+    assert_eq!(asked["request"]["status"], "pending");
+    s.desktop
+        .call("switch_member", json!({ "memberId": "m-ben" }))
+        .expect("Ben");
+    s.enter("chloe-asked");
+    drop(s);
     rec.write();
 }

@@ -540,6 +540,7 @@ fn org_snapshot() -> Vec<(&'static str, Value)> {
         ("living_sandbox", json!({})),
         ("device_status", json!({})),
         ("decision_window", json!({})),
+        ("sync_state", json!({})),
     ]
 }
 

@@ -30,6 +30,7 @@ import type { Shown } from "./Shown";
 import type { Simulation } from "./Simulation";
 import type { StopView } from "./StopView";
 import type { SubmitOutcome } from "./SubmitOutcome";
+import type { SyncState } from "./SyncState";
 import type { TotalView } from "./TotalView";
 import type { TradesPageView } from "./TradesPageView";
 import type { WindowView } from "./WindowView";
@@ -98,6 +99,8 @@ export interface Commands {
   unlockApp(otp: string): Promise<void>;
   /** Whether the app is locked. */
   appLocked(): Promise<boolean>;
+  /** Where the desk stands with the Organization's event stream (none: not followed yet). */
+  syncState(): Promise<SyncState | null>;
   /** A new authenticator secret for the signed-in member: the otpauth URI and its QR code. */
   beginEnrollment(): Promise<Enrollment>;
   /** Confirms the authenticator with its first code (and registers this device). */
@@ -167,6 +170,7 @@ export function commands(invoke: Invoke): Commands {
     lockApp: () => invoke("plugin:countersign|lock_app", {  }) as Promise<void>,
     unlockApp: (otp: string) => invoke("plugin:countersign|unlock_app", { otp }) as Promise<void>,
     appLocked: () => invoke("plugin:countersign|app_locked", {  }) as Promise<boolean>,
+    syncState: () => invoke("plugin:countersign|sync_state", {  }) as Promise<SyncState | null>,
     beginEnrollment: () => invoke("plugin:countersign|begin_enrollment", {  }) as Promise<Enrollment>,
     confirmEnrollment: (otp: string) => invoke("plugin:countersign|confirm_enrollment", { otp }) as Promise<Session>,
     addOrg: (baseUrl: string, apiKey: string) => invoke("plugin:countersign|add_org", { baseUrl, apiKey }) as Promise<Session>,
@@ -217,6 +221,7 @@ export const COMMAND_DOORS = {
   lockApp: { name: "lock_app", refusedWhileLocked: false },
   unlockApp: { name: "unlock_app", refusedWhileLocked: false },
   appLocked: { name: "app_locked", refusedWhileLocked: false },
+  syncState: { name: "sync_state", refusedWhileLocked: false },
   beginEnrollment: { name: "begin_enrollment", refusedWhileLocked: true },
   confirmEnrollment: { name: "confirm_enrollment", refusedWhileLocked: true },
   addOrg: { name: "add_org", refusedWhileLocked: true },
@@ -241,4 +246,8 @@ export const EVENTS = {
   appLocked: "app-locked",
   /** An import's progress (payload: an ImportProgress). */
   ledgerImportProgress: "ledger-import-progress",
+  /** A request the member may view changed (payload: a DeskEvent). */
+  orgEvent: "org-event",
+  /** Where the desk stands with the Organization (payload: a SyncState). */
+  orgSync: "org-sync",
 } as const;

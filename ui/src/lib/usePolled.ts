@@ -6,6 +6,8 @@ export interface Polled<T> {
   data: T | undefined;
   /** The latest failure; cleared by the next success. Stale data stays available beside it. */
   error: HostError | undefined;
+  /** When `data` last arrived (ms), for "last in sync". */
+  at: number | undefined;
   refresh: () => Promise<void>;
 }
 
@@ -13,6 +15,7 @@ interface Snapshot<T> {
   load: () => Promise<T>;
   data?: T;
   error?: HostError;
+  at?: number;
 }
 
 /**
@@ -35,12 +38,12 @@ export function usePolled<T>(load: () => Promise<T>, intervalMs: number): Polled
     };
     return load().then(
       (data) => {
-        if (fresh()) setSnapshot({ load, data });
+        if (fresh()) setSnapshot({ load, data, at: Date.now() });
       },
       (reason: unknown) => {
         if (!fresh()) return;
         const error = toHostError(reason);
-        setSnapshot((prev) => ({ load, data: prev.load === load ? prev.data : undefined, error }));
+        setSnapshot((prev) => ({ load, data: prev.load === load ? prev.data : undefined, error, at: prev.load === load ? prev.at : undefined }));
       },
     );
   }, [load]);
@@ -52,7 +55,12 @@ export function usePolled<T>(load: () => Promise<T>, intervalMs: number): Polled
   }, [refresh, intervalMs]);
 
   const current = snapshot.load === load;
-  return { data: current ? snapshot.data : undefined, error: current ? snapshot.error : undefined, refresh };
+  return {
+    data: current ? snapshot.data : undefined,
+    error: current ? snapshot.error : undefined,
+    at: current ? snapshot.at : undefined,
+    refresh,
+  };
 }
 
 /** The current time in ms, updated every `intervalMs`, for relative times such as ages. */

@@ -3,6 +3,8 @@ import type { CommandError } from "../bindings/CommandError";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { LockReason } from "../bindings/LockReason";
+import type { DeskEvent } from "../bindings/DeskEvent";
+import type { SyncState } from "../bindings/SyncState";
 
 /**
  * Everything the UI asks of the host: every command of the core, generated from its one
@@ -24,6 +26,10 @@ export interface Host extends Commands {
   onLedgerImportProgress(callback: (progress: ImportProgress) => void): () => void;
   /** Calls `callback` with the paths of files dropped on the window. Returns the function that stops listening. */
   onFilesDropped(callback: (paths: string[]) => void): () => void;
+  /** Calls `callback` each time a request the member may view changes (pushed by the Organization). Returns the function that stops listening. */
+  onOrgEvent(callback: (event: DeskEvent) => void): () => void;
+  /** Calls `callback` each time the event stream goes live or drops. Returns the function that stops listening. */
+  onOrgSync(callback: (state: SyncState) => void): () => void;
 }
 
 // A Record so the compiler fails when the generated ErrorCode gains or loses a variant.

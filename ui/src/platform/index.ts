@@ -23,6 +23,8 @@ const windowless: Host = {
   chooseSavePath: () => Promise.resolve(null),
   onLedgerImportProgress: () => () => undefined,
   onFilesDropped: () => () => undefined,
+  onOrgEvent: () => () => undefined,
+  onOrgSync: () => () => undefined,
 };
 
 /** The host the app talks to: the Rust core inside Tauri, and none anywhere else. */

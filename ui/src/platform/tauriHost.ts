@@ -5,6 +5,8 @@ import { open, save } from "@tauri-apps/plugin-dialog";
 import { commands, EVENTS } from "../bindings/commands";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { LockReason } from "../bindings/LockReason";
+import type { DeskEvent } from "../bindings/DeskEvent";
+import type { SyncState } from "../bindings/SyncState";
 import { toHostError, type Host } from "./host";
 
 /** Calls a command of the core; a refusal becomes a HostError with its code. */
@@ -64,6 +66,8 @@ export const tauriHost: Host = {
   },
   onLedgerImportProgress: (callback) =>
     listening(() => listen<ImportProgress>(EVENTS.ledgerImportProgress, (event) => callback(event.payload)), "import progress"),
+  onOrgEvent: (callback) => listening(() => listen<DeskEvent>(EVENTS.orgEvent, (event) => callback(event.payload)), "org events"),
+  onOrgSync: (callback) => listening(() => listen<SyncState>(EVENTS.orgSync, (event) => callback(event.payload)), "the sync state"),
   onFilesDropped: (callback) =>
     listening(
       () =>

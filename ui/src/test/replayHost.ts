@@ -1,6 +1,8 @@
 import { commands, COMMAND_DOORS, type Commands } from "../bindings/commands";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { LockReason } from "../bindings/LockReason";
+import type { DeskEvent } from "../bindings/DeskEvent";
+import type { SyncState } from "../bindings/SyncState";
 import { HostError, toHostError, type Host } from "../platform/host";
 
 /**
@@ -70,6 +72,13 @@ export interface ReplayHost extends Host {
   /** As if files were dropped on the window. */
   simulateDrop(paths: string[]): void;
   /**
+   * As if the Organization pushed a change: the app moves to recorded state `state` (reached
+   * outside the app, by another member or a bot) and `onOrgEvent` listeners hear `event`.
+   */
+  simulatePush(state: string, event: DeskEvent): void;
+  /** As if the event stream went live or dropped. */
+  simulateSync(sync: SyncState): void;
+  /**
    * Something outside the app changed (the org API started answering): the recording goes on
    * from `state`, which it reached that way too (no call leads there).
    */
@@ -111,6 +120,8 @@ export function createReplayHost(recording: Recording, options: ReplayHostOption
   const lockListeners = new Set<(reason: LockReason) => void>();
   const progressListeners = new Set<(progress: ImportProgress) => void>();
   const dropListeners = new Set<(paths: string[]) => void>();
+  const eventListeners = new Set<(event: DeskEvent) => void>();
+  const syncListeners = new Set<(sync: SyncState) => void>();
   let dialogs: DialogAnswers = { open: null, save: null };
   const latencyMs = options.latencyMs ?? 0;
 
@@ -181,6 +192,20 @@ export function createReplayHost(recording: Recording, options: ReplayHostOption
       return () => dropListeners.delete(callback);
     },
     simulateDrop: (paths) => dropListeners.forEach((listen) => listen(paths)),
+    onOrgEvent: (callback) => {
+      eventListeners.add(callback);
+      return () => eventListeners.delete(callback);
+    },
+    onOrgSync: (callback) => {
+      syncListeners.add(callback);
+      return () => syncListeners.delete(callback);
+    },
+    simulatePush: (state, event) => {
+      if (!(state in recording.states)) throw new Error(`the recording has no state ${state}`);
+      current = state;
+      eventListeners.forEach((listen) => listen(event));
+    },
+    simulateSync: (sync) => syncListeners.forEach((listen) => listen(sync)),
     reach: (state) => {
       if (!(state in recording.states)) throw new Error(`the recording has no state ${state}`);
       const byCall = Object.values(recording.states).some((s) => s.calls.some((c) => c.next === state));

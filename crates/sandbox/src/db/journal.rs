@@ -27,6 +27,14 @@ pub(crate) fn journal(
     Ok(())
 }
 
+/// The last journal record's number (0: empty).
+pub(crate) fn journal_seq(conn: &Connection) -> Result<u64, StoreError> {
+    let seq: Option<i64> = conn
+        .prepare_cached("SELECT MAX(seq) FROM journal")?
+        .query_row([], |r| r.get(0))?;
+    Ok(seq.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
+}
+
 /// The whole journal as JSON Lines, oldest first.
 pub(crate) fn journal_lines(conn: &Connection) -> Result<String, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT record FROM journal ORDER BY seq")?;

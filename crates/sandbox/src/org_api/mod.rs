@@ -56,6 +56,10 @@ use crate::{Sandbox, db};
 /// Routes of the org API and the public calls the sandbox answers.
 pub fn router(sandbox: Sandbox) -> Router {
     Router::new()
+        .route(
+            countersign_orgapi::events::EVENTS_PATH,
+            post(crate::events::stream),
+        )
         .route("/0/org/{call}", post(org_call))
         .with_state(sandbox)
 }

@@ -3,11 +3,15 @@ import type { RequestView } from "../../bindings/RequestView";
 import { useOrg, useSession } from "../../lib/contexts";
 import { initiateBlocker, stopBlocker } from "../../lib/org";
 import { EmergencyStop } from "../stops/EmergencyStop";
-import type { Polled } from "../../lib/usePolled";
+import { useNow, type Polled } from "../../lib/usePolled";
+import type { SyncState } from "../../bindings/SyncState";
+import { SyncLine } from "./SyncLine";
 import { RequestBrowser } from "./RequestBrowser";
 
 interface ApprovalsAreaProps {
   pending: Polled<RequestView[]>;
+  /** Where the desk stands with the event stream. */
+  sync: SyncState | null;
   selectedId: string | undefined;
   onSelect: (id: string) => void;
   onDecided: () => void;
@@ -16,7 +20,8 @@ interface ApprovalsAreaProps {
 }
 
 /** Pending requests of every kind, with the ones that need the viewer marked. */
-export function ApprovalsArea({ pending, selectedId, onSelect, onDecided, onNewWithdrawal }: ApprovalsAreaProps) {
+export function ApprovalsArea({ pending, sync, selectedId, onSelect, onDecided, onNewWithdrawal }: ApprovalsAreaProps) {
+  const now = useNow(1000);
   const [view, setView] = useState<"all" | "mine">("all");
   const all = pending.data;
   const rows = view === "mine" ? all?.filter((r) => r.viewer.can_decide) : all;
@@ -78,14 +83,16 @@ export function ApprovalsArea({ pending, selectedId, onSelect, onDecided, onNewW
         </>
       }
       caption={
-        all !== undefined &&
-        all.length > 0 && (
-          <p className="caption">
-            {needsMe === 0
-              ? `Nothing needs your decision; ${all.length} pending wait for others.`
-              : `${needsMe} of ${all.length} pending need your decision.`}
-          </p>
-        )
+        <>
+          <SyncLine sync={sync} polledAt={pending.at} now={now} />
+          {all !== undefined && all.length > 0 && (
+            <p className="caption">
+              {needsMe === 0
+                ? `Nothing needs your decision; ${all.length} pending wait for others.`
+                : `${needsMe} of ${all.length} pending need your decision.`}
+            </p>
+          )}
+        </>
       }
     />
   );

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import deskRecording from "../../fixtures/desk.json";
 import type { Host } from "../../platform";
@@ -77,5 +77,32 @@ describe("The officer's desk", () => {
     const sheet = await screen.findByTestId("batch-sheet");
     expect(within(sheet).getAllByTestId("batch-item").length).toBeGreaterThanOrEqual(3);
     expect(within(sheet).getByTestId("otp-input")).toHaveFocus();
+  });
+
+  it("shows a pushed request at once without moving the selection, and says when the queue is not live", async () => {
+    const host = replay(desk, { state: "start" });
+    const { user } = renderOn(host);
+    await user.click(await screen.findByTestId("nav-approvals"));
+    const before = await screen.findAllByTestId("request-row");
+    await user.click(before[1] as HTMLElement);
+    const selected = before[1]?.dataset.requestId;
+    expect(screen.queryByTestId("sync-line")).not.toBeInTheDocument();
+
+    host.simulateSync({ live: true, since_ms: Date.now(), retry_at_ms: null, problem: null });
+    expect(await screen.findByTestId("sync-line")).toHaveAttribute("data-live", "true");
+
+    // Chloe's request arrives by push: shown well before the next poll, the selection stays.
+    host.simulatePush("chloe-asked", { kind: "submitted", request_id: null, status: "pending" });
+    await waitFor(() => expect(screen.getAllByTestId("request-row")).toHaveLength(before.length + 1), { timeout: 1000 });
+    const current = screen.getAllByTestId("request-row").find((r) => r.getAttribute("aria-current") === "true");
+    expect(current?.dataset.requestId).toBe(selected);
+    const arrived = screen.getAllByTestId("request-row").find((r) => !before.some((b) => b.dataset.requestId === r.dataset.requestId));
+    expect(arrived?.dataset.initiator).toBe("Chloe Park");
+
+    // The stream drops: the queue says since when it is in sync, and how it keeps up.
+    host.simulateSync({ live: false, since_ms: Date.now() - 60_000, retry_at_ms: Date.now() + 4000, problem: "connection refused" });
+    const line = await screen.findByTestId("sync-line");
+    expect(line).toHaveAttribute("data-live", "false");
+    expect(line).toHaveTextContent(/Not live — last in sync .*Checking every 5 s; reconnecting in \d s/);
   });
 });

@@ -1,0 +1,119 @@
+//! The desk told at once: the app follows the member's event stream on its embedded sandbox,
+//! says it is live, hands on each change, and follows a change of member. (It reads the session,
+//! not the lock's door, so it keeps following while the app is locked.)
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use countersign_app::push::{DeskEvent, DeskSink, SyncState, follow};
+use countersign_app::{AppCore, Environment, Target, requests, sandbox};
+use countersign_org::{RequestPayload, RequestStatus};
+use rust_decimal_macros::dec;
+use tokio::sync::mpsc;
+
+enum Heard {
+    Event(DeskEvent),
+    Sync(SyncState, bool),
+}
+
+struct Channel(Mutex<mpsc::UnboundedSender<Heard>>);
+
+impl DeskSink for Channel {
+    fn event(&self, event: &DeskEvent) {
+        let _ = self.0.lock().map(|tx| tx.send(Heard::Event(event.clone())));
+    }
+    fn sync(&self, state: &SyncState, resync: bool) {
+        let _ = self
+            .0
+            .lock()
+            .map(|tx| tx.send(Heard::Sync(state.clone(), resync)));
+    }
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<Heard>) -> Heard {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("heard in time")
+        .expect("still following")
+}
+
+async fn live(rx: &mut mpsc::UnboundedReceiver<Heard>) {
+    match next(rx).await {
+        Heard::Sync(state, resync) => {
+            assert!(state.live && resync, "live, and the list is read again");
+            assert!(state.since_ms.is_some());
+        }
+        Heard::Event(e) => panic!("expected live first, got {e:?}"),
+    }
+}
+
+fn withdrawal() -> RequestPayload {
+    RequestPayload::Withdrawal {
+        asset: "BTC".into(),
+        amount: dec!(0.02),
+        fee: dec!(0),
+        key: "cold-storage-1".into(),
+        address: "bc1q9h6yzs4r7vqmf8a3l5n0k2d6c4x8e7w2t5y9u3".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_hears_each_change_and_follows_the_session() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = std::sync::Arc::new(
+        AppCore::connect(Environment::in_memory(dir.path()), Target::Sandbox)
+            .await
+            .expect("sandbox"),
+    );
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let following = {
+        let app = std::sync::Arc::clone(&app);
+        tokio::spawn(async move { follow(&app, &Channel(Mutex::new(tx))).await })
+    };
+    live(&mut rx).await;
+    assert!(
+        app.sync_state().is_some_and(|s| s.live),
+        "kept for a page opened later"
+    );
+
+    // Ben asks for a withdrawal: the desk hears it.
+    let asked = requests::submit(
+        &app.org().await.expect("org"),
+        &withdrawal(),
+        false,
+        None,
+        None,
+    )
+    .await
+    .expect("submitted");
+    match next(&mut rx).await {
+        Heard::Event(e) => {
+            assert_eq!(e.kind, "submitted");
+            assert_eq!(e.request_id.as_deref(), Some(asked.request.id.as_str()));
+            assert_eq!(e.status, Some(RequestStatus::Pending));
+        }
+        Heard::Sync(..) => panic!("expected the submission"),
+    }
+
+    // Another member: the stream follows the new session.
+    sandbox::switch_member(&app.org().await.expect("org"), "m-chloe")
+        .await
+        .expect("Chloe");
+    live(&mut rx).await;
+
+    // Chloe cancels nothing of Ben's, but submits her own: the new stream carries it.
+    let hers = requests::submit(
+        &app.org().await.expect("org"),
+        &withdrawal(),
+        false,
+        None,
+        None,
+    )
+    .await
+    .expect("submitted");
+    match next(&mut rx).await {
+        Heard::Event(e) => assert_eq!(e.request_id.as_deref(), Some(hers.request.id.as_str())),
+        Heard::Sync(..) => panic!("expected Chloe's submission"),
+    }
+    following.abort();
+}
