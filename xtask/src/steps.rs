@@ -642,6 +642,7 @@ pub fn bench() -> Result<()> {
         ("countersign-org", "preview"),
         ("countersign-kraken", "sign"),
         ("countersign-sandbox", "throughput"),
+        ("countersign-client", "push"),
         ("countersign-ledger", "import"),
     ] {
         let mut c = cmd("cargo");
