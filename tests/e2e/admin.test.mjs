@@ -7,11 +7,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHash, createHmac } from "node:crypto";
-import { request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { codeOf, decide, row, sel, startApp, switchTo } from "./support.mjs";
+import { codeOf, decide, privateCall, row, sel, startApp, switchTo } from "./support.mjs";
 
 let app;
 let browser;
@@ -44,42 +42,6 @@ async function click(testid, extra = "") {
   const el = await browser.$(sel(testid, extra));
   await el.waitForDisplayed({ timeout: 10_000 });
   await el.click();
-}
-
-/** A private call to the sandbox's exchange API, signed as the exchange signs, from `localAddress`. */
-function privateCall(baseUrl, key, secret, endpoint, params, localAddress) {
-  const path = `/0/private/${endpoint}`;
-  const nonce = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
-  const body = new URLSearchParams({ nonce, ...params }).toString();
-  const digest = createHash("sha256").update(nonce + body).digest();
-  const sign = createHmac("sha512", Buffer.from(secret, "base64"))
-    .update(Buffer.concat([Buffer.from(path), digest]))
-    .digest("base64");
-  const url = new URL(path, baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path,
-        method: "POST",
-        localAddress,
-        headers: {
-          "API-Key": key,
-          "API-Sign": sign,
-          "Content-Type": "application/x-www-form-urlencoded",
-          "Content-Length": Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (c) => (text += c));
-        res.on("end", () => resolve(JSON.parse(text)));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 const DAY = 86_400;

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { artifacts, codeOf, decide, row, rows, sel, startApp } from "./support.mjs";
+import { artifacts, codeOf, decide, row, rows, sel, startApp, stepUp } from "./support.mjs";
 
 let app;
 let browser;
@@ -95,10 +95,7 @@ test("switching to another demo member gives the second approval and completes i
     );
     if (/already decided/i.test(detailText)) continue;
     await approve.click();
-    const input = await browser.$(sel("otp-input"));
-    await input.waitForDisplayed({ timeout: 5_000 });
-    await input.setValue(await codeOf("Chloe Park"));
-    await (await browser.$(sel("otp-submit"))).click();
+    await stepUp(await codeOf("Chloe Park"));
     await (await browser.$(sel("action-ok"))).waitForDisplayed({ timeout: 10_000 });
     completed = c.id;
     break;

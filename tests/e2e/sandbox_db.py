@@ -4,6 +4,9 @@
                                   the secrets the sandbox keeps server-side, as the exchange does
   sandbox_db.py key DB MEMBER_ID  prints {"api_key", "api_secret"} of a demo member's org API key
                                   (for driving the CLI beside the app)
+  sandbox_db.py bot DB SU_ID      prints {"api_key", "api_secret"} of a demo service user's key
+                                  (a bot calling the exchange API beside the app)
+  sandbox_db.py decisions DB      prints the journal's decision records as a JSON list
   sandbox_db.py scan DB PATTERNS  PATTERNS is a JSON file [{"label", "hex"}]; prints the list of
                                   {"label", "table", "column"} where a pattern's bytes
                                   occur in a cell (text or blob), in every table of the database
@@ -37,6 +40,23 @@ def key(path, member_id):
     print(json.dumps({"api_key": row[0], "api_secret": row[1]}))
 
 
+def bot(path, service_user):
+    db = connect(path)
+    row = db.execute(
+        "SELECT api_key, secret FROM api_keys WHERE owner_kind = 'service_user' AND owner_id = ?",
+        (service_user,),
+    ).fetchone()
+    if row is None:
+        sys.exit(f"no key for {service_user}")
+    print(json.dumps({"api_key": row[0], "api_secret": row[1]}))
+
+
+def decisions(path):
+    db = connect(path)
+    records = [json.loads(r[0]) for r in db.execute("SELECT record FROM journal ORDER BY seq")]
+    print(json.dumps([r for r in records if r["event"]["kind"] == "decision"]))
+
+
 def scan(path, patterns_file):
     with open(patterns_file, encoding="utf-8") as f:
         patterns = [(p["label"], bytes.fromhex(p["hex"])) for p in json.load(f)]
@@ -64,6 +84,10 @@ if __name__ == "__main__":
         secrets(sys.argv[2])
     elif sys.argv[1] == "key":
         key(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "bot":
+        bot(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "decisions":
+        decisions(sys.argv[2])
     elif sys.argv[1] == "scan":
         scan(sys.argv[2], sys.argv[3])
     else:

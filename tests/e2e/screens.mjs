@@ -170,6 +170,33 @@ const SCREENS = [
       await (await browser.$(sel("palette-input"))).waitForDisplayed({ timeout: 5_000, reverse: true });
     },
   ],
+  [
+    "desk-picked",
+    async () => {
+      await signedInAs("Ben Ruiz");
+      await (await browser.$(sel("nav-approvals"))).click();
+      const all = await browser.$(sel("pick-all"));
+      await all.waitForDisplayed({ timeout: 10_000 });
+      await all.click();
+      await (await browser.$(sel("batch-approve"))).waitForDisplayed({ timeout: 5_000 });
+    },
+  ],
+  [
+    "batch-sheet",
+    async () => {
+      await (await browser.$(sel("batch-approve"))).click();
+      await (await browser.$(sel("batch-sheet"))).waitForDisplayed({ timeout: 10_000 });
+    },
+  ],
+  [
+    "batch-closed",
+    async () => {
+      // Back without deciding (the code field has the focus), and the picks cleared.
+      await browser.keys("Escape");
+      await (await browser.$(sel("batch-sheet"))).waitForDisplayed({ timeout: 5_000, reverse: true });
+      await (await browser.$(sel("pick-clear"))).click();
+    },
+  ],
 ];
 
 /** Emergency stops, after every other screen at both sizes: once pulled they stay in force. */

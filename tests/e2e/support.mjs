@@ -5,7 +5,9 @@
 //   TAURI_DRIVER               the tauri-driver binary
 //   COUNTERSIGN_E2E_ARTIFACTS  where screenshots and logs go
 import { spawn } from "node:child_process";
+import { createHash, createHmac } from "node:crypto";
 import { createWriteStream, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { request } from "node:http";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { remote } from "webdriverio";
@@ -169,14 +171,61 @@ export async function codeOf(name) {
   return (await el.getText()).replace(/\s/g, "");
 }
 
+/** Approves request `id` from its detail: with `code`, or through the decision window when one is open. */
 export async function decide(id, code) {
   await (await row(id)).click();
   await (await browser.$(sel("approve"))).click();
+  await stepUp(code);
+}
+
+/** Answers an open step-up prompt: types `code`, unless a decision window is open (no code asked); then sends. */
+export async function stepUp(code) {
   const input = await browser.$(sel("otp-input"));
-  await input.waitForDisplayed({ timeout: 5_000 });
-  await input.setValue(code);
+  const window = await browser.$(sel("window-open"));
+  await browser.waitUntil(async () => (await input.isDisplayed()) || (await window.isDisplayed()), {
+    timeout: 5_000,
+    timeoutMsg: "no step-up prompt",
+  });
+  if (await input.isDisplayed()) await input.setValue(code);
   await (await browser.$(sel("otp-submit"))).click();
 }
+
+/** A private call to the sandbox's exchange API, signed as the exchange signs, from `localAddress`. */
+export function privateCall(baseUrl, key, secret, endpoint, params, localAddress) {
+  const path = `/0/private/${endpoint}`;
+  const nonce = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
+  const body = new URLSearchParams({ nonce, ...params }).toString();
+  const digest = createHash("sha256").update(nonce + body).digest();
+  const sign = createHmac("sha512", Buffer.from(secret, "base64"))
+    .update(Buffer.concat([Buffer.from(path), digest]))
+    .digest("base64");
+  const url = new URL(path, baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: "POST",
+        localAddress,
+        headers: {
+          "API-Key": key,
+          "API-Sign": sign,
+          "Content-Type": "application/x-www-form-urlencoded",
+          "Content-Length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (c) => (text += c));
+        res.on("end", () => resolve(JSON.parse(text)));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 
 /** Signs in as the demo member `name` from the sandbox panel and waits until the switch shows. */
 export async function switchTo(name) {

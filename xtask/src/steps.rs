@@ -417,9 +417,15 @@ pub fn screens() -> Result<()> {
     Ok(())
 }
 
+/// Every end-to-end file, or only `tests/e2e/<name>.test.mjs` with `COUNTERSIGN_E2E_ONLY=<name>`
+/// (the quick loop on one flow; `cargo xtask test` always runs them all).
 fn end_to_end() -> Result<()> {
+    let only = std::env::var("COUNTERSIGN_E2E_ONLY")
+        .ok()
+        .map(|name| format!("tests/e2e/{name}.test.mjs"));
+    let target = only.as_deref().unwrap_or("tests/e2e/");
     with_app(
-        &["node", "--test", "--test-concurrency=1", "tests/e2e/"],
+        &["node", "--test", "--test-concurrency=1", target],
         &[],
     )
 }

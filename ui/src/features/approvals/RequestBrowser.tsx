@@ -317,7 +317,7 @@ export function RequestBrowser(props: RequestBrowserProps) {
                 <button type="button" data-testid="batch-reject" aria-keyshortcuts="Shift+R" onClick={() => openBatch("reject")}>
                   Review and reject {pickedRows.length} <kbd>⇧R</kbd>
                 </button>
-                <button type="button" className="link" onClick={() => setPicked(new Set())}>
+                <button type="button" className="link" data-testid="pick-clear" onClick={() => setPicked(new Set())}>
                   Clear
                 </button>
               </>
