@@ -424,10 +424,7 @@ fn end_to_end() -> Result<()> {
         .ok()
         .map(|name| format!("tests/e2e/{name}.test.mjs"));
     let target = only.as_deref().unwrap_or("tests/e2e/");
-    with_app(
-        &["node", "--test", "--test-concurrency=1", target],
-        &[],
-    )
+    with_app(&["node", "--test", "--test-concurrency=1", target], &[])
 }
 
 /// Runs `command` (a node script driving the built app over WebDriver) under Xvfb, in a private

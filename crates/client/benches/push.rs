@@ -75,7 +75,10 @@ async fn run() {
     let url = format!("{}/0/private/Withdraw", server.base_url);
 
     let mut stream = ben.events().await.unwrap();
-    assert!(matches!(stream.next().await, Some(Ok(StreamItem::Ready(_)))));
+    assert!(matches!(
+        stream.next().await,
+        Some(Ok(StreamItem::Ready(_)))
+    ));
 
     let (mut answered, mut event, mut listed) = (Vec::new(), Vec::new(), Vec::new());
     let started = Instant::now();

@@ -162,6 +162,23 @@ async fn two_independent_approvals_complete_a_withdrawal() {
         .await
         .expect("approve");
     assert_eq!((done.approvals, done.status), (2, RequestStatus::Completed));
+    // Followed to settlement: its ledger entry is what was approved.
+    let settlement = done
+        .settlement
+        .as_ref()
+        .expect("a completed withdrawal is followed");
+    assert_eq!(settlement.state, countersign_org::SettlementState::Settled);
+    assert_eq!(settlement.refid, done.id);
+    assert_eq!(settlement.matches, Some(true));
+    let countersign_org::RequestPayload::Withdrawal { amount, fee, .. } = &done.payload else {
+        panic!("a withdrawal");
+    };
+    let entry = settlement.entry.as_ref().expect("posted");
+    assert_eq!((entry.amount, entry.fee), (-*amount, *fee));
+    assert!(
+        settlement.txid.is_some(),
+        "sent, with the id WithdrawStatus reports"
+    );
     assert!(!pending(&ben).await.iter().any(|r| r.id == target.id));
 
     // Terminal: nobody can change it again.

@@ -54,6 +54,7 @@ mod request;
 mod risk;
 mod scope;
 mod settings;
+mod settlement;
 mod simulate;
 mod statement;
 mod stop;
@@ -87,6 +88,7 @@ pub use scope::{
 pub use settings::{
     DEFAULT_DECISION_WINDOW_SECONDS, MAX_DECISION_WINDOW_SECONDS, OrgSettings, window_words,
 };
+pub use settlement::{SettledEntry, Settlement, SettlementState};
 pub use simulate::{SampleOutcome, SampleRow, Simulation};
 pub use statement::{DecisionKind, DecisionStatement, content_hash};
 pub use stop::{MAX_STOP_REASON, Stop, StopRefused, StopTarget, Stops};

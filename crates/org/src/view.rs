@@ -108,6 +108,11 @@ pub struct RequestView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reason: Option<String>,
+    /// A completed withdrawal followed to the exchange: its transfer and ledger entry
+    /// **(extension)**. Absent for anything else, and from an org API that does not follow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub settlement: Option<crate::Settlement>,
 }
 
 impl RequestView {
@@ -193,6 +198,7 @@ impl RequestView {
             key_to_reveal: false,
             risk: Vec::new(),
             reason: request.reason.clone(),
+            settlement: None,
         }
     }
 }

@@ -7,6 +7,7 @@ import type { Policy } from "./Policy";
 import type { RequestPayload } from "./RequestPayload";
 import type { RequestStatus } from "./RequestStatus";
 import type { RiskFlag } from "./RiskFlag";
+import type { Settlement } from "./Settlement";
 import type { Workflow } from "./Workflow";
 
 /**
@@ -98,4 +99,9 @@ risk?: Array<RiskFlag>,
 /**
  * Why the initiator asks, as they wrote it (absent: they gave none).
  */
-reason?: string, };
+reason?: string, 
+/**
+ * A completed withdrawal followed to the exchange: its transfer and ledger entry
+ * **(extension)**. Absent for anything else, and from an org API that does not follow it.
+ */
+settlement?: Settlement, };

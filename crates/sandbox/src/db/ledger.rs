@@ -81,6 +81,54 @@ pub(crate) fn post_ledger(tx: &Connection, e: &LedgerEntry<'_>) -> Result<String
 }
 
 /// Moves `asset`'s spot balance by `amount - fee` and posts the entry; refuses to go negative.
+/// The transaction id of a sent withdrawal: the sandbox sends nothing on a network, so its own.
+pub(crate) fn sent_txid(request_id: &str) -> String {
+    format!("sandbox-{request_id}")
+}
+
+/// A completed withdrawal at the exchange: its ledger entry (the refid is the request's id), and
+/// the transaction id `WithdrawStatus` reports once it is sent.
+pub(crate) fn settlement(
+    conn: &Connection,
+    request: &countersign_org::RequestId,
+    approved: (Decimal, Decimal),
+) -> Result<countersign_org::Settlement, StoreError> {
+    use countersign_org::{SettledEntry, Settlement};
+    let entry = conn
+        .prepare_cached(
+            "SELECT id, time, amount, fee, balance FROM ledger
+             WHERE refid = ?1 AND type = 'withdrawal' ORDER BY time, rowid LIMIT 1",
+        )?
+        .query_row([&request.0], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?;
+    let decimal = |text: &str| {
+        text.parse::<Decimal>()
+            .map_err(|_| StoreError::Corrupt("ledger amount"))
+    };
+    let entry = entry
+        .map(|(id, time, amount, fee, balance)| {
+            Ok::<_, StoreError>(SettledEntry {
+                id,
+                time,
+                amount: decimal(&amount)?,
+                fee: decimal(&fee)?,
+                balance: decimal(&balance)?,
+            })
+        })
+        .transpose()?;
+    // The transaction id as `WithdrawStatus` reports it for a completed withdrawal.
+    let txid = entry.is_some().then(|| sent_txid(&request.0));
+    Ok(Settlement::of(request.0.clone(), txid, entry, approved))
+}
+
 pub(crate) fn post_movement(
     tx: &Connection,
     refid: &str,

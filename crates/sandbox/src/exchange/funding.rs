@@ -361,7 +361,7 @@ pub(super) fn withdraw_status(
             aclass: "currency".into(),
             asset: a.name.to_owned(),
             refid: r.id.0.clone(),
-            txid: (r.status == RequestStatus::Completed).then(|| format!("sandbox-{}", r.id.0)),
+            txid: (r.status == RequestStatus::Completed).then(|| db::sent_txid(&r.id.0)),
             info: Some(address.clone()),
             amount: a.scale(*amount),
             fee: Some(a.scale(*fee)),

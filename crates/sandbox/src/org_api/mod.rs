@@ -177,6 +177,11 @@ fn view(
             countersign_org::RequestPayload::CreateServiceUser { .. }
         )
         && db::reveal_waits(conn, &r.id).map_err(internal)?;
+    if r.status == countersign_org::RequestStatus::Completed
+        && let countersign_org::RequestPayload::Withdrawal { amount, fee, .. } = &r.payload
+    {
+        view.settlement = Some(db::settlement(conn, &r.id, (*amount, *fee)).map_err(internal)?);
+    }
     Ok(view)
 }
 

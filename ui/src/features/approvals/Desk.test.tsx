@@ -1,11 +1,13 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import deskRecording from "../../fixtures/desk.json";
+import officerRecording from "../../fixtures/officer.json";
 import type { Host } from "../../platform";
 import { codeOf, renderOn, replay } from "../../test/replay";
 import type { Recording } from "../../test/replayHost";
 
 const desk = deskRecording as Recording;
+const officer = officerRecording as Recording;
 
 describe("The officer's desk", () => {
   it("reviews every picked request in one sheet and approves them with one code, each signed over what it showed", async () => {
@@ -104,5 +106,26 @@ describe("The officer's desk", () => {
     const line = await screen.findByTestId("sync-line");
     expect(line).toHaveAttribute("data-live", "false");
     expect(line).toHaveTextContent(/Not live — last in sync .*Checking every 5 s; reconnecting in \d s/);
+  });
+});
+
+describe("Followed to settlement", () => {
+  it("shows a completed withdrawal's transfer and ledger entry, and that it is what was approved", async () => {
+    const { user } = renderOn(replay(officer, { state: "ben-approved-payout" }));
+    await user.click(await screen.findByTestId("nav-requests"));
+    const rows = await screen.findAllByTestId("request-row");
+    const done = rows.find((r) => r.dataset.status === "completed" && r.dataset.kind === "withdrawal");
+    expect(done).toBeDefined();
+    await user.click(done as HTMLElement);
+    const panel = await screen.findByTestId("settlement");
+    expect(panel).toHaveAttribute("data-state", "settled");
+    expect(panel).toHaveTextContent("Sent: its ledger entry is posted");
+    expect(panel).toHaveTextContent(`Exchange reference${done?.dataset.requestId ?? ""}`);
+    expect(within(panel).getByTestId("settlement-check")).toHaveAttribute("data-same", "true");
+    expect(within(panel).getByTestId("settled-debit")).toHaveTextContent("(amount and fee)");
+
+    // Nothing approved waits to be sent.
+    await user.click(screen.getByTestId("unsettled-filter"));
+    expect(await screen.findByText("Every approved withdrawal was sent")).toBeInTheDocument();
   });
 });

@@ -13,6 +13,7 @@ import { PayloadBody, PayloadFacts } from "./PayloadDetail";
 import { StatusTag } from "./StatusTag";
 import { RevealPanel } from "./RevealPanel";
 import { RiskFlags } from "./RiskFlags";
+import { SettlementPanel } from "./SettlementPanel";
 import { WhyWaiting } from "./WhyWaiting";
 
 interface RequestDetailProps {
@@ -111,6 +112,8 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
           )}
         </>
       )}
+
+      <SettlementPanel request={request} />
 
       {(request.key_to_reveal || revealed !== null) && (
         <RevealPanel request={request} revealed={revealed} onRevealed={(key) => setRevealedFor({ id: request.id, key })} />

@@ -22,21 +22,28 @@ export function RequestsArea({ selectedId, onSelect, onDecided, onNewRequest }: 
   const host = useHost();
   const [status, setStatus] = useState<RequestStatus | null>(null);
   const [workflow, setWorkflow] = useState<Workflow | null>(null);
+  // Approved withdrawals the exchange has not sent: what an officer follows up.
+  const [unsettled, setUnsettled] = useState(false);
   const load = useCallback(() => host.listRequests({ status, workflow }), [host, status, workflow]);
   const requests = usePolled(load, REFRESH_MS);
-  const filtered = status !== null || workflow !== null;
+  const filtered = status !== null || workflow !== null || unsettled;
+  const rows = unsettled
+    ? requests.data?.filter((r) => r.settlement !== undefined && r.settlement.state !== "settled")
+    : requests.data;
 
   return (
     <RequestBrowser
       label="Requests"
-      rows={requests.data}
+      rows={rows}
       error={requests.error}
       onRetry={() => void requests.refresh()}
       showStatus
       empty={{
         title: !filtered
           ? "No requests yet"
-          : `No ${status === null ? "" : `${STATUS_LABELS[status].toLowerCase()} `}requests${workflow === null ? "" : ` in ${WORKFLOW_LABELS[workflow]}`}`,
+          : unsettled
+            ? "Every approved withdrawal was sent"
+            : `No ${status === null ? "" : `${STATUS_LABELS[status].toLowerCase()} `}requests${workflow === null ? "" : ` in ${WORKFLOW_LABELS[workflow]}`}`,
         hint: "Requests that members and service users submit appear here, whatever became of them. Start one with New request.",
       }}
       selectedId={selectedId}
@@ -75,6 +82,10 @@ export function RequestsArea({ selectedId, onSelect, onDecided, onNewRequest }: 
                 </option>
               ))}
             </select>
+          </label>
+          <label className="check-field inline-check">
+            <input type="checkbox" data-testid="unsettled-filter" checked={unsettled} onChange={(e) => setUnsettled(e.target.checked)} />
+            <span>Approved, not sent</span>
           </label>
           <button type="button" data-testid="new-request-open" onClick={onNewRequest}>
             New request
