@@ -152,6 +152,9 @@ async fn decide(
 /// decision, and whether the viewer may decide.
 fn render_request(r: &RequestView) -> String {
     let mut out = format!("{}\n", outcome(r));
+    if let Some(why) = &r.reason {
+        out.push_str(&format!("  why: {why}\n"));
+    }
     out.push_str(&crate::requests::render_changes(&r.changes));
     for d in &r.decisions {
         out.push_str(&format!(
@@ -167,10 +170,44 @@ fn render_request(r: &RequestView) -> String {
                 .unwrap_or_default()
         ));
     }
+    if let Some(s) = &r.settlement {
+        out.push_str(&render_settlement(s));
+    }
     match (&r.viewer.can_decide, &r.viewer.why_not) {
         (true, _) => out.push_str("You may approve or reject it.\n"),
         (false, Some(why)) => out.push_str(&format!("You may not decide it: {why}\n")),
         (false, None) => {}
+    }
+    out
+}
+
+/// A completed withdrawal at the exchange: its state, references, ledger entry, and whether
+/// what left is what was approved.
+fn render_settlement(s: &countersign_org::Settlement) -> String {
+    use countersign_org::SettlementState;
+    let mut out = format!(
+        "  settlement: {} (refid {}{})\n",
+        match s.state {
+            SettlementState::Settled => "sent",
+            SettlementState::Unsettled => "approved, not sent yet",
+            SettlementState::Failed => "failed at the exchange",
+        },
+        s.refid,
+        s.txid
+            .as_deref()
+            .map(|t| format!(", txid {t}"))
+            .unwrap_or_default()
+    );
+    if let Some(e) = &s.entry {
+        out.push_str(&format!(
+            "  ledger entry {}: amount {}, fee {}, balance after {}\n",
+            e.id, e.amount, e.fee, e.balance
+        ));
+    }
+    match s.matches {
+        Some(true) => out.push_str("  what left is what was approved\n"),
+        Some(false) => out.push_str("  WHAT LEFT DIFFERS FROM WHAT WAS APPROVED\n"),
+        None => {}
     }
     out
 }

@@ -212,6 +212,14 @@ fn serve_list_approve_and_refuse_self_approval() {
         stdout.contains("signed by this device; statement digest "),
         "{stdout}"
     );
+    // Followed to settlement: what left is what was approved.
+    let out = as_member(&creds, "Ben Ruiz", &["show", id]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("settlement: sent (refid ")
+            && shown.contains("what left is what was approved"),
+        "{shown}"
+    );
 
     // Anyone may take the journal away and check it offline.
     let journal = dir.path().join("journal.jsonl");

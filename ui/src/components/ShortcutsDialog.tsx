@@ -3,6 +3,8 @@ const SHORTCUTS: [key: string, what: string][] = [
   ["j / k", "Next / previous item in the list"],
   ["a", "Approve the selected request"],
   ["r", "Reject the selected request"],
+  ["x", "Pick the selected request for a batch"],
+  ["Shift+A / Shift+R", "Review the picked requests and approve / reject them with one code"],
   ["/", "Filter the list"],
   ["Esc", "Close the prompt or this panel"],
   ["?", "Show or hide these shortcuts"],
