@@ -109,8 +109,11 @@ pub(crate) fn settlement(
             ))
         })
         .optional()?;
+    // The ledger keeps ten decimals; the entry is shown as the request's amounts are, with no
+    // trailing zeros (nothing but zeros is dropped).
     let decimal = |text: &str| {
         text.parse::<Decimal>()
+            .map(|d| d.normalize())
             .map_err(|_| StoreError::Corrupt("ledger amount"))
     };
     let entry = entry
