@@ -136,6 +136,29 @@ pub(crate) async fn step_proof(
     })
 }
 
+/// The step-up of one action the app does not check first (a cancellation, an execution): the
+/// code itself, sent with the action, so the Organization checks its rules before spending it
+/// (a refused action spends nothing); without a code, the window this app holds.
+pub(crate) fn single_proof(
+    org: &OrgAccess<'_>,
+    otp: Option<&str>,
+) -> Result<StepProof, CommandError> {
+    match otp.map(str::trim).filter(|o| !o.is_empty()) {
+        Some(otp) => Ok(StepProof::Code(Otp::parse(otp)?.as_str().to_owned())),
+        None => org
+            .core()
+            .window
+            .open_id(&org.session().member.id, org.now())
+            .map(StepProof::Window)
+            .ok_or_else(|| {
+                CommandError::new(
+                    ErrorCode::InvalidOtp,
+                    "Enter your 2FA code: no decision window is open.",
+                )
+            }),
+    }
+}
+
 /// The decision window this app holds for the signed-in member, if still open: the desk's
 /// countdown, and whether the next decision needs a code.
 pub fn window(org: &OrgAccess<'_>) -> Option<WindowView> {
@@ -198,7 +221,18 @@ pub async fn decide(
         };
         let (request, error) = match result {
             Ok(view) => (Some(view), None),
-            Err(e) => (None, Some(e.into())),
+            Err(e) => {
+                // A window the Organization says is closed is not offered again.
+                if matches!(
+                    e,
+                    countersign_client::ClientError::Api(countersign_kraken::ApiError::Org(
+                        countersign_kraken::OrgRefusal::WindowClosed
+                    ))
+                ) {
+                    org.core().window.forget();
+                }
+                (None, Some(e.into()))
+            }
         };
         outcomes.push(DecisionOutcome {
             id: id.clone(),

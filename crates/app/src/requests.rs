@@ -43,7 +43,7 @@ pub async fn submit(
 ) -> Result<SubmitOutcome, CommandError> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let proof = if execute || otp.is_some() {
-        Some(crate::approvals::step_proof(org, otp, 1).await?)
+        Some(crate::approvals::single_proof(org, otp)?)
     } else {
         None
     };
@@ -83,7 +83,7 @@ pub async fn cancel(
     otp: Option<&str>,
     seen: Option<&RequestPayload>,
 ) -> Result<RequestView, CommandError> {
-    let proof = crate::approvals::step_proof(org, otp, 1).await?;
+    let proof = crate::approvals::single_proof(org, otp)?;
     let device = org.device().await?;
     Ok(org.decider().cancel(id, proof.with(&device), seen).await?)
 }

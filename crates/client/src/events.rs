@@ -7,7 +7,9 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use countersign_kraken::{Envelope, HEADER_API_KEY, HEADER_API_SIGN};
-use countersign_orgapi::events::{EVENTS_PATH, ORG_EVENT, OrgEvent, READY_EVENT, StreamReady};
+use countersign_orgapi::events::{
+    EVENTS_PATH, ORG_EVENT, OrgEvent, PING_EVENT, READY_EVENT, StreamReady,
+};
 use eventsource_stream::Eventsource as _;
 use futures_util::{Stream, StreamExt as _};
 
@@ -33,6 +35,8 @@ type Events = Pin<Box<dyn Stream<Item = Result<eventsource_stream::Event, String
 pub struct OrgStream {
     url: String,
     events: Events,
+    /// Silence longer than this counts as a dropped stream.
+    idle: Duration,
 }
 
 impl std::fmt::Debug for OrgStream {
@@ -44,12 +48,24 @@ impl std::fmt::Debug for OrgStream {
 }
 
 impl OrgStream {
+    /// Counts a silence longer than `idle` as a dropped stream (default [`IDLE_LIMIT`]; the
+    /// server pings every 15 s).
+    #[must_use]
+    pub fn with_idle_limit(mut self, idle: Duration) -> Self {
+        self.idle = idle;
+        self
+    }
+
     /// The next item; `None` when the server ended the stream. An error (a broken or silent
     /// connection, an event that does not parse) ends it too: reconnect.
     pub async fn next(&mut self) -> Option<Result<StreamItem, ClientError>> {
         loop {
-            let event = match tokio::time::timeout(IDLE_LIMIT, self.events.next()).await {
-                Err(_) => return Some(Err(self.broken("no event or keep-alive for 45 s"))),
+            let event = match tokio::time::timeout(self.idle, self.events.next()).await {
+                Err(_) => {
+                    return Some(Err(
+                        self.broken("the stream went silent (no event or keep-alive)")
+                    ));
+                }
                 Ok(None) => return None,
                 Ok(Some(Err(e))) => return Some(Err(self.broken(&e))),
                 Ok(Some(Ok(event))) => event,
@@ -58,6 +74,8 @@ impl OrgStream {
                 READY_EVENT => serde_json::from_str(&event.data).map(StreamItem::Ready),
                 ORG_EVENT => serde_json::from_str(&event.data).map(StreamItem::Event),
                 "lagged" => Ok(StreamItem::Lagged),
+                // Alive: the wait for the next event starts again.
+                PING_EVENT => continue,
                 // An event this client does not know: a newer server; skip it.
                 _ => continue,
             };
@@ -141,6 +159,7 @@ impl OrgClient {
         Ok(OrgStream {
             url: url.to_string(),
             events: Box::pin(events),
+            idle: IDLE_LIMIT,
         })
     }
 }

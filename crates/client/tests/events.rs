@@ -188,3 +188,79 @@ async fn a_service_users_key_opens_no_stream() {
         "{refused}"
     );
 }
+
+/// A quiet stream stays open: the server's keep-alive reaches the client, so silence between
+/// changes is not taken for a drop.
+#[tokio::test]
+async fn a_quiet_stream_stays_open_on_its_keep_alive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sandbox = Sandbox::open(dir.path()).expect("open");
+    sandbox.set_event_keep_alive(std::time::Duration::from_millis(100));
+    let running = sandbox
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let creds = running
+        .sandbox
+        .demo_credentials(&running.base_url)
+        .expect("creds");
+    let time = Arc::new(AtomicI64::new(now()));
+    let (ben, _) = member(&running.sandbox, &creds, &time, "Ben");
+    let mut stream = ben
+        .events()
+        .await
+        .expect("stream")
+        .with_idle_limit(std::time::Duration::from_millis(400));
+    ready(&mut stream).await;
+    // Three idle limits of silence: still open, nothing to report.
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(1200), stream.next()).await;
+    assert!(
+        quiet.is_err(),
+        "the stream reported {quiet:?} while only pinged"
+    );
+}
+
+/// A member removed from the Organization hears nothing more: their stream ends.
+#[tokio::test]
+async fn a_removed_members_stream_ends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let running = Sandbox::open(dir.path())
+        .expect("open")
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let creds = running
+        .sandbox
+        .demo_credentials(&running.base_url)
+        .expect("creds");
+    let time = Arc::new(AtomicI64::new(now()));
+    let (dev, _) = member(&running.sandbox, &creds, &time, "Dev");
+    let (ada, _) = member(&running.sandbox, &creds, &time, "Ada");
+    let (eve, eve_otp) = member(&running.sandbox, &creds, &time, "Eve");
+    let mut devs = dev.events().await.expect("Dev's stream");
+    ready(&mut devs).await;
+
+    let removal = ada
+        .submit(
+            &RequestPayload::RemoveMember {
+                member: countersign_org::MemberId("m-dev".into()),
+            },
+            false,
+            None,
+        )
+        .await
+        .expect("submitted")
+        .request;
+    // Dev may view Manage Access: he hears the request to remove him.
+    assert_eq!(next_event(&mut devs).await.kind, OrgEventKind::Submitted);
+    eve.approve(
+        &removal.id,
+        &eve_otp.code_at(u64::try_from(now()).unwrap_or(0)),
+    )
+    .await
+    .expect("approved");
+    let end = tokio::time::timeout(std::time::Duration::from_secs(10), devs.next())
+        .await
+        .expect("the stream ends in time");
+    assert!(end.is_none(), "nothing more for a removed member: {end:?}");
+}

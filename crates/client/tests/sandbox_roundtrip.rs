@@ -169,7 +169,7 @@ async fn two_independent_approvals_complete_a_withdrawal() {
         .expect("a completed withdrawal is followed");
     assert_eq!(settlement.state, countersign_org::SettlementState::Settled);
     assert_eq!(settlement.refid, done.id);
-    assert_eq!(settlement.matches, Some(true));
+    assert_eq!((settlement.entries, settlement.matches), (1, Some(true)));
     let countersign_org::RequestPayload::Withdrawal { amount, fee, .. } = &done.payload else {
         panic!("a withdrawal");
     };

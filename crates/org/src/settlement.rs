@@ -29,6 +29,8 @@ pub struct SettledEntry {
     /// When it was posted, unix seconds.
     #[ts(type = "number")]
     pub time: i64,
+    /// The asset it moved (the Organization's code).
+    pub asset: String,
     /// The amount (negative: it left).
     #[serde(with = "rust_decimal::serde::str")]
     #[ts(type = "string")]
@@ -53,23 +55,29 @@ pub struct Settlement {
     pub refid: String,
     /// The transaction id on its network, once sent.
     pub txid: Option<String>,
-    /// Its ledger entry, once posted.
+    /// Its ledger entry, once posted (the first, when there are several).
     pub entry: Option<SettledEntry>,
-    /// Whether what left is what was approved (the entry's amount is minus the approved amount,
-    /// its fee the approved fee); `None` while nothing left.
+    /// How many withdrawal entries carry its refid: 1 when settled; more is a double payout.
+    pub entries: u32,
+    /// Whether what left is what was approved: exactly one entry, of the approved asset, its
+    /// amount minus the approved amount and its fee the approved fee. `None` while nothing left.
     pub matches: Option<bool>,
 }
 
 impl Settlement {
-    /// The settlement of a withdrawal approved for `amount` and `fee`, from the exchange's
-    /// `refid` and `txid` and its ledger `entry`, if posted.
+    /// The settlement of a withdrawal approved for `amount` of `asset` with `fee`, from the
+    /// exchange's `refid` and `txid` and the ledger `entries` carrying that refid.
     pub fn of(
         refid: String,
         txid: Option<String>,
-        entry: Option<SettledEntry>,
-        (amount, fee): (Decimal, Decimal),
+        entries: Vec<SettledEntry>,
+        (asset, amount, fee): (&str, Decimal, Decimal),
     ) -> Self {
-        let matches = entry.as_ref().map(|e| e.amount == -amount && e.fee == fee);
+        let count = u32::try_from(entries.len()).unwrap_or(u32::MAX);
+        let entry = entries.into_iter().next();
+        let matches = entry
+            .as_ref()
+            .map(|e| count == 1 && e.asset == asset && e.amount == -amount && e.fee == fee);
         Self {
             state: if entry.is_some() {
                 SettlementState::Settled
@@ -79,6 +87,7 @@ impl Settlement {
             refid,
             txid,
             entry,
+            entries: count,
             matches,
         }
     }
@@ -90,35 +99,52 @@ mod tests {
     use rust_decimal_macros::dec;
 
     #[test]
-    fn a_settlement_matches_only_the_approved_amount_and_fee() {
+    fn a_settlement_matches_only_one_entry_of_the_approved_asset_amount_and_fee() {
         let entry = SettledEntry {
             id: "L1".into(),
             time: 1,
+            asset: "USDT".into(),
             amount: dec!(-1200),
             fee: dec!(0.5),
             balance: dec!(10),
         };
-        let of = |amount, fee| {
-            Settlement::of(
-                "R1".into(),
-                Some("t".into()),
-                Some(entry.clone()),
-                (amount, fee),
-            )
+        let of = |entries: Vec<SettledEntry>, asset, amount, fee| {
+            Settlement::of("R1".into(), Some("t".into()), entries, (asset, amount, fee))
         };
-        assert_eq!(of(dec!(1200), dec!(0.5)).state, SettlementState::Settled);
-        assert_eq!(of(dec!(1200), dec!(0.5)).matches, Some(true));
+        let once = || vec![entry.clone()];
+        let settled = of(once(), "USDT", dec!(1200), dec!(0.5));
         assert_eq!(
-            of(dec!(1200.0), dec!(0.50)).matches,
-            Some(true),
-            "decimal, not text"
+            (settled.state, settled.entries, settled.matches),
+            (SettlementState::Settled, 1, Some(true))
         );
-        assert_eq!(of(dec!(1201), dec!(0.5)).matches, Some(false));
-        assert_eq!(of(dec!(1200), dec!(0)).matches, Some(false));
-        let waiting = Settlement::of("R1".into(), None, None, (dec!(1200), dec!(0.5)));
+        for (asset, amount, fee, why) in [
+            ("USDT", dec!(1200.0), dec!(0.50), "decimal, not text"),
+            ("USDT", dec!(1201), dec!(0.5), "another amount"),
+            ("USDT", dec!(1200), dec!(0), "another fee"),
+            ("USDC", dec!(1200), dec!(0.5), "another asset"),
+        ] {
+            let expected = why == "decimal, not text";
+            assert_eq!(
+                of(once(), asset, amount, fee).matches,
+                Some(expected),
+                "{why}"
+            );
+        }
+        let twice = of(vec![entry.clone(), entry], "USDT", dec!(1200), dec!(0.5));
         assert_eq!(
-            (waiting.state, waiting.matches),
-            (SettlementState::Unsettled, None)
+            (twice.entries, twice.matches),
+            (2, Some(false)),
+            "paid twice"
+        );
+        let waiting = Settlement::of(
+            "R1".into(),
+            None,
+            Vec::new(),
+            ("USDT", dec!(1200), dec!(0.5)),
+        );
+        assert_eq!(
+            (waiting.state, waiting.entries, waiting.matches),
+            (SettlementState::Unsettled, 0, None)
         );
     }
 }

@@ -13,7 +13,8 @@
 //!   or rejected), cancelled or expired, or an emergency stop pulled. `seq` is the audit
 //!   journal's record number: increasing, so a gap or a repeat is visible.
 //!
-//! Comments (`:` lines) keep the connection alive every 15 seconds.
+//! A `ping` event (data `{}`) keeps the connection alive every 15 seconds; a client that hears
+//! nothing for 45 seconds counts the stream as dropped.
 
 use countersign_org::{RequestStatus, Workflow};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,10 @@ pub const ORG_EVENT: &str = "org";
 
 /// The SSE event name of [`StreamReady`].
 pub const READY_EVENT: &str = "ready";
+
+/// The SSE event name of the keep-alive, every 15 seconds (data `{}`). A named event rather
+/// than a comment, so a client's parser hands it on and the client knows the stream is alive.
+pub const PING_EVENT: &str = "ping";
 
 /// The first event: the stream is live from journal record `seq` on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,7 +23,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Json, Response};
 use countersign_kraken::{ApiError, Envelope};
 use countersign_org::{Actor, MemberId, RequestStatus, WorkflowPermission};
-use countersign_orgapi::events::{ORG_EVENT, OrgEvent, OrgEventKind, READY_EVENT, StreamReady};
+use countersign_orgapi::events::{
+    ORG_EVENT, OrgEvent, OrgEventKind, PING_EVENT, READY_EVENT, StreamReady,
+};
 use countersign_vault::{JournalEvent, JournalRecord};
 use futures_util::StreamExt as _;
 use rusqlite::{Connection, params};
@@ -36,9 +38,11 @@ use crate::db;
 /// Events a slow stream may fall behind by before it is told to read the list again.
 const BACKLOG: usize = 1024;
 
-/// How often a stream sends a keep-alive comment, and the sandbox sweeps expired requests for
-/// a connected member (an expiry has no caller to trigger it).
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often a stream sends a keep-alive `ping` event, and the sandbox sweeps expired requests
+/// for a connected member (an expiry has no caller to trigger it). A named event, not an SSE
+/// comment: clients' parsers swallow comments, so a comment would not tell the client's idle
+/// watch that the stream is alive.
+pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Where committed journal records become events.
 #[derive(Debug)]
@@ -48,6 +52,8 @@ pub(crate) struct EventHub {
     published: AtomicU64,
     /// Set when the server stops: every stream ends.
     closed: watch::Sender<bool>,
+    /// The keep-alive interval, in milliseconds ([`KEEP_ALIVE`] unless a test shortens it).
+    keep_alive_ms: AtomicU64,
 }
 
 impl EventHub {
@@ -57,7 +63,22 @@ impl EventHub {
             sender: broadcast::channel(BACKLOG).0,
             published: AtomicU64::new(seq),
             closed: watch::channel(false).0,
+            keep_alive_ms: AtomicU64::new(
+                u64::try_from(KEEP_ALIVE.as_millis()).unwrap_or(u64::MAX),
+            ),
         }
+    }
+
+    /// Sets the keep-alive interval of streams opened from now on.
+    pub(crate) fn set_keep_alive(&self, every: Duration) {
+        self.keep_alive_ms.store(
+            u64::try_from(every.as_millis()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
+    fn keep_alive(&self) -> Duration {
+        Duration::from_millis(self.keep_alive_ms.load(Ordering::SeqCst))
     }
 
     /// Ends every stream (the server is stopping; graceful shutdown waits for open streams).
@@ -200,7 +221,8 @@ impl Drop for Conn<'_> {
     }
 }
 
-/// `POST /0/org/Events`: authenticates like every org call, then streams the member's events.
+/// `POST /0/org/Events`: authenticates like every org call, then streams the member's events
+/// until they are removed, the connection closes, or the server stops.
 pub(crate) async fn stream(
     State(sandbox): State<Sandbox>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
@@ -215,47 +237,45 @@ pub(crate) async fn stream(
             let Actor::Member(member) = caller.actor else {
                 return Err(ApiError::Org(countersign_kraken::OrgRefusal::MembersOnly));
             };
+            // Subscribed while the database is held: every record after `seq` reaches this
+            // stream, and none at or before it.
             let conn = sandbox.conn();
+            let receiver = sandbox.events().sender.subscribe();
             let seq = db::journal_seq(&conn).map_err(crate::auth::internal)?;
-            Ok((member, seq))
+            Ok((member, seq, receiver))
         })
         .await
     };
-    let (member, seq) = match checked {
+    let (member, seq, receiver) = match checked {
         Ok(Ok(found)) => found,
         Ok(Err(e)) => return Json(Envelope::<()>::err(&e)).into_response(),
         Err(_) => return Json(Envelope::<()>::err(&ApiError::InternalError)).into_response(),
     };
-    let sweeper = sandbox.clone();
     let hub = sandbox.events();
-    let receiver = hub.sender.subscribe();
+    let keep_alive = hub.keep_alive();
     let mut closed = hub.closed.subscribe();
     let ready = Event::default()
         .event(READY_EVENT)
         .json_data(StreamReady { seq })
         .unwrap_or_default();
-    let events = tokio_stream_of(receiver)
-        .then(move |item| {
-            let sandbox = sandbox.clone();
-            let member = member.clone();
-            async move { visible_event(&sandbox, &member, item).await }
-        })
-        .take_while(|e| std::future::ready(!matches!(e, Visible::Gone)))
-        .filter_map(|e| {
-            std::future::ready(match e {
-                Visible::Event(event) => Some(event),
-                _ => None,
+    let events = {
+        let sandbox = sandbox.clone();
+        receiver_stream(receiver)
+            .then(move |item| {
+                let sandbox = sandbox.clone();
+                let member = member.clone();
+                async move { visible_event(&sandbox, &member, item).await }
             })
-        });
-    let until_closed = async move {
-        let _ = closed.wait_for(|c| *c).await;
+            .chain(futures_util::stream::once(std::future::ready(
+                Visible::Gone,
+            )))
     };
     // An expiry has no caller to trigger it: while a member listens, the sandbox sweeps for
     // them (what expires journals itself, and so reaches every stream).
     let sweeps = futures_util::stream::unfold(
         (
-            sweeper,
-            tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
+            sandbox,
+            tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive),
         ),
         |(sandbox, mut every)| async move {
             every.tick().await;
@@ -265,17 +285,28 @@ pub(crate) async fn stream(
                 crate::lifecycle::sweep_expired(&mut swept.conn(), now)
             })
             .await;
-            Some((None, (sandbox, every)))
+            Some((Visible::Hidden, (sandbox, every)))
         },
     );
-    let stream =
-        futures_util::stream::select(events.map(Some), sweeps).filter_map(std::future::ready);
+    let until_closed = async move {
+        let _ = closed.wait_for(|c| *c).await;
+    };
+    // The member gone ends the whole stream, sweeps included.
+    let stream = futures_util::stream::select(events, sweeps)
+        .take_while(|v| std::future::ready(!matches!(v, Visible::Gone)))
+        .filter_map(|v| {
+            std::future::ready(match v {
+                Visible::Event(event) => Some(event),
+                Visible::Hidden | Visible::Gone => None,
+            })
+        });
     let stream = futures_util::stream::once(std::future::ready(ready))
         .chain(stream)
         .take_until(until_closed)
         .map(Ok::<_, Infallible>);
+    let ping = Event::default().event(PING_EVENT).data("{}");
     Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .keep_alive(KeepAlive::new().interval(keep_alive).event(ping))
         .into_response()
 }
 
@@ -305,13 +336,20 @@ async fn visible_event(
         return Visible::Hidden;
     };
     let (sandbox, id) = (sandbox.clone(), member.clone());
-    let member = tokio::task::spawn_blocking(move || db::member(&sandbox.conn(), &id))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .flatten();
-    let Some(member) = member else {
-        return Visible::Gone;
+    let member = tokio::task::spawn_blocking(move || {
+        let conn = sandbox.conn();
+        match db::member_removed(&conn, &id)? {
+            Some(false) => db::member(&conn, &id),
+            // Removed, or never there: nothing more for this stream.
+            _ => Ok(None),
+        }
+    })
+    .await;
+    let member = match member {
+        Ok(Ok(Some(member))) => member,
+        Ok(Ok(None)) => return Visible::Gone,
+        // A passing failure hides this event; the next one checks again.
+        _ => return Visible::Hidden,
     };
     if let Some(w) = event.workflow
         && !member.member.permissions.has(w, WorkflowPermission::View)
@@ -327,7 +365,7 @@ async fn visible_event(
 }
 
 /// A broadcast receiver as a stream (`Lagged` as an item, so the member is told).
-fn tokio_stream_of<T: Clone + Send + 'static>(
+fn receiver_stream<T: Clone + Send + 'static>(
     receiver: broadcast::Receiver<T>,
 ) -> impl futures_util::Stream<Item = Result<T, broadcast::error::RecvError>> {
     futures_util::stream::unfold(receiver, |mut rx| async move {

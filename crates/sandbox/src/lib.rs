@@ -146,6 +146,12 @@ impl Sandbox {
         &self.events
     }
 
+    /// How often event streams opened from now on send their keep-alive (15 s unless changed):
+    /// an operator setting, for tests of a stream that stays quiet.
+    pub fn set_event_keep_alive(&self, every: std::time::Duration) {
+        self.events.set_keep_alive(every);
+    }
+
     pub(crate) fn gate(&self) -> &gate::Gate {
         &self.gate
     }

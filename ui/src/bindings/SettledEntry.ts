@@ -13,6 +13,10 @@ id: string,
  */
 time: number, 
 /**
+ * The asset it moved (the Organization's code).
+ */
+asset: string, 
+/**
  * The amount (negative: it left).
  */
 amount: string, 

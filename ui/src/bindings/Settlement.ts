@@ -19,11 +19,15 @@ refid: string,
  */
 txid: string | null, 
 /**
- * Its ledger entry, once posted.
+ * Its ledger entry, once posted (the first, when there are several).
  */
 entry: SettledEntry | null, 
 /**
- * Whether what left is what was approved (the entry's amount is minus the approved amount,
- * its fee the approved fee); `None` while nothing left.
+ * How many withdrawal entries carry its refid: 1 when settled; more is a double payout.
+ */
+entries: number, 
+/**
+ * Whether what left is what was approved: exactly one entry, of the approved asset, its
+ * amount minus the approved amount and its fee the approved fee. `None` while nothing left.
  */
 matches: boolean | null, };

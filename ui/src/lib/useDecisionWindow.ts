@@ -2,6 +2,9 @@ import { useCallback, useEffect, useState } from "react";
 import type { WindowView } from "../bindings/WindowView";
 import { useHost } from "../platform";
 
+/** As the core's margin (`crates/app/src/window.rs`). */
+const CLOSE_MARGIN_SECONDS = 2;
+
 export interface DecisionWindowState {
   /** The open window; `null` when none is open; `undefined` until first asked. */
   window: WindowView | null | undefined;
@@ -33,14 +36,17 @@ export function useDecisionWindow(): DecisionWindowState {
 
   useEffect(refresh, [refresh]);
 
-  const open = window !== undefined && window !== null && window.closes_at * 1000 > now;
+  // The core stops using a window 2 s before it closes (a decision sent then could arrive late):
+  // so does the countdown.
+  const closesMs = window === undefined || window === null ? 0 : (window.closes_at - CLOSE_MARGIN_SECONDS) * 1000;
+  const open = closesMs > now;
   useEffect(() => {
     if (!open) return;
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [open]);
 
-  const secondsLeft = open && window ? Math.max(0, Math.floor(window.closes_at - now / 1000)) : 0;
+  const secondsLeft = open ? Math.max(0, Math.floor((closesMs - now) / 1000)) : 0;
   return { window: open ? window : window === undefined ? undefined : null, secondsLeft, refresh };
 }
 

@@ -80,58 +80,61 @@ pub(crate) fn post_ledger(tx: &Connection, e: &LedgerEntry<'_>) -> Result<String
     Ok(id)
 }
 
-/// Moves `asset`'s spot balance by `amount - fee` and posts the entry; refuses to go negative.
 /// The transaction id of a sent withdrawal: the sandbox sends nothing on a network, so its own.
 pub(crate) fn sent_txid(request_id: &str) -> String {
     format!("sandbox-{request_id}")
 }
 
-/// A completed withdrawal at the exchange: its ledger entry (the refid is the request's id), and
-/// the transaction id `WithdrawStatus` reports once it is sent.
+/// A completed withdrawal at the exchange: its ledger entries (the refid is the request's id),
+/// checked against what was `approved` (asset, amount, fee), and the transaction id
+/// `WithdrawStatus` reports once it is sent.
 pub(crate) fn settlement(
     conn: &Connection,
     request: &countersign_org::RequestId,
-    approved: (Decimal, Decimal),
+    approved: (&str, Decimal, Decimal),
 ) -> Result<countersign_org::Settlement, StoreError> {
     use countersign_org::{SettledEntry, Settlement};
-    let entry = conn
+    // Every withdrawal entry with its refid: one is a settlement, two a double payout.
+    let rows = conn
         .prepare_cached(
-            "SELECT id, time, amount, fee, balance FROM ledger
-             WHERE refid = ?1 AND type = 'withdrawal' ORDER BY time, rowid LIMIT 1",
+            "SELECT id, time, amount, fee, balance, asset FROM ledger
+             WHERE refid = ?1 AND type = 'withdrawal' ORDER BY time, rowid",
         )?
-        .query_row([&request.0], |r| {
+        .query_map([&request.0], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
             ))
-        })
-        .optional()?;
-    // The ledger keeps ten decimals; the entry is shown as the request's amounts are, with no
-    // trailing zeros (nothing but zeros is dropped).
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     let decimal = |text: &str| {
         text.parse::<Decimal>()
             .map(|d| d.normalize())
             .map_err(|_| StoreError::Corrupt("ledger amount"))
     };
-    let entry = entry
-        .map(|(id, time, amount, fee, balance)| {
+    let entries = rows
+        .into_iter()
+        .map(|(id, time, amount, fee, balance, asset)| {
             Ok::<_, StoreError>(SettledEntry {
                 id,
                 time,
+                asset,
                 amount: decimal(&amount)?,
                 fee: decimal(&fee)?,
                 balance: decimal(&balance)?,
             })
         })
-        .transpose()?;
+        .collect::<Result<Vec<_>, _>>()?;
     // The transaction id as `WithdrawStatus` reports it for a completed withdrawal.
-    let txid = entry.is_some().then(|| sent_txid(&request.0));
-    Ok(Settlement::of(request.0.clone(), txid, entry, approved))
+    let txid = (!entries.is_empty()).then(|| sent_txid(&request.0));
+    Ok(Settlement::of(request.0.clone(), txid, entries, approved))
 }
 
+/// Moves `asset`'s spot balance by `amount - fee` and posts the entry; refuses to go negative.
 pub(crate) fn post_movement(
     tx: &Connection,
     refid: &str,

@@ -233,6 +233,15 @@ pub(crate) fn demo_credentials(
     })
 }
 
+/// Whether member `id` was removed (`None`: no such member).
+pub(crate) fn member_removed(conn: &Connection, id: &MemberId) -> Result<Option<bool>, StoreError> {
+    Ok(conn
+        .query_row("SELECT removed FROM members WHERE id = ?1", [&id.0], |r| {
+            r.get::<_, bool>(0)
+        })
+        .optional()?)
+}
+
 /// Records a decision window `id` that `member`'s code opened at `opened_at`, good until
 /// `closes_at`.
 pub(crate) fn open_window(

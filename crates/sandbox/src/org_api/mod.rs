@@ -178,9 +178,12 @@ fn view(
         )
         && db::reveal_waits(conn, &r.id).map_err(internal)?;
     if r.status == countersign_org::RequestStatus::Completed
-        && let countersign_org::RequestPayload::Withdrawal { amount, fee, .. } = &r.payload
+        && let countersign_org::RequestPayload::Withdrawal {
+            asset, amount, fee, ..
+        } = &r.payload
     {
-        view.settlement = Some(db::settlement(conn, &r.id, (*amount, *fee)).map_err(internal)?);
+        view.settlement =
+            Some(db::settlement(conn, &r.id, (asset, *amount, *fee)).map_err(internal)?);
     }
     Ok(view)
 }

@@ -62,7 +62,7 @@ describe("The officer's desk", () => {
     await user.click(decidable as HTMLElement);
     await user.keyboard("x");
     expect(screen.getByTestId("batch-bar")).toHaveTextContent("1 request picked");
-    await user.keyboard("R");
+    await user.keyboard("{Shift>}R{/Shift}");
     const sheet = await screen.findByTestId("batch-sheet");
     expect(within(sheet).getAllByTestId("batch-item")).toHaveLength(1);
     await user.type(within(sheet).getByTestId("otp-input"), `${await codeOf("Ben Ruiz")}{Enter}`);

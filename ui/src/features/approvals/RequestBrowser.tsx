@@ -11,6 +11,7 @@ import { pickable, RequestList } from "./RequestList";
 import { BatchSheet, type BatchDecision } from "./BatchSheet";
 import type { DecisionOutcome } from "../../bindings/DecisionOutcome";
 import { plural } from "../../lib/org";
+import { useOrg } from "../../lib/contexts";
 import { DESK_BATCH_EVENT } from "../../lib/deskCommands";
 import { STATUS_LABELS } from "./labels";
 
@@ -108,7 +109,9 @@ export function RequestBrowser(props: RequestBrowserProps) {
     (current === undefined ? undefined : successor(shown.split(" "), current, visible)) ??
     visible[0];
   const openPrompt = prompt !== null && prompt.requestId === selected?.id ? prompt.action : null;
-  const decidable = visible.filter(pickable);
+  // With the Organization's decision window off, each decision needs its own code: no batch.
+  const batches = useOrg()?.data?.settings.decision_window_seconds !== 0;
+  const decidable = batches ? visible.filter(pickable) : [];
   const pickedRows = decidable.filter((r) => picked.has(r.id));
   // Approving what an emergency stop touches would be refused: such a pick is left out of an
   // approval batch (the sheet is not offered with it), never sent.
@@ -202,7 +205,8 @@ export function RequestBrowser(props: RequestBrowserProps) {
           break;
         case "A":
         case "R":
-          if (pickedRows.length === 0) return;
+          // Shift, not Caps Lock.
+          if (!event.shiftKey || pickedRows.length === 0) return;
           openBatch(event.key === "A" ? "approve" : "reject");
           break;
         case "a":

@@ -66,8 +66,10 @@ export function SettlementPanel({ request }: { request: RequestView }) {
       {entry !== null && (
         <p className={same ? "settlement-check ok" : "settlement-check warn"} data-testid="settlement-check" data-same={same}>
           {same
-            ? "What left is what was approved: the same amount and fee."
-            : "What left differs from what was approved: compare the amount and fee above with the request."}
+            ? "What left is what was approved: one payment, the same asset, amount and fee."
+            : settlement.entries > 1
+              ? `Paid ${settlement.entries} times: the ledger holds ${settlement.entries} withdrawals with this reference.`
+              : "What left differs from what was approved: compare the asset, amount and fee above with the request."}
         </p>
       )}
     </section>

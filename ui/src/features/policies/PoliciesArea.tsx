@@ -60,6 +60,7 @@ export function PoliciesArea({ onSubmitted, onOpenRequest }: PoliciesAreaProps) 
               />
             ))}
             <DecisionWindowCard
+              key={org.settings.decision_window_seconds}
               org={org}
               blocked={initiateBlocker(org, session?.member.id, "manage_policies")}
               onSubmitted={onSubmitted}
