@@ -138,7 +138,20 @@ impl AppCore {
     pub fn lock(&self) {
         self.lock.lock();
         self.forget_revealed();
-        self.window.forget();
+        // The window closes at the Organization too, not only here: a locked app leaves no
+        // step-up behind.
+        if self.window.forget()
+            && let Ok(state) = self.state.try_read()
+            && let Ok(state) = &*state
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let client = state.signed_in.client.clone();
+            runtime.spawn(async move {
+                if let Err(e) = client.close_windows().await {
+                    tracing::warn!("locked, but the decision window could not be closed at the Organization: {e}");
+                }
+            });
+        }
     }
 
     /// Whether the app is locked.

@@ -42,9 +42,12 @@ impl HeldWindow {
         }
     }
 
-    /// Forgets it (locking, leaving the session).
-    pub(crate) fn forget(&self) {
-        self.hold("", None);
+    /// Forgets it (locking, leaving the session); whether one was held.
+    pub(crate) fn forget(&self) -> bool {
+        self.slot
+            .lock()
+            .map(|mut slot| slot.take().is_some())
+            .unwrap_or(false)
     }
 
     /// The id of `member`'s window, if it is still open at `now` (unix seconds) with a margin.

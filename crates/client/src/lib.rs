@@ -373,6 +373,12 @@ impl OrgClient {
         Ok(self.call::<call::VerifyCode>(&params).await?.window)
     }
 
+    /// Closes every open decision window of the member at once (the app locks); how many were
+    /// open.
+    pub async fn close_windows(&self) -> Result<u32, ClientError> {
+        Ok(self.call::<call::CloseWindows>(&NoParams {}).await?.closed)
+    }
+
     /// The Organization's audit journal as JSON Lines (`countersign_vault::journal::verify`
     /// checks it).
     pub async fn export_journal(&self) -> Result<String, ClientError> {

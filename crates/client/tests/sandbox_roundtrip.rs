@@ -449,7 +449,33 @@ async fn one_code_opens_a_window_for_several_signed_decisions() {
         ),
         OrgRefusal::WindowClosed
     );
-    // It closes on time.
+    // Locking closes the member's windows at the Organization at once.
+    h.next_step();
+    let second = ben
+        .verify_code(&ben_otp.code_at(h.now()))
+        .await
+        .expect("verify")
+        .expect("a window");
+    assert_eq!(
+        ben.close_windows().await.expect("closed"),
+        2,
+        "both open windows"
+    );
+    assert_eq!(
+        org_refusal(
+            ben.client
+                .approve(
+                    &targets[2].id,
+                    StepUp::window(&second.id, &ben.device),
+                    None,
+                    None
+                )
+                .await
+        ),
+        OrgRefusal::WindowClosed
+    );
+    assert_eq!(ben.close_windows().await.expect("closed"), 0, "none left");
+    // And a window closes on time.
     h.time.fetch_add(120, Ordering::SeqCst);
     assert_eq!(
         org_refusal(
@@ -465,7 +491,7 @@ async fn one_code_opens_a_window_for_several_signed_decisions() {
         OrgRefusal::WindowClosed
     );
 
-    // The journal: one window opened by Ben's code, and each decision naming it.
+    // The journal: a window opened by each of Ben's codes, and each decision naming its own.
     let journal: Vec<JournalRecord> = ben
         .export_journal()
         .await
@@ -483,7 +509,11 @@ async fn one_code_opens_a_window_for_several_signed_decisions() {
             _ => None,
         })
         .collect();
-    assert_eq!(opened, std::slice::from_ref(&window.id));
+    assert_eq!(
+        opened,
+        [window.id.clone(), second.id.clone()],
+        "one per code spent"
+    );
     let stepped: Vec<_> = journal
         .iter()
         .filter_map(|r| match &r.event {

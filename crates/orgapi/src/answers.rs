@@ -82,6 +82,13 @@ pub struct CodeVerified {
     pub window: Option<DecisionWindow>,
 }
 
+/// `CloseWindows`: how many of the member's decision windows were still open, and are closed now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowsClosed {
+    /// Windows closed by this call (0: none was open).
+    pub closed: u32,
+}
+
 /// A decision window (**extension**): one step-up, good for several decisions until it closes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionWindow {

@@ -34,7 +34,7 @@ use serde::de::DeserializeOwned;
 
 pub use answers::{
     CodeVerified, DecisionWindow, JournalExport, ListResult, MeResult, RegisteredDevice,
-    SubmitResult, TotpEnrollment,
+    SubmitResult, TotpEnrollment, WindowsClosed,
 };
 pub use form::{Fields, InvalidArgument, JsonText, Otp, StatementTime, flag};
 pub use params::DeviceSignature;
@@ -148,6 +148,8 @@ calls! {
     ConfirmTotp(crate::params::ConfirmTotpParams) -> crate::answers::RegisteredDevice;
     /// Checks (and spends) the member's current code, opening a decision window (extension).
     VerifyCode(crate::params::VerifyCodeParams) -> crate::answers::CodeVerified;
+    /// Closes every open decision window of the member at once (locking the app; extension).
+    CloseWindows(crate::params::NoParams) -> crate::answers::WindowsClosed;
     /// The Organization's audit journal.
     ExportJournal(crate::params::NoParams) -> crate::answers::JournalExport;
 }

@@ -258,6 +258,19 @@ pub(crate) fn open_window(
     Ok(())
 }
 
+/// Closes every window of `member` still open at `now`; how many were.
+pub(crate) fn close_windows(
+    conn: &Connection,
+    member: &MemberId,
+    now: i64,
+) -> Result<u32, StoreError> {
+    let closed = conn.execute(
+        "UPDATE decision_windows SET closes_at = ?2 WHERE member_id = ?1 AND closes_at > ?2",
+        params![member.0, now],
+    )?;
+    Ok(u32::try_from(closed).unwrap_or(u32::MAX))
+}
+
 /// When `member`'s decision window `id` closes (`None`: no such window of theirs).
 pub(crate) fn window_closes(
     conn: &Connection,

@@ -6,7 +6,7 @@
 //! policy `otp` + a signature), `Approve` (`id`, `otp`, signature), `Reject` (`id`, `otp`,
 //! `reason`, signature), `Cancel` (`id`, `otp`, signature), `Reveal` (`id`, `otp`), `PolicyDiff`
 //! (`workflow`, `policy`), `LockCheck` (`workflow`, `as`), `RegisterDevice` (`device_key`, `otp`),
-//! `ExportJournal`, `VerifyCode` (`otp`), and the emergency stops `StopKey` (`service_user`,
+//! `ExportJournal`, `VerifyCode` (`otp`), `CloseWindows`, and the emergency stops `StopKey` (`service_user`,
 //! `reason`, `otp`) and `FreezeWithdrawals` (`reason`, `otp`).
 //!
 //! Every decision is checked by the rules engine of `countersign-org` first, then the member's
@@ -33,7 +33,9 @@ pub use stepup::STATEMENT_WINDOW_SECONDS;
 use decisions::{cancel, decide};
 use stops::{freeze_withdrawals, stop_key};
 use submissions::{preview, reveal, submit};
-use trust::{confirm_totp, enroll_totp, export_journal, register_device, verify_code};
+use trust::{
+    close_windows, confirm_totp, enroll_totp, export_journal, register_device, verify_code,
+};
 use views::{get_one, key_usage, list, lock_check, me, org_view, policy_diff};
 
 use axum::Router;
@@ -104,6 +106,7 @@ async fn org_call(
             CallName::EnrollTotp => respond::<call::EnrollTotp>(enroll_totp(s, c)),
             CallName::ConfirmTotp => respond::<call::ConfirmTotp>(confirm_totp(s, c)),
             CallName::VerifyCode => respond::<call::VerifyCode>(verify_code(s, c)),
+            CallName::CloseWindows => respond::<call::CloseWindows>(close_windows(s, c)),
             CallName::ExportJournal => respond::<call::ExportJournal>(export_journal(s, c)),
         }
     })

@@ -78,6 +78,18 @@ pub(super) fn verify_code(sandbox: &Sandbox, caller: &Caller) -> Result<CodeVeri
     })
 }
 
+/// `CloseWindows`: closes the calling member's open decision windows at once (the app locks).
+/// Needs no code: it only takes a step-up away.
+pub(super) fn close_windows(
+    sandbox: &Sandbox,
+    caller: &Caller,
+) -> Result<countersign_orgapi::WindowsClosed, ApiError> {
+    let conn = sandbox.conn();
+    let rec = calling_member(&conn, caller)?;
+    let closed = db::close_windows(&conn, &rec.member.id, sandbox.now()).map_err(internal)?;
+    Ok(countersign_orgapi::WindowsClosed { closed })
+}
+
 /// `EnrollTotp`: a new authenticator secret for the calling member, who has none yet, as the
 /// `otpauth://` URI an authenticator app reads. Each call replaces the secret the previous one
 /// gave (so only the newest QR code can be confirmed); nothing is accepted until `ConfirmTotp`.
