@@ -140,6 +140,24 @@ async fn two_independent_approvals_complete_a_withdrawal() {
         .find(|r| r.approvals == 0 && r.initiator.kind == ActorKind::ServiceUser)
         .expect("an unapproved bot withdrawal");
 
+    // The detail's funds: the balance after the amount and fee leave, and the worth in USD
+    // where the sandbox's market prices the asset.
+    let funds = target.funds.as_ref().expect("a pending withdrawal's funds");
+    let countersign_org::RequestPayload::Withdrawal {
+        asset, amount, fee, ..
+    } = &target.payload
+    else {
+        panic!("a withdrawal");
+    };
+    assert_eq!(funds.balance_after, funds.balance_now - *amount - *fee);
+    if asset == "BTC" {
+        let value = funds.value.as_ref().expect("BTC has a USD price");
+        assert_eq!(value.currency, "USD");
+        assert_eq!(
+            value.amount,
+            (*amount * value.price).round_dp(2).normalize()
+        );
+    }
     let after_one = ben
         .approve(&target.id, &ben_otp.code_at(h.now()))
         .await

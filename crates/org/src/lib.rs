@@ -44,6 +44,7 @@ mod advice;
 mod change;
 mod emergency;
 mod flag;
+mod funds;
 mod org;
 pub(crate) mod permission;
 mod policy;
@@ -66,6 +67,7 @@ pub use actor::{Actor, Member, MemberId, ServiceUser, ServiceUserId};
 pub use advice::{DroppedScope, KeyAdvice, UNUSED_AFTER_SECONDS, advise};
 pub use change::{ChangeLine, key_diff};
 pub use flag::{FlagKind, RiskFlag};
+pub use funds::{FiatValue, FundsView};
 pub use org::{AddressEntry, Org, OrgChange, PayloadError};
 pub use permission::{
     AccountPermission, Grant, Permissions, Workflow, WorkflowPermission, permission_diff,

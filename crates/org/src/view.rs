@@ -113,6 +113,11 @@ pub struct RequestView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub settlement: Option<crate::Settlement>,
+    /// A pending withdrawal against the account: the balance now and after, and its worth where
+    /// a price is known **(extension)**. Absent for anything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub funds: Option<crate::FundsView>,
 }
 
 impl RequestView {
@@ -199,6 +204,7 @@ impl RequestView {
             risk: Vec::new(),
             reason: request.reason.clone(),
             settlement: None,
+            funds: None,
         }
     }
 }

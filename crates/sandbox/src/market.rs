@@ -274,6 +274,18 @@ pub const PAIRS: &[PairSpec] = &[
     },
 ];
 
+/// The reference price of one unit of `asset` (the Organization's code) in US dollars: 1 for
+/// USD, its `<asset>/USD` pair's otherwise; `None` where no pair prices it.
+pub fn usd_price(asset: &str) -> Option<Decimal> {
+    if asset == "USD" {
+        return Some(Decimal::ONE);
+    }
+    PAIRS
+        .iter()
+        .find(|p| p.base == asset && p.quote == "USD")
+        .map(PairSpec::price)
+}
+
 /// A pair by its name, alternate name or WebSocket name.
 pub fn pair(name: &str) -> Option<&'static PairSpec> {
     PAIRS

@@ -3,6 +3,7 @@ import type { ActorRef } from "./ActorRef";
 import type { ChangeLine } from "./ChangeLine";
 import type { DecisionView } from "./DecisionView";
 import type { Eligibility } from "./Eligibility";
+import type { FundsView } from "./FundsView";
 import type { Policy } from "./Policy";
 import type { RequestPayload } from "./RequestPayload";
 import type { RequestStatus } from "./RequestStatus";
@@ -104,4 +105,9 @@ reason?: string,
  * A completed withdrawal followed to the exchange: its transfer and ledger entry
  * **(extension)**. Absent for anything else, and from an org API that does not follow it.
  */
-settlement?: Settlement, };
+settlement?: Settlement, 
+/**
+ * A pending withdrawal against the account: the balance now and after, and its worth where
+ * a price is known **(extension)**. Absent for anything else.
+ */
+funds?: FundsView, };

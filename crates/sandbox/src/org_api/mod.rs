@@ -180,6 +180,18 @@ fn view(
             countersign_org::RequestPayload::CreateServiceUser { .. }
         )
         && db::reveal_waits(conn, &r.id).map_err(internal)?;
+    if r.status == countersign_org::RequestStatus::Pending
+        && let countersign_org::RequestPayload::Withdrawal {
+            asset, amount, fee, ..
+        } = &r.payload
+    {
+        let balance = db::balance(conn, asset).map_err(internal)?;
+        view.funds = Some(countersign_org::FundsView::of(
+            balance,
+            (*amount, *fee),
+            crate::market::usd_price(asset).map(|p| (p, "USD")),
+        ));
+    }
     if r.status == countersign_org::RequestStatus::Completed
         && let countersign_org::RequestPayload::Withdrawal {
             asset, amount, fee, ..

@@ -8,6 +8,7 @@ import { useDecisionWindow } from "../../lib/useDecisionWindow";
 import { useHost } from "../../platform";
 import { PayloadFacts } from "./PayloadDetail";
 import { RiskFlags } from "./RiskFlags";
+import { FundsFacts } from "./FundsFacts";
 
 export type BatchDecision = "approve" | "reject";
 
@@ -101,6 +102,7 @@ export function BatchSheet({ requests, decision, onClose, onDecided }: BatchShee
             </p>
             <dl className="facts">
               <PayloadFacts payload={r.payload} />
+              <FundsFacts request={r} />
               <div className="fact">
                 <dt>Initiator</dt>
                 <dd>

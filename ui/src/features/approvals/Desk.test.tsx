@@ -34,6 +34,10 @@ describe("The officer's desk", () => {
     }
     const withdrawal = items.find((i) => within(i).queryByTestId("total-debit") !== null);
     expect(withdrawal).toBeDefined();
+    // Against the account: the balance it leaves, and its worth where the market prices it.
+    expect(within(withdrawal as HTMLElement).getByTestId("balance-after")).toHaveTextContent("(now ");
+    const btc = items.find((i) => /BTC/.test(i.textContent));
+    expect(within(btc as HTMLElement).getByTestId("fiat-value")).toHaveTextContent(/≈ [\d,.]+ USD at 91,250 USD\/BTC/);
 
     await user.type(within(sheet).getByTestId("otp-input"), `${await codeOf("Ben Ruiz")}{Enter}`);
     const results = await screen.findByTestId("batch-results");

@@ -14,6 +14,7 @@ import { StatusTag } from "./StatusTag";
 import { RevealPanel } from "./RevealPanel";
 import { RiskFlags } from "./RiskFlags";
 import { SettlementPanel } from "./SettlementPanel";
+import { FundsFacts } from "./FundsFacts";
 import { WhyWaiting } from "./WhyWaiting";
 
 interface RequestDetailProps {
@@ -50,6 +51,7 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
 
       <dl className="facts">
         <PayloadFacts payload={request.payload} />
+        <FundsFacts request={request} />
         <div className="fact">
           <dt>Initiator</dt>
           <dd>
