@@ -46,9 +46,10 @@ impl FundsView {
         (amount, fee): (Decimal, Decimal),
         price: Option<(Decimal, &str)>,
     ) -> Self {
+        // Balances are kept padded (`915400.2000`); shown as amounts are, without trailing zeros.
         Self {
-            balance_now: balance,
-            balance_after: balance - amount - fee,
+            balance_now: balance.normalize(),
+            balance_after: (balance - amount - fee).normalize(),
             value: price.map(|(price, currency)| FiatValue {
                 amount: (amount * price)
                     .round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
@@ -73,6 +74,15 @@ mod tests {
             Some((dec!(91250.0), "USD")),
         );
         assert_eq!(f.balance_after, dec!(7.49985));
+        let padded = FundsView::of(dec!(915400.2000), (dec!(86500), dec!(0.09)), None);
+        assert_eq!(
+            (
+                padded.balance_now.to_string(),
+                padded.balance_after.to_string()
+            ),
+            ("915400.2".to_owned(), "828900.11".to_owned()),
+            "no padding shown"
+        );
         let value = f.value.expect("priced");
         assert_eq!(
             (value.amount, value.currency.as_str()),
