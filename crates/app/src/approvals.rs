@@ -41,6 +41,9 @@ pub async fn list(
         };
         for r in listed.iter_mut().filter(|r| flaggable(r)) {
             r.risk = countersign_org::risk_flags(r, &history);
+            if let RequestPayload::Withdrawal { key, .. } = &r.payload {
+                r.destination = countersign_org::destination_named(key, &history);
+            }
         }
     }
     Ok(listed)

@@ -82,7 +82,7 @@ pub use request::{
     Decision, DecisionRecord, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
     Transition,
 };
-pub use risk::risk_flags;
+pub use risk::{destination_named, risk_flags};
 pub use scope::{
     ApiKeySpec, KeySettings, KeySpecError, MAX_NONCE_WINDOW, Scope, ScopeGroup, allowlist_beyond,
     parse_cidr, scope_diff, wide_allowlist_entries,

@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use crate::actor::ActorKind;
 use crate::flag::{FlagKind, RiskFlag};
 use crate::request::{RequestPayload, RequestStatus, grouped};
-use crate::view::RequestView;
+use crate::view::{DestinationNamed, RequestView};
 
 /// A destination added or renamed this recently (seconds) is new: 24 hours.
 pub const NEW_DESTINATION_SECONDS: i64 = 24 * 3600;
@@ -75,6 +75,28 @@ fn usual_hours(times: &[i64]) -> Option<(usize, usize)> {
     })
 }
 
+/// The latest completed request that added entry `key` or renamed an entry to it, from the
+/// history the member may see (`None`: the entry predates the history).
+pub fn destination_named(key: &str, history: &[RequestView]) -> Option<DestinationNamed> {
+    history
+        .iter()
+        .filter(|r| r.status == RequestStatus::Completed)
+        .filter_map(|r| match &r.payload {
+            RequestPayload::AddAddress { key: k, .. } if k == key => Some(("added", r)),
+            RequestPayload::RelabelAddress { new_key, .. } if new_key == key => {
+                Some(("renamed", r))
+            }
+            _ => None,
+        })
+        .max_by_key(|(_, r)| r.updated_at)
+        .map(|(verb, r)| DestinationNamed {
+            verb: verb.to_owned(),
+            at: r.updated_at,
+            by: r.initiator.clone(),
+            request_id: r.id.clone(),
+        })
+}
+
 /// The risk flags of `request` (a pending withdrawal; anything else has none), read from
 /// `history`: the requests the member may see, any order, `request` among them or not.
 pub fn risk_flags(request: &RequestView, history: &[RequestView]) -> Vec<RiskFlag> {
@@ -104,22 +126,16 @@ pub fn risk_flags(request: &RequestView, history: &[RequestView]) -> Vec<RiskFla
     }
 
     // A new name: the entry was added or renamed (completed) lately, or after the request.
-    let named = history
-        .iter()
-        .filter(completed)
-        .filter_map(|r| match &r.payload {
-            RequestPayload::AddAddress { key: k, .. } if k == key => Some(("added", r)),
-            RequestPayload::RelabelAddress { new_key, .. } if new_key == key => {
-                Some(("renamed", r))
-            }
-            _ => None,
-        });
-    if let Some((verb, r)) = named.max_by_key(|(_, r)| r.updated_at) {
-        let since = request.created_at - r.updated_at;
+    if let Some(named) = destination_named(key, history) {
+        let (verb, r) = (named.verb.as_str(), &named);
+        let since = request.created_at - r.at;
         if since < 0 {
             flags.push(flag(
                 FlagKind::NewDestination,
-                format!("{key} was {verb} after this request was made ({})", r.id),
+                format!(
+                    "{key} was {verb} after this request was made ({})",
+                    r.request_id
+                ),
             ));
         } else if since < NEW_DESTINATION_SECONDS {
             flags.push(flag(
@@ -127,7 +143,7 @@ pub fn risk_flags(request: &RequestView, history: &[RequestView]) -> Vec<RiskFla
                 format!(
                     "{key} was {verb} {} before this request ({})",
                     span(since),
-                    r.id
+                    r.request_id
                 ),
             ));
         }

@@ -118,6 +118,27 @@ pub struct RequestView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub funds: Option<crate::FundsView>,
+    /// A pending withdrawal's destination: which completed request added or renamed its
+    /// address-book entry, when and by whom. Not sent by the org API: the member's app fills it
+    /// from the history, as it does `risk`. Absent when the entry predates the history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub destination: Option<DestinationNamed>,
+}
+
+/// How an address-book entry got its name: added, or renamed, by a completed request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DestinationNamed {
+    /// `added` or `renamed`.
+    pub verb: String,
+    /// When the request completed, unix seconds.
+    #[ts(type = "number")]
+    pub at: i64,
+    /// Who asked for it.
+    pub by: ActorRef,
+    /// The request.
+    pub request_id: String,
 }
 
 impl RequestView {
@@ -205,6 +226,7 @@ impl RequestView {
             reason: request.reason.clone(),
             settlement: None,
             funds: None,
+            destination: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 import type { ActorRef } from "./ActorRef";
 import type { ChangeLine } from "./ChangeLine";
 import type { DecisionView } from "./DecisionView";
+import type { DestinationNamed } from "./DestinationNamed";
 import type { Eligibility } from "./Eligibility";
 import type { FundsView } from "./FundsView";
 import type { Policy } from "./Policy";
@@ -110,4 +111,10 @@ settlement?: Settlement,
  * A pending withdrawal against the account: the balance now and after, and its worth where
  * a price is known **(extension)**. Absent for anything else.
  */
-funds?: FundsView, };
+funds?: FundsView, 
+/**
+ * A pending withdrawal's destination: which completed request added or renamed its
+ * address-book entry, when and by whom. Not sent by the org API: the member's app fills it
+ * from the history, as it does `risk`. Absent when the entry predates the history.
+ */
+destination?: DestinationNamed, };

@@ -121,6 +121,53 @@ fn a_destination_added_or_renamed_within_24_hours_or_after_the_request_is_new() 
     );
 }
 
+/// The destination's naming, for the detail: the latest completed request that added the
+/// entry or renamed one to it, with who asked; none when the entry predates the history.
+#[test]
+fn the_destination_is_named_by_its_latest_completed_add_or_rename() {
+    let add = RequestPayload::AddAddress {
+        key: COLD.into(),
+        asset: "BTC".into(),
+        method: "Bitcoin".into(),
+        address: COLD_ADDRESS.into(),
+    };
+    let rename = RequestPayload::RelabelAddress {
+        key: "old-cold".into(),
+        new_key: COLD.into(),
+    };
+    assert_eq!(
+        crate::destination_named(COLD, &[]),
+        None,
+        "predates the history"
+    );
+    let history = vec![
+        view(
+            "A",
+            &m(ADMIN),
+            add.clone(),
+            RequestStatus::Completed,
+            AT - 3 * DAY,
+        ),
+        view("R", &m(OWNER), rename, RequestStatus::Completed, AT - DAY),
+        // Pending or rejected requests name nothing.
+        view(
+            "P",
+            &m(ADMIN),
+            add.clone(),
+            RequestStatus::Pending,
+            AT - HOUR,
+        ),
+        view("X", &m(ADMIN), add, RequestStatus::Rejected, AT - HOUR),
+    ];
+    let named = crate::destination_named(COLD, &history).expect("named");
+    assert_eq!(
+        (named.verb.as_str(), named.at, named.request_id.as_str()),
+        ("renamed", AT - DAY, "R")
+    );
+    assert_eq!(named.by.id, OWNER);
+    assert_eq!(crate::destination_named("elsewhere", &history), None);
+}
+
 #[test]
 fn an_amount_above_five_times_the_initiators_median_is_large_once_there_are_five() {
     let bot = su(BOT);

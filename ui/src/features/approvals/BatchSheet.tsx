@@ -5,10 +5,12 @@ import { ActorName } from "../../components/ActorName";
 import { CodePrompt } from "../../components/CodePrompt";
 import { plural } from "../../lib/org";
 import { useDecisionWindow } from "../../lib/useDecisionWindow";
+import { useNow } from "../../lib/usePolled";
 import { useHost } from "../../platform";
 import { PayloadFacts } from "./PayloadDetail";
 import { RiskFlags } from "./RiskFlags";
 import { FundsFacts } from "./FundsFacts";
+import { DestinationFact } from "./DestinationFact";
 
 export type BatchDecision = "approve" | "reject";
 
@@ -29,6 +31,7 @@ interface BatchSheetProps {
 export function BatchSheet({ requests, decision, onClose, onDecided }: BatchSheetProps) {
   const host = useHost();
   const { secondsLeft, refresh } = useDecisionWindow();
+  const now = useNow(15_000);
   const [reason, setReason] = useState("");
   const [outcomes, setOutcomes] = useState<DecisionOutcome[] | null>(null);
   const verb = decision === "approve" ? "Approve" : "Reject";
@@ -103,6 +106,7 @@ export function BatchSheet({ requests, decision, onClose, onDecided }: BatchShee
             <dl className="facts">
               <PayloadFacts payload={r.payload} />
               <FundsFacts request={r} />
+              <DestinationFact request={r} now={now} />
               <div className="fact">
                 <dt>Initiator</dt>
                 <dd>

@@ -36,6 +36,8 @@ describe("The officer's desk", () => {
     expect(withdrawal).toBeDefined();
     // Against the account: the balance it leaves, and its worth where the market prices it.
     expect(within(withdrawal as HTMLElement).getByTestId("balance-after")).toHaveTextContent("(now ");
+    // Where the entry came from: the seeded address book predates the history.
+    expect(within(withdrawal as HTMLElement).getByTestId("destination-named")).toHaveTextContent("since before the history");
     const btc = items.find((i) => /BTC/.test(i.textContent));
     expect(within(btc as HTMLElement).getByTestId("fiat-value")).toHaveTextContent(/≈ [\d,.]+ USD at 91,250 USD\/BTC/);
 

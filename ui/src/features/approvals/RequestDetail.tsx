@@ -15,6 +15,7 @@ import { RevealPanel } from "./RevealPanel";
 import { RiskFlags } from "./RiskFlags";
 import { SettlementPanel } from "./SettlementPanel";
 import { FundsFacts } from "./FundsFacts";
+import { DestinationFact } from "./DestinationFact";
 import { WhyWaiting } from "./WhyWaiting";
 
 interface RequestDetailProps {
@@ -52,6 +53,7 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
       <dl className="facts">
         <PayloadFacts payload={request.payload} />
         <FundsFacts request={request} />
+        <DestinationFact request={request} now={now} />
         <div className="fact">
           <dt>Initiator</dt>
           <dd>
