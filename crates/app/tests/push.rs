@@ -47,6 +47,26 @@ async fn live(rx: &mut mpsc::UnboundedReceiver<Heard>) {
     }
 }
 
+/// Submits a withdrawal as the signed-in member and returns the event the desk heard of it.
+async fn submit_and_hear(
+    app: &AppCore,
+    rx: &mut mpsc::UnboundedReceiver<Heard>,
+) -> (String, DeskEvent) {
+    let asked = requests::submit(
+        &app.org().await.expect("org"),
+        &withdrawal(),
+        false,
+        None,
+        None,
+    )
+    .await
+    .expect("submitted");
+    match next(rx).await {
+        Heard::Event(e) => (asked.request.id, e),
+        Heard::Sync(..) => panic!("expected the submission"),
+    }
+}
+
 fn withdrawal() -> RequestPayload {
     RequestPayload::Withdrawal {
         asset: "BTC".into(),
@@ -77,23 +97,10 @@ async fn the_desk_hears_each_change_and_follows_the_session() {
     );
 
     // Ben asks for a withdrawal: the desk hears it.
-    let asked = requests::submit(
-        &app.org().await.expect("org"),
-        &withdrawal(),
-        false,
-        None,
-        None,
-    )
-    .await
-    .expect("submitted");
-    match next(&mut rx).await {
-        Heard::Event(e) => {
-            assert_eq!(e.kind, "submitted");
-            assert_eq!(e.request_id.as_deref(), Some(asked.request.id.as_str()));
-            assert_eq!(e.status, Some(RequestStatus::Pending));
-        }
-        Heard::Sync(..) => panic!("expected the submission"),
-    }
+    let (asked, e) = submit_and_hear(&app, &mut rx).await;
+    assert_eq!(e.kind, "submitted");
+    assert_eq!(e.request_id.as_deref(), Some(asked.as_str()));
+    assert_eq!(e.status, Some(RequestStatus::Pending));
 
     // Another member: the stream follows the new session.
     sandbox::switch_member(&app.org().await.expect("org"), "m-chloe")
@@ -102,18 +109,7 @@ async fn the_desk_hears_each_change_and_follows_the_session() {
     live(&mut rx).await;
 
     // Chloe cancels nothing of Ben's, but submits her own: the new stream carries it.
-    let hers = requests::submit(
-        &app.org().await.expect("org"),
-        &withdrawal(),
-        false,
-        None,
-        None,
-    )
-    .await
-    .expect("submitted");
-    match next(&mut rx).await {
-        Heard::Event(e) => assert_eq!(e.request_id.as_deref(), Some(hers.request.id.as_str())),
-        Heard::Sync(..) => panic!("expected Chloe's submission"),
-    }
+    let (hers, e) = submit_and_hear(&app, &mut rx).await;
+    assert_eq!(e.request_id.as_deref(), Some(hers.as_str()));
     following.abort();
 }

@@ -43,6 +43,32 @@ fn member(
     )
 }
 
+/// The sandbox served on loopback (pinging every `keep_alive`, when given), its demo
+/// credentials, and a clock at now for the members' statements.
+async fn start(
+    keep_alive: Option<std::time::Duration>,
+) -> (
+    tempfile::TempDir,
+    countersign_sandbox::RunningSandbox,
+    DemoCredentials,
+    Arc<AtomicI64>,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sandbox = Sandbox::open(dir.path()).expect("open");
+    if let Some(every) = keep_alive {
+        sandbox.set_event_keep_alive(every);
+    }
+    let running = sandbox
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let creds = running
+        .sandbox
+        .demo_credentials(&running.base_url)
+        .expect("creds");
+    (dir, running, creds, Arc::new(AtomicI64::new(now())))
+}
+
 /// The next event on `stream` (a `Ready` first is checked and skipped by [`ready`]).
 async fn next_event(stream: &mut OrgStream) -> OrgEvent {
     match tokio::time::timeout(std::time::Duration::from_secs(10), stream.next()).await {
@@ -60,17 +86,7 @@ async fn ready(stream: &mut OrgStream) -> u64 {
 
 #[tokio::test]
 async fn each_member_is_told_of_what_they_may_view_in_journal_order() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let running = Sandbox::open(dir.path())
-        .expect("open")
-        .serve("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("serve");
-    let creds = running
-        .sandbox
-        .demo_credentials(&running.base_url)
-        .expect("creds");
-    let time = Arc::new(AtomicI64::new(now()));
+    let (_dir, running, creds, time) = start(None).await;
     let (ben, ben_otp) = member(&running.sandbox, &creds, &time, "Ben");
     let (chloe, _) = member(&running.sandbox, &creds, &time, "Chloe");
     let (dev, _) = member(&running.sandbox, &creds, &time, "Dev");
@@ -165,22 +181,12 @@ async fn each_member_is_told_of_what_they_may_view_in_journal_order() {
 
 #[tokio::test]
 async fn a_service_users_key_opens_no_stream() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let running = Sandbox::open(dir.path())
-        .expect("open")
-        .serve("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("serve");
-    let creds = running
-        .sandbox
-        .demo_credentials(&running.base_url)
-        .expect("creds");
+    let (_dir, _running, creds, time) = start(None).await;
     let bot = &creds.service_users[0];
     let key = Credentials {
         api_key: bot.api_key.clone(),
         api_secret: ApiSecret::from_base64(&bot.api_secret).expect("secret"),
     };
-    let time = Arc::new(AtomicI64::new(now()));
     let client = support::client_at(&creds.base_url, key, &time);
     let refused = client.events().await.expect_err("members only");
     assert!(
@@ -193,18 +199,7 @@ async fn a_service_users_key_opens_no_stream() {
 /// changes is not taken for a drop.
 #[tokio::test]
 async fn a_quiet_stream_stays_open_on_its_keep_alive() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sandbox = Sandbox::open(dir.path()).expect("open");
-    sandbox.set_event_keep_alive(std::time::Duration::from_millis(100));
-    let running = sandbox
-        .serve("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("serve");
-    let creds = running
-        .sandbox
-        .demo_credentials(&running.base_url)
-        .expect("creds");
-    let time = Arc::new(AtomicI64::new(now()));
+    let (_dir, running, creds, time) = start(Some(std::time::Duration::from_millis(100))).await;
     let (ben, _) = member(&running.sandbox, &creds, &time, "Ben");
     let mut stream = ben
         .events()
@@ -223,17 +218,7 @@ async fn a_quiet_stream_stays_open_on_its_keep_alive() {
 /// A member removed from the Organization hears nothing more: their stream ends.
 #[tokio::test]
 async fn a_removed_members_stream_ends() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let running = Sandbox::open(dir.path())
-        .expect("open")
-        .serve("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("serve");
-    let creds = running
-        .sandbox
-        .demo_credentials(&running.base_url)
-        .expect("creds");
-    let time = Arc::new(AtomicI64::new(now()));
+    let (_dir, running, creds, time) = start(None).await;
     let (dev, _) = member(&running.sandbox, &creds, &time, "Dev");
     let (ada, _) = member(&running.sandbox, &creds, &time, "Ada");
     let (eve, eve_otp) = member(&running.sandbox, &creds, &time, "Eve");
