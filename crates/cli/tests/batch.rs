@@ -1,52 +1,11 @@
 //! `countersign approvals approve|reject ID ID ID --otp CODE`: several requests decided with one
 //! code, one line per request, and a failing one failing alone (exit 4).
 
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-use countersign_vault::TotpSecret;
+use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_countersign");
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &std::path::Path) -> (Server, serde_json::Value) {
-    let creds_path = dir.join("demo.json");
-    let child = Command::new(BIN)
-        .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(dir.join("data"))
-        .arg("--demo-credentials")
-        .arg(&creds_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sandbox");
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&creds_path)
-            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
-        {
-            return (server, v);
-        }
-        assert!(Instant::now() < deadline, "no demo credentials");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn member<'a>(creds: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    creds["members"]
-        .as_array()
-        .and_then(|ms| ms.iter().find(|m| m["name"] == name))
-        .unwrap_or_else(|| panic!("member {name}"))
-}
+use common::{BIN, code_in, member, serve};
 
 fn run(
     creds: &serde_json::Value,
@@ -76,18 +35,6 @@ fn run(
         )
         .output()
         .expect("run countersign")
-}
-
-/// The member's code `ahead` seconds from now (one step of skew is accepted).
-fn code_in(creds: &serde_json::Value, name: &str, ahead: u64) -> String {
-    let secret = member(creds, name)["totp_secret"].as_str().expect("totp");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
-    TotpSecret::from_base32(secret)
-        .expect("base32")
-        .code_at(now + ahead)
 }
 
 fn text(out: &Output) -> String {

@@ -1,55 +1,11 @@
 //! The `countersign` binary as a user runs it: a sandbox served by one process, approvals driven
 //! by another, and the signing helper against the official worked example.
 
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-use countersign_vault::TotpSecret;
+use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_countersign");
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &std::path::Path) -> (Server, serde_json::Value) {
-    let creds_path = dir.join("demo.json");
-    let child = Command::new(BIN)
-        .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(dir.join("data"))
-        .arg("--demo-credentials")
-        .arg(&creds_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sandbox");
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&creds_path)
-            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
-        {
-            return (server, v);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "sandbox did not write its demo credentials"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn member<'a>(creds: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    creds["members"]
-        .as_array()
-        .and_then(|ms| ms.iter().find(|m| m["name"] == name))
-        .unwrap_or_else(|| panic!("member {name}"))
-}
+use common::{BIN, code_in, member, serve};
 
 /// This test's device key for a member: a fixed seed per name, passed as the automation
 /// variable `COUNTERSIGN_DEVICE_KEY` (the OS keychain is tested elsewhere).
@@ -94,19 +50,6 @@ fn run_as(creds: &serde_json::Value, name: &str, group: &str, args: &[&str]) -> 
 
 fn code(creds: &serde_json::Value, name: &str) -> String {
     code_in(creds, name, 0)
-}
-
-/// The member's code `ahead` seconds from now (the server accepts one step of skew, so the next
-/// step's code is a fresh code now).
-fn code_in(creds: &serde_json::Value, name: &str, ahead: u64) -> String {
-    let secret = member(creds, name)["totp_secret"].as_str().expect("totp");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
-    TotpSecret::from_base32(secret)
-        .expect("base32")
-        .code_at(now + ahead)
 }
 
 #[test]
