@@ -268,11 +268,13 @@ pub fn typescript() -> String {
          /** The core locked itself for the OS (payload: a LockReason). */\n  appLocked: \"{}\",\n  \
          /** An import's progress (payload: an ImportProgress). */\n  ledgerImportProgress: \"{}\",\n  \
          /** A request the member may view changed (payload: a DeskEvent). */\n  orgEvent: \"{}\",\n  \
-         /** Where the desk stands with the Organization (payload: a SyncState). */\n  orgSync: \"{}\",\n}} as const;\n",
+         /** Where the desk stands with the Organization (payload: a SyncState). */\n  orgSync: \"{}\",\n  \
+         /** A notification or the tray asks to show a request, or the queue (payload: an OpenRequest). */\n  openRequest: \"{}\",\n}} as const;\n",
         crate::APP_LOCKED_EVENT,
         crate::LEDGER_IMPORT_PROGRESS_EVENT,
         crate::ORG_EVENT,
-        crate::ORG_SYNC_EVENT
+        crate::ORG_SYNC_EVENT,
+        crate::OPEN_REQUEST_EVENT
     ));
     out
 }

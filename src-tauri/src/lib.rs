@@ -14,6 +14,11 @@
 //!
 //! The member's event stream is followed for the app's lifetime (`desk`): each change reaches the
 //! webview as `org-event`, and where the desk stands (live, or since when not) as `org-sync`.
+//! What needs the member reaches the tray's count and the desktop's notifications (`tell`); a
+//! click on one asks the webview to show its request (`open-request`).
+//!
+//! One instance runs (`tauri-plugin-single-instance`: a second launch raises the first window),
+//! and the window's size and place are remembered (`tauri-plugin-window-state`).
 //!
 //! The Ledgers area does not need the session: its commands work offline and when the session
 //! could not open, but are refused while the app is locked. An import reports its progress with
@@ -23,14 +28,17 @@
 
 pub mod commands;
 mod desk;
+mod tell;
 
 pub use desk::{ORG_EVENT, ORG_SYNC_EVENT};
+pub use tell::{OPEN_REQUEST_EVENT, OpenRequest};
 
 use countersign_app::ledgers::{ImportProgress, ImportSummary};
 use countersign_app::{
     AppCore, CommandError, Environment, LedgerReview, LockReason, SystemLockWatcher, Target,
 };
 use tauri::{AppHandle, Emitter as _, Manager as _, Runtime};
+use tauri_plugin_window_state::StateFlags;
 
 /// The event carrying an import's progress to the webview (payload: an [`ImportProgress`]).
 pub const LEDGER_IMPORT_PROGRESS_EVENT: &str = "ledger-import-progress";
@@ -103,24 +111,41 @@ pub fn run() {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let result = with_commands(tauri::Builder::default())
-        .plugin(tauri_plugin_dialog::init())
-        .setup(|app| {
-            let data_dir = app.path().app_data_dir()?;
-            let core = tauri::async_runtime::block_on(AppCore::open(
-                Environment::desktop(&data_dir),
-                Target::Configured,
-            ));
-            let opened = core.is_open();
-            app.manage(core);
-            if opened {
-                watch_system_lock(app.handle());
+    // One instance: a second launch brings the first one's window up, and exits.
+    let result = with_commands(tauri::Builder::default().plugin(
+        tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
             }
-            // Told at once: follows the session (and waits for one that failed to open).
-            desk::follow_org_events(app.handle());
-            Ok(())
-        })
-        .run(tauri::generate_context!());
+        }),
+    ))
+    .plugin(tauri_plugin_dialog::init())
+    // The window's size and place are remembered, not whether it was shown.
+    .plugin(
+        tauri_plugin_window_state::Builder::default()
+            .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+            .build(),
+    )
+    .setup(|app| {
+        let data_dir = app.path().app_data_dir()?;
+        let core = tauri::async_runtime::block_on(AppCore::open(
+            Environment::desktop(&data_dir),
+            Target::Configured,
+        ));
+        let opened = core.is_open();
+        app.manage(core);
+        if opened {
+            watch_system_lock(app.handle());
+        }
+        // Told at once: follows the session (and waits for one that failed to open), in the
+        // webview, the tray and the notifications.
+        let nudges = tell::start(app.handle());
+        desk::follow_org_events(app.handle(), nudges);
+        Ok(())
+    })
+    .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("error: Countersign could not start: {e}");
         std::process::exit(1);

@@ -41,6 +41,16 @@ export function App() {
     setRouteState(next);
   }, []);
 
+  // A notification or the tray's count was clicked: show what it is about. Locked, the lock
+  // screen stays, and the request is shown once the member unlocks.
+  useEffect(
+    () =>
+      host.onOpenRequest(({ id, yours }) =>
+        setRoute({ area: id !== null && yours ? "requests" : "approvals", id: id ?? undefined }),
+      ),
+    [host, setRoute],
+  );
+
   const loadSession = useCallback(() => {
     host.getSession().then(
       (loaded) => {

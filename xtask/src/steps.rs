@@ -21,6 +21,8 @@ const BUILD_PACKAGES: &[&str] = &[
     "pkg-config",
     "libssl-dev",
     "libwebkit2gtk-4.1-dev",
+    // The tray icon: loaded at run time by the app (tauri's tray on Linux).
+    "libayatana-appindicator3-1",
 ];
 const TEST_PACKAGES: &[&str] = &[
     "dbus",
@@ -646,6 +648,7 @@ pub fn bench() -> Result<()> {
         ("countersign-kraken", "sign"),
         ("countersign-sandbox", "throughput"),
         ("countersign-client", "push"),
+        ("countersign-app", "notices"),
         ("countersign-ledger", "import"),
     ] {
         let mut c = cmd("cargo");

@@ -36,6 +36,7 @@ pub mod keys;
 pub mod ledgers;
 mod lock;
 pub mod members;
+pub mod notices;
 pub mod orgs;
 pub mod policies;
 pub mod push;

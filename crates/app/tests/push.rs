@@ -1,10 +1,12 @@
 //! The desk told at once: the app follows the member's event stream on its embedded sandbox,
 //! says it is live, hands on each change, and follows a change of member. (It reads the session,
-//! not the lock's door, so it keeps following while the app is locked.)
+//! not the lock's door, so it keeps following while the app is locked.) The notices read the queue
+//! on each change, for the member signed in.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use countersign_app::notices::{Notice, NoticeSink, NoticeTopic, Nudging, keep_watch};
 use countersign_app::push::{DeskEvent, DeskSink, SyncState, follow};
 use countersign_app::{AppCore, Environment, Target, requests, sandbox};
 use countersign_org::{RequestPayload, RequestStatus};
@@ -112,4 +114,101 @@ async fn the_desk_hears_each_change_and_follows_the_session() {
     let (hers, e) = submit_and_hear(&app, &mut rx).await;
     assert_eq!(e.request_id.as_deref(), Some(hers.as_str()));
     following.abort();
+}
+
+/// What the notices heard: the latest count, and each notice's title.
+#[derive(Default)]
+struct Told(Mutex<(usize, Vec<String>)>);
+
+impl NoticeSink for Told {
+    fn needs_me(&self, count: usize) {
+        self.0.lock().expect("told").0 = count;
+    }
+    fn notify(&self, notice: &Notice) {
+        self.0.lock().expect("told").1.push(notice.title.clone());
+    }
+    fn withdraw(&self, _: &NoticeTopic) {}
+}
+
+impl Told {
+    async fn until(&self, what: &str, done: impl Fn(&(usize, Vec<String>)) -> bool) {
+        for _ in 0..200 {
+            if done(&self.0.lock().expect("told")) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("never {what}: {:?}", self.0.lock().expect("told"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notices_follow_the_stream_and_the_session() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = Arc::new(
+        AppCore::connect(Environment::in_memory(dir.path()), Target::Sandbox)
+            .await
+            .expect("sandbox"),
+    );
+    let told = Arc::new(Told::default());
+    let nudges = Arc::new(tokio::sync::Notify::new());
+    let tasks = [
+        {
+            let (app, nudges) = (Arc::clone(&app), Arc::clone(&nudges));
+            let (tx, _rx) = mpsc::unbounded_channel();
+            tokio::spawn(async move {
+                let sink = Nudging {
+                    sink: Channel(Mutex::new(tx)),
+                    nudges,
+                };
+                follow(&app, &sink).await;
+            })
+        },
+        {
+            let (app, told) = (Arc::clone(&app), Arc::clone(&told));
+            tokio::spawn(async move { keep_watch(&app, nudges, told.as_ref()).await })
+        },
+    ];
+    // Signed in, Ben is told once how many already wait for him (the demo's queue).
+    told.until("told Ben what waits", |(count, titles)| {
+        *count > 0 && titles.len() == 1
+    })
+    .await;
+    let (waiting, first) = told.0.lock().expect("told").clone();
+    assert_eq!(first, [format!("{waiting} requests need you")]);
+
+    // His own withdrawal needs others, not him: nothing more to tell.
+    requests::submit(
+        &app.org().await.expect("org"),
+        &withdrawal(),
+        false,
+        None,
+        None,
+    )
+    .await
+    .expect("submitted");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(*told.0.lock().expect("told"), (waiting, first));
+
+    // Chloe may approve it: signed in, and locked at once, she is told how many need her (Ben's
+    // new one among them), and nothing more.
+    sandbox::switch_member(&app.org().await.expect("org"), "m-chloe")
+        .await
+        .expect("Chloe");
+    app.lock();
+    told.until("told Chloe", |(_, titles)| titles.len() == 2)
+        .await;
+    let (count, titles) = told.0.lock().expect("told").clone();
+    assert!(count >= 1);
+    assert_eq!(
+        titles[1],
+        format!(
+            "{count} request{} need{} you",
+            if count == 1 { "" } else { "s" },
+            if count == 1 { "s" } else { "" }
+        )
+    );
+    for t in tasks {
+        t.abort();
+    }
 }

@@ -250,4 +250,6 @@ export const EVENTS = {
   orgEvent: "org-event",
   /** Where the desk stands with the Organization (payload: a SyncState). */
   orgSync: "org-sync",
+  /** A notification or the tray asks to show a request, or the queue (payload: an OpenRequest). */
+  openRequest: "open-request",
 } as const;

@@ -5,6 +5,7 @@ import type { ImportProgress } from "../bindings/ImportProgress";
 import type { LockReason } from "../bindings/LockReason";
 import type { DeskEvent } from "../bindings/DeskEvent";
 import type { SyncState } from "../bindings/SyncState";
+import type { OpenRequest } from "../bindings/OpenRequest";
 
 /**
  * Everything the UI asks of the host: every command of the core, generated from its one
@@ -30,6 +31,8 @@ export interface Host extends Commands {
   onOrgEvent(callback: (event: DeskEvent) => void): () => void;
   /** Calls `callback` each time the event stream goes live or drops. Returns the function that stops listening. */
   onOrgSync(callback: (state: SyncState) => void): () => void;
+  /** Calls `callback` each time a notification or the tray asks to show a request, or the queue. Returns the function that stops listening. */
+  onOpenRequest(callback: (open: OpenRequest) => void): () => void;
 }
 
 // A Record so the compiler fails when the generated ErrorCode gains or loses a variant.

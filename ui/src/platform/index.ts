@@ -25,6 +25,7 @@ const windowless: Host = {
   onFilesDropped: () => () => undefined,
   onOrgEvent: () => () => undefined,
   onOrgSync: () => () => undefined,
+  onOpenRequest: () => () => undefined,
 };
 
 /** The host the app talks to: the Rust core inside Tauri, and none anywhere else. */

@@ -7,6 +7,7 @@ import type { ImportProgress } from "../bindings/ImportProgress";
 import type { LockReason } from "../bindings/LockReason";
 import type { DeskEvent } from "../bindings/DeskEvent";
 import type { SyncState } from "../bindings/SyncState";
+import type { OpenRequest } from "../bindings/OpenRequest";
 import { toHostError, type Host } from "./host";
 
 /** Calls a command of the core; a refusal becomes a HostError with its code. */
@@ -68,6 +69,8 @@ export const tauriHost: Host = {
     listening(() => listen<ImportProgress>(EVENTS.ledgerImportProgress, (event) => callback(event.payload)), "import progress"),
   onOrgEvent: (callback) => listening(() => listen<DeskEvent>(EVENTS.orgEvent, (event) => callback(event.payload)), "org events"),
   onOrgSync: (callback) => listening(() => listen<SyncState>(EVENTS.orgSync, (event) => callback(event.payload)), "the sync state"),
+  onOpenRequest: (callback) =>
+    listening(() => listen<OpenRequest>(EVENTS.openRequest, (event) => callback(event.payload)), "notification clicks"),
   onFilesDropped: (callback) =>
     listening(
       () =>

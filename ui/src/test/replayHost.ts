@@ -3,6 +3,7 @@ import type { ImportProgress } from "../bindings/ImportProgress";
 import type { LockReason } from "../bindings/LockReason";
 import type { DeskEvent } from "../bindings/DeskEvent";
 import type { SyncState } from "../bindings/SyncState";
+import type { OpenRequest } from "../bindings/OpenRequest";
 import { HostError, toHostError, type Host } from "../platform/host";
 
 /**
@@ -78,6 +79,8 @@ export interface ReplayHost extends Host {
   simulatePush(state: string, event: DeskEvent): void;
   /** As if the event stream went live or dropped. */
   simulateSync(sync: SyncState): void;
+  /** As if the member clicked a notification, or the tray's count. */
+  simulateOpenRequest(open: OpenRequest): void;
   /**
    * Something outside the app changed (the org API started answering): the recording goes on
    * from `state`, which it reached that way too (no call leads there).
@@ -122,6 +125,7 @@ export function createReplayHost(recording: Recording, options: ReplayHostOption
   const dropListeners = new Set<(paths: string[]) => void>();
   const eventListeners = new Set<(event: DeskEvent) => void>();
   const syncListeners = new Set<(sync: SyncState) => void>();
+  const openListeners = new Set<(open: OpenRequest) => void>();
   let dialogs: DialogAnswers = { open: null, save: null };
   const latencyMs = options.latencyMs ?? 0;
 
@@ -206,6 +210,11 @@ export function createReplayHost(recording: Recording, options: ReplayHostOption
       eventListeners.forEach((listen) => listen(event));
     },
     simulateSync: (sync) => syncListeners.forEach((listen) => listen(sync)),
+    onOpenRequest: (callback) => {
+      openListeners.add(callback);
+      return () => openListeners.delete(callback);
+    },
+    simulateOpenRequest: (open) => openListeners.forEach((listen) => listen(open)),
     reach: (state) => {
       if (!(state in recording.states)) throw new Error(`the recording has no state ${state}`);
       const byCall = Object.values(recording.states).some((s) => s.calls.some((c) => c.next === state));

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import deskRecording from "../../fixtures/desk.json";
 import officerRecording from "../../fixtures/officer.json";
@@ -112,6 +112,35 @@ describe("The officer's desk", () => {
     const line = await screen.findByTestId("sync-line");
     expect(line).toHaveAttribute("data-live", "false");
     expect(line).toHaveTextContent(/Not live — last in sync .*Checking every 5 s; reconnecting in \d s/);
+  });
+});
+
+describe("Told when it needs me", () => {
+  it("opens the request a notification names, from any area, and the queue for the tray's count", async () => {
+    const host = replay(desk, { state: "start" });
+    const { user } = renderOn(host);
+    await user.click(await screen.findByTestId("nav-requests"));
+    const rows = await (async () => {
+      await user.click(await screen.findByTestId("nav-approvals"));
+      return screen.findAllByTestId("request-row");
+    })();
+    const wanted = rows[2]?.dataset.requestId as string;
+    await user.click(await screen.findByTestId("nav-requests"));
+
+    act(() => host.simulateOpenRequest({ id: wanted, yours: false }));
+    await waitFor(() => {
+      const current = screen.getAllByTestId("request-row").find((r) => r.getAttribute("aria-current") === "true");
+      expect(current?.dataset.requestId).toBe(wanted);
+    });
+    expect(screen.getByTestId("nav-approvals")).toHaveAttribute("aria-current", "page");
+
+    await user.click(await screen.findByTestId("nav-requests"));
+    act(() => host.simulateOpenRequest({ id: null, yours: false }));
+    expect(await screen.findByTestId("nav-approvals")).toHaveAttribute("aria-current", "page");
+
+    // One of the member's own requests (decided, say) opens among their requests.
+    act(() => host.simulateOpenRequest({ id: wanted, yours: true }));
+    expect(await screen.findByTestId("nav-requests")).toHaveAttribute("aria-current", "page");
   });
 });
 
