@@ -7,7 +7,7 @@
 // signed on its own in the journal. Locked, the app says only how many requests need the member.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDesktopBus } from "./desktop_bus.mjs";
@@ -198,4 +198,16 @@ test("locked, a notification says only how many requests need the member", async
   }
   // The tray keeps counting while locked.
   await told("the tray's count, locked", (_, label) => label === locked.at(-1).summary.split(" ")[0]);
+});
+
+test("a second launch raises the running app and exits", async () => {
+  const second = spawn(process.env.COUNTERSIGN_APP, [], { stdio: "ignore" });
+  const code = await Promise.race([
+    new Promise((resolve) => second.once("exit", resolve)),
+    new Promise((resolve) => setTimeout(() => resolve("still running"), 20_000)),
+  ]);
+  if (code === "still running") second.kill();
+  assert.equal(code, 0, "the second instance exits at once");
+  // The first one runs on (locked, from the test before).
+  assert.equal(await browser.getTitle(), "Countersign");
 });
