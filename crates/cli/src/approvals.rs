@@ -7,7 +7,7 @@ use countersign_app::approvals;
 use countersign_app::ipc::RequestFilter;
 use countersign_org::RequestStatus;
 use countersign_org::view::{ActorKind, RequestView};
-use countersign_org::{Decision, RequestPayload};
+use countersign_org::{Decision, RequestPayload, grouped};
 
 /// Where and as whom.
 #[derive(Debug, clap::Args)]
@@ -201,7 +201,10 @@ fn render_settlement(s: &countersign_org::Settlement) -> String {
     if let Some(e) = &s.entry {
         out.push_str(&format!(
             "  ledger entry {}: amount {}, fee {}, balance after {}\n",
-            e.id, e.amount, e.fee, e.balance
+            e.id,
+            grouped(e.amount),
+            grouped(e.fee),
+            grouped(e.balance)
         ));
     }
     match s.matches {
@@ -263,7 +266,7 @@ fn print_table(requests: &[RequestView], now: i64) {
         let (amount, destination) = match &r.payload {
             RequestPayload::Withdrawal {
                 asset, amount, key, ..
-            } => (format!("{amount} {asset}"), key.clone()),
+            } => (format!("{} {asset}", grouped(*amount)), key.clone()),
             // Not a withdrawal: the summary says what it does.
             _ => ("-".to_owned(), r.summary.clone()),
         };

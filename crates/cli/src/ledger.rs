@@ -237,8 +237,26 @@ async fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints rows as a table: columns padded to their widest cell, numbers right-aligned.
+/// A numeric cell as the app shows it: grouped, the export's trailing zeros dropped (`grouped`);
+/// anything that is not a decimal, unchanged.
+fn figure(cell: &str) -> String {
+    cell.parse::<rust_decimal::Decimal>()
+        .map_or_else(|_| cell.to_owned(), countersign_org::grouped)
+}
+
+/// Prints rows as a table: columns padded to their widest cell, numbers right-aligned and shown
+/// as the app shows them ([`figure`]).
 fn table(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .zip(numeric.iter().chain(std::iter::repeat(&false)))
+                .map(|(cell, &n)| if n { figure(cell) } else { cell.clone() })
+                .collect()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

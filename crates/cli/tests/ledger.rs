@@ -107,6 +107,30 @@ fn import_check_summary_balance_and_export_round_trip() {
         6,
         "deposits, trades and withdrawals of both assets"
     );
+    // The JSON keeps the figures as stored; the table shows them as the app does: grouped, with
+    // the export's trailing zeros dropped.
+    let table = stdout(&ledger(
+        &db,
+        &[
+            "summary",
+            "--by",
+            "asset,type",
+            "--from",
+            "2024-12",
+            "--to",
+            "2024-12",
+        ],
+    ));
+    let eur_trade = table
+        .lines()
+        .find(|l| l.starts_with("EUR") && l.contains("trade"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        eur_trade.contains("-814 ")
+            && eur_trade.contains("3.053 ")
+            && eur_trade.ends_with("-817.053"),
+        "{eur_trade}"
+    );
 
     let balance = json(&ledger(&db, &["balance", "--at", "2024-12-31", "--json"]));
     assert_eq!(balance["at"], "2024-12-31 23:59:59.9999");

@@ -80,7 +80,7 @@ pub use preview::{
 pub use replay::{PastRequest, Replay, ReplayOutcome, replay, replay_one};
 pub use request::{
     Decision, DecisionRecord, Request, RequestId, RequestPayload, RequestStatus, RuleViolation,
-    Transition,
+    Transition, grouped,
 };
 pub use risk::{destination_named, risk_flags};
 pub use scope::{

@@ -9,7 +9,7 @@ use crate::change::ChangeLine;
 use crate::org::{Org, PayloadError};
 use crate::permission::{Workflow, WorkflowPermission};
 use crate::policy::Policy;
-use crate::request::{Request, RequestId, RequestPayload, RequestStatus};
+use crate::request::{Request, RequestId, RequestPayload, RequestStatus, grouped};
 use crate::scope::Scope;
 
 /// How many eligible approvers a preview names; it always counts them all.
@@ -307,11 +307,11 @@ impl Org {
                     return not_permitted(
                         trace,
                         "funds.available",
-                        format!("{} {asset} is available; the withdrawal needs {} {asset} with its fee", available.normalize(), (*amount + *fee).normalize()),
+                        format!("{} {asset} is available; the withdrawal needs {} {asset} with its fee", grouped(available), grouped(*amount + *fee)),
                         missing,
                     );
                 }
-                Some(available) => trace.push("funds.available", Verdict::Pass, format!("{} {asset} is available", available.normalize())),
+                Some(available) => trace.push("funds.available", Verdict::Pass, format!("{} {asset} is available", grouped(available))),
                 None => missing.push(format!("the available {asset} balance (whether funds suffice is checked when it completes)")),
             }
         }

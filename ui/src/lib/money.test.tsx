@@ -11,11 +11,24 @@ describe("formatAmount", () => {
     expect(formatAmount("0.1000000000000000055511")).toBe("0.1000000000000000055511");
   });
 
-  it("groups the integer part only and keeps trailing zeros", () => {
-    expect(formatAmount("250000.00")).toBe("250,000.00");
-    expect(formatAmount("999")).toBe("999");
-    expect(formatAmount("1000")).toBe("1,000");
-    expect(formatAmount("-1234.50")).toBe("-1,234.50");
+  // The same rows as the core's `grouped` (crates/org/src/request/tests.rs): one way everywhere.
+  it.each([
+    ["48000", "48,000"],
+    ["250000.00", "250,000"],
+    ["1234.50", "1,234.5"],
+    ["0.00000001", "0.00000001"],
+    ["999", "999"],
+    ["1000", "1,000"],
+    ["-1234567.891", "-1,234,567.891"],
+  ])("groups %s and drops its trailing zeros, as the core does", (amount, shown) => {
+    expect(formatAmount(amount)).toBe(shown);
+  });
+
+  it("reads an export's padded figures as their amounts", () => {
+    expect(formatAmount("5.0245500000")).toBe("5.02455");
+    expect(formatAmount("0.0000000000")).toBe("0");
+    expect(formatAmount("-0.000")).toBe("0");
+    expect(formatAmount("-12.3400")).toBe("-12.34");
   });
 
   it("shows anything that is not a plain decimal unchanged", () => {

@@ -1,16 +1,21 @@
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /**
- * Formats a decimal string for display by grouping the integer digits in thousands. Works on the
- * string alone: every digit given is shown, none is rounded. Anything that is not a plain decimal
- * is shown unchanged rather than hidden.
+ * Formats a decimal string for display, one way everywhere (as the core's `grouped` does): the
+ * integer digits grouped in thousands, and the fraction's trailing zeros dropped, so an export's
+ * padding (`5.0245500000`) reads as the amount (`5.02455`). Works on the string alone: every
+ * significant digit is shown, none is rounded or cut. Anything that is not a plain decimal is
+ * shown unchanged rather than hidden.
  */
 export function formatAmount(amount: string): string {
   const match = DECIMAL.exec(amount.trim());
   if (!match) return amount;
-  const [, sign = "", integer = "", fraction] = match;
+  const [, sign = "", integer = "", fraction = ""] = match;
   const grouped = integer.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return fraction === undefined ? `${sign}${grouped}` : `${sign}${grouped}.${fraction}`;
+  const significant = fraction.replace(/0+$/, "");
+  // "-0.000" is zero: no sign.
+  const negative = sign !== "" && /[1-9]/.test(integer + significant);
+  return `${negative ? "-" : ""}${grouped}${significant === "" ? "" : `.${significant}`}`;
 }
 
 const UNSIGNED_DECIMAL = /^(\d+)(?:\.(\d+))?$/;

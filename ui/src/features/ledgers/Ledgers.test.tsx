@@ -130,7 +130,7 @@ describe("Ledgers: trades, exports, choosing files, edited files", { timeout: 20
     expect(first).toHaveAttribute("data-refid", trades.groups[0]?.refid);
     expect(first).toHaveTextContent("buy 1,421.05263158 USDC/EUR");
     expect(within(first).getAllByTestId("trade-leg")).toHaveLength(2);
-    expect(within(first).getByTestId("trade-fees")).toHaveTextContent("Fees: 2.7000 EUR");
+    expect(within(first).getByTestId("trade-fees")).toHaveTextContent("Fees: 2.7 EUR");
     expect(screen.getByTestId("trades-count")).toHaveTextContent("13 trades");
 
     // The filters apply: USDC's legs only; the buys' fees were paid in EUR.

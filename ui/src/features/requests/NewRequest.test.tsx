@@ -279,7 +279,7 @@ describe("New request", () => {
     const submit = within(form).getByTestId("new-request-submit");
     expect(submit).toBeDisabled();
     const reason = preview.querySelector('[data-rule="funds.available"]')?.textContent ?? "";
-    expect(reason).toMatch(/BTC is available; the withdrawal needs 1000000 BTC/);
+    expect(reason).toMatch(/BTC is available; the withdrawal needs 1,000,000 BTC/);
     expect(submit.getAttribute("aria-describedby")).not.toBeNull();
     expect(within(form).getByTestId("submit-refusal")).toHaveTextContent(/^Not permitted: .* BTC is available/);
     // Changing the draft clears the refusal: the new draft has not been previewed.
