@@ -6,7 +6,9 @@ mod support;
 
 use std::io::{Cursor, Read};
 
-use countersign_ledger::{ExportError, ExportKind, Timestamp, export_zip, write_ledgers_csv};
+use countersign_ledger::{
+    ExportError, ExportKind, ImportProblem, ReadOptions, Timestamp, export_zip, write_ledgers_csv,
+};
 use support::{fixture, fixture_zip, fixture_zip_created, read_ledgers};
 use zip::{CompressionMethod, ZipArchive};
 
@@ -77,4 +79,84 @@ fn a_time_a_zip_cannot_store_is_refused() {
         export_zip(ExportKind::Ledgers, b"", before_1980),
         Err(ExportError::TimeOutOfZipRange(_))
     ));
+}
+
+/// A zip holding `csv` as `ledgers.csv`, deflated.
+fn zipped(csv: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    zip.start_file(
+        "ledgers.csv",
+        zip::write::SimpleFileOptions::default().compression_method(CompressionMethod::Deflated),
+    )
+    .expect("member");
+    zip.write_all(csv).expect("write");
+    zip.finish().expect("finish");
+    out.into_inner()
+}
+
+/// A zip bomb (a member inflating thousands of times) is refused by its ratio with a clear
+/// error, before it is read whole.
+#[test]
+fn a_zip_bomb_is_refused_by_its_ratio() {
+    let header = fixture("zips/MBWF/ledgers.csv");
+    let first_line = header
+        .split(|b| *b == b'\n')
+        .next()
+        .expect("header")
+        .to_vec();
+    let mut csv = first_line;
+    csv.push(b'\n');
+    csv.resize(16 << 20, b'0');
+    let bomb = zipped(&csv);
+    assert!(
+        bomb.len() * 1000 < csv.len(),
+        "a bomb: {} bytes",
+        bomb.len()
+    );
+    let err = countersign_ledger::read_export("bomb.zip", &bomb, ReadOptions::default())
+        .expect_err("refused");
+    match &err.problem {
+        ImportProblem::ZipTooLarge { limit, compressed } => {
+            assert_eq!(
+                *compressed,
+                u64::try_from(bomb.len()).unwrap().min(*compressed)
+            );
+            assert!(*limit < u64::try_from(csv.len()).unwrap());
+        }
+        other => panic!("refused for another reason: {other:?}"),
+    }
+    assert!(err.to_string().contains("refused as a zip bomb"), "{err}");
+}
+
+/// A member whose header declares a size it does not hold (here 4 GiB) is read by what it
+/// inflates to, never by what it declares: no reservation of the forged size, and the file
+/// reads as the small export it is.
+#[test]
+fn a_forged_member_size_is_not_trusted() {
+    let csv = fixture("zips/MBWF/ledgers.csv");
+    let mut forged = zipped(&csv);
+    // The central directory entry (signature PK\1\2) holds the uncompressed size at offset 24.
+    let at = forged
+        .windows(4)
+        .rposition(|w| w == [0x50, 0x4b, 0x01, 0x02])
+        .expect("central directory");
+    forged[at + 24..at + 28].copy_from_slice(&u32::MAX.to_le_bytes());
+    let mut archive = archive(forged.clone());
+    assert_eq!(
+        archive.by_index(0).expect("member").size(),
+        u64::from(u32::MAX)
+    );
+    match countersign_ledger::read_export("forged.zip", &forged, ReadOptions::default()) {
+        Ok(countersign_ledger::Export::Ledgers(file)) => assert!(!file.rows.is_empty()),
+        Ok(_) => panic!("read as trades"),
+        Err(e) => assert!(
+            matches!(
+                e.problem,
+                ImportProblem::ZipMember(_) | ImportProblem::ZipTooLarge { .. }
+            ),
+            "{e}"
+        ),
+    }
 }

@@ -92,21 +92,19 @@ pub fn authenticate(
         gate.key_failed(api_key, now_ms);
         return Err(ApiError::InvalidNonce);
     };
-    match gate.accept_nonce(api_key, key.nonce_window(), nonce) {
-        Ok(highest) => {
-            db::record_use(&conn, api_key, highest, sandbox.now()).map_err(internal)?;
-        }
-        Err(_) => {
-            gate.key_failed(api_key, now_ms);
-            db::record_refusal(
-                &conn,
-                api_key,
-                countersign_org::view::RefusalCause::Nonce,
-                sandbox.now(),
-            )
-            .map_err(internal)?;
-            return Err(ApiError::InvalidNonce);
-        }
+    // Spent in the database, in one immediate transaction: once, across restarts and processes.
+    if db::spend_nonce(&conn, &key, nonce, sandbox.now()).map_err(internal)? {
+        gate.key_succeeded(api_key);
+    } else {
+        gate.key_failed(api_key, now_ms);
+        db::record_refusal(
+            &conn,
+            api_key,
+            countersign_org::view::RefusalCause::Nonce,
+            sandbox.now(),
+        )
+        .map_err(internal)?;
+        return Err(ApiError::InvalidNonce);
     }
     Ok(Caller {
         actor: key.owner.clone(),

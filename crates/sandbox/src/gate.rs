@@ -1,21 +1,19 @@
-//! What stands between a signed call and its handler, per key and per client address: the nonce
-//! already used inside a key's window, the per-key rate counter, and the temporary lockout after
-//! repeated bad keys, signatures or nonces.
+//! What stands between a signed call and its handler, per key and per client address: the
+//! per-key rate counter, and the temporary lockout after repeated bad keys, signatures or nonces.
 //!
 //! - [`Gate`]: the in-memory state, shared by every clone of the sandbox. It is soft state, as on
-//!   the exchange: a restart forgets counters and lockouts (the highest nonce per key is durable,
-//!   in SQLite).
+//!   the exchange: a restart forgets counters and lockouts. Nonces are not soft: the highest and
+//!   every one used inside the window are spent in SQLite (`db::spend_nonce`), so a restart, or a
+//!   second process on the same database, never accepts one twice.
 //! - [`RateTier`] (from `countersign-kraken`): the counter's maximum and decay.
 //!
 //! Counter arithmetic is integer: the counter is kept in millionths of a call and decays by the
 //! millisecond (every tier's decay is a whole number of millionths per millisecond), so no float
 //! is involved and no rounding accumulates: the result is exact under a test clock.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-
-use countersign_kraken::{NonceCheck, NonceWindow};
 
 /// Consecutive failed authentications (bad key, signature or nonce) that lock a key or an
 /// address out. The exchange does not publish its number; this is the sandbox's documented choice.
@@ -53,8 +51,6 @@ struct KeyState {
     counter_at_ms: i64,
     failures: u32,
     locked_until_ms: i64,
-    /// Nonces accepted inside the window below the highest (only kept when the window is > 0).
-    used: BTreeSet<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -175,32 +171,11 @@ impl Gate {
         }
     }
 
-    /// Checks `nonce` against the key's durable highest nonce and the nonces already used inside
-    /// its window; on success records it, clears the key's failure count and returns the new
-    /// highest nonce to persist.
-    pub fn accept_nonce(
-        &self,
-        api_key: &str,
-        window: NonceWindow,
-        nonce: u64,
-    ) -> Result<u64, Refusal> {
-        let mut keys = lock(&self.keys);
-        let s = keys.entry(api_key.to_owned()).or_default();
-        let NonceCheck::Accept { highest } = window.check(nonce) else {
-            return Err(Refusal::Nonce);
-        };
-        if window.window > 0 {
-            if !s.used.insert(nonce) {
-                return Err(Refusal::Nonce);
-            }
-            // The durable highest nonce was itself used; nonces below the window are refused by
-            // the ordering rule, so only the window needs remembering.
-            s.used.insert(window.highest);
-            let floor = highest.saturating_sub(window.window);
-            s.used = s.used.split_off(&floor);
+    /// A call by `api_key` passed key, signature and nonce: its failure count starts again.
+    pub fn key_succeeded(&self, api_key: &str) {
+        if let Some(s) = lock(&self.keys).get_mut(api_key) {
+            s.failures = 0;
         }
-        s.failures = 0;
-        Ok(highest)
     }
 
     /// Adds `cost` calls to the key's counter after decaying it to `now_ms`, unless that would
@@ -281,27 +256,6 @@ mod tests {
     }
 
     #[test]
-    fn nonces_inside_a_window_are_accepted_once() {
-        let g = Gate::default();
-        let w = |highest| NonceWindow {
-            highest,
-            window: 100,
-        };
-        assert_eq!(g.accept_nonce("k", w(1_000), 1_001), Ok(1_001));
-        assert_eq!(g.accept_nonce("k", w(1_001), 950), Ok(1_001));
-        assert_eq!(g.accept_nonce("k", w(1_001), 950), Err(Refusal::Nonce));
-        assert_eq!(g.accept_nonce("k", w(1_001), 1_001), Err(Refusal::Nonce));
-        assert_eq!(g.accept_nonce("k", w(1_001), 900), Err(Refusal::Nonce));
-        // Without a window only a higher nonce passes.
-        let strict = NonceWindow {
-            highest: 5,
-            window: 0,
-        };
-        assert_eq!(g.accept_nonce("j", strict, 5), Err(Refusal::Nonce));
-        assert_eq!(g.accept_nonce("j", strict, 6), Ok(6));
-    }
-
-    #[test]
     fn repeated_failures_lock_out_for_fifteen_minutes_and_success_resets_the_count() {
         let g = Gate::default();
         for _ in 0..LOCKOUT_AFTER - 1 {
@@ -309,11 +263,7 @@ mod tests {
         }
         assert_eq!(g.check_lockout("k", None, 0), Ok(()));
         // A good call in between starts the count again.
-        let w = NonceWindow {
-            highest: 0,
-            window: 0,
-        };
-        assert_eq!(g.accept_nonce("k", w, 1), Ok(1));
+        g.key_succeeded("k");
         for _ in 0..LOCKOUT_AFTER - 1 {
             g.key_failed("k", 0);
         }

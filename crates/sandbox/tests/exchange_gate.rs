@@ -166,49 +166,113 @@ async fn a_nonce_window_admits_late_nonces_once_each() {
     ok(&h.private_with_nonce(&bot, "Balance", 9_000, &[]).await);
 }
 
-#[tokio::test]
-async fn the_highest_nonce_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let open = || countersign_sandbox::Sandbox::open(dir.path()).unwrap();
-    let first = open().serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let creds = first.sandbox.demo_credentials(&first.base_url).unwrap();
+/// Signs and sends `Balance` with `nonce` as `key` to the sandbox at `base`.
+async fn balance(base: &str, key: &Key, nonce: u64) -> serde_json::Value {
+    let nonce = nonce.to_string();
+    let body = format!("nonce={nonce}");
+    let sign = countersign_kraken::sign(&key.secret, "/0/private/Balance", &nonce, &body);
+    reqwest::Client::new()
+        .post(format!("{base}/0/private/Balance"))
+        .header("API-Key", &key.api_key)
+        .header("API-Sign", sign)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The reporting bot's key in a sandbox on `dir`, with its nonce window set to `window`.
+fn reporting_key(dir: &std::path::Path, window: u64) -> Key {
+    let sandbox = countersign_sandbox::Sandbox::open(dir).unwrap();
+    let creds = sandbox.demo_credentials("http://unused").unwrap();
     let bot = creds
         .service_users
         .iter()
         .find(|s| s.id == "su-reporting")
         .unwrap();
-    let key = Key {
+    let settings = KeySettings {
+        nonce_window: window,
+        ..KeySettings::default()
+    };
+    sandbox
+        .operator_set_key_spec(&bot.api_key, &spec(&[Scope::FundsQuery], settings))
+        .unwrap();
+    Key {
         api_key: bot.api_key.clone(),
         secret: ApiSecret::from_base64(&bot.api_secret).unwrap(),
-    };
-    let call = |base: String, nonce: u64| {
-        let key = key.clone();
-        async move {
-            let nonce = nonce.to_string();
-            let body = format!("nonce={nonce}");
-            let sign = countersign_kraken::sign(&key.secret, "/0/private/Balance", &nonce, &body);
-            let v: serde_json::Value = reqwest::Client::new()
-                .post(format!("{base}/0/private/Balance"))
-                .header("API-Key", &key.api_key)
-                .header("API-Sign", sign)
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v
-        }
-    };
-    ok(&call(first.base_url.clone(), 500).await);
+    }
+}
+
+#[tokio::test]
+async fn the_highest_nonce_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = reporting_key(dir.path(), 0);
+    let open = || countersign_sandbox::Sandbox::open(dir.path()).unwrap();
+    let first = open().serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    ok(&balance(&first.base_url, &key, 500).await);
     first.shutdown().await;
     let second = open().serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     assert_eq!(
-        err(&call(second.base_url.clone(), 500).await),
+        err(&balance(&second.base_url, &key, 500).await),
         "EAPI:Invalid nonce"
     );
-    ok(&call(second.base_url.clone(), 501).await);
+    ok(&balance(&second.base_url, &key, 501).await);
+}
+
+/// A captured call inside a key's nonce window is refused after a restart, for windows of 5,000
+/// and the cap: the nonces used are as durable as the highest one.
+#[tokio::test]
+async fn a_nonce_used_inside_the_window_is_refused_after_a_restart() {
+    for window in [5_000, countersign_org::MAX_NONCE_WINDOW] {
+        let dir = tempfile::tempdir().unwrap();
+        let key = reporting_key(dir.path(), window);
+        let open = || countersign_sandbox::Sandbox::open(dir.path()).unwrap();
+        let first = open().serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let top = 1_000_000;
+        let late = top - window / 2;
+        ok(&balance(&first.base_url, &key, top).await);
+        ok(&balance(&first.base_url, &key, late).await);
+        first.shutdown().await;
+
+        let second = open().serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        for replayed in [top, late] {
+            assert_eq!(
+                err(&balance(&second.base_url, &key, replayed).await),
+                "EAPI:Invalid nonce",
+                "window {window}: nonce {replayed} replayed after a restart"
+            );
+        }
+        // The window still admits a late nonce that was never used, once.
+        ok(&balance(&second.base_url, &key, late + 1).await);
+        assert_eq!(
+            err(&balance(&second.base_url, &key, late + 1).await),
+            "EAPI:Invalid nonce"
+        );
+        second.shutdown().await;
+    }
+}
+
+/// Two servers on one database (a restart overlapping the old process, or two processes) share
+/// what was used: a call accepted by one is refused by the other.
+#[tokio::test]
+async fn two_servers_on_one_database_accept_a_nonce_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = reporting_key(dir.path(), 5_000);
+    let open = || countersign_sandbox::Sandbox::open(dir.path()).unwrap();
+    let a = open().serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let b = open().serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    ok(&balance(&a.base_url, &key, 10_000).await);
+    ok(&balance(&b.base_url, &key, 9_000).await);
+    for (server, nonce) in [(&b, 10_000), (&a, 9_000)] {
+        assert_eq!(
+            err(&balance(&server.base_url, &key, nonce).await),
+            "EAPI:Invalid nonce",
+            "nonce {nonce} accepted twice"
+        );
+    }
 }
 
 #[tokio::test]

@@ -343,6 +343,22 @@ pub fn read_ledgers(
     }
 }
 
+/// The most an export's CSV may hold once unzipped (2 GiB: about 13 million ledger rows).
+pub const MAX_UNZIPPED_BYTES: u64 = 2 << 30;
+
+/// The most a zip member may expand relative to its compressed size. The exchange's exports
+/// deflate about 5 to 15 times; a zip bomb, thousands of times.
+pub const MAX_ZIP_RATIO: u64 = 200;
+
+/// Below this, a member is read whatever its ratio (a tiny file may compress well).
+const SMALL_MEMBER: u64 = 1 << 20;
+
+/// The most memory reserved up front for a member, whatever size its header declares (a forged
+/// size must not abort the app); a larger member grows as it is read.
+const RESERVE_CAP: u64 = 64 << 20;
+
+/// The export's one CSV member, read within [`MAX_UNZIPPED_BYTES`] and [`MAX_ZIP_RATIO`]: the
+/// sizes the zip declares are never trusted, only what inflates.
 fn unzip(file_name: &str, bytes: &[u8]) -> Result<(String, Vec<u8>), ImportError> {
     let error = |problem| ImportError {
         file: file_name.to_owned(),
@@ -374,10 +390,23 @@ fn unzip(file_name: &str, bytes: &[u8]) -> Result<(String, Vec<u8>), ImportError
     let mut entry = archive
         .by_name(&member)
         .map_err(|e| error(ImportProblem::ZipMember(e.to_string())))?;
-    let mut csv = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
-    entry
+    // The compressed bytes are in the file: a header claiming more is forged.
+    let compressed = entry
+        .compressed_size()
+        .min(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
+    let limit = compressed
+        .saturating_mul(MAX_ZIP_RATIO)
+        .max(SMALL_MEMBER)
+        .min(MAX_UNZIPPED_BYTES);
+    let reserve = entry.size().min(limit).min(RESERVE_CAP);
+    let mut csv = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
+    (&mut entry)
+        .take(limit + 1)
         .read_to_end(&mut csv)
         .map_err(|e| error(ImportProblem::ZipMember(e.to_string())))?;
+    if u64::try_from(csv.len()).unwrap_or(u64::MAX) > limit {
+        return Err(error(ImportProblem::ZipTooLarge { limit, compressed }));
+    }
     Ok((member, csv))
 }
 

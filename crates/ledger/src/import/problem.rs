@@ -117,6 +117,12 @@ pub enum ImportProblem {
     ZipWithSeveralCsv(Vec<String>),
     #[error("the zip member cannot be read (truncated or damaged): {0}")]
     ZipMember(String),
+    #[error(
+        "the zip member expands beyond {limit} bytes from {compressed} compressed: refused as a zip bomb (an export may expand at most {}:1, and to at most {} bytes)",
+        super::MAX_ZIP_RATIO,
+        super::MAX_UNZIPPED_BYTES
+    )]
+    ZipTooLarge { limit: u64, compressed: u64 },
 }
 
 impl ImportProblem {

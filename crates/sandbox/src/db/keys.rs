@@ -2,7 +2,7 @@
 //! settings. A member's own key gets [`member_key`].
 
 use countersign_kraken::ApiSecret;
-use countersign_org::{Actor, ApiKeySpec, Scope};
+use countersign_org::{Actor, ApiKeySpec, MAX_NONCE_WINDOW, Scope};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{StoreError, actor_from, actor_parts, json};
@@ -39,24 +39,13 @@ pub(crate) struct KeyRecord {
     pub spec: ApiKeySpec,
     /// The key's 2FA password, when it has one (the `otp` field must then match).
     pub otp_password: Option<String>,
-    pub highest_nonce: u64,
     /// An emergency stop is in force on the key: every call it signs is refused.
     pub stopped: bool,
 }
 
-impl KeyRecord {
-    /// The key's nonce rule as of now.
-    pub(crate) fn nonce_window(&self) -> countersign_kraken::NonceWindow {
-        countersign_kraken::NonceWindow {
-            highest: self.highest_nonce,
-            window: self.spec.settings.nonce_window,
-        }
-    }
-}
-
 pub(crate) fn key(conn: &Connection, api_key: &str) -> Result<Option<KeyRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT secret, owner_kind, owner_id, scopes, settings, otp_password, highest_nonce, stop IS NOT NULL FROM api_keys WHERE api_key = ?1",
+        "SELECT secret, owner_kind, owner_id, scopes, settings, otp_password, stop IS NOT NULL FROM api_keys WHERE api_key = ?1",
     )?;
     let row = stmt
         .query_row([api_key], |r| {
@@ -67,12 +56,11 @@ pub(crate) fn key(conn: &Connection, api_key: &str) -> Result<Option<KeyRecord>,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, Option<String>>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, bool>(7)?,
+                r.get::<_, bool>(6)?,
             ))
         })
         .optional()?;
-    let Some((secret, kind, id, scopes, settings, otp_password, highest, stopped)) = row else {
+    let Some((secret, kind, id, scopes, settings, otp_password, stopped)) = row else {
         return Ok(None);
     };
     Ok(Some(KeyRecord {
@@ -85,26 +73,58 @@ pub(crate) fn key(conn: &Connection, api_key: &str) -> Result<Option<KeyRecord>,
                 .map_err(|_| StoreError::Corrupt("key settings"))?,
         },
         otp_password,
-        highest_nonce: u64::try_from(highest).unwrap_or(0),
         stopped,
     }))
 }
 
-/// Records an accepted call: the key's highest nonce and when it was last used.
-pub(crate) fn record_use(
+/// Spends `nonce` for `key`: accepted once, under the key's nonce rule
+/// ([`countersign_kraken::NonceWindow`], its window capped at [`MAX_NONCE_WINDOW`]), and never
+/// at or below the key's floor. Every accepted nonce is stored (pruned once it falls more than
+/// the cap below the highest, where no window reaches), so widening a window later readmits
+/// nothing already used. The read, the check and the writes are one `BEGIN IMMEDIATE`
+/// transaction: two processes on this database cannot both spend one nonce. Returns whether it
+/// was accepted; records the key's highest nonce and last use if so.
+pub(crate) fn spend_nonce(
     conn: &Connection,
-    api_key: &str,
+    key: &KeyRecord,
     nonce: u64,
     now: i64,
-) -> Result<(), StoreError> {
-    // SQLite integers are i64; nonces beyond i64::MAX are stored saturated (never reached by
-    // millisecond or microsecond clocks).
-    let n = i64::try_from(nonce).unwrap_or(i64::MAX);
-    conn.prepare_cached(
-        "UPDATE api_keys SET highest_nonce = ?2, last_used = ?3 WHERE api_key = ?1",
-    )?
-    .execute(params![api_key, n, now])?;
-    Ok(())
+) -> Result<bool, StoreError> {
+    // SQLite integers are i64; no clock's nonce reaches beyond it, so such a nonce is refused.
+    let Ok(n) = i64::try_from(nonce) else {
+        return Ok(false);
+    };
+    let tx = Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let (highest, floor): (i64, i64) = tx
+        .prepare_cached("SELECT highest_nonce, nonce_floor FROM api_keys WHERE api_key = ?1")?
+        .query_row([&key.api_key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rule = countersign_kraken::NonceWindow {
+        highest: u64::try_from(highest).unwrap_or(0),
+        window: key.spec.settings.nonce_window.min(MAX_NONCE_WINDOW),
+    };
+    let countersign_kraken::NonceCheck::Accept {
+        highest: new_highest,
+    } = rule.check(nonce)
+    else {
+        return Ok(false);
+    };
+    if n <= floor {
+        return Ok(false);
+    }
+    let fresh = tx
+        .prepare_cached("INSERT OR IGNORE INTO used_nonces (api_key, nonce) VALUES (?1, ?2)")?
+        .execute(params![key.api_key, n])?;
+    if fresh == 0 {
+        return Ok(false);
+    }
+    let new_highest = i64::try_from(new_highest).unwrap_or(i64::MAX);
+    let reach = i64::try_from(MAX_NONCE_WINDOW).unwrap_or(i64::MAX);
+    tx.prepare_cached("DELETE FROM used_nonces WHERE api_key = ?1 AND nonce < ?2")?
+        .execute(params![key.api_key, new_highest.saturating_sub(reach)])?;
+    tx.prepare_cached("UPDATE api_keys SET highest_nonce = ?2, last_used = ?3 WHERE api_key = ?1")?
+        .execute(params![key.api_key, new_highest, now])?;
+    tx.commit()?;
+    Ok(true)
 }
 
 /// When each service user's key last signed a call.

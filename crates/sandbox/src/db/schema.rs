@@ -151,6 +151,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
          opened_at INTEGER NOT NULL,
          closes_at INTEGER NOT NULL
      );",
+    // 11: nonces are spent durably (`keys::spend_nonce`): every nonce accepted, per key, until
+    //    it falls out of any window's reach. Nonces used before this migration were not kept,
+    //    so each key's floor starts at its highest: nothing at or below it is accepted again.
+    "CREATE TABLE used_nonces (
+         api_key TEXT NOT NULL,
+         nonce INTEGER NOT NULL,
+         PRIMARY KEY (api_key, nonce)
+     ) WITHOUT ROWID;
+     ALTER TABLE api_keys ADD COLUMN nonce_floor INTEGER NOT NULL DEFAULT 0;
+     UPDATE api_keys SET nonce_floor = highest_nonce;",
 ];
 
 const SCHEMA: &str = r"
