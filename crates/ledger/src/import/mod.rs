@@ -396,8 +396,7 @@ fn unzip(file_name: &str, bytes: &[u8]) -> Result<(String, Vec<u8>), ImportError
         .min(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
     let limit = compressed
         .saturating_mul(MAX_ZIP_RATIO)
-        .max(SMALL_MEMBER)
-        .min(MAX_UNZIPPED_BYTES);
+        .clamp(SMALL_MEMBER, MAX_UNZIPPED_BYTES);
     let reserve = entry.size().min(limit).min(RESERVE_CAP);
     let mut csv = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
     (&mut entry)
