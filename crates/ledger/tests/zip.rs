@@ -120,7 +120,10 @@ fn a_zip_bomb_is_refused_by_its_ratio() {
     match &err.problem {
         ImportProblem::ZipTooLarge { limit, compressed } => {
             let size = |n: usize| u64::try_from(n).expect("a size");
-            assert!(*compressed <= size(bomb.len()), "compressed within the file");
+            assert!(
+                *compressed <= size(bomb.len()),
+                "compressed within the file"
+            );
             assert!(*limit < size(csv.len()), "refused before it was read whole");
         }
         other => panic!("refused for another reason: {other:?}"),
