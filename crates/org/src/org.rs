@@ -140,6 +140,21 @@ pub enum PayloadError {
     /// A locked policy cannot be unlocked or removed.
     #[error("the {} policy is locked; locking is irreversible", .0.label())]
     LockedPolicy(Workflow),
+    /// **(extension)** A change to a locked policy may only tighten; this one loosens a field.
+    #[error(
+        "the {} policy is locked: a change may only tighten, and {field} from {from} to {to} loosens it",
+        .workflow.label()
+    )]
+    LockedPolicyLoosened {
+        /// The locked policy's workflow.
+        workflow: Workflow,
+        /// The field loosened.
+        field: String,
+        /// Its value now, in words.
+        from: String,
+        /// The value asked for, in words.
+        to: String,
+    },
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> PayloadError {
@@ -320,6 +335,19 @@ impl Org {
                 let was_locked = self.policy(*workflow).is_some_and(|p| p.locked);
                 if was_locked && !policy.is_some_and(|p| p.locked) {
                     return Err(PayloadError::LockedPolicy(*workflow));
+                }
+                // The lock holds every field (extension): a change may only tighten.
+                if was_locked
+                    && let Some(loosened) = crate::policy::diff(self.policy(*workflow), *policy)
+                        .into_iter()
+                        .find(|c| c.direction == crate::policy::Direction::Loosening)
+                {
+                    return Err(PayloadError::LockedPolicyLoosened {
+                        workflow: *workflow,
+                        field: loosened.field,
+                        from: loosened.from,
+                        to: loosened.to,
+                    });
                 }
                 // Locking goes through LockPolicy, whose checks (spec §3) a change must not skip.
                 if !was_locked && policy.is_some_and(|p| p.locked) {

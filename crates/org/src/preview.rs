@@ -135,19 +135,21 @@ fn not_permitted(mut trace: Trace, rule: &str, reason: String, missing: Vec<Stri
 
 impl Org {
     /// The policy a submission of `payload` would be governed by. A change to a locked policy is
-    /// never immediate **(extension)**: it needs at least one approval even where Manage
-    /// Policies has no policy or does not always require approval.
+    /// never immediate **(extension)**, and needs at least the locked policy's own N approvals,
+    /// even where Manage Policies has no policy, asks for fewer, or does not always require
+    /// approval: Manage Policies' approvers alone cannot undo what the lock holds.
     pub fn governing_policy(&self, payload: &RequestPayload) -> Option<Policy> {
         let base = self.policy(payload.workflow());
         let locked_target = match payload {
             RequestPayload::ChangePolicy { workflow, .. } => {
-                self.policy(*workflow).is_some_and(|p| p.locked)
+                self.policy(*workflow).filter(|p| p.locked)
             }
-            _ => false,
+            _ => None,
         };
-        if locked_target {
+        if let Some(target) = locked_target {
             let mut p = base.unwrap_or_else(|| Policy::requiring(1));
             p.always_require_approval = true;
+            p.required_approvals = p.required_approvals.max(target.required_approvals);
             return Some(p);
         }
         base
@@ -285,7 +287,9 @@ impl Org {
         // 2. Is the payload valid against the Organization as it is now?
         if let Err(e) = self.validate(payload) {
             let rule = match e {
-                PayloadError::LockedPolicy(_) => "policy.locked",
+                PayloadError::LockedPolicy(_) | PayloadError::LockedPolicyLoosened { .. } => {
+                    "policy.locked"
+                }
                 _ => "payload.valid",
             };
             return not_permitted(trace, rule, e.to_string(), missing);
@@ -363,8 +367,9 @@ impl Org {
                 "policy.locked",
                 Verdict::Decides,
                 format!(
-                    "the {} policy is locked: changing it always needs approval (extension)",
-                    target.label()
+                    "the {} policy is locked: changing it always needs approval, from at least {} approvals (its own N), and it may only tighten (extension)",
+                    target.label(),
+                    self.policy(*target).map_or(1, |p| p.required_approvals)
                 ),
             );
         } else {

@@ -143,7 +143,7 @@ fn change_to_a_locked_policy_is_always_queued() {
     assert!(decides(&s.preview.trace).contains(&"policy.locked"));
     let snapshot = s.request.policy.expect("a snapshot");
     assert!(snapshot.always_require_approval);
-    assert_eq!(snapshot.required_approvals, 1);
+    assert_eq!(snapshot.required_approvals, 2, "the locked policy's own N");
     assert_eq!(
         eligible_names(&s.preview.decision),
         ["Adam"],
@@ -263,4 +263,106 @@ fn change_policy_cannot_lock_around_the_lock_check() {
         })
     ));
     assert_eq!(org.policy(W).map(|p| p.locked), Some(false));
+}
+
+// "§3 (extension) The lock holds every field of the policy (N, always-require, expiry). A change
+// to a locked policy may only tighten" — row by row, each field loosened is refused by name,
+// in the preview and when applied; each tightened passes.
+#[test]
+fn a_change_to_a_locked_policy_may_only_tighten() {
+    let mut org = org();
+    let base = Policy {
+        expires_after: Some(86_400),
+        ..locked(2)
+    };
+    org.policies.insert(W, base);
+    let loosening = [
+        (
+            "required_approvals",
+            Policy {
+                required_approvals: 1,
+                ..base
+            },
+        ),
+        (
+            "always_require_approval",
+            Policy {
+                always_require_approval: false,
+                ..base
+            },
+        ),
+        (
+            "expires_after",
+            Policy {
+                expires_after: Some(2 * 86_400),
+                ..base
+            },
+        ),
+        (
+            "expires_after",
+            Policy {
+                expires_after: None,
+                ..base
+            },
+        ),
+    ];
+    for (field, p) in loosening {
+        let r = refused(&org, &m(ADMIN), change(W, Some(p)), false);
+        assert_eq!(failing_rule(&r), "policy.locked", "{field}");
+        assert!(r.reason.contains(field), "{field}: {}", r.reason);
+        assert!(r.reason.contains("may only tighten"), "{}", r.reason);
+        assert!(
+            matches!(
+                org.clone()
+                    .apply(&RequestId("R2".into()), &change(W, Some(p))),
+                Err(PayloadError::LockedPolicyLoosened { .. })
+            ),
+            "{field}"
+        );
+    }
+    for p in [
+        Policy {
+            required_approvals: 3,
+            ..base
+        },
+        Policy {
+            expires_after: Some(3_600),
+            ..base
+        },
+    ] {
+        queued(&org, &m(ADMIN), change(W, Some(p)));
+    }
+}
+
+// "§3 (extension) ... and needs at least the locked policy's own N approvals", even where Manage
+// Policies asks for fewer; the preview says so.
+#[test]
+fn a_change_to_a_locked_policy_needs_its_own_n() {
+    let mut org = org();
+    org.policies.insert(W, locked(3));
+    org.policies
+        .insert(Workflow::ManagePolicies, Policy::requiring(1));
+    let tighter = change(W, Some(locked(4)));
+    let p = org.preview(&m(ADMIN), &tighter, false, T0, &Default::default());
+    let step = p
+        .trace
+        .iter()
+        .find(|t| t.rule == "policy.locked")
+        .expect("the preview names the lock");
+    assert!(
+        step.detail.contains("at least 3 approvals"),
+        "{}",
+        step.detail
+    );
+    assert_eq!(
+        org.governing_policy(&tighter).map(|p| p.required_approvals),
+        Some(3)
+    );
+    // Where Manage Policies asks for more, its own N stands.
+    org.policies
+        .insert(Workflow::ManagePolicies, Policy::requiring(4));
+    assert_eq!(
+        org.governing_policy(&tighter).map(|p| p.required_approvals),
+        Some(4)
+    );
 }

@@ -331,7 +331,8 @@ fn policy_diff_compares_a_locked_change_with_the_policy_that_would_govern_it() {
     };
     let pending = submit_as(&org, "L", &m(ADMIN), change);
     assert_eq!(pending.status, RequestStatus::Pending);
-    assert_eq!(pending.policy, Some(Policy::requiring(1)));
+    // Governed by the locked policy's own N (2), above Manage Policies' none.
+    assert_eq!(pending.policy, Some(Policy::requiring(2)));
     // No change to Manage Policies (it has no policy): nothing is left behind.
     let same = org.policy_diff(Workflow::ManagePolicies, None, [&pending]);
     assert!(same.changes.is_empty());
@@ -340,10 +341,17 @@ fn policy_diff_compares_a_locked_change_with_the_policy_that_would_govern_it() {
         "{:?}",
         same.affected_pending
     );
-    // Manage Policies starts requiring 2: the request stays on its 1.
-    let stricter = org.policy_diff(
+    // Manage Policies starting to require 2 changes nothing for it; requiring 3 does, and the
+    // request stays on its 2.
+    let same_n = org.policy_diff(
         Workflow::ManagePolicies,
         Some(Policy::requiring(2)),
+        [&pending],
+    );
+    assert!(same_n.affected_pending.is_empty());
+    let stricter = org.policy_diff(
+        Workflow::ManagePolicies,
+        Some(Policy::requiring(3)),
         [&pending],
     );
     assert_eq!(stricter.affected_pending, ["L"]);

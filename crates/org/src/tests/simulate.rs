@@ -117,7 +117,7 @@ fn each_kind_is_sampled_and_a_locked_policys_change_keeps_its_own_row() {
     org.policies
         .insert(Workflow::ManagePolicies, Policy::requiring(1));
     // Removing Manage Policies' policy: most changes would complete at once, but a change to
-    // the locked withdrawal policy still needs an approval.
+    // the locked withdrawal policy still needs its own N of approvals.
     let sim = org.simulate(Workflow::ManagePolicies, None, T0);
     let adam: Vec<(&str, S, S)> = sim
         .samples
@@ -133,10 +133,12 @@ fn each_kind_is_sampled_and_a_locked_policys_change_keeps_its_own_row() {
                 S::Queued,
                 S::AtOnce
             ),
+            // A change to the locked withdrawal policy needs its own 2 approvals, whatever
+            // Manage Policies asks, and only the Owner may approve Adam's: it could never complete.
             (
                 "set the Initiate Withdrawal policy to 3 approvals",
-                S::Queued,
-                S::Queued
+                S::Unreachable,
+                S::Unreachable
             ),
             // Without its policy, Manage Policies has nothing left to lock.
             (

@@ -82,8 +82,12 @@ pub(super) fn policy_diff(sandbox: &Sandbox, caller: &Caller) -> Result<PolicyDi
         }
     }
     let org = db::load_org(&conn).map_err(internal)?;
-    org.validate(&RequestPayload::ChangePolicy { workflow, policy })
-        .map_err(|_| ApiError::InvalidArguments(Some("policy".into())))?;
+    // A change that loosens a locked policy is still diffed: the editor shows what it would
+    // loosen, and the preview refuses it by name.
+    match org.validate(&RequestPayload::ChangePolicy { workflow, policy }) {
+        Ok(()) | Err(countersign_org::PayloadError::LockedPolicyLoosened { .. }) => {}
+        Err(_) => return Err(ApiError::InvalidArguments(Some("policy".into()))),
+    }
     let pending =
         db::requests(&conn, &[workflow], Some(RequestStatus::Pending)).map_err(internal)?;
     Ok(org.policy_diff(workflow, policy, &pending))

@@ -217,6 +217,8 @@ describe("New request", () => {
     );
     const preview = await screen.findByTestId("preview");
     expect(within(preview).getAllByTestId("trace-step").map((s) => s.dataset.rule)).toContain("policy.locked");
+    // Loosening a locked policy is refused before anything is submitted, naming the field.
+    expect(preview).toHaveTextContent(/may only tighten, and always_require_approval from yes to no/);
   });
 
   it("asks for a code to execute at once, and the change takes effect", async () => {
