@@ -79,10 +79,11 @@ fn prefixed(first: char) -> String {
     format!("{first}{}-{}-{}", &body[..5], &body[5..10], &body[10..16])
 }
 
-/// An export id: four capital letters, as the exchange's (`TCJA`).
+/// An export id: capital letters, as the exchange's (`TCJA`), but sixteen of them (about 75
+/// bits), so that an id cannot be guessed: four letters are 456,976 tries.
 pub(crate) fn export_id() -> String {
     with_rng(|rng| {
-        (0..4)
+        (0..16)
             .map(|_| char::from(b'A' + rng.random_range(0..26u8)))
             .collect()
     })

@@ -681,3 +681,83 @@ async fn an_export_is_a_zip_of_the_ledger_in_the_current_layout_within_the_key_w
     let v: Value = serde_json::from_slice(&gone).unwrap();
     assert_eq!(err(&v), "EQuery:Unknown export");
 }
+
+/// An export is its key's: another key, even one holding Export data, neither lists, retrieves
+/// nor removes it; its id cannot be guessed; and narrowing the key's query window after the
+/// export was made keeps its rows out of reach.
+#[tokio::test]
+async fn an_export_is_bound_to_the_key_that_made_it_and_to_its_window() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    let other = h.member("m-dev");
+    let id = ok(&h
+        .private(
+            &bot,
+            "AddExport",
+            &[("report", "ledgers"), ("description", "month end")],
+        )
+        .await)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        id.len() >= 16 && id.chars().all(|c| c.is_ascii_uppercase()),
+        "an id that cannot be guessed: {id}"
+    );
+
+    let listed = ok(&h
+        .private(&other, "ExportStatus", &[("report", "ledgers")])
+        .await)
+    .clone();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["id"] != id.as_str()),
+        "listed to another key: {listed}"
+    );
+    let taken = h
+        .private_raw(&other, "RetrieveExport", h.next_nonce(), &[("id", &id)])
+        .await;
+    let v: Value = serde_json::from_slice(&taken).expect("an error, not the zip");
+    assert_eq!(err(&v), "EQuery:Unknown export");
+    assert_eq!(
+        err(&h
+            .private(&other, "RemoveExport", &[("id", &id), ("type", "delete")])
+            .await),
+        "EQuery:Unknown export"
+    );
+
+    // The bot's window narrows to before the export's rows: the export is out of its reach.
+    let spec = ApiKeySpec {
+        scopes: [Scope::ExportData, Scope::LedgerQuery]
+            .into_iter()
+            .collect(),
+        settings: KeySettings {
+            query_from: 1,
+            query_to: 2,
+            ..KeySettings::default()
+        },
+    };
+    h.sandbox()
+        .operator_set_key_spec(&bot.api_key, &spec)
+        .unwrap();
+    let narrowed = h
+        .private_raw(&bot, "RetrieveExport", h.next_nonce(), &[("id", &id)])
+        .await;
+    let v: Value = serde_json::from_slice(&narrowed).expect("an error, not the zip");
+    assert_eq!(err(&v), "EQuery:Unknown export");
+    let listed = ok(&h
+        .private(&bot, "ExportStatus", &[("report", "ledgers")])
+        .await)
+    .clone();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["id"] != id.as_str()),
+        "listed beyond the key's window: {listed}"
+    );
+}

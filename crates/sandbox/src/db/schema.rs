@@ -161,6 +161,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
      ) WITHOUT ROWID;
      ALTER TABLE api_keys ADD COLUMN nonce_floor INTEGER NOT NULL DEFAULT 0;
      UPDATE api_keys SET nonce_floor = highest_nonce;",
+    // 12: an export is its key's (`exchange::export`): only the key that made it lists,
+    //    retrieves or removes it. Exports made before this belong to no key, and no call reaches
+    //    them.
+    "ALTER TABLE exports ADD COLUMN api_key TEXT;",
 ];
 
 const SCHEMA: &str = r"

@@ -5,6 +5,10 @@
 //! The sandbox makes an export at once, inside `AddExport`, so `ExportStatus` reports it
 //! `Processed` from the first poll; clients that poll until then work unchanged. The zip is kept
 //! in the store until removed.
+//!
+//! An export is its key's: only the key that made it lists, retrieves or removes it, and only
+//! while the key's query window still covers the export's period (a window narrowed since keeps
+//! the rows out of reach). Ids are sixteen letters, so one cannot be guessed.
 
 use countersign_kraken::rest::{
     AddExportResult, ExportFormat, ExportReport, ExportState, ExportStatusEntry, RemoveExportResult,
@@ -216,9 +220,9 @@ pub(super) fn add(sandbox: &Sandbox, caller: &Caller) -> Result<AddExportResult,
     sandbox
         .conn()
         .execute(
-            "INSERT INTO exports (id, report, description, format, fields, starttm, endtm, created, status, data)
-             VALUES (?1, ?2, ?3, 'CSV', 'all', ?4, ?5, ?6, 'Processed', ?7)",
-            params![id, kind.report_name(), description, span.0, span.1, now, zip],
+            "INSERT INTO exports (id, report, description, format, fields, starttm, endtm, created, status, data, api_key)
+             VALUES (?1, ?2, ?3, 'CSV', 'all', ?4, ?5, ?6, 'Processed', ?7, ?8)",
+            params![id, kind.report_name(), description, span.0, span.1, now, zip, caller.key.api_key],
         )
         .map_err(store)?;
     Ok(AddExportResult { id })
@@ -232,12 +236,13 @@ pub(super) fn status(
     let conn = sandbox.conn();
     let mut stmt = conn
         .prepare_cached(
-            "SELECT id, description, starttm, endtm, created, status FROM exports WHERE report = ?1 ORDER BY created DESC, rowid DESC",
+            "SELECT id, description, starttm, endtm, created, status FROM exports WHERE report = ?1 AND api_key = ?2 ORDER BY created DESC, rowid DESC",
         )
         .map_err(store)?;
     let at = |s: i64| Timestamp::from_unix_seconds(s).unwrap_or_default();
+    let window = Window::of(caller);
     let rows = stmt
-        .query_map([kind.report_name()], |r| {
+        .query_map([kind.report_name(), caller.key.api_key.as_str()], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -248,9 +253,13 @@ pub(super) fn status(
             ))
         })
         .map_err(store)?;
-    rows.map(|row| {
+    let mut listed = Vec::new();
+    for row in rows {
         let (id, descr, start, end, created, status) = row.map_err(store)?;
-        Ok(ExportStatusEntry {
+        if !window.covers(start, end) {
+            continue;
+        }
+        listed.push(ExportStatusEntry {
             id,
             descr,
             format: ExportFormat::Csv,
@@ -267,21 +276,28 @@ pub(super) fn status(
             dataendtm: Some(at(end)),
             aclass: Some("forex".into()),
             asset: Some("all".into()),
-        })
-    })
-    .collect()
+        });
+    }
+    Ok(listed)
 }
 
 pub(super) fn retrieve(sandbox: &Sandbox, caller: &Caller) -> Result<Vec<u8>, ApiError> {
     let id = required(caller, "id")?;
-    sandbox
+    let found = sandbox
         .conn()
-        .prepare_cached("SELECT data FROM exports WHERE id = ?1 AND status = 'Processed'")
+        .prepare_cached(
+            "SELECT data, starttm, endtm FROM exports WHERE id = ?1 AND api_key = ?2 AND status = 'Processed'",
+        )
         .map_err(store)?
-        .query_row([id], |r| r.get::<_, Vec<u8>>(0))
+        .query_row([id, caller.key.api_key.as_str()], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })
         .optional()
-        .map_err(store)?
-        .ok_or(ApiError::Query(QueryError::UnknownExport))
+        .map_err(store)?;
+    match found {
+        Some((data, start, end)) if Window::of(caller).covers(start, end) => Ok(data),
+        _ => Err(ApiError::Query(QueryError::UnknownExport)),
+    }
 }
 
 pub(super) fn remove(sandbox: &Sandbox, caller: &Caller) -> Result<RemoveExportResult, ApiError> {
@@ -292,7 +308,10 @@ pub(super) fn remove(sandbox: &Sandbox, caller: &Caller) -> Result<RemoveExportR
     }
     let removed = sandbox
         .conn()
-        .execute("DELETE FROM exports WHERE id = ?1", [id])
+        .execute(
+            "DELETE FROM exports WHERE id = ?1 AND api_key = ?2",
+            [id, caller.key.api_key.as_str()],
+        )
         .map_err(store)?;
     if removed == 0 {
         return Err(ApiError::Query(QueryError::UnknownExport));

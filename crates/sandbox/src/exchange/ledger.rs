@@ -37,6 +37,11 @@ impl Window {
         (self.from == 0 || time >= self.from) && (self.to == 0 || time <= self.to)
     }
 
+    /// Whether the whole period `start..=end` (unix seconds) is inside.
+    pub(crate) fn covers(self, start: i64, end: i64) -> bool {
+        self.admits(start) && self.admits(end)
+    }
+
     /// `(from, to)` as SQL bounds, unbounded ends widened.
     pub(crate) fn bounds(self) -> (i64, i64) {
         (self.from, if self.to == 0 { i64::MAX } else { self.to })
