@@ -57,6 +57,7 @@ mod scope;
 mod settings;
 mod settlement;
 mod simulate;
+mod standing;
 mod statement;
 mod stop;
 #[cfg(test)]

@@ -410,6 +410,10 @@ pub enum RuleViolation {
     /// Only the initiator may cancel.
     #[error("only the initiator can cancel a request")]
     NotInitiator,
+    /// The initiator no longer stands behind the request (removed, or a bot's key de-scoped):
+    /// it can be rejected, not approved ([`crate::Org::initiator_revoked`]).
+    #[error("{0}: approving it is refused; it can still be rejected")]
+    InitiatorRevoked(String),
 }
 
 impl Request {

@@ -172,10 +172,17 @@ impl RequestView {
             initiator.name,
             request.payload.describe(&name_of)
         );
-        let approve_blocked = (request.status == RequestStatus::Pending)
-            .then(|| org.stop_in_force(&request.initiator, &request.payload))
-            .flatten()
-            .map(|why| format!("Approving is refused while {why}"));
+        let pending = request.status == RequestStatus::Pending;
+        let approve_blocked = if pending {
+            org.stop_in_force(&request.initiator, &request.payload)
+                .map(|why| format!("Approving is refused while {why}"))
+                .or_else(|| {
+                    org.initiator_revoked(request)
+                        .map(|why| format!("Approving is refused: {why}"))
+                })
+        } else {
+            None
+        };
         let eligibility = match request.check_can_decide(viewer, now) {
             Ok(()) => Eligibility {
                 can_decide: true,
@@ -196,7 +203,13 @@ impl RequestView {
             payload: request.payload.clone(),
             summary,
             required_approvals: request.required_approvals(),
-            approvals: request.approvals(),
+            // Pending: the approvals that still stand (revocation reaches what is pending);
+            // decided: those that were recorded.
+            approvals: if pending {
+                org.standing_approvals(request)
+            } else {
+                request.approvals()
+            },
             decisions: request
                 .decisions
                 .iter()

@@ -331,3 +331,39 @@ async fn a_decision_signed_over_other_content_than_the_request_is_refused_and_sp
         1
     );
 }
+
+/// Revocation reaches what is pending, over the wire: a bot's withdrawal whose key loses the
+/// Withdraw scope after an approval can no longer be approved (the detail says why beforehand),
+/// and can still be rejected.
+#[tokio::test]
+async fn a_descoped_bots_pending_withdrawal_cannot_be_approved_but_can_be_rejected() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-payouts");
+    let asked = h
+        .private(
+            &bot,
+            "Withdraw",
+            &[("asset", "USDT"), ("key", "usdt-otc-desk"), ("amount", "250")],
+        )
+        .await;
+    let id = ok(&asked)["refid"].as_str().unwrap().to_owned();
+    let first = h.approve("m-ben", &id).await;
+    assert_eq!(ok(&first)["approvals"], 1);
+
+    // The bot's key loses Withdraw.
+    let spec = countersign_org::ApiKeySpec {
+        scopes: [countersign_org::Scope::FundsQuery].into_iter().collect(),
+        settings: countersign_org::KeySettings::default(),
+    };
+    h.sandbox()
+        .operator_set_key_spec(&bot.api_key, &spec)
+        .unwrap();
+    let seen = h.org("m-chloe", "GetRequest", &[("id", &id)], false).await;
+    let blocked = ok(&seen)["viewer"]["approve_blocked"].as_str().unwrap_or_default();
+    assert!(blocked.contains("no longer holds Withdraw"), "{seen}");
+    assert_eq!(err(&h.approve("m-chloe", &id).await), "EOrg:Not permitted");
+    let rejected = h
+        .decide("m-chloe", "Reject", &id, &[("reason", "bot revoked")])
+        .await;
+    assert_eq!(ok(&rejected)["status"], "rejected");
+}

@@ -12,6 +12,7 @@ mod policies;
 mod policy_change;
 pub(crate) mod preview;
 mod replay;
+mod revocation;
 mod risk;
 mod service_users;
 mod simulate;

@@ -20,9 +20,10 @@ pub(super) fn refusal(v: &RuleViolation) -> ApiError {
         RuleViolation::NotPending(_) => OrgRefusal::NotPending,
         RuleViolation::OwnRequest => OrgRefusal::SelfApproval,
         RuleViolation::AlreadyDecided => OrgRefusal::AlreadyDecided,
-        RuleViolation::NotPermitted { .. } | RuleViolation::NotInitiator => {
-            OrgRefusal::NotPermitted
-        }
+        // The view says why beforehand (`approve_blocked`); the wire's refusal is the general one.
+        RuleViolation::NotPermitted { .. }
+        | RuleViolation::NotInitiator
+        | RuleViolation::InitiatorRevoked(_) => OrgRefusal::NotPermitted,
     })
 }
 
@@ -47,9 +48,9 @@ pub(super) fn decide(
         .check_can_decide(&rec.member, now)
         .map_err(|v| refusal(&v))?;
     // An emergency stop in force refuses approving what it touches; rejecting stays possible.
+    let org = db::load_org(&conn).map_err(internal)?;
     if decision == Decision::Approve
-        && db::load_org(&conn)
-            .map_err(internal)?
+        && org
             .stop_in_force(&request.initiator, &request.payload)
             .is_some()
     {
@@ -68,8 +69,10 @@ pub(super) fn decide(
         &rec.member.id,
         statement_time(&signed)?,
     );
-    let transition = request
-        .decide(&rec.member, decision, reason, now)
+    // Decided under the Organization as it is now: a revoked initiator refuses an approval, and
+    // only approvals that still stand complete it.
+    let transition = org
+        .decide(&mut request, &rec.member, decision, reason, now)
         .map_err(|v| refusal(&v))?;
 
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
