@@ -343,7 +343,11 @@ async fn a_descoped_bots_pending_withdrawal_cannot_be_approved_but_can_be_reject
         .private(
             &bot,
             "Withdraw",
-            &[("asset", "USDT"), ("key", "usdt-otc-desk"), ("amount", "250")],
+            &[
+                ("asset", "USDT"),
+                ("key", "usdt-otc-desk"),
+                ("amount", "250"),
+            ],
         )
         .await;
     let id = ok(&asked)["refid"].as_str().unwrap().to_owned();
@@ -359,7 +363,9 @@ async fn a_descoped_bots_pending_withdrawal_cannot_be_approved_but_can_be_reject
         .operator_set_key_spec(&bot.api_key, &spec)
         .unwrap();
     let seen = h.org("m-chloe", "GetRequest", &[("id", &id)], false).await;
-    let blocked = ok(&seen)["viewer"]["approve_blocked"].as_str().unwrap_or_default();
+    let blocked = ok(&seen)["viewer"]["approve_blocked"]
+        .as_str()
+        .unwrap_or_default();
     assert!(blocked.contains("no longer holds Withdraw"), "{seen}");
     assert_eq!(err(&h.approve("m-chloe", &id).await), "EOrg:Not permitted");
     let rejected = h
