@@ -3,8 +3,9 @@
 //! (the desktop: its tray and the OS's notifications) what a person should be told:
 //!
 //! - how many requests need the member now (the tray's count);
-//! - a [`Notice`] for each request that newly needs them: its summary while the app is unlocked;
-//!   while it is locked, only how many need them, with no detail until the member unlocks;
+//! - a [`Notice`] for each request that newly needs them: its summary while the app is unlocked
+//!   (at most [`MAX_ONE_BY_ONE`] on screen; beyond, a count); while it is locked, only how many
+//!   need them, with no detail until the member unlocks;
 //! - a [`Notice`] when one of the member's own requests is decided or ends, or is about to expire
 //!   ([`EXPIRY_WARNING_MS`] before);
 //! - which earlier notices no longer hold (the request was decided), so they can be taken down.
@@ -25,6 +26,11 @@ use crate::push::{DeskEvent, DeskSink, SyncState};
 
 /// How long before its expiry the initiator of a pending request is told it is about to expire.
 pub const EXPIRY_WARNING_MS: i64 = 30 * 60 * 1000;
+
+/// The most requests told one by one and still on screen. Beyond it, arrivals are told as a
+/// count: a bot's burst does not flood the desktop, and each notice on screen holds a bus
+/// connection until it is closed.
+pub const MAX_ONE_BY_ONE: usize = 8;
 
 /// How long a nudge waits for others before reading the queue, so a burst (a bot submitting
 /// several requests at once) is read once.
@@ -151,6 +157,12 @@ impl DeskWatch {
             .iter()
             .filter(|r| needing.contains(&r.id) && !self.needing.contains(&r.id))
             .collect();
+        // First what no longer holds, so its place among the one-by-one notices is free.
+        let gone: Vec<String> = self.told.difference(&needing).cloned().collect();
+        for id in gone {
+            self.told.remove(&id);
+            reading.withdrawn.push(NoticeTopic::NeedsYou(id));
+        }
         if !self.primed || locked {
             // On a session's first reading (what waited before the app was open), or while
             // locked: only how many wait, once, and only if anything new needs the member.
@@ -158,7 +170,12 @@ impl DeskWatch {
                 reading.notices.push(count_notice(needing.len()));
             }
         } else {
+            let mut folded = false;
             for r in &arrived {
+                if self.told.len() >= MAX_ONE_BY_ONE {
+                    folded = true;
+                    continue;
+                }
                 reading.notices.push(Notice {
                     topic: NoticeTopic::NeedsYou(r.id.clone()),
                     title: format!("{} needs your decision", workflow_noun(r)),
@@ -166,11 +183,9 @@ impl DeskWatch {
                 });
                 self.told.insert(r.id.clone());
             }
-        }
-        let gone: Vec<String> = self.told.difference(&needing).cloned().collect();
-        for id in gone {
-            self.told.remove(&id);
-            reading.withdrawn.push(NoticeTopic::NeedsYou(id));
+            if folded {
+                reading.notices.push(count_notice(needing.len()));
+            }
         }
         if needing.is_empty() && !self.needing.is_empty() {
             reading.withdrawn.push(NoticeTopic::NeedYouCount);
@@ -199,7 +214,9 @@ impl DeskWatch {
                 continue;
             };
             let left_ms = expires_at * 1000 - now_ms;
-            if left_ms <= EXPIRY_WARNING_MS && left_ms > 0 && self.warned.insert(r.id.clone()) {
+            // Marked warned once inside the warning time, even when already past its expiry
+            // (the ending will say so), so it is never due again.
+            if left_ms <= EXPIRY_WARNING_MS && self.warned.insert(r.id.clone()) && left_ms > 0 {
                 reading.notices.push(if locked {
                     yours_locked()
                 } else {

@@ -3,7 +3,7 @@
 //! session's first reading, notices taken down once they no longer hold, and the initiator told
 //! how their own request ended and when it is about to expire.
 
-use countersign_app::notices::{DeskWatch, EXPIRY_WARNING_MS, Notice, NoticeTopic};
+use countersign_app::notices::{DeskWatch, EXPIRY_WARNING_MS, MAX_ONE_BY_ONE, Notice, NoticeTopic};
 use countersign_org::view::{ActorKind, ActorRef, DecisionView, Eligibility, RequestView};
 use countersign_org::{Decision, RequestPayload, RequestStatus, Workflow};
 use rust_decimal_macros::dec;
@@ -260,7 +260,8 @@ fn the_initiator_is_warned_once_when_their_request_is_about_to_expire() {
         (EXPIRY_WARNING_MS + 1_000, false),
         (EXPIRY_WARNING_MS, true),
         (60_000, true),
-        (0, false), // already expired: the ending says so
+        (0, false),       // already expired: the ending says so
+        (-60_000, false), // past its expiry, not yet swept
     ];
     for (left, warned) in rows {
         let mut watch = primed(&[]);
@@ -271,6 +272,10 @@ fn the_initiator_is_warned_once_when_their_request_is_about_to_expire() {
             .filter(|n| n.topic == NoticeTopic::Yours("R".into()))
             .collect();
         assert_eq!(said.len(), usize::from(warned), "{left} ms left");
+        // Inside the warning time, it is never due again (no reading in a loop).
+        if left <= EXPIRY_WARNING_MS {
+            assert_eq!(watch.next_due_ms(), None, "{left} ms left");
+        }
         if warned {
             assert!(
                 said[0].title.starts_with("Your request expires in "),
@@ -325,4 +330,33 @@ fn a_warning_while_locked_has_no_detail() {
     let mut watch = primed(&[]);
     let reading = watch.observe(ME, &[mine("R", Some(60_000))], true, NOW_MS);
     assert_eq!(topics(&reading.notices), [NoticeTopic::YoursLocked]);
+}
+
+#[test]
+fn a_burst_beyond_the_one_by_one_limit_is_told_as_a_count() {
+    let mut watch = primed(&[]);
+    let burst: Vec<RequestView> = (0..MAX_ONE_BY_ONE + 3)
+        .map(|i| pending(&format!("req-{i:02}"), "su-payout-bot", true))
+        .collect();
+    let reading = watch.observe(ME, &burst, false, NOW_MS);
+    let one_by_one = reading
+        .notices
+        .iter()
+        .filter(|n| matches!(n.topic, NoticeTopic::NeedsYou(_)))
+        .count();
+    assert_eq!(one_by_one, MAX_ONE_BY_ONE);
+    let count = reading.notices.last().expect("a count");
+    assert_eq!(count.topic, NoticeTopic::NeedYouCount);
+    assert_eq!(
+        count.title,
+        format!("{} requests need you", MAX_ONE_BY_ONE + 3)
+    );
+    // Once some are decided, the next arrivals are told one by one again.
+    let mut rest: Vec<RequestView> = burst[4..].to_vec();
+    rest.push(pending("req-new", "m-eve", true));
+    let reading = watch.observe(ME, &rest, false, NOW_MS);
+    assert_eq!(
+        topics(&reading.notices),
+        [NoticeTopic::NeedsYou("req-new".into())]
+    );
 }

@@ -569,6 +569,24 @@ async fn public_calls_answer_like_the_exchange() {
     );
 }
 
+/// Narrows `key`'s query window to the first seconds of 1970, before every ledger entry (its
+/// scopes: Export data and Query ledger).
+fn narrow_to_the_first_seconds(h: &Harness, key: &common::Key) {
+    let spec = ApiKeySpec {
+        scopes: [Scope::ExportData, Scope::LedgerQuery]
+            .into_iter()
+            .collect(),
+        settings: KeySettings {
+            query_from: 1,
+            query_to: 2,
+            ..KeySettings::default()
+        },
+    };
+    h.sandbox()
+        .operator_set_key_spec(&key.api_key, &spec)
+        .unwrap();
+}
+
 #[tokio::test]
 async fn an_export_is_a_zip_of_the_ledger_in_the_current_layout_within_the_key_window() {
     let h = Harness::start().await;
@@ -632,19 +650,7 @@ async fn an_export_is_a_zip_of_the_ledger_in_the_current_layout_within_the_key_w
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     assert!(zip.by_name("trades.csv").is_ok());
 
-    let spec = ApiKeySpec {
-        scopes: [Scope::ExportData, Scope::LedgerQuery]
-            .into_iter()
-            .collect(),
-        settings: KeySettings {
-            query_from: 1,
-            query_to: 2,
-            ..KeySettings::default()
-        },
-    };
-    h.sandbox()
-        .operator_set_key_spec(&key.api_key, &spec)
-        .unwrap();
+    narrow_to_the_first_seconds(&h, &key);
     h.advance_ms(5_000);
     let empty = ok(&h
         .private(
@@ -730,19 +736,7 @@ async fn an_export_is_bound_to_the_key_that_made_it_and_to_its_window() {
     );
 
     // The bot's window narrows to before the export's rows: the export is out of its reach.
-    let spec = ApiKeySpec {
-        scopes: [Scope::ExportData, Scope::LedgerQuery]
-            .into_iter()
-            .collect(),
-        settings: KeySettings {
-            query_from: 1,
-            query_to: 2,
-            ..KeySettings::default()
-        },
-    };
-    h.sandbox()
-        .operator_set_key_spec(&bot.api_key, &spec)
-        .unwrap();
+    narrow_to_the_first_seconds(&h, &bot);
     let narrowed = h
         .private_raw(&bot, "RetrieveExport", h.next_nonce(), &[("id", &id)])
         .await;
