@@ -69,7 +69,7 @@ pub use advice::{DroppedScope, KeyAdvice, UNUSED_AFTER_SECONDS, advise};
 pub use change::{ChangeLine, key_diff};
 pub use flag::{FlagKind, RiskFlag};
 pub use funds::{FiatValue, FundsView};
-pub use org::{AddressEntry, Org, OrgChange, PayloadError};
+pub use org::{AddressEntry, Org, OrgChange, PayloadError, max_amount};
 pub use permission::{
     AccountPermission, Grant, Permissions, Workflow, WorkflowPermission, permission_diff,
 };

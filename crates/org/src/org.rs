@@ -157,6 +157,11 @@ pub enum PayloadError {
     },
 }
 
+/// The largest amount (and fee) a withdrawal may carry: 10^20 of any asset.
+pub fn max_amount() -> rust_decimal::Decimal {
+    rust_decimal::Decimal::from_i128_with_scale(100_000_000_000_000_000_000, 0)
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> PayloadError {
     PayloadError::Invalid {
         field,
@@ -436,6 +441,16 @@ impl Org {
                 }
                 if fee.is_sign_negative() {
                     return Err(invalid("fee", "must not be negative"));
+                }
+                // Far beyond any real amount, and far inside the decimal type: every sum and
+                // product the rules and views take of amounts stays exact.
+                for (field, value) in [("amount", amount), ("fee", fee)] {
+                    if *value > max_amount() {
+                        return Err(invalid(
+                            field,
+                            format!("must be at most {}", crate::request::grouped(max_amount())),
+                        ));
+                    }
                 }
             }
         }

@@ -755,3 +755,36 @@ async fn an_export_is_bound_to_the_key_that_made_it_and_to_its_window() {
         "listed beyond the key's window: {listed}"
     );
 }
+
+/// Amounts at the edge of the decimal type get the exchange's clear refusal, never a crash: a
+/// withdrawal whose amount plus fee would overflow, through the exchange API and the org API.
+#[tokio::test]
+async fn an_amount_at_the_decimal_limit_is_refused_not_a_crash() {
+    let h = Harness::start().await;
+    let max = "79228162514264337593543950335";
+    let answer = h
+        .private(
+            &h.bot("su-payouts"),
+            "Withdraw",
+            &[("asset", "USDT"), ("key", "usdt-otc-desk"), ("amount", max)],
+        )
+        .await;
+    assert_eq!(err(&answer), "EFunding:Insufficient funds");
+    let payload = format!(
+        r#"{{"kind":"withdrawal","asset":"USDT","amount":"{max}","fee":"1","key":"usdt-otc-desk","address":"0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"}}"#
+    );
+    let preview = h
+        .org("m-ben", "Preview", &[("payload", payload.as_str())], false)
+        .await;
+    let reason = ok(&preview)["decision"]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("must be at most 100,000,000,000,000,000,000"),
+        "{preview}"
+    );
+    let submitted = h
+        .org("m-ben", "Submit", &[("payload", payload.as_str())], false)
+        .await;
+    assert_ne!(err(&submitted), "EGeneral:Internal error", "{submitted}");
+}

@@ -118,6 +118,24 @@ async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
         "EOrg:Invalid decision signature"
     );
 
+    // A statement dated at either end of time is refused like a stale one, not a crash.
+    for at in [i64::MIN, i64::MAX] {
+        let far = DecisionStatement::new(&id, &payload, DecisionKind::Approve, &ben, at);
+        let (key, sig, at) = signed(&h.devices["m-ben"], &far);
+        let fields = [
+            ("id", id.as_str()),
+            ("device_key", &key),
+            ("signature", &sig),
+            ("at", &at),
+            ("content_hash", &hash),
+        ];
+        assert_eq!(
+            err(&h.org("m-ben", "Approve", &fields, true).await),
+            "EOrg:Invalid decision signature",
+            "dated {at}"
+        );
+    }
+
     // None of that spent the code or changed the request: the signed approval goes through now,
     // with the same code, and shows its digest.
     let (key, sig, at) = signed(&h.devices["m-ben"], &statement);

@@ -511,3 +511,44 @@ fn a_large_queue_is_counted_in_full_and_named_in_part() {
     );
     assert!(step.detail.contains("and 22 more"), "{}", step.detail);
 }
+
+// A withdrawal's amount and fee stay far inside the decimal type, so every sum the rules and
+// views take of them is exact: row by row, the limit and either side of it.
+#[test]
+fn a_withdrawals_amount_and_fee_are_bounded() {
+    let org = org();
+    let max = crate::max_amount();
+    let with = |amount: rust_decimal::Decimal, fee: rust_decimal::Decimal| {
+        let mut p = withdrawal(amount);
+        if let crate::RequestPayload::Withdrawal { fee: f, .. } = &mut p {
+            *f = fee;
+        }
+        p
+    };
+    let one = rust_decimal::Decimal::ONE;
+    for (amount, fee, ok) in [
+        (max, rust_decimal::Decimal::ZERO, true),
+        (max, max, true),
+        (max + one, rust_decimal::Decimal::ZERO, false),
+        (one, max + one, false),
+        (rust_decimal::Decimal::MAX, one, false),
+    ] {
+        let valid = org.validate(&with(amount, fee));
+        assert_eq!(valid.is_ok(), ok, "{amount} + {fee}: {valid:?}");
+        if !ok {
+            let p = org.preview(
+                &m(OFFICER),
+                &with(amount, fee),
+                false,
+                T0,
+                &crate::Context {
+                    available: Some(one),
+                },
+            );
+            assert!(matches!(
+                p.decision,
+                crate::PreviewDecision::NotPermitted { .. }
+            ));
+        }
+    }
+}

@@ -250,6 +250,11 @@ pub(super) fn withdraw(sandbox: &Sandbox, caller: &Caller) -> Result<WithdrawRes
     if amount < a.min() {
         return Err(ApiError::Funding(FundingError::InvalidAmount));
     }
+    // No account holds more than the rules' largest amount (10^20): what the exchange says of
+    // any amount beyond the funds.
+    if amount > countersign_org::max_amount() {
+        return Err(ApiError::Funding(FundingError::InsufficientFunds));
+    }
     let fee = a.fee();
     if max_fee.is_some_and(|max| fee > max) {
         return Err(ApiError::Funding(FundingError::MaxFeeExceeded));

@@ -142,7 +142,8 @@ pub(super) fn countersign(
     now: i64,
 ) -> Result<(), ApiError> {
     let refused = || ApiError::Org(OrgRefusal::InvalidSignature);
-    if (statement.at - now).abs() > STATEMENT_WINDOW_SECONDS {
+    // `abs_diff`: a statement dated at either end of `i64` is stale, not an overflow.
+    if statement.at.abs_diff(now) > STATEMENT_WINDOW_SECONDS.unsigned_abs() {
         return Err(refused());
     }
     let key = DevicePublicKey::from_base64(&signed.device_key).map_err(|_| refused())?;
