@@ -113,13 +113,7 @@ pub fn run() {
         .init();
     // One instance: a second launch brings the first one's window up, and exits.
     let result = with_commands(tauri::Builder::default().plugin(
-        tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.show();
-                let _ = window.set_focus();
-            }
-        }),
+        tauri_plugin_single_instance::init(|app, _argv, _cwd| tell::raise(app)),
     ))
     .plugin(tauri_plugin_dialog::init())
     // The window's size and place are remembered, not whether it was shown.

@@ -59,16 +59,21 @@ fn needs_words(count: usize) -> String {
     }
 }
 
-/// Brings the main window up and asks the webview to show what `topic` is about (`None`: the
-/// queue).
-fn open<R: Runtime>(app: &AppHandle<R>, topic: Option<&NoticeTopic>) {
-    let id = topic.and_then(NoticeTopic::request_id).map(str::to_owned);
-    let yours = matches!(topic, Some(NoticeTopic::Yours(_)));
+/// Brings the main window up: shown, unminimised, focused.
+pub(crate) fn raise<R: Runtime>(app: &AppHandle<R>) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
     }
+}
+
+/// Brings the main window up and asks the webview to show what `topic` is about (`None`: the
+/// queue).
+fn open<R: Runtime>(app: &AppHandle<R>, topic: Option<&NoticeTopic>) {
+    let id = topic.and_then(NoticeTopic::request_id).map(str::to_owned);
+    let yours = matches!(topic, Some(NoticeTopic::Yours(_)));
+    raise(app);
     if let Err(e) = app.emit(OPEN_REQUEST_EVENT, OpenRequest { id, yours }) {
         tracing::debug!("open request not delivered: {e}");
     }
@@ -93,13 +98,7 @@ fn tray<R: Runtime>(app: &AppHandle<R>) -> Option<(TrayIcon<R>, MenuItem<R>)> {
                 .menu(&menu)
                 .on_menu_event(|app, event| match event.id.as_ref() {
                     MENU_NEEDS => open(app, None),
-                    MENU_OPEN => {
-                        if let Some(window) = app.get_webview_window("main") {
-                            let _ = window.unminimize();
-                            let _ = window.show();
-                            let _ = window.set_focus();
-                        }
-                    }
+                    MENU_OPEN => raise(app),
                     MENU_QUIT => app.exit(0),
                     _ => {}
                 });

@@ -1,49 +1,18 @@
 //! `countersign keys probe` as a user runs it: a sandbox served by one process, keys probed by
 //! another through the demo credentials file.
 
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_countersign");
+mod common;
 
-struct Server(Child);
+use common::{BIN, Server};
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Serves a fresh sandbox and waits for its demo credentials file.
+/// Serves a fresh sandbox; the probes read its demo credentials file.
 fn serve(dir: &std::path::Path) -> (Server, std::path::PathBuf) {
-    let creds_path = dir.join("demo.json");
-    let child = Command::new(BIN)
-        .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(dir.join("data"))
-        .arg("--demo-credentials")
-        .arg(&creds_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sandbox");
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&creds_path)
-            && serde_json::from_str::<serde_json::Value>(&text).is_ok()
-        {
-            return (server, creds_path);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "sandbox did not write its demo credentials"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (server, _) = common::serve(dir);
+    (server, common::credentials_path(dir))
 }
 
-/// `countersign keys probe --credentials FILE --as WHO ARGS…`, with nonces kept under `home`.
 fn probe(home: &std::path::Path, creds: &std::path::Path, who: &str, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(["keys", "probe", "--credentials"])

@@ -79,19 +79,16 @@ fn import_check_summary_balance_and_export_round_trip() {
     assert_eq!(report["holds"], true);
     assert_eq!(report["chains"].as_array().map(Vec::len), Some(2));
 
-    let summary = json(&ledger(
-        &db,
-        &[
-            "summary",
-            "--by",
-            "asset,type",
-            "--from",
-            "2024-12",
-            "--to",
-            "2024-12",
-            "--json",
-        ],
-    ));
+    let december = [
+        "summary",
+        "--by",
+        "asset,type",
+        "--from",
+        "2024-12",
+        "--to",
+        "2024-12",
+    ];
+    let summary = json(&ledger(&db, &[&december[..], &["--json"]].concat()));
     assert_eq!(summary["by"], serde_json::json!(["asset", "type"]));
     let rows = summary["rows"].as_array().expect("rows");
     let eur_trade = rows
@@ -109,18 +106,7 @@ fn import_check_summary_balance_and_export_round_trip() {
     );
     // The JSON keeps the figures as stored; the table shows them as the app does: grouped, with
     // the export's trailing zeros dropped.
-    let table = stdout(&ledger(
-        &db,
-        &[
-            "summary",
-            "--by",
-            "asset,type",
-            "--from",
-            "2024-12",
-            "--to",
-            "2024-12",
-        ],
-    ));
+    let table = stdout(&ledger(&db, &december));
     let eur_trade = table
         .lines()
         .find(|l| l.starts_with("EUR") && l.contains("trade"))

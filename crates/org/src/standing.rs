@@ -80,9 +80,7 @@ impl Org {
             request.required_approvals(),
         );
         if approvals >= required {
-            if request.status != RequestStatus::Completed {
-                request.status = RequestStatus::Completed;
-            }
+            request.status = RequestStatus::Completed;
             return Ok(Transition::Completed);
         }
         // Recorded, but short of N among the approvals that still stand.

@@ -569,6 +569,20 @@ async fn public_calls_answer_like_the_exchange() {
     );
 }
 
+/// Asks for a `report` export as `key` (`AddExport`) and returns its id.
+async fn add_export(h: &Harness, key: &common::Key, report: &str, description: &str) -> String {
+    ok(&h
+        .private(
+            key,
+            "AddExport",
+            &[("report", report), ("description", description)],
+        )
+        .await)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Narrows `key`'s query window to the first seconds of 1970, before every ledger entry (its
 /// scopes: Export data and Query ledger).
 fn narrow_to_the_first_seconds(h: &Harness, key: &common::Key) {
@@ -591,16 +605,7 @@ fn narrow_to_the_first_seconds(h: &Harness, key: &common::Key) {
 async fn an_export_is_a_zip_of_the_ledger_in_the_current_layout_within_the_key_window() {
     let h = Harness::start().await;
     let key = h.bot("su-reporting");
-    let id = ok(&h
-        .private(
-            &key,
-            "AddExport",
-            &[("report", "ledgers"), ("description", "month end")],
-        )
-        .await)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = add_export(&h, &key, "ledgers", "month end").await;
     let status = ok(&h
         .private(&key, "ExportStatus", &[("report", "ledgers")])
         .await)
@@ -634,16 +639,7 @@ async fn an_export_is_a_zip_of_the_ledger_in_the_current_layout_within_the_key_w
 
     // Trades too, and a key's query window narrows what an export holds.
     h.advance_ms(5_000);
-    let trades = ok(&h
-        .private(
-            &key,
-            "AddExport",
-            &[("report", "trades"), ("description", "t")],
-        )
-        .await)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let trades = add_export(&h, &key, "trades", "t").await;
     let bytes = h
         .private_raw(&key, "RetrieveExport", h.next_nonce(), &[("id", &trades)])
         .await;
@@ -652,16 +648,7 @@ async fn an_export_is_a_zip_of_the_ledger_in_the_current_layout_within_the_key_w
 
     narrow_to_the_first_seconds(&h, &key);
     h.advance_ms(5_000);
-    let empty = ok(&h
-        .private(
-            &key,
-            "AddExport",
-            &[("report", "ledgers"), ("description", "none")],
-        )
-        .await)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let empty = add_export(&h, &key, "ledgers", "none").await;
     let bytes = h
         .private_raw(&key, "RetrieveExport", h.next_nonce(), &[("id", &empty)])
         .await;
@@ -696,16 +683,7 @@ async fn an_export_is_bound_to_the_key_that_made_it_and_to_its_window() {
     let h = Harness::start().await;
     let bot = h.bot("su-reporting");
     let other = h.member("m-dev");
-    let id = ok(&h
-        .private(
-            &bot,
-            "AddExport",
-            &[("report", "ledgers"), ("description", "month end")],
-        )
-        .await)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = add_export(&h, &bot, "ledgers", "month end").await;
     assert!(
         id.len() >= 16 && id.chars().all(|c| c.is_ascii_uppercase()),
         "an id that cannot be guessed: {id}"

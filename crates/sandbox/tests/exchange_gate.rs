@@ -168,20 +168,8 @@ async fn a_nonce_window_admits_late_nonces_once_each() {
 
 /// Signs and sends `Balance` with `nonce` as `key` to the sandbox at `base`.
 async fn balance(base: &str, key: &Key, nonce: u64) -> serde_json::Value {
-    let nonce = nonce.to_string();
-    let body = format!("nonce={nonce}");
-    let sign = countersign_kraken::sign(&key.secret, "/0/private/Balance", &nonce, &body);
-    reqwest::Client::new()
-        .post(format!("{base}/0/private/Balance"))
-        .header("API-Key", &key.api_key)
-        .header("API-Sign", sign)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let body = common::private_at(&reqwest::Client::new(), base, key, "Balance", nonce, &[]).await;
+    serde_json::from_slice(&body).unwrap()
 }
 
 /// The reporting bot's key in a sandbox on `dir`, with its nonce window set to `window`.

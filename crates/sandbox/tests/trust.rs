@@ -40,6 +40,24 @@ fn signed(device: &DeviceKey, statement: &DecisionStatement) -> (String, String,
     )
 }
 
+/// Ben's `Approve` of request `id` (seen with content hash `hash`) with his current code and the
+/// given device key, signature and statement time.
+async fn ben_approves(
+    h: &Harness,
+    id: &str,
+    hash: &str,
+    (key, sig, at): (String, String, String),
+) -> serde_json::Value {
+    let fields = [
+        ("id", id),
+        ("device_key", key.as_str()),
+        ("signature", sig.as_str()),
+        ("at", at.as_str()),
+        ("content_hash", hash),
+    ];
+    h.org("m-ben", "Approve", &fields, true).await
+}
+
 fn now(h: &Harness) -> i64 {
     h.clock.load(std::sync::atomic::Ordering::SeqCst) / 1000
 }
@@ -58,31 +76,19 @@ async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
     );
 
     let statement = DecisionStatement::new(&id, &payload, DecisionKind::Approve, &ben, now(&h));
+    let approve = |device_key_signature_at: (String, String, String)| {
+        let (h, id, hash) = (&h, &id, &hash);
+        async move { ben_approves(h, id, hash, device_key_signature_at).await }
+    };
     let stranger = DeviceKey::generate();
-    let (key, sig, at) = signed(&stranger, &statement);
-    let fields = [
-        ("id", id.as_str()),
-        ("device_key", &key),
-        ("signature", &sig),
-        ("at", &at),
-        ("content_hash", &hash),
-    ];
     assert_eq!(
-        err(&h.org("m-ben", "Approve", &fields, true).await),
+        err(&approve(signed(&stranger, &statement)).await),
         "EOrg:Invalid decision signature",
         "an unregistered device"
     );
     // Another member's registered device does not sign for Ben either.
-    let (key, sig, at) = signed(&h.devices["m-chloe"], &statement);
-    let fields = [
-        ("id", id.as_str()),
-        ("device_key", &key),
-        ("signature", &sig),
-        ("at", &at),
-        ("content_hash", &hash),
-    ];
     assert_eq!(
-        err(&h.org("m-ben", "Approve", &fields, true).await),
+        err(&approve(signed(&h.devices["m-chloe"], &statement)).await),
         "EOrg:Invalid decision signature"
     );
     // A signature over another statement (a rejection) does not carry an approval.
@@ -92,45 +98,22 @@ async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
     };
     let (key, _, at) = signed(&h.devices["m-ben"], &statement);
     let sig = h.devices["m-ben"].sign(&reject.digest());
-    let fields = [
-        ("id", id.as_str()),
-        ("device_key", &key),
-        ("signature", &sig),
-        ("at", &at),
-        ("content_hash", &hash),
-    ];
     assert_eq!(
-        err(&h.org("m-ben", "Approve", &fields, true).await),
+        err(&approve((key, sig, at)).await),
         "EOrg:Invalid decision signature"
     );
     // A statement made more than five minutes ago is stale.
     let old = DecisionStatement::new(&id, &payload, DecisionKind::Approve, &ben, now(&h) - 301);
-    let (key, sig, at) = signed(&h.devices["m-ben"], &old);
-    let fields = [
-        ("id", id.as_str()),
-        ("device_key", &key),
-        ("signature", &sig),
-        ("at", &at),
-        ("content_hash", &hash),
-    ];
     assert_eq!(
-        err(&h.org("m-ben", "Approve", &fields, true).await),
+        err(&approve(signed(&h.devices["m-ben"], &old)).await),
         "EOrg:Invalid decision signature"
     );
 
     // A statement dated at either end of time is refused like a stale one, not a crash.
     for at in [i64::MIN, i64::MAX] {
         let far = DecisionStatement::new(&id, &payload, DecisionKind::Approve, &ben, at);
-        let (key, sig, at) = signed(&h.devices["m-ben"], &far);
-        let fields = [
-            ("id", id.as_str()),
-            ("device_key", &key),
-            ("signature", &sig),
-            ("at", &at),
-            ("content_hash", &hash),
-        ];
         assert_eq!(
-            err(&h.org("m-ben", "Approve", &fields, true).await),
+            err(&approve(signed(&h.devices["m-ben"], &far)).await),
             "EOrg:Invalid decision signature",
             "dated {at}"
         );
@@ -138,15 +121,7 @@ async fn a_decision_must_be_signed_by_a_device_registered_to_the_member() {
 
     // None of that spent the code or changed the request: the signed approval goes through now,
     // with the same code, and shows its digest.
-    let (key, sig, at) = signed(&h.devices["m-ben"], &statement);
-    let fields = [
-        ("id", id.as_str()),
-        ("device_key", &key),
-        ("signature", &sig),
-        ("at", &at),
-        ("content_hash", &hash),
-    ];
-    let view = ok(&h.org("m-ben", "Approve", &fields, true).await).clone();
+    let view = ok(&approve(signed(&h.devices["m-ben"], &statement)).await).clone();
     let mine = view["decisions"]
         .as_array()
         .unwrap()

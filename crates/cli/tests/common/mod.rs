@@ -20,9 +20,14 @@ impl Drop for Server {
     }
 }
 
+/// Where [`serve`] has the sandbox write its demo credentials.
+pub fn credentials_path(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("demo.json")
+}
+
 /// Serves a fresh sandbox under `dir` and waits for its demo credentials.
 pub fn serve(dir: &std::path::Path) -> (Server, serde_json::Value) {
-    let creds_path = dir.join("demo.json");
+    let creds_path = credentials_path(dir);
     let child = Command::new(BIN)
         .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(dir.join("data"))

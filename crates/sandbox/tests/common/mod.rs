@@ -129,32 +129,7 @@ impl Harness {
         nonce: u64,
         fields: &[(&str, &str)],
     ) -> Vec<u8> {
-        let nonce = nonce.to_string();
-        let mut all = vec![("nonce", nonce.as_str())];
-        all.extend_from_slice(fields);
-        let body = serde_urlencoded::to_string(&all).unwrap();
-        let path = format!("/0/private/{call}");
-        let sign = countersign_kraken::sign(&key.secret, &path, &nonce, &body);
-        let response = self
-            .http
-            .post(format!("{}{path}", self.server.base_url))
-            .header("API-Key", &key.api_key)
-            .header("API-Sign", sign)
-            .header(
-                "Content-Type",
-                "application/x-www-form-urlencoded; charset=utf-8",
-            )
-            .header("User-Agent", "countersign-tests")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            200,
-            "the exchange answers every call with HTTP 200"
-        );
-        response.bytes().await.unwrap().to_vec()
+        private_at(&self.http, &self.server.base_url, key, call, nonce, fields).await
     }
 
     /// Calls the org API as a member (`Submit`, `Approve`, ...). `otp` fields are filled with
@@ -276,4 +251,41 @@ pub fn err(v: &Value) -> String {
         "a failure carries no result: {v}"
     );
     errors[0].as_str().unwrap().to_owned()
+}
+
+/// Posts `fields` (after `nonce`) to `<base_url>/0/private/<call>`, signed with `key`, and returns
+/// the raw body: a private call to any sandbox (one restarted, or a second on the same data).
+pub async fn private_at(
+    http: &reqwest::Client,
+    base_url: &str,
+    key: &Key,
+    call: &str,
+    nonce: u64,
+    fields: &[(&str, &str)],
+) -> Vec<u8> {
+    let nonce = nonce.to_string();
+    let mut all = vec![("nonce", nonce.as_str())];
+    all.extend_from_slice(fields);
+    let body = serde_urlencoded::to_string(&all).unwrap();
+    let path = format!("/0/private/{call}");
+    let sign = countersign_kraken::sign(&key.secret, &path, &nonce, &body);
+    let response = http
+        .post(format!("{base_url}{path}"))
+        .header("API-Key", &key.api_key)
+        .header("API-Sign", sign)
+        .header(
+            "Content-Type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
+        .header("User-Agent", "countersign-tests")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "the exchange answers every call with HTTP 200"
+    );
+    response.bytes().await.unwrap().to_vec()
 }
