@@ -61,6 +61,7 @@ fn org() -> Org {
                     scopes: scopes.into_iter().collect(),
                     ..ApiKeySpec::default()
                 },
+                key_holder: None,
             },
         );
     }

@@ -77,6 +77,12 @@ pub struct ServiceUser {
     pub name: String,
     /// Its API key's scopes and settings.
     pub key: ApiKeySpec,
+    /// The member who received the key's secret at its one-time reveal: the initiator of the
+    /// request that created it (`None`: issued outside the Organization's requests, as the
+    /// sandbox's seeded bots are). For the self-approval rule they count as the initiator of every
+    /// request the bot makes ([`crate::Org::counts_as_initiator`]).
+    #[serde(default)]
+    pub key_holder: Option<MemberId>,
 }
 
 impl Member {

@@ -9,7 +9,7 @@ use ts_rs::TS;
 use crate::actor::{Actor, ActorKind, ActorRef, Member, MemberId, ServiceUser, ServiceUserId};
 use crate::permission::{Workflow, WorkflowPermission};
 use crate::policy::Policy;
-use crate::request::{RequestId, RequestPayload};
+use crate::request::{Request, RequestId, RequestPayload};
 use crate::settings::{MAX_DECISION_WINDOW_SECONDS, OrgSettings};
 use crate::stop::{Stop, StopTarget, Stops};
 
@@ -457,8 +457,27 @@ impl Org {
         Ok(())
     }
 
+    /// Applies a completed request, returning what changed: its payload ([`Org::apply`]), and
+    /// for a service user's creation, who receives the key's secret (the initiator, at the
+    /// one-time reveal), recorded as its `key_holder`.
+    pub fn apply_completed(&mut self, request: &Request) -> Result<Vec<OrgChange>, PayloadError> {
+        let mut changes = self.apply(&request.id, &request.payload)?;
+        if let Actor::Member(holder) = &request.initiator {
+            for change in &mut changes {
+                if let OrgChange::ServiceUserCreated(created) = change {
+                    created.key_holder = Some(holder.clone());
+                    if let Some(s) = self.service_users.get_mut(&created.id) {
+                        s.key_holder = Some(holder.clone());
+                    }
+                }
+            }
+        }
+        Ok(changes)
+    }
+
     /// Applies a completed request's payload, returning what changed. Re-validates first: the
-    /// Organization may have changed while the request waited.
+    /// Organization may have changed while the request waited. It knows no initiator: a created
+    /// service user has no key holder ([`Org::apply_completed`] records one).
     pub fn apply(
         &mut self,
         id: &RequestId,
@@ -504,6 +523,7 @@ impl Org {
                     id: Self::created_service_user_id(id),
                     name: name.clone(),
                     key: key.clone(),
+                    key_holder: None,
                 };
                 self.service_users.insert(s.id.clone(), s.clone());
                 OrgChange::ServiceUserCreated(s)

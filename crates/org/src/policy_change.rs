@@ -89,8 +89,9 @@ impl LockCheck {
 impl Org {
     /// How many of the workflow's approvers can be away while a request can still gather its
     /// approvals. A request needs N approvers other than its initiator; when every member who may
-    /// initiate on the workflow also approves (and no service user can initiate there), one more
-    /// approver is always spoken for. `None` when the workflow has no policy.
+    /// initiate on the workflow also approves (and no service user can initiate there but through
+    /// an approver holding its secret, who counts as its initiator), one more approver is always
+    /// spoken for. `None` when the workflow has no policy.
     pub fn bus_factor(&self, workflow: Workflow) -> Option<u32> {
         let policy = self.policy(workflow)?;
         let approvers = self
@@ -99,10 +100,14 @@ impl Org {
             .filter(|m| m.permissions.has(workflow, WorkflowPermission::Approve))
             .count();
         let bots_initiate = workflow == Workflow::InitiateWithdrawal
-            && self
-                .service_users
-                .values()
-                .any(|s| s.key.scopes.contains(&Scope::FundsWithdraw));
+            && self.service_users.values().any(|s| {
+                s.key.scopes.contains(&Scope::FundsWithdraw)
+                    && !s
+                        .key_holder
+                        .as_ref()
+                        .and_then(|h| self.members.get(h))
+                        .is_some_and(|h| h.permissions.has(workflow, WorkflowPermission::Approve))
+            });
         let outside_initiator = bots_initiate
             || self.members.values().any(|m| {
                 (m.permissions.has(workflow, WorkflowPermission::Initiate)

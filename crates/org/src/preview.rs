@@ -55,7 +55,8 @@ pub enum PreviewDecision {
     Queued {
         /// Distinct approvals needed.
         required_approvals: u32,
-        /// How many members may approve it (the initiator excluded).
+        /// How many members may approve it (the initiator, and the holder of an initiating bot's
+        /// secret, excluded).
         eligible_count: u32,
         /// Those members by name, the first [`NAMED_APPROVERS`] in name order.
         eligible_approvers: Vec<ActorRef>,
@@ -448,9 +449,20 @@ impl Org {
             .values()
             .filter(|m| {
                 m.permissions.has(workflow, WorkflowPermission::Approve)
-                    && !matches!(actor, Actor::Member(id) if *id == m.id)
+                    && !self.counts_as_initiator(actor, &m.id)
             })
             .collect();
+        if let Some(holder) = self.key_holder_of(actor) {
+            trace.push(
+                "initiator.key_holder",
+                Verdict::Note,
+                format!(
+                    "{} holds {}'s API secret, so counts as its initiator: they cannot approve it",
+                    self.actor_ref(&Actor::Member(holder.clone())).name,
+                    who.name
+                ),
+            );
+        }
         let eligible_count = u32::try_from(eligible.len()).unwrap_or(u32::MAX);
         if eligible.len() > NAMED_APPROVERS {
             eligible.select_nth_unstable_by(NAMED_APPROVERS, |a, b| a.name.cmp(&b.name));

@@ -414,6 +414,10 @@ pub enum RuleViolation {
     /// it can be rejected, not approved ([`crate::Org::initiator_revoked`]).
     #[error("{0}: approving it is refused; it can still be rejected")]
     InitiatorRevoked(String),
+    /// The member holds the secret of the service user that initiated the request, so it counts
+    /// as their own ([`crate::Org::counts_as_initiator`]): they may reject it, never approve it.
+    #[error("you hold {0}'s API secret, so its requests count as yours: approving them is refused")]
+    HoldsInitiatorKey(String),
 }
 
 impl Request {

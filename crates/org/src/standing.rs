@@ -6,9 +6,11 @@
 //!   (rejecting stays possible).
 //! - [`Org::standing_approvals`]: only approvals from members still in the Organization, still
 //!   holding Approve on the workflow, count toward N.
-//! - [`Org::decide`]: a decision under both, the one door through which the org API decides.
+//! - [`Org::counts_as_initiator`]: the member who received a bot's secret stands behind its
+//!   requests as if they were their own, so they never approve them.
+//! - [`Org::decide`]: a decision under all three, the one door through which the org API decides.
 
-use crate::actor::Actor;
+use crate::actor::{Actor, MemberId};
 use crate::org::Org;
 use crate::permission::WorkflowPermission;
 use crate::request::{Decision, Request, RequestStatus, RuleViolation, Transition};
@@ -16,6 +18,38 @@ use crate::scope::Scope;
 use crate::{Member, RequestPayload};
 
 impl Org {
+    /// The member who holds the secret of the service user that initiated `request` (`None`: a
+    /// member initiated it, or the bot's key was issued outside the Organization's requests).
+    pub fn key_holder_of(&self, initiator: &Actor) -> Option<&MemberId> {
+        match initiator {
+            Actor::ServiceUser(id) => self.service_users.get(id)?.key_holder.as_ref(),
+            Actor::Member(_) => None,
+        }
+    }
+
+    /// Whether `member` counts as the initiator of a request `initiator` made, for the rule that
+    /// nobody approves their own request: they are the initiator, or they hold the secret of the
+    /// bot that is. Whoever holds a bot's secret can make it ask for anything its key allows.
+    pub fn counts_as_initiator(&self, initiator: &Actor, member: &MemberId) -> bool {
+        matches!(initiator, Actor::Member(id) if id == member)
+            || self.key_holder_of(initiator) == Some(member)
+    }
+
+    /// Why `member` may not approve `request` though the request's own rules allow it: they hold
+    /// the initiating bot's secret. Rejecting stays open to them, as a stop would be.
+    pub fn holder_refusal(&self, request: &Request, member: &MemberId) -> Option<RuleViolation> {
+        let Actor::ServiceUser(bot) = &request.initiator else {
+            return None;
+        };
+        (self.key_holder_of(&request.initiator) == Some(member)).then(|| {
+            RuleViolation::HoldsInitiatorKey(
+                self.service_users
+                    .get(bot)
+                    .map_or_else(|| bot.0.clone(), |s| s.name.clone()),
+            )
+        })
+    }
+
     /// Why the initiator of `request` no longer stands behind it (`None`: they do).
     pub fn initiator_revoked(&self, request: &Request) -> Option<String> {
         match &request.initiator {
@@ -67,6 +101,9 @@ impl Org {
     ) -> Result<Transition, RuleViolation> {
         if decision == Decision::Approve {
             request.check_can_decide(member, now)?;
+            if let Some(refusal) = self.holder_refusal(request, &member.id) {
+                return Err(refusal);
+            }
             if let Some(why) = self.initiator_revoked(request) {
                 return Err(RuleViolation::InitiatorRevoked(why));
             }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::actor::{Actor, Member, ServiceUserId};
+use crate::actor::{Actor, Member, MemberId, ServiceUserId};
 use crate::org::{AddressEntry, Org};
 use crate::permission::{AccountPermission, Permissions, WorkflowPermission};
 use crate::policy::Policy;
@@ -42,8 +42,9 @@ pub struct Eligibility {
     pub can_decide: bool,
     /// The rule that stops them, in plain words.
     pub why_not: Option<String>,
-    /// An emergency stop in force that refuses approving it (rejecting stays possible), in
-    /// plain words; absent when none touches it.
+    /// Why approving it is refused though rejecting stays possible, in plain words: the viewer
+    /// holds the initiating bot's secret, an emergency stop is in force, or the initiator was
+    /// revoked. Absent when nothing refuses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub approve_blocked: Option<String>,
@@ -61,6 +62,12 @@ pub struct RequestView {
     pub status: RequestStatus,
     /// Who asked.
     pub initiator: ActorRef,
+    /// A service user's request: the member who holds its key's secret, and so counts as its
+    /// initiator, never its approver **(extension)**. Absent for a member's request, and for a
+    /// bot whose key was issued outside the Organization's requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub initiator_key_holder: Option<ActorRef>,
     /// What it does.
     pub payload: RequestPayload,
     /// The request in plain words.
@@ -87,8 +94,8 @@ pub struct RequestView {
     /// **(extension)** Pending, and the workflow's policy has changed since submission: the
     /// request still follows its snapshot.
     pub policy_changed: bool,
-    /// Pending: the members who may still approve or reject it (Approve on its workflow, not the
-    /// initiator, not yet decided), by name.
+    /// Pending: the members who may still approve it (Approve on its workflow, not the initiator
+    /// nor the holder of its bot's secret, not yet decided), by name.
     pub still_eligible: Vec<ActorRef>,
     /// Pending: what it would change in the Organization as it is now, line by line, as its
     /// initiator saw before submitting ([`Org::change_diff`]). Empty once decided.
@@ -155,7 +162,10 @@ impl RequestView {
         let still_eligible = if request.status == RequestStatus::Pending {
             org.holders(request.workflow(), WorkflowPermission::Approve)
                 .into_iter()
-                .filter(|m| request.check_can_decide(m, now).is_ok())
+                .filter(|m| {
+                    request.check_can_decide(m, now).is_ok()
+                        && org.holder_refusal(request, &m.id).is_none()
+                })
                 .map(|m| org.actor_ref(&m.actor()))
                 .collect()
         } else {
@@ -174,8 +184,12 @@ impl RequestView {
         );
         let pending = request.status == RequestStatus::Pending;
         let approve_blocked = if pending {
-            org.stop_in_force(&request.initiator, &request.payload)
-                .map(|why| format!("Approving is refused while {why}"))
+            org.holder_refusal(request, &viewer.id)
+                .map(|rule| capitalise(&rule.to_string()))
+                .or_else(|| {
+                    org.stop_in_force(&request.initiator, &request.payload)
+                        .map(|why| format!("Approving is refused while {why}"))
+                })
                 .or_else(|| {
                     org.initiator_revoked(request)
                         .map(|why| format!("Approving is refused: {why}"))
@@ -200,6 +214,9 @@ impl RequestView {
             workflow: request.workflow(),
             status: request.status,
             initiator,
+            initiator_key_holder: org
+                .key_holder_of(&request.initiator)
+                .map(|m| name_of(&Actor::Member(m.clone()))),
             payload: request.payload.clone(),
             summary,
             required_approvals: request.required_approvals(),
@@ -278,6 +295,11 @@ pub struct ServiceUserView {
     pub name: String,
     /// Its API key's scopes and settings.
     pub key: ApiKeySpec,
+    /// The member who received its key's secret, and counts as the initiator of its requests
+    /// **(extension)**. Absent: issued outside the Organization's requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub key_holder: Option<ActorRef>,
     /// When its key last signed a call, unix seconds (`null`: never).
     #[ts(type = "number | null")]
     pub last_used: Option<i64>,
@@ -383,6 +405,10 @@ impl OrgView {
                 id: s.id.0.clone(),
                 name: s.name.clone(),
                 key: s.key.clone(),
+                key_holder: s
+                    .key_holder
+                    .as_ref()
+                    .map(|m| org.actor_ref(&Actor::Member(m.clone()))),
                 last_used: last_used(&s.id),
                 stopped: org.stops.keys.get(&s.id).map(|st| StopView::new(org, st)),
             })
@@ -449,6 +475,7 @@ impl OrgView {
                             id,
                             name: s.name.clone(),
                             key: s.key.clone(),
+                            key_holder: s.key_holder.as_ref().map(|m| MemberId(m.id.clone())),
                         },
                     )
                 })

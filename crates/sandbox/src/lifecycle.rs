@@ -49,7 +49,7 @@ pub(crate) fn complete(
     let mut org = db::load_org(tx).map_err(internal)?;
     let change = request.payload.describe(|a| org.actor_ref(a));
     let changes = org
-        .apply(&request.id, &request.payload)
+        .apply_completed(request)
         .map_err(|e| apply_error(crate::ApplyError::Payload(e)))?;
     let new_key = db::persist_changes(tx, request, &changes, now).map_err(apply_error)?;
     db::journal(

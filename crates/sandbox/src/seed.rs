@@ -257,6 +257,8 @@ pub(crate) fn seed(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
                 scopes: scopes.iter().copied().collect(),
                 ..ApiKeySpec::default()
             },
+            // The operator issued the seeded bots' keys: no member holds their secrets.
+            key_holder: None,
         };
         db::insert_service_user(&tx, &bot)?;
         db::insert_key(

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Harness, err, ok};
+use common::{Harness, Key, err, ok};
 use countersign_org::{DecisionKind, DecisionStatement, MemberId, RequestPayload};
 use countersign_sandbox::gate::{LOCKOUT_AFTER, LOCKOUT_MS};
 use countersign_vault::DeviceKey;
@@ -365,4 +365,73 @@ async fn a_descoped_bots_pending_withdrawal_cannot_be_approved_but_can_be_reject
         .decide("m-chloe", "Reject", &id, &[("reason", "bot revoked")])
         .await;
     assert_eq!(ok(&rejected)["status"], "rejected");
+}
+
+/// Self-approval through a bot, over the wire: the member who created a service user receives
+/// its secret, and so counts as the initiator of its withdrawals. The detail names them and says
+/// why before anything is spent; their approval is refused as self-approval, and two others
+/// complete it.
+#[tokio::test]
+async fn the_member_holding_a_bots_secret_cannot_approve_its_withdrawal() {
+    let h = Harness::start().await;
+    // Ada (the Owner, who approves withdrawals) asks for a bot; Eve approves; Ada collects it.
+    let payload = r#"{"kind":"create_service_user","name":"ada-bot","key":{"scopes":["funds_query","funds_withdraw"],"settings":{}}}"#;
+    let asked = h
+        .org("m-ada", "Submit", &[("payload", payload)], false)
+        .await;
+    let create = ok(&asked)["request"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        ok(&h.approve("m-eve", &create).await)["status"],
+        "completed"
+    );
+    h.advance_ms(30_000);
+    let revealed = h.org("m-ada", "Reveal", &[("id", &create)], true).await;
+    let bot = Key {
+        api_key: ok(&revealed)["api_key"].as_str().unwrap().to_owned(),
+        secret: countersign_kraken::ApiSecret::from_base64(
+            ok(&revealed)["api_secret"].as_str().unwrap(),
+        )
+        .unwrap(),
+    };
+    let org = h.org("m-ben", "Org", &[], false).await;
+    let listed = ok(&org)["service_users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "ada-bot")
+        .cloned()
+        .unwrap();
+    assert_eq!(listed["key_holder"]["name"], "Ada Okafor", "{listed}");
+
+    let asked = h
+        .private(
+            &bot,
+            "Withdraw",
+            &[
+                ("asset", "USDT"),
+                ("key", "usdt-otc-desk"),
+                ("amount", "250"),
+            ],
+        )
+        .await;
+    let id = ok(&asked)["refid"].as_str().unwrap().to_owned();
+    let seen = h.org("m-ada", "GetRequest", &[("id", &id)], false).await;
+    assert_eq!(ok(&seen)["initiator_key_holder"]["name"], "Ada Okafor");
+    let blocked = ok(&seen)["viewer"]["approve_blocked"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(blocked.contains("ada-bot's API secret"), "{seen}");
+    assert!(
+        !ok(&seen)["still_eligible"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "Ada Okafor"),
+        "{seen}"
+    );
+    assert_eq!(err(&h.approve("m-ada", &id).await), "EOrg:Self approval");
+    let after = h.org("m-ben", "GetRequest", &[("id", &id)], false).await;
+    assert_eq!(ok(&after)["approvals"], 0, "nothing recorded");
+    ok(&h.approve("m-ben", &id).await);
+    assert_eq!(ok(&h.approve("m-chloe", &id).await)["status"], "completed");
 }

@@ -13,7 +13,8 @@ can_decide: boolean,
  */
 why_not: string | null, 
 /**
- * An emergency stop in force that refuses approving it (rejecting stays possible), in
- * plain words; absent when none touches it.
+ * Why approving it is refused though rejecting stays possible, in plain words: the viewer
+ * holds the initiating bot's secret, an emergency stop is in force, or the initiator was
+ * revoked. Absent when nothing refuses it.
  */
 approve_blocked?: string, };

@@ -10,7 +10,8 @@ export type PreviewDecision = { "outcome": "completes_immediately" } | { "outcom
  */
 required_approvals: number, 
 /**
- * How many members may approve it (the initiator excluded).
+ * How many members may approve it (the initiator, and the holder of an initiating bot's
+ * secret, excluded).
  */
 eligible_count: number, 
 /**

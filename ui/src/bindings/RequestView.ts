@@ -33,6 +33,12 @@ status: RequestStatus,
  */
 initiator: ActorRef, 
 /**
+ * A service user's request: the member who holds its key's secret, and so counts as its
+ * initiator, never its approver **(extension)**. Absent for a member's request, and for a
+ * bot whose key was issued outside the Organization's requests.
+ */
+initiator_key_holder?: ActorRef, 
+/**
  * What it does.
  */
 payload: RequestPayload, 
@@ -78,8 +84,8 @@ expires_at: number | null,
  */
 policy_changed: boolean, 
 /**
- * Pending: the members who may still approve or reject it (Approve on its workflow, not the
- * initiator, not yet decided), by name.
+ * Pending: the members who may still approve it (Approve on its workflow, not the initiator
+ * nor the holder of its bot's secret, not yet decided), by name.
  */
 still_eligible: Array<ActorRef>, 
 /**

@@ -681,7 +681,7 @@ mod properties {
                 }
                 _ => None,
             };
-            if self.org.apply(&r.id, &r.payload).is_err() {
+            if self.org.apply_completed(r).is_err() {
                 prop_assert_eq!(
                     &self.org,
                     &before,

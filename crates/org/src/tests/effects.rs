@@ -141,6 +141,7 @@ fn create_service_user_gets_the_created_service_user_id() {
         id: su_id.clone(),
         name: "payroll-bot".into(),
         key: k,
+        key_holder: None,
     };
     assert_eq!(org.service_users.get(&su_id), Some(&created));
     assert_eq!(changes, [OrgChange::ServiceUserCreated(created)]);

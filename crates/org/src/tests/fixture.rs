@@ -97,11 +97,13 @@ pub(crate) fn org() -> Org {
             id: ServiceUserId(BOT.into()),
             name: "treasury-bot".into(),
             key: key(&[Scope::FundsQuery, Scope::FundsWithdraw]),
+            key_holder: None,
         },
         ServiceUser {
             id: ServiceUserId(REPORTER.into()),
             name: "reporting-bot".into(),
             key: key(&[Scope::FundsQuery, Scope::LedgerQuery, Scope::ExportData]),
+            key_holder: None,
         },
     ];
     let cold = AddressEntry {

@@ -7,6 +7,7 @@ mod actors;
 mod advice;
 mod change_diff;
 mod effects;
+mod key_holder;
 mod permissions;
 mod policies;
 mod policy_change;

@@ -281,6 +281,7 @@ fn bus_factor_with_a_withdrawing_service_user() {
             id: ServiceUserId("bot".into()),
             name: "bot".into(),
             key: key(&[Scope::FundsWithdraw]),
+            key_holder: None,
         },
     );
     org.members.insert(
@@ -294,6 +295,11 @@ fn bus_factor_with_a_withdrawing_service_user() {
         },
     );
     assert_eq!(org.bus_factor(W), Some(1));
+    // Held by a, an approver, the bot is a's hand: a is spoken for again, 3 − 1 − 2 = 0.
+    let bot = ServiceUserId("bot".into());
+    org.service_users.get_mut(&bot).expect("bot").key_holder = Some(MemberId("a".into()));
+    assert_eq!(org.bus_factor(W), Some(0));
+    org.service_users.get_mut(&bot).expect("bot").key_holder = None;
     // Without the bot, c is no outside initiator: free = 3 − 1 = 2; 2 − 2 = 0.
     org.service_users.clear();
     assert_eq!(org.bus_factor(W), Some(0));

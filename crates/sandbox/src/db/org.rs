@@ -44,8 +44,8 @@ pub(crate) fn insert_member(
 pub(crate) fn insert_service_user(tx: &Transaction<'_>, s: &ServiceUser) -> Result<(), StoreError> {
     // The key's scopes and settings live with the key (`insert_key`).
     tx.execute(
-        "INSERT INTO service_users (id, name) VALUES (?1, ?2)",
-        params![s.id.0, s.name],
+        "INSERT INTO service_users (id, name, key_holder) VALUES (?1, ?2, ?3)",
+        params![s.id.0, s.name, s.key_holder.as_ref().map(|m| &m.0)],
     )?;
     Ok(())
 }
@@ -133,7 +133,7 @@ pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
         );
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT s.id, s.name, k.scopes, k.settings, k.stop FROM service_users s
+        "SELECT s.id, s.name, k.scopes, k.settings, k.stop, s.key_holder FROM service_users s
          JOIN api_keys k ON k.owner_kind = 'service_user' AND k.owner_id = s.id WHERE s.removed = 0",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -143,10 +143,11 @@ pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
             r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<String>>(5)?,
         ))
     })?;
     for row in rows {
-        let (id, name, scopes, settings, stop) = row?;
+        let (id, name, scopes, settings, stop, key_holder) = row?;
         if let Some(stop) = stop {
             org.stops
                 .keys
@@ -158,8 +159,15 @@ pub(crate) fn load_org(conn: &Connection) -> Result<Org, StoreError> {
                 .map_err(|_| StoreError::Corrupt("key settings"))?,
         };
         let id = ServiceUserId(id);
-        org.service_users
-            .insert(id.clone(), ServiceUser { id, name, key });
+        org.service_users.insert(
+            id.clone(),
+            ServiceUser {
+                id,
+                name,
+                key,
+                key_holder: key_holder.map(MemberId),
+            },
+        );
     }
     let mut stmt = conn.prepare_cached(
         "SELECT workflow, always_require_approval, required_approvals, locked, expires_after FROM policies",

@@ -165,6 +165,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     //    retrieves or removes it. Exports made before this belong to no key, and no call reaches
     //    them.
     "ALTER TABLE exports ADD COLUMN api_key TEXT;",
+    // 13: who received each service user's secret (`ServiceUser::key_holder`): the initiator of
+    //    the request that created it. Service users made before this have none on record.
+    "ALTER TABLE service_users ADD COLUMN key_holder TEXT REFERENCES members(id);",
 ];
 
 const SCHEMA: &str = r"

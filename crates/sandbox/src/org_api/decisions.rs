@@ -18,7 +18,7 @@ use crate::lifecycle::{complete, sweep_expired};
 pub(super) fn refusal(v: &RuleViolation) -> ApiError {
     ApiError::Org(match v {
         RuleViolation::NotPending(_) => OrgRefusal::NotPending,
-        RuleViolation::OwnRequest => OrgRefusal::SelfApproval,
+        RuleViolation::OwnRequest | RuleViolation::HoldsInitiatorKey(_) => OrgRefusal::SelfApproval,
         RuleViolation::AlreadyDecided => OrgRefusal::AlreadyDecided,
         // The view says why beforehand (`approve_blocked`); the wire's refusal is the general one.
         RuleViolation::NotPermitted { .. }

@@ -60,6 +60,15 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
             <ActorName actor={request.initiator} />
           </dd>
         </div>
+        {request.initiator_key_holder !== undefined && (
+          <div className="fact" data-testid="initiator-key-holder">
+            <dt>Key held by</dt>
+            <dd>
+              <ActorName actor={request.initiator_key_holder} />{" "}
+              <span className="muted">(received its secret, so counts as the initiator and cannot approve)</span>
+            </dd>
+          </div>
+        )}
         {request.reason !== undefined && (
           <div className="fact">
             <dt>Why</dt>
@@ -129,7 +138,7 @@ export function RequestDetail({ request, now, prompt, onPrompt, onDone }: Reques
             {!viewer.can_decide
               ? (viewer.why_not ?? "You cannot decide on this request.")
               : viewer.approve_blocked !== undefined
-                ? "You may reject this request; approving waits until the stop is lifted."
+                ? "You may reject this request; approving it is refused."
                 : `You may approve or reject this request; ${missing > 0 ? `${plural(missing, "more approval")} needed.` : "it is ready to complete."}`}
           </p>
           {viewer.approve_blocked !== undefined && (

@@ -53,6 +53,13 @@ export function ServiceUserDetail({ user, policies, addresses, now, blocked, sto
             </>
           )}
         </span>
+        <span data-testid="key-holder">
+          {user.key_holder === undefined ? (
+            "Secret issued outside the Organization's requests"
+          ) : (
+            `Secret held by ${user.key_holder.name}: they cannot approve its requests`
+          )}
+        </span>
       </p>
       {user.stopped !== undefined ? (
         <section className="stop-callout" data-testid="key-stopped">

@@ -60,6 +60,14 @@ describe("Service users", () => {
     expect(settings).toHaveTextContent(/IP allowlist\s*Any address/);
   });
 
+  it("names the member who received a bot's secret, who cannot approve its requests", async () => {
+    const { user } = renderOn(replay(admin, { state: "bot-key-stored" }));
+    const created = await openServiceUser(user, "hedge-bot");
+    expect(within(created).getByTestId("key-holder")).toHaveTextContent("Secret held by Ada Okafor: they cannot approve its requests");
+    const seeded = await openServiceUser(user, "payout-bot");
+    expect(within(seeded).getByTestId("key-holder")).toHaveTextContent("Secret issued outside the Organization's requests");
+  });
+
   it("says a withdrawal is immediate when Initiate Withdrawal has no policy", async () => {
     const { user } = renderOn(replay(admin, { state: "no-withdrawal-policy" }));
     const detail = await openServiceUser(user, "payout-bot");
