@@ -10,7 +10,7 @@ import { createHmac } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { artifacts, codeOf, decide, row, sel, startApp, switchTo } from "./support.mjs";
+import { artifacts, codeOf, decide, row, sel, startApp, stepUp, switchTo } from "./support.mjs";
 
 let app;
 let browser;
@@ -51,7 +51,11 @@ function totp(secretBase32) {
 }
 
 /** Opens the New request page, picks `kind`, lets `fill` set the fields, submits; returns the outcome. */
-async function submitRequest(kind, fill) {
+/**
+ * Submits a new request of `kind` as `member`; one that completes at once is Execute, so its
+ * step-up prompt is answered (with the member's code, or through their open decision window).
+ */
+async function submitRequest(kind, fill, member) {
   await (await browser.$(sel("nav-requests"))).click();
   const open = await browser.$(sel("new-request-open"));
   await open.waitForDisplayed({ timeout: 10_000 });
@@ -64,6 +68,12 @@ async function submitRequest(kind, fill) {
   await browser.waitUntil(async () => submit.isEnabled(), { timeout: 10_000, timeoutMsg: `the ${kind} draft never became valid` });
   await submit.click();
   const outcome = await browser.$(sel("submit-outcome"));
+  const prompt = await browser.$(sel("otp-submit"));
+  await browser.waitUntil(async () => (await outcome.isDisplayed()) || (await prompt.isDisplayed()), {
+    timeout: 10_000,
+    timeoutMsg: `the ${kind} submission showed neither its outcome nor a step-up`,
+  });
+  if (await prompt.isDisplayed()) await stepUp(await codeOf(member));
   await outcome.waitForDisplayed({ timeout: 10_000 });
   return { id: await outcome.getAttribute("data-request-id"), status: await outcome.getAttribute("data-status") };
 }
@@ -110,10 +120,14 @@ test("an invited member enrolls, decisions are signed, a key is revealed once, a
 
   // Eve asks to drop the Manage Access policy; Ada approves (a signed decision).
   await switchTo("Eve Santos");
-  const dropPolicy = await submitRequest("change_policy", async () => {
-    await (await browser.$(sel("draft-workflow"))).selectByAttribute("value", "manage_access");
-    await (await browser.$(sel("draft-remove-policy"))).click();
-  });
+  const dropPolicy = await submitRequest(
+    "change_policy",
+    async () => {
+      await (await browser.$(sel("draft-workflow"))).selectByAttribute("value", "manage_access");
+      await (await browser.$(sel("draft-remove-policy"))).click();
+    },
+    "Eve Santos",
+  );
   assert.equal(dropPolicy.status, "pending");
   await switchTo("Ada Okafor");
   await (await browser.$(sel("nav-approvals"))).click();
@@ -122,10 +136,14 @@ test("an invited member enrolls, decisions are signed, a key is revealed once, a
   await (await browser.$(sel("action-ok"))).waitForDisplayed({ timeout: 10_000 });
 
   // Ada creates a service user: it completes at once and its secret is shown this once.
-  const created = await submitRequest("create_service_user", async () => {
-    await setText("draft-name", "e2e-bot");
-    await (await browser.$(`${sel("scope-toggle")}[data-scope="funds_query"] input`)).click();
-  });
+  const created = await submitRequest(
+    "create_service_user",
+    async () => {
+      await setText("draft-name", "e2e-bot");
+      await (await browser.$(`${sel("scope-toggle")}[data-scope="funds_query"] input`)).click();
+    },
+    "Ada Okafor",
+  );
   assert.equal(created.status, "completed");
   const revealedSecret = (await (await browser.$(sel("revealed-api-secret"))).getText()).trim();
   assert.ok(revealedSecret.length >= 40, "the revealed secret is shown");
@@ -135,9 +153,13 @@ test("an invited member enrolls, decisions are signed, a key is revealed once, a
   assert.match(await stored.getText(), /keychain/i);
 
   // Ada invites Frank: he joins at once, without an authenticator.
-  const invite = await submitRequest("invite_member", async () => {
-    await setText("draft-name", "Frank Li");
-  });
+  const invite = await submitRequest(
+    "invite_member",
+    async () => {
+      await setText("draft-name", "Frank Li");
+    },
+    "Ada Okafor",
+  );
   assert.equal(invite.status, "completed");
   const frank = await browser.$(`${sel("demo-member")}[data-member-name="Frank Li"]`);
   await frank.waitForDisplayed({ timeout: 15_000 });

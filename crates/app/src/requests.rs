@@ -5,7 +5,7 @@
 
 use countersign_org::view::{OrgView, RequestView, RevealedKey};
 use countersign_org::{
-    AccountPermission, MemberId, Preview, RequestPayload, ServiceUserId, Workflow,
+    AccountPermission, MemberId, Preview, PreviewDecision, RequestPayload, ServiceUserId, Workflow,
     WorkflowPermission,
 };
 use rust_decimal::Decimal;
@@ -30,10 +30,12 @@ pub async fn preview(
 }
 
 /// Submits a request with the initiator's optional `reason` (shown with it to every viewer).
-/// Executing at once is a decision and needs a step-up (the member's code, or the decision
-/// window held); a code given without executing steps up a request that completes at once
-/// anyway. When it creates a service user at once, the outcome carries the key pair for its
-/// one-time reveal, and the core keeps it for copying or storing ([`crate::keys`]).
+/// A request that completes at once is Execute, whether asked for (`execute`) or because its
+/// workflow has no policy: it needs a step-up, the member's code or the decision window held.
+/// Without a code, the preview says first whether it would complete at once; if so and no
+/// window is open, nothing is sent and the member is asked for their code. When it creates a
+/// service user at once, the outcome carries the key pair for its one-time reveal, and the core
+/// keeps it for copying or storing ([`crate::keys`]).
 pub async fn submit(
     org: &OrgAccess<'_>,
     payload: &RequestPayload,
@@ -42,8 +44,23 @@ pub async fn submit(
     reason: Option<&str>,
 ) -> Result<SubmitOutcome, CommandError> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    let proof = if execute || otp.is_some() {
-        Some(crate::approvals::single_proof(org, otp)?)
+    let at_once = execute
+        || otp.is_some()
+        || matches!(
+            preview(org, payload, false, None).await?.decision,
+            PreviewDecision::CompletesImmediately
+        );
+    let proof = if at_once {
+        Some(
+            crate::approvals::single_proof(org, otp).map_err(|e| match (execute, e.code) {
+                (false, ErrorCode::InvalidOtp) => CommandError::new(
+                    ErrorCode::InvalidOtp,
+                    "This request completes at once (its workflow has no policy that queues it), \
+                     which is Execute: enter your 2FA code.",
+                ),
+                _ => e,
+            })?,
+        )
     } else {
         None
     };

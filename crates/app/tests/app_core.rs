@@ -207,6 +207,53 @@ async fn a_configured_remote_is_used_with_the_key_from_the_keychain() {
         .expect("delete");
 }
 
+/// A request that would complete at once because its workflow has no policy is Execute: with
+/// no code and no decision window, the app sends nothing and asks for the code; with the code it
+/// completes.
+#[tokio::test]
+async fn a_completion_at_once_without_a_policy_asks_for_the_code_first() {
+    use countersign_org::RequestPayload;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = sandbox_app(dir.path()).await;
+    sandbox::switch_member(&app.org().await.expect("org"), "m-eve")
+        .await
+        .expect("Eve");
+    let org = app.org().await.expect("org");
+    // Manage Addresses has no policy in the demo Organization.
+    let add = RequestPayload::AddAddress {
+        key: "eur-new".into(),
+        asset: "EUR".into(),
+        method: "SEPA".into(),
+        address: "DE02120300000000202051".into(),
+    };
+    let asked = requests::submit(&org, &add, false, None, None)
+        .await
+        .expect_err("a code first");
+    assert_eq!(asked.code, ErrorCode::InvalidOtp);
+    assert!(
+        asked.message.contains("completes at once"),
+        "{}",
+        asked.message
+    );
+    let listed = approvals::list(&org, RequestFilter::default())
+        .await
+        .expect("list");
+    assert!(
+        !listed.iter().any(|r| r.payload == add),
+        "nothing was submitted"
+    );
+    let members = sandbox::members(&org).await.expect("members");
+    let code = members
+        .iter()
+        .find(|m| m.name == "Eve Santos")
+        .and_then(|m| m.code.clone())
+        .expect("Eve's code");
+    let done = requests::submit(&org, &add, false, Some(&code), None)
+        .await
+        .expect("added");
+    assert_eq!(done.request.status, RequestStatus::Completed);
+}
+
 /// A service user created at once from the app comes back with its key pair, revealed once, and
 /// the key works against the server.
 #[tokio::test]

@@ -30,6 +30,7 @@ fn pending(id: &str, by: &str, can_decide: bool) -> RequestView {
         workflow: Workflow::InitiateWithdrawal,
         status: RequestStatus::Pending,
         initiator: actor(by),
+        initiator_key_holder: None,
         payload: RequestPayload::Withdrawal {
             asset: "USDT".into(),
             amount: dec!(1250),

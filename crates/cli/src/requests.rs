@@ -438,7 +438,8 @@ pub enum RequestsCommand {
         /// Complete it at once if you hold Execute and the policy allows (needs --otp).
         #[arg(long, global = true)]
         execute: bool,
-        /// Your current TOTP code (needed with --execute).
+        /// Your current TOTP code: needed with --execute, and whenever the request completes at
+        /// once (its workflow has no policy that queues it).
         #[arg(long, global = true)]
         otp: Option<String>,
         /// Why you ask, shown with the request to every approver.

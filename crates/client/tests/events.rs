@@ -90,7 +90,7 @@ async fn each_member_is_told_of_what_they_may_view_in_journal_order() {
     let (ben, ben_otp) = member(&running.sandbox, &creds, &time, "Ben");
     let (chloe, _) = member(&running.sandbox, &creds, &time, "Chloe");
     let (dev, _) = member(&running.sandbox, &creds, &time, "Dev");
-    let (eve, _) = member(&running.sandbox, &creds, &time, "Eve");
+    let (eve, eve_otp) = member(&running.sandbox, &creds, &time, "Eve");
 
     let mut bens = ben.events().await.expect("Ben's stream");
     let mut devs = dev.events().await.expect("Dev's stream");
@@ -121,8 +121,13 @@ async fn each_member_is_told_of_what_they_may_view_in_journal_order() {
         method: "Bitcoin".into(),
         address: "bc1qeventstest".into(),
     };
+    // Manage Addresses has no policy: it completes at once, which is Execute (a code).
     let added = eve
-        .submit(&address, false, None)
+        .submit(
+            &address,
+            false,
+            Some(&eve_otp.code_at(u64::try_from(now()).unwrap_or(0))),
+        )
         .await
         .expect("submitted")
         .request;

@@ -179,7 +179,7 @@ async fn a_bots_withdrawal_is_previewed_as_the_bot_would_send_it() {
 #[tokio::test]
 async fn without_a_policy_an_address_is_added_at_once_and_the_preview_said_so() {
     let org = Org::start().await;
-    let (eve, _) = org.as_member("Eve");
+    let (eve, eve_code) = org.as_member("Eve");
     let payload = RequestPayload::AddAddress {
         key: "cold-storage-3".into(),
         asset: "BTC".into(),
@@ -189,7 +189,23 @@ async fn without_a_policy_an_address_is_added_at_once_and_the_preview_said_so() 
     let preview = eve.preview(&payload, false, None).await.expect("preview");
     assert_eq!(preview.decision, PreviewDecision::CompletesImmediately);
     assert!(preview.trace.iter().any(|s| s.rule == "policy.none"));
-    let done = eve.submit(&payload, false, None).await.expect("submit");
+    // Completing at once is Execute: without the step-up nothing happens, naming the field.
+    assert_eq!(
+        refusal(eve.submit(&payload, false, None).await),
+        ApiError::InvalidArguments(Some("otp".into()))
+    );
+    assert!(
+        !eve.org()
+            .await
+            .expect("org")
+            .addresses
+            .iter()
+            .any(|a| a.key == "cold-storage-3")
+    );
+    let done = eve
+        .submit(&payload, false, Some(&eve_code()))
+        .await
+        .expect("submit");
     assert_eq!(done.request.status, RequestStatus::Completed);
     assert_eq!(done.preview.decision, preview.decision);
     let view = eve.org().await.expect("org");

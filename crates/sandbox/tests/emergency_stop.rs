@@ -200,9 +200,7 @@ async fn a_freeze_stops_every_withdrawal_until_a_policy_request_lifts_it() {
     assert_eq!(err(&h.approve("m-ada", &pending).await), "EOrg:Stopped");
     // Other workflows go on.
     let address = r#"{"kind":"add_address","key":"sol-hot","asset":"SOL","method":"Solana","address":"So1aNa"}"#;
-    let added = h
-        .org("m-eve", "Submit", &[("payload", address)], false)
-        .await;
+    let added = h.submit_at_once("m-eve", address, false).await;
     assert_eq!(ok(&added)["request"]["status"], "completed");
 
     // Lifting it is a Manage Policies request.

@@ -435,3 +435,41 @@ async fn the_member_holding_a_bots_secret_cannot_approve_its_withdrawal() {
     ok(&h.approve("m-ben", &id).await);
     assert_eq!(ok(&h.approve("m-chloe", &id).await)["status"], "completed");
 }
+
+/// No step-up without a policy: a member's request that completes at once because its workflow
+/// has no policy is Execute. Without a code it is refused, naming the field, and nothing is
+/// recorded or changed; with the code and the device's signature it completes.
+#[tokio::test]
+async fn a_members_completion_at_once_needs_the_step_up_even_without_a_policy() {
+    let h = Harness::start().await;
+    // Manage Addresses has no policy in the demo Organization.
+    let payload = r#"{"kind":"add_address","key":"eur-new","asset":"EUR","method":"SEPA","address":"DE02120300000000202051"}"#;
+    let before = ok(&h.org("m-eve", "ListRequests", &[], false).await)
+        .as_array()
+        .map(Vec::len);
+    let bare = h
+        .org("m-eve", "Submit", &[("payload", payload)], false)
+        .await;
+    assert_eq!(err(&bare), "EGeneral:Invalid arguments:otp");
+    let org = h.org("m-eve", "Org", &[], false).await;
+    assert!(
+        !ok(&org)["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["key"] == "eur-new"),
+        "nothing added"
+    );
+    let after = ok(&h.org("m-eve", "ListRequests", &[], false).await)
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(before, after, "nothing recorded");
+    // A code alone, without the device's signature, is refused too.
+    let unsigned = h
+        .org("m-eve", "Submit", &[("payload", payload)], true)
+        .await;
+    assert_eq!(err(&unsigned), "EGeneral:Invalid arguments:device_key");
+
+    let done = h.submit_at_once("m-eve", payload, false).await;
+    assert_eq!(ok(&done)["request"]["status"], "completed", "{done}");
+}

@@ -151,6 +151,35 @@ fn new_request() {
         .expect("added");
     }
     {
+        // Eve adds an address without asking to execute: with no policy on Manage Addresses it
+        // completes at once, which is Execute. Without a code the app sends nothing and asks
+        // for one; the preview said so beforehand; with her code it completes.
+        let mut s = rec.session();
+        s.act("switch_member", json!({ "memberId": "m-eve" }), "eve")
+            .expect("Eve");
+        let address = json!({
+            "kind": "add_address",
+            "key": "eur-new",
+            "asset": "EUR",
+            "method": "SEPA",
+            "address": "DE02120300000000202051",
+        });
+        s.query(
+            "preview_request",
+            json!({ "payload": address, "execute": false }),
+        )
+        .expect("preview");
+        let asked = s.query("submit_request", submit(&address, None));
+        assert_eq!(asked.expect_err("a code first")["code"], "invalid_otp");
+        let code = s.code_of("m-eve");
+        s.act(
+            "submit_request",
+            submit(&address, Some(&code)),
+            "eve-added-address",
+        )
+        .expect("added");
+    }
+    {
         // The auditor may initiate nothing: refused, with the preview saying which rule.
         let mut s = rec.session();
         s.act("switch_member", json!({ "memberId": "m-dev" }), "dev")

@@ -3,6 +3,7 @@ import type { Preview } from "../bindings/Preview";
 import type { RequestPayload } from "../bindings/RequestPayload";
 import type { SubmitOutcome } from "../bindings/SubmitOutcome";
 import { toHostError, useHost, type HostError } from "../platform";
+import { ExecutePrompt } from "./ExecutePrompt";
 import { PreviewPanel } from "./PreviewPanel";
 import { SubmitOutcomeView } from "./SubmitOutcomeView";
 
@@ -51,10 +52,20 @@ export function RequestActions({
   const setError = (e: HostError | null) => setFailed(e === null ? null : { key, error: e });
 
   const refusal = preview?.decision.outcome === "not_permitted" ? preview.decision.reason : null;
+  const atOnce = preview?.decision.outcome === "completes_immediately";
+  // The code prompt belongs to the draft it was opened for.
+  const [codeFor, setCodeFor] = useState<string | null>(null);
+  const askCode = codeFor === key;
+  const setAskCode = (open: boolean) => setCodeFor(open ? key : null);
   const blocked = payload === undefined || idle !== undefined;
 
   async function run(action: "preview" | "submit") {
     if (payload === undefined) return;
+    // A request the preview says completes at once is Execute: ask for the code first.
+    if (action === "submit" && atOnce) {
+      setAskCode(true);
+      return;
+    }
     setBusy(action);
     setError(null);
     try {
@@ -62,23 +73,33 @@ export function RequestActions({
         setPreview(await host.previewRequest(payload, false));
         setOutcome(null);
       } else {
-        setOutcome(await host.submitRequest(payload, false, null, null));
-        setPreview(null);
-        onSubmitted();
+        await send(null);
       }
     } catch (failure) {
-      setError(toHostError(failure));
+      const refused = toHostError(failure);
+      // Not previewed, and it would complete at once: the core asked for nothing and sent
+      // nothing; ask for the code.
+      if (action === "submit" && refused.code === "invalid_otp") setAskCode(true);
+      else setError(refused);
     } finally {
       setBusy(null);
     }
+  }
+
+  async function send(otp: string | null) {
+    if (payload === undefined) return;
+    setOutcome(await host.submitRequest(payload, false, otp, null));
+    setPreview(null);
+    setAskCode(false);
+    onSubmitted();
   }
 
   const label =
     submitLabel ??
     (preview?.decision.outcome === "queued"
       ? "Submit for approval"
-      : preview?.decision.outcome === "completes_immediately"
-        ? "Submit: completes at once"
+      : atOnce
+        ? "Submit: completes at once…"
         : "Submit");
   const why = refusal !== null ? `Not permitted: ${refusal}` : (problem ?? idle);
   return (
@@ -96,7 +117,7 @@ export function RequestActions({
           type="button"
           className="primary"
           data-testid={`${testPrefix}-submit`}
-          disabled={blocked || busy !== null || refusal !== null}
+          disabled={blocked || busy !== null || refusal !== null || askCode}
           aria-describedby={why !== undefined ? `${testPrefix}-why` : undefined}
           onClick={() => void run("submit")}
         >
@@ -108,6 +129,9 @@ export function RequestActions({
           </span>
         )}
       </div>
+      {askCode && (
+        <ExecutePrompt execute={false} onSubmit={(otp) => send(otp)} onCancel={() => setAskCode(false)} />
+      )}
       {error && (
         <p className="action-error" role="alert" data-testid="action-error" data-code={error.code}>
           {error.message}

@@ -74,37 +74,36 @@ pub(super) fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult,
         .map_err(|_| ApiError::Org(OrgRefusal::NotPermitted))?;
     let mut request = submission.request;
     request.reason = reason;
-    // Executing under a policy is a decision: it needs a fresh code like any other
-    // (extension). A request that completes only because its workflow has no policy needs none.
-    let executed = request.status == RequestStatus::Completed && request.policy.is_some();
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     let mut revealed = None;
     if request.status == RequestStatus::Completed {
         db::insert_request(&tx, &request).map_err(internal)?;
         journal_submitted(&tx, &request, now)?;
-        if executed {
-            // The request has no id until now: an execution at submission signs its content
-            // with an empty request id.
-            let on = SubmitParams::read_step_up(&caller.params).map_err(invalid)?;
-            let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
-            same_content(&signed, &request.payload)?;
-            let statement = DecisionStatement::new(
-                "",
-                &request.payload,
-                DecisionKind::Execute,
-                &rec.member.id,
-                statement_time(&signed)?,
-            );
-            let window = decision_step_up(sandbox, &tx, &rec, &on)?;
-            countersign(
-                &tx,
-                &rec.member,
-                &statement,
-                &signed,
-                (request.status, Some(window)),
-                now,
-            )?;
-        }
+        // A member's request that completes at once is Execute, with a policy or without one:
+        // it needs the step-up and the signed statement, like any decision (extension).
+        // Otherwise a member's API secret alone would add an address, or create a withdrawing
+        // key and take its secret. (A service user's withdrawal without a policy goes through
+        // the exchange's `Withdraw`, governed by its key alone, and never comes here.) The
+        // request has no id until now: the statement signs its content with an empty id.
+        let on = SubmitParams::read_step_up(&caller.params).map_err(invalid)?;
+        let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
+        same_content(&signed, &request.payload)?;
+        let statement = DecisionStatement::new(
+            "",
+            &request.payload,
+            DecisionKind::Execute,
+            &rec.member.id,
+            statement_time(&signed)?,
+        );
+        let window = decision_step_up(sandbox, &tx, &rec, &on)?;
+        countersign(
+            &tx,
+            &rec.member,
+            &statement,
+            &signed,
+            (request.status, Some(window)),
+            now,
+        )?;
         revealed = complete(&tx, &request, now)?.map(|k| RevealedKey {
             api_key: k.api_key,
             api_secret: k.secret.to_base64(),

@@ -217,6 +217,39 @@ impl Harness {
         self.org(member, call, &fields, with_otp).await
     }
 
+    /// Submits `payload` (JSON) as `member` for a completion at once: Execute, stepped up with
+    /// their current code and signed by their device over the content with an empty request id
+    /// (it has none yet), stepping the clock past the previous TOTP step first.
+    pub async fn submit_at_once(&self, member: &str, payload: &str, execute: bool) -> Value {
+        self.advance_ms(30_000);
+        let parsed: countersign_org::RequestPayload = serde_json::from_str(payload).unwrap();
+        let at = self.clock.load(Ordering::SeqCst) / 1000;
+        let statement = countersign_org::DecisionStatement::new(
+            "",
+            &parsed,
+            countersign_org::DecisionKind::Execute,
+            &countersign_org::MemberId(member.to_owned()),
+            at,
+        );
+        let device = &self.devices[member];
+        let (key, signature, at) = (
+            device.public().to_base64(),
+            device.sign(&statement.digest()),
+            at.to_string(),
+        );
+        let mut fields = vec![
+            ("payload", payload),
+            ("device_key", key.as_str()),
+            ("signature", signature.as_str()),
+            ("at", at.as_str()),
+            ("content_hash", statement.content_hash.as_str()),
+        ];
+        if execute {
+            fields.push(("execute", "true"));
+        }
+        self.org(member, "Submit", &fields, true).await
+    }
+
     /// Approves request `id` as `member` (see [`Harness::decide`]).
     pub async fn approve(&self, member: &str, id: &str) -> Value {
         self.decide(member, "Approve", id, &[]).await

@@ -221,6 +221,40 @@ describe("New request", () => {
     expect(preview).toHaveTextContent(/may only tighten, and always_require_approval from yes to no/);
   });
 
+  it("asks for a code when a request would complete at once without a policy, and sends nothing before", async () => {
+    const { host, submitRequest } = spiedHost("eve");
+    const { user } = renderApp(host);
+    const form = await openForm(user);
+    await user.selectOptions(within(form).getByTestId("new-request-kind"), "add_address");
+    await user.type(within(form).getByTestId("draft-key"), "eur-new");
+    await user.type(within(form).getByRole("textbox", { name: "Asset" }), "EUR");
+    await user.type(within(form).getByRole("textbox", { name: "Method" }), "SEPA");
+    await user.type(within(form).getByRole("textbox", { name: "Address" }), "DE02120300000000202051");
+    const payload = { kind: "add_address", key: "eur-new", asset: "EUR", method: "SEPA", address: "DE02120300000000202051" };
+
+    // Not previewed: the core sends nothing and asks for the code, and the form opens the prompt.
+    await user.click(within(form).getByTestId("new-request-submit"));
+    expect(submitRequest).toHaveBeenLastCalledWith(payload, false, null, null);
+    expect(await within(form).findByTestId("otp-input")).toBeInTheDocument();
+    expect(form).toHaveTextContent("It completes at once, which is Execute");
+    expect(screen.queryByTestId("action-error")).toBeNull();
+    await user.click(within(form).getByRole("button", { name: /Back/ }));
+
+    // Previewed: the button says so, and opens the prompt without trying first.
+    await user.click(within(form).getByTestId("new-request-preview"));
+    await screen.findByTestId("preview");
+    const submit = within(form).getByTestId("new-request-submit");
+    expect(submit).toHaveTextContent("Submit: completes at once…");
+    submitRequest.mockClear();
+    await user.click(submit);
+    expect(submitRequest).not.toHaveBeenCalled();
+    const code = await codeOf("Eve Santos");
+    await user.type(within(form).getByTestId("otp-input"), `${code}{Enter}`);
+    const outcome = await screen.findByTestId("submit-outcome");
+    expect(submitRequest).toHaveBeenCalledWith(payload, false, code, null);
+    expect(outcome).toHaveAttribute("data-status", "completed");
+  });
+
   it("asks for a code to execute at once, and the change takes effect", async () => {
     const { host, submitRequest } = spiedHost("ada");
     const { user } = renderApp(host);

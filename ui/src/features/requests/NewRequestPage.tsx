@@ -2,7 +2,7 @@ import { useState, type ReactNode } from "react";
 import type { OrgView } from "../../bindings/OrgView";
 import type { Preview } from "../../bindings/Preview";
 import type { SubmitOutcome } from "../../bindings/SubmitOutcome";
-import { CodePrompt } from "../../components/CodePrompt";
+import { ExecutePrompt } from "../../components/ExecutePrompt";
 import { PreviewPanel } from "../../components/PreviewPanel";
 import { SubmitOutcomeView } from "../../components/SubmitOutcomeView";
 import { useSession } from "../../lib/contexts";
@@ -73,8 +73,8 @@ function NewRequest({
     }
   }
 
-  /** Submits; a refusal is shown in place (the code prompt, when open, shows it and asks again). */
-  async function submit(otp: string | null) {
+  /** Submits; a refusal is shown in place (from the code prompt, it shows it and asks again). */
+  async function submit(otp: string | null, prompted = false) {
     if (!built.payload) return;
     setBusy("submit");
     setError(null);
@@ -85,7 +85,12 @@ function NewRequest({
       onSubmitted();
     } catch (failure) {
       const refused = toHostError(failure);
-      if (otp !== null) throw refused;
+      if (prompted) throw refused;
+      // Not previewed, and it would complete at once: nothing was sent; ask for the code.
+      if (refused.code === "invalid_otp") {
+        setAskCode(true);
+        return;
+      }
       setError(refused);
       // Say which rule refuses it, when the preview can tell.
       if (refused.code === "not_permitted") {
@@ -100,6 +105,8 @@ function NewRequest({
   }
 
   const workflow = KIND_WORKFLOW[draft.kind];
+  // The preview of this very draft says it completes at once: that is Execute, and needs a code.
+  const atOnce = result !== null && "preview" in result && result.preview.decision.outcome === "completes_immediately";
   // The preview of this very draft (any change clears it) refusing it: Submit is not offered,
   // and the preview's reason stands beside it.
   // A member who may not start a request of this workflow is told so before anything is typed;
@@ -189,9 +196,15 @@ function NewRequest({
             data-testid="new-request-submit"
             disabled={built.payload === undefined || busy !== null || askCode || refusal !== null}
             aria-describedby={refusal !== null ? "new-request-refusal" : undefined}
-            onClick={() => (execute ? setAskCode(true) : void submit(null))}
+            onClick={() => (execute || atOnce ? setAskCode(true) : void submit(null))}
           >
-            {busy === "submit" && !askCode ? "Submitting…" : execute ? "Submit and execute…" : "Submit"}
+            {busy === "submit" && !askCode
+              ? "Submitting…"
+              : execute
+                ? "Submit and execute…"
+                : atOnce
+                  ? "Submit: completes at once…"
+                  : "Submit"}
           </button>
           {refusal !== null && (
             <span className="hint" id="new-request-refusal" data-testid="submit-refusal">
@@ -200,13 +213,7 @@ function NewRequest({
           )}
         </div>
         {askCode && (
-          <CodePrompt
-            title="Execute at once: enter the 6-digit code from your authenticator"
-            label="Execute with your 2FA code"
-            submitLabel="Submit and execute"
-            onSubmit={(otp) => submit(otp)}
-            onCancel={() => setAskCode(false)}
-          />
+          <ExecutePrompt execute={execute} onSubmit={(otp) => submit(otp, true)} onCancel={() => setAskCode(false)} />
         )}
         {error && (
           <p className="action-error" role="alert" data-testid="action-error" data-code={error.code}>
