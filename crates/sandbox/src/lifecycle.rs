@@ -58,6 +58,7 @@ pub(crate) fn complete(
         JournalEvent::Applied {
             request_id: request.id.0.clone(),
             change,
+            change_digest: None,
         },
     )
     .map_err(internal)?;

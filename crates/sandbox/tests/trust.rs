@@ -473,3 +473,66 @@ async fn a_members_completion_at_once_needs_the_step_up_even_without_a_policy() 
     let done = h.submit_at_once("m-eve", payload, false).await;
     assert_eq!(ok(&done)["request"]["status"], "completed", "{done}");
 }
+
+/// The journal respects View: a member who may not view Manage Addresses gets its requests'
+/// payloads and applied changes withheld (their hashes stay), while withdrawals they may view
+/// and policy changes stay readable; both exports verify to the same head.
+#[tokio::test]
+async fn the_journal_withholds_what_a_member_may_not_view_and_still_verifies() {
+    let h = Harness::start().await;
+    let iban = "DE02120300000000202051";
+    let address = format!(
+        r#"{{"kind":"add_address","key":"eur-new","asset":"EUR","method":"SEPA","address":"{iban}"}}"#
+    );
+    ok(&h.submit_at_once("m-eve", &address, false).await);
+    let policy = r#"{"kind":"change_policy","workflow":"initiate_withdrawal","policy":{"always_require_approval":true,"required_approvals":3,"locked":false,"expires_after":null}}"#;
+    ok(&h
+        .org("m-eve", "Submit", &[("payload", policy)], false)
+        .await);
+    let bot = h.bot("su-payouts");
+    let asked = h
+        .private(
+            &bot,
+            "Withdraw",
+            &[
+                ("asset", "USDT"),
+                ("key", "usdt-otc-desk"),
+                ("amount", "100"),
+            ],
+        )
+        .await;
+    let withdrawal = ok(&asked)["refid"].as_str().unwrap().to_owned();
+
+    let (devs, bens) = (journal_of(&h, "m-dev").await, journal_of(&h, "m-ben").await);
+    let (dev_seen, ben_seen) = (
+        countersign_vault::journal::verify(&devs).unwrap(),
+        countersign_vault::journal::verify(&bens).unwrap(),
+    );
+    assert_eq!(ben_seen.head, dev_seen.head, "one chain, seen two ways");
+    assert_eq!(ben_seen.records, dev_seen.records);
+    assert!(devs.contains(iban) && devs.contains("eur-new"));
+    assert!(!bens.contains(iban), "the address is withheld from Ben");
+    assert!(!bens.contains("eur-new"), "its name too");
+    let records: Vec<countersign_vault::JournalRecord> = bens
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let redacted = records.iter().filter(|r| r.is_redacted()).count();
+    assert_eq!(redacted, 2, "the address request and its applied change");
+    assert!(
+        bens.contains("\"required_approvals\":3"),
+        "policy changes stay readable"
+    );
+    assert!(
+        bens.contains(&withdrawal),
+        "withdrawals Ben may view stay readable"
+    );
+}
+
+/// `member`'s export of the journal, as JSON Lines.
+async fn journal_of(h: &Harness, member: &str) -> String {
+    ok(&h.org(member, "ExportJournal", &[], false).await)["lines"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

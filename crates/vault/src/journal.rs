@@ -2,8 +2,12 @@
 //! administrative change, verifiable offline by anyone holding the file.
 //!
 //! - [`JournalRecord`]: one entry — its sequence number, time, [`JournalEvent`], the previous
-//!   record's hash and its own. `hash = SHA-256(prev ‖ "\n" ‖ canonical JSON of {seq, at, event})`;
-//!   the first record's `prev` is 64 zeros.
+//!   record's hash and its own. `hash = SHA-256(prev ‖ "\n" ‖ canonical JSON of {seq, at,
+//!   committed event})`; the first record's `prev` is 64 zeros. The committed event is the event
+//!   with a request's payload standing as its content hash (already in the record) and an
+//!   applied change as its digest ([`JournalEvent::committed`]), so a member who may not view a
+//!   withdrawal or an address gets those records redacted ([`JournalRecord::redact`]) and the
+//!   chain still verifies.
 //! - [`Chain`]: appends records (the sandbox keeps it in SQLite; the app mirrors what its device
 //!   did).
 //! - [`verify`]: reads a JSON Lines export and checks every link, every hash, and every decision's
@@ -13,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use countersign_org::DecisionStatement;
+use countersign_org::{DecisionStatement, RequestPayload};
 
 use crate::device::DevicePublicKey;
 
@@ -104,9 +108,57 @@ pub enum JournalEvent {
     Applied {
         /// The request that caused it.
         request_id: String,
-        /// What changed, in words.
+        /// What changed, in words (empty when redacted).
         change: String,
+        /// Redacted: the SHA-256 of the words withheld (`None`: the words are here).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        change_digest: Option<String>,
     },
+}
+
+impl JournalEvent {
+    /// What a record's hash commits to: this event with a submitted request's payload left out
+    /// (its `content_hash`, which [`verify`] checks against the payload when present, stands
+    /// for it) and an applied change's words as their digest. Withholding either keeps the
+    /// commitment, so a redacted record verifies exactly as the full one does.
+    pub fn committed(&self) -> Self {
+        match self {
+            Self::RequestSubmitted {
+                request_id,
+                initiator,
+                content_hash,
+                status,
+                ..
+            } => Self::RequestSubmitted {
+                request_id: request_id.clone(),
+                initiator: initiator.clone(),
+                content_hash: content_hash.clone(),
+                payload: serde_json::Value::Null,
+                status: status.clone(),
+            },
+            Self::Applied {
+                request_id,
+                change,
+                change_digest,
+            } => Self::Applied {
+                request_id: request_id.clone(),
+                change: String::new(),
+                change_digest: Some(
+                    change_digest
+                        .clone()
+                        .unwrap_or_else(|| sha256_hex(change.as_bytes())),
+                ),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// One journal entry.
@@ -132,6 +184,7 @@ struct Hashed<'a> {
 }
 
 fn hash_of(prev: &str, seq: u64, at: i64, event: &JournalEvent) -> String {
+    let event = &event.committed();
     let body = serde_json::to_string(&Hashed { seq, at, event }).unwrap_or_default();
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
@@ -152,6 +205,35 @@ impl JournalRecord {
             event,
             prev: prev_hash,
             hash,
+        }
+    }
+
+    /// Withholds what the record says of a request's content: a submitted request's payload
+    /// (its `content_hash` stays) and an applied change's words (their digest stays). The hash
+    /// is unchanged and still verifies; other records are left as they are.
+    pub fn redact(&mut self) {
+        match &mut self.event {
+            JournalEvent::RequestSubmitted { payload, .. } => *payload = serde_json::Value::Null,
+            JournalEvent::Applied {
+                change,
+                change_digest,
+                ..
+            } => {
+                if change_digest.is_none() {
+                    *change_digest = Some(sha256_hex(change.as_bytes()));
+                }
+                change.clear();
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether this record's content was withheld ([`JournalRecord::redact`]).
+    pub fn is_redacted(&self) -> bool {
+        match &self.event {
+            JournalEvent::RequestSubmitted { payload, .. } => payload.is_null(),
+            JournalEvent::Applied { change_digest, .. } => change_digest.is_some(),
+            _ => false,
         }
     }
 
@@ -246,6 +328,22 @@ pub fn verify(text: &str) -> Result<Verified, JournalFault> {
             ));
         }
         match &record.event {
+            JournalEvent::RequestSubmitted {
+                content_hash,
+                payload,
+                ..
+            } if !payload.is_null() => {
+                // The hash commits to the content hash, not the payload: the payload must be
+                // the one it names.
+                let parsed: RequestPayload = serde_json::from_value(payload.clone())
+                    .map_err(|e| fault(format!("its payload is not a request's ({e})")))?;
+                if countersign_org::content_hash(&parsed) != *content_hash {
+                    return Err(fault(
+                        "its payload does not match its content hash: the payload was altered"
+                            .into(),
+                    ));
+                }
+            }
             JournalEvent::DeviceRegistered { member, device_key } => {
                 DevicePublicKey::from_base64(device_key)
                     .map_err(|e| fault(format!("registers an unusable device key: {e}")))?;
@@ -297,6 +395,17 @@ mod tests {
     use super::*;
     use crate::device::DeviceKey;
 
+    /// The withdrawal the test journal's request asks for.
+    fn withdrawal() -> RequestPayload {
+        RequestPayload::Withdrawal {
+            asset: "BTC".into(),
+            amount: "2.5".parse().expect("decimal"),
+            fee: "0.0001".parse().expect("decimal"),
+            key: "cold-storage-2".into(),
+            address: "bc1qcold".into(),
+        }
+    }
+
     /// A journal of a submitted request, a device registration and two signed approvals.
     fn journal() -> (Vec<JournalRecord>, DeviceKey) {
         let ada = DeviceKey::generate();
@@ -308,8 +417,8 @@ mod tests {
                 JournalEvent::RequestSubmitted {
                     request_id: "R1".into(),
                     initiator: "service_user:su-rebalancer".into(),
-                    content_hash: "ab".repeat(32),
-                    payload: serde_json::json!({"kind": "withdrawal", "amount": "2.5"}),
+                    content_hash: countersign_org::content_hash(&withdrawal()),
+                    payload: serde_json::to_value(withdrawal()).expect("json"),
                     status: "pending".into(),
                 },
             ),
@@ -334,7 +443,7 @@ mod tests {
         ] {
             let statement = DecisionStatement {
                 request_id: "R1".into(),
-                content_hash: "ab".repeat(32),
+                content_hash: countersign_org::content_hash(&withdrawal()),
                 decision: DecisionKind::Approve,
                 member: member.into(),
                 at,
@@ -418,14 +527,79 @@ mod tests {
     #[test]
     fn rehashing_an_altered_record_still_breaks_the_next_link() {
         let (mut records, _) = journal();
-        let JournalEvent::RequestSubmitted { payload, .. } = &mut records[0].event else {
+        let JournalEvent::RequestSubmitted {
+            payload,
+            content_hash,
+            ..
+        } = &mut records[0].event
+        else {
             panic!("first record");
         };
-        *payload = serde_json::json!({"kind": "withdrawal", "amount": "250"});
+        // The forger changes the amount and recomputes both the content hash and the record's
+        // own hash: the next record's link still gives it away.
+        let mut altered = withdrawal();
+        if let RequestPayload::Withdrawal { amount, .. } = &mut altered {
+            *amount = "250".parse().expect("decimal");
+        }
+        *payload = serde_json::to_value(&altered).expect("json");
+        *content_hash = countersign_org::content_hash(&altered);
         records[0].hash = hash_of(&records[0].prev, 1, records[0].at, &records[0].event);
         let fault = verify(&text(&records)).expect_err("relinked");
         assert_eq!(fault.line, 2);
         assert!(fault.problem.contains("does not chain"), "{fault}");
+    }
+
+    #[test]
+    fn a_payload_altered_under_its_content_hash_is_found_at_its_record() {
+        let (mut records, _) = journal();
+        let JournalEvent::RequestSubmitted { payload, .. } = &mut records[0].event else {
+            panic!("first record");
+        };
+        payload["amount"] = serde_json::json!("250");
+        let fault = verify(&text(&records)).expect_err("altered");
+        assert_eq!(fault.line, 1);
+        assert!(fault.problem.contains("content hash"), "{fault}");
+    }
+
+    /// A journal with the request's completion applied, then every content record redacted.
+    #[test]
+    fn a_redacted_journal_verifies_to_the_same_head_and_its_digests_are_bound() {
+        let (mut records, _) = journal();
+        let mut chain = Chain::after(records.last().cloned());
+        records.push(chain.append(
+            121,
+            JournalEvent::Applied {
+                request_id: "R1".into(),
+                change: "withdraw 2.5 BTC to cold-storage-2".into(),
+                change_digest: None,
+            },
+        ));
+        let full = verify(&text(&records)).expect("full");
+        let mut redacted = records.clone();
+        for r in &mut redacted {
+            r.redact();
+        }
+        assert!(redacted[0].is_redacted() && redacted[5].is_redacted());
+        assert!(
+            !redacted[1].is_redacted(),
+            "a device registration has nothing to withhold"
+        );
+        let lines = text(&redacted);
+        assert!(!lines.contains("cold-storage-2"), "{lines}");
+        assert!(!lines.contains("bc1qcold"), "{lines}");
+        let seen = verify(&lines).expect("redacted");
+        assert_eq!((seen.head, seen.records, seen.decisions), (full.head, 6, 2));
+        // Redacting twice changes nothing.
+        let mut again = redacted.clone();
+        again.iter_mut().for_each(JournalRecord::redact);
+        assert_eq!(again, redacted);
+        // A digest that is not the words' is an altered record.
+        let JournalEvent::Applied { change_digest, .. } = &mut redacted[5].event else {
+            panic!("applied");
+        };
+        *change_digest = Some("00".repeat(32));
+        let fault = verify(&text(&redacted)).expect_err("forged digest");
+        assert_eq!(fault.line, 6);
     }
 
     #[test]

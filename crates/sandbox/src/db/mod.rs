@@ -51,7 +51,10 @@ pub enum StoreError {
 pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // FULL, not WAL's usual NORMAL: every commit is on disk before it is answered, so a power
+    // loss cannot roll back the spent nonces, the codes' high-water marks or an acknowledged
+    // decision.
+    conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -62,6 +65,9 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
+        if i + 1 == schema::JOURNAL_RECHAINED {
+            journal::rechain_journal(&tx)?;
+        }
         tx.pragma_update(
             None,
             "user_version",

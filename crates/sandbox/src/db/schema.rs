@@ -168,7 +168,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 13: who received each service user's secret (`ServiceUser::key_holder`): the initiator of
     //    the request that created it. Service users made before this have none on record.
     "ALTER TABLE service_users ADD COLUMN key_holder TEXT REFERENCES members(id);",
+    // 14: a journal record's hash commits to a request's content hash, not its payload, so a
+    //    member's export can withhold what they may not view (`JournalEvent::committed`). The
+    //    records are re-chained in Rust after this step (`JOURNAL_RECHAINED`).
+    "SELECT 1;",
 ];
+
+/// The migration after which the journal is re-chained under the current hash
+/// (`journal::rechain_journal`), in the same transaction.
+pub(super) const JOURNAL_RECHAINED: usize = 14;
 
 const SCHEMA: &str = r"
 CREATE TABLE org (

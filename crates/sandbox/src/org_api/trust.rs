@@ -2,7 +2,9 @@
 //! `VerifyCode`) and the audit journal (`ExportJournal`).
 
 use countersign_kraken::{ApiError, OrgRefusal};
-use countersign_org::MemberId;
+use std::collections::HashSet;
+
+use countersign_org::{Member, MemberId, RequestPayload, Workflow, WorkflowPermission};
 use countersign_orgapi::params::{ConfirmTotpParams, RegisterDeviceParams, VerifyCodeParams};
 use countersign_orgapi::{CodeVerified, JournalExport, RegisteredDevice, TotpEnrollment};
 
@@ -154,8 +156,43 @@ pub(super) fn export_journal(
 ) -> Result<JournalExport, ApiError> {
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, sandbox.now())?;
-    calling_member(&conn, caller)?;
-    Ok(JournalExport {
-        lines: db::journal_lines(&conn).map_err(internal)?,
-    })
+    let rec = calling_member(&conn, caller)?;
+    let mut withheld: HashSet<String> = HashSet::new();
+    let mut lines = String::new();
+    for mut record in db::journal_records(&conn).map_err(internal)? {
+        let request_id = match &record.event {
+            JournalEvent::RequestSubmitted {
+                request_id,
+                payload,
+                ..
+            } => {
+                let workflow = serde_json::from_value::<RequestPayload>(payload.clone())
+                    .map(|p| p.workflow())
+                    .map_err(|_| internal(db::StoreError::Corrupt("journal payload")))?;
+                if content_withheld(&rec.member, workflow) {
+                    withheld.insert(request_id.clone());
+                }
+                Some(request_id)
+            }
+            JournalEvent::Applied { request_id, .. } => Some(request_id),
+            _ => None,
+        };
+        if request_id.is_some_and(|id| withheld.contains(id)) {
+            record.redact();
+        }
+        lines.push_str(&record.to_line());
+        lines.push('\n');
+    }
+    Ok(JournalExport { lines })
+}
+
+/// Whether `member` gets a request's content withheld from the journal: a withdrawal or an
+/// address-book change, on a workflow they may not view. Its record keeps the content hash (and
+/// an applied change its digest), so the chain verifies all the same. Membership, permission and
+/// policy changes stay readable to every member, so anyone can check who was eligible.
+fn content_withheld(member: &Member, workflow: Workflow) -> bool {
+    matches!(
+        workflow,
+        Workflow::InitiateWithdrawal | Workflow::ManageAddresses
+    ) && !member.permissions.has(workflow, WorkflowPermission::View)
 }
