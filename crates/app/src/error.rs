@@ -168,6 +168,7 @@ impl From<ClientError> for CommandError {
             ClientError::Unreachable { .. } => (ErrorCode::Unavailable, e.to_string()),
             ClientError::Protocol { .. } => (ErrorCode::Internal, e.to_string()),
             ClientError::BaseUrl(_) => (ErrorCode::InvalidInput, e.to_string()),
+            ClientError::Redirected { .. } => (ErrorCode::Unavailable, e.to_string()),
             ClientError::Mirror(_) => (
                 ErrorCode::Unavailable,
                 format!("Nothing was signed: this device keeps a record of every decision it signs, and {e}"),

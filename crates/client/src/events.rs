@@ -127,6 +127,12 @@ impl OrgClient {
                     message: e.without_url().to_string(),
                 })?
         };
+        if let Some(location) = crate::transport::redirect_target(&response) {
+            return Err(ClientError::Redirected {
+                url: url.to_string(),
+                location,
+            });
+        }
         let is_stream = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)

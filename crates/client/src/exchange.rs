@@ -66,9 +66,22 @@ pub enum ExchangeError {
     /// No nonce could be reserved; nothing was sent.
     #[error(transparent)]
     Nonce(#[from] NonceStoreError),
-    /// The base URL is unusable.
-    #[error("invalid base URL {0:?}")]
+    /// The base URL is unusable, or plain http to another machine
+    /// ([`crate::checked_base`]).
+    #[error("invalid base URL: {0}")]
     BaseUrl(String),
+    /// The exchange answered with a redirect, which is never followed: it would carry the key
+    /// and the signature to another address. Nothing was sent there, and the call was not
+    /// carried out at the address called.
+    #[error(
+        "{url} answered with a redirect to {location}; Countersign never follows one (it would carry your API key and signature there): use the final address itself"
+    )]
+    Redirected {
+        /// The URL called.
+        url: String,
+        /// Where the answer pointed.
+        location: String,
+    },
 }
 
 impl ExchangeError {
@@ -147,6 +160,8 @@ enum Attempt {
     NotSent(String),
     /// The request may have arrived; no usable answer came back.
     Lost(String),
+    /// The server answered with a redirect to this location (never followed).
+    Redirected(String),
 }
 
 /// What the retry loop does after an attempt.
@@ -183,14 +198,9 @@ impl ExchangeClient {
         key: Arc<KeyContext>,
         options: ClientOptions,
     ) -> Result<Self, ExchangeError> {
-        let base = Url::parse(base_url).map_err(|_| ExchangeError::BaseUrl(base_url.to_owned()))?;
-        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
-            return Err(ExchangeError::BaseUrl(base_url.to_owned()));
-        }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("countersign/", env!("CARGO_PKG_VERSION")))
-            .timeout(options.timeout)
-            .build()
+        let base = crate::transport::checked_base(base_url)
+            .map_err(|problem| ExchangeError::BaseUrl(problem.to_string()))?;
+        let http = crate::transport::http_client(options.timeout)
             .map_err(|e| ExchangeError::BaseUrl(e.to_string()))?;
         Ok(Self {
             http,
@@ -561,6 +571,10 @@ impl ExchangeClient {
                     Next::Fail(ExchangeError::OutcomeUnknown { endpoint, message })
                 }
             }
+            Attempt::Redirected(location) => Next::Fail(ExchangeError::Redirected {
+                url: endpoint.path(),
+                location,
+            }),
             Attempt::Answered(bytes) => {
                 let Ok(ErrorsOnly { error }) = serde_json::from_slice::<ErrorsOnly>(&bytes) else {
                     // Not an envelope: the zip of RetrieveExport, or garbage the typed parse
@@ -645,16 +659,19 @@ impl ExchangeClient {
         let outcome = match response {
             Err(e) if e.is_connect() => Attempt::NotSent(e.without_url().to_string()),
             Err(e) => Attempt::Lost(e.without_url().to_string()),
-            Ok(r) => {
-                let status = r.status();
-                match r.bytes().await.map(|b| b.to_vec()) {
-                    Err(e) => Attempt::Lost(e.without_url().to_string()),
-                    Ok(b) if status.is_server_error() && !looks_like_envelope(&b) => {
-                        Attempt::Lost(format!("HTTP {status}"))
+            Ok(r) => match crate::transport::redirect_target(&r) {
+                Some(location) => Attempt::Redirected(location),
+                None => {
+                    let status = r.status();
+                    match r.bytes().await.map(|b| b.to_vec()) {
+                        Err(e) => Attempt::Lost(e.without_url().to_string()),
+                        Ok(b) if status.is_server_error() && !looks_like_envelope(&b) => {
+                            Attempt::Lost(format!("HTTP {status}"))
+                        }
+                        Ok(b) => Attempt::Answered(b),
                     }
-                    Ok(b) => Attempt::Answered(b),
                 }
-            }
+            },
         };
         let answered = self.key.now_ms();
         self.key.pacer(|p| p.answered(cost, sent, answered));

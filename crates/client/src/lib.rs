@@ -28,6 +28,7 @@ mod nonce;
 mod nonce_store;
 mod pacing;
 pub mod probe;
+mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +59,7 @@ pub use nonce::NonceSource;
 pub use nonce_store::{Clock, DEFAULT_RESERVATION, NonceStore, NonceStoreError, system_clock};
 pub use pacing::{RateLimit, RatePacer, RateTier};
 pub use probe::{KeyProbe, ProbeError, probe_key};
+pub use transport::{BaseUrlProblem, checked_base};
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -81,9 +83,20 @@ pub enum ClientError {
         /// What did not parse.
         message: String,
     },
-    /// The base URL is unusable.
-    #[error("invalid base URL {0:?}")]
+    /// The base URL is unusable, or plain http to another machine ([`transport::checked_base`]).
+    #[error("invalid base URL: {0}")]
     BaseUrl(String),
+    /// The server answered with a redirect, which is never followed: it would carry the key,
+    /// the signature and any code to another address. Nothing was sent there.
+    #[error(
+        "{url} answered with a redirect to {location}; Countersign never follows one (it would carry your API key, signature and code there): use the final address itself"
+    )]
+    Redirected {
+        /// The URL called.
+        url: String,
+        /// Where the answer pointed.
+        location: String,
+    },
     /// This device's decision mirror cannot be written, so nothing was signed or sent.
     #[error("{0}")]
     Mirror(String),
@@ -207,14 +220,9 @@ impl OrgClient {
     /// A client signing with a key whose nonces and turn are shared with other clients (an
     /// [`ExchangeClient`] of the same key).
     pub fn with_key(base_url: &str, key: Arc<KeyContext>) -> Result<Self, ClientError> {
-        let base = Url::parse(base_url).map_err(|_| ClientError::BaseUrl(base_url.to_owned()))?;
-        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
-            return Err(ClientError::BaseUrl(base_url.to_owned()));
-        }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("countersign/", env!("CARGO_PKG_VERSION")))
-            .timeout(Duration::from_secs(15))
-            .build()
+        let base = transport::checked_base(base_url)
+            .map_err(|problem| ClientError::BaseUrl(problem.to_string()))?;
+        let http = transport::http_client(Duration::from_secs(15))
             .map_err(|e| ClientError::BaseUrl(e.to_string()))?;
         Ok(Self {
             http,
@@ -632,6 +640,12 @@ impl OrgClient {
             .send()
             .await
             .map_err(unreachable)?;
+        if let Some(location) = transport::redirect_target(&response) {
+            return Err(ClientError::Redirected {
+                url: url.to_string(),
+                location,
+            });
+        }
         let bytes = response.bytes().await.map_err(unreachable)?;
         let envelope: Envelope<C::Answer> =
             serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
