@@ -17,6 +17,15 @@ use crate::error::CommandError;
 
 use crate::reveal::{Clipboard, MemoryClipboard, SystemClipboard};
 
+/// Makes every file and folder this process creates from now on its user's alone (umask
+/// `077`): the sandbox's database and its WAL, the ledger workspace, the decision mirror, the
+/// nonce store, the config. None holds a secret, but each says what the Organization does and
+/// who holds what. Called first thing by the desktop app and the CLI, before any thread starts.
+pub fn keep_files_private() {
+    #[cfg(target_os = "linux")]
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+}
+
 /// Unix time in milliseconds.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 

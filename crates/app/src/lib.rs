@@ -51,7 +51,9 @@ pub mod window;
 pub use config::{ConfigError, RemoteConfig};
 pub use connect::Target;
 pub use core::{AppCore, OrgAccess};
-pub use env::{Clock, DataPaths, Environment, SharedClipboard, fixed_clock, system_clock};
+pub use env::{
+    Clock, DataPaths, Environment, SharedClipboard, fixed_clock, keep_files_private, system_clock,
+};
 pub use error::{CommandError, ErrorCode, Otp};
 pub use ledgers::LedgerReview;
 pub use lock::{AppLock, Unlocked};

@@ -154,6 +154,7 @@ enum SandboxCommand {
 }
 
 fn main() -> ExitCode {
+    countersign_app::keep_files_private();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")

@@ -701,3 +701,32 @@ fn org_stops_a_key_and_freezes_withdrawals_and_a_request_lifts_each() {
     assert!(!shown.contains("KEY STOPPED"), "{shown}");
     assert!(shown.contains("WITHDRAWALS FROZEN"), "{shown}");
 }
+
+/// What the CLI writes is its user's alone: the sandbox's folder, its database and WAL, and the
+/// demo credentials are neither group- nor world-readable (umask 077, whatever the shell's).
+#[test]
+fn the_files_it_writes_are_its_users_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_server, _creds) = serve(dir.path());
+    let mut seen = 0;
+    let mut stack = vec![
+        dir.path().join("data"),
+        common::credentials_path(dir.path()),
+    ];
+    while let Some(path) = stack.pop() {
+        let meta = std::fs::metadata(&path).expect("stat");
+        let mode = meta.permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{} is mode {mode:o}", path.display());
+        seen += 1;
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&path).expect("read dir") {
+                stack.push(entry.expect("entry").path());
+            }
+        }
+    }
+    assert!(
+        seen >= 3,
+        "the folder, the database and the credentials: {seen}"
+    );
+}

@@ -95,9 +95,22 @@ fn push_line<'a>(line: &mut String, cells: impl IntoIterator<Item = Cell<'a>>, a
     line.push_str("\r\n");
 }
 
+/// Text as a CSV cell may hold it: text a spreadsheet would read as a formula (starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so opening an export can
+/// never run a formula planted in a ledger field. The exchange's own text never starts so (its
+/// numbers are bare cells, not text), so real exports are still written byte for byte.
+pub(crate) fn formula_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// A quoted text cell ([`formula_safe`]).
 fn push_quoted(line: &mut String, s: &str) {
     line.push('"');
-    line.push_str(&s.replace('"', "\"\""));
+    line.push_str(&formula_safe(s).replace('"', "\"\""));
     line.push('"');
 }
 
@@ -500,6 +513,30 @@ mod tests {
         };
         let csv = ledgers_csv(&[row], LedgerLayout::Columns9);
         assert!(csv.contains(r#","say ""hi"", twice","#), "{csv}");
+    }
+
+    #[test]
+    fn text_a_spreadsheet_would_run_as_a_formula_is_defused() {
+        for (planted, written) in [
+            (
+                "=HYPERLINK(\"http://x\")",
+                r#","'=HYPERLINK(""http://x"")","#,
+            ),
+            ("+1+1", r#","'+1+1","#),
+            ("-2+3", r#","'-2+3","#),
+            ("@SUM(A1)", r#","'@SUM(A1)","#),
+            ("\tcmd", ",\"'\tcmd\","),
+        ] {
+            let row = LedgerRow {
+                refid: planted.into(),
+                ..ledger_row()
+            };
+            let csv = ledgers_csv(&[row], LedgerLayout::Columns9);
+            assert!(csv.contains(written), "{planted:?}: {csv}");
+        }
+        // Ordinary text and negative numbers are untouched.
+        let csv = ledgers_csv(&[ledger_row()], LedgerLayout::Columns9);
+        assert!(!csv.contains("\"'"), "{csv}");
     }
 
     #[test]

@@ -293,8 +293,10 @@ impl Workspace {
     }
 }
 
-/// A CSV field, quoted when it must be.
+/// A CSV field, quoted when it must be, never read as a formula
+/// ([`crate::export::formula_safe`]).
 fn csv_field(s: &str) -> String {
+    let s = &*crate::export::formula_safe(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
