@@ -121,6 +121,10 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 pub(crate) fn internal(e: db::StoreError) -> ApiError {
+    if let db::StoreError::NoLongerPending(_) = e {
+        // Another process decided it first: this call's decision was not taken.
+        return ApiError::Org(countersign_kraken::OrgRefusal::NotPending);
+    }
     tracing::error!(error = %e, "sandbox store failure");
     ApiError::InternalError
 }

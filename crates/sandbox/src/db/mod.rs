@@ -45,6 +45,10 @@ pub enum StoreError {
     /// The data directory could not be created.
     #[error("cannot create the sandbox data directory {0}: {1}")]
     Io(PathBuf, std::io::Error),
+    /// A request's status was to move from pending, but it had already moved (another process
+    /// decided it first): nothing is written, and the transaction rolls back.
+    #[error("request {0} is no longer pending")]
+    NoLongerPending(String),
 }
 
 /// Opens the database in WAL mode and creates the schema if absent.

@@ -59,11 +59,7 @@ pub(crate) fn record_decision(tx: &Transaction<'_>, r: &Request) -> Result<(), S
         .last()
         .ok_or(StoreError::Corrupt("decision list"))?;
     insert_decision(tx, &r.id, last, r.decisions.len() - 1)?;
-    tx.execute(
-        "UPDATE requests SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![r.id.0, r.status.as_str(), r.updated_at],
-    )?;
-    Ok(())
+    update_status(tx, r)
 }
 
 /// Stores the device signature of a member's decision on a request, with the statement's short
@@ -209,11 +205,17 @@ pub(crate) fn requests(
 
 /// Persists a status change that carries no new decision (cancel, expiry).
 pub(crate) fn update_status(tx: &Transaction<'_>, r: &Request) -> Result<(), StoreError> {
-    tx.execute(
-        "UPDATE requests SET status = ?2, updated_at = ?3 WHERE id = ?1",
+    // Compare and set: only a request still pending moves. A request another process decided
+    // in the meantime is never decided twice (its effect never applied twice).
+    let moved = tx.execute(
+        "UPDATE requests SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending'",
         params![r.id.0, r.status.as_str(), r.updated_at],
     )?;
-    Ok(())
+    if moved == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NoLongerPending(r.id.0.clone()))
+    }
 }
 
 /// Keeps a created service user's key for its initiator's one-time reveal.
@@ -261,4 +263,42 @@ pub(crate) fn take_reveal(
         api_key,
         secret: ApiSecret::from_base64(&secret).map_err(|_| StoreError::Corrupt("reveal"))?,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use countersign_org::{RequestStatus, Workflow};
+
+    use super::super::StoreError;
+
+    /// The compare and set under every decision: a request that has moved on (another process
+    /// decided it) does not move again, and the transaction writes nothing.
+    #[test]
+    fn a_request_decided_elsewhere_is_not_decided_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sandbox = crate::Sandbox::open(dir.path()).expect("open");
+        let mut conn = sandbox.conn();
+        let mut first = super::requests(&conn, &Workflow::ALL, Some(RequestStatus::Pending))
+            .expect("requests")
+            .into_iter()
+            .next()
+            .expect("the demo has a pending request");
+        let mut second = first.clone();
+        first.status = RequestStatus::Completed;
+        second.status = RequestStatus::Rejected;
+        let tx = conn.transaction().expect("tx");
+        super::update_status(&tx, &first).expect("the first decision moves it");
+        tx.commit().expect("commit");
+        let tx = conn.transaction().expect("tx");
+        let refused = super::update_status(&tx, &second).expect_err("already moved");
+        assert!(
+            matches!(&refused, StoreError::NoLongerPending(id) if *id == second.id.0),
+            "{refused}"
+        );
+        drop(tx);
+        let stored = super::request(&conn, &first.id.0)
+            .expect("read")
+            .expect("there");
+        assert_eq!(stored.status, RequestStatus::Completed);
+    }
 }

@@ -41,14 +41,19 @@ pub(super) fn decide(
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, now)?;
+    // The write lock first, then the request as it is under it: another process deciding the
+    // same request waits, and this decision sees what that one wrote.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| internal(e.into()))?;
     let id = on.id.clone();
-    let (rec, mut request) = load_visible(&conn, caller, &id)?;
+    let (rec, mut request) = load_visible(&tx, caller, &id)?;
     // Rules first: a refused decision does not spend the member's code.
     request
         .check_can_decide(&rec.member, now)
         .map_err(|v| refusal(&v))?;
     // An emergency stop in force refuses approving what it touches; rejecting stays possible.
-    let org = db::load_org(&conn).map_err(internal)?;
+    let org = db::load_org(&tx).map_err(internal)?;
     if decision == Decision::Approve
         && org
             .stop_in_force(&request.initiator, &request.payload)
@@ -75,7 +80,6 @@ pub(super) fn decide(
         .decide(&mut request, &rec.member, decision, reason, now)
         .map_err(|v| refusal(&v))?;
 
-    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     let window = decision_step_up(sandbox, &tx, &rec, &on)?;
     db::record_decision(&tx, &request).map_err(internal)?;
     countersign(
@@ -111,7 +115,10 @@ pub(super) fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, 
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     sweep_expired(&mut conn, now)?;
-    let (rec, mut request) = load_visible(&conn, caller, &on.id)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| internal(e.into()))?;
+    let (rec, mut request) = load_visible(&tx, caller, &on.id)?;
     let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
     same_content(&signed, &request.payload)?;
     let statement = DecisionStatement::new(
@@ -124,7 +131,6 @@ pub(super) fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, 
     request
         .cancel(&rec.member.actor(), now)
         .map_err(|v| refusal(&v))?;
-    let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     let window = decision_step_up(sandbox, &tx, &rec, &on)?;
     db::update_status(&tx, &request).map_err(internal)?;
     countersign(
