@@ -200,17 +200,7 @@ async fn the_journal_records_everything_and_verifies_offline() {
     ok(&h.approve("m-chloe", &id).await);
     // A bot's withdrawal through the exchange API is journaled too.
     let bot = h.bot("su-payouts");
-    ok(&h
-        .private(
-            &bot,
-            "Withdraw",
-            &[
-                ("asset", "USDT"),
-                ("key", "usdt-otc-desk"),
-                ("amount", "100"),
-            ],
-        )
-        .await);
+    usdt_withdrawal(&h, &bot, "100").await;
 
     let lines = ok(&h.org("m-dev", "ExportJournal", &[], false).await)["lines"]
         .as_str()
@@ -332,18 +322,7 @@ async fn a_decision_signed_over_other_content_than_the_request_is_refused_and_sp
 async fn a_descoped_bots_pending_withdrawal_cannot_be_approved_but_can_be_rejected() {
     let h = Harness::start().await;
     let bot = h.bot("su-payouts");
-    let asked = h
-        .private(
-            &bot,
-            "Withdraw",
-            &[
-                ("asset", "USDT"),
-                ("key", "usdt-otc-desk"),
-                ("amount", "250"),
-            ],
-        )
-        .await;
-    let id = ok(&asked)["refid"].as_str().unwrap().to_owned();
+    let id = usdt_withdrawal(&h, &bot, "250").await;
     let first = h.approve("m-ben", &id).await;
     assert_eq!(ok(&first)["approvals"], 1);
 
@@ -403,18 +382,7 @@ async fn the_member_holding_a_bots_secret_cannot_approve_its_withdrawal() {
         .unwrap();
     assert_eq!(listed["key_holder"]["name"], "Ada Okafor", "{listed}");
 
-    let asked = h
-        .private(
-            &bot,
-            "Withdraw",
-            &[
-                ("asset", "USDT"),
-                ("key", "usdt-otc-desk"),
-                ("amount", "250"),
-            ],
-        )
-        .await;
-    let id = ok(&asked)["refid"].as_str().unwrap().to_owned();
+    let id = usdt_withdrawal(&h, &bot, "250").await;
     let seen = h.org("m-ada", "GetRequest", &[("id", &id)], false).await;
     assert_eq!(ok(&seen)["initiator_key_holder"]["name"], "Ada Okafor");
     let blocked = ok(&seen)["viewer"]["approve_blocked"]
@@ -490,18 +458,7 @@ async fn the_journal_withholds_what_a_member_may_not_view_and_still_verifies() {
         .org("m-eve", "Submit", &[("payload", policy)], false)
         .await);
     let bot = h.bot("su-payouts");
-    let asked = h
-        .private(
-            &bot,
-            "Withdraw",
-            &[
-                ("asset", "USDT"),
-                ("key", "usdt-otc-desk"),
-                ("amount", "100"),
-            ],
-        )
-        .await;
-    let withdrawal = ok(&asked)["refid"].as_str().unwrap().to_owned();
+    let withdrawal = usdt_withdrawal(&h, &bot, "100").await;
 
     let (devs, bens) = (journal_of(&h, "m-dev").await, journal_of(&h, "m-ben").await);
     let (dev_seen, ben_seen) = (
@@ -535,4 +492,20 @@ async fn journal_of(h: &Harness, member: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// `bot` withdraws `amount` USDT to the OTC desk through the exchange API; its refid.
+async fn usdt_withdrawal(h: &Harness, bot: &Key, amount: &str) -> String {
+    let asked = h
+        .private(
+            bot,
+            "Withdraw",
+            &[
+                ("asset", "USDT"),
+                ("key", "usdt-otc-desk"),
+                ("amount", amount),
+            ],
+        )
+        .await;
+    ok(&asked)["refid"].as_str().unwrap().to_owned()
 }

@@ -187,20 +187,7 @@ impl Harness {
             "Reject" => countersign_org::DecisionKind::Reject,
             _ => countersign_org::DecisionKind::Cancel,
         };
-        let at = self.clock.load(Ordering::SeqCst) / 1000;
-        let statement = countersign_org::DecisionStatement::new(
-            id,
-            &payload,
-            kind,
-            &countersign_org::MemberId(member.to_owned()),
-            at,
-        );
-        let device = &self.devices[member];
-        let (key, signature, at) = (
-            device.public().to_base64(),
-            device.sign(&statement.digest()),
-            at.to_string(),
-        );
+        let [key, signature, at, content_hash] = self.signed_now(member, id, &payload, kind);
         let mut fields = vec![
             ("id", id),
             ("device_key", key.as_str()),
@@ -209,7 +196,7 @@ impl Harness {
         ];
         // What was signed: the request as fetched, unless `extra` says it was shown otherwise.
         if !extra.iter().any(|(k, _)| *k == "content_hash") {
-            fields.push(("content_hash", statement.content_hash.as_str()));
+            fields.push(("content_hash", content_hash.as_str()));
         }
         fields.extend_from_slice(extra);
         // An explicit `otp` in `extra` (a wrong code, say) replaces the member's current one.
@@ -223,31 +210,45 @@ impl Harness {
     pub async fn submit_at_once(&self, member: &str, payload: &str, execute: bool) -> Value {
         self.advance_ms(30_000);
         let parsed: countersign_org::RequestPayload = serde_json::from_str(payload).unwrap();
-        let at = self.clock.load(Ordering::SeqCst) / 1000;
-        let statement = countersign_org::DecisionStatement::new(
-            "",
-            &parsed,
-            countersign_org::DecisionKind::Execute,
-            &countersign_org::MemberId(member.to_owned()),
-            at,
-        );
-        let device = &self.devices[member];
-        let (key, signature, at) = (
-            device.public().to_base64(),
-            device.sign(&statement.digest()),
-            at.to_string(),
-        );
+        let [key, signature, at, content_hash] =
+            self.signed_now(member, "", &parsed, countersign_org::DecisionKind::Execute);
         let mut fields = vec![
             ("payload", payload),
             ("device_key", key.as_str()),
             ("signature", signature.as_str()),
             ("at", at.as_str()),
-            ("content_hash", statement.content_hash.as_str()),
+            ("content_hash", content_hash.as_str()),
         ];
         if execute {
             fields.push(("execute", "true"));
         }
         self.org(member, "Submit", &fields, true).await
+    }
+
+    /// `member`'s device signing `kind` on request `id` (empty at submission) with `payload`,
+    /// dated now: the `device_key`, `signature`, `at` and `content_hash` fields.
+    fn signed_now(
+        &self,
+        member: &str,
+        id: &str,
+        payload: &countersign_org::RequestPayload,
+        kind: countersign_org::DecisionKind,
+    ) -> [String; 4] {
+        let at = self.clock.load(Ordering::SeqCst) / 1000;
+        let statement = countersign_org::DecisionStatement::new(
+            id,
+            payload,
+            kind,
+            &countersign_org::MemberId(member.to_owned()),
+            at,
+        );
+        let device = &self.devices[member];
+        [
+            device.public().to_base64(),
+            device.sign(&statement.digest()),
+            at.to_string(),
+            statement.content_hash,
+        ]
     }
 
     /// Approves request `id` as `member` (see [`Harness::decide`]).
