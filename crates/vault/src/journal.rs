@@ -344,6 +344,16 @@ pub fn verify(text: &str) -> Result<Verified, JournalFault> {
                     ));
                 }
             }
+            JournalEvent::Applied {
+                change,
+                change_digest: Some(digest),
+                ..
+            } if !change.is_empty() && sha256_hex(change.as_bytes()) != *digest => {
+                // The hash commits to the digest: words beside it must be the ones it names.
+                return Err(fault(
+                    "its words do not match their digest: the change was altered".into(),
+                ));
+            }
             JournalEvent::DeviceRegistered { member, device_key } => {
                 DevicePublicKey::from_base64(device_key)
                     .map_err(|e| fault(format!("registers an unusable device key: {e}")))?;
@@ -600,6 +610,16 @@ mod tests {
         *change_digest = Some("00".repeat(32));
         let fault = verify(&text(&redacted)).expect_err("forged digest");
         assert_eq!(fault.line, 6);
+        // Words set beside the true digest must be the words it names.
+        let mut forged = records.clone();
+        forged[5].redact();
+        let JournalEvent::Applied { change, .. } = &mut forged[5].event else {
+            panic!("applied");
+        };
+        *change = "withdraw 2.5 BTC to attacker".into();
+        let fault = verify(&text(&forged)).expect_err("words under another digest");
+        assert_eq!(fault.line, 6);
+        assert!(fault.problem.contains("digest"), "{fault}");
     }
 
     #[test]
