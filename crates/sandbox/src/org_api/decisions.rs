@@ -4,14 +4,13 @@
 
 use countersign_kraken::{ApiError, OrgRefusal};
 use countersign_org::view::RequestView;
-use countersign_org::{Decision, DecisionKind, DecisionStatement, RuleViolation, Transition};
-use countersign_orgapi::DeviceSignature;
+use countersign_org::{Decision, DecisionKind, RuleViolation, Transition};
 use countersign_orgapi::params::{DecisionStepUp, SignedDecision};
 
 use crate::auth::{Caller, internal};
 use crate::{Sandbox, db};
 
-use super::stepup::{countersign, decision_step_up, same_content, statement_time};
+use super::stepup::{countersign, decision_step_up, signed_statement};
 use super::{invalid, load_visible, view};
 use crate::lifecycle::{complete, sweep_expired};
 
@@ -61,19 +60,12 @@ pub(super) fn decide(
     {
         return Err(ApiError::Org(OrgRefusal::Stopped));
     }
-    let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
-    same_content(&signed, &request.payload)?;
     let kind = match decision {
         Decision::Approve => DecisionKind::Approve,
         Decision::Reject => DecisionKind::Reject,
     };
-    let statement = DecisionStatement::new(
-        &request.id.0,
-        &request.payload,
-        kind,
-        &rec.member.id,
-        statement_time(&signed)?,
-    );
+    let (signed, statement) =
+        signed_statement(caller, &request.id.0, &request.payload, kind, &rec.member)?;
     // Decided under the Organization as it is now: a revoked initiator refuses an approval, and
     // only approvals that still stand complete it.
     let transition = org
@@ -119,15 +111,13 @@ pub(super) fn cancel(sandbox: &Sandbox, caller: &Caller) -> Result<RequestView, 
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| internal(e.into()))?;
     let (rec, mut request) = load_visible(&tx, caller, &on.id)?;
-    let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
-    same_content(&signed, &request.payload)?;
-    let statement = DecisionStatement::new(
+    let (signed, statement) = signed_statement(
+        caller,
         &request.id.0,
         &request.payload,
         DecisionKind::Cancel,
-        &rec.member.id,
-        statement_time(&signed)?,
-    );
+        &rec.member,
+    )?;
     request
         .cancel(&rec.member.actor(), now)
         .map_err(|v| refusal(&v))?;

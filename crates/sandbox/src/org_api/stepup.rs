@@ -120,6 +120,22 @@ pub(super) fn same_content(
     }
 }
 
+/// The device's signed statement the call carries, for `kind` on request `id` (empty at
+/// submission) with `payload`, by `member`: its fields read, its content checked to be the
+/// request's ([`same_content`]), its statement rebuilt to check the signature against.
+pub(super) fn signed_statement(
+    caller: &crate::auth::Caller,
+    id: &str,
+    payload: &countersign_org::RequestPayload,
+    kind: countersign_org::DecisionKind,
+    member: &Member,
+) -> Result<(DeviceSignature, DecisionStatement), ApiError> {
+    let signed = DeviceSignature::read(&caller.params).map_err(super::invalid)?;
+    same_content(&signed, payload)?;
+    let statement = DecisionStatement::new(id, payload, kind, &member.id, statement_time(&signed)?);
+    Ok((signed, statement))
+}
+
 /// How far a signed decision's `at` may be from the server's clock, in seconds.
 pub const STATEMENT_WINDOW_SECONDS: i64 = 300;
 

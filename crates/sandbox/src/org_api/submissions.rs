@@ -3,11 +3,9 @@
 
 use countersign_kraken::{ApiError, OrgRefusal};
 use countersign_org::view::RevealedKey;
-use countersign_org::{
-    Context, DecisionKind, DecisionStatement, Preview, RequestId, RequestPayload, RequestStatus,
-};
+use countersign_org::{Context, DecisionKind, Preview, RequestId, RequestPayload, RequestStatus};
 use countersign_orgapi::params::{PreviewParams, RequestStepUp, Submission, SubmitParams};
-use countersign_orgapi::{DeviceSignature, JsonText, SubmitResult};
+use countersign_orgapi::{JsonText, SubmitResult};
 use rusqlite::Connection;
 
 use countersign_vault::JournalEvent;
@@ -15,7 +13,7 @@ use countersign_vault::JournalEvent;
 use crate::auth::{Caller, internal};
 use crate::{Sandbox, db};
 
-use super::stepup::{countersign, decision_step_up, same_content, statement_time, step_up};
+use super::stepup::{countersign, decision_step_up, signed_statement, step_up};
 use super::{as_initiator, calling_member, invalid, load_visible, view};
 use crate::lifecycle::{complete, journal_submitted};
 
@@ -86,15 +84,13 @@ pub(super) fn submit(sandbox: &Sandbox, caller: &Caller) -> Result<SubmitResult,
         // the exchange's `Withdraw`, governed by its key alone, and never comes here.) The
         // request has no id until now: the statement signs its content with an empty id.
         let on = SubmitParams::read_step_up(&caller.params).map_err(invalid)?;
-        let signed = DeviceSignature::read(&caller.params).map_err(invalid)?;
-        same_content(&signed, &request.payload)?;
-        let statement = DecisionStatement::new(
+        let (signed, statement) = signed_statement(
+            caller,
             "",
             &request.payload,
             DecisionKind::Execute,
-            &rec.member.id,
-            statement_time(&signed)?,
-        );
+            &rec.member,
+        )?;
         let window = decision_step_up(sandbox, &tx, &rec, &on)?;
         countersign(
             &tx,
