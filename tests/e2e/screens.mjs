@@ -197,6 +197,26 @@ const SCREENS = [
       await (await browser.$(sel("pick-clear"))).click();
     },
   ],
+  [
+    "complete-at-once-prompt",
+    async () => {
+      // Manage Addresses has no policy: Eve's new entry completes at once, which is Execute, so
+      // Submit asks for her code (or uses her open decision window).
+      await signedInAs("Eve Santos");
+      await (await browser.$(sel("nav-requests"))).click();
+      await (await browser.$(sel("new-request-open"))).click();
+      const form = sel("new-request");
+      await (await browser.$(sel("new-request-kind"))).selectByAttribute("value", "add_address");
+      await (await browser.$(sel("draft-key"))).setValue("eur-savings");
+      await (await browser.$(`${form} input[placeholder="BTC"]`)).setValue("EUR");
+      await (await browser.$(`${form} input[placeholder="Bitcoin"]`)).setValue("SEPA");
+      await (await browser.$(`${form} input.address`)).setValue("DE02120300000000202051");
+      await (await browser.$(sel("new-request-preview"))).click();
+      await (await browser.$(sel("preview"))).waitForDisplayed({ timeout: 10_000 });
+      await (await browser.$(sel("new-request-submit"))).click();
+      await (await browser.$(sel("otp-submit"))).waitForDisplayed({ timeout: 5_000 });
+    },
+  ],
 ];
 
 /** Emergency stops, after every other screen at both sizes: once pulled they stay in force. */
