@@ -5,7 +5,7 @@
 //
 // Each entry: doc comment, the door it goes through, `fn name(args) -> Output`, and the job:
 // - `org`: the signed-in member's Organization while unlocked (`|org|` is an `OrgAccess`);
-// - `ledgers`: the ledger review while unlocked (`|ledgers|` is the `LedgerReview`);
+// - `ledgers`: the offline ledger review, locked or not (`|ledgers|` is the `LedgerReview`);
 // - `session`: works while locked — the session itself, locking and unlocking (`|core|`);
 // - `switch`: changes the session (adding or leaving an org); the job refuses while locked.
 // A second name after the first (`|org, app|`) is the `AppHandle`, for events.
@@ -99,7 +99,7 @@ commands! {
     /// Forgets a just-revealed key (leaving the page). Works while locked: it only forgets.
     session fn forget_revealed_key(request_id: String) -> () =
         |core| keys::forget_revealed_key(core, &request_id);
-    /// Locks the app: every org and ledger command fails with `locked` until unlocked.
+    /// Locks the app: every org command fails with `locked` until unlocked.
     session fn lock_app() -> () = |core| {
         core.lock();
         Ok(())
@@ -108,6 +108,21 @@ commands! {
     session fn unlock_app(otp: String) -> () = |core| core.unlock(&otp).await;
     /// Whether the app is locked.
     session fn app_locked() -> bool = |core| Ok(core.is_locked());
+    /// The person at the keyboard did something: the core's idle lock waits its full time
+    /// again. The page reports input only, never its own polling.
+    session fn note_input() -> () = |core| {
+        core.note_input();
+        Ok(())
+    };
+    /// Sets how many minutes without input lock the app (1, 2, 5, 10, 15 or 30).
+    session fn set_idle_minutes(minutes: u32) -> u32 = |core| {
+        core.set_idle_minutes(minutes)?;
+        Ok(core.idle_minutes())
+    };
+    /// In the sandbox, the signed-in demo member's current code, for the lock screen: nobody
+    /// is stranded on a demo. None against a remote org API.
+    session fn sandbox_unlock_code() -> Option<DemoMember> =
+        |core| sandbox::own_code(core).await;
     /// Where the desk stands with the Organization's event stream (none: not followed yet).
     session fn sync_state() -> Option<SyncState> = |core| Ok(core.sync_state());
     /// A new authenticator secret for the signed-in member: the otpauth URI and its QR code.

@@ -1,8 +1,9 @@
 //! The commands, expanded from their one declaration (`command_table.rs`).
 //!
-//! Each entry becomes a `#[tauri::command]` that goes through its door — [`AppCore::org`] or
-//! [`AppCore::ledgers`], which refuse while the app is locked, or the core itself for the few
-//! that must work while locked — and calls one job of [`countersign_app`]. The same entries
+//! Each entry becomes a `#[tauri::command]` that goes through its door — [`AppCore::org`], which
+//! refuses while the app is locked, [`AppCore::ledgers`], the offline review that stays open, or
+//! the core itself for the session, locking and unlocking — and calls one job of
+//! [`countersign_app`]. The same entries
 //! give [`handler`] (registered as the `countersign` plugin, whose permissions `build.rs` makes
 //! from the same table) and [`COMMANDS`], the description the TypeScript client is generated
 //! from ([`typescript`]) and the IPC tests walk.
@@ -40,7 +41,8 @@ pub const PLUGIN: &str = "countersign";
 pub enum Door {
     /// The signed-in member's Organization ([`AppCore::org`]): refused while locked.
     Org,
-    /// The ledger review ([`AppCore::ledgers`]): refused while locked.
+    /// The offline ledger review ([`AppCore::ledgers`]): open while locked, since it holds
+    /// nothing of the Organization.
     Ledgers,
     /// The core itself, and it works while locked: the session, locking and unlocking.
     Session,
@@ -51,7 +53,7 @@ pub enum Door {
 impl Door {
     /// Whether the lock refuses the command.
     pub fn locked_out(self) -> bool {
-        !matches!(self, Self::Session)
+        matches!(self, Self::Org | Self::Switch)
     }
 
     fn parse(word: &str) -> Self {

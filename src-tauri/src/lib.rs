@@ -1,7 +1,8 @@
 //! The desktop shell: Tauri commands, each a thin call of one job in [`countersign_app`] through
-//! the door that checks the lock ([`AppCore::org`], [`AppCore::ledgers`]).
+//! its door ([`AppCore::org`], which checks the lock, or [`AppCore::ledgers`]).
 //!
-//! On start-up the app opens its session ([`AppCore::open`] with [`Target::Configured`]): the
+//! On start-up the app opens its session locked ([`AppCore::open_locked`] with
+//! [`Target::Configured`]), so the member's code opens the Organization after every restart: the
 //! remote org API configured with `countersign remote add` (key from the OS keychain), or else
 //! the embedded sandbox on a random loopback port with its data in the app's data directory. A
 //! start-up failure is kept by the core and returned by every org command, so the window opens
@@ -10,7 +11,9 @@
 //! restart.
 //!
 //! Once the session is open, a [`SystemLockWatcher`] locks it when the OS reports sleep or a
-//! screen lock, and tells the webview with the `app-locked` event (its [`LockReason`] as payload).
+//! screen lock, and the core's idle timer when nobody touched the keyboard or pointer for the
+//! chosen time; each tells the webview with the `app-locked` event (its [`LockReason`] as
+//! payload).
 //!
 //! The member's event stream is followed for the app's lifetime (`desk`): each change reaches the
 //! webview as `org-event`, and where the desk stands (live, or since when not) as `org-sync`.
@@ -21,7 +24,7 @@
 //! and the window's size and place are remembered (`tauri-plugin-window-state`).
 //!
 //! The Ledgers area does not need the session: its commands work offline and when the session
-//! could not open, but are refused while the app is locked. An import reports its progress with
+//! could not open, and while the Organization is locked. An import reports its progress with
 //! the `ledger-import-progress` event (an [`ImportProgress`] as payload). The native open and save
 //! dialogs (`tauri-plugin-dialog`) give the webview paths only: the import reads and the exports
 //! write the files here, so exported rows never pass through the webview.
@@ -82,7 +85,31 @@ pub(crate) fn watch_system_lock<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// Locks the session for the OS's `reason` and tells the webview, which shows the lock screen.
+/// How often the core's idle timer is asked whether it ran out: a few seconds late at most on a
+/// wait of minutes, and too rare to cost anything while idle.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Locks the app when its idle time runs out, on a timer of the core's own: a hidden window, or
+/// a page that is busy or throttled, cannot hold the lock off.
+fn watch_idle<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut ticks = tokio::time::interval(IDLE_CHECK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            ticks.tick().await;
+            if app
+                .try_state::<AppCore>()
+                .is_some_and(|core| core.idle_due())
+            {
+                lock_for_system(&app, LockReason::Idle);
+            }
+        }
+    });
+}
+
+/// Locks the session for `reason` (the OS's, or the idle timer's) and tells the webview, which
+/// shows the lock screen.
 fn lock_for_system<R: Runtime>(app: &AppHandle<R>, reason: LockReason) {
     let Some(core) = app.try_state::<AppCore>() else {
         return;
@@ -125,7 +152,9 @@ pub fn run() {
     )
     .setup(|app| {
         let data_dir = app.path().app_data_dir()?;
-        let core = tauri::async_runtime::block_on(AppCore::open(
+        // Locked from the start: the member's code, not the key in the keychain, opens the
+        // Organization, after every restart too.
+        let core = tauri::async_runtime::block_on(AppCore::open_locked(
             Environment::desktop(&data_dir),
             Target::Configured,
         ));
@@ -134,6 +163,7 @@ pub fn run() {
         if opened {
             watch_system_lock(app.handle());
         }
+        watch_idle(app.handle());
         // Told at once: follows the session (and waits for one that failed to open), in the
         // webview, the tray and the notifications.
         let nudges = tell::start(app.handle());

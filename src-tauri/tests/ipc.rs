@@ -42,6 +42,7 @@ fn sample(arg: &str, ts: &str) -> Value {
         ("acceptEdited", _) => json!(false),
         ("offset", _) => json!(0),
         ("limit", _) => json!(5),
+        ("minutes", _) => json!(5),
         ("row", _) => json!({ "file": "ledgers.csv", "line": 2, "txid": "" }),
         ("by", _) => json!(["asset"]),
         ("asset", _) => json!("BTC"),
@@ -99,6 +100,17 @@ fn every_command_is_reachable_and_the_lock_refuses_exactly_the_guarded_ones() {
 
     call("lock_app", json!({})).expect("locks");
     assert_eq!(call("app_locked", json!({})), Ok(json!(true)));
+    // The offline ledger review and the sandbox's code for the lock screen stay open.
+    assert!(
+        call("ledger_report", json!({})).is_ok(),
+        "ledgers while locked"
+    );
+    let demo = call("sandbox_unlock_code", json!({})).expect("the demo code while locked");
+    assert_eq!(demo["id"], "m-ben", "the signed-in member's: {demo}");
+    assert!(
+        demo["code"].as_str().is_some_and(|c| c.len() == 6),
+        "{demo}"
+    );
     for command in &declared {
         let outcome = call(command.name, args(command));
         let locked = matches!(&outcome, Err(r) if code(command.name, r) == "locked");

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { codeOf, decide, privateCall, row, sel, startApp, switchTo } from "./support.mjs";
+import { codeOf, decide, privateCall, row, sel, startApp, switchTo, unlockAtStart } from "./support.mjs";
 
 let app;
 let browser;
@@ -17,6 +17,7 @@ let browser;
 before(async () => {
   app = await startApp("admin");
   browser = app.browser;
+  await unlockAtStart();
 });
 
 after(async () => {

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { artifacts, codeOf, decide, row, rows, sel, startApp, stepUp } from "./support.mjs";
+import { artifacts, codeOf, decide, row, rows, sel, startApp, stepUp, unlockAtStart } from "./support.mjs";
 
 let app;
 let browser;
@@ -11,6 +11,7 @@ let browser;
 before(async () => {
   app = await startApp("approvals");
   browser = app.browser;
+  await unlockAtStart();
 });
 
 after(async () => {

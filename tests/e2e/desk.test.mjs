@@ -11,7 +11,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDesktopBus } from "./desktop_bus.mjs";
-import { artifacts, codeOf, privateCall, row, sel, startApp, stepUp, switchTo } from "./support.mjs";
+import { artifacts, codeOf, privateCall, row, sel, startApp, stepUp, switchTo, unlockAtStart } from "./support.mjs";
 
 let app;
 let browser;
@@ -22,6 +22,7 @@ before(async () => {
   desktop = await startDesktopBus();
   app = await startApp("desk");
   browser = app.browser;
+  await unlockAtStart();
 });
 
 after(async () => {

@@ -2,12 +2,13 @@
 // target gives the same paths), see the integrity report name the row where the chain breaks,
 // jump to it in the table, and filter; trades with their legs; exports written to real files;
 // an edited file refused and then accepted; and a 200,000-row workspace scrolled to its last row
-// with only a window of rows in the DOM. No org call is involved: this works offline.
+// with only a window of rows in the DOM. No org call is involved: this works offline, and while
+// the Organization is locked (the app starts locked, and these tests never unlock it).
 //
 // The native open and save dialogs cannot be driven over WebDriver, and the page cannot stand in
 // for them (Tauri defines its IPC bridge read-only). So the exports are exercised by calling the
 // very commands the Export buttons call, through the window's IPC bridge, with a path as the save
-// dialog would return it: the command, its capability, the lock gate and the file written are the
+// dialog would return it: the command, its capability, its door and the file written are the
 // real ones; the button-to-dialog-to-command wiring is covered by the UI tests with a fake dialog.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -37,7 +38,7 @@ function exportCsv(rows) {
   return [header.map((h) => `"${h}"`).join(","), ...rows.map(line)].join("\r\n") + "\r\n";
 }
 
-test("an export is imported, its broken chain is named, and the row is one click away", async () => {
+test("an export is imported while the Organization is locked, its broken chain is named, and the row is one click away", async () => {
   const dir = mkdtempSync(join(tmpdir(), "countersign-e2e-ledger-"));
   const file = join(dir, "ledgers.csv");
   // BTC: 1.0 in, 0.2 out, then a 0.3 withdrawal is missing from the file, then 0.1 in.
@@ -51,8 +52,12 @@ test("an export is imported, its broken chain is named, and the row is one click
     ]),
   );
 
-  await (await browser.$(sel("nav-ledgers"))).waitForDisplayed({ timeout: 30_000 });
-  await (await browser.$(sel("nav-ledgers"))).click();
+  // The app starts locked; the offline ledger review stays open, and none of the Organization shows.
+  const review = await browser.$(sel("review-ledgers-locked"));
+  await review.waitForDisplayed({ timeout: 60_000 });
+  await review.click();
+  await (await browser.$(sel("locked-ledgers"))).waitForDisplayed({ timeout: 10_000 });
+  assert.equal(await (await browser.$(sel("nav-requests"))).isExisting(), false, "no org area while locked");
   const paths = await browser.$(sel("import-paths"));
   await paths.waitForDisplayed({ timeout: 10_000 });
   await paths.setValue(file);

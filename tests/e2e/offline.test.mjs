@@ -4,7 +4,7 @@
 // network, not on a missing key. The start error screen offers "Review ledgers offline", and the
 // Ledgers area works there on the workspace the earlier tests filled. Then a real org API (the
 // CLI's `sandbox serve`) comes up on that port, Ada's key for it goes into the keychain, and
-// "Connect again" opens the whole app without a restart. The remote config, the key and the
+// "Connect again" opens the whole app without a restart, locked until Ada's code opens it. The remote config, the key and the
 // server are removed again afterwards, so later tests start on the sandbox.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { artifacts, sel, startApp } from "./support.mjs";
+import { artifacts, sel, startApp, totp, unlockAtStart } from "./support.mjs";
 
 let app;
 let browser;
@@ -100,8 +100,14 @@ test("Connect again opens the Organization once it answers, without a restart", 
   });
 
   await (await browser.$(sel("offline-retry"))).click();
+  // The session opens locked, as at any start: Ada's key in the keychain opens nothing without
+  // her code. A remote org API's lock screen shows no code; her authenticator gives it.
+  const locked = await browser.$(sel("lock-screen"));
+  await locked.waitForDisplayed({ timeout: 30_000 });
+  assert.match(await locked.getText(), /Ada Okafor/);
+  assert.equal(await (await browser.$(sel("lock-demo-code"))).isExisting(), false, "no demo code against a remote");
+  await unlockAtStart(totp(ada.totp_secret));
   const member = await browser.$(sel("current-member"));
-  await member.waitForDisplayed({ timeout: 30_000 });
   assert.match(await member.getText(), /Ada Okafor/);
   assert.equal(await (await browser.$(sel("nav-ledgers"))).isExisting(), true, "the org's areas are back");
 });

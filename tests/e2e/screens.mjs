@@ -4,7 +4,7 @@
 // Not a test (node --test does not pick it up): it asserts only that each screen could be reached.
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
-import { browser, codeOf, row, rows, sel, startApp, switchTo } from "./support.mjs";
+import { browser, codeOf, row, rows, sel, startApp, switchTo, unlockAtStart } from "./support.mjs";
 
 const out = process.env.COUNTERSIGN_SCREENS ?? join(process.env.COUNTERSIGN_E2E_ARTIFACTS, "screens");
 mkdirSync(out, { recursive: true });
@@ -288,6 +288,18 @@ for (const [theme, gtk] of Object.entries(THEMES)) {
   if (dataHome) process.env.XDG_DATA_HOME = join(dataHome, theme);
   const app = await startApp(`screens-${theme}`);
   try {
+    // The app starts locked: its lock screen first, at each size, then the code it shows opens it.
+    await (await browser.$(sel("lock-demo-code-value"))).waitForDisplayed({ timeout: 60_000 });
+    for (const [width, height] of SIZES) {
+      await browser.setWindowSize(width, height);
+      await browser.pause(300);
+      const file = join(out, `lock-screen-${width}x${height}-${theme}.png`);
+      await browser.saveScreenshot(file);
+      console.log(file);
+    }
+    await unlockAtStart();
+    // Unlocking opened Ben's decision window; signing in again leaves it, so the prompts show.
+    await switchTo("Chloe Park");
     // The demo codes show once the sandbox has started: the app is ready.
     await codeOf("Ben Ruiz");
     await browser.waitUntil(async () => (await rows()).length >= 1, { timeout: 30_000 });

@@ -149,6 +149,53 @@ function killStray(binary, port) {
 
 export const sel = (testid, extra = "") => `[data-testid="${testid}"]${extra}`;
 
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+export function base32Decode(text) {
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of text.replace(/=+$/, "").toUpperCase()) {
+    value = (value << 5) | BASE32.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238 (SHA-1, 6 digits, 30 s): what an authenticator app shows for `secret` now. */
+export function totp(secretBase32) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const mac = createHmac("sha1", base32Decode(secretBase32)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+/**
+ * The app opens locked, at every start: checks that nothing of the Organization shows, then
+ * unlocks it with `code`, or in the sandbox with the code its lock screen shows.
+ */
+export async function unlockAtStart(code) {
+  const screen = await browser.$(sel("lock-screen"));
+  await screen.waitForDisplayed({ timeout: 60_000, timeoutMsg: "the app did not start locked" });
+  for (const hidden of ["nav-requests", "request-row", "sandbox-panel"]) {
+    if (await (await browser.$(sel(hidden))).isExisting()) throw new Error(`${hidden} shows while locked`);
+  }
+  let typed = code;
+  if (typed === undefined) {
+    const shown = await browser.$(sel("lock-demo-code-value"));
+    await shown.waitForDisplayed({ timeout: 10_000, timeoutMsg: "the sandbox's lock screen shows no code" });
+    typed = (await shown.getText()).replace(/\s/g, "");
+  }
+  await (await browser.$(sel("unlock-code"))).setValue(typed);
+  await (await browser.$(sel("unlock"))).click();
+  await (await browser.$(sel("current-member"))).waitForDisplayed({ timeout: 20_000, timeoutMsg: "the code did not unlock the app" });
+}
+
 export async function rows() {
   const found = [];
   // webdriverio's element arrays map asynchronously; a plain loop keeps the calls in order.

@@ -10,7 +10,7 @@ import { createHmac } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { artifacts, codeOf, decide, row, sel, startApp, stepUp, switchTo } from "./support.mjs";
+import { artifacts, base32Decode, codeOf, decide, row, sel, startApp, stepUp, switchTo, totp, unlockAtStart } from "./support.mjs";
 
 let app;
 let browser;
@@ -18,37 +18,12 @@ let browser;
 before(async () => {
   app = await startApp("trust");
   browser = app.browser;
+  await unlockAtStart();
 });
 
 after(async () => {
   await app?.stop();
 });
-
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-function base32Decode(text) {
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of text.replace(/=+$/, "").toUpperCase()) {
-    value = (value << 5) | BASE32.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238 (SHA-1, 6 digits, 30 s): what an authenticator app shows for `secret` now. */
-function totp(secretBase32) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
-  const mac = createHmac("sha1", base32Decode(secretBase32)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
 
 /** Opens the New request page, picks `kind`, lets `fill` set the fields, submits; returns the outcome. */
 /**

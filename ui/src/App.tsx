@@ -5,7 +5,7 @@ import { ShortcutsDialog } from "./components/ShortcutsDialog";
 import { TopBar } from "./components/TopBar";
 import { EnrollScreen } from "./features/enroll/EnrollScreen";
 import { LedgersArea } from "./features/ledgers/LedgersArea";
-import { IdleSetting, LockScreen, readIdleMinutes, useIdle } from "./features/lock/LockScreen";
+import { IdleSetting, LockScreen, readIdleMinutes, useIdleMinutes, useInputReports } from "./features/lock/LockScreen";
 import { AddOrgDialog } from "./features/orgs/AddOrgDialog";
 import { DeviceBanner } from "./features/orgs/DeviceBanner";
 import { SandboxPanel } from "./features/sandbox/SandboxPanel";
@@ -24,17 +24,29 @@ export function App() {
   const [leaveError, setLeaveError] = useState<HostError | null>(null);
   const [route, setRouteState] = useState<Route>(readRoute);
   const [locked, setLocked] = useState(false);
+  // Locked, the person chose the offline ledger review, which the lock leaves open.
+  const [ledgersWhileLocked, setLedgersWhileLocked] = useState(false);
   // The session could not open, and the person chose to review ledgers without it.
   const [offline, setOffline] = useState(false);
   const [idleMinutes, setIdleMinutes] = useState(readIdleMinutes);
   const lock = useCallback(() => {
-    // The screen locks at once; the core refuses every call until the member's code unlocks it.
+    // The screen locks at once; the core refuses every org call until the member's code unlocks it.
     setLocked(true);
+    setLedgersWhileLocked(false);
     void host.lockApp().catch(() => undefined);
   }, [host]);
-  useIdle(idleMinutes, lock, session !== null && !locked);
-  // The core locked itself for the OS (sleep, screen lock): show the lock screen.
-  useEffect(() => host.onLocked(() => setLocked(true)), [host]);
+  // The idle timer is the core's: the page gives it the chosen time and reports input.
+  useIdleMinutes(idleMinutes);
+  useInputReports(session !== null && !locked);
+  // The core locked itself (the OS's sleep or screen lock, or the idle time ran out): show the lock screen.
+  useEffect(
+    () =>
+      host.onLocked(() => {
+        setLocked(true);
+        setLedgersWhileLocked(false);
+      }),
+    [host],
+  );
 
   const setRoute = useCallback((next: Route) => {
     writeRoute(next);
@@ -53,14 +65,11 @@ export function App() {
 
   const loadSession = useCallback(() => {
     host.getSession().then(
-      (loaded) => {
-        // A reload (or a lock event missed while loading) must not show an unlocked screen over a locked core.
-        void host.appLocked().then(
-          (isLocked) => {
-            if (isLocked) setLocked(true);
-          },
-          () => undefined,
-        );
+      async (loaded) => {
+        // The app starts locked, and a reload (or a lock event missed while loading) must not
+        // show an unlocked screen over a locked core: the lock is known before anything shows.
+        const isLocked = await host.appLocked().catch(() => false);
+        if (isLocked) setLocked(true);
         setSession(loaded);
         setError(null);
       },
@@ -135,8 +144,32 @@ export function App() {
       setLeaveError(toHostError(failure));
     }
   }
+  if (locked && ledgersWhileLocked) {
+    return (
+      <div className="app app-offline" data-testid="locked-ledgers">
+        <div className="offline-bar" role="status">
+          <p>
+            <strong>The Organization is locked.</strong> Ledger review works on this device&rsquo;s imported files; your code
+            opens the rest.
+          </p>
+          <button type="button" onClick={() => setLedgersWhileLocked(false)} data-testid="back-to-unlock">
+            Unlock…
+          </button>
+        </div>
+        <main className="main">
+          <LedgersArea />
+        </main>
+      </div>
+    );
+  }
   if (locked) {
-    return <LockScreen session={session} onUnlocked={() => setLocked(false)} />;
+    return (
+      <LockScreen
+        session={session}
+        onUnlocked={() => setLocked(false)}
+        onReviewLedgers={() => setLedgersWhileLocked(true)}
+      />
+    );
   }
   return (
     <SessionContext.Provider value={session}>

@@ -1,7 +1,10 @@
-//! [`AppCore`]: the app's state, which every job reaches through a door that checks the lock —
-//! [`AppCore::org`] for the signed-in member's Organization ([`OrgAccess`]) and
-//! [`AppCore::ledgers`] for the ledger review. Only the session itself, locking and unlocking
-//! work while locked.
+//! [`AppCore`]: the app's state, which every org job reaches through a door that checks the
+//! lock: [`AppCore::org`] for the signed-in member's Organization ([`OrgAccess`]). The session
+//! itself, locking and unlocking work while locked, and so does [`AppCore::ledgers`], the
+//! offline ledger review, which holds nothing of the Organization.
+//!
+//! The desktop opens the core locked ([`AppCore::open_locked`]): the member's code, not the key
+//! in the keychain, opens the Organization, at every start and after every lock.
 //!
 //! The session is opened from a [`Target`]. When it cannot open (the org API is unreachable, its
 //! key is missing) the failure is kept and returned by every org job, so the window opens and
@@ -39,6 +42,9 @@ pub struct AppCore {
     pub(crate) revealed: Mutex<Option<Revealed>>,
     /// The decision window the member's last code opened, until it closes or the app locks.
     pub(crate) window: HeldWindow,
+    /// Whether a session locks when it opens (the desktop's), so that a restart never reopens
+    /// an unlocked Organization.
+    locks_when_opened: bool,
     /// Bumped whenever the session changes (opened again, another member, another org): the
     /// event stream follows it ([`crate::push`]).
     session_changes: tokio::sync::watch::Sender<u64>,
@@ -67,8 +73,31 @@ impl AppCore {
             ledgers,
             revealed: Mutex::default(),
             window: HeldWindow::default(),
+            locks_when_opened: false,
             session_changes: tokio::sync::watch::channel(0).0,
             sync: Mutex::default(),
+        }
+    }
+
+    /// Opens as [`AppCore::open`], locked: the desktop's start. The Organization stays locked
+    /// until the member's code opens it, and so does a session that could not open at first,
+    /// once [`AppCore::reopen`] opens it. A member who has not set up an authenticator yet has
+    /// no code to give: their session opens on the enrollment, which sets one up.
+    pub async fn open_locked(env: Environment, target: Target) -> Self {
+        let mut core = Self::open(env, target).await;
+        core.locks_when_opened = true;
+        core.lock_opened(&*core.state.read().await);
+        core
+    }
+
+    /// Locks on a session just opened (before anyone can reach it), if this core locks its
+    /// sessions and the member can unlock it with a code.
+    fn lock_opened(&self, state: &Result<State, CommandError>) {
+        if self.locks_when_opened
+            && let Ok(state) = state
+            && state.signed_in.session.totp_enrolled
+        {
+            self.lock.lock();
         }
     }
 
@@ -102,6 +131,7 @@ impl AppCore {
         }
         *state = connect::open(&self.env, &self.target).await;
         let opened = state.is_ok();
+        self.lock_opened(&state);
         drop(state);
         self.session_changes.send_modify(|n| *n += 1);
         opened
@@ -133,8 +163,8 @@ impl AppCore {
         self.state.read().await.clone()
     }
 
-    /// Locks the app: until the member's code unlocks it, every org and ledger job is refused
-    /// with `locked`, and the revealed key and the decision window (if any) are forgotten.
+    /// Locks the app: until the member's code unlocks it, every org job is refused with
+    /// `locked`, and the revealed key and the decision window (if any) are forgotten.
     pub fn lock(&self) {
         self.lock.lock();
         self.forget_revealed();
@@ -167,8 +197,29 @@ impl AppCore {
         // The code that unlocks also opens a decision window: the first decision after
         // unlocking needs no other code.
         self.window.hold(&signed_in.session.member.id, window);
-        self.lock.open();
+        self.lock.open((self.env.clock)());
         Ok(())
+    }
+
+    /// The person at the keyboard did something: the idle lock waits its full time again.
+    pub fn note_input(&self) {
+        self.lock.note_input((self.env.clock)());
+    }
+
+    /// Sets how many minutes without input lock the app (one of [`crate::IDLE_CHOICES`]).
+    pub fn set_idle_minutes(&self, minutes: u32) -> Result<(), CommandError> {
+        self.lock.set_idle_minutes(minutes)
+    }
+
+    /// How many minutes without input lock the app.
+    pub fn idle_minutes(&self) -> u32 {
+        self.lock.idle_minutes()
+    }
+
+    /// Whether the app is unlocked and has had no input for its idle time: the desktop asks on
+    /// its own timer, and locks.
+    pub fn idle_due(&self) -> bool {
+        self.lock.idle_due((self.env.clock)())
     }
 
     /// The proof that the app is unlocked, for jobs that change the session itself (adding or
@@ -190,9 +241,9 @@ impl AppCore {
         })
     }
 
-    /// The ledger review, while the app is unlocked (it needs no session).
+    /// The ledger review, locked or not: it needs no session and holds nothing of the
+    /// Organization, only the files this person imported on this device.
     pub fn ledgers(&self) -> Result<&LedgerReview, CommandError> {
-        let _unlocked: Unlocked<'_> = self.lock.unlocked()?;
         self.ledgers.as_ref().ok_or_else(|| {
             CommandError::new(
                 ErrorCode::Unavailable,

@@ -56,5 +56,5 @@ pub use env::{
 };
 pub use error::{CommandError, ErrorCode, Otp};
 pub use ledgers::LedgerReview;
-pub use lock::{AppLock, Unlocked};
+pub use lock::{AppLock, DEFAULT_IDLE_MINUTES, IDLE_CHOICES, Unlocked};
 pub use system_lock::{LockReason, SystemLockWatcher};

@@ -11,7 +11,7 @@ use countersign_sandbox::RunningSandbox;
 use countersign_vault::TotpSecret;
 
 use crate::connect::{self, Mode};
-use crate::core::OrgAccess;
+use crate::core::{AppCore, OrgAccess};
 use crate::env::Environment;
 use crate::error::CommandError;
 use crate::ipc::{DemoMember, Session, SessionMode};
@@ -28,15 +28,39 @@ pub async fn members(org: &OrgAccess<'_>) -> Result<Vec<DemoMember>, CommandErro
     let now = u64::try_from(org.env().now()).unwrap_or(0);
     Ok(members
         .iter()
-        .map(|m| DemoMember {
-            id: m.id.clone(),
-            name: m.name.clone(),
-            role: m.role.clone(),
-            code: m.totp_enrolled.then(|| m.totp.code_at(now)),
-            seconds_remaining: TotpSecret::seconds_remaining(now),
-            current: m.id == *current,
-        })
+        .map(|m| demo_member(m, current, now))
         .collect())
+}
+
+/// A demo member as the app shows them at `now` (unix seconds), with `current` signed in.
+fn demo_member(m: &countersign_sandbox::DemoMember, current: &str, now: u64) -> DemoMember {
+    DemoMember {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        role: m.role.clone(),
+        code: m.totp_enrolled.then(|| m.totp.code_at(now)),
+        seconds_remaining: TotpSecret::seconds_remaining(now),
+        current: m.id == current,
+    }
+}
+
+/// The signed-in demo member with their current code, for the lock screen, locked or not; `None`
+/// against a remote org API. Demo codes are no secret: the sandbox shows them all in its panel.
+pub async fn own_code(core: &AppCore) -> Result<Option<DemoMember>, CommandError> {
+    let state = core.state().await?;
+    let Mode::Sandbox { running, .. } = &*state.mode else {
+        return Ok(None);
+    };
+    let me = &state.signed_in.session.member.id;
+    let now = u64::try_from(core.env().now()).unwrap_or(0);
+    let members = running
+        .sandbox
+        .demo_members()
+        .map_err(CommandError::internal)?;
+    Ok(members
+        .iter()
+        .find(|m| m.id == *me)
+        .map(|m| demo_member(m, me, now)))
 }
 
 /// Signs in as another demo member.

@@ -36,6 +36,9 @@ pub enum LockReason {
     Sleep,
     /// The session's screen was locked, or the screensaver came on.
     ScreenLocked,
+    /// Nobody touched the keyboard or the pointer for the idle time the member chose (the
+    /// core's own timer, [`crate::AppLock::idle_due`]).
+    Idle,
 }
 
 /// Watches the OS's sleep and screen-lock reports, calling back on each one that should lock the
@@ -333,8 +336,15 @@ mod tests {
 
     #[test]
     fn reasons_cross_ipc_in_snake_case() {
-        let json = serde_json::to_string(&[LockReason::Sleep, LockReason::ScreenLocked]);
-        assert_eq!(json.ok().as_deref(), Some(r#"["sleep","screen_locked"]"#));
+        let json = serde_json::to_string(&[
+            LockReason::Sleep,
+            LockReason::ScreenLocked,
+            LockReason::Idle,
+        ]);
+        assert_eq!(
+            json.ok().as_deref(),
+            Some(r#"["sleep","screen_locked","idle"]"#)
+        );
     }
 
     #[cfg(target_os = "linux")]

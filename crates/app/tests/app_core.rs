@@ -6,6 +6,8 @@ use countersign_app::{
     AppCore, Environment, ErrorCode, Target, approvals, keys, requests, sandbox,
 };
 use countersign_org::{Decision, RequestStatus};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// The app on its embedded sandbox, with an in-memory keychain and clipboard.
 async fn sandbox_app(dir: &std::path::Path) -> AppCore {
@@ -360,27 +362,23 @@ async fn the_living_sandbox_switches_on_and_off() {
 }
 
 #[tokio::test]
-async fn a_locked_app_refuses_everything_until_the_members_code_unlocks_it() {
+async fn the_app_starts_locked_and_only_the_members_code_opens_the_organization() {
     let dir = tempfile::tempdir().expect("dir");
-    let app = sandbox_app(dir.path()).await;
-    let members = sandbox::members(&app.org().await.expect("org"))
+    let app = AppCore::open_locked(Environment::in_memory(dir.path()), Target::Sandbox).await;
+    assert!(app.is_locked(), "a start opens nothing of the Organization");
+    // No org door opens while locked; the offline ledger review does.
+    assert_eq!(
+        app.org().await.map(|_| ()).expect_err("locked").code,
+        ErrorCode::Locked
+    );
+    app.ledgers().expect("the ledgers need no Organization");
+    // The session itself stays readable (the lock screen names who is signed in), and in the
+    // sandbox the lock screen shows the signed-in member's code.
+    let ben = sandbox::own_code(&app)
         .await
-        .expect("members");
-    let ben = members
-        .iter()
-        .find(|m| m.current)
-        .expect("signed in")
-        .clone();
-    app.lock();
-    assert!(app.is_locked());
-    // No door opens while locked: not the Organization, not the ledgers.
-    for refused in [
-        app.org().await.map(|_| ()).expect_err("locked"),
-        app.ledgers().map(|_| ()).expect_err("locked"),
-    ] {
-        assert_eq!(refused.code, ErrorCode::Locked);
-    }
-    // The session itself stays readable (the lock screen names who is signed in).
+        .expect("read while locked")
+        .expect("the sandbox shows it");
+    assert!(ben.current);
     assert_eq!(app.session().await.expect("session").member.id, ben.id);
     let ben_code = ben.code.clone().expect("Ben is enrolled");
     let wrong = if ben_code == "000000" {
@@ -394,6 +392,73 @@ async fn a_locked_app_refuses_everything_until_the_members_code_unlocks_it() {
     );
     assert!(app.is_locked());
     app.unlock(&ben_code).await.expect("unlocked");
+    assert!(!app.is_locked());
+    app.lock();
+    assert_eq!(
+        app.org().await.map(|_| ()).expect_err("locked again").code,
+        ErrorCode::Locked
+    );
+    drop(app);
+
+    // A restart on the same data reopens it locked, not as it was left.
+    let again = AppCore::open_locked(Environment::in_memory(dir.path()), Target::Sandbox).await;
+    assert!(again.is_locked(), "a restart reopens it locked");
+    drop(again);
+    // The CLI's core (and the tests') is never locked.
+    let cli = AppCore::connect(Environment::in_memory(dir.path()), Target::Sandbox)
+        .await
+        .expect("sandbox");
+    assert!(!cli.is_locked());
+}
+
+#[tokio::test]
+async fn the_cores_idle_timer_locks_after_the_chosen_time_without_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let now = Arc::new(AtomicI64::new(1_790_000_000_000));
+    let clock = {
+        let now = Arc::clone(&now);
+        Arc::new(move || now.load(Ordering::SeqCst))
+    };
+    let env = Environment::in_memory(dir.path()).with_clock(clock);
+    let app = AppCore::connect(env, Target::Sandbox)
+        .await
+        .expect("sandbox");
+    app.set_idle_minutes(2).expect("offered");
+    assert_eq!(
+        app.set_idle_minutes(7).expect_err("not offered").code,
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(app.idle_minutes(), 2);
+    app.note_input();
+    let minute = 60_000;
+    now.fetch_add(2 * minute - 1, Ordering::SeqCst);
+    assert!(!app.idle_due());
+    app.note_input();
+    now.fetch_add(2 * minute - 1, Ordering::SeqCst);
+    assert!(!app.idle_due(), "input restarted the wait");
+    now.fetch_add(1, Ordering::SeqCst);
+    assert!(app.idle_due(), "two minutes without input");
+    app.lock();
+    assert!(!app.idle_due(), "locked: nothing more to do");
+}
+
+#[tokio::test]
+async fn a_locked_app_refuses_everything_until_the_members_code_unlocks_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = sandbox_app(dir.path()).await;
+    let ben = sandbox::own_code(&app)
+        .await
+        .expect("own code")
+        .expect("sandbox");
+    app.lock();
+    assert!(app.is_locked());
+    assert_eq!(
+        app.org().await.map(|_| ()).expect_err("locked").code,
+        ErrorCode::Locked
+    );
+    app.unlock(&ben.code.expect("Ben is enrolled"))
+        .await
+        .expect("unlocked");
     assert!(!app.is_locked());
     approvals::list(
         &app.org().await.expect("open again"),

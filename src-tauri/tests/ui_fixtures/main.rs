@@ -533,6 +533,10 @@ fn org_snapshot() -> Vec<(&'static str, Value)> {
     vec![
         ("get_session", json!({})),
         ("app_locked", json!({})),
+        // The page gives the core its idle time, and reports input, in every state.
+        ("set_idle_minutes", json!({ "minutes": 5 })),
+        ("note_input", json!({})),
+        ("sandbox_unlock_code", json!({})),
         ("list_requests", pending()),
         ("list_requests", all()),
         ("get_org", json!({})),

@@ -3,4 +3,4 @@
 /**
  * Why the OS asked for the app to lock. Sent to the webview with the `app-locked` event.
  */
-export type LockReason = "sleep" | "screen_locked";
+export type LockReason = "sleep" | "screen_locked" | "idle";

@@ -93,12 +93,18 @@ export interface Commands {
   storeRevealedKey(requestId: string): Promise<string>;
   /** Forgets a just-revealed key (leaving the page). Works while locked: it only forgets. */
   forgetRevealedKey(requestId: string): Promise<void>;
-  /** Locks the app: every org and ledger command fails with `locked` until unlocked. */
+  /** Locks the app: every org command fails with `locked` until unlocked. */
   lockApp(): Promise<void>;
   /** Unlocks with the signed-in member's current code. */
   unlockApp(otp: string): Promise<void>;
   /** Whether the app is locked. */
   appLocked(): Promise<boolean>;
+  /** The person at the keyboard did something: the core's idle lock waits its full time again. The page reports input only, never its own polling. */
+  noteInput(): Promise<void>;
+  /** Sets how many minutes without input lock the app (1, 2, 5, 10, 15 or 30). */
+  setIdleMinutes(minutes: number): Promise<number>;
+  /** In the sandbox, the signed-in demo member's current code, for the lock screen: nobody is stranded on a demo. None against a remote org API. */
+  sandboxUnlockCode(): Promise<DemoMember | null>;
   /** Where the desk stands with the Organization's event stream (none: not followed yet). */
   syncState(): Promise<SyncState | null>;
   /** A new authenticator secret for the signed-in member: the otpauth URI and its QR code. */
@@ -170,6 +176,9 @@ export function commands(invoke: Invoke): Commands {
     lockApp: () => invoke("plugin:countersign|lock_app", {  }) as Promise<void>,
     unlockApp: (otp: string) => invoke("plugin:countersign|unlock_app", { otp }) as Promise<void>,
     appLocked: () => invoke("plugin:countersign|app_locked", {  }) as Promise<boolean>,
+    noteInput: () => invoke("plugin:countersign|note_input", {  }) as Promise<void>,
+    setIdleMinutes: (minutes: number) => invoke("plugin:countersign|set_idle_minutes", { minutes }) as Promise<number>,
+    sandboxUnlockCode: () => invoke("plugin:countersign|sandbox_unlock_code", {  }) as Promise<DemoMember | null>,
     syncState: () => invoke("plugin:countersign|sync_state", {  }) as Promise<SyncState | null>,
     beginEnrollment: () => invoke("plugin:countersign|begin_enrollment", {  }) as Promise<Enrollment>,
     confirmEnrollment: (otp: string) => invoke("plugin:countersign|confirm_enrollment", { otp }) as Promise<Session>,
@@ -221,6 +230,9 @@ export const COMMAND_DOORS = {
   lockApp: { name: "lock_app", refusedWhileLocked: false },
   unlockApp: { name: "unlock_app", refusedWhileLocked: false },
   appLocked: { name: "app_locked", refusedWhileLocked: false },
+  noteInput: { name: "note_input", refusedWhileLocked: false },
+  setIdleMinutes: { name: "set_idle_minutes", refusedWhileLocked: false },
+  sandboxUnlockCode: { name: "sandbox_unlock_code", refusedWhileLocked: false },
   syncState: { name: "sync_state", refusedWhileLocked: false },
   beginEnrollment: { name: "begin_enrollment", refusedWhileLocked: true },
   confirmEnrollment: { name: "confirm_enrollment", refusedWhileLocked: true },
@@ -228,16 +240,16 @@ export const COMMAND_DOORS = {
   leaveOrg: { name: "leave_org", refusedWhileLocked: true },
   deviceStatus: { name: "device_status", refusedWhileLocked: true },
   registerDevice: { name: "register_device", refusedWhileLocked: true },
-  ledgerImport: { name: "ledger_import", refusedWhileLocked: true },
-  ledgerReport: { name: "ledger_report", refusedWhileLocked: true },
-  ledgerPage: { name: "ledger_page", refusedWhileLocked: true },
-  ledgerLocate: { name: "ledger_locate", refusedWhileLocked: true },
-  ledgerTotals: { name: "ledger_totals", refusedWhileLocked: true },
-  ledgerSeries: { name: "ledger_series", refusedWhileLocked: true },
-  ledgerFacets: { name: "ledger_facets", refusedWhileLocked: true },
-  ledgerTrades: { name: "ledger_trades", refusedWhileLocked: true },
-  ledgerExportRows: { name: "ledger_export_rows", refusedWhileLocked: true },
-  ledgerExportBalances: { name: "ledger_export_balances", refusedWhileLocked: true },
+  ledgerImport: { name: "ledger_import", refusedWhileLocked: false },
+  ledgerReport: { name: "ledger_report", refusedWhileLocked: false },
+  ledgerPage: { name: "ledger_page", refusedWhileLocked: false },
+  ledgerLocate: { name: "ledger_locate", refusedWhileLocked: false },
+  ledgerTotals: { name: "ledger_totals", refusedWhileLocked: false },
+  ledgerSeries: { name: "ledger_series", refusedWhileLocked: false },
+  ledgerFacets: { name: "ledger_facets", refusedWhileLocked: false },
+  ledgerTrades: { name: "ledger_trades", refusedWhileLocked: false },
+  ledgerExportRows: { name: "ledger_export_rows", refusedWhileLocked: false },
+  ledgerExportBalances: { name: "ledger_export_balances", refusedWhileLocked: false },
 } as const satisfies Record<keyof Commands, { name: string; refusedWhileLocked: boolean }>;
 
 /** The events the core sends, by what they carry. */

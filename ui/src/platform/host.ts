@@ -14,9 +14,9 @@ import type { OpenRequest } from "../bindings/OpenRequest";
  */
 export interface Host extends Commands {
   /**
-   * Calls `callback` each time the core locks itself because the OS reported sleep or a screen
-   * lock (the core is already locked when it runs; it may run twice for one event). Returns the
-   * function that stops listening.
+   * Calls `callback` each time the core locks itself: the OS reported sleep or a screen lock, or
+   * its idle timer ran out (the core is already locked when it runs; it may run twice for one
+   * event). Returns the function that stops listening.
    */
   onLocked(callback: (reason: LockReason) => void): () => void;
   /** The OS's open dialog for exports (.csv, .zip; several at once): the paths chosen, or null if cancelled. */

@@ -68,7 +68,7 @@ export interface ReplayHost extends Host {
   nowMs(): number;
   /** Calls the recording does not hold, in order (each also failed its caller). */
   misses(): string[];
-  /** As if the OS reported sleep or a screen lock: the core locks (the recording's `lock_app`), then tells `onLocked` listeners. */
+  /** As if the OS reported sleep or a screen lock, or the core's idle timer ran out: the core locks (the recording's `lock_app`), then tells `onLocked` listeners. */
   simulateSystemLock(reason: LockReason): void;
   /** As if files were dropped on the window. */
   simulateDrop(paths: string[]): void;

@@ -1,40 +1,43 @@
-import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RequestView } from "../../bindings/RequestView";
 import officerRecording from "../../fixtures/officer.json";
 import { answer, codeOf, findRow, renderOn, replay } from "../../test/replay";
 import type { Recording } from "../../test/replayHost";
-import { useIdle } from "./LockScreen";
+import { INPUT_REPORT_MS } from "./LockScreen";
 
 const officer = officerRecording as Recording;
 const [first] = answer<RequestView[]>(officer, "start", "list_requests", { filter: { status: "pending", workflow: null } });
-
-function IdleProbe({ onIdle }: { onIdle: () => void }) {
-  useIdle(5, onIdle, true);
-  return <p>probe</p>;
-}
 
 describe("locking", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
 
-  it("locks after the idle time, and input keeps it open", () => {
-    vi.useFakeTimers();
-    const onIdle = vi.fn();
-    render(<IdleProbe onIdle={onIdle} />);
-    act(() => {
-      vi.advanceTimersByTime(4 * 60_000);
-    });
+  it("reports input to the core's idle timer, at most once per interval, and gives it the chosen time", async () => {
+    const host = replay(officer);
+    const now = vi.spyOn(performance, "now").mockReturnValue(1_000);
+    renderOn(host);
+    await findRow(first?.id ?? "");
+    expect(host.callCount("setIdleMinutes")).toBe(1);
+    expect(host.callCount("noteInput")).toBe(0);
     fireEvent.keyDown(window, { key: "j" });
-    act(() => {
-      vi.advanceTimersByTime(4 * 60_000);
-    });
-    expect(onIdle).not.toHaveBeenCalled();
-    act(() => {
-      vi.advanceTimersByTime(60_000 + 1);
-    });
-    expect(onIdle).toHaveBeenCalledTimes(1);
+    fireEvent.pointerMove(window);
+    expect(host.callCount("noteInput")).toBe(1);
+    now.mockReturnValue(1_000 + INPUT_REPORT_MS - 1);
+    fireEvent.keyDown(window, { key: "k" });
+    expect(host.callCount("noteInput")).toBe(1);
+    now.mockReturnValue(1_000 + INPUT_REPORT_MS);
+    fireEvent.wheel(window);
+    expect(host.callCount("noteInput")).toBe(2);
+  });
+
+  it("locks when the core's idle timer runs out", async () => {
+    const { host } = renderOn(replay(officer));
+    await findRow(first?.id ?? "");
+    act(() => host.simulateSystemLock("idle"));
+    expect(await screen.findByTestId("lock-screen")).toBeInTheDocument();
+    expect(screen.queryAllByTestId("request-row")).toHaveLength(0);
   });
 
   it("hides everything until the member's code unlocks it", async () => {
@@ -44,6 +47,9 @@ describe("locking", () => {
 
     expect(await screen.findByTestId("lock-screen")).toBeInTheDocument();
     expect(screen.queryByTestId("sandbox-panel")).toBeNull();
+    // The sandbox's lock screen shows the signed-in member's code, and only theirs.
+    expect(await screen.findByTestId("lock-demo-code")).toHaveTextContent(/Ben Ruiz/);
+    expect(screen.getByTestId("lock-demo-code-value")).toHaveTextContent(code);
     expect(screen.queryAllByTestId("request-row")).toHaveLength(0);
     await waitFor(async () => expect(await host.appLocked()).toBe(true));
 

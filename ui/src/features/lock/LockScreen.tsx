@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import type { DemoMember } from "../../bindings/DemoMember";
 import type { Session } from "../../bindings/Session";
 import { toHostError, useHost, type HostError } from "../../platform";
 
@@ -12,29 +13,40 @@ export function readIdleMinutes(): number {
   return IDLE_CHOICES.includes(stored) ? stored : DEFAULT_IDLE_MINUTES;
 }
 
+/** At most one input report per this long: the idle time is counted in minutes. */
+export const INPUT_REPORT_MS = 15_000;
+
 /**
- * Calls `onIdle` once after `minutes` without keyboard, pointer or wheel input. Polling and other
- * background work do not count as activity: only the person at the keyboard does.
+ * Tells the core's idle timer that the person at the keyboard did something (keyboard, pointer,
+ * wheel, touch), at most once per {@link INPUT_REPORT_MS}. The timer itself lives in the core,
+ * which locks the app and says so (`onLocked`): a hidden or throttled page cannot hold it off.
+ * Polling and other background work are never reported.
  */
-export function useIdle(minutes: number, onIdle: () => void, active: boolean) {
-  const callback = useRef(onIdle);
-  useEffect(() => {
-    callback.current = onIdle;
-  }, [onIdle]);
+export function useInputReports(active: boolean) {
+  const host = useHost();
   useEffect(() => {
     if (!active) return;
-    let timer = window.setTimeout(() => callback.current(), minutes * 60_000);
-    const reset = () => {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(() => callback.current(), minutes * 60_000);
+    let last = Number.NEGATIVE_INFINITY;
+    const report = () => {
+      const now = performance.now();
+      if (now - last < INPUT_REPORT_MS) return;
+      last = now;
+      void host.noteInput().catch(() => undefined);
     };
     const events = ["keydown", "pointerdown", "pointermove", "wheel", "touchstart"] as const;
-    for (const e of events) window.addEventListener(e, reset, { passive: true });
+    for (const e of events) window.addEventListener(e, report, { passive: true });
     return () => {
-      window.clearTimeout(timer);
-      for (const e of events) window.removeEventListener(e, reset);
+      for (const e of events) window.removeEventListener(e, report);
     };
-  }, [minutes, active]);
+  }, [host, active]);
+}
+
+/** Gives the core the idle time chosen on this device, at start and on every change. */
+export function useIdleMinutes(minutes: number) {
+  const host = useHost();
+  useEffect(() => {
+    void host.setIdleMinutes(minutes).catch(() => undefined);
+  }, [host, minutes]);
 }
 
 /** The idle setting, beside the lock button. */
@@ -61,12 +73,25 @@ export function IdleSetting({ minutes, onChange }: { minutes: number; onChange: 
   );
 }
 
-/** Shown instead of everything while locked: nothing of the Organization is on screen until the member's code unlocks it. */
-export function LockScreen({ session, onUnlocked }: { session: Session; onUnlocked: () => void }) {
+/**
+ * Shown instead of the Organization while locked, at every start too: nothing of it is on screen
+ * until the member's code unlocks it. The offline ledger review stays open (`onReviewLedgers`).
+ * In the sandbox, the signed-in demo member's code is shown, so nobody is stranded on a demo.
+ */
+export function LockScreen({
+  session,
+  onUnlocked,
+  onReviewLedgers,
+}: {
+  session: Session;
+  onUnlocked: () => void;
+  onReviewLedgers: () => void;
+}) {
   const host = useHost();
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<HostError | null>(null);
+  const demo = useDemoCode(session.mode === "sandbox");
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -109,7 +134,54 @@ export function LockScreen({ session, onUnlocked }: { session: Session; onUnlock
             {error.message}
           </p>
         )}
+        {demo?.code && (
+          <p className="lock-demo-code" data-testid="lock-demo-code">
+            Sandbox: {demo.name}&rsquo;s code is{" "}
+            <span className="demo-code" data-testid="lock-demo-code-value">
+              {demo.code}
+            </span>{" "}
+            <span className="muted">(a new one every 30 s)</span>
+          </p>
+        )}
+        <p className="lock-ledgers muted">
+          Ledger review needs no Organization: it works on this device&rsquo;s imported files while the
+          Organization is locked.{" "}
+          <button type="button" className="link" data-testid="review-ledgers-locked" onClick={onReviewLedgers}>
+            Review ledgers
+          </button>
+        </p>
       </form>
     </div>
   );
+}
+
+/**
+ * The signed-in demo member with their current code (sandbox only), fetched again when it
+ * changes rather than every second.
+ */
+function useDemoCode(sandbox: boolean): DemoMember | null {
+  const host = useHost();
+  const [demo, setDemo] = useState<DemoMember | null>(null);
+  const load = useCallback(() => host.sandboxUnlockCode(), [host]);
+  useEffect(() => {
+    if (!sandbox) return;
+    let timer: number | undefined;
+    let stopped = false;
+    const next = () => {
+      load().then(
+        (found) => {
+          if (stopped) return;
+          setDemo(found);
+          if (found) timer = window.setTimeout(next, Math.max(1, found.seconds_remaining) * 1000);
+        },
+        () => undefined,
+      );
+    };
+    next();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [sandbox, load]);
+  return demo;
 }
