@@ -84,6 +84,7 @@ async fn run() {
             Target::RemoteWith {
                 base_url: server.base_url.clone(),
                 credentials: credentials(&ben.api_key, &ben.api_secret),
+                pin: None,
             },
         )
         .await

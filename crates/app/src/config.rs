@@ -1,4 +1,5 @@
-//! The remote org API the app and the CLI talk to. Only the base URL is written to disk.
+//! The remote org API the app and the CLI talk to. Only the base URL, and the certificate pin
+//! when there is one, are written to disk.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,10 @@ use serde::{Deserialize, Serialize};
 pub struct RemoteConfig {
     /// The org API base URL (also the keychain profile name of the member's credentials).
     pub base_url: String,
+    /// The SHA-256 of the one server certificate accepted, whoever signed it (a sandbox shared
+    /// across machines makes its own, and prints this); none: the usual authorities decide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_sha256: Option<String>,
 }
 
 /// Why the config could not be read or written.
@@ -92,9 +97,24 @@ mod tests {
         assert_eq!(RemoteConfig::load(&path).expect("load"), None);
         let c = RemoteConfig {
             base_url: "https://org.example".into(),
+            pin_sha256: None,
         };
         c.save(&path).expect("save");
         assert_eq!(RemoteConfig::load(&path).expect("load"), Some(c));
+        // A config written before pins existed reads as unpinned; a pin round-trips.
+        std::fs::write(&path, r#"{"base_url":"https://org.example"}"#).expect("write");
+        assert_eq!(
+            RemoteConfig::load(&path)
+                .expect("load")
+                .map(|c| c.pin_sha256),
+            Some(None)
+        );
+        let pinned = RemoteConfig {
+            base_url: "https://10.0.0.5:8765".into(),
+            pin_sha256: Some("ab".repeat(32)),
+        };
+        pinned.save(&path).expect("save");
+        assert_eq!(RemoteConfig::load(&path).expect("load"), Some(pinned));
         RemoteConfig::remove(&path).expect("remove");
         RemoteConfig::remove(&path).expect("remove twice");
         std::fs::write(&path, "{").ok();

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use countersign_bot::living::Living;
-use countersign_client::{KeyContext, Nonces, OrgClient, RateLimit};
+use countersign_client::{CertPin, KeyContext, Nonces, OrgClient, RateLimit};
 use countersign_kraken::Credentials;
+use countersign_sandbox::tls::TlsIdentity;
 use countersign_sandbox::{RunningSandbox, Sandbox};
 use countersign_vault::DeviceKey;
 
@@ -35,6 +36,9 @@ pub enum Target {
         base_url: String,
         /// The member's key pair.
         credentials: Credentials,
+        /// The server certificate to accept, whoever signed it (a shared sandbox's); none:
+        /// the one the remote config pins for this URL, if any.
+        pin: Option<CertPin>,
     },
 }
 
@@ -66,11 +70,36 @@ pub(crate) struct State {
 }
 
 /// A client for `base_url` signing with `creds`, on the environment's clock (which dates the
-/// statements decisions sign).
+/// statements decisions sign), accepting the server certificate the remote config pins for
+/// that URL, if it pins one.
 pub(crate) fn client(
     env: &Environment,
     base_url: &str,
     creds: Credentials,
+) -> Result<OrgClient, CommandError> {
+    let pin = configured_pin(env, base_url)?;
+    client_pinned(env, base_url, creds, pin.as_ref())
+}
+
+/// The certificate pin the remote config holds for `base_url`, if any.
+fn configured_pin(env: &Environment, base_url: &str) -> Result<Option<CertPin>, CommandError> {
+    let Some(config) = configured_remote_config(env)? else {
+        return Ok(None);
+    };
+    match config.pin_sha256 {
+        Some(pin) if config.base_url == base_url => CertPin::parse(&pin)
+            .map(Some)
+            .map_err(|e| CommandError::invalid(format!("the remote config's pin: {e}"))),
+        _ => Ok(None),
+    }
+}
+
+/// [`client`] accepting only the certificate `pin` names, when given.
+pub(crate) fn client_pinned(
+    env: &Environment,
+    base_url: &str,
+    creds: Credentials,
+    pin: Option<&CertPin>,
 ) -> Result<OrgClient, CommandError> {
     let clock = Arc::clone(&env.clock);
     let key = KeyContext::with_parts(
@@ -80,7 +109,11 @@ pub(crate) fn client(
         RateLimit::unlimited(),
         Arc::new(move || u64::try_from(clock()).unwrap_or(0)),
     );
-    Ok(OrgClient::with_key(base_url, Arc::new(key))?)
+    let client = OrgClient::with_key(base_url, Arc::new(key))?;
+    Ok(match pin {
+        Some(pin) => client.pinned(pin)?,
+        None => client,
+    })
 }
 
 /// Asks the org API who the key belongs to.
@@ -115,8 +148,12 @@ pub(crate) async fn open(env: &Environment, target: &Target) -> Result<State, Co
         Target::RemoteWith {
             base_url,
             credentials,
+            pin,
         } => {
-            let client = client(env, base_url, credentials.clone())?;
+            let client = match pin {
+                Some(pin) => client_pinned(env, base_url, credentials.clone(), Some(pin))?,
+                None => client(env, base_url, credentials.clone())?,
+            };
             Ok(State {
                 mode: Arc::new(Mode::Remote),
                 signed_in: sign_in(client, SessionMode::Remote).await?,
@@ -127,18 +164,21 @@ pub(crate) async fn open(env: &Environment, target: &Target) -> Result<State, Co
 
 /// The remote configured in the environment's remote config file, if any.
 pub(crate) fn configured_remote(env: &Environment) -> Result<Option<String>, CommandError> {
+    Ok(configured_remote_config(env)?.map(|c| c.base_url))
+}
+
+/// The environment's remote config, if any.
+fn configured_remote_config(env: &Environment) -> Result<Option<RemoteConfig>, CommandError> {
     let Some(path) = &env.paths.remote_config else {
         return Ok(None);
     };
-    Ok(RemoteConfig::load(path)
-        .map_err(|e| CommandError::invalid(e.to_string()))?
-        .map(|c| c.base_url))
+    RemoteConfig::load(path).map_err(|e| CommandError::invalid(e.to_string()))
 }
 
 /// Starts the embedded sandbox on a random loopback port, signed in as the default demo member.
 pub(crate) async fn sandbox(env: &Environment) -> Result<State, CommandError> {
     let dir = env.paths.sandbox.as_deref().ok_or_else(no_sandbox)?;
-    let running = serve_sandbox(env, dir, ([127, 0, 0, 1], 0).into()).await?;
+    let running = serve_sandbox(env, dir, ([127, 0, 0, 1], 0).into(), None).await?;
     let members = running
         .sandbox
         .demo_members()
@@ -162,16 +202,22 @@ pub(crate) async fn sandbox(env: &Environment) -> Result<State, CommandError> {
     })
 }
 
-/// Opens the sandbox stored in `dir` (seeding it on first start) and serves it on `addr`.
+/// Opens the sandbox stored in `dir` (seeding it on first start) and serves it on `addr`, over
+/// HTTPS when given a TLS identity.
 pub(crate) async fn serve_sandbox(
     env: &Environment,
     dir: &Path,
     addr: std::net::SocketAddr,
+    tls: Option<&TlsIdentity>,
 ) -> Result<RunningSandbox, CommandError> {
     let sandbox = Sandbox::open_with_clock(dir, Arc::clone(&env.clock)).map_err(|e| {
         CommandError::internal(format!("opening the sandbox in {}: {e}", dir.display()))
     })?;
-    sandbox.serve(addr).await.map_err(|e| {
+    let served = match tls {
+        Some(identity) => sandbox.serve_tls(addr, identity).await,
+        None => sandbox.serve(addr).await,
+    };
+    served.map_err(|e| {
         CommandError::new(
             ErrorCode::Unavailable,
             format!("cannot start the sandbox on {addr}: {e}"),

@@ -2,6 +2,7 @@
 //! the keychain, its URL into the remote config), leaving it for the embedded sandbox, and the
 //! one configured.
 
+use countersign_client::CertPin;
 use countersign_keychain::KeychainError;
 use countersign_kraken::{ApiSecret, Credentials};
 
@@ -25,6 +26,7 @@ async fn remember(
     base_url: &str,
     api_key: &str,
     api_secret: ApiSecret,
+    pin: Option<CertPin>,
 ) -> Result<State, CommandError> {
     let base_url = base_url.trim().trim_end_matches('/').to_owned();
     let api_key = api_key.trim();
@@ -42,6 +44,7 @@ async fn remember(
         &connect::Target::RemoteWith {
             base_url: base_url.clone(),
             credentials: creds.clone(),
+            pin: pin.clone(),
         },
     )
     .await?;
@@ -50,9 +53,12 @@ async fn remember(
         .await?
         .map_err(CommandError::unavailable)?;
     if let Some(path) = &env.paths.remote_config {
-        RemoteConfig { base_url }
-            .save(path)
-            .map_err(CommandError::internal)?;
+        RemoteConfig {
+            base_url,
+            pin_sha256: pin.map(|p| p.to_string()),
+        }
+        .save(path)
+        .map_err(CommandError::internal)?;
     }
     Ok(state)
 }
@@ -64,8 +70,13 @@ pub async fn add(
     base_url: &str,
     api_key: &str,
     api_secret: ApiSecret,
+    pin: Option<&str>,
 ) -> Result<Session, CommandError> {
-    Ok(remember(env, base_url, api_key, api_secret)
+    let pin = pin
+        .map(CertPin::parse)
+        .transpose()
+        .map_err(|e| CommandError::invalid(e.to_string()))?;
+    Ok(remember(env, base_url, api_key, api_secret, pin)
         .await?
         .signed_in
         .session)
@@ -117,7 +128,7 @@ pub async fn add_and_switch(
     api_secret: ApiSecret,
 ) -> Result<Session, CommandError> {
     core.unlocked()?;
-    let state = remember(core.env(), base_url, api_key, api_secret).await?;
+    let state = remember(core.env(), base_url, api_key, api_secret, None).await?;
     let session = state.signed_in.session.clone();
     core.replace(state).await;
     Ok(session)

@@ -3,11 +3,12 @@
 //! serving a sandbox on its own, for the command line and scripts.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use countersign_bot::living::{Living, LivingConfig};
 pub use countersign_sandbox::DemoCredentials;
 use countersign_sandbox::RunningSandbox;
+use countersign_sandbox::tls::TlsIdentity;
 use countersign_vault::TotpSecret;
 
 use crate::connect::{self, Mode};
@@ -123,37 +124,74 @@ pub struct Served {
     pub running: RunningSandbox,
     /// The living sandbox, when switched on.
     pub living: Option<Living>,
+    /// Over HTTPS: the SHA-256 of the certificate presented, which clients pin.
+    pub tls_sha256: Option<String>,
+}
+
+/// How a sandbox served on its own is reached: plain HTTP (on loopback: clients refuse it
+/// beyond), or HTTPS for a sandbox shared across machines.
+#[derive(Debug, Clone)]
+pub enum ServeTls {
+    /// The operator's certificate chain and private key (PEM files).
+    Files {
+        /// The certificate chain.
+        cert: PathBuf,
+        /// Its private key.
+        key: PathBuf,
+    },
+    /// A certificate made at start and signed by itself; clients pin its fingerprint.
+    SelfSigned,
 }
 
 /// Opens (creating and seeding on first start) the sandbox stored in `dir` and serves it on
-/// `addr`, living if asked.
+/// `addr`, living if asked, over HTTPS when `tls` says how.
 pub async fn serve(
     env: &Environment,
     dir: &Path,
     addr: SocketAddr,
     living: bool,
+    tls: Option<ServeTls>,
 ) -> Result<Served, CommandError> {
-    let running = connect::serve_sandbox(env, dir, addr).await?;
+    let identity = tls
+        .map(|tls| match tls {
+            ServeTls::Files { cert, key } => TlsIdentity::from_pem_files(&cert, &key),
+            ServeTls::SelfSigned => {
+                TlsIdentity::self_signed(&["localhost".to_owned(), addr.ip().to_string()])
+            }
+        })
+        .transpose()
+        .map_err(|e| CommandError::invalid(e.to_string()))?;
+    let running = connect::serve_sandbox(env, dir, addr, identity.as_ref()).await?;
     let living = living
         .then(|| Living::start(&running, LivingConfig::default()))
         .transpose()
         .map_err(|e| CommandError::unavailable(format!("starting the living sandbox: {e}")))?;
-    Ok(Served { running, living })
+    Ok(Served {
+        running,
+        living,
+        tls_sha256: identity.map(|i| i.fingerprint().to_owned()),
+    })
 }
 
 impl Served {
     /// The demo members' and service users' keys and TOTP secrets, for scripts and test
-    /// harnesses (written only where the operator asks).
+    /// harnesses (written only where the operator asks), with the certificate's fingerprint
+    /// over HTTPS.
     pub fn demo_credentials(&self) -> Result<DemoCredentials, CommandError> {
-        self.running
+        let mut creds = self
+            .running
             .sandbox
             .demo_credentials(&self.running.base_url)
-            .map_err(CommandError::internal)
+            .map_err(CommandError::internal)?;
+        creds.tls_sha256.clone_from(&self.tls_sha256);
+        Ok(creds)
     }
 
     /// Serves until the server stops or `stop` resolves, then stops the living sandbox.
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) {
-        let Self { running, living } = self;
+        let Self {
+            running, living, ..
+        } = self;
         tokio::select! {
             () = running.wait() => {}
             () = stop => {}

@@ -173,6 +173,7 @@ async fn a_configured_remote_is_used_with_the_key_from_the_keychain() {
     let config_path = dir.path().join("remote.json");
     countersign_app::RemoteConfig {
         base_url: remote.base_url.clone(),
+        pin_sha256: None,
     }
     .save(&config_path)
     .expect("save");

@@ -150,6 +150,17 @@ enum SandboxCommand {
         /// joins the approval queue).
         #[arg(long)]
         living: bool,
+        /// Serve HTTPS with a certificate made now and signed by itself, for a sandbox shared
+        /// across machines (clients refuse plain HTTP beyond loopback). Its SHA-256 is printed:
+        /// pin it with `countersign remote add --pin-sha256`.
+        #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+        tls: bool,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM).
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
     },
 }
 
@@ -200,8 +211,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     data,
                     demo_credentials,
                     living,
+                    tls,
+                    tls_cert,
+                    tls_key,
                 },
-        } => serve(addr, data, demo_credentials, living).await,
+        } => {
+            let tls = match (tls, tls_cert, tls_key) {
+                (_, Some(cert), Some(key)) => Some(sandbox::ServeTls::Files { cert, key }),
+                (true, _, _) => Some(sandbox::ServeTls::SelfSigned),
+                _ => None,
+            };
+            serve(addr, data, demo_credentials, living, tls).await
+        }
         Command::Approvals(args) => approvals::run(args).await,
         Command::Requests { base_url, command } => {
             requests::requests(&session::connect(base_url).await?, command).await
@@ -254,6 +275,7 @@ async fn serve(
     data: Option<PathBuf>,
     demo_credentials: Option<PathBuf>,
     living: bool,
+    tls: Option<sandbox::ServeTls>,
 ) -> anyhow::Result<ExitCode> {
     let data = match data {
         Some(d) => d,
@@ -262,7 +284,7 @@ async fn serve(
             .join("countersign")
             .join("sandbox"),
     };
-    let served = sandbox::serve(&session::environment(), &data, addr, living).await?;
+    let served = sandbox::serve(&session::environment(), &data, addr, living, tls).await?;
     if let Some(path) = demo_credentials {
         let creds = served.demo_credentials()?;
         write_private(&path, &serde_json::to_string_pretty(&creds)?)
@@ -278,6 +300,12 @@ async fn serve(
             ""
         }
     );
+    if let Some(sha256) = &served.tls_sha256 {
+        eprintln!(
+            "TLS certificate SHA-256 {sha256}\n  pin it on each client: countersign remote add --base-url {} --api-key KEY --pin-sha256 {sha256}",
+            served.running.base_url
+        );
+    }
     served
         .run_until(async {
             let _ = tokio::signal::ctrl_c().await;

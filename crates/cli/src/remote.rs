@@ -20,6 +20,11 @@ pub enum Command {
         /// The member's public API key.
         #[arg(long)]
         api_key: String,
+        /// Accept only the server certificate with this SHA-256 (64 hex digits), whoever signed
+        /// it: what `countersign sandbox serve --tls` prints for a sandbox shared across
+        /// machines.
+        #[arg(long, value_name = "SHA256")]
+        pin_sha256: Option<String>,
     },
     /// Show the configured remote.
     Show,
@@ -30,14 +35,18 @@ pub enum Command {
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     let env = crate::session::environment();
     match command {
-        Command::Add { base_url, api_key } => {
+        Command::Add {
+            base_url,
+            api_key,
+            pin_sha256,
+        } => {
             if std::io::stdin().is_terminal() {
                 eprint!("API secret (input is read from stdin): ");
             }
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
             let api_secret = ApiSecret::from_base64(line.trim()).context("the API secret")?;
-            let session = orgs::add(&env, &base_url, &api_key, api_secret)
+            let session = orgs::add(&env, &base_url, &api_key, api_secret, pin_sha256.as_deref())
                 .await
                 .with_context(|| format!("signing in to {base_url}"))?;
             println!(

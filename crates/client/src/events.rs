@@ -124,7 +124,7 @@ impl OrgClient {
                 .await
                 .map_err(|e| ClientError::Unreachable {
                     url: url.to_string(),
-                    message: e.without_url().to_string(),
+                    message: crate::transport::explain(e),
                 })?
         };
         if let Some(location) = crate::transport::redirect_target(&response) {
@@ -145,7 +145,7 @@ impl OrgClient {
                 .await
                 .map_err(|e| ClientError::Unreachable {
                     url: url.to_string(),
-                    message: e.without_url().to_string(),
+                    message: crate::transport::explain(e),
                 })?;
             let envelope: Envelope<serde_json::Value> =
                 serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {

@@ -200,14 +200,22 @@ impl ExchangeClient {
     ) -> Result<Self, ExchangeError> {
         let base = crate::transport::checked_base(base_url)
             .map_err(|problem| ExchangeError::BaseUrl(problem.to_string()))?;
-        let http = crate::transport::http_client(options.timeout)
-            .map_err(|e| ExchangeError::BaseUrl(e.to_string()))?;
+        let http =
+            crate::transport::http_client(options.timeout, None).map_err(ExchangeError::BaseUrl)?;
         Ok(Self {
             http,
             base,
             key,
             options,
         })
+    }
+
+    /// This client, accepting only the server certificate `pin` names (a sandbox shared across
+    /// machines presents one it made itself).
+    pub fn pinned(mut self, pin: &crate::CertPin) -> Result<Self, ExchangeError> {
+        self.http = crate::transport::http_client(self.options.timeout, Some(pin))
+            .map_err(ExchangeError::BaseUrl)?;
+        Ok(self)
     }
 
     /// The key's shared context.
@@ -657,14 +665,14 @@ impl ExchangeClient {
             .send()
             .await;
         let outcome = match response {
-            Err(e) if e.is_connect() => Attempt::NotSent(e.without_url().to_string()),
-            Err(e) => Attempt::Lost(e.without_url().to_string()),
+            Err(e) if e.is_connect() => Attempt::NotSent(crate::transport::explain(e)),
+            Err(e) => Attempt::Lost(crate::transport::explain(e)),
             Ok(r) => match crate::transport::redirect_target(&r) {
                 Some(location) => Attempt::Redirected(location),
                 None => {
                     let status = r.status();
                     match r.bytes().await.map(|b| b.to_vec()) {
-                        Err(e) => Attempt::Lost(e.without_url().to_string()),
+                        Err(e) => Attempt::Lost(crate::transport::explain(e)),
                         Ok(b) if status.is_server_error() && !looks_like_envelope(&b) => {
                             Attempt::Lost(format!("HTTP {status}"))
                         }
@@ -703,7 +711,7 @@ impl ExchangeClient {
                 Err(e) if last => {
                     return Err(ExchangeError::Unreachable {
                         url: path,
-                        message: e.without_url().to_string(),
+                        message: crate::transport::explain(e),
                     });
                 }
                 Err(_) => {}

@@ -59,7 +59,10 @@ pub use nonce::NonceSource;
 pub use nonce_store::{Clock, DEFAULT_RESERVATION, NonceStore, NonceStoreError, system_clock};
 pub use pacing::{RateLimit, RatePacer, RateTier};
 pub use probe::{KeyProbe, ProbeError, probe_key};
-pub use transport::{BaseUrlProblem, checked_base};
+pub use transport::{BadPin, BaseUrlProblem, CertPin, checked_base};
+
+/// How long one org API call may take.
+const ORG_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -222,8 +225,7 @@ impl OrgClient {
     pub fn with_key(base_url: &str, key: Arc<KeyContext>) -> Result<Self, ClientError> {
         let base = transport::checked_base(base_url)
             .map_err(|problem| ClientError::BaseUrl(problem.to_string()))?;
-        let http = transport::http_client(Duration::from_secs(15))
-            .map_err(|e| ClientError::BaseUrl(e.to_string()))?;
+        let http = transport::http_client(ORG_TIMEOUT, None).map_err(ClientError::BaseUrl)?;
         Ok(Self {
             http,
             base,
@@ -231,6 +233,13 @@ impl OrgClient {
             member: Arc::default(),
             mirror: None,
         })
+    }
+
+    /// This client, accepting only the server certificate `pin` names (a sandbox shared across
+    /// machines presents one it made itself).
+    pub fn pinned(mut self, pin: &CertPin) -> Result<Self, ClientError> {
+        self.http = transport::http_client(ORG_TIMEOUT, Some(pin)).map_err(ClientError::BaseUrl)?;
+        Ok(self)
     }
 
     /// The base URL.
@@ -625,7 +634,7 @@ impl OrgClient {
         let sign = countersign_kraken::sign(&creds.api_secret, &path, &nonce, &body);
         let unreachable = |e: reqwest::Error| ClientError::Unreachable {
             url: url.to_string(),
-            message: e.without_url().to_string(),
+            message: crate::transport::explain(e),
         };
         let response = self
             .http

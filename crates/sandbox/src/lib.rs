@@ -5,7 +5,8 @@
 //! - [`Sandbox::router`]: the HTTP surface (axum). Every private call is authenticated exactly as
 //!   the exchange does it (`API-Key`, `API-Sign`, a per-key nonce; see [`auth`]); the org API lives
 //!   under `/0/org/*` ([`org_api`], contract in `docs/org-api.yaml`).
-//! - [`RunningSandbox`]: a bound server on loopback with its base URL, for the app, the CLI and tests.
+//! - [`RunningSandbox`]: a bound server with its base URL, for the app, the CLI and tests; over
+//!   HTTPS ([`Sandbox::serve_tls`], [`tls::TlsIdentity`]) when shared across machines.
 //! - [`DemoCredentials`]: the demo members' and service users' keys and TOTP secrets, handed out
 //!   only on explicit opt-in (`--demo-credentials FILE`) or in-process to the app's sandbox panel.
 //!
@@ -26,7 +27,9 @@ mod lifecycle;
 pub mod market;
 pub mod org_api;
 pub mod seed;
+pub mod tls;
 
+use std::future::IntoFuture as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -265,29 +268,63 @@ impl Sandbox {
     pub async fn serve(self, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        Ok(
+            self.spawn(format!("http://{local}"), local, move |shutdown| {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .into_future()
+            }),
+        )
+    }
+
+    /// Serves over HTTPS on `addr`, presenting `identity`: for a sandbox shared across
+    /// machines, whose clients refuse plain HTTP beyond loopback.
+    pub async fn serve_tls(
+        self,
+        addr: SocketAddr,
+        identity: &tls::TlsIdentity,
+    ) -> std::io::Result<RunningSandbox> {
+        let tcp = tokio::net::TcpListener::bind(addr).await?;
+        let local = tcp.local_addr()?;
+        let listener = tls::TlsListener::new(tcp, identity)?;
+        let app = self
+            .router()
+            .layer(axum::middleware::map_request(tls::peer_as_connect_info))
+            .into_make_service_with_connect_info::<tls::Peer>();
+        Ok(
+            self.spawn(format!("https://{local}"), local, move |shutdown| {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .into_future()
+            }),
+        )
+    }
+
+    /// Runs `serve` (given the shutdown signal) as the server's task.
+    fn spawn<F, Fut>(self, base_url: String, local: SocketAddr, serve: F) -> RunningSandbox
+    where
+        F: FnOnce(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) -> Fut,
+        Fut: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+    {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = self.router();
+        let served = serve(Box::pin(async {
+            let _ = rx.await;
+        }));
         let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = rx.await;
-            };
-            if let Err(e) = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(shutdown)
-            .await
-            {
+            if let Err(e) = served.await {
                 tracing::error!(error = %e, "sandbox server stopped");
             }
         });
-        Ok(RunningSandbox {
-            base_url: format!("http://{local}"),
+        RunningSandbox {
+            base_url,
             addr: local,
             sandbox: self,
             shutdown: Some(tx),
             task: Some(task),
-        })
+        }
     }
 
     /// Every demo member and service user with their credentials (sandbox only).
@@ -328,6 +365,9 @@ pub struct DemoMember {
 pub struct DemoCredentials {
     /// Where the sandbox listens.
     pub base_url: String,
+    /// Over HTTPS: the SHA-256 of the certificate it presents, which clients pin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_sha256: Option<String>,
     /// Demo members.
     pub members: Vec<DemoMemberCredentials>,
     /// Demo service users.

@@ -228,6 +228,7 @@ pub(crate) fn demo_credentials(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(DemoCredentials {
         base_url: base_url.to_owned(),
+        tls_sha256: None,
         members,
         service_users,
     })
