@@ -69,7 +69,9 @@ pub use advice::{DroppedScope, KeyAdvice, UNUSED_AFTER_SECONDS, advise};
 pub use change::{ChangeLine, key_diff};
 pub use flag::{FlagKind, RiskFlag};
 pub use funds::{FiatValue, FundsView};
-pub use org::{AddressEntry, Org, OrgChange, PayloadError, max_amount};
+pub use org::{
+    AddressEntry, MAX_NAME_CHARS, Org, OrgChange, PayloadError, is_valid_name, max_amount,
+};
 pub use permission::{
     AccountPermission, Grant, Permissions, Workflow, WorkflowPermission, permission_diff,
 };

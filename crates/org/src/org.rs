@@ -169,12 +169,21 @@ fn invalid(field: &'static str, message: impl Into<String>) -> PayloadError {
     }
 }
 
+/// The longest name of a member, service user or address-book entry, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Whether `name` could name a member, a service user or an address-book entry: what may be
+/// recorded of a name a call gave, whatever the call's outcome.
+pub fn is_valid_name(name: &str) -> bool {
+    check_name("name", name).is_ok()
+}
+
 fn check_name(field: &'static str, name: &str) -> Result<(), PayloadError> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
         return Err(invalid(field, "must not be empty"));
     }
-    if trimmed.chars().count() > 64 {
+    if trimmed.chars().count() > MAX_NAME_CHARS {
         return Err(invalid(field, "must be at most 64 characters"));
     }
     if trimmed != name {

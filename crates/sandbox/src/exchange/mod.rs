@@ -83,9 +83,11 @@ async fn private_call(
             return envelope_err(&crate::auth::internal(e));
         }
         // Which address-book entry a withdrawal call named, whatever its outcome: a bot still
-        // using a name is what renaming or removing that entry must say.
+        // using a name is what renaming or removing that entry must say. Only a name that could
+        // be an entry's is kept: a call cannot grow the log by megabytes of garbage.
         if matches!(endpoint, Endpoint::Withdraw | Endpoint::WithdrawInfo)
             && let Some(entry) = caller.param("key")
+            && countersign_org::is_valid_name(entry)
             && let Err(e) =
                 db::record_destination(&sandbox.conn(), &caller.key.api_key, entry, sandbox.now())
         {
