@@ -1,4 +1,4 @@
-//! `cargo xtask <setup|run|check|test|bench|e2e|screens>`: the developer workflow and CI in one place.
+//! `cargo xtask <setup|run|check|test|bench|faults|e2e|screens>`: the developer workflow and CI in one place.
 //!
 //! - `setup`: installs what is missing on a Debian/Ubuntu machine (system packages for building
 //!   and testing the desktop app, npm packages from the lock file, `tauri-driver`).
@@ -14,6 +14,9 @@
 //!   over WebDriver.
 //!   It stops at the first failure and ends with a summary line.
 //! - `bench`: the benchmarks with their targets (criterion; optimised builds).
+//! - `faults`: the long forms of the fault and abuse tests (`COUNTERSIGN_FAULTS=long`): the
+//!   server killed with SIGKILL under load for 50 rounds, every route fuzzed 512 times. `test`
+//!   runs the short forms of the same code. Each prints its figures on a `faults …:` line.
 //! - `e2e`: rebuilds the app and runs only the end-to-end tests.
 //! - `screens`: rebuilds the app and screenshots every area at 1360×860 and 1024×640, light and
 //!   dark, into `target/screens/`, to look at after a change.
@@ -33,10 +36,11 @@ fn main() -> ExitCode {
         Some("check") => steps::check(),
         Some("test") => steps::test(),
         Some("bench") => steps::bench(),
+        Some("faults") => steps::faults(),
         Some("e2e") => steps::e2e(),
         Some("screens") => steps::screens(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|check|test|bench|e2e|screens>");
+            eprintln!("usage: cargo xtask <setup|run|check|test|bench|faults|e2e|screens>");
             return ExitCode::from(2);
         }
     };

@@ -642,6 +642,21 @@ fn answers_time(base_url: &str) -> bool {
 /// export and its figures in `target/ledger-bench/`; polars (from PyPI, pinned in
 /// `xtask/bench/requirements.txt`, in `target/bench-venv`) then reads the same file and totals it
 /// by asset, and the ratio of the two is printed.
+/// The fault and abuse tests, long forms: the same tests `test` runs short, with
+/// `COUNTERSIGN_FAULTS=long`, printing their figures.
+pub fn faults() -> Result<()> {
+    for (package, test) in [
+        ("countersign-cli", "faults"),
+        ("countersign-sandbox", "fuzz"),
+    ] {
+        let mut c = cmd("cargo");
+        c.args(["test", "-p", package, "--test", test, "--", "--nocapture"])
+            .env("COUNTERSIGN_FAULTS", "long");
+        run(c)?;
+    }
+    Ok(())
+}
+
 pub fn bench() -> Result<()> {
     for (package, bench) in [
         ("countersign-org", "preview"),
