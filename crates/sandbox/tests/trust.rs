@@ -509,3 +509,46 @@ async fn usdt_withdrawal(h: &Harness, bot: &Key, amount: &str) -> String {
         .await;
     ok(&asked)["refid"].as_str().unwrap().to_owned()
 }
+
+/// An Execute-at-submit statement is spent once. Eve adds an address at once (no policy on
+/// the address book), then removes it; a replay of the first submission's signed statement,
+/// through the decision window her codes opened, must not add it back.
+#[tokio::test]
+async fn a_signed_execute_statement_completes_once_and_a_replay_is_refused() {
+    let h = Harness::start().await;
+    let add = r#"{"kind":"add_address","key":"eur-new","asset":"EUR","method":"SEPA","address":"DE02120300000000202051"}"#;
+    h.advance_ms(30_000);
+    let [key, signature, at, content_hash] = h.execute_signed("m-eve", add);
+    let signed = [
+        ("payload", add),
+        ("device_key", key.as_str()),
+        ("signature", signature.as_str()),
+        ("at", at.as_str()),
+        ("content_hash", content_hash.as_str()),
+    ];
+    let added = h.org("m-eve", "Submit", &signed, true).await;
+    assert_eq!(ok(&added)["request"]["status"], "completed", "{added}");
+    let remove = r#"{"kind":"remove_address","key":"eur-new"}"#;
+    let removed = h.submit_at_once("m-eve", remove, false).await;
+    assert_eq!(ok(&removed)["request"]["status"], "completed", "{removed}");
+
+    // A window open, as after any decision: the replay needs no code, only the statement.
+    h.advance_ms(30_000);
+    let window = ok(&h.org("m-eve", "VerifyCode", &[], true).await)["window"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut replay = signed.to_vec();
+    replay.push(("window", window.as_str()));
+    let again = h.org("m-eve", "Submit", &replay, false).await;
+    assert_eq!(err(&again), "EOrg:Invalid decision signature", "{again}");
+    let book = h.org("m-eve", "Org", &[], false).await;
+    assert!(
+        !ok(&book)["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["key"] == "eur-new"),
+        "the removed address stays removed"
+    );
+}

@@ -243,6 +243,25 @@ pub(crate) fn member_removed(conn: &Connection, id: &MemberId) -> Result<Option<
         .optional()?)
 }
 
+/// Spends a device-signed statement (by its signature) dated `at`, forgetting those dated before
+/// `stale_before` (too old to be accepted anyway). False when it was spent already.
+pub(crate) fn spend_statement(
+    tx: &Transaction<'_>,
+    signature: &str,
+    at: i64,
+    stale_before: i64,
+) -> Result<bool, StoreError> {
+    tx.execute(
+        "DELETE FROM spent_statements WHERE at < ?1",
+        params![stale_before],
+    )?;
+    let fresh = tx.execute(
+        "INSERT OR IGNORE INTO spent_statements (signature, at) VALUES (?1, ?2)",
+        params![signature, at],
+    )?;
+    Ok(fresh == 1)
+}
+
 /// Records a decision window `id` that `member`'s code opened at `opened_at`, good until
 /// `closes_at`.
 pub(crate) fn open_window(

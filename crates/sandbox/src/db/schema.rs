@@ -172,6 +172,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     //    member's export can withhold what they may not view (`JournalEvent::committed`). The
     //    records are re-chained in Rust after this step (`JOURNAL_RECHAINED`).
     "SELECT 1;",
+    // 15: the device-signed statements already used (`countersign`), until they are too old to
+    //    be accepted anyway: a statement signs one decision, once. An Execute at submission
+    //    names no request yet, so its statement was otherwise good again for its freshness.
+    "CREATE TABLE IF NOT EXISTS spent_statements (
+        signature TEXT PRIMARY KEY,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS spent_statements_at ON spent_statements(at);",
 ];
 
 /// The migration after which the journal is re-chained under the current hash

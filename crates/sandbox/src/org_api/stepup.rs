@@ -148,7 +148,8 @@ pub(super) fn statement_time(signed: &DeviceSignature) -> Result<i64, ApiError> 
 }
 
 /// Checks the member's device signature of `statement` against the device keys registered to
-/// them, and journals the decision with the window that stepped it up.
+/// them, spends it (a statement is accepted once), and journals the decision with the window
+/// that stepped it up.
 pub(super) fn countersign(
     tx: &rusqlite::Transaction<'_>,
     member: &Member,
@@ -167,6 +168,12 @@ pub(super) fn countersign(
         return Err(refused());
     }
     if !db::device_registered(tx, &member.id, &signed.device_key).map_err(internal)? {
+        return Err(refused());
+    }
+    // A statement signs one decision, once: sent again (an Execute at submission names no
+    // request, so nothing else would stop it), it is refused. Older ones are refused as stale.
+    let stale_before = now.saturating_sub(STATEMENT_WINDOW_SECONDS.saturating_mul(2));
+    if !db::spend_statement(tx, &signed.signature, statement.at, stale_before).map_err(internal)? {
         return Err(refused());
     }
     db::journal(

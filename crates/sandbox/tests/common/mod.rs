@@ -225,6 +225,13 @@ impl Harness {
         self.org(member, "Submit", &fields, true).await
     }
 
+    /// The fields of `member`'s device signing an Execute of `payload` at submission, dated now
+    /// (`device_key`, `signature`, `at`, `content_hash`), to send, or to send again.
+    pub fn execute_signed(&self, member: &str, payload: &str) -> [String; 4] {
+        let parsed: countersign_org::RequestPayload = serde_json::from_str(payload).unwrap();
+        self.signed_now(member, "", &parsed, countersign_org::DecisionKind::Execute)
+    }
+
     /// `member`'s device signing `kind` on request `id` (empty at submission) with `payload`,
     /// dated now: the `device_key`, `signature`, `at` and `content_hash` fields.
     fn signed_now(
