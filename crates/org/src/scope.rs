@@ -87,7 +87,36 @@ pub fn parse_cidr(entry: &str) -> Option<(IpAddr, u8)> {
     Some((ip, prefix))
 }
 
+/// Whether `ip` falls in the allowlist entry (an address or a CIDR range). An IPv4 caller
+/// reaching an IPv6 socket (`::ffff:a.b.c.d`) is compared as IPv4.
+pub fn in_range(ip: IpAddr, entry: &str) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 @ IpAddr::V4(_) => v4,
+    };
+    let Some((net, prefix)) = parse_cidr(entry) else {
+        return false;
+    };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
 impl KeySettings {
+    /// Whether a call from `ip` may use the key: its allowlist is empty (any address) or holds
+    /// an entry `ip` falls in.
+    pub fn admits(&self, ip: IpAddr) -> bool {
+        self.ip_allowlist.is_empty() || self.ip_allowlist.iter().any(|e| in_range(ip, e))
+    }
+
     /// Checks every field; the first problem is reported with the field named.
     pub fn validate(&self) -> Result<(), KeySpecError> {
         for (field, value) in [
@@ -367,5 +396,33 @@ mod tests {
             })
         ));
         assert_eq!(KeySettings::default().validate(), Ok(()));
+    }
+}
+
+#[cfg(test)]
+mod ip_tests {
+    use super::in_range;
+
+    #[test]
+    fn allowlist_entries_match_addresses_and_ranges_of_both_families() {
+        let v4 = "203.0.113.9".parse().expect("ip");
+        let v6 = "2001:db8::42".parse().expect("ip");
+        let mapped = "::ffff:203.0.113.9".parse().expect("ip");
+        for (ip, entry, expected) in [
+            (v4, "203.0.113.9", true),
+            (v4, "203.0.113.0/24", true),
+            (v4, "203.0.112.0/24", false),
+            (v4, "0.0.0.0/0", true),
+            (v4, "2001:db8::/32", false),
+            (v6, "2001:db8::/32", true),
+            (v6, "2001:db9::/32", false),
+            (v6, "2001:db8::42", true),
+            (v6, "::/0", true),
+            (v6, "203.0.113.0/24", false),
+            (mapped, "203.0.113.0/24", true),
+            (v4, "not an address", false),
+        ] {
+            assert_eq!(in_range(ip, entry), expected, "{ip} in {entry}");
+        }
     }
 }

@@ -79,6 +79,22 @@ pub fn authenticate(
         gate.address_failed(peer, now_ms);
         return Err(ApiError::InvalidKey);
     };
+    // From outside the key's IP list, nothing is looked at: not the signature (bad ones would
+    // lock the key out for everyone), not the nonce (a good one would spend the key's nonces).
+    // The failure counts against the address alone.
+    if let Some(peer) = peer
+        && !key.spec.settings.admits(peer)
+    {
+        gate.address_failed(Some(peer), now_ms);
+        db::record_refusal(
+            &conn,
+            api_key,
+            countersign_org::view::RefusalCause::Ip,
+            sandbox.now(),
+        )
+        .map_err(internal)?;
+        return Err(ApiError::PermissionDenied);
+    }
     let params = parse_body(headers, body)?;
     let nonce_text = params.get("nonce").map_or("", String::as_str);
     let signed = header(headers, HEADER_API_SIGN).is_some_and(|sig| {

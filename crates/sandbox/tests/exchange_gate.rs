@@ -610,3 +610,58 @@ async fn the_entries_a_keys_withdrawal_calls_name_are_recorded_whatever_the_outc
         ]
     );
 }
+
+/// Nobody outside a key's IP list can lock it out or spend its nonces: from outside, a call is
+/// refused before its signature or nonce is looked at. Here the bot's list holds 127.0.0.2; the
+/// outsider calls from 127.0.0.1 with bad signatures, then with a good one and a nonce far
+/// ahead, and the bot, from its own address, is still served with its next nonce.
+#[tokio::test]
+async fn a_caller_outside_the_ip_list_cannot_lock_the_key_out_or_spend_its_nonces() {
+    let h = Harness::start().await;
+    let bot = h.bot("su-reporting");
+    let settings = KeySettings {
+        ip_allowlist: vec!["127.0.0.2".to_owned()],
+        ..KeySettings::default()
+    };
+    h.sandbox()
+        .operator_set_key_spec(&bot.api_key, &spec(&[Scope::FundsQuery], settings))
+        .unwrap();
+    let forged = common::Key {
+        api_key: bot.api_key.clone(),
+        secret: countersign_kraken::ApiSecret::from_base64(&base64_of(&[7u8; 64])).unwrap(),
+    };
+    // The secret itself, from outside, with a nonce far ahead: refused, and not spent.
+    let far = h.next_nonce() + 1_000_000;
+    let stolen = h.private_with_nonce(&bot, "Balance", far, &[]).await;
+    assert_eq!(err(&stolen), "EGeneral:Permission denied");
+    // Bad signatures from outside lock out the outsider's address, not the key.
+    for _ in 1..countersign_sandbox::gate::LOCKOUT_AFTER {
+        let outsider = h.private(&forged, "Balance", &[]).await;
+        assert_eq!(err(&outsider), "EGeneral:Permission denied", "{outsider}");
+    }
+    for _ in 0..2 {
+        let outsider = h.private(&forged, "Balance", &[]).await;
+        assert_eq!(err(&outsider), "EGeneral:Temporary lockout", "{outsider}");
+    }
+
+    let inside = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let served = common::private_at(
+        &inside,
+        &h.server.base_url,
+        &bot,
+        "Balance",
+        h.next_nonce(),
+        &[],
+    )
+    .await;
+    let served: serde_json::Value = serde_json::from_slice(&served).unwrap();
+    ok(&served);
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
