@@ -96,6 +96,10 @@ impl std::fmt::Debug for Sandbox {
     }
 }
 
+/// How long a created key's secret is held for its one-time reveal after the request completes:
+/// a day. After that it is forgotten; a key nobody collected is rotated.
+pub const REVEAL_HOLD_SECONDS: i64 = 24 * 60 * 60;
+
 /// File name of the sandbox database inside its data directory.
 pub const DB_FILE: &str = "sandbox.sqlite3";
 

@@ -78,9 +78,11 @@ fn apply_error(e: crate::ApplyError) -> ApiError {
     }
 }
 
-/// Marks pending requests past their policy's expiry as Expired. Runs before reads and decisions,
-/// so an expired request is never shown as pending nor decided.
+/// Marks pending requests past their policy's expiry as Expired, and forgets created keys'
+/// secrets held past [`crate::REVEAL_HOLD_SECONDS`]. Runs before reads and decisions, so an
+/// expired request is never shown as pending nor decided, nor a stale secret offered.
 pub(crate) fn sweep_expired(conn: &mut Connection, now: i64) -> Result<(), ApiError> {
+    db::forget_stale_reveals(conn, held_since(now)).map_err(internal)?;
     let pending =
         db::requests(conn, &Workflow::ALL, Some(RequestStatus::Pending)).map_err(internal)?;
     let due: Vec<Request> = pending
@@ -103,4 +105,9 @@ pub(crate) fn sweep_expired(conn: &mut Connection, now: i64) -> Result<(), ApiEr
         .map_err(internal)?;
     }
     tx.commit().map_err(|e| internal(e.into()))
+}
+
+/// The completion time after which a created key's secret is still held at `now`.
+pub(crate) fn held_since(now: i64) -> i64 {
+    now.saturating_sub(crate::REVEAL_HOLD_SECONDS)
 }

@@ -552,3 +552,36 @@ async fn a_signed_execute_statement_completes_once_and_a_replay_is_refused() {
         "the removed address stays removed"
     );
 }
+
+/// A created key's secret is held for its one-time reveal for a day, not for ever: after that
+/// the sandbox forgets it, the request no longer offers the reveal, and Reveal is refused. A
+/// key nobody collected is rotated, not dug up later.
+#[tokio::test]
+async fn a_created_keys_secret_is_forgotten_a_day_after_completion() {
+    let h = Harness::start().await;
+    let payload = r#"{"kind":"create_service_user","name":"late-bot","key":{"scopes":["funds_query"],"settings":{}}}"#;
+    let asked = h
+        .org("m-ada", "Submit", &[("payload", payload)], false)
+        .await;
+    let create = ok(&asked)["request"]["id"].as_str().unwrap().to_owned();
+    ok(&h.approve("m-eve", &create).await);
+    let held = |h: &Harness| {
+        let conn = rusqlite::Connection::open(h.sandbox().db_path()).unwrap();
+        conn.query_row("SELECT count(*) FROM reveals", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    let seen = h
+        .org("m-ada", "GetRequest", &[("id", &create)], false)
+        .await;
+    assert_eq!(ok(&seen)["key_to_reveal"], true);
+    assert_eq!(held(&h), 1);
+
+    h.advance_ms(countersign_sandbox::REVEAL_HOLD_SECONDS * 1000 + 1_000);
+    let seen = h
+        .org("m-ada", "GetRequest", &[("id", &create)], false)
+        .await;
+    assert_eq!(ok(&seen)["key_to_reveal"], false, "{seen}");
+    assert_eq!(held(&h), 0, "the secret is gone from the store");
+    let late = h.org("m-ada", "Reveal", &[("id", &create)], true).await;
+    assert_eq!(err(&late), "EOrg:Unknown request");
+}

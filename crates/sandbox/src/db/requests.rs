@@ -231,27 +231,37 @@ pub(crate) fn store_reveal(
     Ok(())
 }
 
-/// Whether a created key waits for its one-time reveal.
-pub(crate) fn reveal_waits(conn: &Connection, request: &RequestId) -> Result<bool, StoreError> {
+/// Whether a created key waits for its one-time reveal: held, and its request completed after
+/// `held_since` (see [`forget_stale_reveals`]).
+pub(crate) fn reveal_waits(
+    conn: &Connection,
+    request: &RequestId,
+    held_since: i64,
+) -> Result<bool, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT 1 FROM reveals WHERE request_id = ?1",
-            [&request.0],
+            "SELECT 1 FROM reveals JOIN requests ON requests.id = reveals.request_id
+             WHERE reveals.request_id = ?1 AND requests.updated_at > ?2",
+            params![request.0, held_since],
             |_| Ok(()),
         )
         .optional()?
         .is_some())
 }
 
-/// Takes (and forgets) a pending reveal: it can be read once.
+/// Takes (and forgets) a pending reveal whose request completed after `held_since`: it can be
+/// read once, and only while held.
 pub(crate) fn take_reveal(
     tx: &Transaction<'_>,
     request: &RequestId,
+    held_since: i64,
 ) -> Result<Option<NewKey>, StoreError> {
     let row: Option<(String, String)> = tx
         .query_row(
-            "SELECT api_key, secret FROM reveals WHERE request_id = ?1",
-            [&request.0],
+            "SELECT reveals.api_key, reveals.secret FROM reveals
+             JOIN requests ON requests.id = reveals.request_id
+             WHERE reveals.request_id = ?1 AND requests.updated_at > ?2",
+            params![request.0, held_since],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -263,6 +273,16 @@ pub(crate) fn take_reveal(
         api_key,
         secret: ApiSecret::from_base64(&secret).map_err(|_| StoreError::Corrupt("reveal"))?,
     }))
+}
+
+/// Forgets the secrets of created keys whose request completed at or before `held_since`
+/// ([`crate::REVEAL_HOLD_SECONDS`] ago): nobody collected them, and nobody will.
+pub(crate) fn forget_stale_reveals(conn: &Connection, held_since: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM reveals WHERE request_id IN (SELECT id FROM requests WHERE updated_at <= ?1)",
+        [held_since],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -179,7 +179,7 @@ fn view(
             r.payload,
             countersign_org::RequestPayload::CreateServiceUser { .. }
         )
-        && db::reveal_waits(conn, &r.id).map_err(internal)?;
+        && db::reveal_waits(conn, &r.id, crate::lifecycle::held_since(now)).map_err(internal)?;
     if r.status == countersign_org::RequestStatus::Pending
         && let countersign_org::RequestPayload::Withdrawal {
             asset, amount, fee, ..

@@ -133,7 +133,7 @@ pub(super) fn reveal(sandbox: &Sandbox, caller: &Caller) -> Result<RevealedKey, 
     }
     let tx = conn.transaction().map_err(|e| internal(e.into()))?;
     step_up(sandbox, &tx, &rec, &otp)?;
-    let key = db::take_reveal(&tx, &request.id)
+    let key = db::take_reveal(&tx, &request.id, crate::lifecycle::held_since(now))
         .map_err(internal)?
         .ok_or(ApiError::Org(OrgRefusal::UnknownRequest))?;
     db::journal(
