@@ -7,8 +7,9 @@ use sha2::{Digest, Sha256, Sha512};
 
 type HmacSha512 = Hmac<Sha512>;
 
-/// A decoded API private key. Its bytes are never printed, and `Debug` shows a placeholder.
-#[derive(Clone, PartialEq, Eq)]
+/// A decoded API private key. Its bytes are never printed, `Debug` shows a placeholder, and they
+/// are wiped from memory when it is dropped.
+#[derive(Clone, PartialEq, Eq, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub struct ApiSecret(Vec<u8>);
 
 /// Why a private key string could not be used.
@@ -107,6 +108,15 @@ pub fn verify_signature(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_api_secret_is_wiped_from_memory() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<ApiSecret>();
+        let mut secret = ApiSecret::from_bytes(vec![0x5a; 64]);
+        zeroize::Zeroize::zeroize(&mut secret);
+        assert!(secret.0.is_empty(), "nothing of it is left to read");
+    }
 
     const SECRET: &str =
         "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==";

@@ -102,6 +102,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn device_and_authenticator_secrets_are_wiped_when_dropped() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<SigningKey>();
+        wiped_on_drop::<totp_rs::Totp>();
+    }
+
+    #[test]
     fn a_signature_verifies_only_for_its_key_and_digest() {
         let key = DeviceKey::generate();
         let other = DeviceKey::generate();
