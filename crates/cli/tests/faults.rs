@@ -39,13 +39,13 @@ fn long() -> bool {
 const BOT: &str = "su-payouts";
 /// The members at their desks: three approve bots' withdrawals, the auditor only reads.
 const APPROVERS: [&str; 4] = ["m-ada", "m-ben", "m-chloe", "m-dev"];
-/// A withdrawal path, as the request carries it.
-const WITHDRAW_PATH: &str = "/0/private/Withdraw";
 
-/// The served sandbox: the process (killed and reaped when dropped), and where it listens.
+/// The served sandbox: the process (killed and reaped when dropped), where it listens, and the
+/// demo credentials it wrote.
 struct Served {
     child: Child,
     base_url: String,
+    creds: Option<DemoCredentials>,
 }
 
 impl Drop for Served {
@@ -57,7 +57,7 @@ impl Drop for Served {
 
 /// Starts the server on `dir`'s data (seeded on the first start), and waits for it to answer.
 fn start(dir: &Path, round: usize) -> Served {
-    let creds_path = dir.join("demo.json");
+    let creds_path = dir.join(format!("demo-{round}.json"));
     let _ = std::fs::remove_file(&creds_path);
     let stderr = std::fs::File::create(dir.join(format!("server-{round}.log"))).expect("log");
     let child = Command::new(common::BIN)
@@ -73,13 +73,15 @@ fn start(dir: &Path, round: usize) -> Served {
     let mut served = Served {
         child,
         base_url: String::new(),
+        creds: None,
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(text) = std::fs::read_to_string(&creds_path)
             && let Ok(creds) = serde_json::from_str::<DemoCredentials>(&text)
         {
-            served.base_url = creds.base_url;
+            served.base_url.clone_from(&creds.base_url);
+            served.creds = Some(creds);
             return served;
         }
         assert!(Instant::now() < deadline, "the server did not start");
@@ -99,9 +101,10 @@ impl Dice {
     }
 }
 
-/// One signed exchange call as sent: its headers and body, kept to be sent again.
+/// One signed exchange call as sent: its path, headers and body, kept to be sent again.
 #[derive(Clone)]
 struct SentCall {
+    path: String,
     key: String,
     sign: String,
     body: String,
@@ -134,14 +137,13 @@ struct Figures {
     panics: usize,
 }
 
-/// Sends the bots' `Withdraw` with `nonce`; the refid when accepted.
-async fn withdraw(
+/// Sends `call` as it was signed; the envelope the server answered.
+async fn post(
     http: &reqwest::Client,
     base_url: &str,
     call: &SentCall,
-) -> Result<Option<String>, reqwest::Error> {
-    let answer: serde_json::Value = http
-        .post(format!("{base_url}{WITHDRAW_PATH}"))
+) -> Result<serde_json::Value, reqwest::Error> {
+    http.post(format!("{base_url}{}", call.path))
         .header("API-Key", &call.key)
         .header("API-Sign", &call.sign)
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -149,19 +151,53 @@ async fn withdraw(
         .send()
         .await?
         .json()
-        .await?;
+        .await
+}
+
+/// Sends a signed `Withdraw`; the refid when accepted.
+async fn withdraw(
+    http: &reqwest::Client,
+    base_url: &str,
+    call: &SentCall,
+) -> Result<Option<String>, reqwest::Error> {
+    let answer = post(http, base_url, call).await?;
     Ok(answer["result"]["refid"].as_str().map(str::to_owned))
+}
+
+/// A private exchange call `endpoint` with `fields`, signed with `nonce`.
+fn signed_call(
+    key: &str,
+    secret: &ApiSecret,
+    endpoint: &str,
+    nonce: u64,
+    fields: &[(&str, &str)],
+) -> SentCall {
+    let nonce = nonce.to_string();
+    let mut all = vec![("nonce", nonce.as_str())];
+    all.extend_from_slice(fields);
+    let body = serde_urlencoded::to_string(&all).expect("form");
+    let path = format!("/0/private/{endpoint}");
+    SentCall {
+        key: key.to_owned(),
+        sign: sign(secret, &path, &nonce, &body),
+        path,
+        body,
+    }
 }
 
 /// A bot's `Withdraw` of 100 USDT, signed with `nonce`.
 fn signed_withdrawal(key: &str, secret: &ApiSecret, nonce: u64) -> SentCall {
-    let nonce = nonce.to_string();
-    let body = format!("nonce={nonce}&asset=USDT&key=usdt-otc-desk&amount=100");
-    SentCall {
-        key: key.to_owned(),
-        sign: sign(secret, WITHDRAW_PATH, &nonce, &body),
-        body,
-    }
+    signed_call(
+        key,
+        secret,
+        "Withdraw",
+        nonce,
+        &[
+            ("asset", "USDT"),
+            ("key", "usdt-otc-desk"),
+            ("amount", "100"),
+        ],
+    )
 }
 
 /// A member at their desk: their client, their registered device, their authenticator.
@@ -246,20 +282,7 @@ async fn kill_9_under_load_loses_nothing_acknowledged_and_accepts_no_replay() {
     eprintln!("faults kill-9: seed {seed}");
     let mut dice = Dice(seed | 1);
 
-    // Seed the data, and give each approver a registered device, as the operator would.
-    let devices: BTreeMap<&str, Arc<DeviceKey>> = {
-        let sandbox = Sandbox::open(&data).expect("seed");
-        APPROVERS
-            .iter()
-            .map(|m| {
-                let device = DeviceKey::generate();
-                sandbox
-                    .operator_register_device(m, &device.public().to_base64())
-                    .expect("device");
-                (*m, Arc::new(device))
-            })
-            .collect()
-    };
+    let devices = seed_with_devices(&data);
 
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -276,10 +299,7 @@ async fn kill_9_under_load_loses_nothing_acknowledged_and_accepts_no_replay() {
         let window = [0, 5_000, MAX_NONCE_WINDOW][round % 3];
         set_nonce_window(&data, window);
         let served = start(dir.path(), round);
-        let creds: DemoCredentials = serde_json::from_str(
-            &std::fs::read_to_string(dir.path().join("demo.json")).expect("creds"),
-        )
-        .expect("creds");
+        let creds = served.creds.clone().expect("creds");
         let base_url = served.base_url.clone();
         let desks = desks(&creds, &base_url, &devices);
 
@@ -389,10 +409,7 @@ async fn kill_9_under_load_loses_nothing_acknowledged_and_accepts_no_replay() {
 
     // The last round's kill is checked too.
     let served = start(dir.path(), rounds);
-    let creds: DemoCredentials = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("demo.json")).expect("creds"),
-    )
-    .expect("creds");
+    let creds = served.creds.clone().expect("creds");
     let desks = desks(&creds, &served.base_url, &devices);
     check_after_restart(&desks[0], &acked, &mut figures).await;
     for call in std::mem::take(&mut acked.calls) {
@@ -436,6 +453,21 @@ async fn kill_9_under_load_loses_nothing_acknowledged_and_accepts_no_replay() {
         (0, 0, 0, 0, 0),
         "{figures:?}"
     );
+}
+
+/// Seeds the data, and gives each member at a desk a registered device, as the operator would.
+fn seed_with_devices(data: &Path) -> BTreeMap<&'static str, Arc<DeviceKey>> {
+    let sandbox = Sandbox::open(data).expect("seed");
+    APPROVERS
+        .iter()
+        .map(|m| {
+            let device = DeviceKey::generate();
+            sandbox
+                .operator_register_device(m, &device.public().to_base64())
+                .expect("device");
+            (*m, Arc::new(device))
+        })
+        .collect()
 }
 
 /// The approvers' desks on the server at `base_url`.
@@ -541,4 +573,217 @@ fn panics_in(log: &PathBuf) -> usize {
     std::fs::read_to_string(log)
         .map(|t| t.matches("panicked").count())
         .unwrap_or(0)
+}
+
+/// Two server processes on one database, as when a sandbox is restarted while the old process
+/// still drains, or run twice by mistake:
+/// - every bot call acknowledged by one is refused when sent again, byte for byte, to the other,
+///   under the widest nonce window;
+/// - approve, reject and the bot's cancel race on one request through both: it ends once, in
+///   one state, with what that state needs;
+/// - two withdrawals that the balance covers only one of are approved through both at once:
+///   at most one completes, and the balance never goes below zero.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_on_one_database_accept_each_call_and_decision_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let devices = seed_with_devices(&data);
+    set_nonce_window(&data, MAX_NONCE_WINDOW);
+    let (one, two) = (start(dir.path(), 1), start(dir.path(), 2));
+    let creds = one.creds.clone().expect("creds");
+    let http = reqwest::Client::new();
+    let bot = creds
+        .service_users
+        .iter()
+        .find(|s| s.id == BOT)
+        .expect("bot");
+    let secret = ApiSecret::from_base64(&bot.api_secret).expect("secret");
+    let nonce = AtomicU64::new(now_s() * 1_000_000);
+    let next = || nonce.fetch_add(1, Ordering::SeqCst);
+
+    // Replays across the two processes.
+    let (mut acknowledged, mut replays_accepted) = (0, 0);
+    for i in 0..20 {
+        let call = signed_withdrawal(&bot.api_key, &secret, next());
+        let (first, other) = if i % 2 == 0 {
+            (&one, &two)
+        } else {
+            (&two, &one)
+        };
+        if withdraw(&http, &first.base_url, &call)
+            .await
+            .expect("answered")
+            .is_some()
+        {
+            acknowledged += 1;
+            if withdraw(&http, &other.base_url, &call)
+                .await
+                .expect("answered")
+                .is_some()
+            {
+                replays_accepted += 1;
+            }
+        }
+    }
+
+    // Races on one request: Ada and Ben approve, Chloe rejects, the bot cancels, at once.
+    let (desks_one, desks_two) = (
+        desks(&creds, &one.base_url, &devices),
+        desks(&creds, &two.base_url, &devices),
+    );
+    let mut windows = BTreeMap::new();
+    for desk in &desks_one {
+        if let Some((window, _)) = desk.open_window().await {
+            windows.insert(desk.id.clone(), window);
+        }
+    }
+    let rounds = if long() { 40 } else { 6 };
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut inconsistent = 0;
+    for _ in 0..rounds {
+        let call = signed_withdrawal(&bot.api_key, &secret, next());
+        let Some(refid) = withdraw(&http, &one.base_url, &call)
+            .await
+            .expect("answered")
+        else {
+            continue;
+        };
+        let target = desks_one[0]
+            .client
+            .get_request(&refid)
+            .await
+            .expect("the request");
+        let cancel = signed_call(
+            &bot.api_key,
+            &secret,
+            "WithdrawCancel",
+            next(),
+            &[("asset", "USDT"), ("refid", &refid)],
+        );
+        let _ = tokio::join!(
+            decide(&desks_one[0], &windows, &target, true),
+            decide(&desks_two[1], &windows, &target, true),
+            decide(&desks_one[2], &windows, &target, false),
+            post(&http, &two.base_url, &cancel),
+        );
+        let after = desks_two[0]
+            .client
+            .get_request(&refid)
+            .await
+            .expect("the request after the race");
+        let approvals = after
+            .decisions
+            .iter()
+            .filter(|d| d.decision == countersign_org::Decision::Approve)
+            .count();
+        let rejections = after.decisions.len() - approvals;
+        let consistent = match after.status {
+            RequestStatus::Completed => approvals >= 2 && rejections == 0,
+            RequestStatus::Rejected => rejections == 1,
+            RequestStatus::Cancelled => approvals < 2 && rejections == 0,
+            _ => false,
+        };
+        inconsistent += usize::from(!consistent);
+        *outcomes.entry(format!("{:?}", after.status)).or_default() += 1;
+    }
+
+    // Two withdrawals the balance covers only one of, approved through both processes at once.
+    let balance = usdt_balance(&data);
+    let half_and_more = (balance / rust_decimal::Decimal::TWO).ceil() + rust_decimal::Decimal::ONE;
+    let amount = half_and_more.to_string();
+    let mut competing = Vec::new();
+    for _ in 0..2 {
+        let call = signed_call(
+            &bot.api_key,
+            &secret,
+            "Withdraw",
+            next(),
+            &[
+                ("asset", "USDT"),
+                ("key", "usdt-otc-desk"),
+                ("amount", &amount),
+            ],
+        );
+        competing.push(
+            withdraw(&http, &one.base_url, &call)
+                .await
+                .expect("answered")
+                .expect("a pending withdrawal"),
+        );
+    }
+    let mut views = Vec::new();
+    for id in &competing {
+        views.push(desks_one[0].client.get_request(id).await.expect("request"));
+    }
+    let _ = tokio::join!(
+        decide(&desks_one[0], &windows, &views[0], true),
+        decide(&desks_two[0], &windows, &views[1], true),
+        decide(&desks_two[1], &windows, &views[0], true),
+        decide(&desks_one[1], &windows, &views[1], true),
+    );
+    let mut completed = 0;
+    for id in &competing {
+        let view = desks_one[0].client.get_request(id).await.expect("request");
+        completed += usize::from(view.status == RequestStatus::Completed);
+    }
+    let left = usdt_balance(&data);
+    drop((one, two));
+    integrity_check(&data);
+
+    eprintln!(
+        "faults two servers: {acknowledged} calls acknowledged, {replays_accepted} replays accepted by the other; \
+         {rounds} races ended {outcomes:?}, {inconsistent} inconsistent; competing withdrawals completed {completed} of 2, \
+         USDT {balance} -> {left}"
+    );
+    assert!(acknowledged > 0, "calls were acknowledged");
+    assert_eq!(
+        replays_accepted, 0,
+        "a call acknowledged by one process is refused by the other"
+    );
+    assert_eq!(inconsistent, 0, "{outcomes:?}");
+    assert!(
+        completed <= 1,
+        "the balance covered one, {completed} completed"
+    );
+    assert!(
+        left >= rust_decimal::Decimal::ZERO,
+        "USDT went below zero: {left}"
+    );
+}
+
+/// `desk` approves (or rejects) `view` through its open decision window; whether it was taken.
+async fn decide(
+    desk: &Desk,
+    windows: &BTreeMap<String, String>,
+    view: &countersign_org::view::RequestView,
+    approve: bool,
+) -> bool {
+    let step_up = StepUp {
+        proof: Proof::Window(&windows[&desk.id]),
+        device: &desk.device,
+    };
+    if approve {
+        desk.client
+            .approve(&view.id, step_up, None, Some(&view.payload))
+            .await
+            .is_ok()
+    } else {
+        desk.client
+            .reject(&view.id, step_up, Some("race"), Some(&view.payload))
+            .await
+            .is_ok()
+    }
+}
+
+/// The USDT balance in the store.
+fn usdt_balance(data: &Path) -> rust_decimal::Decimal {
+    let conn = rusqlite::Connection::open(data.join(countersign_sandbox::DB_FILE)).expect("db");
+    let text: String = conn
+        .query_row(
+            "SELECT amount FROM balances WHERE asset = 'USDT'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("balance");
+    text.parse().expect("decimal")
 }
