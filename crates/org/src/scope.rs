@@ -397,11 +397,6 @@ mod tests {
         ));
         assert_eq!(KeySettings::default().validate(), Ok(()));
     }
-}
-
-#[cfg(test)]
-mod ip_tests {
-    use super::in_range;
 
     #[test]
     fn allowlist_entries_match_addresses_and_ranges_of_both_families() {
