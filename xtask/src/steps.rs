@@ -648,6 +648,7 @@ pub fn faults() -> Result<()> {
     for (package, test) in [
         ("countersign-cli", "faults"),
         ("countersign-sandbox", "fuzz"),
+        ("countersign-app", "hostile_imports"),
     ] {
         let mut c = cmd("cargo");
         c.args(["test", "-p", package, "--test", test, "--", "--nocapture"])

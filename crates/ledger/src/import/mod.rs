@@ -346,6 +346,17 @@ pub fn read_ledgers(
 /// The most an export's CSV may hold once unzipped (2 GiB: about 13 million ledger rows).
 pub const MAX_UNZIPPED_BYTES: u64 = 2 << 30;
 
+/// The longest field an export may hold, in bytes. The exchange's are short (a refid is about
+/// 30 characters, an amount at most a few dozen digits, a trade's ledger ids a few of those): a
+/// longer one is refused, naming it, before it is parsed or stored.
+pub const MAX_FIELD_BYTES: usize = 4096;
+
+/// The largest magnitude a number in an export may have (10^18, beyond any balance, volume or
+/// price the exchange reports): the sum of up to ten billion of them stays within `Decimal`,
+/// so no total, running balance or check can overflow.
+pub const MAX_NUMBER: rust_decimal::Decimal =
+    rust_decimal::Decimal::from_parts(2_808_348_672, 232_830_643, 0, false, 0);
+
 /// The most a zip member may expand relative to its compressed size. The exchange's exports
 /// deflate about 5 to 15 times; a zip bomb, thousands of times.
 pub const MAX_ZIP_RATIO: u64 = 200;
@@ -451,9 +462,13 @@ fn read_csv_parts(
         capacity: bytecount::count(body, b'\n'),
         parallel_from,
     };
-    if header.iter().any(|h| h == "asset") && !header.iter().any(|h| h == "pair") {
+    // A trades export names its pair and order; a ledgers export has columns no trades export
+    // has, so one that lacks some of them is still known as ledgers, and told which it lacks.
+    let has = |names: &[&str]| header.iter().any(|h| names.contains(&h.as_str()));
+    let trades = has(&["pair", "ordertxid"]);
+    if !trades && has(&["asset", "refid", "balance"]) {
         read_ledger_rows(&input, file, header, reader, warnings).map(Export::Ledgers)
-    } else if header.iter().any(|h| h == "pair" || h == "ordertxid") {
+    } else if trades {
         read_trade_rows(&input, file, header, reader, warnings).map(Export::Trades)
     } else {
         Err(site.at(Some(1), None, ImportProblem::UnknownExport))

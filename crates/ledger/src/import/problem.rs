@@ -105,6 +105,12 @@ pub enum ImportProblem {
     EmptyNumber,
     #[error("{0:?} is not a decimal number")]
     BadDecimal(String),
+    #[error(
+        "{0:?} is beyond what an export holds (at most 10^18 in magnitude, so no total can overflow)"
+    )]
+    NumberTooLarge(String),
+    #[error("is {found} bytes long; an export's fields are at most {limit} bytes")]
+    FieldTooLong { found: usize, limit: usize },
     #[error("{0:?} is not an export time (YYYY-MM-DD HH:MM:SS[.ffff], UTC)")]
     BadTime(String),
     #[error("is empty on a row with a txid; only a request row (empty txid) has no balance")]

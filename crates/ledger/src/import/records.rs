@@ -233,12 +233,19 @@ impl Fields<'_> {
         if text.is_empty() {
             return Ok(None);
         }
-        Decimal::from_str(text).map(Some).map_err(|_| {
+        let n = Decimal::from_str(text).map_err(|_| {
             self.error(
                 index.unwrap_or(0),
                 ImportProblem::BadDecimal(text.to_owned()),
             )
-        })
+        })?;
+        if n.abs() > super::MAX_NUMBER {
+            return Err(self.error(
+                index.unwrap_or(0),
+                ImportProblem::NumberTooLarge(text.to_owned()),
+            ));
+        }
+        Ok(Some(n))
     }
 
     pub(super) fn time(&self, index: Option<usize>) -> Result<Timestamp, ImportError> {
@@ -354,6 +361,20 @@ where
                 ImportProblem::FieldCount {
                     expected: width,
                     found: record.len(),
+                },
+            ));
+        }
+        if let Some((i, long)) = record
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.len() > super::MAX_FIELD_BYTES)
+        {
+            return Err(site.at(
+                Some(line),
+                header.get(i).map(String::as_str),
+                ImportProblem::FieldTooLong {
+                    found: long.len(),
+                    limit: super::MAX_FIELD_BYTES,
                 },
             ));
         }
