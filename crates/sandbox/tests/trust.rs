@@ -412,7 +412,7 @@ async fn a_members_completion_at_once_needs_the_step_up_even_without_a_policy() 
     let h = Harness::start().await;
     // Manage Addresses has no policy in the demo Organization.
     let payload = r#"{"kind":"add_address","key":"eur-new","asset":"EUR","method":"SEPA","address":"DE02120300000000202051"}"#;
-    let before = ok(&h.org("m-eve", "ListRequests", &[], false).await)
+    let before = ok(&h.org("m-eve", "ListRequests", &[], false).await)["requests"]
         .as_array()
         .map(Vec::len);
     let bare = h
@@ -428,9 +428,10 @@ async fn a_members_completion_at_once_needs_the_step_up_even_without_a_policy() 
             .any(|a| a["key"] == "eur-new"),
         "nothing added"
     );
-    let after = ok(&h.org("m-eve", "ListRequests", &[], false).await)
+    let after = ok(&h.org("m-eve", "ListRequests", &[], false).await)["requests"]
         .as_array()
         .map(Vec::len);
+    assert!(before.is_some_and(|n| n > 0), "the requests were listed");
     assert_eq!(before, after, "nothing recorded");
     // A code alone, without the device's signature, is refused too.
     let unsigned = h
