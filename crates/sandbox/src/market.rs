@@ -179,6 +179,11 @@ impl PairSpec {
 
 /// Taker fee in percent, charged in the quote asset on every fill (one volume tier).
 pub const TAKER_FEE_PERCENT: &str = "0.26";
+/// The taker fee as a fraction (0.0026).
+pub fn taker_fee_rate() -> Decimal {
+    TAKER_FEE_PERCENT.parse::<Decimal>().unwrap_or_default() / Decimal::ONE_HUNDRED
+}
+
 /// Maker fee in percent (reported; the fill model fills every order as taker).
 pub const MAKER_FEE_PERCENT: &str = "0.16";
 

@@ -805,3 +805,48 @@ async fn funds_held_by_a_resting_order_cannot_be_withdrawn() {
         )
         .await);
 }
+
+/// Funds held by open orders cannot leave by an approved withdrawal either: the check is made
+/// when the request completes, against the balance less what open orders hold, not the balance.
+/// Here a sell order holds all but 0.275 of the 48.275 BTC; completing the seeded 0.75 BTC
+/// sweep (Ada approved it) would leave the order short, so Ben's approval is refused and
+/// nothing moves.
+#[tokio::test]
+async fn an_approval_cannot_complete_a_withdrawal_of_funds_open_orders_hold() {
+    let h = Harness::start().await;
+    let key = trader(&h, KeySettings::default());
+    add(
+        &h,
+        &key,
+        &[
+            ("pair", "XBTUSD"),
+            ("type", "sell"),
+            ("ordertype", "limit"),
+            ("price", "900000"),
+            ("volume", "48"),
+        ],
+    )
+    .await;
+    let pending = ok(&h
+        .org("m-ben", "ListRequests", &[("status", "pending")], false)
+        .await)
+    .clone();
+    let sweep = pending["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["payload"]["asset"] == "BTC" && r["payload"]["amount"] == "0.75")
+        .expect("the seeded 0.75 BTC sweep")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = ok(&call(&h, &key, "BalanceEx", &[]).await).clone();
+    assert_eq!(
+        err(&h.approve("m-ben", &sweep).await),
+        "EFunding:Insufficient funds"
+    );
+    let after = ok(&call(&h, &key, "BalanceEx", &[]).await).clone();
+    assert_eq!(before["XXBT"], after["XXBT"], "nothing moved");
+    let request = h.org("m-ben", "GetRequest", &[("id", &sweep)], false).await;
+    assert_eq!(ok(&request)["status"], "pending");
+}

@@ -3,12 +3,13 @@
 //!
 //! One module per kind of row: [`org`] (the Organization: members, service users, policies,
 //! addresses; loading it for the rules engine and persisting what a request changed), [`keys`]
-//! (API keys), [`members`] (members' authenticators and devices, display names, demo
+//! (API keys), [`holds`] (what open orders hold), [`members`] (members' authenticators and devices, display names, demo
 //! credentials), [`requests`] (requests, decisions, held reveals), [`ledger`] (balances and
 //! ledger lines), [`journal`] (the hash-chained audit journal) and [`schema`]. The rest of the
 //! crate reads them through the re-exports here (`db::member`, `db::journal`, …). [`StoreError`]
 //! is every store failure.
 
+mod holds;
 mod journal;
 mod keys;
 mod ledger;
@@ -18,6 +19,7 @@ mod requests;
 mod schema;
 mod usage;
 
+pub(crate) use holds::*;
 pub(crate) use journal::*;
 pub(crate) use keys::*;
 pub(crate) use ledger::*;

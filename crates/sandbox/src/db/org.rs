@@ -348,6 +348,12 @@ pub(crate) fn persist_changes(
             OrgChange::Withdrawn {
                 asset, amount, fee, ..
             } => {
+                // Checked at completion, not only at submission: open orders placed while the
+                // request waited hold funds that no withdrawal may take.
+                let spec = crate::market::asset(asset).ok_or(crate::ApplyError::UnknownAsset)?;
+                if super::spendable(tx, spec)? < *amount + *fee {
+                    return Err(crate::ApplyError::InsufficientFunds);
+                }
                 post_movement(
                     tx,
                     &request.id.0,

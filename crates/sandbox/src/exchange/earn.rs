@@ -30,7 +30,7 @@ use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
 
 use super::required;
-use super::trading::{request, spendable};
+use super::trading::request;
 use crate::auth::{Caller, internal};
 use crate::db::{self, StoreError};
 use crate::market::{self, AssetSpec};
@@ -353,7 +353,7 @@ fn operate(
     let now = sandbox.now();
     let mut conn = sandbox.conn();
     let available = if allocate {
-        spendable(&conn, a).map_err(internal)?
+        db::spendable(&conn, a).map_err(internal)?
     } else {
         allocated(&conn, strategy_id)?.1
     };

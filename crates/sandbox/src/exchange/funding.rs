@@ -70,7 +70,7 @@ pub(super) fn balance(sandbox: &Sandbox) -> Result<BalanceResult, ApiError> {
 pub(super) fn balance_ex(sandbox: &Sandbox) -> Result<BalanceExResult, ApiError> {
     let held = {
         let conn = sandbox.conn();
-        super::trading::held(&conn).map_err(internal)?
+        db::held(&conn).map_err(internal)?
     };
     Ok(BalanceExResult(
         balances(sandbox)?
@@ -228,7 +228,7 @@ pub(super) fn withdraw_info(sandbox: &Sandbox, caller: &Caller) -> Result<Withdr
         .get(key)
         .filter(|e| e.asset == a.code)
         .ok_or(ApiError::Funding(FundingError::UnknownWithdrawKey))?;
-    let available = super::trading::spendable(&conn, a).map_err(internal)?;
+    let available = db::spendable(&conn, a).map_err(internal)?;
     let fee = a.fee();
     Ok(WithdrawInfo {
         method: entry.method.clone(),
@@ -282,7 +282,7 @@ pub(super) fn withdraw(sandbox: &Sandbox, caller: &Caller) -> Result<WithdrawRes
     };
     let context = Context {
         // Funds held by open orders cannot leave.
-        available: Some(super::trading::spendable(&conn, a).map_err(internal)?),
+        available: Some(db::spendable(&conn, a).map_err(internal)?),
     };
     let submission = org
         .submit(

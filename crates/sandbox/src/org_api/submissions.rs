@@ -19,8 +19,12 @@ use crate::lifecycle::{complete, journal_submitted};
 
 pub(super) fn context(conn: &Connection, payload: &RequestPayload) -> Result<Context, ApiError> {
     Ok(match payload {
+        // Funds held by open orders cannot leave: what the asset can still pay for.
         RequestPayload::Withdrawal { asset, .. } => Context {
-            available: Some(db::balance(conn, asset).map_err(internal)?),
+            available: Some(match crate::market::asset(asset) {
+                Some(spec) => db::spendable(conn, spec).map_err(internal)?,
+                None => db::balance(conn, asset).map_err(internal)?,
+            }),
         },
         _ => Context::default(),
     })

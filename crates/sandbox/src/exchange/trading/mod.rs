@@ -30,16 +30,13 @@ mod queries;
 pub(super) use placing::{add_order, cancel_order};
 pub(super) use queries::{closed_orders, open_orders, trades_history};
 
-use std::collections::HashMap;
-
 use countersign_kraken::rest::OrderSide;
 use countersign_kraken::{ApiError, Timestamp};
-use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{Caller, internal};
-use crate::db::{self, StoreError};
+use crate::db::StoreError;
 use crate::market::{self, AssetSpec, PairSpec};
 
 /// Orders or trades per `ClosedOrders` / `TradesHistory` page, as on the exchange.
@@ -78,10 +75,7 @@ fn scaled(d: Decimal, dp: u32) -> Decimal {
 
 /// The taker fee as a fraction.
 fn fee_rate() -> Decimal {
-    market::TAKER_FEE_PERCENT
-        .parse::<Decimal>()
-        .unwrap_or_default()
-        / Decimal::ONE_HUNDRED
+    market::taker_fee_rate()
 }
 
 fn assets_of(pair: &PairSpec) -> Result<(&'static AssetSpec, &'static AssetSpec), ApiError> {
@@ -117,47 +111,6 @@ pub(super) fn request<T: DeserializeOwned>(caller: &Caller) -> Result<T, ApiErro
             .map(str::to_owned);
         ApiError::InvalidArguments(field)
     })
-}
-
-/// What open orders hold, by asset code: a buy holds its quote cost plus the taker fee, a sell
-/// its base volume (what `BalanceEx` reports as `hold_trade`).
-pub(crate) fn held(conn: &Connection) -> Result<HashMap<&'static str, Decimal>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT pair, side, price, volume, vol_exec FROM orders WHERE status = 'open'",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-        ))
-    })?;
-    let fee_rate = fee_rate();
-    let mut held: HashMap<&'static str, Decimal> = HashMap::new();
-    for row in rows {
-        let (pair, side, price, volume, vol_exec) = row?;
-        let pair = market::pair(&pair).ok_or(StoreError::Corrupt("order pair"))?;
-        let num = |s: &str| {
-            s.parse::<Decimal>()
-                .map_err(|_| StoreError::Corrupt("order decimal"))
-        };
-        let remaining = num(&volume)? - num(&vol_exec)?;
-        if side == "buy" {
-            *held.entry(pair.quote).or_default() +=
-                remaining * num(&price)? * (Decimal::ONE + fee_rate);
-        } else {
-            *held.entry(pair.base).or_default() += remaining;
-        }
-    }
-    Ok(held)
-}
-
-/// What `asset` can still pay for: its balance less what open orders hold.
-pub(crate) fn spendable(conn: &Connection, asset: &AssetSpec) -> Result<Decimal, StoreError> {
-    let held = held(conn)?.get(asset.code).copied().unwrap_or_default();
-    Ok(db::balance(conn, asset.code)? - held)
 }
 
 /// The exchange's order description: `buy 1.25000000 XBTUSD @ limit 37500.0`,

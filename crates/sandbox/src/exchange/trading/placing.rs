@@ -17,7 +17,7 @@ use crate::exchange::{optional, required};
 use crate::market::{self, PairSpec};
 use crate::{ApplyError, Sandbox, ids};
 
-use super::{assets_of, describe, fee_rate, invalid, order_error, request, spendable, store};
+use super::{assets_of, describe, fee_rate, invalid, order_error, request, store};
 
 /// A checked `AddOrder`.
 #[derive(Debug)]
@@ -255,7 +255,7 @@ pub(in crate::exchange) fn add_order(
             } else {
                 (base, p.volume)
             };
-            if needed > spendable(&tx, asset).map_err(internal)? {
+            if needed > db::spendable(&tx, asset).map_err(internal)? {
                 return Err(insufficient());
             }
             tx.execute(
@@ -329,7 +329,7 @@ pub(in crate::exchange) fn add_order(
             } else {
                 (base, p.volume)
             };
-            if needed > spendable(&tx, asset).map_err(internal)? {
+            if needed > db::spendable(&tx, asset).map_err(internal)? {
                 return Err(insufficient());
             }
             tx.execute(
