@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState, type ReactNode } from "react";
 import type { Session } from "./bindings/Session";
 import { ErrorState } from "./components/ErrorState";
 import { ShortcutsDialog } from "./components/ShortcutsDialog";
@@ -99,20 +99,10 @@ export function App() {
   if (session === null && offline) {
     // Ledger review needs no Organization: its commands work while the session cannot open.
     return (
-      <div className="app app-offline" data-testid="offline-ledgers">
-        <div className="offline-bar" role="status">
-          <p>
-            <strong>Offline ledger review.</strong> Countersign could not open its Organization{error ? `: ${error.message}` : ""}. Approvals and
-            the org's areas come back once it can.
-          </p>
-          <button type="button" onClick={retry} data-testid="offline-retry">
-            Connect again
-          </button>
-        </div>
-        <main className="main">
-          <LedgersArea />
-        </main>
-      </div>
+      <LedgersOnly testid="offline-ledgers" action={{ label: "Connect again", testid: "offline-retry", onClick: retry }}>
+        <strong>Offline ledger review.</strong> Countersign could not open its Organization{error ? `: ${error.message}` : ""}. Approvals and
+        the org's areas come back once it can.
+      </LedgersOnly>
     );
   }
   if (session === null) {
@@ -146,20 +136,13 @@ export function App() {
   }
   if (locked && ledgersWhileLocked) {
     return (
-      <div className="app app-offline" data-testid="locked-ledgers">
-        <div className="offline-bar" role="status">
-          <p>
-            <strong>The Organization is locked.</strong> Ledger review works on this device&rsquo;s imported files; your code
-            opens the rest.
-          </p>
-          <button type="button" onClick={() => setLedgersWhileLocked(false)} data-testid="back-to-unlock">
-            Unlock…
-          </button>
-        </div>
-        <main className="main">
-          <LedgersArea />
-        </main>
-      </div>
+      <LedgersOnly
+        testid="locked-ledgers"
+        action={{ label: "Unlock…", testid: "back-to-unlock", onClick: () => setLedgersWhileLocked(false) }}
+      >
+        <strong>The Organization is locked.</strong> Ledger review works on this device&rsquo;s imported files; your code opens
+        the rest.
+      </LedgersOnly>
     );
   }
   if (locked) {
@@ -212,5 +195,33 @@ export function App() {
         )}
       </div>
     </SessionContext.Provider>
+  );
+}
+
+/**
+ * The offline ledger review alone, under a bar saying why the Organization is not shown (it
+ * could not open, or it is locked) and the one thing to do about it.
+ */
+function LedgersOnly({
+  testid,
+  action,
+  children,
+}: {
+  testid: string;
+  action: { label: string; testid: string; onClick: () => void };
+  children: ReactNode;
+}) {
+  return (
+    <div className="app app-offline" data-testid={testid}>
+      <div className="offline-bar" role="status">
+        <p>{children}</p>
+        <button type="button" onClick={action.onClick} data-testid={action.testid}>
+          {action.label}
+        </button>
+      </div>
+      <main className="main">
+        <LedgersArea />
+      </main>
+    </div>
   );
 }
