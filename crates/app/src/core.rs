@@ -217,8 +217,17 @@ impl AppCore {
     }
 
     /// Whether the app is unlocked and has had no input for its idle time: the desktop asks on
-    /// its own timer, and locks.
+    /// its own timer, and locks. Never for a member with no authenticator yet, who would have
+    /// no code to unlock with: their idle time counts from their enrollment.
     pub fn idle_due(&self) -> bool {
+        let enrolled = self
+            .state
+            .try_read()
+            .is_ok_and(|s| s.as_ref().is_ok_and(|s| s.signed_in.session.totp_enrolled));
+        if !enrolled {
+            self.lock.note_input((self.env.clock)());
+            return false;
+        }
         self.lock.idle_due((self.env.clock)())
     }
 

@@ -12,6 +12,8 @@ use countersign_app::{
 use countersign_keychain::Keychain;
 use countersign_org::{Decision, Permissions, RequestPayload, RequestStatus};
 use countersign_vault::TotpSecret;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -92,9 +94,14 @@ async fn invite(app: &AppCore, name: &str) -> String {
 #[tokio::test]
 async fn an_invited_member_enrolls_with_the_qr_code_and_can_then_unlock() {
     let dir = tempfile::tempdir().unwrap();
-    let app = AppCore::connect(Environment::in_memory(dir.path()), Target::Sandbox)
-        .await
-        .unwrap();
+    // The system's time plus an offset the test moves (and moves back, so codes stay current).
+    let clock = Arc::new(AtomicI64::new(0));
+    let env = Environment::in_memory(dir.path()).with_clock({
+        let offset = Arc::clone(&clock);
+        let system = countersign_app::system_clock();
+        Arc::new(move || system() + offset.load(Ordering::SeqCst))
+    });
+    let app = AppCore::connect(env, Target::Sandbox).await.unwrap();
     let frank = invite(&app, "Frank Li").await;
 
     let members = sandbox::members(&app.org().await.unwrap()).await.unwrap();
@@ -105,6 +112,13 @@ async fn an_invited_member_enrolls_with_the_qr_code_and_can_then_unlock() {
         .await
         .unwrap();
     assert!(!session.totp_enrolled);
+    // With no authenticator, Frank could not unlock: the idle lock never comes for him, and
+    // his idle time counts from his enrollment.
+    app.set_idle_minutes(1).unwrap();
+    assert!(!app.idle_due());
+    clock.store(10 * 60_000, Ordering::SeqCst);
+    assert!(!app.idle_due(), "not idle-locked before enrollment");
+    clock.store(0, Ordering::SeqCst);
     assert_eq!(
         app.unlock("123456").await.unwrap_err().code,
         ErrorCode::NotEnrolled
@@ -142,6 +156,11 @@ async fn an_invited_member_enrolls_with_the_qr_code_and_can_then_unlock() {
     let now_open = app.session().await.unwrap();
     assert_eq!(now_open.member.id, frank);
     assert!(now_open.totp_enrolled, "the core's session says so too");
+    // Enrolled, the idle lock applies to him: a minute after the last time it was asked about
+    // (ten minutes ahead, above) with no input, it is due.
+    clock.store(10 * 60_000 + 60_000, Ordering::SeqCst);
+    assert!(app.idle_due(), "a minute without input, enrolled");
+    clock.store(0, Ordering::SeqCst);
 
     // The sandbox now shows Frank's code, from the secret his authenticator holds.
     let org = app.org().await.unwrap();
