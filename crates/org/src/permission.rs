@@ -140,6 +140,13 @@ impl Permissions {
         self.0[slot(workflow)] & bit(perm) != 0
     }
 
+    /// Whether the workflow's requests are shown to the holder: View ("see its requests"), or
+    /// Approve, whose holder reviews others' requests in the queue (§2, §4) and must see them to.
+    pub fn sees_requests(&self, workflow: Workflow) -> bool {
+        self.has(workflow, WorkflowPermission::View)
+            || self.has(workflow, WorkflowPermission::Approve)
+    }
+
     /// The permissions held on one workflow, in order.
     pub fn on(&self, workflow: Workflow) -> impl Iterator<Item = WorkflowPermission> + '_ {
         PERMISSIONS

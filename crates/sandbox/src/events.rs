@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Json, Response};
 use countersign_kraken::{ApiError, Envelope};
-use countersign_org::{Actor, MemberId, RequestStatus, WorkflowPermission};
+use countersign_org::{Actor, MemberId, RequestStatus};
 use countersign_orgapi::events::{
     ORG_EVENT, OrgEvent, OrgEventKind, PING_EVENT, READY_EVENT, StreamReady,
 };
@@ -352,7 +352,7 @@ async fn visible_event(
         _ => return Visible::Hidden,
     };
     if let Some(w) = event.workflow
-        && !member.member.permissions.has(w, WorkflowPermission::View)
+        && !member.member.permissions.sees_requests(w)
     {
         return Visible::Hidden;
     }

@@ -586,3 +586,51 @@ async fn a_created_keys_secret_is_forgotten_a_day_after_completion() {
     let late = h.org("m-ada", "Reveal", &[("id", &create)], true).await;
     assert_eq!(err(&late), "EOrg:Unknown request");
 }
+
+/// §2/§4: members with Approve on a workflow review others' requests in its queue. A member who
+/// holds Approve on withdrawals but not View must still see the queue and decide in it: the
+/// engine counts them among the eligible approvers (and a lock's reachability with them), so an
+/// API that hid the queue from them would strand a policy that needs them.
+#[tokio::test]
+async fn an_approver_without_view_sees_the_queue_and_decides_in_it() {
+    let h = Harness::start().await;
+    {
+        let conn = rusqlite::Connection::open(h.sandbox().db_path()).unwrap();
+        conn.execute(
+            "UPDATE members SET permissions = '{\"initiate_withdrawal\":[\"approve\"]}' WHERE id = 'm-dev'",
+            [],
+        )
+        .unwrap();
+    }
+    let listed = ok(&h
+        .org("m-dev", "ListRequests", &[("status", "pending")], false)
+        .await)
+    .clone();
+    let queue = listed["requests"].as_array().unwrap().clone();
+    assert!(
+        queue.iter().any(|r| r["workflow"] == "initiate_withdrawal"),
+        "the approver sees the withdrawal queue: {listed}"
+    );
+    assert!(
+        queue.iter().all(|r| r["workflow"] == "initiate_withdrawal"),
+        "and nothing of the workflows they hold nothing on"
+    );
+    let target = queue
+        .iter()
+        .find(|r| r["viewer"]["can_decide"] == true)
+        .expect("one they may decide")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = ok(&h
+        .org("m-dev", "GetRequest", &[("id", &target)], false)
+        .await)["approvals"]
+        .as_u64()
+        .unwrap();
+    let decided = h.approve("m-dev", &target).await;
+    let after = ok(&decided)["approvals"].as_u64().unwrap();
+    assert!(
+        after == before + 1 || ok(&decided)["status"] == "completed",
+        "{decided}"
+    );
+}

@@ -45,9 +45,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 use countersign_kraken::{ApiError, Envelope, OrgRefusal};
 use countersign_org::view::RequestView;
-use countersign_org::{
-    Actor, Decision, Member, MemberId, Org, Request, Workflow, WorkflowPermission,
-};
+use countersign_org::{Actor, Decision, Member, MemberId, Org, Request, Workflow};
 use countersign_orgapi::{Call, CallName, InvalidArgument, call};
 use rusqlite::Connection;
 use std::net::SocketAddr;
@@ -141,10 +139,11 @@ fn calling_member(conn: &Connection, caller: &Caller) -> Result<db::MemberRecord
         .ok_or(ApiError::InvalidKey)
 }
 
+/// The workflows whose requests `member` sees: those they may view or approve in.
 fn viewable(member: &Member) -> Vec<Workflow> {
     Workflow::ALL
         .into_iter()
-        .filter(|w| member.permissions.has(*w, WorkflowPermission::View))
+        .filter(|w| member.permissions.sees_requests(*w))
         .collect()
 }
 
@@ -212,11 +211,7 @@ fn load_visible(
     let rec = calling_member(conn, caller)?;
     let request = db::request(conn, id)
         .map_err(internal)?
-        .filter(|r| {
-            rec.member
-                .permissions
-                .has(r.workflow(), WorkflowPermission::View)
-        })
+        .filter(|r| rec.member.permissions.sees_requests(r.workflow()))
         .ok_or(ApiError::Org(OrgRefusal::UnknownRequest))?;
     Ok((rec, request))
 }

@@ -4,7 +4,7 @@
 use countersign_kraken::{ApiError, OrgRefusal};
 use std::collections::HashSet;
 
-use countersign_org::{Member, MemberId, RequestPayload, Workflow, WorkflowPermission};
+use countersign_org::{Member, MemberId, RequestPayload, Workflow};
 use countersign_orgapi::params::{ConfirmTotpParams, RegisterDeviceParams, VerifyCodeParams};
 use countersign_orgapi::{CodeVerified, JournalExport, RegisteredDevice, TotpEnrollment};
 
@@ -187,12 +187,13 @@ pub(super) fn export_journal(
 }
 
 /// Whether `member` gets a request's content withheld from the journal: a withdrawal or an
-/// address-book change, on a workflow they may not view. Its record keeps the content hash (and
+/// address-book change, on a workflow whose requests they do not see (neither View nor
+/// Approve). Its record keeps the content hash (and
 /// an applied change its digest), so the chain verifies all the same. Membership, permission and
 /// policy changes stay readable to every member, so anyone can check who was eligible.
 fn content_withheld(member: &Member, workflow: Workflow) -> bool {
     matches!(
         workflow,
         Workflow::InitiateWithdrawal | Workflow::ManageAddresses
-    ) && !member.permissions.has(workflow, WorkflowPermission::View)
+    ) && !member.permissions.sees_requests(workflow)
 }
