@@ -278,6 +278,14 @@ pub fn typescript() -> String {
         crate::ORG_SYNC_EVENT,
         crate::OPEN_REQUEST_EVENT
     ));
+    out.push_str(&format!(
+        "\n/** The idle times a member may choose, in minutes (`set_idle_minutes` refuses others). */\n\
+         export const IDLE_CHOICES: readonly number[] = [{}];\n\
+         /** The idle time until the member chooses another. */\n\
+         export const DEFAULT_IDLE_MINUTES = {};\n",
+        countersign_app::IDLE_CHOICES.map(|m| m.to_string()).join(", "),
+        countersign_app::DEFAULT_IDLE_MINUTES
+    ));
     out
 }
 

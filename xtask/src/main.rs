@@ -16,8 +16,8 @@
 //! - `bench`: the benchmarks with their targets (criterion; optimised builds).
 //! - `faults`: the long forms of the fault and abuse tests (`COUNTERSIGN_FAULTS=long`): the
 //!   server killed with SIGKILL under load for 50 rounds, every route fuzzed 512 times, a
-//!   gigabyte field among the hostile imports. `test`
-//!   runs the short forms of the same code. Each prints its figures on a `faults …:` line.
+//!   gigabyte field among the hostile imports. `test` runs the short forms of the same code.
+//!   Each prints its figures on a `faults …:` line.
 //! - `e2e`: rebuilds the app and runs only the end-to-end tests.
 //! - `screens`: rebuilds the app and screenshots every area at 1360×860 and 1024×640, light and
 //!   dark, into `target/screens/`, to look at after a change.

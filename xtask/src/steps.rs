@@ -636,12 +636,6 @@ fn answers_time(base_url: &str) -> bool {
         && reply.contains("\"unixtime\"")
 }
 
-/// The benchmarks. Targets are stated in each bench's doc comment; numbers go in the notes.
-///
-/// The ledger review bench (`crates/ledger/benches/review.rs`) leaves its generated 1,000,000-row
-/// export and its figures in `target/ledger-bench/`; polars (from PyPI, pinned in
-/// `xtask/bench/requirements.txt`, in `target/bench-venv`) then reads the same file and totals it
-/// by asset, and the ratio of the two is printed.
 /// The fault and abuse tests, long forms: the same tests `test` runs short, with
 /// `COUNTERSIGN_FAULTS=long`, printing their figures.
 pub fn faults() -> Result<()> {
@@ -658,6 +652,12 @@ pub fn faults() -> Result<()> {
     Ok(())
 }
 
+/// The benchmarks. Targets are stated in each bench's doc comment; numbers go in the notes.
+///
+/// The ledger review bench (`crates/ledger/benches/review.rs`) leaves its generated 1,000,000-row
+/// export and its figures in `target/ledger-bench/`; polars (from PyPI, pinned in
+/// `xtask/bench/requirements.txt`, in `target/bench-venv`) then reads the same file and totals it
+/// by asset, and the ratio of the two is printed.
 pub fn bench() -> Result<()> {
     for (package, bench) in [
         ("countersign-org", "preview"),

@@ -12,7 +12,6 @@ use std::time::Duration;
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use sha2::{Digest, Sha256};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -119,10 +118,7 @@ impl TlsIdentity {
 
 /// The SHA-256 of a certificate, lowercase hex.
 pub fn fingerprint(cert: &[u8]) -> String {
-    Sha256::digest(cert)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    countersign_vault::journal::sha256_hex(cert)
 }
 
 /// The peer of a connection over TLS, as `axum::serve` gives it (the handlers read

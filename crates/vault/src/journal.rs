@@ -154,7 +154,9 @@ impl JournalEvent {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// The SHA-256 of `bytes`, lowercase hex: content hashes, change digests, certificate
+/// fingerprints.
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -265,3 +265,8 @@ export const EVENTS = {
   /** A notification or the tray asks to show a request, or the queue (payload: an OpenRequest). */
   openRequest: "open-request",
 } as const;
+
+/** The idle times a member may choose, in minutes (`set_idle_minutes` refuses others). */
+export const IDLE_CHOICES: readonly number[] = [1, 2, 5, 10, 15, 30];
+/** The idle time until the member chooses another. */
+export const DEFAULT_IDLE_MINUTES = 5;

@@ -276,12 +276,22 @@ pub(crate) fn take_reveal(
 }
 
 /// Forgets the secrets of created keys whose request completed at or before `held_since`
-/// ([`crate::REVEAL_HOLD_SECONDS`] ago): nobody collected them, and nobody will.
+/// ([`crate::REVEAL_HOLD_SECONDS`] ago): nobody collected them, and nobody will. Runs before
+/// every read, so it writes only when there is something to forget.
 pub(crate) fn forget_stale_reveals(conn: &Connection, held_since: i64) -> Result<(), StoreError> {
-    conn.execute(
-        "DELETE FROM reveals WHERE request_id IN (SELECT id FROM requests WHERE updated_at <= ?1)",
-        [held_since],
-    )?;
+    const STALE: &str = "SELECT id FROM requests WHERE updated_at <= ?1";
+    let any: Option<i64> = conn
+        .prepare_cached(&format!(
+            "SELECT 1 FROM reveals WHERE request_id IN ({STALE}) LIMIT 1"
+        ))?
+        .query_row([held_since], |r| r.get(0))
+        .optional()?;
+    if any.is_some() {
+        conn.execute(
+            &format!("DELETE FROM reveals WHERE request_id IN ({STALE})"),
+            [held_since],
+        )?;
+    }
     Ok(())
 }
 

@@ -22,7 +22,7 @@ mod ledger;
 mod public;
 mod trading;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
@@ -66,7 +66,7 @@ async fn private_call(
         };
         let peer = peer.ip();
         let caller = match authenticate(&sandbox, &headers, uri.path(), &body, Some(peer))
-            .and_then(|c| admit(&sandbox, c, endpoint, peer))
+            .and_then(|c| admit(&sandbox, c, endpoint))
         {
             Ok(c) => c,
             Err(e) => return envelope_err(&e),
@@ -152,13 +152,9 @@ fn dispatch(sandbox: &Sandbox, caller: &Caller, endpoint: Endpoint) -> Result<Re
     }
 }
 
-/// The key's settings, its rate counter and the endpoint's permission, in that order.
-fn admit(
-    sandbox: &Sandbox,
-    caller: Caller,
-    endpoint: Endpoint,
-    peer: IpAddr,
-) -> Result<Caller, ApiError> {
+/// The key's settings (its IP list aside, checked first of all), its rate counter and the
+/// endpoint's permission, in that order.
+fn admit(sandbox: &Sandbox, caller: Caller, endpoint: Endpoint) -> Result<Caller, ApiError> {
     let settings = &caller.key.spec.settings;
     let now = sandbox.now();
     let refused = |cause: RefusalCause, error: ApiError| match db::record_refusal(
@@ -177,11 +173,7 @@ fn admit(
     if settings.valid_until > 0 && now >= settings.valid_until {
         return Err(refused(RefusalCause::Expiry, ApiError::InvalidKey));
     }
-    // Checked before the signature too (`auth::authenticate`); kept here for calls that reach
-    // `admit` another way.
-    if !settings.admits(peer) {
-        return Err(refused(RefusalCause::Ip, ApiError::PermissionDenied));
-    }
+    // The IP list is checked before the signature (`auth::authenticate`), for both APIs.
     // A key with 2FA signs `otp` with the body; missing or wrong, the exchange answers as for a
     // bad signature.
     if let Some(password) = &caller.key.otp_password

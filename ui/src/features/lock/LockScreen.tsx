@@ -1,12 +1,11 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { DEFAULT_IDLE_MINUTES, IDLE_CHOICES } from "../../bindings/commands";
 import type { DemoMember } from "../../bindings/DemoMember";
 import type { Session } from "../../bindings/Session";
 import { toHostError, useHost, type HostError } from "../../platform";
 
-/** Minutes of no keyboard or pointer input before the app locks itself (a setting; 5 by default). */
+/** Where this device keeps the idle time chosen (the core's choices and default: `IDLE_CHOICES`). */
 export const IDLE_MINUTES_KEY = "countersign.idle-minutes";
-export const DEFAULT_IDLE_MINUTES = 5;
-const IDLE_CHOICES = [1, 2, 5, 10, 15, 30];
 
 export function readIdleMinutes(): number {
   const stored = Number(window.localStorage.getItem(IDLE_MINUTES_KEY));
