@@ -297,6 +297,23 @@ for (const [theme, gtk] of Object.entries(THEMES)) {
       await browser.saveScreenshot(file);
       console.log(file);
     }
+    // The offline ledger review the lock leaves open, then back to the lock screen.
+    await (await browser.$(sel("review-ledgers-locked"))).click();
+    const lockedLedgers = await browser.$(sel("locked-ledgers"));
+    await lockedLedgers.waitForDisplayed({ timeout: 10_000 });
+    await browser.waitUntil(async () => !(await lockedLedgers.getText()).includes("Checking the workspace"), {
+      timeout: 20_000,
+      timeoutMsg: "the workspace was never checked",
+    });
+    for (const [width, height] of SIZES) {
+      await browser.setWindowSize(width, height);
+      // The window takes a moment to reach its new size after the lock screen's last one.
+      await browser.pause(1_000);
+      const file = join(out, `ledgers-locked-${width}x${height}-${theme}.png`);
+      await browser.saveScreenshot(file);
+      console.log(file);
+    }
+    await (await browser.$(sel("back-to-unlock"))).click();
     await unlockAtStart();
     // Unlocking opened Ben's decision window; signing in again leaves it, so the prompts show.
     await switchTo("Chloe Park");
